@@ -1,0 +1,179 @@
+//! The upsert of staged rows and the derived columns of the glossary, in DuckDB SQL,
+//! relative to `as_of`. Runs inside the ingest (or delete) transaction; every customer whose
+//! stored or derived values change gets the new generation, which is how the index learns
+//! what to re-index.
+
+use chrono::NaiveDate;
+use duckdb::{Connection, params};
+
+use crate::Result;
+
+/// Moves the staged rows into the contract tables (later rows win) and records which
+/// customers they touch in `_touched`.
+pub fn upsert_staged(conn: &Connection, generation: u64) -> Result<()> {
+    conn.execute_batch(
+        r#"
+        CREATE OR REPLACE TEMP TABLE _new_customers AS
+            SELECT * EXCLUDE (_seq) FROM _stage_customers
+            QUALIFY row_number() OVER (PARTITION BY id ORDER BY _seq DESC) = 1;
+        CREATE OR REPLACE TEMP TABLE _new_orders AS
+            SELECT * EXCLUDE (_seq) FROM _stage_orders
+            QUALIFY row_number() OVER (PARTITION BY id ORDER BY _seq DESC) = 1;
+        CREATE OR REPLACE TEMP TABLE _new_interactions AS
+            SELECT * EXCLUDE (_seq) FROM _stage_interactions
+            QUALIFY row_number() OVER (PARTITION BY id ORDER BY _seq DESC) = 1;
+        CREATE OR REPLACE TEMP TABLE _touched AS
+            SELECT id FROM _new_customers
+            UNION SELECT customer_id FROM _new_orders
+            UNION SELECT customer_id FROM _new_interactions
+            UNION SELECT o.customer_id FROM orders o SEMI JOIN _new_orders n ON o.id = n.id
+            UNION SELECT i.customer_id FROM interactions i SEMI JOIN _new_interactions n ON i.id = n.id;
+        DELETE FROM customers WHERE id IN (SELECT id FROM _new_customers);
+        DELETE FROM orders WHERE id IN (SELECT id FROM _new_orders);
+        DELETE FROM interactions WHERE id IN (SELECT id FROM _new_interactions);
+        INSERT INTO orders SELECT id, customer_id, order_date, amount, product FROM _new_orders;
+        INSERT INTO interactions SELECT id, customer_id, ts, channel, kind, note FROM _new_interactions;
+        "#,
+    )?;
+    conn.execute(
+        r#"INSERT INTO customers (id, name, credit_code, region, province, city, industry, size, employees,
+               registered_capital, founded_date, owner, tags, contact_name, contact_phone, email, description,
+               created_at, source_tags, name_key, _gen)
+           SELECT id, name, credit_code, region, province, city, industry, size, employees, registered_capital,
+               founded_date, owner, source_tags, contact_name, contact_phone, email, description, created_at,
+               source_tags, name_key, ?
+           FROM _new_customers"#,
+        params![generation as i64],
+    )?;
+    Ok(())
+}
+
+/// Recomputes every customer's derived columns as of `as_of` and stamps the customers whose
+/// values changed (or that are in `_touched`) with `generation`. Returns how many changed.
+pub fn derive(conn: &Connection, as_of: NaiveDate, generation: u64) -> Result<usize> {
+    let as_of = as_of.to_string();
+    conn.execute(
+        r#"CREATE OR REPLACE TEMP TABLE _derived AS
+        WITH o AS (
+            SELECT customer_id,
+                sum(amount) FILTER (WHERE order_date > $1::DATE - 365) AS annual_purchase,
+                sum(amount) AS total_purchase,
+                count(*) AS order_count,
+                max(order_date) AS last_order_date,
+                count(*) FILTER (WHERE order_date > $1::DATE - 365) AS orders_365,
+                count(*) FILTER (WHERE order_date > $1::DATE - 180) AS orders_180,
+                count(*) FILTER (WHERE order_date > $1::DATE - 90) AS orders_90
+            FROM orders WHERE order_date <= $1::DATE GROUP BY customer_id
+        ), i AS (
+            SELECT customer_id,
+                count(*) FILTER (WHERE kind = '咨询' AND ts::DATE > $1::DATE - 30) AS consult_30d,
+                count(*) FILTER (WHERE ts::DATE > $1::DATE - 180) AS inter_180,
+                count(*) FILTER (WHERE ts::DATE > $1::DATE - 90) AS inter_90
+            FROM interactions WHERE ts::DATE <= $1::DATE GROUP BY customer_id
+        ), base AS (
+            SELECT c.id, c.source_tags,
+                coalesce(o.annual_purchase, 0) AS annual_purchase,
+                coalesce(o.total_purchase, 0) AS total_purchase,
+                coalesce(o.order_count, 0)::INTEGER AS order_count,
+                o.last_order_date,
+                coalesce(i.consult_30d, 0)::INTEGER AS consult_30d,
+                coalesce(o.orders_365, 0) AS orders_365,
+                coalesce(o.orders_180, 0) AS orders_180,
+                coalesce(o.orders_90, 0) AS orders_90,
+                coalesce(i.inter_180, 0) AS inter_180,
+                coalesce(i.inter_90, 0) AS inter_90
+            FROM customers c LEFT JOIN o ON o.customer_id = c.id LEFT JOIN i ON i.customer_id = c.id
+        ), ranked AS (
+            SELECT *,
+                CASE WHEN order_count > 0 THEN
+                    row_number() OVER (PARTITION BY order_count > 0 ORDER BY annual_purchase DESC, id)
+                END AS value_rank,
+                count(*) FILTER (WHERE order_count > 0) OVER () AS buyers
+            FROM base
+        ), levelled AS (
+            SELECT *,
+                CASE WHEN order_count = 0 AND inter_180 = 0 THEN '潜在'
+                     WHEN order_count = 0 THEN '意向'
+                     WHEN orders_180 = 0 THEN '流失'
+                     WHEN orders_365 >= 3 THEN '忠诚'
+                     ELSE '成交' END AS lifecycle,
+                CASE WHEN value_rank <= buyers * 0.2 THEN '高'
+                     WHEN value_rank <= buyers * 0.5 THEN '中'
+                     ELSE '低' END AS value_level
+            FROM ranked
+        )
+        SELECT id, annual_purchase, total_purchase, order_count, last_order_date, consult_30d, lifecycle,
+            value_level,
+            list_concat(coalesce(source_tags, []::VARCHAR[]), list_filter([
+                CASE WHEN orders_90 > 0 OR inter_90 > 0 THEN '活跃' END,
+                CASE WHEN orders_180 = 0 AND inter_180 = 0 THEN '沉睡' END,
+                CASE WHEN consult_30d >= 5 AND order_count = 0 THEN '高意向待转化' END,
+                CASE WHEN orders_365 >= 2 THEN '复购客户' END,
+                CASE WHEN value_level = '高' THEN '高价值客户' END
+            ], lambda t: t IS NOT NULL AND NOT list_contains(coalesce(source_tags, []::VARCHAR[]), t))) AS tags
+        FROM levelled"#,
+        params![as_of],
+    )?;
+    let changed = conn.execute(
+        r#"UPDATE customers SET
+            annual_purchase = d.annual_purchase, total_purchase = d.total_purchase, order_count = d.order_count,
+            last_order_date = d.last_order_date, consult_30d = d.consult_30d, lifecycle = d.lifecycle,
+            value_level = d.value_level, tags = d.tags, _gen = ?
+        FROM _derived d
+        WHERE customers.id = d.id AND (
+            customers.id IN (SELECT id FROM _touched)
+            OR customers.annual_purchase IS DISTINCT FROM d.annual_purchase
+            OR customers.total_purchase IS DISTINCT FROM d.total_purchase
+            OR customers.order_count IS DISTINCT FROM d.order_count
+            OR customers.last_order_date IS DISTINCT FROM d.last_order_date
+            OR customers.consult_30d IS DISTINCT FROM d.consult_30d
+            OR customers.lifecycle IS DISTINCT FROM d.lifecycle
+            OR customers.value_level IS DISTINCT FROM d.value_level
+            OR customers.tags IS DISTINCT FROM d.tags)"#,
+        params![generation as i64],
+    )?;
+    Ok(changed)
+}
+
+/// Rebuilds the duplicates report: customers that share a normalised name but not a credit
+/// code. Returns (groups, customers flagged in this generation).
+pub fn flag_duplicate_names(conn: &Connection, generation: u64) -> Result<(usize, usize)> {
+    conn.execute_batch(
+        r#"DELETE FROM duplicate_names;
+        INSERT INTO duplicate_names
+            SELECT name_key, id, name, credit_code FROM customers
+            WHERE name_key IN (
+                SELECT name_key FROM customers GROUP BY name_key HAVING count(DISTINCT credit_code) > 1)
+            ORDER BY name_key, id;"#,
+    )?;
+    let groups: i64 = conn.query_row("SELECT count(DISTINCT name_key) FROM duplicate_names", [], |r| r.get(0))?;
+    let new: i64 = conn.query_row(
+        "SELECT count(*) FROM duplicate_names d JOIN customers c USING (id) WHERE c._gen = ?",
+        params![generation as i64],
+        |r| r.get(0),
+    )?;
+    Ok((groups as usize, new as usize))
+}
+
+/// Removes customers and their orders and interactions, leaving tombstones for the index.
+/// Returns the ids that existed.
+pub fn delete_customers(conn: &Connection, ids: &[String], generation: u64) -> Result<Vec<String>> {
+    conn.execute_batch("CREATE OR REPLACE TEMP TABLE _delete (id VARCHAR)")?;
+    {
+        let mut app = conn.appender("_delete")?;
+        for id in ids {
+            app.append_row(params![id])?;
+        }
+        app.flush()?;
+    }
+    let mut stmt = conn.prepare("SELECT id FROM customers WHERE id IN (SELECT id FROM _delete) ORDER BY id")?;
+    let existing: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<std::result::Result<_, _>>()?;
+    conn.execute_batch(
+        r#"DELETE FROM orders WHERE customer_id IN (SELECT id FROM _delete);
+           DELETE FROM interactions WHERE customer_id IN (SELECT id FROM _delete);
+           DELETE FROM customers WHERE id IN (SELECT id FROM _delete);
+           CREATE OR REPLACE TEMP TABLE _touched AS SELECT id FROM customers WHERE false;"#,
+    )?;
+    conn.execute("INSERT INTO tombstones SELECT id, ? FROM _delete", params![generation as i64])?;
+    Ok(existing)
+}

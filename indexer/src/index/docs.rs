@@ -1,0 +1,140 @@
+//! Reading changed customers out of the store (as Arrow) and turning them into documents.
+
+use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
+use arrow::compute::cast;
+use arrow::datatypes::DataType;
+use duckdb::Connection;
+use tantivy::TantivyDocument;
+use tantivy::tokenizer::{PreTokenizedString, Token};
+
+use super::schema::{F64_FIELDS, I64_FIELDS, IndexFields, STORED_STRINGS, facet, location_count_facets, region_facet};
+use crate::Result;
+use crate::text::Analyzer;
+
+/// The customers changed after `since`, with their interaction notes, as Arrow batches.
+pub const CHANGED_SQL: &str = r#"
+SELECT c.id, c.name, c.region, c.province, c.city, c.industry, c.size, c.lifecycle, c.value_level, c.owner,
+    strftime(c.last_order_date, '%Y-%m-%d') AS last_order_date,
+    array_to_string(c.tags, chr(31)) AS tags, c.description, n.notes,
+    c.annual_purchase, c.total_purchase, c.registered_capital, c.churn_risk,
+    c.employees::BIGINT AS employees, c.order_count::BIGINT AS order_count, c.consult_30d::BIGINT AS consult_30d
+FROM customers c
+LEFT JOIN (
+    SELECT customer_id, string_agg(note, chr(10) ORDER BY ts) AS notes
+    FROM interactions
+    WHERE note IS NOT NULL AND customer_id IN (SELECT id FROM customers WHERE _gen > ?)
+    GROUP BY customer_id
+) n ON n.customer_id = c.id
+WHERE c._gen > ?
+"#;
+
+/// Runs `CHANGED_SQL` and hands each batch to `each`.
+pub fn for_each_changed(
+    conn: &Connection,
+    since: u64,
+    mut each: impl FnMut(&RecordBatch) -> Result<()>,
+) -> Result<()> {
+    let mut stmt = conn.prepare(CHANGED_SQL)?;
+    for batch in stmt.query_arrow(duckdb::params![since as i64, since as i64])? {
+        each(&batch)?;
+    }
+    Ok(())
+}
+
+/// Column accessors of a changed-customers batch, cast to plain types once per batch.
+pub struct BatchView {
+    cols: Vec<(String, ArrayRef)>,
+}
+
+impl BatchView {
+    pub fn new(batch: &RecordBatch) -> Result<Self> {
+        let mut cols = Vec::with_capacity(batch.num_columns());
+        for (field, col) in batch.schema().fields().iter().zip(batch.columns()) {
+            let target = match col.data_type() {
+                DataType::Float64 | DataType::Float32 | DataType::Decimal128(..) => DataType::Float64,
+                DataType::Int64 | DataType::Int32 | DataType::Int16 | DataType::Int8 => DataType::Int64,
+                _ => DataType::Utf8,
+            };
+            cols.push((field.name().clone(), cast(col, &target)?));
+        }
+        Ok(Self { cols })
+    }
+
+    fn col(&self, name: &str) -> &ArrayRef {
+        &self.cols.iter().find(|(n, _)| n == name).expect("column of CHANGED_SQL").1
+    }
+
+    pub fn str(&self, name: &str, row: usize) -> Option<&str> {
+        let col = self.col(name).as_string::<i32>();
+        (!col.is_null(row)).then(|| col.value(row))
+    }
+
+    pub fn f64(&self, name: &str, row: usize) -> Option<f64> {
+        let col = self.col(name).as_primitive::<arrow::datatypes::Float64Type>();
+        (!col.is_null(row)).then(|| col.value(row))
+    }
+
+    pub fn i64(&self, name: &str, row: usize) -> Option<i64> {
+        let col = self.col(name).as_primitive::<arrow::datatypes::Int64Type>();
+        (!col.is_null(row)).then(|| col.value(row))
+    }
+
+    pub fn rows(&self) -> usize {
+        self.cols.first().map_or(0, |c| c.1.len())
+    }
+}
+
+/// Builds the document of row `row`.
+pub fn document(view: &BatchView, row: usize, fields: &IndexFields, analyzer: &Analyzer) -> TantivyDocument {
+    let mut doc = TantivyDocument::default();
+    let id = view.str("id", row).unwrap_or_default();
+    let name = view.str("name", row).unwrap_or_default();
+    doc.add_text(fields.id, id);
+    doc.add_text(fields.name, name);
+    let py = analyzer.name_pinyin(name);
+    let tokens = py
+        .iter()
+        .enumerate()
+        .map(|(i, t)| Token { offset_from: 0, offset_to: 0, position: i, text: t.clone(), position_length: 1 })
+        .collect();
+    doc.add_pre_tokenized_text(fields.name_py, PreTokenizedString { text: String::new(), tokens });
+    if let Some(d) = view.str("description", row) {
+        doc.add_text(fields.description, d);
+    }
+    if let Some(n) = view.str("notes", row) {
+        doc.add_text(fields.notes, n);
+    }
+    let tags: Vec<&str> = view.str("tags", row).map(|t| t.split('\u{1f}').filter(|s| !s.is_empty()).collect()).unwrap_or_default();
+    for t in &tags {
+        doc.add_text(fields.tags, t);
+        doc.add_facet(fields.facets, facet("tags", t));
+    }
+    if let Some(region) = view.str("region", row) {
+        let (province, city) = (view.str("province", row), view.str("city", row));
+        doc.add_facet(fields.facets, region_facet(region, province, city));
+        for f in location_count_facets(region, province, city) {
+            doc.add_facet(fields.facets, f);
+        }
+    }
+    for root in ["industry", "size", "lifecycle", "value_level", "owner"] {
+        if let Some(v) = view.str(root, row) {
+            doc.add_facet(fields.facets, facet(root, v));
+        }
+    }
+    for name in STORED_STRINGS {
+        if let (Some(v), Some(f)) = (view.str(name, row), fields.field(name)) {
+            doc.add_text(f, v);
+        }
+    }
+    for name in F64_FIELDS {
+        if let (Some(v), Some(f)) = (view.f64(name, row), fields.field(name)) {
+            doc.add_f64(f, v);
+        }
+    }
+    for name in I64_FIELDS {
+        if let (Some(v), Some(f)) = (view.i64(name, row), fields.field(name)) {
+            doc.add_i64(f, v);
+        }
+    }
+    doc
+}

@@ -1,0 +1,17 @@
+//! The tantivy index beside the store, and how it is kept in step with the store.
+//!
+//! Every store change commits a new generation number in DuckDB (`meta.generation`) in the
+//! same transaction as the data, stamping changed customers (`customers._gen`) and deleted
+//! ones (`tombstones.gen`). The index commits the generation it has caught up to as its
+//! commit payload. Catching up re-indexes the customers stamped after the index's
+//! generation and deletes the tombstoned ones; it runs after every ingest and delete and
+//! whenever a store is opened, so a crash between the two commits heals on the next open.
+
+mod docs;
+mod schema;
+mod sync;
+
+pub use schema::{
+    F64_FIELDS, FACET_ROOTS, I64_FIELDS, IndexFields, STORED_STRINGS, build_schema, facet, location_count_facets, region_facet,
+};
+pub use sync::{IndexHandle, SyncReport, indexed_generation, open_index, sync};

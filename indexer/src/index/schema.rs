@@ -1,0 +1,118 @@
+//! The tantivy schema: a projection of the store for text search, filters and facets. The
+//! store stays the source of truth; everything here can be rebuilt from it.
+
+use tantivy::schema::{
+    FAST, Facet, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
+    TextOptions,
+};
+
+use crate::text::{NAME_TOKENIZER, TEXT_TOKENIZER};
+
+/// Facet roots: `/region/华东/浙江省/杭州市` is hierarchical; the others are flat.
+pub const FACET_ROOTS: &[&str] = &["region", "industry", "size", "lifecycle", "value_level", "tags", "owner"];
+
+/// Numeric fields, indexed for range filters and fast for sorting.
+pub const F64_FIELDS: &[&str] = &["annual_purchase", "total_purchase", "registered_capital", "churn_risk"];
+pub const I64_FIELDS: &[&str] = &["employees", "order_count", "consult_30d"];
+
+/// Stored text fields shown with a hit.
+pub const STORED_STRINGS: &[&str] =
+    &["region", "province", "city", "industry", "size", "lifecycle", "value_level", "owner", "last_order_date"];
+
+/// Handles of the index's fields.
+#[derive(Debug, Clone)]
+pub struct IndexFields {
+    pub schema: Schema,
+    pub id: Field,
+    pub name: Field,
+    pub name_py: Field,
+    pub description: Field,
+    pub notes: Field,
+    pub tags: Field,
+    pub facets: Field,
+}
+
+fn text(tokenizer: &str, stored: bool) -> TextOptions {
+    let indexing =
+        TextFieldIndexing::default().set_tokenizer(tokenizer).set_index_option(IndexRecordOption::WithFreqsAndPositions);
+    let options = TextOptions::default().set_indexing_options(indexing);
+    if stored { options.set_stored() } else { options }
+}
+
+pub fn build_schema() -> Schema {
+    let mut b = Schema::builder();
+    b.add_text_field("id", STRING | STORED | FAST);
+    b.add_text_field("name", text(NAME_TOKENIZER, true));
+    b.add_text_field(
+        "name_py",
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default().set_tokenizer("raw").set_index_option(IndexRecordOption::WithFreqs),
+        ),
+    );
+    b.add_text_field("description", text(TEXT_TOKENIZER, true));
+    b.add_text_field("notes", text(TEXT_TOKENIZER, true));
+    b.add_text_field("tags", text(TEXT_TOKENIZER, true));
+    b.add_facet_field("facets", FacetOptions::default());
+    for f in STORED_STRINGS {
+        b.add_text_field(f, STORED);
+    }
+    for f in F64_FIELDS {
+        b.add_f64_field(f, INDEXED | FAST | STORED);
+    }
+    for f in I64_FIELDS {
+        b.add_i64_field(f, INDEXED | FAST | STORED);
+    }
+    b.build()
+}
+
+impl IndexFields {
+    pub fn new(schema: Schema) -> Self {
+        let f = |n: &str| schema.get_field(n).expect("field of kesou's schema");
+        Self {
+            id: f("id"),
+            name: f("name"),
+            name_py: f("name_py"),
+            description: f("description"),
+            notes: f("notes"),
+            tags: f("tags"),
+            facets: f("facets"),
+            schema,
+        }
+    }
+
+    pub fn field(&self, name: &str) -> Option<Field> {
+        self.schema.get_field(name).ok()
+    }
+}
+
+/// The facet of a flat field value: `/industry/科技`.
+pub fn facet(root: &str, value: &str) -> Facet {
+    Facet::from_path([root, value])
+}
+
+/// The hierarchical location facet: `/region/华东/浙江省/杭州市` (shorter when parts are
+/// missing). Filters use it (a term on `/region/华东` matches every descendant).
+pub fn region_facet(region: &str, province: Option<&str>, city: Option<&str>) -> Facet {
+    let mut parts = vec!["region", region];
+    if let Some(p) = province {
+        parts.push(p);
+        if let Some(c) = city {
+            parts.push(c);
+        }
+    }
+    Facet::from_path(parts)
+}
+
+/// The per-level location facets for counting: tantivy's facet collector counts the direct
+/// children of the facets it is given and refuses nested ones, so the province level lives
+/// under `/province/<region>` and the city level under `/city/<region>/<province>`.
+pub fn location_count_facets(region: &str, province: Option<&str>, city: Option<&str>) -> Vec<Facet> {
+    let mut out = Vec::new();
+    if let Some(p) = province {
+        out.push(Facet::from_path(["province", region, p]));
+        if let Some(c) = city {
+            out.push(Facet::from_path(["city", region, p, c]));
+        }
+    }
+    out
+}

@@ -1,0 +1,149 @@
+use std::path::Path;
+use std::time::Instant;
+
+use duckdb::{Connection, params};
+use rayon::prelude::*;
+use tantivy::directory::MmapDirectory;
+use tantivy::{Index, IndexWriter, TantivyDocument, Term};
+
+use super::docs::{BatchView, document, for_each_changed};
+use super::schema::{IndexFields, build_schema};
+use crate::store::{self, StorePaths};
+use crate::text::Analyzer;
+use crate::{Error, Progress, Result};
+
+/// Memory the index writer may use before flushing a segment.
+const WRITER_MEMORY: usize = 768 * 1024 * 1024;
+
+/// An open index with its fields and the store's analyzer registered.
+#[derive(Clone)]
+pub struct IndexHandle {
+    pub index: Index,
+    pub fields: IndexFields,
+    pub analyzer: Analyzer,
+}
+
+impl std::fmt::Debug for IndexHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IndexHandle").field("analyzer", &self.analyzer).finish()
+    }
+}
+
+/// What a catch-up did.
+#[derive(Debug, Clone, Default)]
+pub struct SyncReport {
+    pub from_generation: u64,
+    pub to_generation: u64,
+    pub indexed: usize,
+    pub deleted: usize,
+    pub rebuilt: bool,
+    pub seconds: f64,
+}
+
+/// The generation an index has caught up to (its last commit's payload; 0 when none).
+pub fn indexed_generation(index: &Index) -> Result<u64> {
+    Ok(index.load_metas()?.payload.and_then(|p| p.parse().ok()).unwrap_or(0))
+}
+
+/// Opens the index of a store for reading. Errors when there is none.
+pub fn open_index(paths: &StorePaths) -> Result<IndexHandle> {
+    let dir = paths.index();
+    if !dir.join("meta.json").exists() {
+        return Err(Error::BadInput(format!(
+            "{} has no search index yet; run `kesou ingest --data {} FILES`",
+            paths.root.display(),
+            paths.root.display()
+        )));
+    }
+    let index = Index::open_in_dir(&dir)?;
+    let analyzer = Analyzer::load(&paths.words())?;
+    analyzer.register(&index);
+    let fields = IndexFields::new(index.schema());
+    Ok(IndexHandle { index, fields, analyzer })
+}
+
+fn open_or_create(dir: &Path) -> Result<(Index, bool)> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let schema = build_schema();
+    if dir.join("meta.json").exists() {
+        let index = Index::open_in_dir(dir)?;
+        if index.schema() == schema {
+            return Ok((index, false));
+        }
+        tracing::warn!(dir = %dir.display(), "index schema changed; rebuilding the index");
+        drop(index);
+        for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+            let path = entry.map_err(|e| Error::io(dir, e))?.path();
+            if path.is_file() && path.file_name().is_some_and(|n| n != "learned-words.txt") {
+                std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+            }
+        }
+    }
+    let directory = MmapDirectory::open(dir).map_err(|e| Error::BadInput(format!("{}: {e}", dir.display())))?;
+    Ok((Index::create(directory, schema, Default::default())?, true))
+}
+
+fn strings(conn: &Connection, sql: &str, since: u64) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare(sql)?;
+    let rows = stmt.query_map(params![since as i64], |r| r.get::<_, String>(0))?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+/// Brings the index up to the store's generation. See the module docs.
+pub fn sync(paths: &StorePaths, conn: &Connection, progress: &dyn Progress) -> Result<SyncReport> {
+    let started = Instant::now();
+    let store_gen = store::generation(conn)?;
+    let (index, created) = open_or_create(&paths.index())?;
+    let mut from = indexed_generation(&index)?;
+    let rebuild = created || from > store_gen;
+    if rebuild {
+        from = 0;
+    }
+    let mut report = SyncReport { from_generation: from, to_generation: store_gen, rebuilt: rebuild, ..Default::default() };
+    if !rebuild && from == store_gen {
+        return Ok(report);
+    }
+    let names = strings(conn, "SELECT name FROM customers WHERE _gen > ?", from)?;
+    let analyzer = Analyzer::load(&paths.words())?.learn(names.iter().map(String::as_str));
+    analyzer.save(&paths.words())?;
+    analyzer.register(&index);
+    let fields = IndexFields::new(index.schema());
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8);
+    let mut writer: IndexWriter<TantivyDocument> = index.writer_with_num_threads(threads, WRITER_MEMORY).map_err(|e| match e {
+        tantivy::TantivyError::LockFailure(..) => Error::IndexBusy,
+        e => Error::Index(e),
+    })?;
+    if rebuild {
+        writer.delete_all_documents()?;
+    } else {
+        let gone = strings(
+            conn,
+            "SELECT id FROM customers WHERE _gen > $1 UNION SELECT id FROM tombstones WHERE gen > $1",
+            from,
+        )?;
+        for id in &gone {
+            writer.delete_term(Term::from_field_text(fields.id, id));
+        }
+        report.deleted = strings(conn, "SELECT DISTINCT id FROM tombstones WHERE gen > ?", from)?.len();
+    }
+    let phase = progress.phase("indexing", Some(names.len() as u64));
+    for_each_changed(conn, from, |batch| {
+        let view = BatchView::new(batch)?;
+        let docs: Vec<TantivyDocument> =
+            (0..view.rows()).into_par_iter().map(|row| document(&view, row, &fields, &analyzer)).collect();
+        for doc in docs {
+            writer.add_document(doc)?;
+        }
+        report.indexed += view.rows();
+        phase.advance(view.rows() as u64);
+        Ok(())
+    })?;
+    drop(phase);
+    let mut prepared = writer.prepare_commit()?;
+    prepared.set_payload(&store_gen.to_string());
+    prepared.commit()?;
+    writer.wait_merging_threads()?;
+    report.seconds = started.elapsed().as_secs_f64();
+    tracing::info!(from, to = store_gen, indexed = report.indexed, deleted = report.deleted, "index caught up");
+    Ok(report)
+}

@@ -1,0 +1,113 @@
+//! The files an ingest leaves in the store for people: rejected rows with reasons, the
+//! normalisations applied, and the duplicate-name report.
+
+use std::fs;
+use std::path::PathBuf;
+
+use duckdb::Connection;
+
+use crate::store::StorePaths;
+use crate::validate::{Normalization, Reject};
+use crate::{Error, Result};
+
+fn writer(path: &PathBuf) -> Result<csv::Writer<fs::File>> {
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    }
+    // A UTF-8 byte-order mark so that spreadsheet programs open the Chinese text correctly.
+    let mut file = fs::File::create(path).map_err(|e| Error::io(path, e))?;
+    std::io::Write::write_all(&mut file, "\u{feff}".as_bytes()).map_err(|e| Error::io(path, e))?;
+    Ok(csv::Writer::from_writer(file))
+}
+
+fn csv_err(path: &std::path::Path, e: csv::Error) -> Error {
+    Error::BadInput(format!("{}: {e}", path.display()))
+}
+
+/// `rejects/<stamp>-rejects.csv` with file, line, column, value, reason; `None` when no row
+/// was rejected.
+pub fn write_rejects(paths: &StorePaths, stamp: &str, rejects: &[Reject]) -> Result<Option<PathBuf>> {
+    if rejects.is_empty() {
+        return Ok(None);
+    }
+    let path = paths.rejects().join(format!("{stamp}-rejects.csv"));
+    let mut w = writer(&path)?;
+    w.write_record(["file", "line", "column", "value", "reason"]).map_err(|e| csv_err(&path, e))?;
+    for r in rejects {
+        w.write_record([&r.file, &r.line.to_string(), &r.column, &r.value, &r.reason]).map_err(|e| csv_err(&path, e))?;
+    }
+    w.flush().map_err(|e| Error::io(&path, e))?;
+    Ok(Some(path))
+}
+
+/// `rejects/<stamp>-normalised.csv` with file, line, column, before, after, rule.
+pub fn write_normalisations(paths: &StorePaths, stamp: &str, rows: &[Normalization]) -> Result<Option<PathBuf>> {
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let path = paths.rejects().join(format!("{stamp}-normalised.csv"));
+    let mut w = writer(&path)?;
+    w.write_record(["file", "line", "column", "before", "after", "rule"]).map_err(|e| csv_err(&path, e))?;
+    for n in rows {
+        w.write_record([&n.file, &n.line.to_string(), &n.column, &n.before, &n.after, n.rule])
+            .map_err(|e| csv_err(&path, e))?;
+    }
+    w.flush().map_err(|e| Error::io(&path, e))?;
+    Ok(Some(path))
+}
+
+/// A group of customers sharing a normalised name but not a credit code.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DuplicateGroup {
+    pub name: String,
+    pub members: Vec<(String, String)>,
+}
+
+/// The duplicate-name groups of the store, largest first (at most `limit`).
+pub fn duplicate_groups(conn: &Connection, limit: usize) -> Result<Vec<DuplicateGroup>> {
+    let mut stmt = conn.prepare(
+        "SELECT name_key, list(id ORDER BY id), list(credit_code ORDER BY id), min(name) FROM duplicate_names
+         GROUP BY name_key ORDER BY count(*) DESC, name_key LIMIT ?",
+    )?;
+    let rows = stmt.query_map([limit as i64], |r| {
+        let ids: Vec<String> = list(r.get::<_, duckdb::types::Value>(1)?);
+        let codes: Vec<String> = list(r.get::<_, duckdb::types::Value>(2)?);
+        Ok(DuplicateGroup { name: r.get(3)?, members: ids.into_iter().zip(codes).collect() })
+    })?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+fn list(v: duckdb::types::Value) -> Vec<String> {
+    match v {
+        duckdb::types::Value::List(items) => items
+            .into_iter()
+            .filter_map(|i| match i {
+                duckdb::types::Value::Text(s) => Some(s),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// `reports/duplicate-names.csv`: every customer in a duplicate-name group.
+pub fn write_duplicates(paths: &StorePaths, conn: &Connection) -> Result<Option<PathBuf>> {
+    let mut stmt = conn.prepare("SELECT name_key, id, name, credit_code FROM duplicate_names ORDER BY name_key, id")?;
+    let rows: Vec<[String; 4]> = stmt
+        .query_map([], |r| Ok([r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?]))?
+        .collect::<std::result::Result<_, _>>()?;
+    let path = paths.reports().join("duplicate-names.csv");
+    if rows.is_empty() {
+        if path.exists() {
+            fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+        }
+        return Ok(None);
+    }
+    let mut w = writer(&path)?;
+    w.write_record(["name_key", "id", "name", "credit_code"]).map_err(|e| csv_err(&path, e))?;
+    for r in &rows {
+        w.write_record(r).map_err(|e| csv_err(&path, e))?;
+    }
+    w.flush().map_err(|e| Error::io(&path, e))?;
+    Ok(Some(path))
+}

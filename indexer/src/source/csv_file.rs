@@ -1,0 +1,75 @@
+use std::path::Path;
+
+use super::{Cell, Record, RecordResult, Unreadable};
+use crate::{Error, Result};
+
+/// Splits a CSV cell holding a list (tags): `a|b|c`, also `;` and the Chinese `、` or `，`.
+pub(crate) fn split_list(raw: &str) -> Vec<String> {
+    raw.split(['|', ';', '、', '，'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+type Opened = (Vec<String>, Box<dyn Iterator<Item = RecordResult> + Send>);
+
+pub(super) fn open(path: &Path) -> Result<Opened> {
+    let delimiter = if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("tsv")) { b'\t' } else { b',' };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .has_headers(true)
+        .from_path(path)
+        .map_err(|e| Error::BadInput(format!("{}: {e}", path.display())))?;
+    let header = reader
+        .byte_headers()
+        .map_err(|e| Error::BadInput(format!("{}: cannot read the header line: {e}", path.display())))?
+        .iter()
+        .map(|h| String::from_utf8_lossy(h).into_owned())
+        .collect::<Vec<_>>();
+    let width = header.len();
+    let mut record = csv::ByteRecord::new();
+    let iter = std::iter::from_fn(move || {
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => None,
+            Ok(true) => {
+                let line = record.position().map_or(0, |p| p.line());
+                if record.len() != width {
+                    return Some(Err(Unreadable {
+                        line,
+                        reason: format!("row has {} fields, the header has {width}", record.len()),
+                    }));
+                }
+                let mut cells = Vec::with_capacity(width);
+                for (i, field) in record.iter().enumerate() {
+                    match std::str::from_utf8(field) {
+                        Ok("") => cells.push(None),
+                        Ok(s) => cells.push(Some(Cell::Text(s.to_owned()))),
+                        Err(_) => {
+                            return Some(Err(Unreadable {
+                                line,
+                                reason: format!(
+                                    "column {} is not valid UTF-8 (is the file GBK? save it as UTF-8)",
+                                    i + 1
+                                ),
+                            }));
+                        }
+                    }
+                }
+                Some(Ok(Record { line, cells }))
+            }
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                // A broken row: report it and go on with the next one; a broken file
+                // (I/O) ends the stream after reporting.
+                let fatal = matches!(e.kind(), csv::ErrorKind::Io(_));
+                if fatal {
+                    return None;
+                }
+                Some(Err(Unreadable { line, reason: format!("unreadable CSV row: {e}") }))
+            }
+        }
+    });
+    Ok((header, Box::new(iter)))
+}

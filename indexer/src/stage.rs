@@ -1,0 +1,171 @@
+//! Validated rows become Arrow record batches and go into staging tables through DuckDB's
+//! Arrow appender; the upsert into the contract tables is then one SQL transaction.
+
+use std::sync::Arc;
+
+use arrow::array::{
+    ArrayRef, Date32Builder, Float64Builder, Int32Builder, Int64Builder, ListBuilder, RecordBatch, StringBuilder,
+    TimestampMicrosecondBuilder,
+};
+use chrono::{NaiveDate, NaiveDateTime};
+use duckdb::Connection;
+
+use crate::Result;
+use crate::validate::{CustomerRow, InteractionRow, OrderRow};
+
+/// Rows per batch handed to the appender.
+pub const BATCH_ROWS: usize = 50_000;
+
+pub const STAGING_DDL: &str = r#"
+CREATE OR REPLACE TABLE _stage_customers (
+    id VARCHAR, name VARCHAR, credit_code VARCHAR, region VARCHAR, province VARCHAR, city VARCHAR,
+    industry VARCHAR, size VARCHAR, employees INTEGER, registered_capital DOUBLE, founded_date DATE,
+    owner VARCHAR, source_tags VARCHAR[], contact_name VARCHAR, contact_phone VARCHAR, email VARCHAR,
+    description VARCHAR, created_at TIMESTAMP, name_key VARCHAR, _seq BIGINT
+);
+CREATE OR REPLACE TABLE _stage_orders (
+    id VARCHAR, customer_id VARCHAR, order_date DATE, amount DOUBLE, product VARCHAR, _seq BIGINT
+);
+CREATE OR REPLACE TABLE _stage_interactions (
+    id VARCHAR, customer_id VARCHAR, ts TIMESTAMP, channel VARCHAR, kind VARCHAR, note VARCHAR, _seq BIGINT
+);
+"#;
+
+pub const DROP_STAGING: &str =
+    "DROP TABLE IF EXISTS _stage_customers; DROP TABLE IF EXISTS _stage_orders; DROP TABLE IF EXISTS _stage_interactions;";
+
+fn days(d: NaiveDate) -> i32 {
+    (d - NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days() as i32
+}
+
+fn micros(ts: NaiveDateTime) -> i64 {
+    ts.and_utc().timestamp_micros()
+}
+
+fn batch(columns: Vec<(&str, ArrayRef)>) -> Result<RecordBatch> {
+    Ok(RecordBatch::try_from_iter(columns)?)
+}
+
+pub fn customers_batch(rows: &[(i64, CustomerRow)]) -> Result<RecordBatch> {
+    let n = rows.len();
+    let s = || StringBuilder::with_capacity(n, n * 16);
+    let (mut id, mut name, mut code, mut region, mut province, mut city) = (s(), s(), s(), s(), s(), s());
+    let (mut industry, mut size, mut owner, mut cname, mut phone, mut email) = (s(), s(), s(), s(), s(), s());
+    let (mut desc, mut key) = (s(), s());
+    let mut employees = Int32Builder::with_capacity(n);
+    let mut capital = Float64Builder::with_capacity(n);
+    let mut founded = Date32Builder::with_capacity(n);
+    let mut created = TimestampMicrosecondBuilder::with_capacity(n);
+    let mut tags = ListBuilder::new(StringBuilder::new());
+    let mut seq = Int64Builder::with_capacity(n);
+    for (s, r) in rows {
+        id.append_value(&r.id);
+        name.append_value(&r.name);
+        code.append_value(&r.credit_code);
+        region.append_value(&r.region);
+        province.append_value(&r.province);
+        city.append_option(r.city.as_deref());
+        industry.append_value(&r.industry);
+        size.append_option(r.size.as_deref());
+        employees.append_option(r.employees);
+        capital.append_option(r.registered_capital);
+        founded.append_option(r.founded_date.map(days));
+        owner.append_option(r.owner.as_deref());
+        for t in &r.tags {
+            tags.values().append_value(t);
+        }
+        tags.append(true);
+        cname.append_option(r.contact_name.as_deref());
+        phone.append_option(r.contact_phone.as_deref());
+        email.append_option(r.email.as_deref());
+        desc.append_option(r.description.as_deref());
+        created.append_option(r.created_at.map(micros));
+        key.append_value(&r.name_key);
+        seq.append_value(*s);
+    }
+    batch(vec![
+        ("id", Arc::new(id.finish())),
+        ("name", Arc::new(name.finish())),
+        ("credit_code", Arc::new(code.finish())),
+        ("region", Arc::new(region.finish())),
+        ("province", Arc::new(province.finish())),
+        ("city", Arc::new(city.finish())),
+        ("industry", Arc::new(industry.finish())),
+        ("size", Arc::new(size.finish())),
+        ("employees", Arc::new(employees.finish())),
+        ("registered_capital", Arc::new(capital.finish())),
+        ("founded_date", Arc::new(founded.finish())),
+        ("owner", Arc::new(owner.finish())),
+        ("source_tags", Arc::new(tags.finish())),
+        ("contact_name", Arc::new(cname.finish())),
+        ("contact_phone", Arc::new(phone.finish())),
+        ("email", Arc::new(email.finish())),
+        ("description", Arc::new(desc.finish())),
+        ("created_at", Arc::new(created.finish())),
+        ("name_key", Arc::new(key.finish())),
+        ("_seq", Arc::new(seq.finish())),
+    ])
+}
+
+pub fn orders_batch(rows: &[(i64, OrderRow)]) -> Result<RecordBatch> {
+    let n = rows.len();
+    let mut id = StringBuilder::with_capacity(n, n * 12);
+    let mut cid = StringBuilder::with_capacity(n, n * 8);
+    let mut date = Date32Builder::with_capacity(n);
+    let mut amount = Float64Builder::with_capacity(n);
+    let mut product = StringBuilder::with_capacity(n, n * 12);
+    let mut seq = Int64Builder::with_capacity(n);
+    for (s, r) in rows {
+        id.append_value(&r.id);
+        cid.append_value(&r.customer_id);
+        date.append_value(days(r.order_date));
+        amount.append_value(r.amount);
+        product.append_option(r.product.as_deref());
+        seq.append_value(*s);
+    }
+    batch(vec![
+        ("id", Arc::new(id.finish())),
+        ("customer_id", Arc::new(cid.finish())),
+        ("order_date", Arc::new(date.finish())),
+        ("amount", Arc::new(amount.finish())),
+        ("product", Arc::new(product.finish())),
+        ("_seq", Arc::new(seq.finish())),
+    ])
+}
+
+pub fn interactions_batch(rows: &[(i64, InteractionRow)]) -> Result<RecordBatch> {
+    let n = rows.len();
+    let mut id = StringBuilder::with_capacity(n, n * 12);
+    let mut cid = StringBuilder::with_capacity(n, n * 8);
+    let mut ts = TimestampMicrosecondBuilder::with_capacity(n);
+    let mut channel = StringBuilder::with_capacity(n, n * 6);
+    let mut kind = StringBuilder::with_capacity(n, n * 6);
+    let mut note = StringBuilder::with_capacity(n, n * 48);
+    let mut seq = Int64Builder::with_capacity(n);
+    for (s, r) in rows {
+        id.append_value(&r.id);
+        cid.append_value(&r.customer_id);
+        ts.append_value(micros(r.ts));
+        channel.append_option(r.channel.as_deref());
+        kind.append_value(&r.kind);
+        note.append_option(r.note.as_deref());
+        seq.append_value(*s);
+    }
+    batch(vec![
+        ("id", Arc::new(id.finish())),
+        ("customer_id", Arc::new(cid.finish())),
+        ("ts", Arc::new(ts.finish())),
+        ("channel", Arc::new(channel.finish())),
+        ("kind", Arc::new(kind.finish())),
+        ("note", Arc::new(note.finish())),
+        ("_seq", Arc::new(seq.finish())),
+    ])
+}
+
+/// Appends one batch to a staging table.
+pub fn append(conn: &Connection, table: &str, batch: RecordBatch) -> Result<()> {
+    let mut appender = conn.appender(table)?;
+    appender.append_record_batch(batch)?;
+    appender.flush()?;
+    Ok(())
+}

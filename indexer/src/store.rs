@@ -1,0 +1,156 @@
+//! The DuckDB store: the source of truth. Tables follow the data contract of DOMAIN.md;
+//! `meta` holds `as_of` and the store's `generation`, bumped in the same transaction as
+//! every change (see ARCHITECTURE.md, "store and index agree").
+
+use std::path::{Path, PathBuf};
+
+use duckdb::{AccessMode, Config, Connection, OptionalExt, params};
+
+use crate::{Error, Result};
+
+/// File name of the DuckDB database inside a store directory.
+pub const DB_FILE: &str = "kesou.duckdb";
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS customers (
+    id VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    credit_code VARCHAR NOT NULL,
+    region VARCHAR,
+    province VARCHAR,
+    city VARCHAR,
+    industry VARCHAR,
+    size VARCHAR,
+    employees INTEGER,
+    registered_capital DOUBLE,
+    founded_date DATE,
+    lifecycle VARCHAR,
+    value_level VARCHAR,
+    owner VARCHAR,
+    tags VARCHAR[],
+    annual_purchase DOUBLE,
+    total_purchase DOUBLE,
+    order_count INTEGER,
+    last_order_date DATE,
+    consult_30d INTEGER,
+    churn_risk DOUBLE,
+    contact_name VARCHAR,
+    contact_phone VARCHAR,
+    email VARCHAR,
+    description VARCHAR,
+    created_at TIMESTAMP,
+    source_tags VARCHAR[],
+    name_key VARCHAR NOT NULL,
+    _gen BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS orders (
+    id VARCHAR NOT NULL,
+    customer_id VARCHAR NOT NULL,
+    order_date DATE NOT NULL,
+    amount DOUBLE NOT NULL,
+    product VARCHAR
+);
+CREATE TABLE IF NOT EXISTS interactions (
+    id VARCHAR NOT NULL,
+    customer_id VARCHAR NOT NULL,
+    ts TIMESTAMP NOT NULL,
+    channel VARCHAR,
+    kind VARCHAR,
+    note VARCHAR
+);
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR NOT NULL, value VARCHAR);
+CREATE TABLE IF NOT EXISTS tombstones (id VARCHAR NOT NULL, gen BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS duplicate_names (
+    name_key VARCHAR, id VARCHAR, name VARCHAR, credit_code VARCHAR
+);
+CREATE TABLE IF NOT EXISTS ingest_runs (
+    gen BIGINT, finished_at TIMESTAMP, files VARCHAR, rows_read BIGINT, rows_loaded BIGINT,
+    rows_rejected BIGINT, normalised BIGINT, duplicates_flagged BIGINT, seconds DOUBLE
+);
+"#;
+
+/// Paths of a store directory's parts.
+#[derive(Debug, Clone)]
+pub struct StorePaths {
+    pub root: PathBuf,
+}
+
+impl StorePaths {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+    pub fn db(&self) -> PathBuf {
+        self.root.join(DB_FILE)
+    }
+    pub fn index(&self) -> PathBuf {
+        self.root.join("index")
+    }
+    pub fn words(&self) -> PathBuf {
+        self.root.join("index").join("learned-words.txt")
+    }
+    pub fn rejects(&self) -> PathBuf {
+        self.root.join("rejects")
+    }
+    pub fn reports(&self) -> PathBuf {
+        self.root.join("reports")
+    }
+}
+
+/// Opens (creating when asked) the store's database.
+pub fn open_db(paths: &StorePaths, create: bool, read_only: bool) -> Result<Connection> {
+    let db = paths.db();
+    if !db.exists() {
+        if !create {
+            return Err(Error::BadInput(format!(
+                "{} is not a kesou store (no {DB_FILE}); create one with `kesou ingest --data {} FILES`",
+                paths.root.display(),
+                paths.root.display()
+            )));
+        }
+        std::fs::create_dir_all(&paths.root).map_err(|e| Error::io(&paths.root, e))?;
+    }
+    let config = if read_only {
+        Config::default().access_mode(AccessMode::ReadOnly)?
+    } else {
+        Config::default()
+    };
+    let conn = Connection::open_with_flags(&db, config)?;
+    if !read_only {
+        conn.execute_batch(SCHEMA)?;
+    }
+    Ok(conn)
+}
+
+pub fn get_meta(conn: &Connection, key: &str) -> Result<Option<String>> {
+    Ok(conn
+        .query_row("SELECT value FROM meta WHERE key = ?", params![key], |r| r.get::<_, Option<String>>(0))
+        .optional()?
+        .flatten())
+}
+
+pub fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<()> {
+    conn.execute("DELETE FROM meta WHERE key = ?", params![key])?;
+    conn.execute("INSERT INTO meta VALUES (?, ?)", params![key, value])?;
+    Ok(())
+}
+
+/// The store's committed generation (0 for a new store).
+pub fn generation(conn: &Connection) -> Result<u64> {
+    Ok(get_meta(conn, "generation")?.and_then(|g| g.parse().ok()).unwrap_or(0))
+}
+
+/// The date derived columns are relative to: `meta.as_of` when present, else today.
+pub fn as_of(conn: &Connection) -> Result<(chrono::NaiveDate, bool)> {
+    match get_meta(conn, "as_of")? {
+        Some(s) => {
+            let d = chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+                .map_err(|_| Error::BadInput(format!("meta.as_of {s:?} is not a YYYY-MM-DD date")))?;
+            Ok((d, true))
+        }
+        None => Ok((chrono::Local::now().date_naive(), false)),
+    }
+}
+
+pub fn store_exists(root: &Path) -> bool {
+    root.join(DB_FILE).exists()
+}

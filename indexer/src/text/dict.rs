@@ -1,0 +1,80 @@
+//! The company-name dictionary: trade names (字号) learned from the data, so that 恒瑞 in
+//! 苏州恒瑞精密机械有限公司 is one word for jieba rather than two characters.
+//!
+//! A name is place + trade name + industry word + legal form. We strip the legal form and
+//! any leading place names (province or city, full or short), segment the rest without the
+//! HMM, and take the leading run of single characters jieba could not join: that run is a
+//! trade name jieba does not know. Known words (华为, 招商) need nothing.
+
+use std::collections::BTreeSet;
+
+use jieba_rs::Jieba;
+use kesou_domain::geo::{PROVINCES, short_form};
+use kesou_domain::text::split_legal_form;
+
+use super::fold::Folded;
+use super::tokens::is_cjk;
+
+/// The trade name of a company name when jieba does not know it as a word.
+pub fn unknown_trade_name(jieba: &Jieba, name: &str) -> Option<String> {
+    let folded = Folded::new(name);
+    let (body, _) = split_legal_form(folded.text.trim());
+    let core = strip_places(body);
+    let mut run = String::new();
+    for t in jieba.cut(core, false) {
+        let mut chars = t.word.chars();
+        match (chars.next(), chars.next()) {
+            (Some(c), None) if is_cjk(c) => run.push(c),
+            _ => break,
+        }
+    }
+    let n = run.chars().count();
+    (2..=4).contains(&n).then_some(run)
+}
+
+fn strip_places(mut body: &str) -> &str {
+    for _ in 0..2 {
+        let longest = PROVINCES
+            .iter()
+            .flat_map(|p| {
+                [p.name, p.short()]
+                    .into_iter()
+                    .chain(p.cities.iter().flat_map(|(c, _)| [*c, short_form(c)]))
+            })
+            // Keep at least two characters: 上海市 is a place, not 上海 + 市.
+            .filter(|place| body.starts_with(place) && body[place.len()..].chars().count() >= 2)
+            .max_by_key(|place| place.len());
+        match longest {
+            Some(place) => body = &body[place.len()..],
+            None => break,
+        }
+    }
+    body
+}
+
+/// Trade names jieba does not know, from a batch of company names, sorted.
+pub fn learn_trade_names<'a>(jieba: &Jieba, names: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {
+    names.into_iter().filter_map(|n| unknown_trade_name(jieba, n)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::LazyLock;
+
+    static JIEBA: LazyLock<Jieba> = LazyLock::new(Jieba::new);
+
+    #[test]
+    fn finds_the_unknown_trade_name_after_the_place() {
+        assert_eq!(unknown_trade_name(&JIEBA, "苏州瑞达精密机械有限公司").as_deref(), Some("瑞达"));
+        assert_eq!(unknown_trade_name(&JIEBA, "浙江杭州鑫泰电子股份有限公司").as_deref(), Some("鑫泰"));
+        assert_eq!(unknown_trade_name(&JIEBA, "深圳华为科技有限公司"), None, "华为 is a known word");
+        assert_eq!(unknown_trade_name(&JIEBA, "苏州恒瑞精密机械有限公司"), None, "恒瑞 is a known word");
+    }
+
+    #[test]
+    fn strips_full_and_short_place_names() {
+        assert_eq!(strip_places("广西壮族自治区南宁恒瑞"), "恒瑞");
+        assert_eq!(strip_places("上海市"), "上海市");
+    }
+}

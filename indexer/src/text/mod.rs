@@ -1,0 +1,161 @@
+//! Chinese-aware text analysis shared by indexing and querying: one `Jieba` per store
+//! (dictionary plus the trade names learned from the data), traditional → simplified
+//! folding, search-mode words, per-character name tokens and name pinyin.
+
+mod dict;
+mod fold;
+mod pinyin;
+mod tokens;
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+
+use jieba_rs::Jieba;
+use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
+
+pub use dict::learn_trade_names;
+pub use fold::Folded;
+pub use tokens::{Mode, Tok, index_tokens, query_tilings};
+
+use crate::Result;
+
+/// Name under which the free-text analyzer is registered with tantivy.
+pub const TEXT_TOKENIZER: &str = "kesou_text";
+/// Name under which the company-name analyzer is registered with tantivy.
+pub const NAME_TOKENIZER: &str = "kesou_name";
+
+/// The analyzer of one store. Cheap to clone (the dictionary is shared); building one costs
+/// about 120 ms (jieba's dictionary) plus the learned words, so build it once per process.
+#[derive(Clone)]
+pub struct Analyzer {
+    jieba: Arc<Jieba>,
+    learned: Arc<Vec<String>>,
+}
+
+impl std::fmt::Debug for Analyzer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Analyzer").field("learned_words", &self.learned.len()).finish()
+    }
+}
+
+impl Analyzer {
+    /// jieba's dictionary plus `learned` words (trade names).
+    pub fn new(learned: Vec<String>) -> Self {
+        let mut jieba = Jieba::new();
+        for word in &learned {
+            let freq = jieba.suggest_freq(word).max(1000);
+            jieba.add_word(word, Some(freq), Some("nz"));
+        }
+        Self { jieba: Arc::new(jieba), learned: Arc::new(learned) }
+    }
+
+    /// Loads the learned words saved beside an index (none when the file is absent).
+    pub fn load(words_file: &Path) -> Result<Self> {
+        let learned = match fs::read_to_string(words_file) {
+            Ok(text) => text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(crate::Error::io(words_file, e)),
+        };
+        Ok(Self::new(learned))
+    }
+
+    /// This analyzer extended with trade names learned from `names`; `self` when none are new.
+    pub fn learn<'a>(&self, names: impl IntoIterator<Item = &'a str>) -> Self {
+        let known: std::collections::BTreeSet<&String> = self.learned.iter().collect();
+        let new: Vec<String> =
+            learn_trade_names(&self.jieba, names).into_iter().filter(|w| !known.contains(w)).collect();
+        if new.is_empty() {
+            return self.clone();
+        }
+        let mut all: Vec<String> = self.learned.iter().cloned().chain(new).collect();
+        all.sort();
+        all.dedup();
+        Self::new(all)
+    }
+
+    /// Saves the learned words atomically (write to a temporary file, then rename).
+    pub fn save(&self, words_file: &Path) -> Result<()> {
+        let tmp = words_file.with_extension("tmp");
+        let mut f = fs::File::create(&tmp).map_err(|e| crate::Error::io(&tmp, e))?;
+        for w in self.learned.iter() {
+            writeln!(f, "{w}").map_err(|e| crate::Error::io(&tmp, e))?;
+        }
+        f.sync_all().map_err(|e| crate::Error::io(&tmp, e))?;
+        fs::rename(&tmp, words_file).map_err(|e| crate::Error::io(words_file, e))
+    }
+
+    pub fn learned_words(&self) -> &[String] {
+        &self.learned
+    }
+
+    pub fn jieba(&self) -> &Jieba {
+        &self.jieba
+    }
+
+    pub fn tokens(&self, text: &str, mode: Mode) -> Vec<Tok> {
+        index_tokens(&self.jieba, text, mode)
+    }
+
+    pub fn name_pinyin(&self, name: &str) -> Vec<String> {
+        pinyin::name_pinyin_tokens(&self.jieba, name)
+    }
+
+    /// Query-side tilings of already folded text, see [`query_tilings`].
+    pub fn query_tilings(&self, folded: &str) -> Vec<Vec<(usize, String)>> {
+        query_tilings(&self.jieba, folded)
+    }
+
+    /// Registers the text and name tokenizers on a tantivy index.
+    pub fn register(&self, index: &tantivy::Index) {
+        let tokenizers = index.tokenizers();
+        tokenizers.register(TEXT_TOKENIZER, KesouTokenizer { jieba: self.jieba.clone(), mode: Mode::Text });
+        tokenizers.register(NAME_TOKENIZER, KesouTokenizer { jieba: self.jieba.clone(), mode: Mode::Name });
+    }
+}
+
+/// tantivy's view of the analyzer.
+#[derive(Clone)]
+struct KesouTokenizer {
+    jieba: Arc<Jieba>,
+    mode: Mode,
+}
+
+struct VecTokenStream {
+    tokens: Vec<Token>,
+    next: usize,
+}
+
+impl Tokenizer for KesouTokenizer {
+    type TokenStream<'a> = VecTokenStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
+        let tokens = index_tokens(&self.jieba, text, self.mode)
+            .into_iter()
+            .map(|t| Token {
+                offset_from: t.from,
+                offset_to: t.to,
+                position: t.position,
+                text: t.text,
+                position_length: 1,
+            })
+            .collect();
+        VecTokenStream { tokens, next: 0 }
+    }
+}
+
+impl TokenStream for VecTokenStream {
+    fn advance(&mut self) -> bool {
+        self.next += 1;
+        self.next <= self.tokens.len()
+    }
+
+    fn token(&self) -> &Token {
+        &self.tokens[self.next - 1]
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.tokens[self.next - 1]
+    }
+}

@@ -1,0 +1,188 @@
+//! Segmentation into index tokens and query tokens.
+//!
+//! Positions are character offsets into the folded text, so a query can ask for words at
+//! exact relative offsets (tantivy's phrase query with offsets) whatever the segmentation
+//! inside the document: 建设银行 at offsets (0) matches the document's 建设@n 银行@n+2 as
+//! well as its 建设银行@n.
+
+use jieba_rs::Jieba;
+
+use super::fold::Folded;
+
+/// One token: its text (folded, lower-cased), character position, original byte range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tok {
+    pub text: String,
+    pub position: usize,
+    pub from: usize,
+    pub to: usize,
+}
+
+/// What is being tokenized, which decides the extra tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Free text (descriptions, notes, tags): search-mode words and the dictionary words
+    /// inside long words.
+    Text,
+    /// Company names: as `Text`, plus every CJK character on its own (so any substring of a
+    /// name is findable as a phrase of characters) and legal-form synonyms.
+    Name,
+}
+
+pub(crate) fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric()
+}
+
+/// Tokens for the index.
+pub fn index_tokens(jieba: &Jieba, original: &str, mode: Mode) -> Vec<Tok> {
+    let folded = Folded::new(original);
+    let text = folded.text.as_str();
+    let mut out = Vec::new();
+    let push = |out: &mut Vec<Tok>, word: &str, start: usize, end: usize| {
+        let (from, to) = folded.original_range(start, end);
+        out.push(Tok { text: word.to_lowercase(), position: start, from, to });
+    };
+    for t in jieba.cut_for_search(text, true) {
+        if !t.word.chars().any(is_word_char) {
+            continue;
+        }
+        push(&mut out, t.word, t.start, t.end);
+        // Search mode offers the 2- and 3-character dictionary words of a long word; add
+        // the longer ones too, so 建设银行 is found inside 中国建设银行.
+        let len = t.end - t.start;
+        if len >= 5 {
+            let chars: Vec<(usize, char)> = t.word.char_indices().collect();
+            for sub_len in 4..len {
+                for i in 0..=len - sub_len {
+                    let from = chars[i].0;
+                    let to = chars.get(i + sub_len).map_or(t.word.len(), |c| c.0);
+                    let sub = &t.word[from..to];
+                    if jieba.has_word(sub) {
+                        push(&mut out, sub, t.start + i, t.start + i + sub_len);
+                    }
+                }
+            }
+        }
+    }
+    if mode == Mode::Name {
+        for (i, c) in text.chars().enumerate() {
+            if is_cjk(c) {
+                push(&mut out, c.encode_utf8(&mut [0; 4]), i, i + 1);
+            }
+        }
+        // 有限责任公司 and 有限公司 are the same legal form: index the short one too.
+        if let (body, Some(form)) = kesou_domain::text::split_legal_form(text)
+            && form.ends_with("有限责任公司")
+        {
+            let at = body.chars().count() + form.chars().count() - "有限责任公司".chars().count();
+            push(&mut out, "有限公司", at, at + 6);
+        }
+    }
+    out.sort_by(|a, b| a.position.cmp(&b.position).then(a.text.len().cmp(&b.text.len())));
+    out.dedup_by(|a, b| a.position == b.position && a.text == b.text);
+    out
+}
+
+/// A query's words with their character offsets, two ways: the segmentation a person
+/// would make (`cut`), and the finest tiling of each word by shorter dictionary words.
+/// A document matches a group of words if it has either tiling at the right offsets.
+pub fn query_tilings(jieba: &Jieba, folded_query: &str) -> Vec<Vec<(usize, String)>> {
+    let coarse: Vec<(usize, String)> = jieba
+        .cut(folded_query, true)
+        .into_iter()
+        .filter(|t| t.word.chars().any(is_word_char))
+        .map(|t| (t.start, t.word.to_lowercase()))
+        .collect();
+    let mut fine = Vec::new();
+    for (start, word) in &coarse {
+        match finest_tiling(jieba, word) {
+            Some(parts) => fine.extend(parts.into_iter().map(|(off, w)| (start + off, w))),
+            None => fine.push((*start, word.clone())),
+        }
+    }
+    let mut out = vec![coarse];
+    if out[0] != fine {
+        out.push(fine);
+    }
+    out.retain(|t| !t.is_empty());
+    out
+}
+
+/// Splits a word of 3+ CJK characters into shorter dictionary words covering it exactly,
+/// longest first from the left; `None` when the word is short or cannot be tiled.
+fn finest_tiling(jieba: &Jieba, word: &str) -> Option<Vec<(usize, String)>> {
+    let chars: Vec<char> = word.chars().collect();
+    if chars.len() < 3 || !chars.iter().all(|c| is_cjk(*c)) {
+        return None;
+    }
+    let mut parts = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let longest = (2..chars.len()).rev().filter(|l| i + l <= chars.len()).find(|l| {
+            let w: String = chars[i..i + l].iter().collect();
+            jieba.has_word(&w)
+        });
+        let len = longest?;
+        parts.push((i, chars[i..i + len].iter().collect()));
+        i += len;
+    }
+    Some(parts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::LazyLock;
+
+    static JIEBA: LazyLock<Jieba> = LazyLock::new(Jieba::new);
+
+    fn texts(toks: &[Tok]) -> Vec<(usize, &str)> {
+        toks.iter().map(|t| (t.position, t.text.as_str())).collect()
+    }
+
+    #[test]
+    fn long_words_carry_their_dictionary_sub_words() {
+        let toks = index_tokens(&JIEBA, "中国建设银行股份有限公司", Mode::Text);
+        let t = texts(&toks);
+        assert!(t.contains(&(2, "建设银行")), "{t:?}");
+        assert!(t.contains(&(2, "建设")), "{t:?}");
+        assert!(t.contains(&(4, "银行")), "{t:?}");
+    }
+
+    #[test]
+    fn names_get_characters_and_legal_form_synonyms() {
+        let toks = index_tokens(&JIEBA, "恒瑞精密机械有限责任公司", Mode::Name);
+        let t = texts(&toks);
+        assert!(t.contains(&(0, "恒")) && t.contains(&(1, "瑞")), "{t:?}");
+        assert!(t.contains(&(6, "有限公司")), "{t:?}");
+        // positions never go backwards (tantivy requires it)
+        assert!(toks.windows(2).all(|w| w[0].position <= w[1].position));
+    }
+
+    #[test]
+    fn offsets_point_into_the_original_traditional_text() {
+        let original = "華為技術";
+        let toks = index_tokens(&JIEBA, original, Mode::Text);
+        let hw = toks.iter().find(|t| t.text == "华为").expect("华为 token");
+        assert_eq!(&original[hw.from..hw.to], "華為");
+    }
+
+    #[test]
+    fn mixed_scripts_stay_whole_and_lowercase() {
+        let toks = index_tokens(&JIEBA, "支持5G与iPhone配件，型号ABC-123", Mode::Text);
+        let t: Vec<&str> = toks.iter().map(|t| t.text.as_str()).collect();
+        for want in ["5g", "iphone", "abc-123", "abc"] {
+            assert!(t.contains(&want), "{want} missing in {t:?}");
+        }
+    }
+
+    #[test]
+    fn query_tilings_offer_a_fine_alternative() {
+        let tilings = query_tilings(&JIEBA, "精密机械");
+        assert!(tilings.iter().any(|t| t == &vec![(0, "精密".to_owned()), (2, "机械".to_owned())]), "{tilings:?}");
+    }
+}

@@ -1,0 +1,194 @@
+//! Field-level parsing with reasons a person understands, and the record of every safe
+//! normalisation applied (trim, full-width → half-width, date formats, short names).
+
+use std::borrow::Cow;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use kesou_domain::text::to_halfwidth;
+
+use crate::source::{Cell, Record};
+
+/// A rejected row: where, which column, the value and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reject {
+    pub file: String,
+    pub line: u64,
+    pub column: String,
+    pub value: String,
+    pub reason: String,
+}
+
+/// A safe change made to a value on its way in, recorded so that nothing is silently fixed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Normalization {
+    pub file: String,
+    pub line: u64,
+    pub column: String,
+    pub before: String,
+    pub after: String,
+    pub rule: &'static str,
+}
+
+/// The file's columns mapped to a table's column names.
+#[derive(Debug, Clone)]
+pub struct Columns {
+    /// `index[i]` is the position in the file of table column `i`, if present.
+    index: Vec<Option<usize>>,
+}
+
+impl Columns {
+    pub fn new(index: Vec<Option<usize>>) -> Self {
+        Self { index }
+    }
+}
+
+/// One record being validated, with its file and a sink for normalisations.
+pub struct Fields<'a> {
+    pub file: &'a str,
+    pub record: &'a Record,
+    pub columns: &'a Columns,
+    pub names: &'a [&'static str],
+    pub normalized: &'a mut Vec<Normalization>,
+}
+
+pub type FieldResult<T> = std::result::Result<T, Reject>;
+
+impl<'a> Fields<'a> {
+    pub fn reject(&self, column: &str, value: &str, reason: impl Into<String>) -> Reject {
+        Reject {
+            file: self.file.to_owned(),
+            line: self.record.line,
+            column: column.to_owned(),
+            value: value.to_owned(),
+            reason: reason.into(),
+        }
+    }
+
+    fn note(&mut self, column: &str, before: &str, after: &str, rule: &'static str) {
+        self.normalized.push(Normalization {
+            file: self.file.to_owned(),
+            line: self.record.line,
+            column: column.to_owned(),
+            before: before.to_owned(),
+            after: after.to_owned(),
+            rule,
+        });
+    }
+
+    fn cell(&self, col: usize) -> Option<&'a Cell> {
+        let pos = self.columns.index[col]?;
+        self.record.cells.get(pos)?.as_ref()
+    }
+
+    /// Trimmed text, `None` when empty. Lists are joined with `|`.
+    pub fn text(&mut self, col: usize) -> FieldResult<Option<String>> {
+        let name = self.names[col];
+        let raw: Cow<str> = match self.cell(col) {
+            None => return Ok(None),
+            Some(Cell::Text(s)) => Cow::Borrowed(s.as_str()),
+            Some(Cell::List(items)) => Cow::Owned(items.join("|")),
+        };
+        if raw.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+            return Err(self.reject(name, &raw, "contains control characters"));
+        }
+        let trimmed = raw.trim();
+        if trimmed.len() != raw.len() {
+            self.note(name, &raw, trimmed, "trim");
+        }
+        Ok((!trimmed.is_empty()).then(|| trimmed.to_owned()))
+    }
+
+    pub fn required(&mut self, col: usize) -> FieldResult<String> {
+        self.text(col)?.ok_or_else(|| self.reject(self.names[col], "", "is required but empty"))
+    }
+
+    /// Text with full-width letters and digits folded to half-width (codes, phones, numbers).
+    pub fn halfwidth(&mut self, col: usize) -> FieldResult<Option<String>> {
+        let Some(text) = self.text(col)? else { return Ok(None) };
+        match to_halfwidth(&text) {
+            Cow::Borrowed(_) => Ok(Some(text)),
+            Cow::Owned(half) => {
+                self.note(self.names[col], &text, &half, "full-width to half-width");
+                Ok(Some(half))
+            }
+        }
+    }
+
+    pub fn number(&mut self, col: usize, min: f64) -> FieldResult<Option<f64>> {
+        let name = self.names[col];
+        let Some(text) = self.halfwidth(col)? else { return Ok(None) };
+        let plain = text.replace(',', "");
+        let value: f64 = plain.parse().map_err(|_| self.reject(name, &text, "is not a number"))?;
+        if !value.is_finite() {
+            return Err(self.reject(name, &text, "is not a finite number"));
+        }
+        if value < min {
+            return Err(self.reject(name, &text, format!("must be at least {min}")));
+        }
+        if plain != text {
+            self.note(name, &text, &plain, "thousands separators removed");
+        }
+        Ok(Some(value))
+    }
+
+    pub fn integer(&mut self, col: usize, min: i64) -> FieldResult<Option<i64>> {
+        let name = self.names[col];
+        let Some(v) = self.number(col, min as f64)? else { return Ok(None) };
+        if v.fract() != 0.0 || v > i32::MAX as f64 {
+            return Err(self.reject(name, &v.to_string(), "must be a whole number"));
+        }
+        Ok(Some(v as i64))
+    }
+
+    pub fn date(&mut self, col: usize) -> FieldResult<Option<NaiveDate>> {
+        let name = self.names[col];
+        let Some(text) = self.halfwidth(col)? else { return Ok(None) };
+        if let Ok(d) = NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
+            return Ok(Some(d));
+        }
+        for fmt in ["%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日"] {
+            if let Ok(d) = NaiveDate::parse_from_str(&text, fmt) {
+                self.note(name, &text, &d.to_string(), "date written as YYYY-MM-DD");
+                return Ok(Some(d));
+            }
+        }
+        // A timestamp in a date column: keep the date part.
+        if let Some(ts) = parse_timestamp(&text) {
+            self.note(name, &text, &ts.date().to_string(), "date part of a timestamp");
+            return Ok(Some(ts.date()));
+        }
+        Err(self.reject(name, &text, "is not a date; write YYYY-MM-DD"))
+    }
+
+    pub fn timestamp(&mut self, col: usize) -> FieldResult<Option<NaiveDateTime>> {
+        let name = self.names[col];
+        let Some(text) = self.halfwidth(col)? else { return Ok(None) };
+        if let Some(ts) = parse_timestamp(&text) {
+            return Ok(Some(ts));
+        }
+        if let Ok(d) = NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
+            return Ok(Some(d.and_hms_opt(0, 0, 0).expect("midnight")));
+        }
+        Err(self.reject(name, &text, "is not a timestamp; write YYYY-MM-DD HH:MM:SS"))
+    }
+
+    /// A list: JSON arrays and Parquet lists as they are, CSV text split on `|`, `;`, `、`.
+    pub fn list(&mut self, col: usize) -> FieldResult<Vec<String>> {
+        let name = self.names[col];
+        let items = match self.cell(col) {
+            None => return Ok(Vec::new()),
+            Some(Cell::List(items)) => items.iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
+            Some(Cell::Text(s)) => crate::source::split_list(s),
+        };
+        if let Some(bad) = items.iter().find(|s| s.chars().any(char::is_control) || s.chars().count() > 40) {
+            return Err(self.reject(name, bad, "a tag must be 1 to 40 characters without control characters"));
+        }
+        Ok(items)
+    }
+}
+
+fn parse_timestamp(text: &str) -> Option<NaiveDateTime> {
+    ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+}

@@ -1,0 +1,12 @@
+//! Validation of source rows against the data contract: what is wrong with a row, in words a
+//! person can act on, and which safe normalisations were applied on the way.
+
+mod customers;
+mod events;
+mod fields;
+mod tables;
+
+pub use customers::{CustomerRow, Identities, check_phone, validate_customer};
+pub use events::{InteractionRow, OrderRow, validate_interaction, validate_order};
+pub use fields::{Columns, Fields, Normalization, Reject};
+pub use tables::Table;

@@ -1,0 +1,17 @@
+//! kesou's query execution. Today: text search over the index with filters, facet counts
+//! and highlighted snippets ([`Searcher`]), and the same request answered by DuckDB alone
+//! ([`baseline`]) as the yardstick benchmarks compare against. The structured queries of
+//! the question parser, permissions and lookalike search come here next.
+
+mod error;
+mod facets;
+mod filters;
+mod search;
+mod text_query;
+
+pub mod baseline;
+
+pub use error::{Error, Result};
+pub use facets::{FacetResult, FacetValue};
+pub use filters::{FILTER_FIELDS, Filter};
+pub use search::{Highlight, SearchHit, SearchRequest, SearchResults, Searcher};

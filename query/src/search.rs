@@ -1,0 +1,285 @@
+//! Text search with filters and facets over the index, with highlighted snippets.
+
+use std::time::Instant;
+
+use kesou_indexer::IndexHandle;
+use serde::Serialize;
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, Occur, Query};
+use tantivy::schema::Value;
+use tantivy::snippet::{Snippet, SnippetGenerator};
+use tantivy::{DocAddress, IndexReader, Order, ReloadPolicy, TantivyDocument};
+
+use crate::facets;
+use crate::filters::Filter;
+use crate::text_query::{self, TextQuery};
+use crate::{Error, Result};
+
+/// Largest page a search returns.
+pub const MAX_LIMIT: usize = 1000;
+
+/// A search: text (may be empty when filters say enough), filters, facets, a page.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SearchRequest {
+    pub text: String,
+    pub filters: Vec<Filter>,
+    pub facets: Vec<String>,
+    pub limit: usize,
+    pub offset: usize,
+}
+
+/// A highlighted fragment of a field: the text and the byte ranges that matched.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Highlight {
+    pub field: &'static str,
+    pub fragment: String,
+    pub ranges: Vec<(usize, usize)>,
+    /// The fragment as HTML with `<b>` around matches (escaped).
+    pub html: String,
+}
+
+impl Highlight {
+    /// The fragment with matches in 【】 brackets, for terminals.
+    pub fn bracketed(&self) -> String {
+        let mut out = String::new();
+        let mut at = 0;
+        for (from, to) in &self.ranges {
+            out.push_str(&self.fragment[at..*from]);
+            out.push('【');
+            out.push_str(&self.fragment[*from..*to]);
+            out.push('】');
+            at = *to;
+        }
+        out.push_str(&self.fragment[at..]);
+        out
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchHit {
+    pub id: String,
+    pub score: Option<f32>,
+    pub name: String,
+    pub region: Option<String>,
+    pub province: Option<String>,
+    pub city: Option<String>,
+    pub industry: Option<String>,
+    pub size: Option<String>,
+    pub lifecycle: Option<String>,
+    pub value_level: Option<String>,
+    pub owner: Option<String>,
+    pub annual_purchase: Option<f64>,
+    pub tags: Vec<String>,
+    pub highlights: Vec<Highlight>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchResults {
+    pub total: usize,
+    pub hits: Vec<SearchHit>,
+    pub facets: Vec<facets::FacetResult>,
+    /// How the hits are ordered: `relevance`, or `annual_purchase` when there is no text.
+    pub order: &'static str,
+    pub took_ms: f64,
+}
+
+/// Answers searches over one store's index. Cheap to share across threads.
+pub struct Searcher {
+    handle: IndexHandle,
+    reader: IndexReader,
+}
+
+impl std::fmt::Debug for Searcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Searcher").finish_non_exhaustive()
+    }
+}
+
+impl Searcher {
+    pub fn new(handle: IndexHandle) -> Result<Self> {
+        let reader = handle.index.reader_builder().reload_policy(ReloadPolicy::OnCommitWithDelay).try_into()?;
+        Ok(Self { handle, reader })
+    }
+
+    pub fn handle(&self) -> &IndexHandle {
+        &self.handle
+    }
+
+    /// Number of customers in the index.
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    pub fn search(&self, req: &SearchRequest) -> Result<SearchResults> {
+        let started = Instant::now();
+        facets::check(&req.facets)?;
+        let limit = req.limit.clamp(1, MAX_LIMIT);
+        let fields = &self.handle.fields;
+        let text = text_query::build(&self.handle, req.text.trim())?;
+        if text.query.is_none() && req.filters.is_empty() {
+            return Err(Error::BadRequest(if req.text.trim().is_empty() {
+                "give search text or at least one filter".into()
+            } else {
+                format!("{:?} holds no searchable word", req.text)
+            }));
+        }
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let has_text = text.query.is_some();
+        if let Some(q) = &text.query {
+            clauses.push((Occur::Must, q.box_clone()));
+        }
+        for f in &req.filters {
+            let (occur, q) = f.to_query(fields)?;
+            // Filters select; they must not change the ranking.
+            clauses.push((occur, Box::new(BoostQuery::new(q, 0.0))));
+        }
+        if !clauses.iter().any(|(o, _)| *o == Occur::Must) {
+            clauses.push((Occur::Must, Box::new(AllQuery)));
+        }
+        let query = BooleanQuery::new(clauses);
+        let searcher = self.reader.searcher();
+        let facet_collector = facets::collector(&req.facets);
+        let (addresses, total, counts): (Vec<(Option<f32>, DocAddress)>, usize, _) = if has_text {
+            let top = TopDocs::with_limit(limit).and_offset(req.offset).order_by_score();
+            let (hits, total, counts) = searcher.search(&query, &(top, Count, facet_collector))?;
+            (hits.into_iter().map(|(s, a)| (Some(s), a)).collect(), total, counts)
+        } else {
+            let top =
+                TopDocs::with_limit(limit).and_offset(req.offset).order_by_fast_field::<f64>("annual_purchase", Order::Desc);
+            let (hits, total, counts) = searcher.search(&query, &(top, Count, facet_collector))?;
+            (hits.into_iter().map(|(_, a)| (None, a)).collect(), total, counts)
+        };
+        let snippets = Snippets::new(&searcher, &text, &self.handle)?;
+        let mut hits = Vec::with_capacity(addresses.len());
+        for (score, address) in addresses {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            hits.push(self.hit(&doc, score, &snippets));
+        }
+        Ok(SearchResults {
+            total,
+            hits,
+            facets: facets::shape(&counts, &req.facets),
+            order: if has_text { "relevance" } else { "annual_purchase" },
+            took_ms: started.elapsed().as_secs_f64() * 1000.0,
+        })
+    }
+
+    fn hit(&self, doc: &TantivyDocument, score: Option<f32>, snippets: &Snippets) -> SearchHit {
+        let s = |name: &str| -> Option<String> {
+            let field = self.handle.fields.field(name)?;
+            doc.get_first(field).and_then(|v| v.as_str().map(str::to_owned))
+        };
+        let f = &self.handle.fields;
+        let name = s("name").unwrap_or_default();
+        let tags: Vec<String> = doc.get_all(f.tags).filter_map(|v| v.as_str().map(str::to_owned)).collect();
+        let mut highlights = Vec::new();
+        if let Some(h) = snippets.highlight("name", &name) {
+            highlights.push(h);
+        }
+        if let Some(d) = s("description")
+            && let Some(h) = snippets.highlight("description", &d)
+        {
+            highlights.push(h);
+        }
+        for t in &tags {
+            if let Some(h) = snippets.highlight("tags", t) {
+                highlights.push(h);
+                break;
+            }
+        }
+        if let Some(notes) = s("notes") {
+            // Notes can be long: only lines that hold a query word are segmented.
+            if let Some(h) = notes
+                .lines()
+                .filter(|l| snippets.words.iter().any(|w| l.to_lowercase().contains(w.as_str())))
+                .find_map(|l| snippets.highlight("notes", l))
+            {
+                highlights.push(h);
+            }
+        }
+        SearchHit {
+            id: s("id").unwrap_or_default(),
+            score,
+            name,
+            region: s("region"),
+            province: s("province"),
+            city: s("city"),
+            industry: s("industry"),
+            size: s("size"),
+            lifecycle: s("lifecycle"),
+            value_level: s("value_level"),
+            owner: s("owner"),
+            annual_purchase: self.handle.fields.field("annual_purchase").and_then(|f| doc.get_first(f)).and_then(|v| v.as_f64()),
+            tags,
+            highlights,
+        }
+    }
+}
+
+/// Snippet generators for the text fields of one query.
+struct Snippets {
+    generators: Vec<(&'static str, SnippetGenerator)>,
+    words: Vec<String>,
+}
+
+impl Snippets {
+    fn new(searcher: &tantivy::Searcher, text: &TextQuery, handle: &IndexHandle) -> Result<Self> {
+        let mut generators = Vec::new();
+        if let Some(q) = &text.query {
+            let f = &handle.fields;
+            for (name, field, chars) in
+                [("name", f.name, 200), ("description", f.description, 80), ("tags", f.tags, 40), ("notes", f.notes, 80)]
+            {
+                let mut g = SnippetGenerator::create(searcher, q.as_ref(), field)?;
+                g.set_max_num_chars(chars);
+                generators.push((name, g));
+            }
+        }
+        Ok(Self { generators, words: text.words.clone() })
+    }
+
+    fn highlight(&self, field: &'static str, text: &str) -> Option<Highlight> {
+        let (_, g) = self.generators.iter().find(|(n, _)| *n == field)?;
+        let snippet: Snippet = g.snippet(text);
+        if snippet.highlighted().is_empty() {
+            return None;
+        }
+        let mut ranges: Vec<(usize, usize)> = snippet.highlighted().iter().map(|r| (r.start, r.end)).collect();
+        ranges.sort();
+        // Overlapping tokens (words and their characters) merge into one highlight.
+        let mut merged: Vec<(usize, usize)> = Vec::new();
+        for (from, to) in ranges {
+            match merged.last_mut() {
+                Some(last) if from <= last.1 => last.1 = last.1.max(to),
+                _ => merged.push((from, to)),
+            }
+        }
+        let fragment = snippet.fragment().to_owned();
+        let mut html = String::new();
+        let mut at = 0;
+        for (from, to) in &merged {
+            html.push_str(&escape_html(&fragment[at..*from]));
+            html.push_str("<b>");
+            html.push_str(&escape_html(&fragment[*from..*to]));
+            html.push_str("</b>");
+            at = *to;
+        }
+        html.push_str(&escape_html(&fragment[at..]));
+        Some(Highlight { field, fragment, ranges: merged, html })
+    }
+}
+
+fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}

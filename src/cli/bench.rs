@@ -1,0 +1,208 @@
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use kesou_datagen::GenerateConfig;
+use kesou_indexer::StorePaths;
+use kesou_query::{Filter, SearchRequest, Searcher, baseline};
+
+use super::generate::generate_with_bar;
+use super::ingest::ingest_with_bars;
+use super::output::{self, Table};
+use super::progress::Bars;
+
+/// Measures kesou on generated data: generate and ingest throughput, store and index size,
+/// peak memory, and search latency (p50/p99) for a fixed mix of queries (text only,
+/// text + filters, text + facets), next to the same queries answered by DuckDB alone
+/// (ILIKE + SQL) in the same run.
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// How many customers to generate.
+    #[arg(long, default_value_t = 100_000)]
+    pub customers: usize,
+    /// Working folder (source files and the store).
+    #[arg(long, value_name = "DIR", default_value = "kesou-bench")]
+    pub dir: PathBuf,
+    /// Reuse a store already in DIR instead of generating and ingesting again.
+    #[arg(long)]
+    pub reuse: bool,
+    /// Timed runs of each kesou query (after one warm-up run).
+    #[arg(long, default_value_t = 30)]
+    pub runs: usize,
+    /// Timed runs of each baseline query.
+    #[arg(long, default_value_t = 3)]
+    pub baseline_runs: usize,
+}
+
+fn dir_size(path: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(path) else {
+        return std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    };
+    entries
+        .flatten()
+        .map(|e| {
+            let p = e.path();
+            if p.is_dir() { dir_size(&p) } else { e.metadata().map(|m| m.len()).unwrap_or(0) }
+        })
+        .sum()
+}
+
+/// Peak resident memory of this process (VmHWM), in MiB.
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: f64 = status.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+fn mib(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
+}
+
+struct Case {
+    kind: &'static str,
+    request: SearchRequest,
+}
+
+fn filters(list: &[&str]) -> Vec<Filter> {
+    list.iter().map(|f| f.parse().expect("bench filters are valid")).collect()
+}
+
+/// The fixed query mix: words from the generated descriptions and notes, trade names and
+/// pinyin of sampled customers (deterministic for a seed), alone, with filters and with
+/// facets.
+fn cases(searcher: &Searcher, conn: &duckdb::Connection) -> anyhow::Result<Vec<Case>> {
+    let mut texts: Vec<String> = ["新能源", "投诉", "数控机床", "报价", "售后服务", "精密机械", "ISO9001", "5G"]
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    let mut stmt = conn.prepare("SELECT name FROM customers WHERE id IN ('C0000007','C0000123','C0004567','C0000042') ORDER BY id")?;
+    let names: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    let analyzer = &searcher.handle().analyzer;
+    for name in &names {
+        if let Some(trade) = kesou_indexer::text::learn_trade_names(analyzer.jieba(), [name.as_str()]).into_iter().next() {
+            texts.push(trade);
+        }
+        if let Some(py) = analyzer.name_pinyin(name).into_iter().max_by_key(|p| p.len()) {
+            texts.push(py);
+        }
+    }
+    let mut out = Vec::new();
+    for t in &texts {
+        out.push(Case { kind: "text", request: SearchRequest { text: t.clone(), limit: 10, ..Default::default() } });
+    }
+    let with_filters = [
+        ("新能源", vec!["region=华东"]),
+        ("投诉", vec!["annual_purchase>=1000000"]),
+        ("报价", vec!["industry=科技", "lifecycle=忠诚"]),
+        ("设备", vec!["province=广东", "value_level=高"]),
+        ("售后服务", vec!["size=中型,大型"]),
+    ];
+    for (t, f) in with_filters {
+        out.push(Case {
+            kind: "text+filters",
+            request: SearchRequest { text: t.into(), filters: filters(&f), limit: 10, ..Default::default() },
+        });
+    }
+    let facets: Vec<String> = ["region", "industry", "lifecycle", "value_level"].map(String::from).to_vec();
+    for t in ["新能源", "投诉", "数控机床", "报价", "设备"] {
+        out.push(Case {
+            kind: "text+facets",
+            request: SearchRequest { text: t.into(), facets: facets.clone(), limit: 10, ..Default::default() },
+        });
+    }
+    out.push(Case {
+        kind: "filters+facets",
+        request: SearchRequest { filters: filters(&["region=华东", "industry=制造"]), facets, limit: 10, ..Default::default() },
+    });
+    Ok(out)
+}
+
+pub fn run(args: BenchArgs) -> anyhow::Result<()> {
+    let store = args.dir.join("store");
+    let mut facts: Vec<(String, String)> = vec![
+        ("machine".into(), format!("{} cores", std::thread::available_parallelism().map_or(0, |n| n.get()))),
+        ("build".into(), if cfg!(debug_assertions) { "debug (numbers are not representative)".into() } else { "release".into() }),
+    ];
+    if !args.reuse || !store.join(kesou_indexer::store::DB_FILE).exists() {
+        if args.dir.exists() {
+            std::fs::remove_dir_all(&args.dir)?;
+        }
+        let source = args.dir.join("source");
+        let mut config = GenerateConfig::new(source.clone());
+        config.customers = args.customers;
+        let g = generate_with_bar(&config)?;
+        let rows = g.customers + g.orders + g.interactions;
+        facts.push(("customers / orders / interactions".into(), format!("{} / {} / {}", output::count(g.customers), output::count(g.orders), output::count(g.interactions))));
+        facts.push(("generate".into(), format!("{:.1} s, {} rows/s", g.seconds, output::count((rows as f64 / g.seconds) as u64))));
+        facts.push(("source files".into(), mib(dir_size(&source))));
+        let s = ingest_with_bars(&store, &[source])?;
+        facts.push((
+            "ingest (validate, store, derive, index)".into(),
+            format!("{:.1} s, {} rows/s (index {:.1} s)", s.seconds, output::count((s.rows_read() as f64 / s.seconds) as u64), s.index.seconds),
+        ));
+        facts.push(("peak RSS after ingest".into(), peak_rss_mib().map_or("?".into(), |m| format!("{m:.0} MiB"))));
+    }
+    let paths = StorePaths::new(&store);
+    facts.push(("store (DuckDB)".into(), mib(dir_size(&paths.db()))));
+    facts.push(("index (tantivy)".into(), mib(dir_size(&paths.index()))));
+
+    let reader = kesou_indexer::open_for_reading(&paths, &Bars::default())?;
+    let searcher = Searcher::new(reader.index)?;
+    let cases = cases(&searcher, &reader.conn)?;
+    let mut kesou: Vec<(&str, Vec<f64>)> = Vec::new();
+    let mut duck: Vec<(&str, Vec<f64>)> = Vec::new();
+    for case in &cases {
+        searcher.search(&case.request)?;
+        let mut times = Vec::with_capacity(args.runs);
+        for _ in 0..args.runs {
+            let t = Instant::now();
+            searcher.search(&case.request)?;
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        kesou.push((case.kind, times));
+        let mut times = Vec::new();
+        for _ in 0..args.baseline_runs {
+            let t = Instant::now();
+            baseline::search(&reader.conn, &case.request)?;
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        duck.push((case.kind, times));
+    }
+    facts.push(("peak RSS after searches".into(), peak_rss_mib().map_or("?".into(), |m| format!("{m:.0} MiB"))));
+
+    let mut t = Table::new(["measure", "value"]);
+    for (k, v) in facts {
+        t.row([k, v]);
+    }
+    t.print();
+    let mut t = Table::new(["queries", "n", "kesou p50 ms", "kesou p99 ms", "DuckDB ILIKE p50 ms", "DuckDB p99 ms", "speed-up (p50)"]);
+    for kind in ["text", "text+filters", "text+facets", "filters+facets", "all"] {
+        let pick = |v: &[(&str, Vec<f64>)]| -> Vec<f64> {
+            let mut all: Vec<f64> =
+                v.iter().filter(|(k, _)| kind == "all" || *k == kind).flat_map(|(_, t)| t.iter().copied()).collect();
+            all.sort_by(f64::total_cmp);
+            all
+        };
+        let (a, b) = (pick(&kesou), pick(&duck));
+        let n = cases.iter().filter(|c| kind == "all" || c.kind == kind).count();
+        t.row([
+            kind.to_owned(),
+            n.to_string(),
+            format!("{:.2}", percentile(&a, 50.0)),
+            format!("{:.2}", percentile(&a, 99.0)),
+            format!("{:.1}", percentile(&b, 50.0)),
+            format!("{:.1}", percentile(&b, 99.0)),
+            format!("{:.0}×", percentile(&b, 50.0) / percentile(&a, 50.0)),
+        ]);
+    }
+    t.print();
+    println!("queries: {}", cases.iter().map(|c| format!("{:?}", c.request.text)).collect::<Vec<_>>().join(" "));
+    Ok(())
+}

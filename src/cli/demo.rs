@@ -1,0 +1,61 @@
+use std::path::PathBuf;
+
+use kesou_datagen::GenerateConfig;
+
+use super::generate::generate_with_bar;
+use super::ingest::{ingest_with_bars, print_summary};
+
+/// Generates demo customers, loads them into a store and shows what to try next.
+///
+/// Runs `kesou generate` into STORE/source and `kesou ingest` into STORE. Run it again to
+/// start over (the store is replaced).
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// The store folder to create.
+    #[arg(long = "data", short = 'd', value_name = "STORE", default_value = "kesou-data")]
+    pub data: PathBuf,
+    /// How many customers.
+    #[arg(long, default_value_t = 100_000)]
+    pub customers: usize,
+    /// Random seed.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+pub fn run(args: DemoArgs) -> anyhow::Result<()> {
+    if args.data.exists() {
+        let marker = args.data.join(kesou_indexer::store::DB_FILE);
+        if !marker.exists() && std::fs::read_dir(&args.data)?.next().is_some() {
+            anyhow::bail!(
+                "{} exists and is not a kesou store; choose another folder with --data",
+                args.data.display()
+            );
+        }
+        std::fs::remove_dir_all(&args.data)?;
+    }
+    let source = args.data.join("source");
+    let mut config = GenerateConfig::new(source.clone());
+    config.customers = args.customers;
+    config.seed = args.seed;
+    let g = generate_with_bar(&config)?;
+    println!(
+        "generated {} customers, {} orders, {} interactions into {} ({:.1} s)",
+        g.customers,
+        g.orders,
+        g.interactions,
+        source.display(),
+        g.seconds
+    );
+    let s = ingest_with_bars(&args.data, &[source])?;
+    print_summary(&s);
+    let d = args.data.display();
+    println!();
+    println!("the demo store is ready in {d}. try:");
+    println!("  kesou search --data {d} 恒瑞");
+    println!("  kesou search --data {d} --filter region=华东 --filter industry=科技 --facets region,lifecycle 新能源");
+    println!("  kesou search --data {d} --filter \"annual_purchase>=1000000\" --facets industry 投诉");
+    println!("  kesou search --data {d} hwkj");
+    println!("  kesou duplicates --data {d}");
+    println!("the web server and natural-language questions (kesou ask) are not built yet");
+    Ok(())
+}

@@ -1,0 +1,138 @@
+use std::path::PathBuf;
+
+use kesou_indexer::{IngestSummary, StorePaths};
+
+use super::StoreArg;
+use super::output::{self, Table};
+use super::progress::Bars;
+
+/// Loads files into a store (creating it), validating every row.
+///
+/// PATH may be files or folders of .csv, .jsonl and .parquet files. Which table a file holds
+/// is read from its name (customers…, orders…, interactions…, meta…) or its columns;
+/// Chinese headers of common ERP/CRM exports (企业名称, 统一社会信用代码 …) are understood.
+/// Bad rows are rejected with file, line, column and reason into STORE/rejects/, good rows
+/// of the same file still load; safe fixes (trimming, full-width digits, 浙江 → 浙江省) are
+/// applied and listed there too. Re-ingesting updates customers by credit code.
+#[derive(Debug, clap::Args)]
+pub struct IngestArgs {
+    #[command(flatten)]
+    pub store: StoreArg,
+    /// Files or folders to load.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+}
+
+/// Deletes customers by id, with their orders and interactions, from store and index.
+#[derive(Debug, clap::Args)]
+pub struct DeleteArgs {
+    #[command(flatten)]
+    pub store: StoreArg,
+    /// Customer ids (e.g. C0000123).
+    #[arg(required = true, value_name = "ID")]
+    pub ids: Vec<String>,
+}
+
+/// Shows customers that share a name but have different credit codes: never merged, for a
+/// person to check.
+#[derive(Debug, clap::Args)]
+pub struct DuplicatesArgs {
+    #[command(flatten)]
+    pub store: StoreArg,
+    /// How many groups to list.
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+}
+
+pub fn ingest_with_bars(store: &std::path::Path, paths: &[PathBuf]) -> anyhow::Result<IngestSummary> {
+    let bars = Bars::default();
+    Ok(kesou_indexer::ingest(&StorePaths::new(store), paths, &bars)?)
+}
+
+pub fn print_summary(s: &IngestSummary) {
+    let mut t = Table::new(["file", "table", "read", "loaded", "rejected", "normalised"]);
+    for f in &s.files {
+        let table = f.table.map(|t| t.name()).unwrap_or("?");
+        let name = f.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        match &f.skipped {
+            Some(why) => t.row([name, table.to_owned(), "-".into(), "-".into(), "-".into(), why.clone()]),
+            None => t.row([
+                name,
+                table.to_owned(),
+                output::count(f.rows_read),
+                output::count(f.loaded),
+                output::count(f.rejected),
+                output::count(f.normalised),
+            ]),
+        }
+    }
+    t.row([
+        "total".into(),
+        String::new(),
+        output::count(s.rows_read()),
+        output::count(s.loaded()),
+        output::count(s.rejected()),
+        output::count(s.normalisations.values().sum()),
+    ]);
+    t.print();
+    for f in &s.files {
+        if !f.ignored_columns.is_empty() {
+            println!("{}: ignored columns {}", f.path.display(), f.ignored_columns.join(", "));
+        }
+    }
+    let as_of = if s.as_of_from_meta { format!("{} (from meta)", s.as_of) } else { format!("{} (today: no meta as_of)", s.as_of) };
+    println!(
+        "generation {} · as_of {} · {} customers changed · index: {} documents in {:.1} s",
+        s.generation, as_of, s.customers_changed, s.index.indexed, s.index.seconds
+    );
+    println!(
+        "duplicates flagged: {} customers in this ingest; {} same-name-different-code groups in the store",
+        s.duplicates_flagged, s.duplicate_groups
+    );
+    if !s.normalisations.is_empty() {
+        let parts: Vec<String> = s.normalisations.iter().map(|(rule, n)| format!("{rule} {}", output::count(*n))).collect();
+        println!("normalised: {}", parts.join(" · "));
+    }
+    for (what, file) in
+        [("rejected rows", &s.rejects_file), ("normalisations", &s.normalisations_file), ("duplicate names", &s.duplicates_file)]
+    {
+        if let Some(f) = file {
+            println!("{what}: {}", f.display());
+        }
+    }
+    println!("took {:.1} s ({:.0} rows/s)", s.seconds, s.rows_read() as f64 / s.seconds.max(1e-9));
+}
+
+pub fn run(args: IngestArgs) -> anyhow::Result<()> {
+    let s = ingest_with_bars(&args.store.data, &args.paths)?;
+    print_summary(&s);
+    Ok(())
+}
+
+pub fn delete(args: DeleteArgs) -> anyhow::Result<()> {
+    let bars = Bars::default();
+    let s = kesou_indexer::delete(&StorePaths::new(&args.store.data), &args.ids, &bars)?;
+    println!("deleted {} customer(s) with their orders and interactions (generation {})", s.deleted.len(), s.generation);
+    if !s.not_found.is_empty() {
+        println!("not found: {}", s.not_found.join(", "));
+    }
+    Ok(())
+}
+
+pub fn duplicates(args: DuplicatesArgs) -> anyhow::Result<()> {
+    let paths = StorePaths::new(&args.store.data);
+    let conn = kesou_indexer::store::open_db(&paths, false, true)?;
+    let groups = kesou_indexer::duplicate_groups(&conn, args.limit)?;
+    if groups.is_empty() {
+        println!("no customers share a name with a different credit code");
+        return Ok(());
+    }
+    let mut t = Table::new(["name", "id", "credit_code"]);
+    for g in &groups {
+        for (i, (id, code)) in g.members.iter().enumerate() {
+            t.row([if i == 0 { g.name.clone() } else { String::new() }, id.clone(), code.clone()]);
+        }
+    }
+    t.print();
+    Ok(())
+}

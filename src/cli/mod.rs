@@ -1,0 +1,88 @@
+//! The command line: one struct of flags per command (clap derive), each command in its own
+//! file. Help texts are written for the people who use kesou, not for us.
+
+mod bench;
+mod demo;
+mod generate;
+mod ingest;
+mod output;
+mod progress;
+mod search;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// 客搜 kesou: search and analytics over enterprise customer profiles (企业客户档案),
+/// offline, in one binary.
+///
+/// Start with `kesou demo`: it generates realistic demo customers, loads them and shows how
+/// to search. Load your own exports with `kesou ingest`, then `kesou search`.
+#[derive(Debug, Parser)]
+#[command(name = "kesou", version, about, long_about, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// Show more of what kesou is doing (-v info, -vv debug).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate demo data, load it into ./kesou-data and show how to search it.
+    Demo(demo::DemoArgs),
+    /// Write realistic, deterministic demo customers, orders and interactions to files.
+    Generate(generate::GenerateArgs),
+    /// Load customer, order and interaction files (CSV, JSONL, Parquet) into a store.
+    Ingest(ingest::IngestArgs),
+    /// Remove customers, with their orders and interactions, from a store.
+    Delete(ingest::DeleteArgs),
+    /// Search customers by name, description, tags and interaction notes.
+    Search(search::SearchArgs),
+    /// List customers that share a name but not a credit code (统一社会信用代码).
+    Duplicates(ingest::DuplicatesArgs),
+    /// Measure generate, ingest and search speed against a DuckDB-only baseline.
+    Bench(bench::BenchArgs),
+}
+
+/// The store flag every data command takes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct StoreArg {
+    /// The store folder (created by `kesou ingest`).
+    #[arg(long = "data", short = 'd', value_name = "STORE", default_value = "kesou-data")]
+    pub data: PathBuf,
+}
+
+pub fn init_logging(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KESOU_LOG").unwrap_or_else(|_| level.into());
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Demo(a) => demo::run(a),
+        Command::Generate(a) => generate::run(a),
+        Command::Ingest(a) => ingest::run(a),
+        Command::Delete(a) => ingest::delete(a),
+        Command::Search(a) => search::run(a),
+        Command::Duplicates(a) => ingest::duplicates(a),
+        Command::Bench(a) => bench::run(a),
+    }
+}
+
+/// Whether an error is the user's to fix (exit code 2) rather than a fault (1).
+pub fn is_user_error(e: &anyhow::Error) -> bool {
+    if let Some(e) = e.downcast_ref::<kesou_indexer::Error>() {
+        return e.is_user_error();
+    }
+    if let Some(e) = e.downcast_ref::<kesou_query::Error>() {
+        return e.is_user_error();
+    }
+    e.downcast_ref::<kesou_datagen::Error>().is_some() || e.downcast_ref::<clap::Error>().is_some()
+}

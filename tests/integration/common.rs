@@ -1,0 +1,24 @@
+//! Helpers shared by the integration tests: fixture paths and stores built from them.
+
+use std::path::{Path, PathBuf};
+
+use kesou_indexer::{IngestSummary, NoProgress, StorePaths};
+
+pub fn data(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(rel)
+}
+
+/// A store in a fresh temporary folder, loaded from `inputs`.
+pub fn ingest_into_temp(inputs: &[PathBuf]) -> (tempfile::TempDir, StorePaths, IngestSummary) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let paths = StorePaths::new(dir.path().join("store"));
+    let summary = kesou_indexer::ingest(&paths, inputs, &NoProgress).expect("ingest");
+    (dir, paths, summary)
+}
+
+/// Reads the rows of a query against a store's database.
+pub fn strings(paths: &StorePaths, sql: &str) -> Vec<String> {
+    let conn = kesou_indexer::store::open_db(paths, false, true).expect("open store");
+    let mut stmt = conn.prepare(sql).expect("prepare");
+    stmt.query_map([], |r| r.get::<_, String>(0)).expect("query").collect::<Result<_, _>>().expect("rows")
+}

@@ -1,0 +1,4 @@
+//! kesou's integration tests, one binary (see ARCHITECTURE.md, "Testing").
+
+mod common;
+mod search_cases;
