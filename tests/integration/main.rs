@@ -1,4 +1,5 @@
 //! kesou's integration tests, one binary (see ARCHITECTURE.md, "Testing").
 
 mod common;
+mod ingest;
 mod search_cases;

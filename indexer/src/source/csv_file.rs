@@ -12,6 +12,13 @@ pub(crate) fn split_list(raw: &str) -> Vec<String> {
         .collect()
 }
 
+fn first_line_ends_crlf(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(64 * 1024);
+    let read = std::fs::File::open(path).and_then(|f| f.take(64 * 1024).read_to_end(&mut head));
+    read.is_ok() && head.iter().position(|&b| b == b'\n').is_some_and(|i| i > 0 && head[i - 1] == b'\r')
+}
+
 type Opened = (Vec<String>, Box<dyn Iterator<Item = RecordResult> + Send>);
 
 pub(super) fn open(path: &Path) -> Result<Opened> {
@@ -29,12 +36,15 @@ pub(super) fn open(path: &Path) -> Result<Opened> {
         .map(|h| String::from_utf8_lossy(h).into_owned())
         .collect::<Vec<_>>();
     let width = header.len();
+    // The csv crate places a record's start just before the previous line's '\n' when lines
+    // end in CRLF, one line too early; such files get their line numbers shifted back.
+    let crlf_shift = u64::from(first_line_ends_crlf(path));
     let mut record = csv::ByteRecord::new();
     let iter = std::iter::from_fn(move || {
         match reader.read_byte_record(&mut record) {
             Ok(false) => None,
             Ok(true) => {
-                let line = record.position().map_or(0, |p| p.line());
+                let line = record.position().map_or(0, |p| p.line()) + crlf_shift;
                 if record.len() != width {
                     return Some(Err(Unreadable {
                         line,
@@ -60,7 +70,7 @@ pub(super) fn open(path: &Path) -> Result<Opened> {
                 Some(Ok(Record { line, cells }))
             }
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+                let line = e.position().map_or(0, |p| p.line()) + crlf_shift;
                 // A broken row: report it and go on with the next one; a broken file
                 // (I/O) ends the stream after reporting.
                 let fatal = matches!(e.kind(), csv::ErrorKind::Io(_));
@@ -72,4 +82,28 @@ pub(super) fn open(path: &Path) -> Result<Opened> {
         }
     });
     Ok((header, Box::new(iter)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_numbers_are_those_a_text_editor_shows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        for newline in ["\n", "\r\n"] {
+            let text = "a,b\n1,x\n2,\"two\nlines\"\n3,y\n4\n".replace('\n', newline);
+            std::fs::write(&path, text).unwrap();
+            let (_, records) = open(&path).unwrap();
+            let lines: Vec<(u64, bool)> =
+                records.map(|r| r.map_or_else(|u| (u.line, false), |r| (r.line, true))).collect();
+            assert_eq!(lines, [(2, true), (3, true), (5, true), (6, false)], "newline {newline:?}");
+        }
+    }
+
+    #[test]
+    fn lists_split_on_common_separators() {
+        assert_eq!(split_list("展会获客| 专精特新 ;上市公司、出口型"), ["展会获客", "专精特新", "上市公司", "出口型"]);
+    }
 }
