@@ -138,7 +138,7 @@ pub fn ingest(paths: &StorePaths, inputs: &[PathBuf], progress: &dyn Progress) -
     // Orders and interactions only read the identities, so their files load in parallel,
     // each on its own connection.
     let known = &ids.code_of;
-    let results: Vec<Result<(FileReport, Vec<Reject>, Vec<Normalization>)>> = std::thread::scope(|s| {
+    let results: Vec<Result<Loaded>> = std::thread::scope(|s| {
         let handles: Vec<_> = events
             .into_iter()
             .enumerate()
@@ -223,6 +223,9 @@ pub fn ingest(paths: &StorePaths, inputs: &[PathBuf], progress: &dyn Progress) -
 }
 
 type Committed = (u64, NaiveDate, bool, usize, usize, usize);
+
+/// What loading one events file produced.
+type Loaded = (FileReport, Vec<Reject>, Vec<Normalization>);
 
 fn commit(conn: &Connection, meta_as_of: Option<NaiveDate>) -> Result<Committed> {
     let generation = store::generation(conn)? + 1;

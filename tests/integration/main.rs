@@ -2,4 +2,5 @@
 
 mod common;
 mod ingest;
+mod properties;
 mod search_cases;

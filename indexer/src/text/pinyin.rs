@@ -23,11 +23,9 @@ pub fn name_pinyin_tokens(jieba: &Jieba, name: &str) -> Vec<String> {
     for t in jieba.cut(body, false) {
         let mut full = String::new();
         let mut initials = String::new();
-        for s in &syllables[t.start..t.end] {
-            if let Some(s) = s {
-                full.push_str(s);
-                initials.push_str(&s[..1]);
-            }
+        for s in syllables[t.start..t.end].iter().flatten() {
+            full.push_str(s);
+            initials.push_str(&s[..1]);
         }
         if !full.is_empty() {
             words.push((full, initials));
