@@ -257,47 +257,66 @@ fn display(path: &Path) -> String {
     path.display().to_string()
 }
 
-fn read_meta(o: &mut Opened, rejects: &mut Vec<Reject>) -> Result<Option<NaiveDate>> {
+/// Runs `validate` over every record of a file and does the bookkeeping the same way for
+/// every table: unreadable rows and rejected rows become rejects, normalisations of a row
+/// are kept only when the row loads, and `rows_read = loaded + rejected`.
+fn each_record(
+    o: &mut Opened,
+    rejects: &mut Vec<Reject>,
+    normalised: &mut Vec<Normalization>,
+    mut validate: impl FnMut(&mut Fields<'_>) -> Result<std::result::Result<(), Reject>>,
+) -> Result<()> {
     let file = display(&o.file.path);
-    let mut as_of = None;
     let names = o.table.columns();
-    let mut sink = Vec::new();
+    let mut scratch = Vec::new();
     for rec in o.file.by_ref() {
         o.report.rows_read += 1;
-        let rec = match rec {
-            Ok(r) => r,
-            Err(u) => {
-                rejects.push(unreadable(&file, u));
-                o.report.rejected += 1;
-                continue;
+        let outcome = match rec {
+            Err(u) => Err(Reject { file: file.clone(), line: u.line, column: String::new(), value: String::new(), reason: u.reason }),
+            Ok(record) => {
+                let mut f = Fields { file: &file, record: &record, columns: &o.columns, names, normalized: &mut scratch };
+                validate(&mut f)?
             }
         };
-        let mut f = Fields { file: &file, record: &rec, columns: &o.columns, names, normalized: &mut sink };
-        let key = f.required(0);
-        let value = f.text(1);
-        match (key, value) {
-            (Ok(k), Ok(v)) if k == "as_of" => match v.as_deref().map(|v| NaiveDate::parse_from_str(v, "%Y-%m-%d")) {
-                Some(Ok(d)) => {
-                    as_of = Some(d);
-                    o.report.loaded += 1;
-                }
-                _ => {
-                    rejects.push(f.reject("value", v.as_deref().unwrap_or(""), "as_of must be a YYYY-MM-DD date"));
-                    o.report.rejected += 1;
-                }
-            },
-            (Ok(_), Ok(_)) => o.report.loaded += 1,
-            (Err(r), _) | (_, Err(r)) => {
+        match outcome {
+            Ok(()) => {
+                o.report.loaded += 1;
+                o.report.normalised += scratch.len() as u64;
+                normalised.append(&mut scratch);
+            }
+            Err(r) => {
+                scratch.clear();
                 rejects.push(r);
                 o.report.rejected += 1;
             }
         }
     }
-    Ok(as_of)
+    Ok(())
 }
 
-fn unreadable(file: &str, u: crate::source::Unreadable) -> Reject {
-    Reject { file: file.to_owned(), line: u.line, column: String::new(), value: String::new(), reason: u.reason }
+fn read_meta(o: &mut Opened, rejects: &mut Vec<Reject>) -> Result<Option<NaiveDate>> {
+    let mut as_of = None;
+    let mut ignored = Vec::new();
+    each_record(o, rejects, &mut ignored, |f| {
+        let key = match f.required(0) {
+            Ok(k) => k,
+            Err(r) => return Ok(Err(r)),
+        };
+        let value = match f.text(1) {
+            Ok(v) => v.unwrap_or_default(),
+            Err(r) => return Ok(Err(r)),
+        };
+        match key.as_str() {
+            "as_of" => match NaiveDate::parse_from_str(&value, "%Y-%m-%d") {
+                Ok(d) => as_of = Some(d),
+                Err(_) => return Ok(Err(f.reject("value", &value, "as_of must be a YYYY-MM-DD date"))),
+            },
+            "generation" => return Ok(Err(f.reject("key", &key, "generation is kesou's own and cannot be loaded"))),
+            _ => {}
+        }
+        Ok(Ok(()))
+    })?;
+    Ok(as_of)
 }
 
 fn load_customers(
@@ -309,48 +328,29 @@ fn load_customers(
     normalised: &mut Vec<Normalization>,
     progress: &dyn Progress,
 ) -> Result<()> {
-    let file = display(&o.file.path);
-    let phase = progress.phase(&format!("reading {file}"), None);
-    let names = o.table.columns();
+    let phase = progress.phase(&format!("reading {}", display(&o.file.path)), None);
     let mut chunk = Vec::with_capacity(BATCH_ROWS);
-    let before = normalised.len();
-    for rec in o.file.by_ref() {
-        o.report.rows_read += 1;
-        let rec = match rec {
-            Ok(r) => r,
-            Err(u) => {
-                rejects.push(unreadable(&file, u));
-                o.report.rejected += 1;
-                continue;
-            }
-        };
-        let mut local = Vec::new();
-        let mut f = Fields { file: &file, record: &rec, columns: &o.columns, names, normalized: &mut local };
-        match validate_customer(&mut f, ids) {
-            Ok(row) => {
-                *seq += 1;
-                chunk.push((*seq, row));
-                normalised.extend(local);
-                o.report.loaded += 1;
-            }
-            Err(r) => {
-                rejects.push(r);
-                o.report.rejected += 1;
-            }
-        }
-        if chunk.len() == BATCH_ROWS {
-            stage::append(conn, "_stage_customers", stage::customers_batch(&chunk)?)?;
+    let mut flush = |chunk: &mut Vec<_>| -> Result<()> {
+        if !chunk.is_empty() {
+            stage::append(conn, "_stage_customers", stage::customers_batch(chunk)?)?;
             phase.advance(chunk.len() as u64);
             chunk.clear();
         }
-    }
-    if !chunk.is_empty() {
-        stage::append(conn, "_stage_customers", stage::customers_batch(&chunk)?)?;
-        phase.advance(chunk.len() as u64);
-    }
-    o.report.normalised = (normalised.len() - before) as u64;
-    drop(phase);
-    Ok(())
+        Ok(())
+    };
+    each_record(o, rejects, normalised, |f| {
+        let row = match validate_customer(f, ids) {
+            Ok(row) => row,
+            Err(r) => return Ok(Err(r)),
+        };
+        *seq += 1;
+        chunk.push((*seq, row));
+        if chunk.len() == BATCH_ROWS {
+            flush(&mut chunk)?;
+        }
+        Ok(Ok(()))
+    })?;
+    flush(&mut chunk)
 }
 
 fn load_events(
@@ -362,58 +362,34 @@ fn load_events(
     normalised: &mut Vec<Normalization>,
     progress: &dyn Progress,
 ) -> Result<()> {
-    let file = display(&o.file.path);
-    let phase = progress.phase(&format!("reading {file}"), None);
-    let names = o.table.columns();
-    let orders = o.table == Table::Orders;
-    let mut order_rows = Vec::new();
-    let mut interaction_rows = Vec::new();
-    for rec in o.file.by_ref() {
-        o.report.rows_read += 1;
-        let rec = match rec {
-            Ok(r) => r,
-            Err(u) => {
-                rejects.push(unreadable(&file, u));
-                o.report.rejected += 1;
-                continue;
-            }
-        };
-        let before = normalised.len();
-        let mut f = Fields { file: &file, record: &rec, columns: &o.columns, names, normalized: normalised };
+    let phase = progress.phase(&format!("reading {}", display(&o.file.path)), None);
+    let mut orders = Vec::new();
+    let mut interactions = Vec::new();
+    let mut flush = |orders: &mut Vec<_>, interactions: &mut Vec<_>| -> Result<()> {
+        if !orders.is_empty() {
+            stage::append(conn, "_stage_orders", stage::orders_batch(orders)?)?;
+            phase.advance(orders.len() as u64);
+            orders.clear();
+        }
+        if !interactions.is_empty() {
+            stage::append(conn, "_stage_interactions", stage::interactions_batch(interactions)?)?;
+            phase.advance(interactions.len() as u64);
+            interactions.clear();
+        }
+        Ok(())
+    };
+    let is_orders = o.table == Table::Orders;
+    each_record(o, rejects, normalised, |f| {
         seq += 1;
-        let ok = if orders {
-            validate_order(&mut f, known).map(|r| order_rows.push((seq, r)))
+        let outcome = if is_orders {
+            validate_order(f, known).map(|r| orders.push((seq, r)))
         } else {
-            validate_interaction(&mut f, known).map(|r| interaction_rows.push((seq, r)))
+            validate_interaction(f, known).map(|r| interactions.push((seq, r)))
         };
-        match ok {
-            Ok(()) => {
-                o.report.loaded += 1;
-                o.report.normalised += (normalised.len() - before) as u64;
-            }
-            Err(r) => {
-                normalised.truncate(before);
-                rejects.push(r);
-                o.report.rejected += 1;
-            }
+        if orders.len() + interactions.len() >= BATCH_ROWS {
+            flush(&mut orders, &mut interactions)?;
         }
-        if order_rows.len() == BATCH_ROWS {
-            stage::append(conn, "_stage_orders", stage::orders_batch(&order_rows)?)?;
-            phase.advance(BATCH_ROWS as u64);
-            order_rows.clear();
-        }
-        if interaction_rows.len() == BATCH_ROWS {
-            stage::append(conn, "_stage_interactions", stage::interactions_batch(&interaction_rows)?)?;
-            phase.advance(BATCH_ROWS as u64);
-            interaction_rows.clear();
-        }
-    }
-    if !order_rows.is_empty() {
-        stage::append(conn, "_stage_orders", stage::orders_batch(&order_rows)?)?;
-    }
-    if !interaction_rows.is_empty() {
-        stage::append(conn, "_stage_interactions", stage::interactions_batch(&interaction_rows)?)?;
-    }
-    drop(phase);
-    Ok(())
+        Ok(outcome)
+    })?;
+    flush(&mut orders, &mut interactions)
 }

@@ -114,7 +114,16 @@ pub fn open_db(paths: &StorePaths, create: bool, read_only: bool) -> Result<Conn
     } else {
         Config::default()
     };
-    let conn = Connection::open_with_flags(&db, config)?;
+    let conn = Connection::open_with_flags(&db, config).map_err(|e| {
+        if e.to_string().contains("Could not set lock") {
+            Error::BadInput(format!(
+                "{} is in use by another kesou process (an ingest or delete); try again when it has finished",
+                paths.root.display()
+            ))
+        } else {
+            Error::Store(e)
+        }
+    })?;
     if !read_only {
         conn.execute_batch(SCHEMA)?;
     }

@@ -1,6 +1,7 @@
 //! kesou's integration tests, one binary (see ARCHITECTURE.md, "Testing").
 
 mod common;
+mod generated;
 mod ingest;
 mod properties;
 mod search_cases;

@@ -4,28 +4,10 @@
 use std::path::Path;
 use std::sync::LazyLock;
 
-use kesou_indexer::{NoProgress, StorePaths};
+use kesou_indexer::NoProgress;
 use proptest::prelude::*;
 
-use crate::common;
-
-/// Everything a user can read from a store, in a canonical order (generation stamps aside).
-fn dump(paths: &StorePaths) -> String {
-    let conn = kesou_indexer::store::open_db(paths, false, true).unwrap();
-    let mut out = String::new();
-    for (table, key) in [("customers", "id"), ("orders", "id"), ("interactions", "id"), ("duplicate_names", "id")] {
-        let sql = format!(
-            "SELECT coalesce(string_agg(CAST(t AS VARCHAR), chr(10) ORDER BY t.{key}), '') \
-             FROM (SELECT * EXCLUDE (_gen) FROM {table}) t"
-        )
-        .replace("EXCLUDE (_gen) FROM duplicate_names", "FROM duplicate_names")
-        .replace("EXCLUDE (_gen) FROM orders", "FROM orders")
-        .replace("EXCLUDE (_gen) FROM interactions", "FROM interactions");
-        let rows: String = conn.query_row(&sql, [], |r| r.get(0)).unwrap();
-        out.push_str(&format!("## {table}\n{rows}\n"));
-    }
-    out
-}
+use crate::common::{self, dump};
 
 fn lines(path: &Path) -> (String, Vec<String>) {
     let text = std::fs::read_to_string(path).unwrap();
