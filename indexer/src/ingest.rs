@@ -330,7 +330,7 @@ fn load_customers(
 ) -> Result<()> {
     let phase = progress.phase(&format!("reading {}", display(&o.file.path)), None);
     let mut chunk = Vec::with_capacity(BATCH_ROWS);
-    let mut flush = |chunk: &mut Vec<_>| -> Result<()> {
+    let flush = |chunk: &mut Vec<_>| -> Result<()> {
         if !chunk.is_empty() {
             stage::append(conn, "_stage_customers", stage::customers_batch(chunk)?)?;
             phase.advance(chunk.len() as u64);
@@ -365,7 +365,7 @@ fn load_events(
     let phase = progress.phase(&format!("reading {}", display(&o.file.path)), None);
     let mut orders = Vec::new();
     let mut interactions = Vec::new();
-    let mut flush = |orders: &mut Vec<_>, interactions: &mut Vec<_>| -> Result<()> {
+    let flush = |orders: &mut Vec<_>, interactions: &mut Vec<_>| -> Result<()> {
         if !orders.is_empty() {
             stage::append(conn, "_stage_orders", stage::orders_batch(orders)?)?;
             phase.advance(orders.len() as u64);

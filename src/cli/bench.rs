@@ -5,6 +5,7 @@ use kesou_datagen::GenerateConfig;
 use kesou_indexer::StorePaths;
 use kesou_query::{Filter, SearchRequest, Searcher, baseline};
 
+use super::examples::{name_example, top_names};
 use super::generate::generate_with_bar;
 use super::ingest::ingest_with_bars;
 use super::output::{self, Table};
@@ -82,16 +83,11 @@ fn cases(searcher: &Searcher, conn: &duckdb::Connection) -> anyhow::Result<Vec<C
         .into_iter()
         .map(str::to_owned)
         .collect();
-    let mut stmt = conn.prepare("SELECT name FROM customers WHERE id IN ('C0000007','C0000123','C0004567','C0000042') ORDER BY id")?;
-    let names: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
     let analyzer = &searcher.handle().analyzer;
-    for name in &names {
-        if let Some(trade) = kesou_indexer::text::learn_trade_names(analyzer.jieba(), [name.as_str()]).into_iter().next() {
-            texts.push(trade);
-        }
-        if let Some(py) = analyzer.name_pinyin(name).into_iter().max_by_key(|p| p.len()) {
-            texts.push(py);
-        }
+    for e in top_names(conn, 50)?.iter().filter_map(|n| name_example(analyzer, n)).take(3) {
+        texts.push(e.trade);
+        texts.extend(e.pinyin);
+        texts.extend(e.initials);
     }
     let mut out = Vec::new();
     for t in &texts {

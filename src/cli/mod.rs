@@ -3,6 +3,7 @@
 
 mod bench;
 mod demo;
+mod examples;
 mod generate;
 mod ingest;
 mod output;

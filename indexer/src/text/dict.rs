@@ -15,11 +15,28 @@ use kesou_domain::text::split_legal_form;
 use super::fold::Folded;
 use super::tokens::is_cjk;
 
+/// The trade name of a company name, whether jieba knows it or not: the first word after
+/// the place names, or the leading run of characters jieba could not join.
+pub fn trade_name(jieba: &Jieba, name: &str) -> Option<String> {
+    let folded = Folded::new(name);
+    let (body, _) = split_legal_form(folded.text.trim());
+    let core = strip_places(body);
+    let first = jieba.cut(core, false).into_iter().next()?;
+    let n = first.word.chars().count();
+    if (2..=4).contains(&n) && first.word.chars().all(is_cjk) {
+        return Some(first.word.to_owned());
+    }
+    leading_run(jieba, core)
+}
+
 /// The trade name of a company name when jieba does not know it as a word.
 pub fn unknown_trade_name(jieba: &Jieba, name: &str) -> Option<String> {
     let folded = Folded::new(name);
     let (body, _) = split_legal_form(folded.text.trim());
-    let core = strip_places(body);
+    leading_run(jieba, strip_places(body))
+}
+
+fn leading_run(jieba: &Jieba, core: &str) -> Option<String> {
     let mut run = String::new();
     for t in jieba.cut(core, false) {
         let mut chars = t.word.chars();
@@ -70,6 +87,8 @@ mod tests {
         assert_eq!(unknown_trade_name(&JIEBA, "浙江杭州鑫泰电子股份有限公司").as_deref(), Some("鑫泰"));
         assert_eq!(unknown_trade_name(&JIEBA, "深圳华为科技有限公司"), None, "华为 is a known word");
         assert_eq!(unknown_trade_name(&JIEBA, "苏州恒瑞精密机械有限公司"), None, "恒瑞 is a known word");
+        assert_eq!(trade_name(&JIEBA, "苏州恒瑞精密机械有限公司").as_deref(), Some("恒瑞"));
+        assert_eq!(trade_name(&JIEBA, "苏州瑞达精密机械有限公司").as_deref(), Some("瑞达"));
     }
 
     #[test]

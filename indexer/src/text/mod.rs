@@ -15,7 +15,7 @@ use std::sync::Arc;
 use jieba_rs::Jieba;
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
-pub use dict::learn_trade_names;
+pub use dict::{learn_trade_names, trade_name};
 pub use fold::Folded;
 pub use tokens::{Mode, Tok, index_tokens, query_tilings};
 
