@@ -138,16 +138,23 @@ impl Searcher {
         }
         let query = BooleanQuery::new(clauses);
         let searcher = self.reader.searcher();
-        let facet_collector = facets::collector(&req.facets);
-        let (addresses, total, counts): (Vec<(Option<f32>, DocAddress)>, usize, _) = if has_text {
+        // The page is ranked with scores (tantivy skips most documents with block-max
+        // pruning); the total and the facet counts need every match but no score, so they
+        // are a second, unscored pass.
+        let addresses: Vec<(Option<f32>, DocAddress)> = if has_text {
             let top = TopDocs::with_limit(limit).and_offset(req.offset).order_by_score();
-            let (hits, total, counts) = searcher.search(&query, &(top, Count, facet_collector))?;
-            (hits.into_iter().map(|(s, a)| (Some(s), a)).collect(), total, counts)
+            searcher.search(&query, &top)?.into_iter().map(|(s, a)| (Some(s), a)).collect()
         } else {
             let top =
                 TopDocs::with_limit(limit).and_offset(req.offset).order_by_fast_field::<f64>("annual_purchase", Order::Desc);
-            let (hits, total, counts) = searcher.search(&query, &(top, Count, facet_collector))?;
-            (hits.into_iter().map(|(_, a)| (None, a)).collect(), total, counts)
+            searcher.search(&query, &top)?.into_iter().map(|(_, a)| (None, a)).collect()
+        };
+        let (total, facets) = if req.facets.is_empty() {
+            (searcher.search(&query, &Count)?, Vec::new())
+        } else {
+            let open = facets::open_set_collector(&req.facets);
+            let (total, categories, open) = searcher.search(&query, &(Count, facets::CategoryCounter, open))?;
+            (total, facets::shape(&categories, open.as_ref(), &req.facets))
         };
         let snippets = Snippets::new(&searcher, &text, &self.handle)?;
         let mut hits = Vec::with_capacity(addresses.len());
@@ -158,7 +165,7 @@ impl Searcher {
         Ok(SearchResults {
             total,
             hits,
-            facets: facets::shape(&counts, &req.facets),
+            facets,
             order: if has_text { "relevance" } else { "annual_purchase" },
             took_ms: started.elapsed().as_secs_f64() * 1000.0,
         })

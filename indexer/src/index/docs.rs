@@ -7,7 +7,7 @@ use duckdb::Connection;
 use tantivy::TantivyDocument;
 use tantivy::tokenizer::{PreTokenizedString, Token};
 
-use super::schema::{F64_FIELDS, I64_FIELDS, IndexFields, STORED_STRINGS, facet, location_count_facets, region_facet};
+use super::schema::{F64_FIELDS, I64_FIELDS, IndexFields, STORED_STRINGS, facet, region_facet};
 use crate::Result;
 use crate::text::Analyzer;
 
@@ -110,16 +110,24 @@ pub fn document(view: &BatchView, row: usize, fields: &IndexFields, analyzer: &A
         doc.add_facet(fields.facets, facet("tags", t));
     }
     if let Some(region) = view.str("region", row) {
-        let (province, city) = (view.str("province", row), view.str("city", row));
-        doc.add_facet(fields.facets, region_facet(region, province, city));
-        for f in location_count_facets(region, province, city) {
-            doc.add_facet(fields.facets, f);
-        }
+        doc.add_facet(fields.facets, region_facet(region, view.str("province", row), view.str("city", row)));
     }
     for root in ["industry", "size", "lifecycle", "value_level", "owner"] {
         if let Some(v) = view.str(root, row) {
             doc.add_facet(fields.facets, facet(root, v));
         }
+    }
+    let code = super::category::encode(
+        view.str("region", row),
+        view.str("province", row),
+        view.str("city", row),
+        view.str("industry", row),
+        view.str("size", row),
+        view.str("lifecycle", row),
+        view.str("value_level", row),
+    );
+    if let Some(f) = fields.field(super::schema::CATEGORY_FIELD) {
+        doc.add_u64(f, code);
     }
     for name in STORED_STRINGS {
         if let (Some(v), Some(f)) = (view.str(name, row), fields.field(name)) {

@@ -7,11 +7,12 @@
 //! generation and deletes the tombstoned ones; it runs after every ingest and delete and
 //! whenever a store is opened, so a crash between the two commits heals on the next open.
 
+pub mod category;
 mod docs;
 mod schema;
 mod sync;
 
 pub use schema::{
-    F64_FIELDS, FACET_ROOTS, I64_FIELDS, IndexFields, STORED_STRINGS, build_schema, facet, location_count_facets, region_facet,
+    CATEGORY_FIELD, F64_FIELDS, FACET_ROOTS, I64_FIELDS, IndexFields, STORED_STRINGS, build_schema, facet, region_facet,
 };
 pub use sync::{IndexHandle, SyncReport, indexed_generation, open_index, sync};

@@ -15,6 +15,9 @@ pub const FACET_ROOTS: &[&str] = &["region", "industry", "size", "lifecycle", "v
 pub const F64_FIELDS: &[&str] = &["annual_purchase", "total_purchase", "registered_capital", "churn_risk"];
 pub const I64_FIELDS: &[&str] = &["employees", "order_count", "consult_30d"];
 
+/// The packed closed-set categories (see [`super::category`]).
+pub const CATEGORY_FIELD: &str = "categories";
+
 /// Stored text fields shown with a hit.
 pub const STORED_STRINGS: &[&str] =
     &["region", "province", "city", "industry", "size", "lifecycle", "value_level", "owner", "last_order_date"];
@@ -62,6 +65,7 @@ pub fn build_schema() -> Schema {
     for f in I64_FIELDS {
         b.add_i64_field(f, INDEXED | FAST | STORED);
     }
+    b.add_u64_field(CATEGORY_FIELD, FAST);
     b.build()
 }
 
@@ -103,16 +107,3 @@ pub fn region_facet(region: &str, province: Option<&str>, city: Option<&str>) ->
     Facet::from_path(parts)
 }
 
-/// The per-level location facets for counting: tantivy's facet collector counts the direct
-/// children of the facets it is given and refuses nested ones, so the province level lives
-/// under `/province/<region>` and the city level under `/city/<region>/<province>`.
-pub fn location_count_facets(region: &str, province: Option<&str>, city: Option<&str>) -> Vec<Facet> {
-    let mut out = Vec::new();
-    if let Some(p) = province {
-        out.push(Facet::from_path(["province", region, p]));
-        if let Some(c) = city {
-            out.push(Facet::from_path(["city", region, p, c]));
-        }
-    }
-    out
-}
