@@ -14,7 +14,10 @@ use kesou_query::{SearchRequest, Searcher, baseline};
 fn request(text: &str, filters: &[&str], facets: &[&str]) -> SearchRequest {
     SearchRequest {
         text: text.into(),
-        filters: filters.iter().map(|f| f.parse().expect("valid filter")).collect(),
+        filters: filters
+            .iter()
+            .map(|f| f.parse().expect("valid filter"))
+            .collect(),
         facets: facets.iter().map(|f| f.to_string()).collect(),
         limit: 10,
         offset: 0,
@@ -22,7 +25,10 @@ fn request(text: &str, filters: &[&str], facets: &[&str]) -> SearchRequest {
 }
 
 fn bench(c: &mut Criterion) {
-    let customers: usize = std::env::var("KESOU_BENCH_CUSTOMERS").ok().and_then(|v| v.parse().ok()).unwrap_or(20_000);
+    let customers: usize = std::env::var("KESOU_BENCH_CUSTOMERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_000);
     let dir = tempfile::tempdir().expect("temp dir");
     let mut config = GenerateConfig::new(dir.path().join("source"));
     config.customers = customers;
@@ -34,12 +40,24 @@ fn bench(c: &mut Criterion) {
 
     let cases = [
         ("text", request("新能源", &[], &[])),
-        ("text+filters", request("投诉", &["region=华东", "annual_purchase>=100000"], &[])),
-        ("text+facets", request("数控机床", &[], &["region", "industry", "lifecycle", "value_level"])),
+        (
+            "text+filters",
+            request("投诉", &["region=华东", "annual_purchase>=100000"], &[]),
+        ),
+        (
+            "text+facets",
+            request(
+                "数控机床",
+                &[],
+                &["region", "industry", "lifecycle", "value_level"],
+            ),
+        ),
     ];
     let mut group = c.benchmark_group(format!("search_{customers}"));
     for (name, req) in &cases {
-        group.bench_function(format!("kesou/{name}"), |b| b.iter(|| searcher.search(black_box(req)).expect("search")));
+        group.bench_function(format!("kesou/{name}"), |b| {
+            b.iter(|| searcher.search(black_box(req)).expect("search"))
+        });
     }
     group.sample_size(10);
     for (name, req) in &cases {

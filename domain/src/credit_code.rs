@@ -3,7 +3,9 @@
 
 /// The code's alphabet: digits and capitals without I, O, Z, S, V.
 pub const ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
 
 fn value(c: u8) -> Option<u32> {
     ALPHABET.iter().position(|&a| a == c).map(|p| p as u32)
@@ -27,10 +29,16 @@ pub fn check_char(first17: &[u8]) -> Option<u8> {
 pub fn validate(code: &str) -> Result<(), String> {
     let n = code.chars().count();
     if n != 18 {
-        return Err(format!("credit_code {code:?} has {n} characters, expected 18"));
+        return Err(format!(
+            "credit_code {code:?} has {n} characters, expected 18"
+        ));
     }
     let bytes = code.as_bytes();
-    if let Some((i, c)) = code.chars().enumerate().find(|(_, c)| !c.is_ascii() || value(*c as u8).is_none()) {
+    if let Some((i, c)) = code
+        .chars()
+        .enumerate()
+        .find(|(_, c)| !c.is_ascii() || value(*c as u8).is_none())
+    {
         return Err(format!(
             "credit_code {code:?} has {c:?} at position {}; allowed are digits and capitals except I, O, Z, S, V",
             i + 1
@@ -53,15 +61,32 @@ mod tests {
     #[test]
     fn known_valid_codes_pass() {
         // Published codes of listed companies.
-        for code in ["91110000100005220B", "91440300708461136T", "91330000143083157E", "91350200260130346B"] {
+        for code in [
+            "91110000100005220B",
+            "91440300708461136T",
+            "91330000143083157E",
+            "91350200260130346B",
+        ] {
             assert_eq!(validate(code), Ok(()), "{code}");
         }
     }
 
     #[test]
     fn bad_codes_say_why() {
-        assert!(validate("91330100MA2").unwrap_err().contains("has 11 characters, expected 18"));
-        assert!(validate("91110000100005220A").unwrap_err().contains("should be 'B'"));
-        assert!(validate("9111000010000522OB").unwrap_err().contains("position 17"));
+        assert!(
+            validate("91330100MA2")
+                .unwrap_err()
+                .contains("has 11 characters, expected 18")
+        );
+        assert!(
+            validate("91110000100005220A")
+                .unwrap_err()
+                .contains("should be 'B'")
+        );
+        assert!(
+            validate("9111000010000522OB")
+                .unwrap_err()
+                .contains("position 17")
+        );
     }
 }

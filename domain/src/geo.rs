@@ -49,7 +49,16 @@ impl Province {
 /// Strips the administrative suffix of a province or city name (省, 市, 自治区 with its
 /// ethnic qualifier, 地区, 盟) to give the short form people type.
 pub fn short_form(name: &'static str) -> &'static str {
-    for suffix in ["壮族自治区", "回族自治区", "维吾尔自治区", "自治区", "省", "市", "地区", "盟"] {
+    for suffix in [
+        "壮族自治区",
+        "回族自治区",
+        "维吾尔自治区",
+        "自治区",
+        "省",
+        "市",
+        "地区",
+        "盟",
+    ] {
         if let Some(short) = name.strip_suffix(suffix)
             && short.chars().count() >= 2
         {
@@ -111,19 +120,37 @@ pub enum AreaMembers {
 
 /// `(name, members)`: 长三角 and 京津冀 and 川渝 are sets of provinces, 珠三角 a set of cities.
 pub static ECONOMIC_AREAS: &[(&str, AreaMembers)] = &[
-    ("长三角", AreaMembers::Provinces(&["上海市", "江苏省", "浙江省", "安徽省"])),
+    (
+        "长三角",
+        AreaMembers::Provinces(&["上海市", "江苏省", "浙江省", "安徽省"]),
+    ),
     (
         "珠三角",
-        AreaMembers::Cities(&["广州市", "深圳市", "珠海市", "佛山市", "惠州市", "东莞市", "中山市", "江门市", "肇庆市"]),
+        AreaMembers::Cities(&[
+            "广州市",
+            "深圳市",
+            "珠海市",
+            "佛山市",
+            "惠州市",
+            "东莞市",
+            "中山市",
+            "江门市",
+            "肇庆市",
+        ]),
     ),
-    ("京津冀", AreaMembers::Provinces(&["北京市", "天津市", "河北省"])),
+    (
+        "京津冀",
+        AreaMembers::Provinces(&["北京市", "天津市", "河北省"]),
+    ),
     ("川渝", AreaMembers::Provinces(&["四川省", "重庆市"])),
 ];
 
 /// A province by full name or short form (浙江省 or 浙江).
 pub fn province(name: &str) -> Option<&'static Province> {
     let name = name.trim();
-    PROVINCES.iter().find(|p| p.name == name || p.short() == name)
+    PROVINCES
+        .iter()
+        .find(|p| p.name == name || p.short() == name)
 }
 
 /// The province a city belongs to, by the city's full name or short form (杭州市 or 杭州).
@@ -131,7 +158,10 @@ pub fn province(name: &str) -> Option<&'static Province> {
 pub fn city(name: &str) -> Option<(&'static Province, &'static str)> {
     let name = name.trim();
     PROVINCES.iter().find_map(|p| {
-        p.cities.iter().find(|(c, _)| *c == name || short_form(c) == name).map(|(c, _)| (p, *c))
+        p.cities
+            .iter()
+            .find(|(c, _)| *c == name || short_form(c) == name)
+            .map(|(c, _)| (p, *c))
     })
 }
 
@@ -147,12 +177,24 @@ mod tests {
     #[test]
     fn regions_hold_the_glossary_provinces() {
         let names = |r| provinces_of(r).map(|p| p.short()).collect::<Vec<_>>();
-        assert_eq!(names(Region::EastChina), ["上海", "江苏", "浙江", "安徽", "福建", "江西", "山东"]);
+        assert_eq!(
+            names(Region::EastChina),
+            ["上海", "江苏", "浙江", "安徽", "福建", "江西", "山东"]
+        );
         assert_eq!(names(Region::SouthChina), ["广东", "广西", "海南"]);
-        assert_eq!(names(Region::NorthChina), ["北京", "天津", "河北", "山西", "内蒙古"]);
+        assert_eq!(
+            names(Region::NorthChina),
+            ["北京", "天津", "河北", "山西", "内蒙古"]
+        );
         assert_eq!(names(Region::CentralChina), ["河南", "湖北", "湖南"]);
-        assert_eq!(names(Region::Southwest), ["重庆", "四川", "贵州", "云南", "西藏"]);
-        assert_eq!(names(Region::Northwest), ["陕西", "甘肃", "青海", "宁夏", "新疆"]);
+        assert_eq!(
+            names(Region::Southwest),
+            ["重庆", "四川", "贵州", "云南", "西藏"]
+        );
+        assert_eq!(
+            names(Region::Northwest),
+            ["陕西", "甘肃", "青海", "宁夏", "新疆"]
+        );
         assert_eq!(names(Region::Northeast), ["辽宁", "吉林", "黑龙江"]);
         assert_eq!(PROVINCES.len(), 31);
     }
@@ -174,12 +216,18 @@ mod tests {
         assert_eq!(zj.city_division_code("杭州市"), Some(330100));
         let js = province("江苏").unwrap();
         assert_eq!(js.city_division_code("苏州市"), Some(320500));
-        assert_eq!(province("上海").unwrap().city_division_code("上海市"), Some(310000));
+        assert_eq!(
+            province("上海").unwrap().city_division_code("上海市"),
+            Some(310000)
+        );
     }
 
     #[test]
     fn city_names_are_unique_across_provinces() {
-        let mut all: Vec<&str> = PROVINCES.iter().flat_map(|p| p.cities.iter().map(|c| c.0)).collect();
+        let mut all: Vec<&str> = PROVINCES
+            .iter()
+            .flat_map(|p| p.cities.iter().map(|c| c.0))
+            .collect();
         let n = all.len();
         all.sort();
         all.dedup();

@@ -19,10 +19,19 @@ impl CustomerId {
             return Err("id is empty".to_owned());
         }
         if raw.len() > Self::MAX_LEN {
-            return Err(format!("id has {} characters, at most {} allowed", raw.chars().count(), Self::MAX_LEN));
+            return Err(format!(
+                "id has {} characters, at most {} allowed",
+                raw.chars().count(),
+                Self::MAX_LEN
+            ));
         }
-        if let Some(bad) = raw.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_')) {
-            return Err(format!("id contains {bad:?}; only letters, digits, '-' and '_' are allowed"));
+        if let Some(bad) = raw
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
+        {
+            return Err(format!(
+                "id contains {bad:?}; only letters, digits, '-' and '_' are allowed"
+            ));
         }
         Ok(Self(raw.to_owned()))
     }

@@ -14,4 +14,7 @@ pub mod geo;
 pub mod text;
 
 pub use ids::CustomerId;
-pub use sets::{Channel, CompareOp, Industry, InteractionKind, Lifecycle, Region, Size, UnknownValue, ValueLevel};
+pub use sets::{
+    Channel, CompareOp, Industry, InteractionKind, Lifecycle, Region, Size, UnknownValue,
+    ValueLevel,
+};

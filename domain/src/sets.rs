@@ -168,11 +168,28 @@ impl Industry {
     pub fn synonyms(self) -> &'static [&'static str] {
         match self {
             Industry::Tech => &[
-                "科技类", "科技型", "高新技术", "高科技", "IT", "互联网", "软件", "信息技术", "technology",
-                "software", "internet",
+                "科技类",
+                "科技型",
+                "高新技术",
+                "高科技",
+                "IT",
+                "互联网",
+                "软件",
+                "信息技术",
+                "technology",
+                "software",
+                "internet",
             ],
             Industry::Manufacturing => &["制造业", "工厂", "生产型", "制造类", "工业", "factory"],
-            Industry::Finance => &["金融业", "金融类", "银行", "证券", "保险", "financial", "bank"],
+            Industry::Finance => &[
+                "金融业",
+                "金融类",
+                "银行",
+                "证券",
+                "保险",
+                "financial",
+                "bank",
+            ],
             Industry::Retail => &["零售业", "商超", "超市", "电商", "商贸"],
             Industry::Healthcare => &["医疗健康", "医药", "生物医药", "医院", "medical", "pharma"],
             Industry::Education => &["教育培训", "培训", "学校"],
@@ -190,10 +207,11 @@ impl Industry {
     pub fn from_word(word: &str) -> Option<Self> {
         let word = word.trim();
         Self::parse(word).or_else(|| {
-            Self::ALL
-                .iter()
-                .copied()
-                .find(|i| i.synonyms().iter().any(|s| *s == word || s.eq_ignore_ascii_case(word)))
+            Self::ALL.iter().copied().find(|i| {
+                i.synonyms()
+                    .iter()
+                    .any(|s| *s == word || s.eq_ignore_ascii_case(word))
+            })
         })
     }
 }
@@ -223,10 +241,12 @@ mod tests {
         assert_eq!(Industry::from_word("科技类"), Some(Industry::Tech));
         assert_eq!(Industry::from_word("it"), Some(Industry::Tech));
         assert_eq!(Industry::from_word("制造业"), Some(Industry::Manufacturing));
-        assert_eq!(Industry::from_word("Manufacturing"), Some(Industry::Manufacturing));
+        assert_eq!(
+            Industry::from_word("Manufacturing"),
+            Some(Industry::Manufacturing)
+        );
         assert_eq!(Industry::from_word("火星"), None);
     }
-
 }
 
 /// A comparison in a filter. The glossary's words map onto these: 超/超过/大于 → `Gt`,
@@ -292,10 +312,22 @@ mod compare_tests {
 
     #[test]
     fn splits_at_the_first_and_longest_operator() {
-        assert_eq!(CompareOp::split("annual_purchase>=1000000"), Some(("annual_purchase", CompareOp::Ge, "1000000")));
-        assert_eq!(CompareOp::split("region = 华东"), Some(("region", CompareOp::Eq, "华东")));
-        assert_eq!(CompareOp::split("churn_risk≥0.7"), Some(("churn_risk", CompareOp::Ge, "0.7")));
-        assert_eq!(CompareOp::split("lifecycle!=流失"), Some(("lifecycle", CompareOp::Ne, "流失")));
+        assert_eq!(
+            CompareOp::split("annual_purchase>=1000000"),
+            Some(("annual_purchase", CompareOp::Ge, "1000000"))
+        );
+        assert_eq!(
+            CompareOp::split("region = 华东"),
+            Some(("region", CompareOp::Eq, "华东"))
+        );
+        assert_eq!(
+            CompareOp::split("churn_risk≥0.7"),
+            Some(("churn_risk", CompareOp::Ge, "0.7"))
+        );
+        assert_eq!(
+            CompareOp::split("lifecycle!=流失"),
+            Some(("lifecycle", CompareOp::Ne, "流失"))
+        );
         assert_eq!(CompareOp::split("no operator"), None);
     }
 }

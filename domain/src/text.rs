@@ -30,7 +30,11 @@ pub fn to_simplified(s: &str) -> Cow<'_, str> {
         return Cow::Borrowed(s);
     }
     let folded = hanconv::t2s(s);
-    if folded == s { Cow::Borrowed(s) } else { Cow::Owned(folded) }
+    if folded == s {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(folded)
+    }
 }
 
 /// Whether the text has a character that folding to simplified changes.
@@ -103,15 +107,24 @@ mod tests {
 
     #[test]
     fn legal_form_split_prefers_the_longest_form() {
-        assert_eq!(split_legal_form("招商证券股份有限公司"), ("招商证券", Some("股份有限公司")));
-        assert_eq!(split_legal_form("恒瑞有限责任公司"), ("恒瑞", Some("有限责任公司")));
+        assert_eq!(
+            split_legal_form("招商证券股份有限公司"),
+            ("招商证券", Some("股份有限公司"))
+        );
+        assert_eq!(
+            split_legal_form("恒瑞有限责任公司"),
+            ("恒瑞", Some("有限责任公司"))
+        );
         assert_eq!(split_legal_form("海尔集团"), ("海尔", Some("集团")));
         assert_eq!(split_legal_form("公司"), ("公司", None));
     }
 
     #[test]
     fn name_key_ignores_width_script_and_spaces() {
-        assert_eq!(name_key(" 蘇州恒瑞 精密機械有限公司（ＳＺ） "), name_key("苏州恒瑞精密机械有限公司(SZ)"));
+        assert_eq!(
+            name_key(" 蘇州恒瑞 精密機械有限公司（ＳＺ） "),
+            name_key("苏州恒瑞精密机械有限公司(SZ)")
+        );
         assert_ne!(name_key("恒瑞有限公司"), name_key("恒瑞股份有限公司"));
     }
 }

@@ -15,7 +15,11 @@ pub struct DeleteSummary {
     pub index: SyncReport,
 }
 
-pub fn delete(paths: &StorePaths, ids: &[String], progress: &dyn Progress) -> Result<DeleteSummary> {
+pub fn delete(
+    paths: &StorePaths,
+    ids: &[String],
+    progress: &dyn Progress,
+) -> Result<DeleteSummary> {
     let conn = store::open_db(paths, false, false)?;
     conn.execute_batch("BEGIN TRANSACTION")?;
     let result = (|| {
@@ -25,7 +29,10 @@ pub fn delete(paths: &StorePaths, ids: &[String], progress: &dyn Progress) -> Re
         derive::derive(&conn, as_of, generation)?;
         derive::flag_duplicate_names(&conn, generation)?;
         store::set_meta(&conn, "generation", &generation.to_string())?;
-        conn.execute("DELETE FROM tombstones WHERE gen < ?", params![generation as i64 - 16])?;
+        conn.execute(
+            "DELETE FROM tombstones WHERE gen < ?",
+            params![generation as i64 - 16],
+        )?;
         Ok::<_, crate::Error>((generation, deleted))
     })();
     let (generation, deleted) = match result {
@@ -38,7 +45,16 @@ pub fn delete(paths: &StorePaths, ids: &[String], progress: &dyn Progress) -> Re
             return Err(e);
         }
     };
-    let not_found = ids.iter().filter(|i| !deleted.contains(i)).cloned().collect();
+    let not_found = ids
+        .iter()
+        .filter(|i| !deleted.contains(i))
+        .cloned()
+        .collect();
     let index = sync(paths, &conn, progress)?;
-    Ok(DeleteSummary { deleted, not_found, generation, index })
+    Ok(DeleteSummary {
+        deleted,
+        not_found,
+        generation,
+        index,
+    })
 }

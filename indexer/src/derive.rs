@@ -146,7 +146,11 @@ pub fn flag_duplicate_names(conn: &Connection, generation: u64) -> Result<(usize
                 SELECT name_key FROM customers GROUP BY name_key HAVING count(DISTINCT credit_code) > 1)
             ORDER BY name_key, id;"#,
     )?;
-    let groups: i64 = conn.query_row("SELECT count(DISTINCT name_key) FROM duplicate_names", [], |r| r.get(0))?;
+    let groups: i64 = conn.query_row(
+        "SELECT count(DISTINCT name_key) FROM duplicate_names",
+        [],
+        |r| r.get(0),
+    )?;
     let new: i64 = conn.query_row(
         "SELECT count(*) FROM duplicate_names d JOIN customers c USING (id) WHERE c._gen = ?",
         params![generation as i64],
@@ -166,14 +170,20 @@ pub fn delete_customers(conn: &Connection, ids: &[String], generation: u64) -> R
         }
         app.flush()?;
     }
-    let mut stmt = conn.prepare("SELECT id FROM customers WHERE id IN (SELECT id FROM _delete) ORDER BY id")?;
-    let existing: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<std::result::Result<_, _>>()?;
+    let mut stmt =
+        conn.prepare("SELECT id FROM customers WHERE id IN (SELECT id FROM _delete) ORDER BY id")?;
+    let existing: Vec<String> = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<std::result::Result<_, _>>()?;
     conn.execute_batch(
         r#"DELETE FROM orders WHERE customer_id IN (SELECT id FROM _delete);
            DELETE FROM interactions WHERE customer_id IN (SELECT id FROM _delete);
            DELETE FROM customers WHERE id IN (SELECT id FROM _delete);
            CREATE OR REPLACE TEMP TABLE _touched AS SELECT id FROM customers WHERE false;"#,
     )?;
-    conn.execute("INSERT INTO tombstones SELECT id, ? FROM _delete", params![generation as i64])?;
+    conn.execute(
+        "INSERT INTO tombstones SELECT id, ? FROM _delete",
+        params![generation as i64],
+    )?;
     Ok(existing)
 }

@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{0}")]
     BadInput(String),
     #[error("store: {0}")]
@@ -20,12 +23,18 @@ pub enum Error {
 
 impl Error {
     pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
-        Error::Io { path: path.to_owned(), source }
+        Error::Io {
+            path: path.to_owned(),
+            source,
+        }
     }
 
     /// Whether the error is the user's to fix (bad input, missing files) rather than a fault.
     pub fn is_user_error(&self) -> bool {
-        matches!(self, Error::Io { .. } | Error::BadInput(_) | Error::IndexBusy)
+        matches!(
+            self,
+            Error::Io { .. } | Error::BadInput(_) | Error::IndexBusy
+        )
     }
 }
 

@@ -14,7 +14,8 @@ use crate::source::{SourceFile, expand_paths};
 use crate::stage::{self, BATCH_ROWS, DROP_STAGING, STAGING_DDL};
 use crate::store::{self, StorePaths};
 use crate::validate::{
-    Columns, Fields, Identities, Normalization, Reject, Table, validate_customer, validate_interaction, validate_order,
+    Columns, Fields, Identities, Normalization, Reject, Table, validate_customer,
+    validate_interaction, validate_order,
 };
 use crate::{Error, Progress, Result, derive};
 
@@ -71,7 +72,11 @@ struct Opened {
 }
 
 /// Loads `inputs` (files or folders) into the store at `paths`, creating it if needed.
-pub fn ingest(paths: &StorePaths, inputs: &[PathBuf], progress: &dyn Progress) -> Result<IngestSummary> {
+pub fn ingest(
+    paths: &StorePaths,
+    inputs: &[PathBuf],
+    progress: &dyn Progress,
+) -> Result<IngestSummary> {
     let started = Instant::now();
     let files = expand_paths(inputs)?;
     // Open and classify every file before touching the store: a file we cannot read at all
@@ -98,7 +103,8 @@ pub fn ingest(paths: &StorePaths, inputs: &[PathBuf], progress: &dyn Progress) -
             skipped: None,
         };
         if table == Table::Truth {
-            report.skipped = Some("ground truth of the demo generator: never read by the engine".into());
+            report.skipped =
+                Some("ground truth of the demo generator: never read by the engine".into());
             skipped.push(report);
             continue;
         }
@@ -112,7 +118,12 @@ pub fn ingest(paths: &StorePaths, inputs: &[PathBuf], progress: &dyn Progress) -
                 missing.join(", ")
             )));
         }
-        opened.push(Opened { file, table, columns, report });
+        opened.push(Opened {
+            file,
+            table,
+            columns,
+            report,
+        });
     }
     opened.sort_by_key(|o| o.table);
 
@@ -125,12 +136,21 @@ pub fn ingest(paths: &StorePaths, inputs: &[PathBuf], progress: &dyn Progress) -
     let mut reports = Vec::new();
     let mut seq: i64 = 0;
 
-    let (events, rest): (Vec<Opened>, Vec<Opened>) =
-        opened.into_iter().partition(|o| matches!(o.table, Table::Orders | Table::Interactions));
+    let (events, rest): (Vec<Opened>, Vec<Opened>) = opened
+        .into_iter()
+        .partition(|o| matches!(o.table, Table::Orders | Table::Interactions));
     for mut o in rest {
         match o.table {
             Table::Meta => meta_as_of = read_meta(&mut o, &mut rejects)?.or(meta_as_of),
-            Table::Customers => load_customers(&conn, &mut o, &mut ids, &mut seq, &mut rejects, &mut normalised, progress)?,
+            Table::Customers => load_customers(
+                &conn,
+                &mut o,
+                &mut ids,
+                &mut seq,
+                &mut rejects,
+                &mut normalised,
+                progress,
+            )?,
             _ => unreachable!("events are loaded below"),
         }
         reports.push(o.report);
@@ -149,12 +169,23 @@ pub fn ingest(paths: &StorePaths, inputs: &[PathBuf], progress: &dyn Progress) -
                     let conn = conn?;
                     let mut rejects = Vec::new();
                     let mut normalised = Vec::new();
-                    load_events(&conn, &mut o, known, base, &mut rejects, &mut normalised, progress)?;
+                    load_events(
+                        &conn,
+                        &mut o,
+                        known,
+                        base,
+                        &mut rejects,
+                        &mut normalised,
+                        progress,
+                    )?;
                     Ok((o.report, rejects, normalised))
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().expect("ingest worker panicked")).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("ingest worker panicked"))
+            .collect()
     });
     for r in results {
         let (report, rej, norm) = r?;
@@ -164,7 +195,12 @@ pub fn ingest(paths: &StorePaths, inputs: &[PathBuf], progress: &dyn Progress) -
     }
     reports.extend(skipped);
 
+    tracing::info!(
+        seconds = started.elapsed().as_secs_f64(),
+        "files read, validated and staged"
+    );
     // One transaction: the store moves from one generation to the next or not at all.
+    let commit_started = Instant::now();
     let phase = progress.phase("committing", None);
     conn.execute_batch("BEGIN TRANSACTION")?;
     let committed = commit(&conn, meta_as_of);
@@ -181,6 +217,11 @@ pub fn ingest(paths: &StorePaths, inputs: &[PathBuf], progress: &dyn Progress) -
     };
     conn.execute_batch(DROP_STAGING)?;
     drop(phase);
+    tracing::info!(
+        generation,
+        seconds = commit_started.elapsed().as_secs_f64(),
+        "store committed (upsert, derived columns)"
+    );
 
     let stamp = format!("g{generation:06}");
     let rejects_file = report::write_rejects(paths, &stamp, &rejects)?;
@@ -210,7 +251,12 @@ pub fn ingest(paths: &StorePaths, inputs: &[PathBuf], progress: &dyn Progress) -
         "INSERT INTO ingest_runs VALUES (?, now()::TIMESTAMP, ?, ?, ?, ?, ?, ?, ?)",
         params![
             generation as i64,
-            summary.files.iter().map(|f| f.path.display().to_string()).collect::<Vec<_>>().join(", "),
+            summary
+                .files
+                .iter()
+                .map(|f| f.path.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
             summary.rows_read() as i64,
             summary.loaded() as i64,
             summary.rejected() as i64,
@@ -236,7 +282,10 @@ fn commit(conn: &Connection, meta_as_of: Option<NaiveDate>) -> Result<Committed>
     derive::upsert_staged(conn, generation)?;
     let changed = derive::derive(conn, as_of, generation)?;
     let (groups, flagged) = derive::flag_duplicate_names(conn, generation)?;
-    conn.execute("DELETE FROM tombstones WHERE gen < ?", params![generation as i64 - 16])?;
+    conn.execute(
+        "DELETE FROM tombstones WHERE gen < ?",
+        params![generation as i64 - 16],
+    )?;
     store::set_meta(conn, "generation", &generation.to_string())?;
     Ok((generation, as_of, from_meta, changed, groups, flagged))
 }
@@ -272,9 +321,21 @@ fn each_record(
     for rec in o.file.by_ref() {
         o.report.rows_read += 1;
         let outcome = match rec {
-            Err(u) => Err(Reject { file: file.clone(), line: u.line, column: String::new(), value: String::new(), reason: u.reason }),
+            Err(u) => Err(Reject {
+                file: file.clone(),
+                line: u.line,
+                column: String::new(),
+                value: String::new(),
+                reason: u.reason,
+            }),
             Ok(record) => {
-                let mut f = Fields { file: &file, record: &record, columns: &o.columns, names, normalized: &mut scratch };
+                let mut f = Fields {
+                    file: &file,
+                    record: &record,
+                    columns: &o.columns,
+                    names,
+                    normalized: &mut scratch,
+                };
                 validate(&mut f)?
             }
         };
@@ -309,9 +370,21 @@ fn read_meta(o: &mut Opened, rejects: &mut Vec<Reject>) -> Result<Option<NaiveDa
         match key.as_str() {
             "as_of" => match NaiveDate::parse_from_str(&value, "%Y-%m-%d") {
                 Ok(d) => as_of = Some(d),
-                Err(_) => return Ok(Err(f.reject("value", &value, "as_of must be a YYYY-MM-DD date"))),
+                Err(_) => {
+                    return Ok(Err(f.reject(
+                        "value",
+                        &value,
+                        "as_of must be a YYYY-MM-DD date",
+                    )));
+                }
             },
-            "generation" => return Ok(Err(f.reject("key", &key, "generation is kesou's own and cannot be loaded"))),
+            "generation" => {
+                return Ok(Err(f.reject(
+                    "key",
+                    &key,
+                    "generation is kesou's own and cannot be loaded",
+                )));
+            }
             _ => {}
         }
         Ok(Ok(()))
@@ -372,7 +445,11 @@ fn load_events(
             orders.clear();
         }
         if !interactions.is_empty() {
-            stage::append(conn, "_stage_interactions", stage::interactions_batch(interactions)?)?;
+            stage::append(
+                conn,
+                "_stage_interactions",
+                stage::interactions_batch(interactions)?,
+            )?;
             phase.advance(interactions.len() as u64);
             interactions.clear();
         }

@@ -60,7 +60,9 @@ pub struct Reader {
 
 impl std::fmt::Debug for Reader {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Reader").field("stale", &self.stale).finish()
+        f.debug_struct("Reader")
+            .field("stale", &self.stale)
+            .finish()
     }
 }
 
@@ -71,7 +73,9 @@ pub fn open_for_reading(paths: &StorePaths, progress: &dyn Progress) -> Result<R
     let stale = match index::sync(paths, &conn, progress) {
         Ok(_) => false,
         Err(Error::IndexBusy) => {
-            tracing::warn!("index is being written by another process; answering from the last committed index");
+            tracing::warn!(
+                "index is being written by another process; answering from the last committed index"
+            );
             true
         }
         Err(e) => return Err(e),

@@ -26,31 +26,49 @@ fn csv_err(path: &std::path::Path, e: csv::Error) -> Error {
 
 /// `rejects/<stamp>-rejects.csv` with file, line, column, value, reason; `None` when no row
 /// was rejected.
-pub fn write_rejects(paths: &StorePaths, stamp: &str, rejects: &[Reject]) -> Result<Option<PathBuf>> {
+pub fn write_rejects(
+    paths: &StorePaths,
+    stamp: &str,
+    rejects: &[Reject],
+) -> Result<Option<PathBuf>> {
     if rejects.is_empty() {
         return Ok(None);
     }
     let path = paths.rejects().join(format!("{stamp}-rejects.csv"));
     let mut w = writer(&path)?;
-    w.write_record(["file", "line", "column", "value", "reason"]).map_err(|e| csv_err(&path, e))?;
+    w.write_record(["file", "line", "column", "value", "reason"])
+        .map_err(|e| csv_err(&path, e))?;
     for r in rejects {
-        w.write_record([&r.file, &r.line.to_string(), &r.column, &r.value, &r.reason]).map_err(|e| csv_err(&path, e))?;
+        w.write_record([&r.file, &r.line.to_string(), &r.column, &r.value, &r.reason])
+            .map_err(|e| csv_err(&path, e))?;
     }
     w.flush().map_err(|e| Error::io(&path, e))?;
     Ok(Some(path))
 }
 
 /// `rejects/<stamp>-normalised.csv` with file, line, column, before, after, rule.
-pub fn write_normalisations(paths: &StorePaths, stamp: &str, rows: &[Normalization]) -> Result<Option<PathBuf>> {
+pub fn write_normalisations(
+    paths: &StorePaths,
+    stamp: &str,
+    rows: &[Normalization],
+) -> Result<Option<PathBuf>> {
     if rows.is_empty() {
         return Ok(None);
     }
     let path = paths.rejects().join(format!("{stamp}-normalised.csv"));
     let mut w = writer(&path)?;
-    w.write_record(["file", "line", "column", "before", "after", "rule"]).map_err(|e| csv_err(&path, e))?;
+    w.write_record(["file", "line", "column", "before", "after", "rule"])
+        .map_err(|e| csv_err(&path, e))?;
     for n in rows {
-        w.write_record([&n.file, &n.line.to_string(), &n.column, &n.before, &n.after, n.rule])
-            .map_err(|e| csv_err(&path, e))?;
+        w.write_record([
+            &n.file,
+            &n.line.to_string(),
+            &n.column,
+            &n.before,
+            &n.after,
+            n.rule,
+        ])
+        .map_err(|e| csv_err(&path, e))?;
     }
     w.flush().map_err(|e| Error::io(&path, e))?;
     Ok(Some(path))
@@ -72,7 +90,10 @@ pub fn duplicate_groups(conn: &Connection, limit: usize) -> Result<Vec<Duplicate
     let rows = stmt.query_map([limit as i64], |r| {
         let ids: Vec<String> = list(r.get::<_, duckdb::types::Value>(1)?);
         let codes: Vec<String> = list(r.get::<_, duckdb::types::Value>(2)?);
-        Ok(DuplicateGroup { name: r.get(3)?, members: ids.into_iter().zip(codes).collect() })
+        Ok(DuplicateGroup {
+            name: r.get(3)?,
+            members: ids.into_iter().zip(codes).collect(),
+        })
     })?;
     Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
@@ -92,7 +113,9 @@ fn list(v: duckdb::types::Value) -> Vec<String> {
 
 /// `reports/duplicate-names.csv`: every customer in a duplicate-name group.
 pub fn write_duplicates(paths: &StorePaths, conn: &Connection) -> Result<Option<PathBuf>> {
-    let mut stmt = conn.prepare("SELECT name_key, id, name, credit_code FROM duplicate_names ORDER BY name_key, id")?;
+    let mut stmt = conn.prepare(
+        "SELECT name_key, id, name, credit_code FROM duplicate_names ORDER BY name_key, id",
+    )?;
     let rows: Vec<[String; 4]> = stmt
         .query_map([], |r| Ok([r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?]))?
         .collect::<std::result::Result<_, _>>()?;
@@ -104,7 +127,8 @@ pub fn write_duplicates(paths: &StorePaths, conn: &Connection) -> Result<Option<
         return Ok(None);
     }
     let mut w = writer(&path)?;
-    w.write_record(["name_key", "id", "name", "credit_code"]).map_err(|e| csv_err(&path, e))?;
+    w.write_record(["name_key", "id", "name", "credit_code"])
+        .map_err(|e| csv_err(&path, e))?;
     for r in &rows {
         w.write_record(r).map_err(|e| csv_err(&path, e))?;
     }

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, Date32Builder, Float64Builder, Int32Builder, Int64Builder, ListBuilder, RecordBatch, StringBuilder,
-    TimestampMicrosecondBuilder,
+    ArrayRef, Date32Builder, Float64Builder, Int32Builder, Int64Builder, ListBuilder, RecordBatch,
+    StringBuilder, TimestampMicrosecondBuilder,
 };
 use chrono::{NaiveDate, NaiveDateTime};
 use duckdb::Connection;
@@ -31,8 +31,7 @@ CREATE OR REPLACE TABLE _stage_interactions (
 );
 "#;
 
-pub const DROP_STAGING: &str =
-    "DROP TABLE IF EXISTS _stage_customers; DROP TABLE IF EXISTS _stage_orders; DROP TABLE IF EXISTS _stage_interactions;";
+pub const DROP_STAGING: &str = "DROP TABLE IF EXISTS _stage_customers; DROP TABLE IF EXISTS _stage_orders; DROP TABLE IF EXISTS _stage_interactions;";
 
 fn days(d: NaiveDate) -> i32 {
     (d - NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days() as i32
@@ -49,8 +48,10 @@ fn batch(columns: Vec<(&str, ArrayRef)>) -> Result<RecordBatch> {
 pub fn customers_batch(rows: &[(i64, CustomerRow)]) -> Result<RecordBatch> {
     let n = rows.len();
     let s = || StringBuilder::with_capacity(n, n * 16);
-    let (mut id, mut name, mut code, mut region, mut province, mut city) = (s(), s(), s(), s(), s(), s());
-    let (mut industry, mut size, mut owner, mut cname, mut phone, mut email) = (s(), s(), s(), s(), s(), s());
+    let (mut id, mut name, mut code, mut region, mut province, mut city) =
+        (s(), s(), s(), s(), s(), s());
+    let (mut industry, mut size, mut owner, mut cname, mut phone, mut email) =
+        (s(), s(), s(), s(), s(), s());
     let (mut desc, mut key) = (s(), s());
     let mut employees = Int32Builder::with_capacity(n);
     let mut capital = Float64Builder::with_capacity(n);

@@ -132,7 +132,9 @@ pub fn open_db(paths: &StorePaths, create: bool, read_only: bool) -> Result<Conn
 
 pub fn get_meta(conn: &Connection, key: &str) -> Result<Option<String>> {
     Ok(conn
-        .query_row("SELECT value FROM meta WHERE key = ?", params![key], |r| r.get::<_, Option<String>>(0))
+        .query_row("SELECT value FROM meta WHERE key = ?", params![key], |r| {
+            r.get::<_, Option<String>>(0)
+        })
         .optional()?
         .flatten())
 }
@@ -145,15 +147,18 @@ pub fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<()> {
 
 /// The store's committed generation (0 for a new store).
 pub fn generation(conn: &Connection) -> Result<u64> {
-    Ok(get_meta(conn, "generation")?.and_then(|g| g.parse().ok()).unwrap_or(0))
+    Ok(get_meta(conn, "generation")?
+        .and_then(|g| g.parse().ok())
+        .unwrap_or(0))
 }
 
 /// The date derived columns are relative to: `meta.as_of` when present, else today.
 pub fn as_of(conn: &Connection) -> Result<(chrono::NaiveDate, bool)> {
     match get_meta(conn, "as_of")? {
         Some(s) => {
-            let d = chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d")
-                .map_err(|_| Error::BadInput(format!("meta.as_of {s:?} is not a YYYY-MM-DD date")))?;
+            let d = chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d").map_err(|_| {
+                Error::BadInput(format!("meta.as_of {s:?} is not a YYYY-MM-DD date"))
+            })?;
             Ok((d, true))
         }
         None => Ok((chrono::Local::now().date_naive(), false)),

@@ -36,7 +36,11 @@ fn column(field: &str) -> Result<&'static str> {
         "order_count" => "order_count",
         "consult_30d" => "consult_30d",
         "tags" => "tags",
-        other => return Err(Error::BadRequest(format!("baseline cannot filter on {other}"))),
+        other => {
+            return Err(Error::BadRequest(format!(
+                "baseline cannot filter on {other}"
+            )));
+        }
     })
 }
 
@@ -65,15 +69,25 @@ pub fn search(conn: &Connection, req: &SearchRequest) -> Result<BaselineAnswer> 
             wheres.push(format!("c.{col} {neg}IN ({list})"));
             params.extend(f.values.iter().map(|v| Value::Text(v.clone())));
         } else {
-            let op = if f.op == CompareOp::Ne { "<>" } else { f.op.symbol() };
+            let op = if f.op == CompareOp::Ne {
+                "<>"
+            } else {
+                f.op.symbol()
+            };
             wheres.push(format!("c.{col} {op} ?"));
             params.push(Value::Double(f.values[0].parse().expect("checked number")));
         }
     }
-    let where_sql = if wheres.is_empty() { "TRUE".to_owned() } else { wheres.join(" AND ") };
+    let where_sql = if wheres.is_empty() {
+        "TRUE".to_owned()
+    } else {
+        wheres.join(" AND ")
+    };
     conn.execute(&format!("CREATE OR REPLACE TEMP TABLE _baseline AS SELECT c.* FROM customers c WHERE {where_sql}"), duckdb::params_from_iter(params.iter()))?;
     let total: i64 = conn.query_row("SELECT count(*) FROM _baseline", [], |r| r.get(0))?;
-    let mut stmt = conn.prepare("SELECT id FROM _baseline ORDER BY annual_purchase DESC NULLS LAST, id LIMIT ? OFFSET ?")?;
+    let mut stmt = conn.prepare(
+        "SELECT id FROM _baseline ORDER BY annual_purchase DESC NULLS LAST, id LIMIT ? OFFSET ?",
+    )?;
     let ids: Vec<String> = stmt
         .query_map([req.limit.max(1) as i64, req.offset as i64], |r| r.get(0))?
         .collect::<std::result::Result<_, _>>()?;
@@ -90,5 +104,9 @@ pub fn search(conn: &Connection, req: &SearchRequest) -> Result<BaselineAnswer> 
             facets.push((facet.clone(), value, count as u64));
         }
     }
-    Ok(BaselineAnswer { total: total as usize, ids, facets })
+    Ok(BaselineAnswer {
+        total: total as usize,
+        ids,
+        facets,
+    })
 }

@@ -16,7 +16,15 @@ use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 use crate::{Error, Result};
 
 /// Facets a search may ask for.
-pub const FACETS: &[&str] = &["region", "industry", "size", "lifecycle", "value_level", "tags", "owner"];
+pub const FACETS: &[&str] = &[
+    "region",
+    "industry",
+    "size",
+    "lifecycle",
+    "value_level",
+    "tags",
+    "owner",
+];
 const OPEN_SETS: &[&str] = &["tags", "owner"];
 
 /// How many values an open-set facet lists at most.
@@ -39,7 +47,10 @@ pub struct FacetResult {
 pub fn check(requested: &[String]) -> Result<()> {
     for r in requested {
         if !FACETS.contains(&r.as_str()) {
-            return Err(Error::BadRequest(format!("no facet {r:?}; facets are {}", FACETS.join(", "))));
+            return Err(Error::BadRequest(format!(
+                "no facet {r:?}; facets are {}",
+                FACETS.join(", ")
+            )));
         }
     }
     Ok(())
@@ -98,9 +109,16 @@ impl Collector for CategoryCounter {
     type Fruit = CategoryCounts;
     type Child = CategorySegment;
 
-    fn for_segment(&self, _: SegmentOrdinal, segment: &SegmentReader) -> tantivy::Result<CategorySegment> {
+    fn for_segment(
+        &self,
+        _: SegmentOrdinal,
+        segment: &SegmentReader,
+    ) -> tantivy::Result<CategorySegment> {
         let column = segment.fast_fields().u64(CATEGORY_FIELD).ok();
-        Ok(CategorySegment { column, counts: CategoryCounts::default() })
+        Ok(CategorySegment {
+            column,
+            counts: CategoryCounts::default(),
+        })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -121,7 +139,9 @@ impl SegmentCollector for CategorySegment {
 
     #[inline]
     fn collect(&mut self, doc: DocId, _: Score) {
-        let Some(code) = self.column.as_ref().and_then(|c| c.first(doc)) else { return };
+        let Some(code) = self.column.as_ref().and_then(|c| c.first(doc)) else {
+            return;
+        };
         let c = decode(code);
         let n = &mut self.counts;
         n.city[c.city] += 1;
@@ -140,7 +160,10 @@ impl SegmentCollector for CategorySegment {
 
 /// The facet collector for the open sets requested (none when only closed sets are).
 pub fn open_set_collector(requested: &[String]) -> Option<FacetCollector> {
-    let open: Vec<&String> = requested.iter().filter(|r| OPEN_SETS.contains(&r.as_str())).collect();
+    let open: Vec<&String> = requested
+        .iter()
+        .filter(|r| OPEN_SETS.contains(&r.as_str()))
+        .collect();
     if open.is_empty() {
         return None;
     }
@@ -152,23 +175,39 @@ pub fn open_set_collector(requested: &[String]) -> Option<FacetCollector> {
 }
 
 fn sorted(values: impl Iterator<Item = (String, u64)>) -> Vec<FacetValue> {
-    let mut out: Vec<FacetValue> =
-        values.filter(|(_, n)| *n > 0).map(|(value, count)| FacetValue { value, count, children: Vec::new() }).collect();
+    let mut out: Vec<FacetValue> = values
+        .filter(|(_, n)| *n > 0)
+        .map(|(value, count)| FacetValue {
+            value,
+            count,
+            children: Vec::new(),
+        })
+        .collect();
     out.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
     out
 }
 
 fn closed<T: Copy>(all: &[T], counts: &[u64], name: impl Fn(T) -> &'static str) -> Vec<FacetValue> {
-    sorted(all.iter().enumerate().map(|(i, v)| (name(*v).to_owned(), counts[i + 1])))
+    sorted(
+        all.iter()
+            .enumerate()
+            .map(|(i, v)| (name(*v).to_owned(), counts[i + 1])),
+    )
 }
 
 fn location(c: &CategoryCounts) -> Vec<FacetValue> {
     let mut regions = closed(Region::ALL, &c.region, Region::zh);
     for r in &mut regions {
-        let provinces = geo::PROVINCES.iter().enumerate().filter(|(_, p)| p.region.zh() == r.value);
+        let provinces = geo::PROVINCES
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.region.zh() == r.value);
         r.children = sorted(provinces.map(|(i, p)| (p.name.to_owned(), c.province[i + 1])));
         for p in &mut r.children {
-            let pi = geo::PROVINCES.iter().position(|x| x.name == p.value).expect("known province");
+            let pi = geo::PROVINCES
+                .iter()
+                .position(|x| x.name == p.value)
+                .expect("known province");
             let cities = CITIES.iter().enumerate().filter(|(_, (cp, _))| *cp == pi);
             p.children = sorted(cities.map(|(i, (_, name))| (name.to_string(), c.city[i + 1])));
         }
@@ -176,7 +215,11 @@ fn location(c: &CategoryCounts) -> Vec<FacetValue> {
     regions
 }
 
-pub fn shape(categories: &CategoryCounts, open: Option<&FacetCounts>, requested: &[String]) -> Vec<FacetResult> {
+pub fn shape(
+    categories: &CategoryCounts,
+    open: Option<&FacetCounts>,
+    requested: &[String],
+) -> Vec<FacetResult> {
     requested
         .iter()
         .map(|r| {
@@ -189,14 +232,23 @@ pub fn shape(categories: &CategoryCounts, open: Option<&FacetCounts>, requested:
                 _ => open
                     .map(|counts| {
                         let mut v = sorted(counts.get(format!("/{r}").as_str()).map(|(f, n)| {
-                            (f.to_path().last().map(|s| s.to_string()).unwrap_or_default(), n)
+                            (
+                                f.to_path()
+                                    .last()
+                                    .map(|s| s.to_string())
+                                    .unwrap_or_default(),
+                                n,
+                            )
                         }));
                         v.truncate(TOP_VALUES);
                         v
                     })
                     .unwrap_or_default(),
             };
-            FacetResult { field: r.clone(), values }
+            FacetResult {
+                field: r.clone(),
+                values,
+            }
         })
         .collect()
 }

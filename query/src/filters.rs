@@ -46,7 +46,9 @@ impl FromStr for Filter {
     type Err = Error;
     fn from_str(s: &str) -> Result<Filter> {
         let (field, op, value) = CompareOp::split(s).ok_or_else(|| {
-            Error::BadRequest(format!("filter {s:?} has no operator; write FIELD=VALUE, FIELD>=NUMBER …"))
+            Error::BadRequest(format!(
+                "filter {s:?} has no operator; write FIELD=VALUE, FIELD>=NUMBER …"
+            ))
         })?;
         let field = field.to_ascii_lowercase();
         if !FILTER_FIELDS.contains(&field.as_str()) {
@@ -55,8 +57,12 @@ impl FromStr for Filter {
                 FILTER_FIELDS.join(", ")
             )));
         }
-        let values: Vec<String> =
-            value.split([',', '，', '|']).map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned).collect();
+        let values: Vec<String> = value
+            .split([',', '，', '|'])
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+            .collect();
         if values.is_empty() {
             return Err(Error::BadRequest(format!("filter {s:?} has no value")));
         }
@@ -86,27 +92,53 @@ fn value_facet(field: &str, value: &str) -> Result<tantivy::schema::Facet> {
     let names = |all: &[&str]| all.join(" ");
     Ok(match field {
         "region" => {
-            let r = Region::parse(value)
-                .ok_or_else(|| bad(field, value, &names(&Region::ALL.iter().map(|r| r.zh()).collect::<Vec<_>>())))?;
+            let r = Region::parse(value).ok_or_else(|| {
+                bad(
+                    field,
+                    value,
+                    &names(&Region::ALL.iter().map(|r| r.zh()).collect::<Vec<_>>()),
+                )
+            })?;
             region_facet(r.zh(), None, None)
         }
         "province" => {
-            let p = geo::province(value).ok_or_else(|| bad(field, value, "a province such as 浙江省 or 浙江"))?;
+            let p = geo::province(value)
+                .ok_or_else(|| bad(field, value, "a province such as 浙江省 or 浙江"))?;
             region_facet(p.region.zh(), Some(p.name), None)
         }
         "city" => {
-            let (p, c) = geo::city(value).ok_or_else(|| bad(field, value, "a city such as 杭州市 or 杭州"))?;
+            let (p, c) = geo::city(value)
+                .ok_or_else(|| bad(field, value, "a city such as 杭州市 or 杭州"))?;
             region_facet(p.region.zh(), Some(p.name), Some(c))
         }
         "industry" => {
-            let i = Industry::from_word(value).ok_or_else(|| bad(field, value, "科技 制造 金融 零售 医疗 教育 物流 能源 建筑 餐饮 农业 传媒"))?;
+            let i = Industry::from_word(value).ok_or_else(|| {
+                bad(
+                    field,
+                    value,
+                    "科技 制造 金融 零售 医疗 教育 物流 能源 建筑 餐饮 农业 传媒",
+                )
+            })?;
             facet("industry", i.zh())
         }
-        "size" => facet("size", Size::parse(value).ok_or_else(|| bad(field, value, "微型 小型 中型 大型"))?.zh()),
-        "lifecycle" => {
-            facet("lifecycle", Lifecycle::parse(value).ok_or_else(|| bad(field, value, "潜在 意向 成交 忠诚 流失"))?.zh())
-        }
-        "value_level" => facet("value_level", ValueLevel::parse(value).ok_or_else(|| bad(field, value, "高 中 低"))?.zh()),
+        "size" => facet(
+            "size",
+            Size::parse(value)
+                .ok_or_else(|| bad(field, value, "微型 小型 中型 大型"))?
+                .zh(),
+        ),
+        "lifecycle" => facet(
+            "lifecycle",
+            Lifecycle::parse(value)
+                .ok_or_else(|| bad(field, value, "潜在 意向 成交 忠诚 流失"))?
+                .zh(),
+        ),
+        "value_level" => facet(
+            "value_level",
+            ValueLevel::parse(value)
+                .ok_or_else(|| bad(field, value, "高 中 低"))?
+                .zh(),
+        ),
         "tags" | "owner" => facet(field, value),
         _ => return Err(Error::BadRequest(format!("cannot filter on {field:?}"))),
     })
@@ -117,27 +149,44 @@ impl Filter {
     pub fn to_query(&self, fields: &IndexFields) -> Result<(Occur, Box<dyn Query>)> {
         if numeric(&self.field) {
             if self.values.len() != 1 {
-                return Err(Error::BadRequest(format!("{} takes one number", self.field)));
+                return Err(Error::BadRequest(format!(
+                    "{} takes one number",
+                    self.field
+                )));
             }
             let raw = &self.values[0];
-            let field = fields.field(&self.field).expect("numeric field in the schema");
-            let is_f64 = !matches!(self.field.as_str(), "employees" | "order_count" | "consult_30d");
+            let field = fields
+                .field(&self.field)
+                .expect("numeric field in the schema");
+            let is_f64 = !matches!(
+                self.field.as_str(),
+                "employees" | "order_count" | "consult_30d"
+            );
             let term = |v: f64| {
-                if is_f64 { Term::from_field_f64(field, v) } else { Term::from_field_i64(field, v.round() as i64) }
+                if is_f64 {
+                    Term::from_field_f64(field, v)
+                } else {
+                    Term::from_field_i64(field, v.round() as i64)
+                }
             };
-            let v: f64 = raw
-                .replace(',', "")
-                .parse()
-                .map_err(|_| Error::BadRequest(format!("{}: {raw:?} is not a number", self.field)))?;
+            let v: f64 = raw.replace(',', "").parse().map_err(|_| {
+                Error::BadRequest(format!("{}: {raw:?} is not a number", self.field))
+            })?;
             let (lo, hi) = match self.op {
-                CompareOp::Eq | CompareOp::Ne => (Bound::Included(term(v)), Bound::Included(term(v))),
+                CompareOp::Eq | CompareOp::Ne => {
+                    (Bound::Included(term(v)), Bound::Included(term(v)))
+                }
                 CompareOp::Gt => (Bound::Excluded(term(v)), Bound::Unbounded),
                 CompareOp::Ge => (Bound::Included(term(v)), Bound::Unbounded),
                 CompareOp::Lt => (Bound::Unbounded, Bound::Excluded(term(v))),
                 CompareOp::Le => (Bound::Unbounded, Bound::Included(term(v))),
             };
             let q: Box<dyn Query> = Box::new(RangeQuery::new(lo, hi));
-            let occur = if self.op == CompareOp::Ne { Occur::MustNot } else { Occur::Must };
+            let occur = if self.op == CompareOp::Ne {
+                Occur::MustNot
+            } else {
+                Occur::Must
+            };
             return Ok((occur, q));
         }
         let occur = match self.op {
@@ -155,11 +204,17 @@ impl Filter {
             let f = value_facet(&self.field, v)?;
             alternatives.push((
                 Occur::Should,
-                Box::new(TermQuery::new(Term::from_facet(fields.facets, &f), IndexRecordOption::Basic)),
+                Box::new(TermQuery::new(
+                    Term::from_facet(fields.facets, &f),
+                    IndexRecordOption::Basic,
+                )),
             ));
         }
-        let q: Box<dyn Query> =
-            if alternatives.len() == 1 { alternatives.pop().expect("one").1 } else { Box::new(BooleanQuery::new(alternatives)) };
+        let q: Box<dyn Query> = if alternatives.len() == 1 {
+            alternatives.pop().expect("one").1
+        } else {
+            Box::new(BooleanQuery::new(alternatives))
+        };
         Ok((occur, q))
     }
 }
@@ -172,7 +227,10 @@ mod tests {
     fn parses_filters_and_says_what_is_wrong() {
         let f: Filter = "industry=科技,制造".parse().unwrap();
         assert_eq!(f.values, ["科技", "制造"]);
-        assert_eq!("annual_purchase>=1000000".parse::<Filter>().unwrap().op, CompareOp::Ge);
+        assert_eq!(
+            "annual_purchase>=1000000".parse::<Filter>().unwrap().op,
+            CompareOp::Ge
+        );
         let e = "colour=red".parse::<Filter>().unwrap_err().to_string();
         assert!(e.contains("cannot filter on \"colour\""), "{e}");
         assert!("region".parse::<Filter>().is_err());
@@ -180,9 +238,23 @@ mod tests {
 
     #[test]
     fn values_normalise_like_ingest() {
-        assert_eq!(value_facet("province", "浙江").unwrap().to_path_string(), "/region/华东/浙江省");
-        assert_eq!(value_facet("city", "杭州").unwrap().to_path_string(), "/region/华东/浙江省/杭州市");
-        assert_eq!(value_facet("industry", "IT").unwrap().to_path_string(), "/industry/科技");
-        assert!(value_facet("region", "火星").unwrap_err().to_string().contains("华东"));
+        assert_eq!(
+            value_facet("province", "浙江").unwrap().to_path_string(),
+            "/region/华东/浙江省"
+        );
+        assert_eq!(
+            value_facet("city", "杭州").unwrap().to_path_string(),
+            "/region/华东/浙江省/杭州市"
+        );
+        assert_eq!(
+            value_facet("industry", "IT").unwrap().to_path_string(),
+            "/industry/科技"
+        );
+        assert!(
+            value_facet("region", "火星")
+                .unwrap_err()
+                .to_string()
+                .contains("华东")
+        );
     }
 }

@@ -97,7 +97,11 @@ impl std::fmt::Debug for Searcher {
 
 impl Searcher {
     pub fn new(handle: IndexHandle) -> Result<Self> {
-        let reader = handle.index.reader_builder().reload_policy(ReloadPolicy::OnCommitWithDelay).try_into()?;
+        let reader = handle
+            .index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::OnCommitWithDelay)
+            .try_into()?;
         Ok(Self { handle, reader })
     }
 
@@ -142,19 +146,34 @@ impl Searcher {
         // pruning); the total and the facet counts need every match but no score, so they
         // are a second, unscored pass.
         let addresses: Vec<(Option<f32>, DocAddress)> = if has_text {
-            let top = TopDocs::with_limit(limit).and_offset(req.offset).order_by_score();
-            searcher.search(&query, &top)?.into_iter().map(|(s, a)| (Some(s), a)).collect()
+            let top = TopDocs::with_limit(limit)
+                .and_offset(req.offset)
+                .order_by_score();
+            searcher
+                .search(&query, &top)?
+                .into_iter()
+                .map(|(s, a)| (Some(s), a))
+                .collect()
         } else {
-            let top =
-                TopDocs::with_limit(limit).and_offset(req.offset).order_by_fast_field::<f64>("annual_purchase", Order::Desc);
-            searcher.search(&query, &top)?.into_iter().map(|(_, a)| (None, a)).collect()
+            let top = TopDocs::with_limit(limit)
+                .and_offset(req.offset)
+                .order_by_fast_field::<f64>("annual_purchase", Order::Desc);
+            searcher
+                .search(&query, &top)?
+                .into_iter()
+                .map(|(_, a)| (None, a))
+                .collect()
         };
         let (total, facets) = if req.facets.is_empty() {
             (searcher.search(&query, &Count)?, Vec::new())
         } else {
             let open = facets::open_set_collector(&req.facets);
-            let (total, categories, open) = searcher.search(&query, &(Count, facets::CategoryCounter, open))?;
-            (total, facets::shape(&categories, open.as_ref(), &req.facets))
+            let (total, categories, open) =
+                searcher.search(&query, &(Count, facets::CategoryCounter, open))?;
+            (
+                total,
+                facets::shape(&categories, open.as_ref(), &req.facets),
+            )
         };
         let snippets = Snippets::new(&searcher, &text, &self.handle)?;
         let mut hits = Vec::with_capacity(addresses.len());
@@ -166,7 +185,11 @@ impl Searcher {
             total,
             hits,
             facets,
-            order: if has_text { "relevance" } else { "annual_purchase" },
+            order: if has_text {
+                "relevance"
+            } else {
+                "annual_purchase"
+            },
             took_ms: started.elapsed().as_secs_f64() * 1000.0,
         })
     }
@@ -174,11 +197,15 @@ impl Searcher {
     fn hit(&self, doc: &TantivyDocument, score: Option<f32>, snippets: &Snippets) -> SearchHit {
         let s = |name: &str| -> Option<String> {
             let field = self.handle.fields.field(name)?;
-            doc.get_first(field).and_then(|v| v.as_str().map(str::to_owned))
+            doc.get_first(field)
+                .and_then(|v| v.as_str().map(str::to_owned))
         };
         let f = &self.handle.fields;
         let name = s("name").unwrap_or_default();
-        let tags: Vec<String> = doc.get_all(f.tags).filter_map(|v| v.as_str().map(str::to_owned)).collect();
+        let tags: Vec<String> = doc
+            .get_all(f.tags)
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect();
         let mut highlights = Vec::new();
         if let Some(h) = snippets.highlight("name", &name) {
             highlights.push(h);
@@ -198,7 +225,12 @@ impl Searcher {
             // Notes can be long: only lines that hold a query word are segmented.
             if let Some(h) = notes
                 .lines()
-                .filter(|l| snippets.words.iter().any(|w| l.to_lowercase().contains(w.as_str())))
+                .filter(|l| {
+                    snippets
+                        .words
+                        .iter()
+                        .any(|w| l.to_lowercase().contains(w.as_str()))
+                })
                 .find_map(|l| snippets.highlight("notes", l))
             {
                 highlights.push(h);
@@ -216,7 +248,12 @@ impl Searcher {
             lifecycle: s("lifecycle"),
             value_level: s("value_level"),
             owner: s("owner"),
-            annual_purchase: self.handle.fields.field("annual_purchase").and_then(|f| doc.get_first(f)).and_then(|v| v.as_f64()),
+            annual_purchase: self
+                .handle
+                .fields
+                .field("annual_purchase")
+                .and_then(|f| doc.get_first(f))
+                .and_then(|v| v.as_f64()),
             tags,
             highlights,
         }
@@ -234,15 +271,21 @@ impl Snippets {
         let mut generators = Vec::new();
         if let Some(q) = &text.query {
             let f = &handle.fields;
-            for (name, field, chars) in
-                [("name", f.name, 200), ("description", f.description, 80), ("tags", f.tags, 40), ("notes", f.notes, 80)]
-            {
+            for (name, field, chars) in [
+                ("name", f.name, 200),
+                ("description", f.description, 80),
+                ("tags", f.tags, 40),
+                ("notes", f.notes, 80),
+            ] {
                 let mut g = SnippetGenerator::create(searcher, q.as_ref(), field)?;
                 g.set_max_num_chars(chars);
                 generators.push((name, g));
             }
         }
-        Ok(Self { generators, words: text.words.clone() })
+        Ok(Self {
+            generators,
+            words: text.words.clone(),
+        })
     }
 
     fn highlight(&self, field: &'static str, text: &str) -> Option<Highlight> {
@@ -251,7 +294,11 @@ impl Snippets {
         if snippet.highlighted().is_empty() {
             return None;
         }
-        let mut ranges: Vec<(usize, usize)> = snippet.highlighted().iter().map(|r| (r.start, r.end)).collect();
+        let mut ranges: Vec<(usize, usize)> = snippet
+            .highlighted()
+            .iter()
+            .map(|r| (r.start, r.end))
+            .collect();
         ranges.sort();
         // Overlapping tokens (words and their characters) merge into one highlight.
         let mut merged: Vec<(usize, usize)> = Vec::new();
@@ -272,7 +319,12 @@ impl Snippets {
             at = *to;
         }
         html.push_str(&escape_html(&fragment[at..]));
-        Some(Highlight { field, fragment, ranges: merged, html })
+        Some(Highlight {
+            field,
+            fragment,
+            ranges: merged,
+            html,
+        })
     }
 }
 

@@ -47,24 +47,35 @@ fn boosted(q: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
 
 fn words_query(field: Field, words: &[(usize, String)]) -> Box<dyn Query> {
     if words.len() == 1 {
-        Box::new(TermQuery::new(Term::from_field_text(field, &words[0].1), IndexRecordOption::WithFreqs))
+        Box::new(TermQuery::new(
+            Term::from_field_text(field, &words[0].1),
+            IndexRecordOption::WithFreqs,
+        ))
     } else {
         let base = words[0].0;
         Box::new(PhraseQuery::new_with_offset(
-            words.iter().map(|(off, w)| (off - base, Term::from_field_text(field, w))).collect(),
+            words
+                .iter()
+                .map(|(off, w)| (off - base, Term::from_field_text(field, w)))
+                .collect(),
         ))
     }
 }
 
 /// Splits query text into groups: runs between white space and commas.
 fn groups(folded: &str) -> Vec<&str> {
-    folded.split(|c: char| c.is_whitespace() || matches!(c, ',' | '，' | '、' | ';' | '；')).filter(|g| !g.is_empty()).collect()
+    folded
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | '，' | '、' | ';' | '；'))
+        .filter(|g| !g.is_empty())
+        .collect()
 }
 
 pub fn build(handle: &IndexHandle, text: &str) -> Result<TextQuery> {
     let chars = text.chars().count();
     if chars > MAX_TEXT_CHARS {
-        return Err(Error::BadRequest(format!("search text has {chars} characters; at most {MAX_TEXT_CHARS} are allowed")));
+        return Err(Error::BadRequest(format!(
+            "search text has {chars} characters; at most {MAX_TEXT_CHARS} are allowed"
+        )));
     }
     let folded = Folded::new(text).text.to_lowercase();
     let f = &handle.fields;
@@ -73,14 +84,27 @@ pub fn build(handle: &IndexHandle, text: &str) -> Result<TextQuery> {
     let mut words = Vec::new();
     for group in groups(&folded) {
         if LEGAL_FORMS.contains(&group) {
-            optional.push(boosted(Box::new(TermQuery::new(Term::from_field_text(f.name, group), IndexRecordOption::WithFreqs)), LEGAL_FORM_BOOST));
+            optional.push(boosted(
+                Box::new(TermQuery::new(
+                    Term::from_field_text(f.name, group),
+                    IndexRecordOption::WithFreqs,
+                )),
+                LEGAL_FORM_BOOST,
+            ));
             continue;
         }
         let (body, form) = split_legal_form(group);
         if let Some(form) = form {
-            let canonical = if form.ends_with("有限责任公司") { "有限公司" } else { form };
+            let canonical = if form.ends_with("有限责任公司") {
+                "有限公司"
+            } else {
+                form
+            };
             optional.push(boosted(
-                Box::new(TermQuery::new(Term::from_field_text(f.name, canonical), IndexRecordOption::WithFreqs)),
+                Box::new(TermQuery::new(
+                    Term::from_field_text(f.name, canonical),
+                    IndexRecordOption::WithFreqs,
+                )),
                 LEGAL_FORM_BOOST,
             ));
         }
@@ -91,22 +115,37 @@ pub fn build(handle: &IndexHandle, text: &str) -> Result<TextQuery> {
         let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for tiling in &tilings {
             words.extend(tiling.iter().map(|(_, w)| w.clone()));
-            for (field, boost) in
-                [(f.name, NAME_BOOST), (f.tags, TAGS_BOOST), (f.description, DESCRIPTION_BOOST), (f.notes, NOTES_BOOST)]
-            {
+            for (field, boost) in [
+                (f.name, NAME_BOOST),
+                (f.tags, TAGS_BOOST),
+                (f.description, DESCRIPTION_BOOST),
+                (f.notes, NOTES_BOOST),
+            ] {
                 alternatives.push((Occur::Should, boosted(words_query(field, tiling), boost)));
             }
         }
         let body_chars: Vec<char> = body.chars().collect();
         if body_chars.iter().all(|c| is_cjk(*c)) {
-            let per_char: Vec<(usize, String)> = body_chars.iter().enumerate().map(|(i, c)| (i, c.to_string())).collect();
-            alternatives.push((Occur::Should, boosted(words_query(f.name, &per_char), NAME_CHARS_BOOST)));
+            let per_char: Vec<(usize, String)> = body_chars
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (i, c.to_string()))
+                .collect();
+            alternatives.push((
+                Occur::Should,
+                boosted(words_query(f.name, &per_char), NAME_CHARS_BOOST),
+            ));
         }
-        if body.chars().all(|c| c.is_ascii_alphanumeric()) && body.chars().any(|c| c.is_ascii_alphabetic()) {
+        if body.chars().all(|c| c.is_ascii_alphanumeric())
+            && body.chars().any(|c| c.is_ascii_alphabetic())
+        {
             let term = Term::from_field_text(f.name_py, body);
             alternatives.push((
                 Occur::Should,
-                boosted(Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)), PINYIN_BOOST),
+                boosted(
+                    Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)),
+                    PINYIN_BOOST,
+                ),
             ));
         }
         required.push(Box::new(BooleanQuery::new(alternatives)));
@@ -125,7 +164,10 @@ pub fn build(handle: &IndexHandle, text: &str) -> Result<TextQuery> {
         .collect();
     words.sort();
     words.dedup();
-    Ok(TextQuery { query: Some(Box::new(BooleanQuery::new(clauses))), words })
+    Ok(TextQuery {
+        query: Some(Box::new(BooleanQuery::new(clauses))),
+        words,
+    })
 }
 
 #[cfg(test)]

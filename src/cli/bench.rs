@@ -42,7 +42,11 @@ fn dir_size(path: &Path) -> u64 {
         .flatten()
         .map(|e| {
             let p = e.path();
-            if p.is_dir() { dir_size(&p) } else { e.metadata().map(|m| m.len()).unwrap_or(0) }
+            if p.is_dir() {
+                dir_size(&p)
+            } else {
+                e.metadata().map(|m| m.len()).unwrap_or(0)
+            }
         })
         .sum()
 }
@@ -50,7 +54,13 @@ fn dir_size(path: &Path) -> u64 {
 /// Peak resident memory of this process (VmHWM), in MiB.
 fn peak_rss_mib() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kb: f64 = status.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()?;
+    let kb: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
     Some(kb / 1024.0)
 }
 
@@ -72,26 +82,48 @@ struct Case {
 }
 
 fn filters(list: &[&str]) -> Vec<Filter> {
-    list.iter().map(|f| f.parse().expect("bench filters are valid")).collect()
+    list.iter()
+        .map(|f| f.parse().expect("bench filters are valid"))
+        .collect()
 }
 
 /// The fixed query mix: words from the generated descriptions and notes, trade names and
 /// pinyin of sampled customers (deterministic for a seed), alone, with filters and with
 /// facets.
 fn cases(searcher: &Searcher, conn: &duckdb::Connection) -> anyhow::Result<Vec<Case>> {
-    let mut texts: Vec<String> = ["新能源", "投诉", "数控机床", "报价", "售后服务", "精密机械", "ISO9001", "5G"]
-        .into_iter()
-        .map(str::to_owned)
-        .collect();
+    let mut texts: Vec<String> = [
+        "新能源",
+        "投诉",
+        "数控机床",
+        "报价",
+        "售后服务",
+        "精密机械",
+        "ISO9001",
+        "5G",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect();
     let analyzer = &searcher.handle().analyzer;
-    for e in top_names(conn, 50)?.iter().filter_map(|n| name_example(analyzer, n)).take(3) {
+    for e in top_names(conn, 50)?
+        .iter()
+        .filter_map(|n| name_example(analyzer, n))
+        .take(3)
+    {
         texts.push(e.trade);
         texts.extend(e.pinyin);
         texts.extend(e.initials);
     }
     let mut out = Vec::new();
     for t in &texts {
-        out.push(Case { kind: "text", request: SearchRequest { text: t.clone(), limit: 10, ..Default::default() } });
+        out.push(Case {
+            kind: "text",
+            request: SearchRequest {
+                text: t.clone(),
+                limit: 10,
+                ..Default::default()
+            },
+        });
     }
     let with_filters = [
         ("新能源", vec!["region=华东"]),
@@ -103,19 +135,36 @@ fn cases(searcher: &Searcher, conn: &duckdb::Connection) -> anyhow::Result<Vec<C
     for (t, f) in with_filters {
         out.push(Case {
             kind: "text+filters",
-            request: SearchRequest { text: t.into(), filters: filters(&f), limit: 10, ..Default::default() },
+            request: SearchRequest {
+                text: t.into(),
+                filters: filters(&f),
+                limit: 10,
+                ..Default::default()
+            },
         });
     }
-    let facets: Vec<String> = ["region", "industry", "lifecycle", "value_level"].map(String::from).to_vec();
+    let facets: Vec<String> = ["region", "industry", "lifecycle", "value_level"]
+        .map(String::from)
+        .to_vec();
     for t in ["新能源", "投诉", "数控机床", "报价", "设备"] {
         out.push(Case {
             kind: "text+facets",
-            request: SearchRequest { text: t.into(), facets: facets.clone(), limit: 10, ..Default::default() },
+            request: SearchRequest {
+                text: t.into(),
+                facets: facets.clone(),
+                limit: 10,
+                ..Default::default()
+            },
         });
     }
     out.push(Case {
         kind: "filters+facets",
-        request: SearchRequest { filters: filters(&["region=华东", "industry=制造"]), facets, limit: 10, ..Default::default() },
+        request: SearchRequest {
+            filters: filters(&["region=华东", "industry=制造"]),
+            facets,
+            limit: 10,
+            ..Default::default()
+        },
     });
     Ok(out)
 }
@@ -123,8 +172,21 @@ fn cases(searcher: &Searcher, conn: &duckdb::Connection) -> anyhow::Result<Vec<C
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     let store = args.dir.join("store");
     let mut facts: Vec<(String, String)> = vec![
-        ("machine".into(), format!("{} cores", std::thread::available_parallelism().map_or(0, |n| n.get()))),
-        ("build".into(), if cfg!(debug_assertions) { "debug (numbers are not representative)".into() } else { "release".into() }),
+        (
+            "machine".into(),
+            format!(
+                "{} cores",
+                std::thread::available_parallelism().map_or(0, |n| n.get())
+            ),
+        ),
+        (
+            "build".into(),
+            if cfg!(debug_assertions) {
+                "debug (numbers are not representative)".into()
+            } else {
+                "release".into()
+            },
+        ),
     ];
     if !args.reuse || !store.join(kesou_indexer::store::DB_FILE).exists() {
         if args.dir.exists() {
@@ -135,15 +197,38 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         config.customers = args.customers;
         let g = generate_with_bar(&config)?;
         let rows = g.customers + g.orders + g.interactions;
-        facts.push(("customers / orders / interactions".into(), format!("{} / {} / {}", output::count(g.customers), output::count(g.orders), output::count(g.interactions))));
-        facts.push(("generate".into(), format!("{:.1} s, {} rows/s", g.seconds, output::count((rows as f64 / g.seconds) as u64))));
+        facts.push((
+            "customers / orders / interactions".into(),
+            format!(
+                "{} / {} / {}",
+                output::count(g.customers),
+                output::count(g.orders),
+                output::count(g.interactions)
+            ),
+        ));
+        facts.push((
+            "generate".into(),
+            format!(
+                "{:.1} s, {} rows/s",
+                g.seconds,
+                output::count((rows as f64 / g.seconds) as u64)
+            ),
+        ));
         facts.push(("source files".into(), mib(dir_size(&source))));
         let s = ingest_with_bars(&store, &[source])?;
         facts.push((
             "ingest (validate, store, derive, index)".into(),
-            format!("{:.1} s, {} rows/s (index {:.1} s)", s.seconds, output::count((s.rows_read() as f64 / s.seconds) as u64), s.index.seconds),
+            format!(
+                "{:.1} s, {} rows/s (index {:.1} s)",
+                s.seconds,
+                output::count((s.rows_read() as f64 / s.seconds) as u64),
+                s.index.seconds
+            ),
         ));
-        facts.push(("peak RSS after ingest".into(), peak_rss_mib().map_or("?".into(), |m| format!("{m:.0} MiB"))));
+        facts.push((
+            "peak RSS after ingest".into(),
+            peak_rss_mib().map_or("?".into(), |m| format!("{m:.0} MiB")),
+        ));
     }
     let paths = StorePaths::new(&store);
     facts.push(("store (DuckDB)".into(), mib(dir_size(&paths.db()))));
@@ -171,23 +256,46 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         }
         duck.push((case.kind, times));
     }
-    facts.push(("peak RSS after searches".into(), peak_rss_mib().map_or("?".into(), |m| format!("{m:.0} MiB"))));
+    facts.push((
+        "peak RSS after searches".into(),
+        peak_rss_mib().map_or("?".into(), |m| format!("{m:.0} MiB")),
+    ));
 
     let mut t = Table::new(["measure", "value"]);
     for (k, v) in facts {
         t.row([k, v]);
     }
     t.print();
-    let mut t = Table::new(["queries", "n", "kesou p50 ms", "kesou p99 ms", "DuckDB ILIKE p50 ms", "DuckDB p99 ms", "speed-up (p50)"]);
-    for kind in ["text", "text+filters", "text+facets", "filters+facets", "all"] {
+    let mut t = Table::new([
+        "queries",
+        "n",
+        "kesou p50 ms",
+        "kesou p99 ms",
+        "DuckDB ILIKE p50 ms",
+        "DuckDB p99 ms",
+        "speed-up (p50)",
+    ]);
+    for kind in [
+        "text",
+        "text+filters",
+        "text+facets",
+        "filters+facets",
+        "all",
+    ] {
         let pick = |v: &[(&str, Vec<f64>)]| -> Vec<f64> {
-            let mut all: Vec<f64> =
-                v.iter().filter(|(k, _)| kind == "all" || *k == kind).flat_map(|(_, t)| t.iter().copied()).collect();
+            let mut all: Vec<f64> = v
+                .iter()
+                .filter(|(k, _)| kind == "all" || *k == kind)
+                .flat_map(|(_, t)| t.iter().copied())
+                .collect();
             all.sort_by(f64::total_cmp);
             all
         };
         let (a, b) = (pick(&kesou), pick(&duck));
-        let n = cases.iter().filter(|c| kind == "all" || c.kind == kind).count();
+        let n = cases
+            .iter()
+            .filter(|c| kind == "all" || c.kind == kind)
+            .count();
         t.row([
             kind.to_owned(),
             n.to_string(),
@@ -199,6 +307,13 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         ]);
     }
     t.print();
-    println!("queries: {}", cases.iter().map(|c| format!("{:?}", c.request.text)).collect::<Vec<_>>().join(" "));
+    println!(
+        "queries: {}",
+        cases
+            .iter()
+            .map(|c| format!("{:?}", c.request.text))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
     Ok(())
 }

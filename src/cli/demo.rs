@@ -13,7 +13,12 @@ use super::ingest::{ingest_with_bars, print_summary};
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
     /// The store folder to create.
-    #[arg(long = "data", short = 'd', value_name = "STORE", default_value = "kesou-data")]
+    #[arg(
+        long = "data",
+        short = 'd',
+        value_name = "STORE",
+        default_value = "kesou-data"
+    )]
     pub data: PathBuf,
     /// How many customers.
     #[arg(long, default_value_t = 100_000)]
@@ -52,20 +57,36 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     let d = args.data.display();
     println!();
     println!("the demo store is ready in {d}. try:");
-    let reader = kesou_indexer::open_for_reading(&kesou_indexer::StorePaths::new(&args.data), &kesou_indexer::NoProgress)?;
-    let example = top_names(&reader.conn, 20)?.iter().find_map(|n| name_example(&reader.index.analyzer, n));
+    let reader = kesou_indexer::open_for_reading(
+        &kesou_indexer::StorePaths::new(&args.data),
+        &kesou_indexer::NoProgress,
+    )?;
+    let example = top_names(&reader.conn, 20)?
+        .iter()
+        .find_map(|n| name_example(&reader.index.analyzer, n));
     if let Some(e) = &example {
-        println!("  kesou search --data {d} {}            # a trade name (字号) of {}", e.trade, e.name);
+        println!(
+            "  kesou search --data {d} {}            # a trade name (字号) of {}",
+            e.trade, e.name
+        );
         if let Some(p) = &e.pinyin {
             println!("  kesou search --data {d} {p}          # the same by pinyin");
         }
         if let Some(i) = &e.initials {
-            println!("  kesou search --data {d} {i}              # by initials of place and trade name");
+            println!(
+                "  kesou search --data {d} {i}              # by initials of place and trade name"
+            );
         }
     }
-    println!("  kesou search --data {d} --filter region=华东 --filter industry=科技 --facets region,lifecycle 新能源");
-    println!("  kesou search --data {d} --filter \"annual_purchase>=1000000\" --facets industry 投诉");
+    println!(
+        "  kesou search --data {d} --filter region=华东 --filter industry=科技 --facets region,lifecycle 新能源"
+    );
+    println!(
+        "  kesou search --data {d} --filter \"annual_purchase>=1000000\" --facets industry 投诉"
+    );
     println!("  kesou duplicates --data {d}");
-    println!("the web server and questions in plain language (kesou ask) come next; they are not built yet");
+    println!(
+        "the web server and questions in plain language (kesou ask) come next; they are not built yet"
+    );
     Ok(())
 }

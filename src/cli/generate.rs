@@ -47,9 +47,11 @@ impl GenerateArgs {
 
 pub fn generate_with_bar(config: &GenerateConfig) -> anyhow::Result<GenerateSummary> {
     let bar = ProgressBar::new(config.customers as u64).with_style(
-        ProgressStyle::with_template("{msg:>24} [{bar:30}] {human_pos}/{human_len} ({per_sec}, eta {eta})")
-            .expect("valid template")
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{msg:>24} [{bar:30}] {human_pos}/{human_len} ({per_sec}, eta {eta})",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
     );
     bar.set_message("generating customers");
     let summary = kesou_datagen::generate(config, &|done| bar.set_position(done))
@@ -72,6 +74,9 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
     for f in &s.files {
         println!("  {}", f.display());
     }
-    println!("load them with: kesou ingest --data STORE {}", config.out.display());
+    println!(
+        "load them with: kesou ingest --data STORE {}",
+        config.out.display()
+    );
     Ok(())
 }

@@ -44,18 +44,36 @@ pub struct DuplicatesArgs {
     pub limit: usize,
 }
 
-pub fn ingest_with_bars(store: &std::path::Path, paths: &[PathBuf]) -> anyhow::Result<IngestSummary> {
+pub fn ingest_with_bars(
+    store: &std::path::Path,
+    paths: &[PathBuf],
+) -> anyhow::Result<IngestSummary> {
     let bars = Bars::default();
-    Ok(kesou_indexer::ingest(&StorePaths::new(store), paths, &bars)?)
+    Ok(kesou_indexer::ingest(
+        &StorePaths::new(store),
+        paths,
+        &bars,
+    )?)
 }
 
 pub fn print_summary(s: &IngestSummary) {
     let mut t = Table::new(["file", "table", "read", "loaded", "rejected", "normalised"]);
     for f in &s.files {
         let table = f.table.map(|t| t.name()).unwrap_or("?");
-        let name = f.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = f
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         match &f.skipped {
-            Some(why) => t.row([name, table.to_owned(), "-".into(), "-".into(), "-".into(), why.clone()]),
+            Some(why) => t.row([
+                name,
+                table.to_owned(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+                why.clone(),
+            ]),
             None => t.row([
                 name,
                 table.to_owned(),
@@ -77,10 +95,18 @@ pub fn print_summary(s: &IngestSummary) {
     t.print();
     for f in &s.files {
         if !f.ignored_columns.is_empty() {
-            println!("{}: ignored columns {}", f.path.display(), f.ignored_columns.join(", "));
+            println!(
+                "{}: ignored columns {}",
+                f.path.display(),
+                f.ignored_columns.join(", ")
+            );
         }
     }
-    let as_of = if s.as_of_from_meta { format!("{} (from meta)", s.as_of) } else { format!("{} (today: no meta as_of)", s.as_of) };
+    let as_of = if s.as_of_from_meta {
+        format!("{} (from meta)", s.as_of)
+    } else {
+        format!("{} (today: no meta as_of)", s.as_of)
+    };
     println!(
         "generation {} · as_of {} · {} customers changed · index: {} documents in {:.1} s",
         s.generation, as_of, s.customers_changed, s.index.indexed, s.index.seconds
@@ -90,17 +116,27 @@ pub fn print_summary(s: &IngestSummary) {
         s.duplicates_flagged, s.duplicate_groups
     );
     if !s.normalisations.is_empty() {
-        let parts: Vec<String> = s.normalisations.iter().map(|(rule, n)| format!("{rule} {}", output::count(*n))).collect();
+        let parts: Vec<String> = s
+            .normalisations
+            .iter()
+            .map(|(rule, n)| format!("{rule} {}", output::count(*n)))
+            .collect();
         println!("normalised: {}", parts.join(" · "));
     }
-    for (what, file) in
-        [("rejected rows", &s.rejects_file), ("normalisations", &s.normalisations_file), ("duplicate names", &s.duplicates_file)]
-    {
+    for (what, file) in [
+        ("rejected rows", &s.rejects_file),
+        ("normalisations", &s.normalisations_file),
+        ("duplicate names", &s.duplicates_file),
+    ] {
         if let Some(f) = file {
             println!("{what}: {}", f.display());
         }
     }
-    println!("took {:.1} s ({:.0} rows/s)", s.seconds, s.rows_read() as f64 / s.seconds.max(1e-9));
+    println!(
+        "took {:.1} s ({:.0} rows/s)",
+        s.seconds,
+        s.rows_read() as f64 / s.seconds.max(1e-9)
+    );
 }
 
 pub fn run(args: IngestArgs) -> anyhow::Result<()> {
@@ -112,7 +148,11 @@ pub fn run(args: IngestArgs) -> anyhow::Result<()> {
 pub fn delete(args: DeleteArgs) -> anyhow::Result<()> {
     let bars = Bars::default();
     let s = kesou_indexer::delete(&StorePaths::new(&args.store.data), &args.ids, &bars)?;
-    println!("deleted {} customer(s) with their orders and interactions (generation {})", s.deleted.len(), s.generation);
+    println!(
+        "deleted {} customer(s) with their orders and interactions (generation {})",
+        s.deleted.len(),
+        s.generation
+    );
     if !s.not_found.is_empty() {
         println!("not found: {}", s.not_found.join(", "));
     }
@@ -130,7 +170,15 @@ pub fn duplicates(args: DuplicatesArgs) -> anyhow::Result<()> {
     let mut t = Table::new(["name", "id", "credit_code"]);
     for g in &groups {
         for (i, (id, code)) in g.members.iter().enumerate() {
-            t.row([if i == 0 { g.name.clone() } else { String::new() }, id.clone(), code.clone()]);
+            t.row([
+                if i == 0 {
+                    g.name.clone()
+                } else {
+                    String::new()
+                },
+                id.clone(),
+                code.clone(),
+            ]);
         }
     }
     t.print();

@@ -51,7 +51,12 @@ pub enum Command {
 #[derive(Debug, Clone, clap::Args)]
 pub struct StoreArg {
     /// The store folder (created by `kesou ingest`).
-    #[arg(long = "data", short = 'd', value_name = "STORE", default_value = "kesou-data")]
+    #[arg(
+        long = "data",
+        short = 'd',
+        value_name = "STORE",
+        default_value = "kesou-data"
+    )]
     pub data: PathBuf,
 }
 
@@ -61,8 +66,13 @@ pub fn init_logging(verbose: u8) {
         1 => "info",
         _ => "debug",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("KESOU_LOG").unwrap_or_else(|_| level.into());
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_env("KESOU_LOG").unwrap_or_else(|_| level.into());
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {

@@ -29,12 +29,16 @@ impl kesou_indexer::Progress for Bars {
     fn phase(&self, what: &str, total: Option<u64>) -> Box<dyn Phase + '_> {
         let bar = match total {
             Some(n) => ProgressBar::new(n).with_style(
-                ProgressStyle::with_template("{msg:>24} [{bar:30}] {human_pos}/{human_len} ({per_sec}, eta {eta})")
-                    .expect("valid template")
-                    .progress_chars("=> "),
+                ProgressStyle::with_template(
+                    "{msg:>24} [{bar:30}] {human_pos}/{human_len} ({per_sec}, eta {eta})",
+                )
+                .expect("valid template")
+                .progress_chars("=> "),
             ),
-            None => ProgressBar::new_spinner()
-                .with_style(ProgressStyle::with_template("{spinner} {msg} {human_pos} rows ({per_sec})").expect("valid template")),
+            None => ProgressBar::new_spinner().with_style(
+                ProgressStyle::with_template("{spinner} {msg} {human_pos} rows ({per_sec})")
+                    .expect("valid template"),
+            ),
         };
         let bar = self.multi.add(bar);
         bar.set_message(what.to_owned());

@@ -45,7 +45,8 @@ pub struct SearchArgs {
 }
 
 pub fn run(args: SearchArgs) -> anyhow::Result<()> {
-    let reader = kesou_indexer::open_for_reading(&StorePaths::new(&args.store.data), &Bars::default())?;
+    let reader =
+        kesou_indexer::open_for_reading(&StorePaths::new(&args.store.data), &Bars::default())?;
     if reader.stale {
         eprintln!("note: an ingest is running; answering from the last committed index");
     }
@@ -67,17 +68,42 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
 }
 
 fn print_table(r: &SearchResults) {
-    println!("{} customers match (ordered by {}, {:.1} ms)", output::count(r.total as u64), r.order, r.took_ms);
+    println!(
+        "{} customers match (ordered by {}, {:.1} ms)",
+        output::count(r.total as u64),
+        r.order,
+        r.took_ms
+    );
     if r.hits.is_empty() {
         return;
     }
-    let mut t = Table::new(["id", "name", "where", "industry", "lifecycle", "value", "年采购额", "matched"]);
+    let mut t = Table::new([
+        "id",
+        "name",
+        "where",
+        "industry",
+        "lifecycle",
+        "value",
+        "年采购额",
+        "matched",
+    ]);
     for h in &r.hits {
-        let name = h.highlights.iter().find(|x| x.field == "name").map(|x| x.bracketed()).unwrap_or_else(|| h.name.clone());
+        let name = h
+            .highlights
+            .iter()
+            .find(|x| x.field == "name")
+            .map(|x| x.bracketed())
+            .unwrap_or_else(|| h.name.clone());
         let place = [h.province.as_deref(), h.city.as_deref()]
             .into_iter()
             .flatten()
-            .fold(String::new(), |acc, p| if acc.is_empty() || acc == p { p.to_owned() } else { format!("{acc} {p}") });
+            .fold(String::new(), |acc, p| {
+                if acc.is_empty() || acc == p {
+                    p.to_owned()
+                } else {
+                    format!("{acc} {p}")
+                }
+            });
         let matched = h
             .highlights
             .iter()
@@ -104,7 +130,12 @@ fn print_table(r: &SearchResults) {
                 if v.children.is_empty() {
                     format!("{} {}", v.value, v.count)
                 } else {
-                    let top: Vec<String> = v.children.iter().take(3).map(|c| format!("{} {}", c.value, c.count)).collect();
+                    let top: Vec<String> = v
+                        .children
+                        .iter()
+                        .take(3)
+                        .map(|c| format!("{} {}", c.value, c.count))
+                        .collect();
                     format!("{} {} ({})", v.value, v.count, top.join(", "))
                 }
             })

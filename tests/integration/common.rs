@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 use kesou_indexer::{IngestSummary, NoProgress, StorePaths};
 
 pub fn data(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(rel)
 }
 
 /// A store in a fresh temporary folder, loaded from `inputs`.
@@ -20,19 +22,30 @@ pub fn ingest_into_temp(inputs: &[PathBuf]) -> (tempfile::TempDir, StorePaths, I
 pub fn strings(paths: &StorePaths, sql: &str) -> Vec<String> {
     let conn = kesou_indexer::store::open_db(paths, false, true).expect("open store");
     let mut stmt = conn.prepare(sql).expect("prepare");
-    stmt.query_map([], |r| r.get::<_, String>(0)).expect("query").collect::<Result<_, _>>().expect("rows")
+    stmt.query_map([], |r| r.get::<_, String>(0))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows")
 }
 
 /// Everything a user can read from a store, in a canonical order (generation stamps aside).
 pub fn dump(paths: &StorePaths) -> String {
     let conn = kesou_indexer::store::open_db(paths, false, true).unwrap();
     let mut out = String::new();
-    for (table, key) in [("customers", "id"), ("orders", "id"), ("interactions", "id"), ("duplicate_names", "id")] {
+    for (table, key) in [
+        ("customers", "id"),
+        ("orders", "id"),
+        ("interactions", "id"),
+        ("duplicate_names", "id"),
+    ] {
         let sql = format!(
             "SELECT coalesce(string_agg(CAST(t AS VARCHAR), chr(10) ORDER BY t.{key}), '') \
              FROM (SELECT * EXCLUDE (_gen) FROM {table}) t"
         )
-        .replace("EXCLUDE (_gen) FROM duplicate_names", "FROM duplicate_names")
+        .replace(
+            "EXCLUDE (_gen) FROM duplicate_names",
+            "FROM duplicate_names",
+        )
         .replace("EXCLUDE (_gen) FROM orders", "FROM orders")
         .replace("EXCLUDE (_gen) FROM interactions", "FROM interactions");
         let rows: String = conn.query_row(&sql, [], |r| r.get(0)).unwrap();
@@ -40,4 +53,3 @@ pub fn dump(paths: &StorePaths) -> String {
     }
     out
 }
-

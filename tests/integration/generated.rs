@@ -29,16 +29,31 @@ fn every_format_loads_to_the_same_store() {
     for format in [FileFormat::Csv, FileFormat::Jsonl, FileFormat::Parquet] {
         let source = generate(dir.path(), 600, format, false);
         let (_d, paths, s) = common::ingest_into_temp(&[source]);
-        assert_eq!(s.rejected(), 0, "{format:?}: clean data loads without rejects: {:?}", s.rejects_file);
+        assert_eq!(
+            s.rejected(),
+            0,
+            "{format:?}: clean data loads without rejects: {:?}",
+            s.rejects_file
+        );
         let skipped: Vec<_> = s.files.iter().filter(|f| f.skipped.is_some()).collect();
-        assert_eq!(skipped.len(), 1, "the ground-truth file is skipped, never read");
+        assert_eq!(
+            skipped.len(),
+            1,
+            "the ground-truth file is skipped, never read"
+        );
         dumps.push((format, dump(&paths)));
     }
     assert!(dumps[0].1.contains("C0000600"));
     for (format, d) in &dumps[1..] {
-        assert!(d == &dumps[0].1, "{format:?} gives a different store than CSV");
+        assert!(
+            d == &dumps[0].1,
+            "{format:?} gives a different store than CSV"
+        );
     }
 }
+
+/// A customer's orders (days before as_of, amount) and interactions (days before, kind).
+type History = (Vec<(i64, f64)>, Vec<(i64, String)>);
 
 /// The glossary's rules, written again in Rust over the raw rows.
 struct Expected {
@@ -51,19 +66,41 @@ struct Expected {
 fn expected(paths: &StorePaths, as_of: NaiveDate) -> HashMap<String, Expected> {
     let conn = kesou_indexer::store::open_db(paths, false, true).unwrap();
     let days = |d: NaiveDate| (as_of - d).num_days();
-    let mut by_id: HashMap<String, (Vec<(i64, f64)>, Vec<(i64, String)>)> = HashMap::new();
+    let mut by_id: HashMap<String, History> = HashMap::new();
     let mut stmt = conn.prepare("SELECT id FROM customers").unwrap();
     for id in stmt.query_map([], |r| r.get::<_, String>(0)).unwrap() {
         by_id.entry(id.unwrap()).or_default();
     }
-    let mut stmt = conn.prepare("SELECT customer_id, order_date::VARCHAR, amount FROM orders").unwrap();
-    for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, f64>(2)?))).unwrap() {
+    let mut stmt = conn
+        .prepare("SELECT customer_id, order_date::VARCHAR, amount FROM orders")
+        .unwrap();
+    for row in stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, f64>(2)?,
+            ))
+        })
+        .unwrap()
+    {
         let (id, date, amount) = row.unwrap();
         let d = NaiveDate::parse_from_str(&date, "%Y-%m-%d").unwrap();
         by_id.get_mut(&id).unwrap().0.push((days(d), amount));
     }
-    let mut stmt = conn.prepare("SELECT customer_id, ts::DATE::VARCHAR, kind FROM interactions").unwrap();
-    for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))).unwrap() {
+    let mut stmt = conn
+        .prepare("SELECT customer_id, ts::DATE::VARCHAR, kind FROM interactions")
+        .unwrap();
+    for row in stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })
+        .unwrap()
+    {
         let (id, date, kind) = row.unwrap();
         let d = NaiveDate::parse_from_str(&date, "%Y-%m-%d").unwrap();
         by_id.get_mut(&id).unwrap().1.push((days(d), kind));
@@ -73,12 +110,26 @@ fn expected(paths: &StorePaths, as_of: NaiveDate) -> HashMap<String, Expected> {
         .map(|(id, (orders, inters))| {
             // "the last N days" = date > as_of - N, as_of included; nothing after as_of counts
             let within = |ago: i64, n: i64| (0..n).contains(&ago);
-            let past_orders: Vec<&(i64, f64)> = orders.iter().filter(|(ago, _)| *ago >= 0).collect();
-            let annual = past_orders.iter().filter(|(ago, _)| within(*ago, 365)).map(|(_, a)| a).sum();
-            let n365 = past_orders.iter().filter(|(ago, _)| within(*ago, 365)).count();
-            let n180 = past_orders.iter().filter(|(ago, _)| within(*ago, 180)).count();
+            let past_orders: Vec<&(i64, f64)> =
+                orders.iter().filter(|(ago, _)| *ago >= 0).collect();
+            let annual = past_orders
+                .iter()
+                .filter(|(ago, _)| within(*ago, 365))
+                .map(|(_, a)| a)
+                .sum();
+            let n365 = past_orders
+                .iter()
+                .filter(|(ago, _)| within(*ago, 365))
+                .count();
+            let n180 = past_orders
+                .iter()
+                .filter(|(ago, _)| within(*ago, 180))
+                .count();
             let i180 = inters.iter().filter(|(ago, _)| within(*ago, 180)).count();
-            let consult_30d = inters.iter().filter(|(ago, k)| within(*ago, 30) && k == "咨询").count();
+            let consult_30d = inters
+                .iter()
+                .filter(|(ago, k)| within(*ago, 30) && k == "咨询")
+                .count();
             let lifecycle = if past_orders.is_empty() && i180 == 0 {
                 "潜在"
             } else if past_orders.is_empty() {
@@ -90,7 +141,15 @@ fn expected(paths: &StorePaths, as_of: NaiveDate) -> HashMap<String, Expected> {
             } else {
                 "成交"
             };
-            (id, Expected { annual, orders: past_orders.len(), lifecycle, consult_30d })
+            (
+                id,
+                Expected {
+                    annual,
+                    orders: past_orders.len(),
+                    lifecycle,
+                    consult_30d,
+                },
+            )
         })
         .collect()
 }
@@ -108,7 +167,16 @@ fn derived_columns_follow_the_glossary() {
         .prepare("SELECT id, annual_purchase, order_count, lifecycle, consult_30d, value_level FROM customers ORDER BY annual_purchase DESC, id")
         .unwrap();
     let rows: Vec<(String, f64, i64, String, i64, String)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
@@ -116,22 +184,36 @@ fn derived_columns_follow_the_glossary() {
     let mut lifecycles: HashMap<String, usize> = HashMap::new();
     for (id, annual, orders, lifecycle, consult, _) in &rows {
         let e = &want[id];
-        assert!((annual - e.annual).abs() < 0.01, "{id}: annual_purchase {annual} != {}", e.annual);
+        assert!(
+            (annual - e.annual).abs() < 0.01,
+            "{id}: annual_purchase {annual} != {}",
+            e.annual
+        );
         assert_eq!(*orders as usize, e.orders, "{id}: order_count");
         assert_eq!(lifecycle, e.lifecycle, "{id}: lifecycle");
         assert_eq!(*consult as usize, e.consult_30d, "{id}: consult_30d");
         *lifecycles.entry(lifecycle.clone()).or_default() += 1;
     }
     // value_level: top 20% of buyers by annual purchase 高, next 30% 中, the rest 低.
-    let buyers: Vec<&(String, f64, i64, String, i64, String)> = rows.iter().filter(|r| r.2 > 0).collect();
+    let buyers: Vec<&(String, f64, i64, String, i64, String)> =
+        rows.iter().filter(|r| r.2 > 0).collect();
     let n = buyers.len() as f64;
     for (rank, r) in buyers.iter().enumerate() {
-        let level = if (rank + 1) as f64 <= 0.2 * n { "高" } else if (rank + 1) as f64 <= 0.5 * n { "中" } else { "低" };
+        let level = if (rank + 1) as f64 <= 0.2 * n {
+            "高"
+        } else if (rank + 1) as f64 <= 0.5 * n {
+            "中"
+        } else {
+            "低"
+        };
         assert_eq!(r.5, level, "{}: rank {} of {n}", r.0, rank + 1);
     }
     // A realistic world has every stage.
     for stage in ["潜在", "意向", "成交", "忠诚", "流失"] {
-        assert!(lifecycles.get(stage).copied().unwrap_or(0) > 0, "no {stage} customers: {lifecycles:?}");
+        assert!(
+            lifecycles.get(stage).copied().unwrap_or(0) > 0,
+            "no {stage} customers: {lifecycles:?}"
+        );
     }
 }
 
@@ -144,9 +226,16 @@ fn dirty_exports_are_accounted_for_row_by_row() {
         assert_eq!(f.rows_read, f.loaded + f.rejected, "{}", f.path.display());
     }
     assert!(s.rejected() > 0, "dirty data has rejects");
-    assert!(s.duplicate_groups > 0, "same-name-different-code pairs are flagged");
+    assert!(
+        s.duplicate_groups > 0,
+        "same-name-different-code pairs are flagged"
+    );
     for rule in ["trim", "full-width to half-width"] {
-        assert!(s.normalisations.contains_key(rule), "{rule}: {:?}", s.normalisations);
+        assert!(
+            s.normalisations.contains_key(rule),
+            "{rule}: {:?}",
+            s.normalisations
+        );
     }
     let mut r = csv::Reader::from_path(s.rejects_file.as_ref().unwrap()).unwrap();
     for rec in r.records() {
@@ -158,5 +247,8 @@ fn dirty_exports_are_accounted_for_row_by_row() {
         .unwrap()
         .query_row("SELECT count(*) FROM customers", [], |r| r.get(0))
         .unwrap();
-    assert!(customers >= 2850, "at least 95% of customers load: {customers}");
+    assert!(
+        customers >= 2850,
+        "at least 95% of customers load: {customers}"
+    );
 }

@@ -11,8 +11,16 @@ fn rejects(path: &std::path::Path) -> Vec<(String, String, String)> {
     r.records()
         .map(|rec| {
             let rec = rec.expect("row");
-            let file = std::path::Path::new(&rec[0]).file_name().unwrap().to_string_lossy().into_owned();
-            (format!("{file}:{}", &rec[1]), rec[2].to_owned(), rec[4].to_owned())
+            let file = std::path::Path::new(&rec[0])
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            (
+                format!("{file}:{}", &rec[1]),
+                rec[2].to_owned(),
+                rec[4].to_owned(),
+            )
         })
         .collect()
 }
@@ -21,17 +29,34 @@ fn rejects(path: &std::path::Path) -> Vec<(String, String, String)> {
 fn bad_rows_are_rejected_with_reasons_and_good_rows_still_load() {
     let (_dir, paths, s) = common::ingest_into_temp(&[common::data("dirty")]);
     for f in &s.files {
-        assert_eq!(f.rows_read, f.loaded + f.rejected, "nothing silently dropped in {}", f.path.display());
+        assert_eq!(
+            f.rows_read,
+            f.loaded + f.rejected,
+            "nothing silently dropped in {}",
+            f.path.display()
+        );
     }
     let rejected = rejects(s.rejects_file.as_ref().expect("a rejects file"));
     let expect = [
-        ("customers.csv:3", "credit_code", "has 11 characters, expected 18"),
+        (
+            "customers.csv:3",
+            "credit_code",
+            "has 11 characters, expected 18",
+        ),
         ("customers.csv:4", "credit_code", "fails its check"),
         ("customers.csv:5", "contact_phone", "has 7 digits"),
         ("customers.csv:6", "name", "is required but empty"),
         ("customers.csv:7", "province", "is not a province"),
-        ("customers.csv:8", "region", "浙江省 belongs to 华东, not 华南"),
-        ("customers.csv:13", "credit_code", "already belongs to customer D001"),
+        (
+            "customers.csv:8",
+            "region",
+            "浙江省 belongs to 华东, not 华南",
+        ),
+        (
+            "customers.csv:13",
+            "credit_code",
+            "already belongs to customer D001",
+        ),
         ("customers.csv:14", "city", "is in 江苏省, not in 浙江省"),
         ("customers.csv:15", "employees", "is not a number"),
         ("orders.csv:3", "customer_id", "no such customer"),
@@ -44,7 +69,9 @@ fn bad_rows_are_rejected_with_reasons_and_good_rows_still_load() {
     ];
     for (place, column, reason) in expect {
         assert!(
-            rejected.iter().any(|(p, c, r)| p == place && c == column && r.contains(reason)),
+            rejected
+                .iter()
+                .any(|(p, c, r)| p == place && c == column && r.contains(reason)),
             "expected {place} {column}: {reason}; rejects were {rejected:#?}"
         );
     }
@@ -53,25 +80,70 @@ fn bad_rows_are_rejected_with_reasons_and_good_rows_still_load() {
     let ids = strings(&paths, "SELECT id FROM customers ORDER BY id");
     assert_eq!(ids, ["D001", "D008", "D009", "D010"]);
     // The later row of D001 won.
-    assert_eq!(strings(&paths, "SELECT employees::VARCHAR FROM customers WHERE id = 'D001'"), ["60"]);
-    // Safe normalisations were applied and recorded.
-    assert_eq!(strings(&paths, "SELECT city FROM customers WHERE id = 'D008'"), ["苏州市"]);
-    assert_eq!(strings(&paths, "SELECT contact_phone FROM customers WHERE id = 'D008'"), ["13900139000"]);
     assert_eq!(
-        strings(&paths, "SELECT province || ' ' || city || ' ' || region || ' ' || industry FROM customers WHERE id = 'D009'"),
+        strings(
+            &paths,
+            "SELECT employees::VARCHAR FROM customers WHERE id = 'D001'"
+        ),
+        ["60"]
+    );
+    // Safe normalisations were applied and recorded.
+    assert_eq!(
+        strings(&paths, "SELECT city FROM customers WHERE id = 'D008'"),
+        ["苏州市"]
+    );
+    assert_eq!(
+        strings(
+            &paths,
+            "SELECT contact_phone FROM customers WHERE id = 'D008'"
+        ),
+        ["13900139000"]
+    );
+    assert_eq!(
+        strings(
+            &paths,
+            "SELECT province || ' ' || city || ' ' || region || ' ' || industry FROM customers WHERE id = 'D009'"
+        ),
         ["北京市 北京市 华北 科技"]
     );
-    for rule in ["trim", "full-width to half-width", "short form to full name", "region derived from province", "industry synonym to canonical name", "date written as YYYY-MM-DD", "thousands separators removed"] {
-        assert!(s.normalisations.contains_key(rule), "{rule} recorded: {:?}", s.normalisations);
+    for rule in [
+        "trim",
+        "full-width to half-width",
+        "short form to full name",
+        "region derived from province",
+        "industry synonym to canonical name",
+        "date written as YYYY-MM-DD",
+        "thousands separators removed",
+    ] {
+        assert!(
+            s.normalisations.contains_key(rule),
+            "{rule} recorded: {:?}",
+            s.normalisations
+        );
     }
     assert!(s.normalisations_file.as_ref().is_some_and(|p| p.exists()));
-    assert_eq!(strings(&paths, "SELECT amount::BIGINT::VARCHAR FROM orders WHERE id = 'DO6'"), ["1200000"]);
+    assert_eq!(
+        strings(
+            &paths,
+            "SELECT amount::BIGINT::VARCHAR FROM orders WHERE id = 'DO6'"
+        ),
+        ["1200000"]
+    );
     // Same name, different code: both kept, flagged, never merged.
     assert_eq!(s.duplicate_groups, 1);
-    assert_eq!(strings(&paths, "SELECT id FROM duplicate_names ORDER BY id"), ["D001", "D010"]);
+    assert_eq!(
+        strings(&paths, "SELECT id FROM duplicate_names ORDER BY id"),
+        ["D001", "D010"]
+    );
     assert!(s.duplicates_file.as_ref().is_some_and(|p| p.exists()));
     // The ground-truth-free store has no churn risk invented.
-    assert_eq!(strings(&paths, "SELECT count(*)::VARCHAR FROM customers WHERE churn_risk IS NOT NULL"), ["0"]);
+    assert_eq!(
+        strings(
+            &paths,
+            "SELECT count(*)::VARCHAR FROM customers WHERE churn_risk IS NOT NULL"
+        ),
+        ["0"]
+    );
 }
 
 #[test]
@@ -88,13 +160,23 @@ fn an_unreadable_input_changes_nothing() {
     let missing = dir.path().join("customers.csv");
     std::fs::write(&missing, "id,name\nC1,甲公司\n").unwrap();
     let err = kesou_indexer::ingest(&paths, &[missing], &NoProgress).unwrap_err();
-    assert!(err.to_string().contains("lacks the required column(s) credit_code, province, industry"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("lacks the required column(s) credit_code, province, industry"),
+        "{err}"
+    );
 }
 
 fn search_ids(paths: &StorePaths, text: &str) -> Vec<String> {
     let reader = kesou_indexer::open_for_reading(paths, &NoProgress).expect("open");
     let searcher = Searcher::new(reader.index).expect("searcher");
-    let r = searcher.search(&SearchRequest { text: text.into(), limit: 50, ..Default::default() }).expect("search");
+    let r = searcher
+        .search(&SearchRequest {
+            text: text.into(),
+            limit: 50,
+            ..Default::default()
+        })
+        .expect("search");
     r.hits.into_iter().map(|h| h.id).collect()
 }
 
@@ -104,7 +186,11 @@ fn reingest_updates_and_delete_removes_everywhere() {
     assert!(search_ids(&paths, "鹭岛").contains(&"S019".to_owned()));
 
     // S019 renamed in a later export (same credit code): an update, not a new customer.
-    let code = strings(&paths, "SELECT credit_code FROM customers WHERE id = 'S019'").remove(0);
+    let code = strings(
+        &paths,
+        "SELECT credit_code FROM customers WHERE id = 'S019'",
+    )
+    .remove(0);
     let update = dir.path().join("customers-update.csv");
     std::fs::write(
         &update,
@@ -115,13 +201,23 @@ fn reingest_updates_and_delete_removes_everywhere() {
     .unwrap();
     let s = kesou_indexer::ingest(&paths, &[update], &NoProgress).unwrap();
     assert_eq!(s.loaded(), 1);
-    assert_eq!(strings(&paths, "SELECT count(*)::VARCHAR FROM customers"), ["20"]);
+    assert_eq!(
+        strings(&paths, "SELECT count(*)::VARCHAR FROM customers"),
+        ["20"]
+    );
     assert!(search_ids(&paths, "白鹭").contains(&"S019".to_owned()));
-    assert!(!search_ids(&paths, "鹭岛").contains(&"S019".to_owned()), "the old name is gone from the index");
+    assert!(
+        !search_ids(&paths, "鹭岛").contains(&"S019".to_owned()),
+        "the old name is gone from the index"
+    );
 
     // S008 has orders and interactions: all of it goes.
     let count = |table: &str, col: &str| {
-        strings(&paths, &format!("SELECT count(*)::VARCHAR FROM {table} WHERE {col} = 'S008'")).remove(0)
+        strings(
+            &paths,
+            &format!("SELECT count(*)::VARCHAR FROM {table} WHERE {col} = 'S008'"),
+        )
+        .remove(0)
     };
     assert_ne!(count("orders", "customer_id"), "0");
     assert_ne!(count("interactions", "customer_id"), "0");
@@ -129,12 +225,22 @@ fn reingest_updates_and_delete_removes_everywhere() {
     let d = kesou_indexer::delete(&paths, &["S008".into(), "NOPE".into()], &NoProgress).unwrap();
     assert_eq!(d.deleted, ["S008"]);
     assert_eq!(d.not_found, ["NOPE"]);
-    for (table, col) in [("customers", "id"), ("orders", "customer_id"), ("interactions", "customer_id")] {
+    for (table, col) in [
+        ("customers", "id"),
+        ("orders", "customer_id"),
+        ("interactions", "customer_id"),
+    ] {
         assert_eq!(count(table, col), "0", "{table}");
     }
     assert!(!search_ids(&paths, "重庆").contains(&"S008".to_owned()));
-    assert!(!search_ids(&paths, "电池壳体").contains(&"S008".to_owned()), "its notes left the index too");
-    assert!(search_ids(&paths, "长沙").contains(&"S009".to_owned()), "other customers stay");
+    assert!(
+        !search_ids(&paths, "电池壳体").contains(&"S008".to_owned()),
+        "its notes left the index too"
+    );
+    assert!(
+        search_ids(&paths, "长沙").contains(&"S009".to_owned()),
+        "other customers stay"
+    );
 }
 
 #[test]
@@ -145,13 +251,20 @@ fn the_index_catches_up_after_an_interrupted_ingest() {
     {
         let conn = kesou_indexer::store::open_db(&paths, false, false).unwrap();
         let next = (s.generation + 1) as i64;
-        conn.execute("UPDATE customers SET name = '厦门白鹭国际贸易有限公司', _gen = ? WHERE id = 'S019'", [next]).unwrap();
+        conn.execute(
+            "UPDATE customers SET name = '厦门白鹭国际贸易有限公司', _gen = ? WHERE id = 'S019'",
+            [next],
+        )
+        .unwrap();
         kesou_indexer::store::set_meta(&conn, "generation", &next.to_string()).unwrap();
     }
     // Opening for reading heals it.
     assert!(search_ids(&paths, "白鹭").contains(&"S019".to_owned()));
     let index = kesou_indexer::index::open_index(&paths).unwrap();
-    assert_eq!(kesou_indexer::index::indexed_generation(&index.index).unwrap(), s.generation + 1);
+    assert_eq!(
+        kesou_indexer::index::indexed_generation(&index.index).unwrap(),
+        s.generation + 1
+    );
 
     // An index that is lost entirely is rebuilt from the store.
     std::fs::remove_dir_all(paths.index()).unwrap();

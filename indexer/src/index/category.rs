@@ -13,7 +13,11 @@ use kesou_domain::{Industry, Lifecycle, Region, Size, ValueLevel, geo};
 
 /// Every known city with its province index, in `geo::PROVINCES` order.
 pub static CITIES: LazyLock<Vec<(usize, &'static str)>> = LazyLock::new(|| {
-    geo::PROVINCES.iter().enumerate().flat_map(|(p, prov)| prov.cities.iter().map(move |(c, _)| (p, *c))).collect()
+    geo::PROVINCES
+        .iter()
+        .enumerate()
+        .flat_map(|(p, prov)| prov.cities.iter().map(move |(c, _)| (p, *c)))
+        .collect()
 });
 
 const CITY: (u32, u64) = (0, 0x3ff);
@@ -37,7 +41,8 @@ pub struct Categories {
 }
 
 fn pos<T: PartialEq + Copy>(all: &[T], v: Option<T>) -> u64 {
-    v.and_then(|v| all.iter().position(|a| *a == v)).map_or(0, |p| p as u64 + 1)
+    v.and_then(|v| all.iter().position(|a| *a == v))
+        .map_or(0, |p| p as u64 + 1)
 }
 
 /// Packs a customer's stored values (Chinese names as in the store).
@@ -53,19 +58,33 @@ pub fn encode(
 ) -> u64 {
     let p = province.and_then(|p| geo::PROVINCES.iter().position(|x| x.name == p));
     let c = match (p, city) {
-        (Some(p), Some(c)) => CITIES.iter().position(|(cp, cn)| *cp == p && *cn == c).map_or(0, |i| i as u64 + 1),
+        (Some(p), Some(c)) => CITIES
+            .iter()
+            .position(|(cp, cn)| *cp == p && *cn == c)
+            .map_or(0, |i| i as u64 + 1),
         _ => 0,
     };
     let fields = [
         (CITY, c),
         (PROVINCE, p.map_or(0, |p| p as u64 + 1)),
         (REGION, pos(Region::ALL, region.and_then(Region::parse))),
-        (INDUSTRY, pos(Industry::ALL, industry.and_then(Industry::parse))),
+        (
+            INDUSTRY,
+            pos(Industry::ALL, industry.and_then(Industry::parse)),
+        ),
         (SIZE, pos(Size::ALL, size.and_then(Size::parse))),
-        (LIFECYCLE, pos(Lifecycle::ALL, lifecycle.and_then(Lifecycle::parse))),
-        (VALUE, pos(ValueLevel::ALL, value_level.and_then(ValueLevel::parse))),
+        (
+            LIFECYCLE,
+            pos(Lifecycle::ALL, lifecycle.and_then(Lifecycle::parse)),
+        ),
+        (
+            VALUE,
+            pos(ValueLevel::ALL, value_level.and_then(ValueLevel::parse)),
+        ),
     ];
-    fields.iter().fold(0, |code, ((shift, mask), v)| code | ((v & mask) << shift))
+    fields
+        .iter()
+        .fold(0, |code, ((shift, mask), v)| code | ((v & mask) << shift))
 }
 
 #[inline]
@@ -88,7 +107,15 @@ mod tests {
 
     #[test]
     fn round_trips_every_set() {
-        let code = encode(Some("华东"), Some("浙江省"), Some("杭州市"), Some("科技"), Some("中型"), Some("忠诚"), Some("高"));
+        let code = encode(
+            Some("华东"),
+            Some("浙江省"),
+            Some("杭州市"),
+            Some("科技"),
+            Some("中型"),
+            Some("忠诚"),
+            Some("高"),
+        );
         let c = decode(code);
         assert_eq!(geo::PROVINCES[c.province - 1].name, "浙江省");
         assert_eq!(CITIES[c.city - 1], (c.province - 1, "杭州市"));
@@ -102,7 +129,15 @@ mod tests {
 
     #[test]
     fn unknown_and_missing_values_are_zero() {
-        let c = decode(encode(Some("华东"), Some("浙江省"), Some("不存在市"), None, None, None, None));
+        let c = decode(encode(
+            Some("华东"),
+            Some("浙江省"),
+            Some("不存在市"),
+            None,
+            None,
+            None,
+            None,
+        ));
         assert_eq!((c.city, c.industry, c.size), (0, 0, 0));
         assert!(c.province > 0 && c.region > 0);
     }

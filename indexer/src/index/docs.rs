@@ -51,8 +51,12 @@ impl BatchView {
         let mut cols = Vec::with_capacity(batch.num_columns());
         for (field, col) in batch.schema().fields().iter().zip(batch.columns()) {
             let target = match col.data_type() {
-                DataType::Float64 | DataType::Float32 | DataType::Decimal128(..) => DataType::Float64,
-                DataType::Int64 | DataType::Int32 | DataType::Int16 | DataType::Int8 => DataType::Int64,
+                DataType::Float64 | DataType::Float32 | DataType::Decimal128(..) => {
+                    DataType::Float64
+                }
+                DataType::Int64 | DataType::Int32 | DataType::Int16 | DataType::Int8 => {
+                    DataType::Int64
+                }
                 _ => DataType::Utf8,
             };
             cols.push((field.name().clone(), cast(col, &target)?));
@@ -61,7 +65,12 @@ impl BatchView {
     }
 
     fn col(&self, name: &str) -> &ArrayRef {
-        &self.cols.iter().find(|(n, _)| n == name).expect("column of CHANGED_SQL").1
+        &self
+            .cols
+            .iter()
+            .find(|(n, _)| n == name)
+            .expect("column of CHANGED_SQL")
+            .1
     }
 
     pub fn str(&self, name: &str, row: usize) -> Option<&str> {
@@ -70,7 +79,9 @@ impl BatchView {
     }
 
     pub fn f64(&self, name: &str, row: usize) -> Option<f64> {
-        let col = self.col(name).as_primitive::<arrow::datatypes::Float64Type>();
+        let col = self
+            .col(name)
+            .as_primitive::<arrow::datatypes::Float64Type>();
         (!col.is_null(row)).then(|| col.value(row))
     }
 
@@ -85,7 +96,12 @@ impl BatchView {
 }
 
 /// Builds the document of row `row`.
-pub fn document(view: &BatchView, row: usize, fields: &IndexFields, analyzer: &Analyzer) -> TantivyDocument {
+pub fn document(
+    view: &BatchView,
+    row: usize,
+    fields: &IndexFields,
+    analyzer: &Analyzer,
+) -> TantivyDocument {
     let mut doc = TantivyDocument::default();
     let id = view.str("id", row).unwrap_or_default();
     let name = view.str("name", row).unwrap_or_default();
@@ -95,22 +111,40 @@ pub fn document(view: &BatchView, row: usize, fields: &IndexFields, analyzer: &A
     let tokens = py
         .iter()
         .enumerate()
-        .map(|(i, t)| Token { offset_from: 0, offset_to: 0, position: i, text: t.clone(), position_length: 1 })
+        .map(|(i, t)| Token {
+            offset_from: 0,
+            offset_to: 0,
+            position: i,
+            text: t.clone(),
+            position_length: 1,
+        })
         .collect();
-    doc.add_pre_tokenized_text(fields.name_py, PreTokenizedString { text: String::new(), tokens });
+    doc.add_pre_tokenized_text(
+        fields.name_py,
+        PreTokenizedString {
+            text: String::new(),
+            tokens,
+        },
+    );
     if let Some(d) = view.str("description", row) {
         doc.add_text(fields.description, d);
     }
     if let Some(n) = view.str("notes", row) {
         doc.add_text(fields.notes, n);
     }
-    let tags: Vec<&str> = view.str("tags", row).map(|t| t.split('\u{1f}').filter(|s| !s.is_empty()).collect()).unwrap_or_default();
+    let tags: Vec<&str> = view
+        .str("tags", row)
+        .map(|t| t.split('\u{1f}').filter(|s| !s.is_empty()).collect())
+        .unwrap_or_default();
     for t in &tags {
         doc.add_text(fields.tags, t);
         doc.add_facet(fields.facets, facet("tags", t));
     }
     if let Some(region) = view.str("region", row) {
-        doc.add_facet(fields.facets, region_facet(region, view.str("province", row), view.str("city", row)));
+        doc.add_facet(
+            fields.facets,
+            region_facet(region, view.str("province", row), view.str("city", row)),
+        );
     }
     for root in ["industry", "size", "lifecycle", "value_level", "owner"] {
         if let Some(v) = view.str(root, row) {

@@ -13,6 +13,7 @@ mod schema;
 mod sync;
 
 pub use schema::{
-    CATEGORY_FIELD, F64_FIELDS, FACET_ROOTS, I64_FIELDS, IndexFields, STORED_STRINGS, build_schema, facet, region_facet,
+    CATEGORY_FIELD, F64_FIELDS, FACET_ROOTS, I64_FIELDS, IndexFields, STORED_STRINGS, build_schema,
+    facet, region_facet,
 };
 pub use sync::{IndexHandle, SyncReport, indexed_generation, open_index, sync};

@@ -2,25 +2,47 @@
 //! store stays the source of truth; everything here can be rebuilt from it.
 
 use tantivy::schema::{
-    FAST, Facet, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
-    TextOptions,
+    FAST, Facet, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema,
+    TextFieldIndexing, TextOptions,
 };
 
 use crate::text::{NAME_TOKENIZER, TEXT_TOKENIZER};
 
 /// Facet roots: `/region/华东/浙江省/杭州市` is hierarchical; the others are flat.
-pub const FACET_ROOTS: &[&str] = &["region", "industry", "size", "lifecycle", "value_level", "tags", "owner"];
+pub const FACET_ROOTS: &[&str] = &[
+    "region",
+    "industry",
+    "size",
+    "lifecycle",
+    "value_level",
+    "tags",
+    "owner",
+];
 
 /// Numeric fields, indexed for range filters and fast for sorting.
-pub const F64_FIELDS: &[&str] = &["annual_purchase", "total_purchase", "registered_capital", "churn_risk"];
+pub const F64_FIELDS: &[&str] = &[
+    "annual_purchase",
+    "total_purchase",
+    "registered_capital",
+    "churn_risk",
+];
 pub const I64_FIELDS: &[&str] = &["employees", "order_count", "consult_30d"];
 
 /// The packed closed-set categories (see [`super::category`]).
 pub const CATEGORY_FIELD: &str = "categories";
 
 /// Stored text fields shown with a hit.
-pub const STORED_STRINGS: &[&str] =
-    &["region", "province", "city", "industry", "size", "lifecycle", "value_level", "owner", "last_order_date"];
+pub const STORED_STRINGS: &[&str] = &[
+    "region",
+    "province",
+    "city",
+    "industry",
+    "size",
+    "lifecycle",
+    "value_level",
+    "owner",
+    "last_order_date",
+];
 
 /// Handles of the index's fields.
 #[derive(Debug, Clone)]
@@ -36,10 +58,15 @@ pub struct IndexFields {
 }
 
 fn text(tokenizer: &str, stored: bool) -> TextOptions {
-    let indexing =
-        TextFieldIndexing::default().set_tokenizer(tokenizer).set_index_option(IndexRecordOption::WithFreqsAndPositions);
+    let indexing = TextFieldIndexing::default()
+        .set_tokenizer(tokenizer)
+        .set_index_option(IndexRecordOption::WithFreqsAndPositions);
     let options = TextOptions::default().set_indexing_options(indexing);
-    if stored { options.set_stored() } else { options }
+    if stored {
+        options.set_stored()
+    } else {
+        options
+    }
 }
 
 pub fn build_schema() -> Schema {
@@ -49,7 +76,9 @@ pub fn build_schema() -> Schema {
     b.add_text_field(
         "name_py",
         TextOptions::default().set_indexing_options(
-            TextFieldIndexing::default().set_tokenizer("raw").set_index_option(IndexRecordOption::WithFreqs),
+            TextFieldIndexing::default()
+                .set_tokenizer("raw")
+                .set_index_option(IndexRecordOption::WithFreqs),
         ),
     );
     b.add_text_field("description", text(TEXT_TOKENIZER, true));
@@ -106,4 +135,3 @@ pub fn region_facet(region: &str, province: Option<&str>, city: Option<&str>) ->
     }
     Facet::from_path(parts)
 }
-

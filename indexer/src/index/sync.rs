@@ -25,7 +25,9 @@ pub struct IndexHandle {
 
 impl std::fmt::Debug for IndexHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IndexHandle").field("analyzer", &self.analyzer).finish()
+        f.debug_struct("IndexHandle")
+            .field("analyzer", &self.analyzer)
+            .finish()
     }
 }
 
@@ -42,7 +44,11 @@ pub struct SyncReport {
 
 /// The generation an index has caught up to (its last commit's payload; 0 when none).
 pub fn indexed_generation(index: &Index) -> Result<u64> {
-    Ok(index.load_metas()?.payload.and_then(|p| p.parse().ok()).unwrap_or(0))
+    Ok(index
+        .load_metas()?
+        .payload
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0))
 }
 
 /// Opens the index of a store for reading. Errors when there is none.
@@ -59,7 +65,11 @@ pub fn open_index(paths: &StorePaths) -> Result<IndexHandle> {
     let analyzer = Analyzer::load(&paths.words())?;
     analyzer.register(&index);
     let fields = IndexFields::new(index.schema());
-    Ok(IndexHandle { index, fields, analyzer })
+    Ok(IndexHandle {
+        index,
+        fields,
+        analyzer,
+    })
 }
 
 fn open_or_create(dir: &Path) -> Result<(Index, bool)> {
@@ -79,7 +89,8 @@ fn open_or_create(dir: &Path) -> Result<(Index, bool)> {
             }
         }
     }
-    let directory = MmapDirectory::open(dir).map_err(|e| Error::BadInput(format!("{}: {e}", dir.display())))?;
+    let directory =
+        MmapDirectory::open(dir).map_err(|e| Error::BadInput(format!("{}: {e}", dir.display())))?;
     Ok((Index::create(directory, schema, Default::default())?, true))
 }
 
@@ -99,7 +110,12 @@ pub fn sync(paths: &StorePaths, conn: &Connection, progress: &dyn Progress) -> R
     if rebuild {
         from = 0;
     }
-    let mut report = SyncReport { from_generation: from, to_generation: store_gen, rebuilt: rebuild, ..Default::default() };
+    let mut report = SyncReport {
+        from_generation: from,
+        to_generation: store_gen,
+        rebuilt: rebuild,
+        ..Default::default()
+    };
     if !rebuild && from == store_gen {
         return Ok(report);
     }
@@ -108,11 +124,15 @@ pub fn sync(paths: &StorePaths, conn: &Connection, progress: &dyn Progress) -> R
     analyzer.save(&paths.words())?;
     analyzer.register(&index);
     let fields = IndexFields::new(index.schema());
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8);
-    let mut writer: IndexWriter<TantivyDocument> = index.writer_with_num_threads(threads, WRITER_MEMORY).map_err(|e| match e {
-        tantivy::TantivyError::LockFailure(..) => Error::IndexBusy,
-        e => Error::Index(e),
-    })?;
+    let threads = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, 8);
+    let mut writer: IndexWriter<TantivyDocument> = index
+        .writer_with_num_threads(threads, WRITER_MEMORY)
+        .map_err(|e| match e {
+            tantivy::TantivyError::LockFailure(..) => Error::IndexBusy,
+            e => Error::Index(e),
+        })?;
     if rebuild {
         writer.delete_all_documents()?;
     } else {
@@ -124,13 +144,20 @@ pub fn sync(paths: &StorePaths, conn: &Connection, progress: &dyn Progress) -> R
         for id in &gone {
             writer.delete_term(Term::from_field_text(fields.id, id));
         }
-        report.deleted = strings(conn, "SELECT DISTINCT id FROM tombstones WHERE gen > ?", from)?.len();
+        report.deleted = strings(
+            conn,
+            "SELECT DISTINCT id FROM tombstones WHERE gen > ?",
+            from,
+        )?
+        .len();
     }
     let phase = progress.phase("indexing", Some(names.len() as u64));
     for_each_changed(conn, from, |batch| {
         let view = BatchView::new(batch)?;
-        let docs: Vec<TantivyDocument> =
-            (0..view.rows()).into_par_iter().map(|row| document(&view, row, &fields, &analyzer)).collect();
+        let docs: Vec<TantivyDocument> = (0..view.rows())
+            .into_par_iter()
+            .map(|row| document(&view, row, &fields, &analyzer))
+            .collect();
         for doc in docs {
             writer.add_document(doc)?;
         }
@@ -139,11 +166,22 @@ pub fn sync(paths: &StorePaths, conn: &Connection, progress: &dyn Progress) -> R
         Ok(())
     })?;
     drop(phase);
+    tracing::info!(
+        seconds = started.elapsed().as_secs_f64(),
+        "documents built and added"
+    );
     let mut prepared = writer.prepare_commit()?;
     prepared.set_payload(&store_gen.to_string());
     prepared.commit()?;
+    tracing::info!(seconds = started.elapsed().as_secs_f64(), "index committed");
     writer.wait_merging_threads()?;
     report.seconds = started.elapsed().as_secs_f64();
-    tracing::info!(from, to = store_gen, indexed = report.indexed, deleted = report.deleted, "index caught up");
+    tracing::info!(
+        from,
+        to = store_gen,
+        indexed = report.indexed,
+        deleted = report.deleted,
+        "index caught up"
+    );
     Ok(report)
 }

@@ -16,13 +16,24 @@ fn first_line_ends_crlf(path: &Path) -> bool {
     use std::io::Read;
     let mut head = Vec::with_capacity(64 * 1024);
     let read = std::fs::File::open(path).and_then(|f| f.take(64 * 1024).read_to_end(&mut head));
-    read.is_ok() && head.iter().position(|&b| b == b'\n').is_some_and(|i| i > 0 && head[i - 1] == b'\r')
+    read.is_ok()
+        && head
+            .iter()
+            .position(|&b| b == b'\n')
+            .is_some_and(|i| i > 0 && head[i - 1] == b'\r')
 }
 
 type Opened = (Vec<String>, Box<dyn Iterator<Item = RecordResult> + Send>);
 
 pub(super) fn open(path: &Path) -> Result<Opened> {
-    let delimiter = if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("tsv")) { b'\t' } else { b',' };
+    let delimiter = if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("tsv"))
+    {
+        b'\t'
+    } else {
+        b','
+    };
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)
@@ -31,7 +42,12 @@ pub(super) fn open(path: &Path) -> Result<Opened> {
         .map_err(|e| Error::BadInput(format!("{}: {e}", path.display())))?;
     let header = reader
         .byte_headers()
-        .map_err(|e| Error::BadInput(format!("{}: cannot read the header line: {e}", path.display())))?
+        .map_err(|e| {
+            Error::BadInput(format!(
+                "{}: cannot read the header line: {e}",
+                path.display()
+            ))
+        })?
         .iter()
         .map(|h| String::from_utf8_lossy(h).into_owned())
         .collect::<Vec<_>>();
@@ -77,7 +93,10 @@ pub(super) fn open(path: &Path) -> Result<Opened> {
                 if fatal {
                     return None;
                 }
-                Some(Err(Unreadable { line, reason: format!("unreadable CSV row: {e}") }))
+                Some(Err(Unreadable {
+                    line,
+                    reason: format!("unreadable CSV row: {e}"),
+                }))
             }
         }
     });
@@ -96,14 +115,22 @@ mod tests {
             let text = "a,b\n1,x\n2,\"two\nlines\"\n3,y\n4\n".replace('\n', newline);
             std::fs::write(&path, text).unwrap();
             let (_, records) = open(&path).unwrap();
-            let lines: Vec<(u64, bool)> =
-                records.map(|r| r.map_or_else(|u| (u.line, false), |r| (r.line, true))).collect();
-            assert_eq!(lines, [(2, true), (3, true), (5, true), (6, false)], "newline {newline:?}");
+            let lines: Vec<(u64, bool)> = records
+                .map(|r| r.map_or_else(|u| (u.line, false), |r| (r.line, true)))
+                .collect();
+            assert_eq!(
+                lines,
+                [(2, true), (3, true), (5, true), (6, false)],
+                "newline {newline:?}"
+            );
         }
     }
 
     #[test]
     fn lists_split_on_common_separators() {
-        assert_eq!(split_list("展会获客| 专精特新 ;上市公司、出口型"), ["展会获客", "专精特新", "上市公司", "出口型"]);
+        assert_eq!(
+            split_list("展会获客| 专精特新 ;上市公司、出口型"),
+            ["展会获客", "专精特新", "上市公司", "出口型"]
+        );
     }
 }

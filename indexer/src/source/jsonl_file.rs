@@ -25,7 +25,10 @@ pub(super) fn open(path: &Path) -> Result<Opened> {
         }
     }
     if header.is_empty() {
-        return Err(Error::BadInput(format!("{}: no JSON object in the first 1,000 lines", path.display())));
+        return Err(Error::BadInput(format!(
+            "{}: no JSON object in the first 1,000 lines",
+            path.display()
+        )));
     }
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let keys = header.clone();
@@ -45,14 +48,30 @@ pub(super) fn open(path: &Path) -> Result<Opened> {
 }
 
 fn parse_line(raw: &[u8], line: u64, keys: &[String]) -> RecordResult {
-    let text = std::str::from_utf8(raw).map_err(|_| Unreadable { line, reason: "line is not valid UTF-8".into() })?;
+    let text = std::str::from_utf8(raw).map_err(|_| Unreadable {
+        line,
+        reason: "line is not valid UTF-8".into(),
+    })?;
     let map = match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(map)) => map,
-        Ok(_) => return Err(Unreadable { line, reason: "line is JSON but not an object".into() }),
-        Err(e) => return Err(Unreadable { line, reason: format!("line is not valid JSON: {e}") }),
+        Ok(_) => {
+            return Err(Unreadable {
+                line,
+                reason: "line is JSON but not an object".into(),
+            });
+        }
+        Err(e) => {
+            return Err(Unreadable {
+                line,
+                reason: format!("line is not valid JSON: {e}"),
+            });
+        }
     };
     if let Some(extra) = map.keys().find(|k| !keys.contains(k)) {
-        return Err(Unreadable { line, reason: format!("key {extra:?} does not appear in the file's first 1,000 lines") });
+        return Err(Unreadable {
+            line,
+            reason: format!("key {extra:?} does not appear in the file's first 1,000 lines"),
+        });
     }
     let mut cells = Vec::with_capacity(keys.len());
     for key in keys {
@@ -71,7 +90,9 @@ fn parse_line(raw: &[u8], line: u64, keys: &[String]) -> RecordResult {
                         other => {
                             return Err(Unreadable {
                                 line,
-                                reason: format!("{key:?} holds a list with {other}, expected texts"),
+                                reason: format!(
+                                    "{key:?} holds a list with {other}, expected texts"
+                                ),
                             });
                         }
                     }
@@ -79,7 +100,10 @@ fn parse_line(raw: &[u8], line: u64, keys: &[String]) -> RecordResult {
                 Some(Cell::List(list))
             }
             Some(Value::Object(_)) => {
-                return Err(Unreadable { line, reason: format!("{key:?} holds an object, expected a value") });
+                return Err(Unreadable {
+                    line,
+                    reason: format!("{key:?} holds an object, expected a value"),
+                });
             }
         };
         cells.push(cell);

@@ -73,7 +73,10 @@ pub struct SourceFile {
 
 impl fmt::Debug for SourceFile {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SourceFile").field("path", &self.path).field("header", &self.header).finish()
+        f.debug_struct("SourceFile")
+            .field("path", &self.path)
+            .field("header", &self.header)
+            .finish()
     }
 }
 
@@ -90,8 +93,15 @@ impl SourceFile {
             Format::Jsonl => jsonl_file::open(path)?,
             Format::Parquet => parquet_file::open(path)?,
         };
-        let header = header.into_iter().map(|h| h.trim().trim_start_matches('\u{feff}').to_owned()).collect();
-        Ok(SourceFile { path: path.to_owned(), header, records })
+        let header = header
+            .into_iter()
+            .map(|h| h.trim().trim_start_matches('\u{feff}').to_owned())
+            .collect();
+        Ok(SourceFile {
+            path: path.to_owned(),
+            header,
+            records,
+        })
     }
 }
 
@@ -112,7 +122,10 @@ pub fn expand_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
             let mut found = Vec::new();
             walk(p, &mut found)?;
             if found.is_empty() {
-                return Err(Error::BadInput(format!("{}: no .csv, .jsonl or .parquet files in this folder", p.display())));
+                return Err(Error::BadInput(format!(
+                    "{}: no .csv, .jsonl or .parquet files in this folder",
+                    p.display()
+                )));
             }
             found.sort();
             out.extend(found);

@@ -31,7 +31,9 @@ pub(super) fn open(path: &Path) -> Result<Opened> {
     std::thread::spawn(move || {
         let send_all = || -> std::result::Result<(), String> {
             let conn = duckdb::Connection::open_in_memory().map_err(|e| e.to_string())?;
-            let mut stmt = conn.prepare("SELECT * FROM read_parquet(?)").map_err(|e| e.to_string())?;
+            let mut stmt = conn
+                .prepare("SELECT * FROM read_parquet(?)")
+                .map_err(|e| e.to_string())?;
             let mut row_no = 0u64;
             for batch in stmt.query_arrow([&path_str]).map_err(|e| e.to_string())? {
                 for record in batch_records(&batch, &mut row_no) {
@@ -43,7 +45,10 @@ pub(super) fn open(path: &Path) -> Result<Opened> {
             Ok(())
         };
         if let Err(reason) = send_all() {
-            let _ = tx.send(Err(Unreadable { line: 0, reason: format!("parquet read failed: {reason}") }));
+            let _ = tx.send(Err(Unreadable {
+                line: 0,
+                reason: format!("parquet read failed: {reason}"),
+            }));
         }
     });
     Ok((header, Box::new(rx.into_iter())))
@@ -77,7 +82,10 @@ fn batch_records(batch: &RecordBatch, row_no: &mut u64) -> Vec<Record> {
             };
             cells.push(cell);
         }
-        out.push(Record { line: *row_no, cells });
+        out.push(Record {
+            line: *row_no,
+            cells,
+        });
     }
     out
 }
@@ -88,6 +96,11 @@ fn list_texts(col: &dyn Array, row: usize) -> Vec<String> {
         _ => col.as_list::<i64>().value(row),
     };
     let options = FormatOptions::default();
-    let Ok(f) = ArrayFormatter::try_new(values.as_ref(), &options) else { return Vec::new() };
-    (0..values.len()).filter(|i| !values.is_null(*i)).map(|i| f.value(i).to_string()).collect()
+    let Ok(f) = ArrayFormatter::try_new(values.as_ref(), &options) else {
+        return Vec::new();
+    };
+    (0..values.len())
+        .filter(|i| !values.is_null(*i))
+        .map(|i| f.value(i).to_string())
+        .collect()
 }

@@ -70,8 +70,14 @@ fn strip_places(mut body: &str) -> &str {
 }
 
 /// Trade names jieba does not know, from a batch of company names, sorted.
-pub fn learn_trade_names<'a>(jieba: &Jieba, names: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {
-    names.into_iter().filter_map(|n| unknown_trade_name(jieba, n)).collect()
+pub fn learn_trade_names<'a>(
+    jieba: &Jieba,
+    names: impl IntoIterator<Item = &'a str>,
+) -> BTreeSet<String> {
+    names
+        .into_iter()
+        .filter_map(|n| unknown_trade_name(jieba, n))
+        .collect()
 }
 
 #[cfg(test)]
@@ -83,12 +89,32 @@ mod tests {
 
     #[test]
     fn finds_the_unknown_trade_name_after_the_place() {
-        assert_eq!(unknown_trade_name(&JIEBA, "苏州瑞达精密机械有限公司").as_deref(), Some("瑞达"));
-        assert_eq!(unknown_trade_name(&JIEBA, "浙江杭州鑫泰电子股份有限公司").as_deref(), Some("鑫泰"));
-        assert_eq!(unknown_trade_name(&JIEBA, "深圳华为科技有限公司"), None, "华为 is a known word");
-        assert_eq!(unknown_trade_name(&JIEBA, "苏州恒瑞精密机械有限公司"), None, "恒瑞 is a known word");
-        assert_eq!(trade_name(&JIEBA, "苏州恒瑞精密机械有限公司").as_deref(), Some("恒瑞"));
-        assert_eq!(trade_name(&JIEBA, "苏州瑞达精密机械有限公司").as_deref(), Some("瑞达"));
+        assert_eq!(
+            unknown_trade_name(&JIEBA, "苏州瑞达精密机械有限公司").as_deref(),
+            Some("瑞达")
+        );
+        assert_eq!(
+            unknown_trade_name(&JIEBA, "浙江杭州鑫泰电子股份有限公司").as_deref(),
+            Some("鑫泰")
+        );
+        assert_eq!(
+            unknown_trade_name(&JIEBA, "深圳华为科技有限公司"),
+            None,
+            "华为 is a known word"
+        );
+        assert_eq!(
+            unknown_trade_name(&JIEBA, "苏州恒瑞精密机械有限公司"),
+            None,
+            "恒瑞 is a known word"
+        );
+        assert_eq!(
+            trade_name(&JIEBA, "苏州恒瑞精密机械有限公司").as_deref(),
+            Some("恒瑞")
+        );
+        assert_eq!(
+            trade_name(&JIEBA, "苏州瑞达精密机械有限公司").as_deref(),
+            Some("瑞达")
+        );
     }
 
     #[test]

@@ -23,7 +23,9 @@ impl Folded {
         } else {
             // A phrase conversion changed the length: fold character by character, which
             // keeps the alignment at the price of context.
-            half.chars().map(|c| to_simplified(c.encode_utf8(&mut [0; 4])).into_owned()).collect::<String>()
+            half.chars()
+                .map(|c| to_simplified(c.encode_utf8(&mut [0; 4])).into_owned())
+                .collect::<String>()
         };
         offsets.push(original.len());
         debug_assert_eq!(text.chars().count() + 1, offsets.len());

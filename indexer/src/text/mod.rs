@@ -36,7 +36,9 @@ pub struct Analyzer {
 
 impl std::fmt::Debug for Analyzer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Analyzer").field("learned_words", &self.learned.len()).finish()
+        f.debug_struct("Analyzer")
+            .field("learned_words", &self.learned.len())
+            .finish()
     }
 }
 
@@ -48,13 +50,21 @@ impl Analyzer {
             let freq = jieba.suggest_freq(word).max(1000);
             jieba.add_word(word, Some(freq), Some("nz"));
         }
-        Self { jieba: Arc::new(jieba), learned: Arc::new(learned) }
+        Self {
+            jieba: Arc::new(jieba),
+            learned: Arc::new(learned),
+        }
     }
 
     /// Loads the learned words saved beside an index (none when the file is absent).
     pub fn load(words_file: &Path) -> Result<Self> {
         let learned = match fs::read_to_string(words_file) {
-            Ok(text) => text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect(),
+            Ok(text) => text
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned)
+                .collect(),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
             Err(e) => return Err(crate::Error::io(words_file, e)),
         };
@@ -64,8 +74,10 @@ impl Analyzer {
     /// This analyzer extended with trade names learned from `names`; `self` when none are new.
     pub fn learn<'a>(&self, names: impl IntoIterator<Item = &'a str>) -> Self {
         let known: std::collections::BTreeSet<&String> = self.learned.iter().collect();
-        let new: Vec<String> =
-            learn_trade_names(&self.jieba, names).into_iter().filter(|w| !known.contains(w)).collect();
+        let new: Vec<String> = learn_trade_names(&self.jieba, names)
+            .into_iter()
+            .filter(|w| !known.contains(w))
+            .collect();
         if new.is_empty() {
             return self.clone();
         }
@@ -110,8 +122,20 @@ impl Analyzer {
     /// Registers the text and name tokenizers on a tantivy index.
     pub fn register(&self, index: &tantivy::Index) {
         let tokenizers = index.tokenizers();
-        tokenizers.register(TEXT_TOKENIZER, KesouTokenizer { jieba: self.jieba.clone(), mode: Mode::Text });
-        tokenizers.register(NAME_TOKENIZER, KesouTokenizer { jieba: self.jieba.clone(), mode: Mode::Name });
+        tokenizers.register(
+            TEXT_TOKENIZER,
+            KesouTokenizer {
+                jieba: self.jieba.clone(),
+                mode: Mode::Text,
+            },
+        );
+        tokenizers.register(
+            NAME_TOKENIZER,
+            KesouTokenizer {
+                jieba: self.jieba.clone(),
+                mode: Mode::Name,
+            },
+        );
     }
 }
 

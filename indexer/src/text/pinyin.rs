@@ -80,7 +80,11 @@ fn syllables(text: &str) -> Vec<Option<String>> {
             let mut parts = syllable.split_whitespace().map(ascii_only);
             out.extend((0..n).map(|_| parts.next()));
         } else {
-            let run: String = word.text.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+            let run: String = word
+                .text
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric())
+                .collect();
             out.push((!run.is_empty()).then(|| run.to_ascii_lowercase()));
             out.extend((1..n).map(|_| None));
         }
@@ -94,7 +98,10 @@ fn syllables_of(text: &str) -> Vec<String> {
 }
 
 fn ascii_only(s: &str) -> String {
-    s.chars().filter(|c| c.is_ascii_alphabetic()).map(|c| c.to_ascii_lowercase()).collect()
+    s.chars()
+        .filter(|c| c.is_ascii_alphabetic())
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
 }
 
 #[cfg(test)]
@@ -115,15 +122,27 @@ mod tests {
     #[test]
     fn polyphones_follow_the_phrase() {
         let cq = name_pinyin_tokens(&JIEBA, "重庆银行股份有限公司");
-        assert!(cq.iter().any(|t| t == "chongqing") && cq.iter().any(|t| t == "cq"), "{cq:?}");
+        assert!(
+            cq.iter().any(|t| t == "chongqing") && cq.iter().any(|t| t == "cq"),
+            "{cq:?}"
+        );
         let hw = name_pinyin_tokens(&JIEBA, "華為技術服務有限公司");
-        assert!(hw.iter().any(|t| t == "huawei"), "a part of the word 华为技术: {hw:?}");
+        assert!(
+            hw.iter().any(|t| t == "huawei"),
+            "a part of the word 华为技术: {hw:?}"
+        );
         let cs = name_pinyin_tokens(&JIEBA, "长沙远大住工集团");
-        assert!(cs.iter().any(|t| t == "changsha") && cs.iter().any(|t| t == "cs"), "{cs:?}");
+        assert!(
+            cs.iter().any(|t| t == "changsha") && cs.iter().any(|t| t == "cs"),
+            "{cs:?}"
+        );
     }
 
     #[test]
     fn traditional_names_get_the_same_pinyin() {
-        assert_eq!(name_pinyin_tokens(&JIEBA, "華為科技"), name_pinyin_tokens(&JIEBA, "华为科技"));
+        assert_eq!(
+            name_pinyin_tokens(&JIEBA, "華為科技"),
+            name_pinyin_tokens(&JIEBA, "华为科技")
+        );
     }
 }

@@ -44,7 +44,12 @@ pub fn index_tokens(jieba: &Jieba, original: &str, mode: Mode) -> Vec<Tok> {
     let mut out = Vec::new();
     let push = |out: &mut Vec<Tok>, word: &str, start: usize, end: usize| {
         let (from, to) = folded.original_range(start, end);
-        out.push(Tok { text: word.to_lowercase(), position: start, from, to });
+        out.push(Tok {
+            text: word.to_lowercase(),
+            position: start,
+            from,
+            to,
+        });
     };
     for t in jieba.cut_for_search(text, true) {
         if !t.word.chars().any(is_word_char) {
@@ -82,7 +87,11 @@ pub fn index_tokens(jieba: &Jieba, original: &str, mode: Mode) -> Vec<Tok> {
             push(&mut out, "有限公司", at, at + 6);
         }
     }
-    out.sort_by(|a, b| a.position.cmp(&b.position).then(a.text.len().cmp(&b.text.len())));
+    out.sort_by(|a, b| {
+        a.position
+            .cmp(&b.position)
+            .then(a.text.len().cmp(&b.text.len()))
+    });
     out.dedup_by(|a, b| a.position == b.position && a.text == b.text);
     out
 }
@@ -122,10 +131,13 @@ fn finest_tiling(jieba: &Jieba, word: &str) -> Option<Vec<(usize, String)>> {
     let mut parts = Vec::new();
     let mut i = 0;
     while i < chars.len() {
-        let longest = (2..chars.len()).rev().filter(|l| i + l <= chars.len()).find(|l| {
-            let w: String = chars[i..i + l].iter().collect();
-            jieba.has_word(&w)
-        });
+        let longest = (2..chars.len())
+            .rev()
+            .filter(|l| i + l <= chars.len())
+            .find(|l| {
+                let w: String = chars[i..i + l].iter().collect();
+                jieba.has_word(&w)
+            });
         let len = longest?;
         parts.push((i, chars[i..i + len].iter().collect()));
         i += len;
@@ -183,6 +195,11 @@ mod tests {
     #[test]
     fn query_tilings_offer_a_fine_alternative() {
         let tilings = query_tilings(&JIEBA, "精密机械");
-        assert!(tilings.iter().any(|t| t == &vec![(0, "精密".to_owned()), (2, "机械".to_owned())]), "{tilings:?}");
+        assert!(
+            tilings
+                .iter()
+                .any(|t| t == &vec![(0, "精密".to_owned()), (2, "机械".to_owned())]),
+            "{tilings:?}"
+        );
     }
 }

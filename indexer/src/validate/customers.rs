@@ -62,12 +62,16 @@ pub struct Identities {
 
 pub fn validate_customer(f: &mut Fields<'_>, ids: &mut Identities) -> FieldResult<CustomerRow> {
     let id_raw = f.required(ID)?;
-    let id = CustomerId::parse(&id_raw).map_err(|reason| f.reject("id", &id_raw, reason))?.into_string();
+    let id = CustomerId::parse(&id_raw)
+        .map_err(|reason| f.reject("id", &id_raw, reason))?
+        .into_string();
     let name = f.required(NAME)?;
     if name.chars().count() > 100 {
         return Err(f.reject("name", &name, "is longer than 100 characters"));
     }
-    let code = f.halfwidth(CODE)?.ok_or_else(|| f.reject("credit_code", "", "is required but empty"))?;
+    let code = f
+        .halfwidth(CODE)?
+        .ok_or_else(|| f.reject("credit_code", "", "is required but empty"))?;
     let upper = code.to_ascii_uppercase();
     credit_code::validate(&upper).map_err(|reason| f.reject("credit_code", &code, reason))?;
     if upper != code {
@@ -77,25 +81,50 @@ pub fn validate_customer(f: &mut Fields<'_>, ids: &mut Identities) -> FieldResul
 
     let province_raw = f.required(PROVINCE)?;
     let province = geo::province(&province_raw).ok_or_else(|| {
-        f.reject("province", &province_raw, "is not a province of mainland China (write e.g. 浙江省 or 浙江)")
+        f.reject(
+            "province",
+            &province_raw,
+            "is not a province of mainland China (write e.g. 浙江省 or 浙江)",
+        )
     })?;
     if province.name != province_raw {
-        note(f, "province", &province_raw, province.name, "short form to full name");
+        note(
+            f,
+            "province",
+            &province_raw,
+            province.name,
+            "short form to full name",
+        );
     }
     let region = match f.text(REGION)? {
         None => {
-            note(f, "region", "", province.region.zh(), "region derived from province");
+            note(
+                f,
+                "region",
+                "",
+                province.region.zh(),
+                "region derived from province",
+            );
             province.region
         }
         Some(r) => {
             let region = Region::parse(&r).ok_or_else(|| {
-                f.reject("region", &r, "is not a 大区; expected one of 华东 华南 华北 华中 西南 西北 东北")
+                f.reject(
+                    "region",
+                    &r,
+                    "is not a 大区; expected one of 华东 华南 华北 华中 西南 西北 东北",
+                )
             })?;
             if region != province.region {
                 return Err(f.reject(
                     "region",
                     &r,
-                    format!("{} belongs to {}, not {}", province.name, province.region.zh(), region.zh()),
+                    format!(
+                        "{} belongs to {}, not {}",
+                        province.name,
+                        province.region.zh(),
+                        region.zh()
+                    ),
                 ));
             }
             region
@@ -111,7 +140,11 @@ pub fn validate_customer(f: &mut Fields<'_>, ids: &mut Identities) -> FieldResul
                 full.to_owned()
             }
             Some((p, _)) => {
-                return Err(f.reject("city", &c, format!("is in {}, not in {}", p.name, province.name)));
+                return Err(f.reject(
+                    "city",
+                    &c,
+                    format!("is in {}, not in {}", p.name, province.name),
+                ));
             }
             None => c,
         }),
@@ -121,7 +154,13 @@ pub fn validate_customer(f: &mut Fields<'_>, ids: &mut Identities) -> FieldResul
         f.reject("industry", &industry_raw, "is not a known industry; expected one of 科技 制造 金融 零售 医疗 教育 物流 能源 建筑 餐饮 农业 传媒")
     })?;
     if industry.zh() != industry_raw {
-        note(f, "industry", &industry_raw, industry.zh(), "industry synonym to canonical name");
+        note(
+            f,
+            "industry",
+            &industry_raw,
+            industry.zh(),
+            "industry synonym to canonical name",
+        );
     }
     let size = match f.text(SIZE)? {
         None => None,
@@ -152,7 +191,11 @@ pub fn validate_customer(f: &mut Fields<'_>, ids: &mut Identities) -> FieldResul
     if let Some(other) = ids.id_of.get(&code)
         && *other != id
     {
-        return Err(f.reject("credit_code", &code, format!("already belongs to customer {other}; a company keeps one id")));
+        return Err(f.reject(
+            "credit_code",
+            &code,
+            format!("already belongs to customer {other}; a company keeps one id"),
+        ));
     }
     if let Some(other) = ids.code_of.get(&id)
         && *other != code
@@ -208,7 +251,9 @@ pub fn check_phone(p: &str) -> Result<String, String> {
     if !digits.chars().all(|c| c.is_ascii_digit()) {
         return Err("phone number may hold only digits, spaces, '-' and a leading +86".into());
     }
-    let mobile = digits.len() == 11 && digits.starts_with('1') && matches!(digits.as_bytes()[1], b'3'..=b'9');
+    let mobile = digits.len() == 11
+        && digits.starts_with('1')
+        && matches!(digits.as_bytes()[1], b'3'..=b'9');
     let landline = digits.starts_with('0') && (10..=12).contains(&digits.len());
     if mobile || landline {
         Ok(p.to_owned())
@@ -223,8 +268,15 @@ pub fn check_phone(p: &str) -> Result<String, String> {
 fn check_email(e: &str) -> Result<String, String> {
     let ok = e.len() <= 254
         && e.split_once('@').is_some_and(|(user, domain)| {
-            !user.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+            !user.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
         })
         && !e.chars().any(char::is_whitespace);
-    if ok { Ok(e.to_owned()) } else { Err("is not an e-mail address".into()) }
+    if ok {
+        Ok(e.to_owned())
+    } else {
+        Err("is not an e-mail address".into())
+    }
 }

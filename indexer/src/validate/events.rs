@@ -29,12 +29,20 @@ pub struct InteractionRow {
 fn event_id(f: &mut Fields<'_>, col: usize) -> FieldResult<String> {
     let id = f.required(col)?;
     if id.len() > 64 || id.chars().any(|c| c.is_whitespace()) {
-        return Err(f.reject(f.names[col], &id, "an id is at most 64 characters without spaces"));
+        return Err(f.reject(
+            f.names[col],
+            &id,
+            "an id is at most 64 characters without spaces",
+        ));
     }
     Ok(id)
 }
 
-fn customer_ref(f: &mut Fields<'_>, col: usize, known: &HashMap<String, String>) -> FieldResult<String> {
+fn customer_ref(
+    f: &mut Fields<'_>,
+    col: usize,
+    known: &HashMap<String, String>,
+) -> FieldResult<String> {
     let id = f.required(col)?;
     if !known.contains_key(&id) {
         return Err(f.reject(
@@ -47,33 +55,70 @@ fn customer_ref(f: &mut Fields<'_>, col: usize, known: &HashMap<String, String>)
 }
 
 /// `known` maps customer ids to their credit codes (only the keys matter here).
-pub fn validate_order(f: &mut Fields<'_>, known: &HashMap<String, String>) -> FieldResult<OrderRow> {
+pub fn validate_order(
+    f: &mut Fields<'_>,
+    known: &HashMap<String, String>,
+) -> FieldResult<OrderRow> {
     let id = event_id(f, 0)?;
     let customer_id = customer_ref(f, 1, known)?;
-    let order_date = f.date(2)?.ok_or_else(|| f.reject("order_date", "", "is required but empty"))?;
-    let amount = f.number(3, 0.0)?.ok_or_else(|| f.reject("amount", "", "is required but empty"))?;
+    let order_date = f
+        .date(2)?
+        .ok_or_else(|| f.reject("order_date", "", "is required but empty"))?;
+    let amount = f
+        .number(3, 0.0)?
+        .ok_or_else(|| f.reject("amount", "", "is required but empty"))?;
     let product = f.text(4)?;
-    Ok(OrderRow { id, customer_id, order_date, amount, product })
+    Ok(OrderRow {
+        id,
+        customer_id,
+        order_date,
+        amount,
+        product,
+    })
 }
 
-pub fn validate_interaction(f: &mut Fields<'_>, known: &HashMap<String, String>) -> FieldResult<InteractionRow> {
+pub fn validate_interaction(
+    f: &mut Fields<'_>,
+    known: &HashMap<String, String>,
+) -> FieldResult<InteractionRow> {
     let id = event_id(f, 0)?;
     let customer_id = customer_ref(f, 1, known)?;
-    let ts = f.timestamp(2)?.ok_or_else(|| f.reject("ts", "", "is required but empty"))?;
+    let ts = f
+        .timestamp(2)?
+        .ok_or_else(|| f.reject("ts", "", "is required but empty"))?;
     let channel = match f.text(3)? {
         None => None,
         Some(c) => Some(
             Channel::parse(&c)
-                .ok_or_else(|| f.reject("channel", &c, "is not a channel; expected 电话 微信 官网 邮件 展会 拜访"))?
+                .ok_or_else(|| {
+                    f.reject(
+                        "channel",
+                        &c,
+                        "is not a channel; expected 电话 微信 官网 邮件 展会 拜访",
+                    )
+                })?
                 .zh()
                 .to_owned(),
         ),
     };
     let kind_raw = f.required(4)?;
     let kind = InteractionKind::parse(&kind_raw)
-        .ok_or_else(|| f.reject("kind", &kind_raw, "is not an interaction kind; expected 咨询 拜访 投诉 报修 回访"))?
+        .ok_or_else(|| {
+            f.reject(
+                "kind",
+                &kind_raw,
+                "is not an interaction kind; expected 咨询 拜访 投诉 报修 回访",
+            )
+        })?
         .zh()
         .to_owned();
     let note = f.text(5)?;
-    Ok(InteractionRow { id, customer_id, ts, channel, kind, note })
+    Ok(InteractionRow {
+        id,
+        customer_id,
+        ts,
+        channel,
+        kind,
+        note,
+    })
 }

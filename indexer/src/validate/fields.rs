@@ -88,7 +88,10 @@ impl<'a> Fields<'a> {
             Some(Cell::Text(s)) => Cow::Borrowed(s.as_str()),
             Some(Cell::List(items)) => Cow::Owned(items.join("|")),
         };
-        if raw.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+        if raw
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+        {
             return Err(self.reject(name, &raw, "contains control characters"));
         }
         let trimmed = raw.trim();
@@ -99,12 +102,15 @@ impl<'a> Fields<'a> {
     }
 
     pub fn required(&mut self, col: usize) -> FieldResult<String> {
-        self.text(col)?.ok_or_else(|| self.reject(self.names[col], "", "is required but empty"))
+        self.text(col)?
+            .ok_or_else(|| self.reject(self.names[col], "", "is required but empty"))
     }
 
     /// Text with full-width letters and digits folded to half-width (codes, phones, numbers).
     pub fn halfwidth(&mut self, col: usize) -> FieldResult<Option<String>> {
-        let Some(text) = self.text(col)? else { return Ok(None) };
+        let Some(text) = self.text(col)? else {
+            return Ok(None);
+        };
         match to_halfwidth(&text) {
             Cow::Borrowed(_) => Ok(Some(text)),
             Cow::Owned(half) => {
@@ -116,9 +122,13 @@ impl<'a> Fields<'a> {
 
     pub fn number(&mut self, col: usize, min: f64) -> FieldResult<Option<f64>> {
         let name = self.names[col];
-        let Some(text) = self.halfwidth(col)? else { return Ok(None) };
+        let Some(text) = self.halfwidth(col)? else {
+            return Ok(None);
+        };
         let plain = text.replace(',', "");
-        let value: f64 = plain.parse().map_err(|_| self.reject(name, &text, "is not a number"))?;
+        let value: f64 = plain
+            .parse()
+            .map_err(|_| self.reject(name, &text, "is not a number"))?;
         if !value.is_finite() {
             return Err(self.reject(name, &text, "is not a finite number"));
         }
@@ -133,7 +143,9 @@ impl<'a> Fields<'a> {
 
     pub fn integer(&mut self, col: usize, min: i64) -> FieldResult<Option<i64>> {
         let name = self.names[col];
-        let Some(v) = self.number(col, min as f64)? else { return Ok(None) };
+        let Some(v) = self.number(col, min as f64)? else {
+            return Ok(None);
+        };
         if v.fract() != 0.0 || v > i32::MAX as f64 {
             return Err(self.reject(name, &v.to_string(), "must be a whole number"));
         }
@@ -142,7 +154,9 @@ impl<'a> Fields<'a> {
 
     pub fn date(&mut self, col: usize) -> FieldResult<Option<NaiveDate>> {
         let name = self.names[col];
-        let Some(text) = self.halfwidth(col)? else { return Ok(None) };
+        let Some(text) = self.halfwidth(col)? else {
+            return Ok(None);
+        };
         if let Ok(d) = NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
             return Ok(Some(d));
         }
@@ -154,7 +168,12 @@ impl<'a> Fields<'a> {
         }
         // A timestamp in a date column: keep the date part.
         if let Some(ts) = parse_timestamp(&text) {
-            self.note(name, &text, &ts.date().to_string(), "date part of a timestamp");
+            self.note(
+                name,
+                &text,
+                &ts.date().to_string(),
+                "date part of a timestamp",
+            );
             return Ok(Some(ts.date()));
         }
         Err(self.reject(name, &text, "is not a date; write YYYY-MM-DD"))
@@ -162,7 +181,9 @@ impl<'a> Fields<'a> {
 
     pub fn timestamp(&mut self, col: usize) -> FieldResult<Option<NaiveDateTime>> {
         let name = self.names[col];
-        let Some(text) = self.halfwidth(col)? else { return Ok(None) };
+        let Some(text) = self.halfwidth(col)? else {
+            return Ok(None);
+        };
         if let Some(ts) = parse_timestamp(&text) {
             return Ok(Some(ts));
         }
@@ -177,18 +198,36 @@ impl<'a> Fields<'a> {
         let name = self.names[col];
         let items = match self.cell(col) {
             None => return Ok(Vec::new()),
-            Some(Cell::List(items)) => items.iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
+            Some(Cell::List(items)) => items
+                .iter()
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect(),
             Some(Cell::Text(s)) => crate::source::split_list(s),
         };
-        if let Some(bad) = items.iter().find(|s| s.chars().any(char::is_control) || s.chars().count() > 40) {
-            return Err(self.reject(name, bad, "a tag must be 1 to 40 characters without control characters"));
+        if let Some(bad) = items
+            .iter()
+            .find(|s| s.chars().any(char::is_control) || s.chars().count() > 40)
+        {
+            return Err(self.reject(
+                name,
+                bad,
+                "a tag must be 1 to 40 characters without control characters",
+            ));
         }
         Ok(items)
     }
 }
 
 fn parse_timestamp(text: &str) -> Option<NaiveDateTime> {
-    ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+    [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y/%m/%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
 }

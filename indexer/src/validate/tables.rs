@@ -71,22 +71,56 @@ impl Table {
     fn aliases(self) -> &'static [(&'static str, &'static str)] {
         match self {
             Table::Customers => &[
-                ("客户编号", "id"), ("客户id", "id"), ("企业名称", "name"), ("客户名称", "name"), ("公司名称", "name"),
-                ("统一社会信用代码", "credit_code"), ("信用代码", "credit_code"), ("大区", "region"), ("区域", "region"),
-                ("省份", "province"), ("省", "province"), ("城市", "city"), ("市", "city"), ("行业", "industry"),
-                ("规模", "size"), ("企业规模", "size"), ("员工数", "employees"), ("员工人数", "employees"),
-                ("注册资本", "registered_capital"), ("成立日期", "founded_date"), ("负责销售", "owner"),
-                ("负责人", "owner"), ("标签", "tags"), ("联系人", "contact_name"), ("联系电话", "contact_phone"),
-                ("手机", "contact_phone"), ("邮箱", "email"), ("电子邮件", "email"), ("企业简介", "description"),
-                ("简介", "description"), ("创建时间", "created_at"),
+                ("客户编号", "id"),
+                ("客户id", "id"),
+                ("企业名称", "name"),
+                ("客户名称", "name"),
+                ("公司名称", "name"),
+                ("统一社会信用代码", "credit_code"),
+                ("信用代码", "credit_code"),
+                ("大区", "region"),
+                ("区域", "region"),
+                ("省份", "province"),
+                ("省", "province"),
+                ("城市", "city"),
+                ("市", "city"),
+                ("行业", "industry"),
+                ("规模", "size"),
+                ("企业规模", "size"),
+                ("员工数", "employees"),
+                ("员工人数", "employees"),
+                ("注册资本", "registered_capital"),
+                ("成立日期", "founded_date"),
+                ("负责销售", "owner"),
+                ("负责人", "owner"),
+                ("标签", "tags"),
+                ("联系人", "contact_name"),
+                ("联系电话", "contact_phone"),
+                ("手机", "contact_phone"),
+                ("邮箱", "email"),
+                ("电子邮件", "email"),
+                ("企业简介", "description"),
+                ("简介", "description"),
+                ("创建时间", "created_at"),
             ],
             Table::Orders => &[
-                ("订单号", "id"), ("订单编号", "id"), ("客户编号", "customer_id"), ("下单日期", "order_date"),
-                ("订单日期", "order_date"), ("金额", "amount"), ("订单金额", "amount"), ("产品", "product"),
+                ("订单号", "id"),
+                ("订单编号", "id"),
+                ("客户编号", "customer_id"),
+                ("下单日期", "order_date"),
+                ("订单日期", "order_date"),
+                ("金额", "amount"),
+                ("订单金额", "amount"),
+                ("产品", "product"),
             ],
             Table::Interactions => &[
-                ("编号", "id"), ("客户编号", "customer_id"), ("时间", "ts"), ("渠道", "channel"), ("类型", "kind"),
-                ("备注", "note"), ("内容", "note"),
+                ("编号", "id"),
+                ("客户编号", "customer_id"),
+                ("时间", "ts"),
+                ("渠道", "channel"),
+                ("类型", "kind"),
+                ("备注", "note"),
+                ("内容", "note"),
             ],
             Table::Meta => &[("键", "key"), ("值", "value")],
             Table::Truth => &[],
@@ -97,9 +131,15 @@ impl Table {
     /// its columns.
     pub fn detect(path: &Path, header: &[String]) -> Option<Table> {
         let stem = path.file_stem()?.to_str()?.to_ascii_lowercase();
-        let by_name = [Table::Truth, Table::Customers, Table::Orders, Table::Interactions, Table::Meta]
-            .into_iter()
-            .find(|t| stem.starts_with(t.name()) || (*t == Table::Truth && stem.contains("truth")));
+        let by_name = [
+            Table::Truth,
+            Table::Customers,
+            Table::Orders,
+            Table::Interactions,
+            Table::Meta,
+        ]
+        .into_iter()
+        .find(|t| stem.starts_with(t.name()) || (*t == Table::Truth && stem.contains("truth")));
         by_name.or_else(|| {
             let has = |c: &str| header.iter().any(|h| h.eq_ignore_ascii_case(c));
             if has("credit_code") || has("统一社会信用代码") {
@@ -135,7 +175,12 @@ impl Table {
                 _ => ignored.push(h.to_owned()),
             }
         }
-        let missing = self.required().iter().copied().filter(|r| index[cols.iter().position(|c| c == r).unwrap()].is_none()).collect();
+        let missing = self
+            .required()
+            .iter()
+            .copied()
+            .filter(|r| index[cols.iter().position(|c| c == r).unwrap()].is_none())
+            .collect();
         (Columns::new(index), ignored, missing)
     }
 }

@@ -1,0 +1,56 @@
+use std::path::PathBuf;
+
+/// What can go wrong while generating.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The configuration asks for something the generator cannot do; the message says what
+    /// to change.
+    #[error("{0}")]
+    Config(String),
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("encoding {table}: {source}")]
+    Arrow {
+        table: &'static str,
+        #[source]
+        source: arrow::error::ArrowError,
+    },
+    #[error("writing parquet: {0}")]
+    Parquet(#[from] duckdb::Error),
+}
+
+impl Error {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// Whether the error is the caller's to fix (a bad configuration) rather than a fault
+    /// of the machine (disk full, permissions).
+    pub fn is_user_error(&self) -> bool {
+        matches!(self, Error::Config(_))
+    }
+}
+
+/// The crate's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_can_cross_threads_and_be_boxed() {
+        fn boxable<T: std::error::Error + Send + Sync + 'static>() {}
+        boxable::<Error>();
+        let e = Error::io("out/customers.csv", std::io::Error::other("disk full"));
+        assert_eq!(e.to_string(), "out/customers.csv: disk full");
+        assert!(!e.is_user_error());
+    }
+}
