@@ -6,8 +6,8 @@
 //! The open sets (tags, owner) use tantivy's facet collector.
 
 use kesou_domain::{Industry, Lifecycle, Region, Size, ValueLevel, geo};
-use kesou_indexer::index::CATEGORY_FIELD;
 use kesou_indexer::index::category::{CITIES, decode};
+use kesou_indexer::index::{CATEGORY_FIELD, FACET_ROOTS};
 use serde::Serialize;
 use tantivy::collector::{Collector, FacetCollector, FacetCounts, SegmentCollector};
 use tantivy::columnar::Column;
@@ -15,16 +15,8 @@ use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
 use crate::{Error, Result};
 
-/// Facets a search may ask for.
-pub const FACETS: &[&str] = &[
-    "region",
-    "industry",
-    "size",
-    "lifecycle",
-    "value_level",
-    "tags",
-    "owner",
-];
+/// Facets a search may ask for: the index's facet roots.
+pub const FACETS: &[&str] = FACET_ROOTS;
 const OPEN_SETS: &[&str] = &["tags", "owner"];
 
 /// How many values an open-set facet lists at most.

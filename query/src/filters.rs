@@ -6,7 +6,7 @@ use std::ops::Bound;
 use std::str::FromStr;
 
 use kesou_domain::{CompareOp, Industry, Lifecycle, Region, Size, ValueLevel, geo};
-use kesou_indexer::index::{IndexFields, facet, region_facet};
+use kesou_indexer::index::{F64_FIELDS, I64_FIELDS, IndexFields, facet, region_facet};
 use serde::Serialize;
 use tantivy::Term;
 use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery, TermQuery};
@@ -71,16 +71,7 @@ impl FromStr for Filter {
 }
 
 fn numeric(field: &str) -> bool {
-    matches!(
-        field,
-        "annual_purchase"
-            | "total_purchase"
-            | "registered_capital"
-            | "churn_risk"
-            | "employees"
-            | "order_count"
-            | "consult_30d"
-    )
+    F64_FIELDS.contains(&field) || I64_FIELDS.contains(&field)
 }
 
 fn bad(field: &str, value: &str, expected: &str) -> Error {
