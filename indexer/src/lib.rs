@@ -27,7 +27,7 @@ pub use index::{IndexHandle, SyncReport};
 pub use ingest::{FileReport, IngestSummary, ingest};
 pub use report::{DuplicateGroup, duplicate_groups};
 pub use store::StorePaths;
-pub use validate::{Reject, Table, check_phone};
+pub use validate::{Reject, Table};
 
 /// Progress of long work, for the CLI's progress bars. Phases may run at the same time
 /// (files load in parallel); each is reported through its own [`Phase`].

@@ -2,7 +2,7 @@
 //! `meta` holds `as_of` and the store's `generation`, bumped in the same transaction as
 //! every change (see ARCHITECTURE.md, "store and index agree").
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use duckdb::{AccessMode, Config, Connection, OptionalExt, params};
 
@@ -163,8 +163,4 @@ pub fn as_of(conn: &Connection) -> Result<(chrono::NaiveDate, bool)> {
         }
         None => Ok((chrono::Local::now().date_naive(), false)),
     }
-}
-
-pub fn store_exists(root: &Path) -> bool {
-    root.join(DB_FILE).exists()
 }

@@ -6,7 +6,7 @@ use std::ops::Bound;
 use std::str::FromStr;
 
 use kesou_domain::{CompareOp, Industry, Lifecycle, Region, Size, ValueLevel, geo};
-use kesou_indexer::index::{F64_FIELDS, I64_FIELDS, IndexFields, facet, region_facet};
+use kesou_indexer::index::{F64_FIELDS, FACET_ROOTS, I64_FIELDS, IndexFields, facet, region_facet};
 use serde::Serialize;
 use tantivy::Term;
 use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery, TermQuery};
@@ -14,25 +14,18 @@ use tantivy::schema::IndexRecordOption;
 
 use crate::{Error, Result};
 
-/// Fields a filter may name.
-pub const FILTER_FIELDS: &[&str] = &[
-    "region",
-    "province",
-    "city",
-    "industry",
-    "size",
-    "lifecycle",
-    "value_level",
-    "tags",
-    "owner",
-    "annual_purchase",
-    "total_purchase",
-    "registered_capital",
-    "churn_risk",
-    "employees",
-    "order_count",
-    "consult_30d",
-];
+/// Categories a filter may name besides the facet roots: the levels of the location.
+const LOCATION_LEVELS: &[&str] = &["province", "city"];
+
+/// Fields a filter may name: the index's facet roots, the location levels and its numbers.
+pub fn filter_fields() -> impl Iterator<Item = &'static str> {
+    FACET_ROOTS
+        .iter()
+        .chain(LOCATION_LEVELS)
+        .chain(F64_FIELDS)
+        .chain(I64_FIELDS)
+        .copied()
+}
 
 /// One filter: a field, an operator and one or more values (`industry=科技,制造` means either).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -51,10 +44,10 @@ impl FromStr for Filter {
             ))
         })?;
         let field = field.to_ascii_lowercase();
-        if !FILTER_FIELDS.contains(&field.as_str()) {
+        if !filter_fields().any(|f| f == field) {
             return Err(Error::BadRequest(format!(
                 "cannot filter on {field:?}; filterable fields are {}",
-                FILTER_FIELDS.join(", ")
+                filter_fields().collect::<Vec<_>>().join(", ")
             )));
         }
         let values: Vec<String> = value

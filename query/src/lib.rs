@@ -13,5 +13,5 @@ pub mod baseline;
 
 pub use error::{Error, Result};
 pub use facets::{FacetResult, FacetValue};
-pub use filters::{FILTER_FIELDS, Filter};
+pub use filters::{Filter, filter_fields};
 pub use search::{Highlight, SearchHit, SearchRequest, SearchResults, Searcher};

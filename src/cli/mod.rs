@@ -95,5 +95,8 @@ pub fn is_user_error(e: &anyhow::Error) -> bool {
     if let Some(e) = e.downcast_ref::<kesou_query::Error>() {
         return e.is_user_error();
     }
-    e.downcast_ref::<kesou_datagen::Error>().is_some() || e.downcast_ref::<clap::Error>().is_some()
+    if let Some(e) = e.downcast_ref::<kesou_datagen::Error>() {
+        return e.is_user_error();
+    }
+    e.downcast_ref::<clap::Error>().is_some()
 }

@@ -98,16 +98,8 @@ impl Analyzer {
         fs::rename(&tmp, words_file).map_err(|e| crate::Error::io(words_file, e))
     }
 
-    pub fn learned_words(&self) -> &[String] {
-        &self.learned
-    }
-
     pub fn jieba(&self) -> &Jieba {
         &self.jieba
-    }
-
-    pub fn tokens(&self, text: &str, mode: Mode) -> Vec<Tok> {
-        index_tokens(&self.jieba, text, mode)
     }
 
     pub fn name_pinyin(&self, name: &str) -> Vec<String> {

@@ -48,26 +48,6 @@ impl Table {
         }
     }
 
-    /// Columns the engine computes itself; present in a file (a re-import of an export),
-    /// they are ignored and recomputed.
-    pub fn derived(self) -> &'static [&'static str] {
-        match self {
-            Table::Customers => &[
-                "lifecycle",
-                "value_level",
-                "annual_purchase",
-                "total_purchase",
-                "order_count",
-                "last_order_date",
-                "consult_30d",
-                "churn_risk",
-                "source_tags",
-                "name_key",
-            ],
-            _ => &[],
-        }
-    }
-
     fn aliases(self) -> &'static [(&'static str, &'static str)] {
         match self {
             Table::Customers => &[
