@@ -1,0 +1,9 @@
+/// What can go wrong in the parser crate: only a bad schema description. Questions never
+/// fail to parse; what is not understood is listed in [`crate::Query::unrecognized`].
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("schema description: {0}")]
+    Schema(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

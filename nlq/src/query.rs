@@ -1,0 +1,429 @@
+//! The structured query a question becomes. Every part carries the span of the question it
+//! came from; `kesou-query` executes it, `explain` reads it back to the user.
+
+use std::fmt::{self, Write as _};
+
+use serde::{Deserialize, Serialize};
+
+/// A byte range of the question and the text in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+    pub text: String,
+}
+
+impl Span {
+    pub fn new(question: &str, start: usize, end: usize) -> Self {
+        Span {
+            start,
+            end,
+            text: question[start..end].to_string(),
+        }
+    }
+
+    /// The smallest span covering both (texts joined from the question).
+    pub fn cover(question: &str, a: &Span, b: &Span) -> Self {
+        Span::new(question, a.start.min(b.start), a.end.max(b.end))
+    }
+}
+
+/// A comparison or membership test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Op {
+    #[serde(rename = "=")]
+    Eq,
+    #[serde(rename = "!=")]
+    Ne,
+    #[serde(rename = ">")]
+    Gt,
+    #[serde(rename = ">=")]
+    Ge,
+    #[serde(rename = "<")]
+    Lt,
+    #[serde(rename = "<=")]
+    Le,
+    /// A closed range `[low, high]`.
+    #[serde(rename = "between")]
+    Between,
+    #[serde(rename = "in")]
+    In,
+    #[serde(rename = "not in")]
+    NotIn,
+    /// A list column holds the value.
+    #[serde(rename = "contains")]
+    Contains,
+    #[serde(rename = "not contains")]
+    NotContains,
+    #[serde(rename = "is null")]
+    IsNull,
+    #[serde(rename = "is not null")]
+    NotNull,
+}
+
+impl Op {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Op::Eq => "=",
+            Op::Ne => "!=",
+            Op::Gt => ">",
+            Op::Ge => ">=",
+            Op::Lt => "<",
+            Op::Le => "<=",
+            Op::Between => " between ",
+            Op::In => " in ",
+            Op::NotIn => " not in ",
+            Op::Contains => " contains ",
+            Op::NotContains => " not contains ",
+            Op::IsNull => " is null",
+            Op::NotNull => " is not null",
+        }
+    }
+
+    /// The opposite test: what 非 / 不是 / 除了 make of it.
+    pub fn negated(self) -> Op {
+        match self {
+            Op::Eq => Op::Ne,
+            Op::Ne => Op::Eq,
+            Op::Gt => Op::Le,
+            Op::Ge => Op::Lt,
+            Op::Lt => Op::Ge,
+            Op::Le => Op::Gt,
+            Op::In => Op::NotIn,
+            Op::NotIn => Op::In,
+            Op::Contains => Op::NotContains,
+            Op::NotContains => Op::Contains,
+            Op::IsNull => Op::NotNull,
+            Op::NotNull => Op::IsNull,
+            Op::Between => Op::Between,
+        }
+    }
+}
+
+/// A value in a condition. Dates are `YYYY-MM-DD` strings; the executor reads them by the
+/// field's kind.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Value {
+    Num(f64),
+    Str(String),
+    List(Vec<Value>),
+    Null,
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Num(n) => f.write_str(&format_number(*n)),
+            Value::Str(s) => f.write_str(s),
+            Value::List(items) => {
+                f.write_char('[')?;
+                for (i, v) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_char(',')?;
+                    }
+                    write!(f, "{v}")?;
+                }
+                f.write_char(']')
+            }
+            Value::Null => f.write_str("null"),
+        }
+    }
+}
+
+/// A number as people write it in a query: 1000000, 0.7, 12.5 (no trailing zeros).
+pub fn format_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        let s = format!("{n:.6}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+/// One test on one field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Condition {
+    pub field: String,
+    pub op: Op,
+    #[serde(default = "null")]
+    pub value: Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub span: Option<Span>,
+}
+
+fn null() -> Value {
+    Value::Null
+}
+
+/// A test on the rows of a related table that belong to a row: how many of them (of a
+/// kind, in a period) there are. "Has any" is `>= 1`, "has none" is `= 0`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RelatedFilter {
+    pub table: String,
+    /// Conditions on the related rows, by the related table's field names.
+    #[serde(default)]
+    pub filters: Vec<Filter>,
+    pub count_op: Op,
+    pub count: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub span: Option<Span>,
+}
+
+/// A condition tree. The top level of a query is an implicit `all`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Filter {
+    Field(Condition),
+    /// Any of these holds (或, 华东和北京).
+    Any {
+        any: Vec<Filter>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        span: Option<Span>,
+    },
+    /// All of these hold (a concept made of several conditions).
+    All {
+        all: Vec<Filter>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        span: Option<Span>,
+    },
+    /// This does not hold (不是高意向待转化的客户).
+    Not {
+        not: Box<Filter>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        span: Option<Span>,
+    },
+    Related(RelatedFilter),
+}
+
+impl Filter {
+    pub fn field(field: &str, op: Op, value: Value, span: Option<Span>) -> Filter {
+        Filter::Field(Condition {
+            field: field.to_string(),
+            op,
+            value,
+            span,
+        })
+    }
+
+    pub fn span(&self) -> Option<&Span> {
+        match self {
+            Filter::Field(c) => c.span.as_ref(),
+            Filter::Any { span, .. } | Filter::All { span, .. } | Filter::Not { span, .. } => {
+                span.as_ref()
+            }
+            Filter::Related(r) => r.span.as_ref(),
+        }
+    }
+
+    /// Sets the span of this filter and every filter inside it that has none.
+    pub fn with_span(mut self, s: &Span) -> Filter {
+        self.fill_span(s);
+        self
+    }
+
+    fn fill_span(&mut self, s: &Span) {
+        let slot = match self {
+            Filter::Field(c) => &mut c.span,
+            Filter::Any { span, any: inner } | Filter::All { span, all: inner } => {
+                inner.iter_mut().for_each(|f| f.fill_span(s));
+                span
+            }
+            Filter::Not { span, not } => {
+                not.fill_span(s);
+                span
+            }
+            Filter::Related(r) => {
+                r.filters.iter_mut().for_each(|f| f.fill_span(s));
+                &mut r.span
+            }
+        };
+        if slot.is_none() {
+            *slot = Some(s.clone());
+        }
+    }
+
+    /// The main-table fields this filter names (related tables as `table.field`).
+    pub fn fields(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        self.collect_fields(&mut out);
+        out
+    }
+
+    fn collect_fields<'a>(&'a self, out: &mut Vec<&'a str>) {
+        match self {
+            Filter::Field(c) => out.push(&c.field),
+            Filter::Any { any: inner, .. } | Filter::All { all: inner, .. } => {
+                inner.iter().for_each(|f| f.collect_fields(out))
+            }
+            Filter::Not { not, .. } => not.collect_fields(out),
+            Filter::Related(_) => {}
+        }
+    }
+
+    /// The opposite filter: 非制造业, 除了华南以外, 没有投诉过.
+    pub fn negate(self) -> Filter {
+        match self {
+            Filter::Field(mut c) if c.op != Op::Between => {
+                c.op = c.op.negated();
+                Filter::Field(c)
+            }
+            Filter::Related(mut r) if r.count_op == Op::Ge && r.count == 1.0 => {
+                r.count_op = Op::Eq;
+                r.count = 0.0;
+                Filter::Related(r)
+            }
+            Filter::Related(mut r) if r.count_op == Op::Eq && r.count == 0.0 => {
+                r.count_op = Op::Ge;
+                r.count = 1.0;
+                Filter::Related(r)
+            }
+            Filter::Not { not, .. } => *not,
+            other => {
+                let span = other.span().cloned();
+                Filter::Not {
+                    not: Box::new(other),
+                    span,
+                }
+            }
+        }
+    }
+}
+
+/// An ordering.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sort {
+    /// A field, or the name of a measure of this query (`count`, `avg_annual_purchase`).
+    pub field: String,
+    pub descending: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub span: Option<Span>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Limit {
+    pub n: usize,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupBy {
+    pub field: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Agg {
+    Count,
+    Sum,
+    Avg,
+    Min,
+    Max,
+}
+
+impl Agg {
+    pub fn name(self) -> &'static str {
+        match self {
+            Agg::Count => "count",
+            Agg::Sum => "sum",
+            Agg::Avg => "avg",
+            Agg::Min => "min",
+            Agg::Max => "max",
+        }
+    }
+
+    pub fn zh(self) -> &'static str {
+        match self {
+            Agg::Count => "数量",
+            Agg::Sum => "合计",
+            Agg::Avg => "平均",
+            Agg::Min => "最低",
+            Agg::Max => "最高",
+        }
+    }
+}
+
+/// A computed column of a grouped or summary answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Measure {
+    /// The answer's column name: `count`, `avg_annual_purchase`.
+    pub name: String,
+    pub agg: Agg,
+    /// The field aggregated; `None` for a row count.
+    pub field: Option<String>,
+    pub span: Span,
+}
+
+impl Measure {
+    pub fn new(agg: Agg, field: Option<&str>, span: Span) -> Measure {
+        let name = match field {
+            Some(f) => format!("{}_{f}", agg.name()),
+            None => agg.name().to_string(),
+        };
+        Measure {
+            name,
+            agg,
+            field: field.map(str::to_string),
+            span,
+        }
+    }
+}
+
+/// Words searched in the full-text fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TextTerm {
+    pub text: String,
+    pub span: Span,
+}
+
+/// A word with several readings: the one chosen (the glossary's) and the others.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ambiguity {
+    pub span: Span,
+    pub chosen: String,
+    pub others: Vec<Reading>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reading {
+    pub label: String,
+    pub filters: Vec<Filter>,
+}
+
+/// A question, understood.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Query {
+    pub table: String,
+    /// All of these hold.
+    pub filters: Vec<Filter>,
+    pub text: Vec<TextTerm>,
+    pub group_by: Vec<GroupBy>,
+    pub measures: Vec<Measure>,
+    pub sort: Vec<Sort>,
+    pub limit: Option<Limit>,
+    /// Parts of the question that were not understood.
+    pub unrecognized: Vec<Span>,
+    pub alternatives: Vec<Ambiguity>,
+}
+
+impl Query {
+    /// Whether anything was understood that narrows, orders or summarises the rows. A
+    /// question with nothing understood must not answer with every row.
+    pub fn is_empty(&self) -> bool {
+        self.filters.is_empty()
+            && self.text.is_empty()
+            && self.group_by.is_empty()
+            && self.measures.is_empty()
+            && self.sort.is_empty()
+            && self.limit.is_none()
+    }
+
+    /// Whether the answer is a summary (grouped or measured) rather than a list of rows.
+    pub fn is_summary(&self) -> bool {
+        !self.group_by.is_empty() || !self.measures.is_empty()
+    }
+}

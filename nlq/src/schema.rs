@@ -1,0 +1,300 @@
+//! The schema description that drives the parser: a table's fields with their Chinese and
+//! English names, value dictionaries, related tables and named concepts.
+//!
+//! Nothing in the parser knows the customer table: it reads one of these, written as TOML
+//! (the customer one ships with `kesou-query`, which also fills the value dictionaries from
+//! the store's distinct values). A new field or a customer's own table is a new description,
+//! not new code.
+
+use serde::{Deserialize, Serialize};
+
+use crate::query::{Filter, Sort};
+use crate::{Error, Result};
+
+/// One queryable table and what surrounds it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Schema {
+    /// The table rows come from: `customers`.
+    pub table: String,
+    /// The key column, always returned in list answers: `id`.
+    pub key: String,
+    /// The column that names a row (shown second in list answers): `name`.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Words that name the rows themselves (客户, 企业, customers): understood, add nothing.
+    #[serde(default)]
+    pub entity: Vec<String>,
+    /// Measure words for "how many rows" (客户数, 多少家): a count.
+    #[serde(default)]
+    pub count_words: Vec<String>,
+    /// The numeric field a bare amount is compared with (超百万的客户 → annual_purchase), and
+    /// that 前10 / TOP20 rank by when nothing else says.
+    #[serde(default)]
+    pub default_measure: Option<String>,
+    /// Columns every list answer shows after the key and the title.
+    #[serde(default)]
+    pub display: Vec<String>,
+    pub fields: Vec<Field>,
+    #[serde(default)]
+    pub related: Vec<Related>,
+    #[serde(default)]
+    pub concepts: Vec<Concept>,
+}
+
+/// A column and the words that name it and its values.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Field {
+    /// The column name: `annual_purchase`.
+    pub name: String,
+    pub kind: FieldKind,
+    /// The label answers use: 年采购额.
+    pub label: String,
+    /// Every word that names the field, Chinese and English: 年采购额, 采购额, annual purchase.
+    #[serde(default)]
+    pub words: Vec<String>,
+    /// Values and their words (category and tag fields). The store's distinct values are
+    /// added to these at run time.
+    #[serde(default)]
+    pub values: Vec<ValueWords>,
+    /// Whether values are place names whose short forms people type (浙江省 → 浙江).
+    #[serde(default)]
+    pub places: bool,
+    /// Count units that point at this field when no field is named: 100人 → employees.
+    #[serde(default)]
+    pub units: Vec<String>,
+    /// Fields of one group name alternatives of the same thing: values of the `place` group
+    /// joined by 和 mean either (华东和北京的客户 → region 华东 or province 北京市), where values
+    /// of unrelated fields joined by 和 mean both.
+    #[serde(default)]
+    pub group: Option<String>,
+}
+
+/// What a field holds, which decides the comparisons and measures it takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldKind {
+    /// One value of a dictionary: 华东, 科技.
+    Category,
+    /// A list of values: tags.
+    Tags,
+    /// Free text, searched by words: name, description.
+    Text,
+    /// An identifier matched exactly: id, credit_code.
+    Id,
+    /// A count or plain number.
+    Number,
+    /// Money in yuan.
+    Money,
+    /// A fraction 0..1 (percentages compare with it).
+    Ratio,
+    Date,
+    Timestamp,
+}
+
+impl FieldKind {
+    pub fn is_numeric(self) -> bool {
+        matches!(self, Self::Number | Self::Money | Self::Ratio)
+    }
+
+    pub fn is_time(self) -> bool {
+        matches!(self, Self::Date | Self::Timestamp)
+    }
+
+    pub fn has_values(self) -> bool {
+        matches!(self, Self::Category | Self::Tags)
+    }
+}
+
+/// A value and the words people use for it: 科技 ← 科技类, IT, tech.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValueWords {
+    pub value: String,
+    #[serde(default)]
+    pub words: Vec<String>,
+}
+
+/// A table whose rows belong to a row of the main table: orders, interactions.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Related {
+    pub table: String,
+    /// The column holding the main table's key: `customer_id`.
+    pub foreign_key: String,
+    pub label: String,
+    /// Words that mean "has rows here": 订单, 下单, 下过单, 购买, orders.
+    #[serde(default)]
+    pub words: Vec<String>,
+    /// The column time words apply to: `order_date`, `ts`.
+    pub time_field: String,
+    /// Measure word a count of these rows takes (次, 笔, 单).
+    #[serde(default)]
+    pub units: Vec<String>,
+    pub fields: Vec<Field>,
+}
+
+/// A word of the business glossary that stands for conditions, an ordering, or both:
+/// 长三角 → province in [...], 中小企业 → size in [...], 价值贡献 → by annual_purchase desc.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Concept {
+    pub words: Vec<String>,
+    /// How the explain line names it: 长三角.
+    pub label: String,
+    #[serde(default)]
+    pub filters: Vec<Filter>,
+    #[serde(default)]
+    pub sort: Option<Sort>,
+    /// Other readings, returned as alternatives when this concept is chosen.
+    #[serde(default)]
+    pub alternatives: Vec<Alternative>,
+}
+
+/// Another reading of a concept word, with its label.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Alternative {
+    pub label: String,
+    pub filters: Vec<Filter>,
+}
+
+impl Schema {
+    /// Reads a TOML description.
+    pub fn from_toml(text: &str) -> Result<Self> {
+        let schema: Schema = toml::from_str(text).map_err(|e| Error::Schema(e.to_string()))?;
+        schema.check()?;
+        Ok(schema)
+    }
+
+    pub fn field(&self, name: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+
+    pub fn field_mut(&mut self, name: &str) -> Option<&mut Field> {
+        self.fields.iter_mut().find(|f| f.name == name)
+    }
+
+    pub fn related(&self, table: &str) -> Option<&Related> {
+        self.related.iter().find(|r| r.table == table)
+    }
+
+    /// The field a name refers to: `region` on the main table or `orders.amount`.
+    pub fn resolve(&self, path: &str) -> Option<&Field> {
+        match path.split_once('.') {
+            Some((table, field)) => self
+                .related(table)?
+                .fields
+                .iter()
+                .find(|f| f.name == field),
+            None => self.field(path),
+        }
+    }
+
+    /// Adds values (with no extra words) to a category or tag field, skipping ones it has.
+    pub fn add_values<I: IntoIterator<Item = String>>(&mut self, field: &str, values: I) {
+        let Some(f) = self.field_mut(field) else {
+            return;
+        };
+        for v in values {
+            if !f.values.iter().any(|w| w.value == v) {
+                f.values.push(ValueWords {
+                    value: v,
+                    words: Vec::new(),
+                });
+            }
+        }
+    }
+
+    /// Adds values to a related table's field.
+    pub fn add_related_values<I: IntoIterator<Item = String>>(
+        &mut self,
+        table: &str,
+        field: &str,
+        values: I,
+    ) {
+        let Some(f) = self
+            .related
+            .iter_mut()
+            .find(|r| r.table == table)
+            .and_then(|r| r.fields.iter_mut().find(|f| f.name == field))
+        else {
+            return;
+        };
+        for v in values {
+            if !f.values.iter().any(|w| w.value == v) {
+                f.values.push(ValueWords {
+                    value: v,
+                    words: Vec::new(),
+                });
+            }
+        }
+    }
+
+    /// Checks that every name the description uses exists and is a plain identifier (they
+    /// are written into SQL as identifiers, so nothing else may pass).
+    pub fn check(&self) -> Result<()> {
+        let ident = |s: &str| {
+            let ok = !s.is_empty()
+                && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && !s.starts_with(|c: char| c.is_ascii_digit());
+            if ok {
+                Ok(())
+            } else {
+                Err(Error::Schema(format!(
+                    "{s:?} is not a plain identifier (letters, digits and _)"
+                )))
+            }
+        };
+        ident(&self.table)?;
+        ident(&self.key)?;
+        for f in &self.fields {
+            ident(&f.name)?;
+        }
+        for r in &self.related {
+            ident(&r.table)?;
+            ident(&r.foreign_key)?;
+            for f in &r.fields {
+                ident(&f.name)?;
+            }
+            if !r.fields.iter().any(|f| f.name == r.time_field) {
+                return Err(Error::Schema(format!(
+                    "related table {}: time_field {} is not one of its fields",
+                    r.table, r.time_field
+                )));
+            }
+        }
+        let known = |name: &str, what: &str| {
+            if self.resolve(name).is_some() || name == self.key {
+                Ok(())
+            } else {
+                Err(Error::Schema(format!("{what} names unknown field {name}")))
+            }
+        };
+        if let Some(t) = &self.title {
+            known(t, "title")?;
+        }
+        if let Some(m) = &self.default_measure {
+            known(m, "default_measure")?;
+        }
+        for d in &self.display {
+            known(d, "display")?;
+        }
+        for c in &self.concepts {
+            for f in c
+                .filters
+                .iter()
+                .chain(c.alternatives.iter().flat_map(|a| &a.filters))
+            {
+                for name in f.fields() {
+                    known(name, &format!("concept {}", c.label))?;
+                }
+            }
+            if let Some(s) = &c.sort {
+                known(&s.field, &format!("concept {}", c.label))?;
+            }
+        }
+        Ok(())
+    }
+}
