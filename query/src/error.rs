@@ -1,21 +1,26 @@
 /// What can go wrong answering a query: the user's request (a filter on an unknown field, a
-/// value that is not a region…) or an internal fault.
+/// value that is not a region, a question with nothing understood…) or an internal fault.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("{0}")]
     BadRequest(String),
+    /// A question of which nothing was understood: what was not, and what to try.
+    #[error("{0}")]
+    NotUnderstood(String),
     #[error(transparent)]
     Indexer(#[from] kesou_indexer::Error),
     #[error("index: {0}")]
     Index(#[from] tantivy::TantivyError),
     #[error("store: {0}")]
     Store(#[from] duckdb::Error),
+    #[error(transparent)]
+    Schema(#[from] kesou_nlq::Error),
 }
 
 impl Error {
     pub fn is_user_error(&self) -> bool {
         match self {
-            Error::BadRequest(_) => true,
+            Error::BadRequest(_) | Error::NotUnderstood(_) => true,
             Error::Indexer(e) => e.is_user_error(),
             _ => false,
         }

@@ -6,9 +6,11 @@
 mod error;
 mod facets;
 mod filters;
+mod matches;
 mod search;
 mod text_query;
 
+pub mod ask;
 pub mod baseline;
 
 pub use error::{Error, Result};

@@ -12,6 +12,7 @@ use tantivy::{DocAddress, IndexReader, Order, ReloadPolicy, TantivyDocument};
 
 use crate::facets;
 use crate::filters::Filter;
+use crate::matches::AllMatches;
 use crate::text_query::{self, TextQuery};
 use crate::{Error, Result};
 
@@ -192,6 +193,18 @@ impl Searcher {
             },
             took_ms: started.elapsed().as_secs_f64() * 1000.0,
         })
+    }
+
+    /// Every customer the text matches, with its relevance score (unordered). The text
+    /// splits into groups as in [`Searcher::search`]; every group must match.
+    pub fn all_matches(&self, text: &str) -> Result<Vec<(String, f32)>> {
+        let built = text_query::build(&self.handle, text.trim())?;
+        let Some(query) = built.query else {
+            return Err(Error::BadRequest(format!(
+                "{text:?} holds no searchable word"
+            )));
+        };
+        Ok(self.reader.searcher().search(query.as_ref(), &AllMatches)?)
     }
 
     fn hit(&self, doc: &TantivyDocument, score: Option<f32>, snippets: &Snippets) -> SearchHit {

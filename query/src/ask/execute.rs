@@ -1,0 +1,145 @@
+//! Runs a structured query: text terms through the index (or `ILIKE` when the table has
+//! none), the statements of [`super::statement`] through DuckDB, the rows as JSON values.
+
+use duckdb::Connection;
+use kesou_nlq::{FieldKind, Query, Schema};
+
+use super::answer::{Table, json};
+use super::statement::{self, Page, TEXT_TABLE, TextMatch};
+use crate::{Error, Result, Searcher};
+
+/// How much of an answer to return.
+#[derive(Debug, Clone)]
+pub struct AskOptions {
+    /// Every matching row of a list, not only the first `default_limit` (an explicit top-N
+    /// in the question still applies). Default false.
+    pub all: bool,
+    /// How many rows a list shows when the question says no number. Default 20.
+    pub default_limit: usize,
+}
+
+impl Default for AskOptions {
+    fn default() -> Self {
+        AskOptions {
+            all: false,
+            default_limit: 20,
+        }
+    }
+}
+
+impl AskOptions {
+    /// Every matching row.
+    pub fn all() -> Self {
+        AskOptions {
+            all: true,
+            ..Self::default()
+        }
+    }
+}
+
+/// Answers `query` from the store behind `conn`; text terms go through `searcher` when the
+/// table has an index, else through `ILIKE` on the schema's text fields.
+pub fn execute(
+    conn: &Connection,
+    schema: &Schema,
+    searcher: Option<&Searcher>,
+    query: &Query,
+    options: &AskOptions,
+) -> Result<Table> {
+    if query.is_empty() && !query.unrecognized.is_empty() {
+        return Err(not_understood(schema, query));
+    }
+    let text = if query.text.is_empty() {
+        TextMatch::None
+    } else if let Some(searcher) = searcher {
+        let words: Vec<&str> = query.text.iter().map(|t| t.text.as_str()).collect();
+        let matches = searcher.all_matches(&words.join(" "))?;
+        load_matches(conn, &matches)?;
+        TextMatch::Index
+    } else {
+        TextMatch::Like
+    };
+    let explicit = query.limit.as_ref().map(|l| l.n);
+    let limit = if query.is_summary() {
+        explicit
+    } else {
+        explicit.or((!options.all).then_some(options.default_limit))
+    };
+    let st = statement::build(schema, query, text, Page { limit })?;
+    tracing::debug!(sql = %st.sql, params = ?st.params, "ask");
+    let rows = rows(conn, &st.sql, &st.params, st.columns.len())?;
+    let total = match (&st.count_sql, limit) {
+        (Some(sql), Some(n)) if rows.len() >= n => {
+            let mut stmt = conn.prepare(sql)?;
+            stmt.query_row(duckdb::params_from_iter(st.count_params.iter()), |r| {
+                r.get::<_, i64>(0)
+            })? as u64
+        }
+        _ => rows.len() as u64,
+    };
+    Ok(Table {
+        kind: st.kind,
+        columns: st.columns,
+        rows,
+        total,
+        ordered_by: st.ordered_by,
+    })
+}
+
+fn rows(
+    conn: &Connection,
+    sql: &str,
+    params: &[duckdb::types::Value],
+    width: usize,
+) -> Result<Vec<Vec<serde_json::Value>>> {
+    let mut stmt = conn.prepare(sql)?;
+    let mut rows = stmt.query(duckdb::params_from_iter(params.iter()))?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        let mut values = Vec::with_capacity(width);
+        for i in 0..width {
+            values.push(json(row.get::<_, duckdb::types::Value>(i)?));
+        }
+        out.push(values);
+    }
+    Ok(out)
+}
+
+/// Puts the index's matches into the temporary table the statements join with.
+fn load_matches(conn: &Connection, matches: &[(String, f32)]) -> Result<()> {
+    conn.execute_batch(&format!(
+        "CREATE OR REPLACE TEMP TABLE {TEXT_TABLE} (id VARCHAR, score DOUBLE)"
+    ))?;
+    let mut appender = conn.appender_to_catalog_and_db(TEXT_TABLE, "temp", "main")?;
+    for (id, score) in matches {
+        appender.append_row(duckdb::params![id, f64::from(*score)])?;
+    }
+    appender.flush()?;
+    Ok(())
+}
+
+/// The error for a question of which nothing was understood: never every row instead.
+fn not_understood(schema: &Schema, query: &Query) -> Error {
+    let parts: Vec<String> = query
+        .unrecognized
+        .iter()
+        .map(|s| format!("「{}」", s.text))
+        .collect();
+    let fields: Vec<&str> = schema
+        .fields
+        .iter()
+        .filter(|f| f.kind != FieldKind::Id && f.kind != FieldKind::Text)
+        .take(8)
+        .map(|f| f.label.as_str())
+        .collect();
+    Error::NotUnderstood(format!(
+        "could not understand {} (没有理解); ask about {} ({} …), a value such as a place or an \
+         industry, a ranking (前10) or a count (按…统计)",
+        parts.join(" "),
+        schema.table,
+        fields.join("、"),
+    ))
+}
+
+#[cfg(test)]
+mod tests;

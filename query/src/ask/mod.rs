@@ -1,0 +1,18 @@
+//! Questions answered: a structured [`kesou_nlq::Query`] (what the question parser makes of
+//! a manager's question) executed against a store, generic over the schema description.
+//!
+//! Conditions, related-table counts, groups, measures and ordering are DuckDB SQL built from
+//! the schema ([`sql`], [`statement`]); text terms are matched by the tantivy index and
+//! joined in, or by `ILIKE` over the text fields of a table without an index ([`execute`]).
+//! Every value is a bound parameter; identifiers come only from the schema description.
+//! A question of which nothing was understood is an error, never every row.
+
+mod answer;
+mod execute;
+mod sql;
+mod statement;
+mod store_schema;
+
+pub use answer::{Answer, AnswerKind, Column, Table};
+pub use execute::{AskOptions, execute};
+pub use store_schema::{CUSTOMERS_TOML, add_store_values, customer_schema};

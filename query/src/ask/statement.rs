@@ -1,0 +1,403 @@
+//! A whole query to SQL statements: the answer's columns, the rows (a page of a list, the
+//! groups, or one summary row) and the total, generic over the schema description.
+//!
+//! Lists show the key, the title, the main-table fields the question's conditions and
+//! ordering name, then the schema's display fields. They are ordered by the question's
+//! ordering; without one by text relevance when there is text, else by the schema's
+//! default measure (biggest first); always with the key as the last tie-break so the same
+//! question gives the same rows. Groups are ordered by the question's ordering (a measure
+//! or a group field), else by their first measure, biggest first.
+
+use duckdb::types::Value as SqlValue;
+use kesou_nlq::{Agg, Field, FieldKind, Measure, Query, Schema};
+
+use super::answer::{AnswerKind, Column};
+use super::sql::{MAIN, SqlBuilder, column, ident, like_pattern};
+use crate::{Error, Result};
+
+/// The temporary table text matches from the index are loaded into: `(id, score)`.
+pub(crate) const TEXT_TABLE: &str = "_ask_text";
+
+/// How the query's text terms are matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TextMatch {
+    /// No text terms.
+    None,
+    /// The index's matches are in [`TEXT_TABLE`], joined on the key, with their scores.
+    Index,
+    /// No index: every term must be a substring of one of the table's text fields.
+    Like,
+}
+
+/// How many rows and in what form.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Page {
+    /// The most rows a list (or a grouped answer) returns; `None` for all.
+    pub limit: Option<usize>,
+}
+
+/// The statements answering a query, with their parameters.
+#[derive(Debug)]
+pub(crate) struct Statement {
+    pub kind: AnswerKind,
+    pub columns: Vec<Column>,
+    pub sql: String,
+    pub params: Vec<SqlValue>,
+    /// Counts every matching row (lists) or group (grouped answers); `None` when the rows
+    /// are all there is.
+    pub count_sql: Option<String>,
+    pub count_params: Vec<SqlValue>,
+    pub ordered_by: String,
+}
+
+/// The matching rows: `FROM … WHERE …` over the main table, and its parameters.
+struct Matching {
+    from_where: String,
+    params: Vec<SqlValue>,
+}
+
+fn matching(schema: &Schema, query: &Query, text: TextMatch) -> Result<Matching> {
+    let mut b = SqlBuilder::new(schema);
+    let mut conditions = vec![b.all(&query.filters)?];
+    if text == TextMatch::Like {
+        let texts: Vec<&Field> = schema
+            .fields
+            .iter()
+            .filter(|f| f.kind == FieldKind::Text)
+            .collect();
+        if texts.is_empty() {
+            return Err(Error::BadRequest(format!(
+                "{} has no text to search words in; ask about its fields instead",
+                schema.table
+            )));
+        }
+        for term in &query.text {
+            let any: Vec<String> = texts
+                .iter()
+                .map(|f| {
+                    let p = b.bind(SqlValue::Text(like_pattern(&term.text)));
+                    format!("{} ILIKE {p} ESCAPE '\\'", column(MAIN, &f.name))
+                })
+                .collect();
+            conditions.push(format!("({})", any.join(" OR ")));
+        }
+    }
+    conditions.retain(|c| c != "TRUE");
+    let join = if text == TextMatch::Index {
+        format!(
+            " JOIN {TEXT_TABLE} x ON x.id = {}",
+            column(MAIN, &schema.key)
+        )
+    } else {
+        String::new()
+    };
+    let filter = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", conditions.join(" AND "))
+    };
+    Ok(Matching {
+        from_where: format!("FROM {} {MAIN}{join}{filter}", ident(&schema.table)),
+        params: b.params,
+    })
+}
+
+/// The statements for a query.
+pub(crate) fn build(
+    schema: &Schema,
+    query: &Query,
+    text: TextMatch,
+    page: Page,
+) -> Result<Statement> {
+    if query.is_summary() {
+        summary(schema, query, text, page)
+    } else {
+        list(schema, query, text, page)
+    }
+}
+
+fn field<'s>(schema: &'s Schema, name: &str) -> Result<&'s Field> {
+    schema
+        .field(name)
+        .ok_or_else(|| Error::BadRequest(format!("{} has no field {name:?}", schema.table)))
+}
+
+fn field_column(f: &Field) -> Column {
+    Column {
+        name: f.name.clone(),
+        label: f.label.clone(),
+        kind: f.kind,
+    }
+}
+
+fn key_column(schema: &Schema) -> Column {
+    schema.field(&schema.key).map_or_else(
+        || Column {
+            name: schema.key.clone(),
+            label: schema.key.clone(),
+            kind: FieldKind::Id,
+        },
+        field_column,
+    )
+}
+
+fn list(schema: &Schema, query: &Query, text: TextMatch, page: Page) -> Result<Statement> {
+    let mut names: Vec<&str> = vec![&schema.key];
+    names.extend(schema.title.as_deref());
+    for f in &query.filters {
+        names.extend(f.fields());
+    }
+    let mut order = Vec::new();
+    let mut ordered_by = Vec::new();
+    for s in &query.sort {
+        let f = if s.field == schema.key {
+            None
+        } else {
+            Some(field(schema, &s.field).map_err(|_| {
+                Error::BadRequest(format!(
+                    "cannot order {} by {:?}: it is not one of its fields",
+                    schema.table, s.field
+                ))
+            })?)
+        };
+        names.push(&s.field);
+        let dir = if s.descending { "DESC" } else { "ASC" };
+        order.push(format!("{} {dir} NULLS LAST", column(MAIN, &s.field)));
+        ordered_by.push(format!(
+            "{} {}",
+            f.map_or(s.field.as_str(), |f| &f.label),
+            if s.descending { "↓" } else { "↑" }
+        ));
+    }
+    names.extend(schema.display.iter().map(String::as_str));
+    let mut columns: Vec<Column> = Vec::new();
+    for name in names {
+        if columns.iter().any(|c| c.name == name) {
+            continue;
+        }
+        columns.push(if name == schema.key {
+            key_column(schema)
+        } else {
+            field_column(field(schema, name)?)
+        });
+    }
+    if order.is_empty() {
+        if text == TextMatch::Index {
+            order.push("x.score DESC".to_owned());
+            ordered_by.push("相关度 ↓".to_owned());
+        } else if let Some(m) = schema
+            .default_measure
+            .as_deref()
+            .and_then(|m| schema.field(m))
+        {
+            order.push(format!("{} DESC NULLS LAST", column(MAIN, &m.name)));
+            ordered_by.push(format!("{} ↓", m.label));
+        }
+    }
+    order.push(format!("{} ASC", column(MAIN, &schema.key)));
+    let m = matching(schema, query, text)?;
+    let select: Vec<String> = columns.iter().map(|c| column(MAIN, &c.name)).collect();
+    let mut sql = format!(
+        "SELECT {} {} ORDER BY {}",
+        select.join(", "),
+        m.from_where,
+        order.join(", ")
+    );
+    let mut params = m.params.clone();
+    if let Some(n) = page.limit {
+        sql.push_str(" LIMIT ?");
+        params.push(SqlValue::BigInt(n as i64));
+    }
+    Ok(Statement {
+        kind: AnswerKind::List,
+        columns,
+        sql,
+        params,
+        count_sql: Some(format!("SELECT count(*) {}", m.from_where)),
+        count_params: m.params,
+        ordered_by: if ordered_by.is_empty() {
+            key_column(schema).label
+        } else {
+            ordered_by.join(", ")
+        },
+    })
+}
+
+/// The label of a measure column: 客户数, 平均年采购额.
+fn measure_label(schema: &Schema, m: &Measure, f: Option<&Field>) -> String {
+    match (m.agg, f) {
+        (Agg::Count, None) => schema
+            .count_words
+            .first()
+            .cloned()
+            .unwrap_or_else(|| Agg::Count.zh().to_owned()),
+        (agg, Some(f)) => format!("{}{}", agg.zh(), f.label),
+        (agg, None) => agg.zh().to_owned(),
+    }
+}
+
+/// The SQL of a measure over the matching rows `m`, and its column.
+fn measure(schema: &Schema, m: &Measure) -> Result<(String, Column)> {
+    let f = match &m.field {
+        None => None,
+        Some(name) if name.contains('.') => {
+            return Err(Error::BadRequest(format!(
+                "measures of related tables ({name}) are not supported yet; ask about {} fields",
+                schema.table
+            )));
+        }
+        Some(name) => Some(field(schema, name)?),
+    };
+    let sql = match (m.agg, f) {
+        (Agg::Count, None) => "count(*)".to_owned(),
+        (Agg::Count, Some(f)) => format!("count({})", column("m", &f.name)),
+        (agg, None) => {
+            return Err(Error::BadRequest(format!(
+                "{} needs a field to work on",
+                agg.name()
+            )));
+        }
+        (agg, Some(f)) => {
+            let ok =
+                f.kind.is_numeric() || (f.kind.is_time() && matches!(agg, Agg::Min | Agg::Max));
+            if !ok {
+                return Err(Error::BadRequest(format!(
+                    "cannot take the {} of {}: it is not a number",
+                    agg.name(),
+                    f.label
+                )));
+            }
+            format!("{}({})", agg.name(), column("m", &f.name))
+        }
+    };
+    let kind = match (m.agg, f) {
+        (Agg::Count, _) | (_, None) => FieldKind::Number,
+        (_, Some(f)) => f.kind,
+    };
+    let col = Column {
+        name: m.name.clone(),
+        label: measure_label(schema, m, f),
+        kind,
+    };
+    Ok((sql, col))
+}
+
+fn summary(schema: &Schema, query: &Query, text: TextMatch, page: Page) -> Result<Statement> {
+    let mut measures = query.measures.clone();
+    if measures.is_empty() {
+        // Groups alone: how many rows each holds.
+        let span = query.group_by[0].span.clone();
+        measures.push(Measure::new(Agg::Count, None, span));
+    }
+    let mut columns = Vec::new();
+    let mut select = Vec::new();
+    let mut groups = Vec::new();
+    let mut unnest = None;
+    for (i, g) in query.group_by.iter().enumerate() {
+        let f = field(schema, &g.field)?;
+        let col = if f.kind == FieldKind::Tags {
+            if unnest.is_some() {
+                return Err(Error::BadRequest(
+                    "only one list of labels can be grouped by at a time".into(),
+                ));
+            }
+            let alias = format!("__g{i}");
+            unnest = Some(format!(
+                "(SELECT unnest({}) AS {}, * FROM m) m",
+                ident(&f.name),
+                ident(&alias)
+            ));
+            column("m", &alias)
+        } else {
+            column("m", &f.name)
+        };
+        select.push(format!("{col} AS {}", ident(&f.name)));
+        groups.push(col);
+        columns.push(field_column(f));
+    }
+    for m in &measures {
+        let (sql, col) = measure(schema, m)?;
+        select.push(format!("{sql} AS {}", ident(&col.name)));
+        columns.push(col);
+    }
+    let mut names: Vec<&str> = Vec::new();
+    for c in &columns {
+        if names.contains(&c.name.as_str()) {
+            return Err(Error::BadRequest(format!("{} is asked for twice", c.label)));
+        }
+        names.push(&c.name);
+    }
+    let m = matching(schema, query, text)?;
+    let with = format!("WITH m AS (SELECT {MAIN}.* {})", m.from_where);
+    let from = unnest.unwrap_or_else(|| "m".to_owned());
+    let mut params = m.params.clone();
+    if groups.is_empty() {
+        return Ok(Statement {
+            kind: AnswerKind::Summary,
+            sql: format!("{with} SELECT {} FROM {from}", select.join(", ")),
+            params,
+            columns,
+            count_sql: None,
+            count_params: Vec::new(),
+            ordered_by: String::new(),
+        });
+    }
+    let mut order = Vec::new();
+    let mut ordered_by = Vec::new();
+    for s in &query.sort {
+        let target = columns
+            .iter()
+            .position(|c| c.name == s.field)
+            .or_else(|| {
+                // An ordering by a field that is measured: by its measure.
+                measures
+                    .iter()
+                    .position(|m| m.field.as_deref() == Some(s.field.as_str()))
+                    .map(|i| i + groups.len())
+            })
+            .ok_or_else(|| {
+                Error::BadRequest(format!(
+                    "cannot order the groups by {:?}; order by one of {}",
+                    s.field,
+                    names.join(", ")
+                ))
+            })?;
+        let dir = if s.descending { "DESC" } else { "ASC" };
+        order.push(format!("{} {dir} NULLS LAST", target + 1));
+        ordered_by.push(format!(
+            "{} {}",
+            columns[target].label,
+            if s.descending { "↓" } else { "↑" }
+        ));
+    }
+    if order.is_empty() {
+        let first = groups.len() + 1;
+        order.push(format!("{first} DESC NULLS LAST"));
+        ordered_by.push(format!("{} ↓", columns[first - 1].label));
+    }
+    for i in 1..=groups.len() {
+        order.push(format!("{i} ASC NULLS LAST"));
+    }
+    let positions: Vec<String> = (1..=groups.len()).map(|i| i.to_string()).collect();
+    let grouped = format!(
+        "{with} SELECT {} FROM {from} GROUP BY {}",
+        select.join(", "),
+        positions.join(", ")
+    );
+    let mut sql = format!("{grouped} ORDER BY {}", order.join(", "));
+    if let Some(n) = page.limit {
+        sql.push_str(" LIMIT ?");
+        params.push(SqlValue::BigInt(n as i64));
+    }
+    Ok(Statement {
+        kind: AnswerKind::Groups,
+        columns,
+        sql,
+        params,
+        count_sql: page
+            .limit
+            .map(|_| format!("SELECT count(*) FROM ({grouped})")),
+        count_params: m.params,
+        ordered_by: ordered_by.join(", "),
+    })
+}
