@@ -1,5 +1,6 @@
 //! kesou's integration tests, one binary (see ARCHITECTURE.md, "Testing").
 
+mod ask_store;
 mod common;
 mod generated;
 mod ingest;

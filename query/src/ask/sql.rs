@@ -131,12 +131,7 @@ impl<'a> SqlBuilder<'a> {
             fields: &rel.fields,
             related: false,
         };
-        let rows = format!(
-            "FROM {} {RELATED} WHERE {} = {}",
-            ident(&rel.table),
-            column(RELATED, &rel.foreign_key),
-            column(MAIN, &self.schema.key)
-        );
+        let fk = column(RELATED, &rel.foreign_key);
         let mut conditions = String::new();
         for f in &r.filters {
             conditions.push_str(" AND ");
@@ -147,19 +142,21 @@ impl<'a> SqlBuilder<'a> {
             matches!(r.count_op, Op::Ge if n == 1.0) || (r.count_op == Op::Gt && n == 0.0);
         let none =
             matches!(r.count_op, Op::Eq | Op::Le if n == 0.0) || (r.count_op == Op::Lt && n == 1.0);
-        if at_least_one {
-            return Ok(format!("EXISTS (SELECT 1 {rows}{conditions})"));
+        if at_least_one || none {
+            let not = if none { "NOT " } else { "" };
+            return Ok(format!(
+                "{not}EXISTS (SELECT 1 FROM {} {RELATED} WHERE {fk} = {}{conditions})",
+                ident(&rel.table),
+                column(MAIN, &self.schema.key)
+            ));
         }
-        if none {
-            return Ok(format!("NOT EXISTS (SELECT 1 {rows}{conditions})"));
-        }
-        let op = match r.count_op {
-            Op::Eq => "=",
-            Op::Ne => "<>",
-            Op::Gt => ">",
-            Op::Ge => ">=",
-            Op::Lt => "<",
-            Op::Le => "<=",
+        let (op, zero_holds) = match r.count_op {
+            Op::Eq => ("=", n == 0.0),
+            Op::Ne => ("<>", n != 0.0),
+            Op::Gt => (">", 0.0 > n),
+            Op::Ge => (">=", 0.0 >= n),
+            Op::Lt => ("<", 0.0 < n),
+            Op::Le => ("<=", 0.0 <= n),
             other => {
                 return Err(Error::BadRequest(format!(
                     "a count of {} takes = != > >= < <=, not {}",
@@ -168,8 +165,20 @@ impl<'a> SqlBuilder<'a> {
                 )));
             }
         };
+        // Counted per key in one grouped pass (about twice as fast in DuckDB as a correlated
+        // count). Rows with no related rows have a count of 0: when 0 passes the test, the
+        // answer is every row except those whose count fails it.
         let p = self.bind(SqlValue::Double(n));
-        Ok(format!("(SELECT count(*) {rows}{conditions}) {op} {p}"))
+        let key = column(MAIN, &self.schema.key);
+        let counted = format!(
+            "SELECT {fk} FROM {} {RELATED} WHERE {fk} IS NOT NULL{conditions} GROUP BY 1 HAVING",
+            ident(&rel.table)
+        );
+        Ok(if zero_holds {
+            format!("NOT ({key} IN ({counted} NOT (count(*) {op} {p})))")
+        } else {
+            format!("{key} IN ({counted} count(*) {op} {p})")
+        })
     }
 
     fn condition(&mut self, c: &Condition, scope: Scope) -> Result<String> {

@@ -200,7 +200,7 @@ fn related_tables_exist_or_count() {
     assert_eq!(
         where_of(&[related("interactions", vec![complaints, recent], Op::Ge, 5.0)]),
         (
-            r#"(SELECT count(*) FROM "interactions" r WHERE r."customer_id" = t."id" AND r."kind" = ? AND CAST(r."ts" AS DATE) > ?::DATE) >= ?"#.into(),
+            r#"t."id" IN (SELECT r."customer_id" FROM "interactions" r WHERE r."customer_id" IS NOT NULL AND r."kind" = ? AND CAST(r."ts" AS DATE) > ?::DATE GROUP BY 1 HAVING count(*) >= ?)"#.into(),
             vec![text("投诉"), text("2026-05-31"), SqlValue::Double(5.0)]
         )
     );
@@ -273,6 +273,7 @@ fn a_condition_and_its_negation_cover_every_row() {
             1.0,
         ),
         related("orders", vec![], Op::Ge, 2.0),
+        related("orders", vec![], Op::Le, 1.0),
     ] {
         let yes = ids(&conn, std::slice::from_ref(&cond));
         let no = ids(&conn, &[cond.clone().negate()]);
@@ -287,6 +288,19 @@ fn a_condition_and_its_negation_cover_every_row() {
     assert_eq!(
         ids(&conn, &[related("orders", vec![], Op::Ge, 2.0)]),
         ["C1"]
+    );
+    assert_eq!(
+        ids(&conn, &[related("orders", vec![], Op::Lt, 2.0)]),
+        ["C2", "C3"],
+        "fewer than two orders includes customers with none"
+    );
+    assert_eq!(
+        ids(&conn, &[related("orders", vec![], Op::Ne, 1.0)]),
+        ["C1", "C3"]
+    );
+    assert_eq!(
+        ids(&conn, &[related("orders", vec![], Op::Eq, 1.0)]),
+        ["C2"]
     );
     assert_eq!(
         ids(&conn, &[f("annual_purchase", Op::Le, Value::Num(1e6))]),
