@@ -9,14 +9,18 @@
 //! 百分之十五, 15%, 2.5 million, 近30天, TOP20) with byte spans into the original text.
 
 mod error;
+mod explain;
 mod numbers;
+mod parse;
 mod query;
 mod schema;
 
 pub use error::{Error, Result};
+pub use explain::{canonical, explain};
 pub use numbers::{NumberKind, NumberMatch, find_numbers, parse_number};
+pub use parse::{Parser, Piece, Role};
 pub use query::{
-    Agg, Ambiguity, Condition, Filter, GroupBy, Limit, Measure, Op, Query, Reading,
-    RelatedFilter, Sort, Span, TextTerm, Value, format_number,
+    Agg, Ambiguity, Condition, Filter, GroupBy, Limit, Measure, Op, Query, Reading, RelatedFilter,
+    Sort, Span, TextTerm, Value, format_number,
 };
 pub use schema::{Alternative, Concept, Field, FieldKind, Related, Schema, ValueWords};

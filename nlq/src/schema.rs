@@ -183,11 +183,7 @@ impl Schema {
     /// The field a name refers to: `region` on the main table or `orders.amount`.
     pub fn resolve(&self, path: &str) -> Option<&Field> {
         match path.split_once('.') {
-            Some((table, field)) => self
-                .related(table)?
-                .fields
-                .iter()
-                .find(|f| f.name == field),
+            Some((table, field)) => self.related(table)?.fields.iter().find(|f| f.name == field),
             None => self.field(path),
         }
     }

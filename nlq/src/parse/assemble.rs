@@ -1,0 +1,470 @@
+//! Assembling tokens into a query: the state every rule shares, the dispatch over a token's
+//! meanings, and the final pass that lists what nothing used. The rules themselves live in
+//! `conditions` (filters, related tables, time) and `ordering` (sort, limit, groups,
+//! measures, text).
+
+use chrono::NaiveDate;
+
+use super::lexicon::{FieldRef, Meaning, Word};
+use super::text::Text;
+use super::time::Range;
+use super::{CharClass, Kind, Parser, Piece, Role, Token};
+use crate::numbers::NumberMatch;
+use crate::query::{Filter, Measure, Query, Span, TextTerm};
+use crate::schema::{Field, FieldKind};
+
+/// A time expression read but not yet given to a field or related table.
+pub(super) struct PendingTime {
+    pub(super) range: Range,
+    pub(super) tokens: Vec<usize>,
+}
+
+pub(super) struct Asm<'a, 'p> {
+    pub(super) p: &'p Parser,
+    pub(super) text: &'a Text<'a>,
+    pub(super) t: Vec<Token<'p>>,
+    pub(super) as_of: NaiveDate,
+    pub(super) q: Query,
+    /// A negation waiting for the condition it negates (its token).
+    pub(super) neg: Option<usize>,
+    /// The negation is 除了 …, closed by 以外.
+    pub(super) except: bool,
+    /// An 或 between the last condition and the next.
+    pub(super) or_next: bool,
+    pub(super) pending_time: Option<PendingTime>,
+    /// The last related-table filter: its index in `q.filters` and its last token.
+    pub(super) last_related: Option<(usize, usize)>,
+    /// The sort came from a bare 前N / TOP N, not from the question's words.
+    pub(super) implied_sort: bool,
+    /// The last numeric field named, for a later 最高 or a bare comparison.
+    pub(super) last_numeric: Option<FieldRef>,
+    /// A 统计 / 汇总 that no group-by took.
+    pub(super) group_verb: Option<usize>,
+    /// A count said before its related table (at least 3 orders).
+    pub(super) preset_count: Option<(crate::query::Op, f64)>,
+}
+
+pub(super) fn assemble<'p>(
+    p: &'p Parser,
+    text: &Text,
+    tokens: Vec<Token<'p>>,
+    as_of: NaiveDate,
+) -> (Query, Vec<Piece>) {
+    let mut a = Asm {
+        p,
+        text,
+        t: tokens,
+        as_of,
+        q: Query {
+            table: p.schema.table.clone(),
+            ..Query::default()
+        },
+        neg: None,
+        except: false,
+        or_next: false,
+        pending_time: None,
+        last_related: None,
+        implied_sort: false,
+        last_numeric: None,
+        group_verb: None,
+        preset_count: None,
+    };
+    for i in 0..a.t.len() {
+        if a.free(i) {
+            a.step(i);
+        }
+    }
+    a.finish()
+}
+
+impl<'p> Asm<'_, 'p> {
+    fn step(&mut self, i: usize) {
+        match self.t[i].kind {
+            Kind::Lex(meanings) => {
+                for m in meanings {
+                    if self.meaning(i, m) {
+                        return;
+                    }
+                }
+            }
+            Kind::Num(_) | Kind::Date(_) => {
+                self.number(i);
+            }
+            Kind::Unknown(_) => {}
+        }
+    }
+
+    /// Applies one meaning of token `i`; false when it does not fit here (the next meaning
+    /// is tried, and a token no meaning fits is listed as unrecognised).
+    fn meaning(&mut self, i: usize, m: &'p Meaning) -> bool {
+        match m {
+            Meaning::Word(w) => self.word(i, *w),
+            Meaning::Concept(c) => {
+                self.concept(i, *c);
+                true
+            }
+            Meaning::Value { field, weak, .. } => !*weak && self.value(i, *field, false),
+            Meaning::Related(r) => {
+                self.related(i, *r, Vec::new(), vec![i]);
+                true
+            }
+            Meaning::Field(f) => self.field_word(i, *f),
+            Meaning::Entity => true,
+            Meaning::Count => {
+                self.count(i);
+                true
+            }
+        }
+    }
+
+    fn word(&mut self, i: usize, w: Word) -> bool {
+        match w {
+            Word::Not => {
+                self.neg = Some(i);
+                self.except = false;
+                true
+            }
+            Word::Except => {
+                self.neg = Some(i);
+                self.except = true;
+                true
+            }
+            Word::Or => {
+                self.or_next = true;
+                true
+            }
+            Word::Cmp(op) => self.bare_comparison(i, op),
+            Word::Top => self.top(i),
+            Word::High => self.rank(i, true),
+            Word::Low => self.rank(i, false),
+            Word::By => self.by(i),
+            Word::Each => self.each(i),
+            Word::GroupVerb => {
+                // group by province, 统计省份
+                let j = self.skip_glue(i + 1);
+                if let Some(f) = self.field_at(j, |f, field| {
+                    matches!(f, FieldRef::Main(_))
+                        && matches!(field.kind, FieldKind::Category | FieldKind::Tags)
+                }) {
+                    self.group(f, vec![i, j]);
+                } else {
+                    self.group_verb = Some(i);
+                }
+                true
+            }
+            Word::Agg(agg) => self.agg(i, agg),
+            Word::Recent | Word::Period(_) | Word::Since | Word::Before => self.time(i),
+            Word::TextCue => self.text_cue(i),
+            Word::And
+            | Word::Comma
+            | Word::Filler
+            | Word::Has
+            | Word::Past
+            | Word::Within
+            | Word::TimeUnit(_) => true,
+            Word::ExceptEnd
+            | Word::CmpPost(_)
+            | Word::Between
+            | Word::RangeSep
+            | Word::RangeEnd
+            | Word::Desc
+            | Word::Asc
+            | Word::SortVerb
+            | Word::AggPost(_) => false,
+        }
+    }
+
+    fn field_word(&mut self, i: usize, f: FieldRef) -> bool {
+        match self.field(f).kind {
+            FieldKind::Number | FieldKind::Money | FieldKind::Ratio => {
+                self.numeric_condition(i, f) || self.field_rank(i, f) || self.field_measure(i, f)
+            }
+            FieldKind::Date | FieldKind::Timestamp => {
+                self.date_condition(i, f) || self.field_rank(i, f)
+            }
+            FieldKind::Category | FieldKind::Tags => self.category_field(i, f),
+            FieldKind::Text => self.text_field(i),
+            FieldKind::Id => self.id_field(i, f),
+        }
+    }
+
+    // ---- token helpers ----
+
+    pub(super) fn free(&self, i: usize) -> bool {
+        i < self.t.len() && self.t[i].role.is_none()
+    }
+
+    pub(super) fn meanings(&self, i: usize) -> &'p [Meaning] {
+        match self.t.get(i).map(|t| &t.kind) {
+            Some(Kind::Lex(m)) if self.t[i].role.is_none() => m,
+            _ => &[],
+        }
+    }
+
+    /// Whether free token `i` can be word `w` (any of its meanings).
+    pub(super) fn is(&self, i: usize, w: Word) -> bool {
+        self.meanings(i).contains(&Meaning::Word(w))
+    }
+
+    /// The first word meaning of free token `i` that `pick` accepts.
+    pub(super) fn word_at<T>(&self, i: usize, pick: impl Fn(Word) -> Option<T>) -> Option<T> {
+        self.meanings(i).iter().find_map(|m| match m {
+            Meaning::Word(w) => pick(*w),
+            _ => None,
+        })
+    }
+
+    pub(super) fn num(&self, i: usize) -> Option<&NumberMatch> {
+        match self.t.get(i) {
+            Some(Token {
+                kind: Kind::Num(m),
+                role: None,
+                ..
+            }) => Some(m),
+            _ => None,
+        }
+    }
+
+    pub(super) fn date(&self, i: usize) -> Option<NaiveDate> {
+        match self.t.get(i) {
+            Some(Token {
+                kind: Kind::Date(d),
+                role: None,
+                ..
+            }) => Some(*d),
+            _ => None,
+        }
+    }
+
+    /// The field free token `i` names, if `pick` accepts it.
+    pub(super) fn field_at(
+        &self,
+        i: usize,
+        pick: impl Fn(FieldRef, &Field) -> bool,
+    ) -> Option<FieldRef> {
+        self.meanings(i).iter().find_map(|m| match m {
+            Meaning::Field(f) if pick(*f, self.field(*f)) => Some(*f),
+            _ => None,
+        })
+    }
+
+    /// The next token at or after `i` that is not a plain filler (的, 是, 为, 在).
+    pub(super) fn skip_glue(&self, mut i: usize) -> usize {
+        while self.free(i) && self.meanings(i).first() == Some(&Meaning::Word(Word::Filler)) {
+            i += 1;
+        }
+        i
+    }
+
+    pub(super) fn field(&self, f: FieldRef) -> &'p Field {
+        let s = &self.p.schema;
+        match f {
+            FieldRef::Main(i) => &s.fields[i],
+            FieldRef::Rel(r, i) => &s.related[r].fields[i],
+        }
+    }
+
+    pub(super) fn span(&self, tokens: &[usize]) -> Span {
+        let from = tokens.iter().map(|&i| self.t[i].from).min().unwrap_or(0);
+        let to = tokens.iter().map(|&i| self.t[i].to).max().unwrap_or(0);
+        Span::new(self.text.original, self.text.byte(from), self.text.byte(to))
+    }
+
+    pub(super) fn mark(&mut self, tokens: &[usize]) {
+        for &i in tokens {
+            self.t[i].role = Some(Role::Used);
+        }
+    }
+
+    /// The original text of tokens `from..=to`.
+    pub(super) fn original(&self, from: usize, to: usize) -> &str {
+        self.text.slice(self.t[from].from, self.t[to].to)
+    }
+
+    // ---- building the query ----
+
+    /// Negates `f` when a negation is waiting, taking its token (and a closing 以外).
+    pub(super) fn apply_neg(&mut self, f: Filter, used: &mut Vec<usize>) -> Filter {
+        let Some(n) = self.neg.take() else {
+            return f;
+        };
+        used.push(n);
+        if self.except {
+            self.except = false;
+            let last = used.iter().copied().max().unwrap_or(n);
+            let j = self.skip_glue(last + 1);
+            if self.is(j, Word::ExceptEnd) {
+                used.push(j);
+            }
+        }
+        f.negate()
+    }
+
+    /// Adds a filter; after an 或 it joins the previous one in an `any`.
+    pub(super) fn push(&mut self, f: Filter) {
+        if std::mem::take(&mut self.or_next)
+            && let Some(prev) = self.q.filters.pop()
+        {
+            let span = match (prev.span(), f.span()) {
+                (Some(a), Some(b)) => Some(Span::cover(self.text.original, a, b)),
+                _ => None,
+            };
+            let any = match prev {
+                Filter::Any { mut any, .. } => {
+                    any.push(f);
+                    any
+                }
+                prev => vec![prev, f],
+            };
+            self.q.filters.push(Filter::Any { any, span });
+            return;
+        }
+        self.q.filters.push(f);
+    }
+
+    pub(super) fn measure(&mut self, m: Measure) {
+        if !self.q.measures.iter().any(|x| x.name == m.name) {
+            self.q.measures.push(m);
+        }
+    }
+
+    fn finish(mut self) -> (Query, Vec<Piece>) {
+        if let Some(pt) = self.pending_time.take() {
+            for i in pt.tokens {
+                self.t[i].role = Some(Role::Unrecognized);
+            }
+        }
+        if let Some(g) = self.group_verb.take()
+            && self.free(g)
+        {
+            if self.q.measures.is_empty() && self.q.group_by.is_empty() {
+                let span = self.span(&[g]);
+                self.measure(Measure::new(crate::query::Agg::Count, None, span));
+            }
+            self.mark(&[g]);
+        }
+        if self.implied_sort && self.q.is_summary() && !self.q.measures.is_empty() {
+            let name = self.q.measures[0].name.clone();
+            if let Some(s) = self.q.sort.first_mut() {
+                s.field = name;
+            }
+        }
+        self.leftovers();
+        let mut pieces: Vec<Piece> = Vec::new();
+        for t in &self.t {
+            let role = t.role.unwrap_or(Role::Unrecognized);
+            let span = Span::new(
+                self.text.original,
+                self.text.byte(t.from),
+                self.text.byte(t.to),
+            );
+            pieces.push(Piece { span, role });
+        }
+        // Unrecognised pieces next to each other are one unrecognised part.
+        let mut unrecognized: Vec<Span> = Vec::new();
+        let mut prev_end: Option<usize> = None;
+        for p in pieces.iter().filter(|p| p.role == Role::Unrecognized) {
+            match unrecognized.last_mut() {
+                Some(last)
+                    if prev_end == Some(p.span.start)
+                        || self.text.original[last.end..p.span.start].trim().is_empty() =>
+                {
+                    *last = Span::new(self.text.original, last.start, p.span.end);
+                }
+                _ => unrecognized.push(p.span.clone()),
+            }
+            prev_end = Some(p.span.end);
+        }
+        self.q.unrecognized = unrecognized;
+        (self.q, pieces)
+    }
+
+    /// Gives every token nothing used a role: glue words are glue, runs of two or more
+    /// unknown Chinese chars are free text, the rest is unrecognised.
+    fn leftovers(&mut self) {
+        let mut i = 0;
+        while i < self.t.len() {
+            if self.t[i].role.is_some() {
+                i += 1;
+                continue;
+            }
+            match self.t[i].kind {
+                Kind::Lex(meanings) => {
+                    let glue = matches!(
+                        meanings.first(),
+                        Some(
+                            Meaning::Entity
+                                | Meaning::Word(
+                                    Word::Filler
+                                        | Word::And
+                                        | Word::Comma
+                                        | Word::Or
+                                        | Word::Has
+                                        | Word::Past
+                                        | Word::Within
+                                )
+                        )
+                    );
+                    let not_pending = !matches!(
+                        meanings.first(),
+                        Some(Meaning::Word(Word::Not | Word::Except))
+                    );
+                    self.t[i].role = Some(if glue && not_pending {
+                        Role::Glue
+                    } else {
+                        Role::Unrecognized
+                    });
+                    i += 1;
+                }
+                Kind::Unknown(CharClass::Cjk | CharClass::Word) => {
+                    // A run of unknown words, glued together: 新能源电池, 5G通信.
+                    let mut j = i;
+                    while j + 1 < self.t.len()
+                        && self.t[j + 1].role.is_none()
+                        && matches!(
+                            self.t[j + 1].kind,
+                            Kind::Unknown(CharClass::Cjk | CharClass::Word)
+                        )
+                        && self.t[j + 1].from == self.t[j].to
+                    {
+                        j += 1;
+                    }
+                    let chars = (i..=j)
+                        .filter(|&k| matches!(self.t[k].kind, Kind::Unknown(CharClass::Cjk)))
+                        .map(|k| self.t[k].to - self.t[k].from)
+                        .sum::<usize>();
+                    let role = if chars >= 2 {
+                        let tokens: Vec<usize> = (i..=j).collect();
+                        let span = self.span(&tokens);
+                        self.q.text.push(TextTerm {
+                            text: span.text.clone(),
+                            span,
+                        });
+                        Role::Used
+                    } else {
+                        Role::Unrecognized
+                    };
+                    for k in i..=j {
+                        self.t[k].role = Some(role);
+                    }
+                    i = j + 1;
+                }
+                Kind::Unknown(CharClass::Other) => {
+                    let c = self.text.chars[self.t[i].from];
+                    let punct =
+                        c.is_ascii_punctuation() || "，。？！、；：“”‘’（）【】《》…".contains(c);
+                    self.t[i].role = Some(if punct {
+                        Role::Glue
+                    } else {
+                        Role::Unrecognized
+                    });
+                    i += 1;
+                }
+                Kind::Num(_) | Kind::Date(_) => {
+                    self.t[i].role = Some(Role::Unrecognized);
+                    i += 1;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,373 @@
+//! Rules that order, limit, group and measure: 按采购额排序, TOP20, 最高的5家, 按省份统计,
+//! 各行业平均年采购额, 客户数; and free text after 做 / 提到.
+
+use super::assemble::Asm;
+use super::lexicon::{FieldRef, Meaning, Word};
+use crate::numbers::NumberKind;
+use crate::query::{Agg, GroupBy, Limit, Measure, Sort, TextTerm};
+use crate::schema::FieldKind;
+
+/// Measure words a rank count may carry: 前10名, 最高的5家.
+const RANK_UNITS: &[&str] = &["名", "家", "个", "位", "条", "户"];
+
+impl Asm<'_, '_> {
+    /// Sets the ordering; an explicit one replaces the one a bare TOP N implied.
+    pub(super) fn set_sort(&mut self, sort: Sort) {
+        if std::mem::take(&mut self.implied_sort) {
+            self.q.sort.clear();
+        }
+        if !self.q.sort.iter().any(|s| s.field == sort.field) {
+            self.q.sort.push(sort);
+        }
+    }
+
+    fn main_numeric(&self, f: FieldRef) -> bool {
+        matches!(f, FieldRef::Main(_)) && self.field(f).kind.is_numeric()
+    }
+
+    /// A rank count at `k`: 10, 10名, 5家.
+    fn rank_count(&self, k: usize) -> Option<usize> {
+        let m = self.num(k)?;
+        let whole = m.value >= 1.0 && m.value.fract() == 0.0 && m.value <= 100_000.0;
+        let unit_ok = match m.kind {
+            NumberKind::Plain => true,
+            NumberKind::Count => m.unit.is_some_and(|u| RANK_UNITS.contains(&u)),
+            _ => false,
+        };
+        (whole && unit_ok).then_some(m.value as usize)
+    }
+
+    fn set_limit(&mut self, n: usize, tokens: &[usize]) {
+        let span = self.span(tokens);
+        self.q.limit = Some(Limit { n, span });
+    }
+
+    fn default_sort_field(&self) -> Option<String> {
+        self.p.schema.default_measure.clone()
+    }
+
+    /// 前10, TOP20, top 10.
+    pub(super) fn top(&mut self, i: usize) -> bool {
+        let Some(n) = self.rank_count(i + 1) else {
+            return false;
+        };
+        let used = [i, i + 1];
+        self.set_limit(n, &used);
+        if self.q.sort.is_empty()
+            && let Some(field) = self.default_sort_field()
+        {
+            let span = self.span(&used);
+            self.q.sort.push(Sort {
+                field,
+                descending: true,
+                span: Some(span),
+            });
+            self.implied_sort = true;
+        }
+        self.mark(&used);
+        true
+    }
+
+    /// 最高的5家, 最低的, 最高年采购额 (a maximum when grouped).
+    pub(super) fn rank(&mut self, i: usize, desc: bool) -> bool {
+        let j = self.skip_glue(i + 1);
+        let mut used = vec![i];
+        let field = match self.field_at(j, |f, _| self.main_numeric(f)) {
+            Some(f) if !self.q.group_by.is_empty() => {
+                let span = self.span(&[i, j]);
+                let agg = if desc { Agg::Max } else { Agg::Min };
+                let name = self.field(f).name.clone();
+                self.measure(Measure::new(agg, Some(&name), span));
+                self.mark(&[i, j]);
+                return true;
+            }
+            Some(f) => {
+                used.push(j);
+                self.field(f).name.clone()
+            }
+            None => match self
+                .last_numeric
+                .map(|f| self.field(f).name.clone())
+                .or_else(|| self.default_sort_field())
+            {
+                Some(name) => {
+                    // Only implied: "largest 5 customers by registered capital" says which.
+                    self.ranked(name, desc, used);
+                    self.implied_sort = true;
+                    return true;
+                }
+                None => return false,
+            },
+        };
+        self.ranked(field, desc, used);
+        true
+    }
+
+    /// Sorts by `field` and takes a count after (的5家).
+    fn ranked(&mut self, field: String, desc: bool, mut used: Vec<usize>) {
+        let end = used.iter().copied().max().unwrap_or(0);
+        let k = self.skip_glue(end + 1);
+        let limit = self.rank_count(k);
+        let sort_span = self.span(&used);
+        if let Some(n) = limit {
+            used.push(k);
+            self.set_limit(n, &[k]);
+        }
+        self.set_sort(Sort {
+            field,
+            descending: desc,
+            span: Some(sort_span),
+        });
+        self.mark(&used);
+    }
+
+    /// 年采购额最高的5家, 注册资本从高到低, 采购额降序.
+    pub(super) fn field_rank(&mut self, i: usize, f: FieldRef) -> bool {
+        if !matches!(f, FieldRef::Main(_)) {
+            return false;
+        }
+        let j = self.skip_glue(i + 1);
+        let name = self.field(f).name.clone();
+        // 年采购额前十, 累计采购额排名前20: the field orders, the TOP rule limits.
+        if self.is(j, Word::Top) && self.rank_count(j + 1).is_some() {
+            let span = self.span(&[i]);
+            self.set_sort(Sort {
+                field: name,
+                descending: true,
+                span: Some(span),
+            });
+            self.mark(&[i]);
+            return true;
+        }
+        if self.is(j, Word::High) || self.is(j, Word::Low) {
+            let desc = self.is(j, Word::High);
+            if !self.q.group_by.is_empty() {
+                let span = self.span(&[i, j]);
+                let agg = if desc { Agg::Max } else { Agg::Min };
+                self.measure(Measure::new(agg, Some(&name), span));
+                self.mark(&[i, j]);
+                return true;
+            }
+            self.ranked(name, desc, vec![i, j]);
+            return true;
+        }
+        if let Some((desc, used)) = self.direction(j) {
+            let mut all = vec![i];
+            all.extend(used);
+            let span = self.span(&all);
+            self.set_sort(Sort {
+                field: name,
+                descending: desc,
+                span: Some(span),
+            });
+            self.mark(&all);
+            return true;
+        }
+        false
+    }
+
+    /// Ordering words at `j`: 排序, 降序, 从高到低, 排序从低到高. Descending unless asked.
+    fn direction(&self, j: usize) -> Option<(bool, Vec<usize>)> {
+        let mut used = Vec::new();
+        let mut desc = None;
+        let mut k = j;
+        for _ in 0..3 {
+            let k2 = self.skip_glue(k);
+            if self.is(k2, Word::SortVerb) {
+                used.push(k2);
+            } else if self.is(k2, Word::Desc) {
+                desc = Some(true);
+                used.push(k2);
+            } else if self.is(k2, Word::Asc) {
+                desc = Some(false);
+                used.push(k2);
+            } else {
+                break;
+            }
+            k = k2 + 1;
+        }
+        (!used.is_empty()).then(|| (desc.unwrap_or(true), used))
+    }
+
+    /// 年采购额总和, 年采购总额, 注册资本的平均值.
+    pub(super) fn field_measure(&mut self, i: usize, f: FieldRef) -> bool {
+        if !matches!(f, FieldRef::Main(_)) {
+            return false;
+        }
+        let j = self.skip_glue(i + 1);
+        let Some(agg) = self.word_at(j, |w| {
+            if let Word::AggPost(a) = w {
+                Some(a)
+            } else {
+                None
+            }
+        }) else {
+            return false;
+        };
+        let span = self.span(&[i, j]);
+        let name = self.field(f).name.clone();
+        self.measure(Measure::new(agg, Some(&name), span));
+        self.mark(&[i, j]);
+        true
+    }
+
+    /// 按 + field: a numeric or date field sorts, a category groups (按省份统计) unless
+    /// 排序 follows; 按客户数排序 sorts by the count.
+    pub(super) fn by(&mut self, i: usize) -> bool {
+        let j = self.skip_glue(i + 1);
+        if self.meanings(j).contains(&Meaning::Count) {
+            let (desc, more) = self.direction(j + 1).unwrap_or((true, Vec::new()));
+            let mut used = vec![i, j];
+            used.extend(more);
+            let span = self.span(&used);
+            self.measure(Measure::new(Agg::Count, None, span.clone()));
+            self.set_sort(Sort {
+                field: "count".into(),
+                descending: desc,
+                span: Some(span),
+            });
+            self.mark(&used);
+            return true;
+        }
+        let Some(f) = self.field_at(j, |f, _| matches!(f, FieldRef::Main(_))) else {
+            return false;
+        };
+        let field = self.field(f);
+        let direction = self.direction(j + 1);
+        let grouping = matches!(field.kind, FieldKind::Category | FieldKind::Tags)
+            && !direction
+                .as_ref()
+                .is_some_and(|(_, u)| u.iter().any(|&k| self.is(k, Word::SortVerb)));
+        if grouping {
+            let mut used = vec![i, j];
+            let k = self.skip_glue(j + 1);
+            if self.is(k, Word::GroupVerb) {
+                used.push(k);
+            }
+            self.group(f, used);
+            return true;
+        }
+        let mut used = vec![i, j];
+        let desc = match direction {
+            Some((desc, more)) => {
+                used.extend(more);
+                desc
+            }
+            None => !matches!(
+                field.kind,
+                FieldKind::Category | FieldKind::Tags | FieldKind::Text | FieldKind::Id
+            ),
+        };
+        let span = self.span(&used);
+        self.set_sort(Sort {
+            field: field.name.clone(),
+            descending: desc,
+            span: Some(span),
+        });
+        self.mark(&used);
+        true
+    }
+
+    /// 各行业, 每个省份, 分区域.
+    pub(super) fn each(&mut self, i: usize) -> bool {
+        let j = self.skip_glue(i + 1);
+        let Some(f) = self.field_at(j, |f, field| {
+            matches!(f, FieldRef::Main(_))
+                && matches!(field.kind, FieldKind::Category | FieldKind::Tags)
+        }) else {
+            return false;
+        };
+        let mut used = vec![i, j];
+        let k = self.skip_glue(j + 1);
+        if self.is(k, Word::GroupVerb) {
+            used.push(k);
+        }
+        self.group(f, used);
+        true
+    }
+
+    pub(super) fn group(&mut self, f: FieldRef, used: Vec<usize>) {
+        let span = self.span(&used);
+        let field = self.field(f).name.clone();
+        if !self.q.group_by.iter().any(|g| g.field == field) {
+            self.q.group_by.push(GroupBy { field, span });
+        }
+        self.mark(&used);
+    }
+
+    /// 平均年采购额, 总注册资本, average annual purchase.
+    pub(super) fn agg(&mut self, i: usize, agg: Agg) -> bool {
+        let j = self.skip_glue(i + 1);
+        let Some(f) = self.field_at(j, |f, _| self.main_numeric(f)) else {
+            return false;
+        };
+        let span = self.span(&[i, j]);
+        let name = self.field(f).name.clone();
+        self.measure(Measure::new(agg, Some(&name), span));
+        self.mark(&[i, j]);
+        true
+    }
+
+    pub(super) fn count(&mut self, i: usize) {
+        let span = self.span(&[i]);
+        self.measure(Measure::new(Agg::Count, None, span));
+        self.mark(&[i]);
+    }
+
+    /// 做新能源电池的, 提到售后投诉: the words after the cue, up to 的 or the next clause,
+    /// are searched as text.
+    pub(super) fn text_cue(&mut self, i: usize) -> bool {
+        let mut j = i + 1;
+        while self.free(j) && !self.ends_text(j) {
+            j += 1;
+        }
+        if j == i + 1 {
+            // 与光伏相关: the words come before the cue.
+            let mut k = i;
+            while k > 0 && self.free(k - 1) && matches!(self.t[k - 1].kind, super::Kind::Unknown(_))
+            {
+                k -= 1;
+            }
+            if k == i {
+                return false;
+            }
+            let words: Vec<usize> = (k..i).collect();
+            let span = self.span(&words);
+            let used: Vec<usize> = (k..=i).collect();
+            let whole = self.span(&used);
+            self.q.text.push(TextTerm {
+                text: span.text.trim().to_string(),
+                span: whole,
+            });
+            self.mark(&used);
+            return true;
+        }
+        let used: Vec<usize> = (i..j).collect();
+        let words: Vec<usize> = (i + 1..j).collect();
+        let text_span = self.span(&words);
+        let span = self.span(&used);
+        self.q.text.push(TextTerm {
+            text: text_span.text.trim().to_string(),
+            span,
+        });
+        self.mark(&used);
+        true
+    }
+
+    /// Free text runs up to 的, a comma, 和 / 或, a comparison or the rows' own name.
+    fn ends_text(&self, j: usize) -> bool {
+        let ms = self.meanings(j);
+        if ms.first() == Some(&Meaning::Word(Word::Filler)) {
+            let t = self.original(j, j);
+            return matches!(t, "的" | "地" | "?" | "？" | "。" | "!" | "！") || t.is_ascii();
+        }
+        match ms.first() {
+            Some(Meaning::Entity) => true,
+            Some(Meaning::Word(w)) => matches!(
+                w,
+                Word::Comma | Word::And | Word::Or | Word::Cmp(_) | Word::CmpPost(_)
+            ),
+            _ => false,
+        }
+    }
+}
