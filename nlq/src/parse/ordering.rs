@@ -8,7 +8,7 @@ use crate::query::{Agg, GroupBy, Limit, Measure, Sort, TextTerm};
 use crate::schema::FieldKind;
 
 /// Measure words a rank count may carry: 前10名, 最高的5家.
-const RANK_UNITS: &[&str] = &["名", "家", "个", "位", "条", "户"];
+const RANK_UNITS: &[&str] = &["名", "家", "个", "位", "条", "户", "款", "种", "件"];
 
 impl Asm<'_, '_> {
     /// Sets the ordering; an explicit one replaces the one a bare TOP N implied.

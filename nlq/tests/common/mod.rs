@@ -19,9 +19,21 @@ pub fn customer_schema() -> Schema {
     s.add_values("owner", ["张伟", "王芳", "李娜", "刘洋"].map(String::from));
     s.add_values(
         "tags",
-        ["活跃", "沉睡", "高意向待转化", "复购客户", "高价值客户", "VIP"].map(String::from),
+        [
+            "活跃",
+            "沉睡",
+            "高意向待转化",
+            "复购客户",
+            "高价值客户",
+            "VIP",
+        ]
+        .map(String::from),
     );
-    s.add_related_values("orders", "product", ["工业机器人", "云服务器", "数控机床"].map(String::from));
+    s.add_related_values(
+        "orders",
+        "product",
+        ["工业机器人", "云服务器", "数控机床"].map(String::from),
+    );
     s
 }
 
