@@ -38,8 +38,8 @@ pub fn reader() -> Reader {
 }
 
 /// The first column of a query's rows.
-pub fn column(reader: &Reader, sql: &str) -> Vec<String> {
-    let mut stmt = reader.conn.prepare(sql).expect(sql);
+pub fn column(conn: &duckdb::Connection, sql: &str) -> Vec<String> {
+    let mut stmt = conn.prepare(sql).expect(sql);
     stmt.query_map([], |r| r.get::<_, String>(0))
         .expect(sql)
         .collect::<Result<_, _>>()
@@ -87,9 +87,12 @@ fn text_terms_match_what_search_finds_within_the_filters() {
         .map(|r| r[0].as_str().unwrap().to_owned())
         .collect();
     let matches = searcher.all_matches("新能源").unwrap();
-    let east: BTreeSet<String> = column(&reader, "SELECT id FROM customers WHERE region = '华东'")
-        .into_iter()
-        .collect();
+    let east: BTreeSet<String> = column(
+        &reader.conn,
+        "SELECT id FROM customers WHERE region = '华东'",
+    )
+    .into_iter()
+    .collect();
     let expected: BTreeSet<String> = matches
         .iter()
         .map(|(id, _)| id.clone())
@@ -147,14 +150,14 @@ fn the_schema_knows_the_stores_values() {
         ("tags", "SELECT DISTINCT unnest(tags) FROM customers"),
     ] {
         let known = values(schema.field(field).unwrap());
-        for v in column(&reader, sql) {
+        for v in column(&reader.conn, sql) {
             assert!(known.contains(&v), "{field} {v} is in the schema");
         }
     }
     let products = values(schema.resolve("orders.product").unwrap());
     assert!(products.len() > 5);
     for v in column(
-        &reader,
+        &reader.conn,
         "SELECT DISTINCT product FROM orders WHERE product IS NOT NULL",
     ) {
         assert!(products.contains(&v), "product {v}");
