@@ -318,8 +318,8 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         t.row([
             kind.to_owned(),
             QUESTIONS.len().to_string(),
-            format!("{:.3}", percentile(times, 50.0)),
-            format!("{:.3}", percentile(times, 99.0)),
+            format!("{:.4}", percentile(times, 50.0)),
+            format!("{:.4}", percentile(times, 99.0)),
             "-".into(),
             "-".into(),
             "-".into(),
@@ -329,6 +329,13 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     for e in &questions.errors {
         println!("question failed: {e}");
     }
+    let slowest: Vec<String> = questions
+        .slowest
+        .iter()
+        .take(3)
+        .map(|(ms, q)| format!("「{q}」 {ms:.1} ms"))
+        .collect();
+    println!("slowest questions (p50 of ask): {}", slowest.join(" · "));
     println!(
         "queries: {}",
         cases
@@ -345,6 +352,8 @@ struct QuestionTimes {
     parse: Vec<f64>,
     ask: Vec<f64>,
     errors: Vec<String>,
+    /// (p50 ms, question), slowest first.
+    slowest: Vec<(f64, &'static str)>,
 }
 
 /// Parses every question of [`QUESTIONS`] `runs × 10` times and asks each `runs` times
@@ -356,6 +365,7 @@ fn time_questions(paths: &StorePaths, runs: usize) -> anyhow::Result<QuestionTim
         parse: Vec::new(),
         ask: Vec::new(),
         errors: Vec::new(),
+        slowest: Vec::new(),
     };
     for q in QUESTIONS {
         asker.parse(q);
@@ -368,12 +378,17 @@ fn time_questions(paths: &StorePaths, runs: usize) -> anyhow::Result<QuestionTim
             times.errors.push(format!("「{q}」: {e}"));
             continue;
         }
+        let mut own = Vec::with_capacity(runs);
         for _ in 0..runs {
             let t = Instant::now();
             asker.ask(q, &options)?;
-            times.ask.push(t.elapsed().as_secs_f64() * 1000.0);
+            own.push(t.elapsed().as_secs_f64() * 1000.0);
         }
+        own.sort_by(f64::total_cmp);
+        times.slowest.push((percentile(&own, 50.0), q));
+        times.ask.extend(own);
     }
+    times.slowest.sort_by(|a, b| b.0.total_cmp(&a.0));
     times.parse.sort_by(f64::total_cmp);
     times.ask.sort_by(f64::total_cmp);
     Ok(times)
