@@ -84,10 +84,10 @@ fn print_reading(a: &Answer) {
     for alt in &a.alternatives {
         let others: Vec<&str> = alt.others.iter().map(|o| o.label.as_str()).collect();
         println!(
-            "「{}」 read as {}; it could also mean {}",
+            "「{}」 could also mean {} (read as the glossary's {})",
             alt.span.text,
-            alt.chosen,
-            others.join(" or ")
+            others.join(" or "),
+            alt.chosen
         );
     }
 }
