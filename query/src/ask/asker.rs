@@ -143,3 +143,17 @@ impl Asker {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_asker_moves_to_a_blocking_thread() {
+        fn send<T: Send + 'static>() {}
+        send::<Asker>();
+        fn shared<T: Send + Sync>() {}
+        shared::<Parser>();
+        shared::<Searcher>();
+    }
+}

@@ -238,6 +238,18 @@ fn list(schema: &Schema, query: &Query, text: TextMatch, page: Page) -> Result<S
     })
 }
 
+/// Labels of fields a table can be grouped by: 大区、省份、城市.
+fn group_examples(schema: &Schema) -> String {
+    schema
+        .fields
+        .iter()
+        .filter(|f| f.kind == FieldKind::Category)
+        .take(4)
+        .map(|f| f.label.as_str())
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
 /// The label of a measure column: 客户数, 平均年采购额.
 fn measure_label(schema: &Schema, m: &Measure, f: Option<&Field>) -> String {
     match (m.agg, f) {
@@ -309,7 +321,24 @@ fn summary(schema: &Schema, query: &Query, text: TextMatch, page: Page) -> Resul
     let mut groups = Vec::new();
     let mut unnest = None;
     for (i, g) in query.group_by.iter().enumerate() {
-        let f = field(schema, &g.field)?;
+        let f = schema.field(&g.field).ok_or_else(|| {
+            let related = schema.related.iter().find(|r| {
+                r.fields
+                    .iter()
+                    .any(|f| g.field == f.name || g.field == format!("{}.{}", r.table, f.name))
+            });
+            match related {
+                Some(r) => Error::BadRequest(format!(
+                    "cannot group {} by a field of their {} ({}) yet; group by one of their own \
+                     fields, such as {}",
+                    schema.table,
+                    r.label,
+                    g.field,
+                    group_examples(schema)
+                )),
+                None => Error::BadRequest(format!("{} has no field {:?}", schema.table, g.field)),
+            }
+        })?;
         let col = if f.kind == FieldKind::Tags {
             if unnest.is_some() {
                 return Err(Error::BadRequest(
