@@ -3,9 +3,10 @@ use std::time::Instant;
 
 use kesou_datagen::GenerateConfig;
 use kesou_indexer::StorePaths;
+use kesou_query::ask::{AskOptions, Asker};
 use kesou_query::{Filter, SearchRequest, Searcher, baseline};
 
-use super::examples::{name_example, top_names};
+use super::examples::{QUESTIONS, name_example, top_names};
 use super::generate::generate_with_bar;
 use super::ingest::ingest_with_bars;
 use super::output::{self, Table};
@@ -14,7 +15,8 @@ use super::progress::Bars;
 /// Measures kesou on generated data: generate and ingest throughput, store and index size,
 /// peak memory, and search latency (p50/p99) for a fixed mix of queries (text only,
 /// text + filters, text + facets), next to the same queries answered by DuckDB alone
-/// (ILIKE + SQL) in the same run.
+/// (ILIKE + SQL) in the same run; then, for a fixed set of 31 questions, the time to
+/// understand a question (parse) and to answer it (`kesou ask`, end to end).
 #[derive(Debug, clap::Args)]
 pub struct BenchArgs {
     /// How many customers to generate.
@@ -256,8 +258,11 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         }
         duck.push((case.kind, times));
     }
+    drop(searcher);
+    drop(reader.conn);
+    let questions = time_questions(&paths, args.runs)?;
     facts.push((
-        "peak RSS after searches".into(),
+        "peak RSS after searches and questions".into(),
         peak_rss_mib().map_or("?".into(), |m| format!("{m:.0} MiB")),
     ));
 
@@ -306,7 +311,31 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             format!("{:.0}×", percentile(&b, 50.0) / percentile(&a, 50.0)),
         ]);
     }
+    for (kind, times) in [
+        ("questions: parse", &questions.parse),
+        ("questions: ask end to end", &questions.ask),
+    ] {
+        t.row([
+            kind.to_owned(),
+            QUESTIONS.len().to_string(),
+            format!("{:.4}", percentile(times, 50.0)),
+            format!("{:.4}", percentile(times, 99.0)),
+            "-".into(),
+            "-".into(),
+            "-".into(),
+        ]);
+    }
     t.print();
+    for e in &questions.errors {
+        println!("question failed: {e}");
+    }
+    let slowest: Vec<String> = questions
+        .slowest
+        .iter()
+        .take(3)
+        .map(|(ms, q)| format!("「{q}」 {ms:.1} ms"))
+        .collect();
+    println!("slowest questions (p50 of ask): {}", slowest.join(" · "));
     println!(
         "queries: {}",
         cases
@@ -316,4 +345,51 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             .join(" ")
     );
     Ok(())
+}
+
+/// Sorted timings (ms) of the question set: parse alone, and asked end to end.
+struct QuestionTimes {
+    parse: Vec<f64>,
+    ask: Vec<f64>,
+    errors: Vec<String>,
+    /// (p50 ms, question), slowest first.
+    slowest: Vec<(f64, &'static str)>,
+}
+
+/// Parses every question of [`QUESTIONS`] `runs × 10` times and asks each `runs` times
+/// (after one warm-up), with the default page of 20 rows.
+fn time_questions(paths: &StorePaths, runs: usize) -> anyhow::Result<QuestionTimes> {
+    let asker = Asker::open(paths, &Bars::default())?;
+    let options = AskOptions::default();
+    let mut times = QuestionTimes {
+        parse: Vec::new(),
+        ask: Vec::new(),
+        errors: Vec::new(),
+        slowest: Vec::new(),
+    };
+    for q in QUESTIONS {
+        asker.parse(q);
+        for _ in 0..runs * 10 {
+            let t = Instant::now();
+            std::hint::black_box(asker.parse(q));
+            times.parse.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        if let Err(e) = asker.ask(q, &options) {
+            times.errors.push(format!("「{q}」: {e}"));
+            continue;
+        }
+        let mut own = Vec::with_capacity(runs);
+        for _ in 0..runs {
+            let t = Instant::now();
+            asker.ask(q, &options)?;
+            own.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        own.sort_by(f64::total_cmp);
+        times.slowest.push((percentile(&own, 50.0), q));
+        times.ask.extend(own);
+    }
+    times.slowest.sort_by(|a, b| b.0.total_cmp(&a.0));
+    times.parse.sort_by(f64::total_cmp);
+    times.ask.sort_by(f64::total_cmp);
+    Ok(times)
 }

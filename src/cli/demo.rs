@@ -85,8 +85,19 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         "  kesou search --data {d} --filter \"annual_purchase>=1000000\" --facets industry 投诉"
     );
     println!("  kesou duplicates --data {d}");
+    println!("ask questions in plain Chinese or English:");
+    for q in [
+        "检索华东地区年采购额超百万的科技类客户",
+        "近30天咨询≥5次且未成交的客户",
+        "价值贡献TOP20客户",
+        "按省份统计客户数",
+        "各行业平均年采购额",
+    ] {
+        println!("  kesou ask --data {d} {q}");
+    }
     println!(
-        "the web server and questions in plain language (kesou ask) come next; they are not built yet"
+        "  kesou ask --data {d} --explain \"去年下过单的长三角制造企业\"   # how each word was read"
     );
+    println!("the web server (dashboards) comes next; it is not built yet");
     Ok(())
 }

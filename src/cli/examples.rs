@@ -49,3 +49,39 @@ pub fn top_names(conn: &duckdb::Connection, n: usize) -> anyhow::Result<Vec<Stri
         .collect::<Result<_, _>>()?;
     Ok(names)
 }
+
+/// The fixed question set `kesou bench` times (parse alone and `kesou ask` end to end): one
+/// or more per kind of question the parser understands.
+pub const QUESTIONS: &[&str] = &[
+    "检索华东地区年采购额超百万的科技类客户",
+    "浙江的制造业客户有哪些",
+    "tech customers in East China with annual purchase over 1 million",
+    "manufacturing customers in Guangdong",
+    "華東地區的金融客戶",
+    "长三角的高价值客户",
+    "珠三角的制造业客户",
+    "京津冀的中小企业",
+    "上海年采购额500万以上的金融客户按采购额排序",
+    "年采购额介于三十万和一百二十万之间的华北客户",
+    "注册资本不低于1.5亿的大型企业",
+    "年采购额超过壹佰万元的客户",
+    "非制造业客户",
+    "除了华南以外的忠诚客户",
+    "北京和上海的科技公司",
+    "近30天咨询≥5次且未成交的客户",
+    "去年下过单的客户",
+    "投诉过的客户",
+    "近一个月有投诉的客户",
+    "最近三个月有拜访的零售客户",
+    "2023年以来成立的客户",
+    "流失风险高的忠诚客户",
+    "高意向待转化客户",
+    "价值贡献TOP20客户",
+    "注册资本最低的5家客户",
+    "按注册资本从高到低排列的前10家医疗客户",
+    "按省份统计客户数",
+    "各行业平均年采购额",
+    "华东地区一共有多少家客户",
+    "做新能源电池的",
+    "提到售后投诉的客户",
+];

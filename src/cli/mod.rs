@@ -1,6 +1,7 @@
 //! The command line: one struct of flags per command (clap derive), each command in its own
 //! file. Help texts are written for the people who use kesou, not for us.
 
+mod ask;
 mod bench;
 mod demo;
 mod examples;
@@ -18,7 +19,8 @@ use clap::{Parser, Subcommand};
 /// offline, in one binary.
 ///
 /// Start with `kesou demo`: it generates realistic demo customers, loads them and shows how
-/// to search. Load your own exports with `kesou ingest`, then `kesou search`.
+/// to search. Load your own exports with `kesou ingest`, then ask questions with `kesou ask`
+/// (「华东地区年采购额超百万的科技客户」) or search by name and words with `kesou search`.
 #[derive(Debug, Parser)]
 #[command(name = "kesou", version, about, long_about, max_term_width = 100)]
 pub struct Cli {
@@ -39,6 +41,8 @@ pub enum Command {
     Ingest(ingest::IngestArgs),
     /// Remove customers, with their orders and interactions, from a store.
     Delete(ingest::DeleteArgs),
+    // The help is AskArgs' own (with examples).
+    Ask(ask::AskArgs),
     /// Search customers by name, description, tags and interaction notes.
     Search(search::SearchArgs),
     /// List customers that share a name but not a credit code (统一社会信用代码).
@@ -81,6 +85,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Generate(a) => generate::run(a),
         Command::Ingest(a) => ingest::run(a),
         Command::Delete(a) => ingest::delete(a),
+        Command::Ask(a) => ask::run(a),
         Command::Search(a) => search::run(a),
         Command::Duplicates(a) => ingest::duplicates(a),
         Command::Bench(a) => bench::run(a),

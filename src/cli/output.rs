@@ -14,7 +14,20 @@ impl Table {
         Self(t)
     }
 
+    /// A table whose columns are known only at run time.
+    pub fn with_header(header: Vec<String>) -> Self {
+        let mut t = Inner::new();
+        t.load_preset(UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_header(header);
+        Self(t)
+    }
+
     pub fn row<const N: usize>(&mut self, cells: [String; N]) {
+        self.0.add_row(cells);
+    }
+
+    pub fn row_vec(&mut self, cells: Vec<String>) {
         self.0.add_row(cells);
     }
 

@@ -9,7 +9,8 @@ use kesou_datagen::GenerateConfig;
 use kesou_indexer::{NoProgress, Reader, StorePaths};
 use kesou_nlq::{Filter, Op, Query, Span, TextTerm, Value};
 use kesou_query::Searcher;
-use kesou_query::ask::{AskOptions, customer_schema, execute};
+use kesou_query::ask::{AskOptions, Asker, customer_schema, execute};
+use serde_json::json;
 
 pub struct Store {
     _dir: tempfile::TempDir,
@@ -38,8 +39,8 @@ pub fn reader() -> Reader {
 }
 
 /// The first column of a query's rows.
-pub fn column(reader: &Reader, sql: &str) -> Vec<String> {
-    let mut stmt = reader.conn.prepare(sql).expect(sql);
+pub fn column(conn: &duckdb::Connection, sql: &str) -> Vec<String> {
+    let mut stmt = conn.prepare(sql).expect(sql);
     stmt.query_map([], |r| r.get::<_, String>(0))
         .expect(sql)
         .collect::<Result<_, _>>()
@@ -87,9 +88,12 @@ fn text_terms_match_what_search_finds_within_the_filters() {
         .map(|r| r[0].as_str().unwrap().to_owned())
         .collect();
     let matches = searcher.all_matches("新能源").unwrap();
-    let east: BTreeSet<String> = column(&reader, "SELECT id FROM customers WHERE region = '华东'")
-        .into_iter()
-        .collect();
+    let east: BTreeSet<String> = column(
+        &reader.conn,
+        "SELECT id FROM customers WHERE region = '华东'",
+    )
+    .into_iter()
+    .collect();
     let expected: BTreeSet<String> = matches
         .iter()
         .map(|(id, _)| id.clone())
@@ -147,14 +151,14 @@ fn the_schema_knows_the_stores_values() {
         ("tags", "SELECT DISTINCT unnest(tags) FROM customers"),
     ] {
         let known = values(schema.field(field).unwrap());
-        for v in column(&reader, sql) {
+        for v in column(&reader.conn, sql) {
             assert!(known.contains(&v), "{field} {v} is in the schema");
         }
     }
     let products = values(schema.resolve("orders.product").unwrap());
     assert!(products.len() > 5);
     for v in column(
-        &reader,
+        &reader.conn,
         "SELECT DISTINCT product FROM orders WHERE product IS NOT NULL",
     ) {
         assert!(products.contains(&v), "product {v}");
@@ -165,4 +169,79 @@ fn the_schema_knows_the_stores_values() {
         !values(schema.field("region").unwrap()).contains(""),
         "no empty values"
     );
+}
+
+#[test]
+fn answers_are_json_per_the_contract() {
+    let asker = Asker::open(&STORE.paths, &NoProgress).unwrap();
+    let a = asker
+        .ask(
+            "检索华东地区年采购额超百万的科技类客户",
+            &AskOptions::default(),
+        )
+        .unwrap();
+    let v = serde_json::to_value(&a).unwrap();
+    for key in [
+        "interpretation",
+        "explain",
+        "unrecognized",
+        "alternatives",
+        "columns",
+        "rows",
+        "total",
+    ] {
+        assert!(v.get(key).is_some(), "the answer has {key}: {v}");
+    }
+    assert_eq!(v["explain"], "大区=华东 · 年采购额>100万 · 行业=科技");
+    let region = &v["interpretation"]["filters"][0];
+    assert_eq!(region["field"], "region");
+    assert_eq!(region["op"], "=");
+    assert_eq!(region["value"], "华东");
+    assert_eq!(region["span"]["text"], "华东地区");
+    let question = "检索华东地区年采购额超百万的科技类客户";
+    let (from, to) = (
+        region["span"]["start"].as_u64().unwrap() as usize,
+        region["span"]["end"].as_u64().unwrap() as usize,
+    );
+    assert_eq!(&question[from..to], "华东地区", "spans are byte ranges");
+    assert_eq!(
+        v["columns"][0],
+        json!({"name": "id", "label": "客户编号", "kind": "id"})
+    );
+    assert_eq!(v["columns"][1]["name"], "name");
+    let rows = v["rows"].as_array().unwrap();
+    assert_eq!(rows.len() as u64, v["total"].as_u64().unwrap());
+    assert!(rows.iter().all(|r| r[0].as_str().unwrap().starts_with('C')));
+
+    // dates are YYYY-MM-DD strings, tags are arrays
+    let a = asker
+        .ask("2023年以后成立的活跃客户", &AskOptions::all())
+        .unwrap();
+    let col = |name: &str| a.table.columns.iter().position(|c| c.name == name);
+    let founded = col("founded_date").expect("the date asked about is shown");
+    let tags = col("tags").expect("the tag asked about is shown");
+    assert!(a.table.rows.len() > 5);
+    for r in &a.table.rows {
+        let d = r[founded].as_str().unwrap();
+        assert!(
+            chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok(),
+            "{d}"
+        );
+        assert!(r[tags].as_array().unwrap().contains(&json!("活跃")));
+    }
+}
+
+#[test]
+fn nothing_understood_is_never_every_customer() {
+    let asker = Asker::open(&STORE.paths, &NoProgress).unwrap();
+    for q in ["今天", "hello", "？？", ""] {
+        let err = asker.ask(q, &AskOptions::default()).unwrap_err();
+        assert!(err.is_user_error(), "{q:?}: {err}");
+    }
+    let err = asker.ask("hello", &AskOptions::default()).unwrap_err();
+    assert!(err.to_string().contains("「hello」"), "{err}");
+    // asking for everyone is asking for something
+    let a = asker.ask("所有客户", &AskOptions::default()).unwrap();
+    assert_eq!(a.table.total as usize, CUSTOMERS);
+    assert_eq!(a.table.rows.len(), 20, "a page, not every row");
 }

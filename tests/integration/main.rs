@@ -1,5 +1,7 @@
 //! kesou's integration tests, one binary (see ARCHITECTURE.md, "Testing").
 
+mod ask_cases;
+mod ask_schema;
 mod ask_store;
 mod common;
 mod generated;

@@ -5,7 +5,7 @@ use duckdb::Connection;
 use kesou_nlq::{FieldKind, Query, Schema};
 
 use super::answer::{Table, json};
-use super::statement::{self, Page, TEXT_TABLE, TextMatch};
+use super::statement::{self, Page, TEXT_TABLE, TextMatch, Total};
 use crate::{Error, Result, Searcher};
 
 /// How much of an answer to return.
@@ -67,15 +67,34 @@ pub fn execute(
     };
     let st = statement::build(schema, query, text, Page { limit })?;
     tracing::debug!(sql = %st.sql, params = ?st.params, "ask");
-    let rows = rows(conn, &st.sql, &st.params, st.columns.len())?;
-    let total = match (&st.count_sql, limit) {
-        (Some(sql), Some(n)) if rows.len() >= n => {
-            let mut stmt = conn.prepare(sql)?;
-            stmt.query_row(duckdb::params_from_iter(st.count_params.iter()), |r| {
-                r.get::<_, i64>(0)
-            })? as u64
+    let width = st.columns.len();
+    let (rows, total) = match st.total {
+        Total::Rows => {
+            let rows = rows(conn, &st.sql, &st.params, width, 0)?;
+            let n = rows.len() as u64;
+            (rows, n)
         }
-        _ => rows.len() as u64,
+        Total::LastColumn => {
+            let mut rows = rows(conn, &st.sql, &st.params, width, 1)?;
+            let total = rows
+                .first()
+                .and_then(|r| r[width].as_u64())
+                .unwrap_or_default();
+            rows.iter_mut().for_each(|r| r.truncate(width));
+            (rows, total)
+        }
+        Total::Count(sql, params) => {
+            let rows = rows(conn, &st.sql, &st.params, width, 0)?;
+            let total = if limit.is_some_and(|n| rows.len() >= n) {
+                let mut stmt = conn.prepare(&sql)?;
+                stmt.query_row(duckdb::params_from_iter(params.iter()), |r| {
+                    r.get::<_, i64>(0)
+                })? as u64
+            } else {
+                rows.len() as u64
+            };
+            (rows, total)
+        }
     };
     Ok(Table {
         kind: st.kind,
@@ -86,18 +105,20 @@ pub fn execute(
     })
 }
 
+/// The rows of a statement: `width` answer columns and `extra` columns after them.
 fn rows(
     conn: &Connection,
     sql: &str,
     params: &[duckdb::types::Value],
     width: usize,
+    extra: usize,
 ) -> Result<Vec<Vec<serde_json::Value>>> {
     let mut stmt = conn.prepare(sql)?;
     let mut rows = stmt.query(duckdb::params_from_iter(params.iter()))?;
     let mut out = Vec::new();
     while let Some(row) = rows.next()? {
-        let mut values = Vec::with_capacity(width);
-        for i in 0..width {
+        let mut values = Vec::with_capacity(width + extra);
+        for i in 0..width + extra {
             values.push(json(row.get::<_, duckdb::types::Value>(i)?));
         }
         out.push(values);

@@ -8,11 +8,13 @@
 //! A question of which nothing was understood is an error, never every row.
 
 mod answer;
+mod asker;
 mod execute;
 mod sql;
 mod statement;
 mod store_schema;
 
 pub use answer::{Answer, AnswerKind, Column, Table};
+pub use asker::{Asker, MAX_QUESTION_CHARS};
 pub use execute::{AskOptions, execute};
 pub use store_schema::{CUSTOMERS_TOML, add_store_values, customer_schema};

@@ -17,6 +17,8 @@ use crate::{Error, Result};
 
 /// The temporary table text matches from the index are loaded into: `(id, score)`.
 pub(crate) const TEXT_TABLE: &str = "_ask_text";
+/// The column a list's text relevance is carried in.
+const SCORE: &str = "_ask_score";
 
 /// How the query's text terms are matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,11 +45,19 @@ pub(crate) struct Statement {
     pub columns: Vec<Column>,
     pub sql: String,
     pub params: Vec<SqlValue>,
-    /// Counts every matching row (lists) or group (grouped answers); `None` when the rows
-    /// are all there is.
-    pub count_sql: Option<String>,
-    pub count_params: Vec<SqlValue>,
+    pub total: Total,
     pub ordered_by: String,
+}
+
+/// Where the answer's total comes from.
+#[derive(Debug)]
+pub(crate) enum Total {
+    /// The number of rows: they are all there is.
+    Rows,
+    /// Every row carries it in one more column after the answer's (0 when there are none).
+    LastColumn,
+    /// A statement counts it (groups left out by a top-N), with its parameters.
+    Count(String, Vec<SqlValue>),
 }
 
 /// The matching rows: `FROM … WHERE …` over the main table, and its parameters.
@@ -162,7 +172,7 @@ fn list(schema: &Schema, query: &Query, text: TextMatch, page: Page) -> Result<S
         };
         names.push(&s.field);
         let dir = if s.descending { "DESC" } else { "ASC" };
-        order.push(format!("{} {dir} NULLS LAST", column(MAIN, &s.field)));
+        order.push(format!("{} {dir} NULLS LAST", column("m", &s.field)));
         ordered_by.push(format!(
             "{} {}",
             f.map_or(s.field.as_str(), |f| &f.label),
@@ -183,27 +193,33 @@ fn list(schema: &Schema, query: &Query, text: TextMatch, page: Page) -> Result<S
     }
     if order.is_empty() {
         if text == TextMatch::Index {
-            order.push("x.score DESC".to_owned());
+            order.push(format!("{} DESC", column("m", SCORE)));
             ordered_by.push("相关度 ↓".to_owned());
         } else if let Some(m) = schema
             .default_measure
             .as_deref()
             .and_then(|m| schema.field(m))
         {
-            order.push(format!("{} DESC NULLS LAST", column(MAIN, &m.name)));
+            order.push(format!("{} DESC NULLS LAST", column("m", &m.name)));
             ordered_by.push(format!("{} ↓", m.label));
         }
     }
-    order.push(format!("{} ASC", column(MAIN, &schema.key)));
+    order.push(format!("{} ASC", column("m", &schema.key)));
     let m = matching(schema, query, text)?;
-    let select: Vec<String> = columns.iter().map(|c| column(MAIN, &c.name)).collect();
+    let mut select: Vec<String> = columns.iter().map(|c| column(MAIN, &c.name)).collect();
+    if text == TextMatch::Index {
+        select.push(format!("x.score AS {}", ident(SCORE)));
+    }
+    let shown: Vec<String> = columns.iter().map(|c| column("m", &c.name)).collect();
+    // The matches are found once: the page and the total both read them.
     let mut sql = format!(
-        "SELECT {} {} ORDER BY {}",
+        "WITH m AS MATERIALIZED (SELECT {} {}) SELECT {}, (SELECT count(*) FROM m) FROM m ORDER BY {}",
         select.join(", "),
         m.from_where,
+        shown.join(", "),
         order.join(", ")
     );
-    let mut params = m.params.clone();
+    let mut params = m.params;
     if let Some(n) = page.limit {
         sql.push_str(" LIMIT ?");
         params.push(SqlValue::BigInt(n as i64));
@@ -213,14 +229,25 @@ fn list(schema: &Schema, query: &Query, text: TextMatch, page: Page) -> Result<S
         columns,
         sql,
         params,
-        count_sql: Some(format!("SELECT count(*) {}", m.from_where)),
-        count_params: m.params,
+        total: Total::LastColumn,
         ordered_by: if ordered_by.is_empty() {
             key_column(schema).label
         } else {
             ordered_by.join(", ")
         },
     })
+}
+
+/// Labels of fields a table can be grouped by: 大区、省份、城市.
+fn group_examples(schema: &Schema) -> String {
+    schema
+        .fields
+        .iter()
+        .filter(|f| f.kind == FieldKind::Category)
+        .take(4)
+        .map(|f| f.label.as_str())
+        .collect::<Vec<_>>()
+        .join("、")
 }
 
 /// The label of a measure column: 客户数, 平均年采购额.
@@ -294,7 +321,24 @@ fn summary(schema: &Schema, query: &Query, text: TextMatch, page: Page) -> Resul
     let mut groups = Vec::new();
     let mut unnest = None;
     for (i, g) in query.group_by.iter().enumerate() {
-        let f = field(schema, &g.field)?;
+        let f = schema.field(&g.field).ok_or_else(|| {
+            let related = schema.related.iter().find(|r| {
+                r.fields
+                    .iter()
+                    .any(|f| g.field == f.name || g.field == format!("{}.{}", r.table, f.name))
+            });
+            match related {
+                Some(r) => Error::BadRequest(format!(
+                    "cannot group {} by a field of their {} ({}) yet; group by one of their own \
+                     fields, such as {}",
+                    schema.table,
+                    r.label,
+                    g.field,
+                    group_examples(schema)
+                )),
+                None => Error::BadRequest(format!("{} has no field {:?}", schema.table, g.field)),
+            }
+        })?;
         let col = if f.kind == FieldKind::Tags {
             if unnest.is_some() {
                 return Err(Error::BadRequest(
@@ -337,8 +381,7 @@ fn summary(schema: &Schema, query: &Query, text: TextMatch, page: Page) -> Resul
             sql: format!("{with} SELECT {} FROM {from}", select.join(", ")),
             params,
             columns,
-            count_sql: None,
-            count_params: Vec::new(),
+            total: Total::Rows,
             ordered_by: String::new(),
         });
     }
@@ -394,10 +437,10 @@ fn summary(schema: &Schema, query: &Query, text: TextMatch, page: Page) -> Resul
         columns,
         sql,
         params,
-        count_sql: page
-            .limit
-            .map(|_| format!("SELECT count(*) FROM ({grouped})")),
-        count_params: m.params,
+        total: match page.limit {
+            Some(_) => Total::Count(format!("SELECT count(*) FROM ({grouped})"), m.params),
+            None => Total::Rows,
+        },
         ordered_by: ordered_by.join(", "),
     })
 }

@@ -251,3 +251,18 @@ fn answers_serialise_to_the_contract() {
     assert_eq!(v["rows"][0][10], json!(3e6));
     assert_eq!(v["total"], 2);
 }
+
+#[test]
+fn grouping_by_a_related_field_says_what_to_do() {
+    let mut q = query(vec![]);
+    q.group_by = vec![GroupBy {
+        field: "channel".into(),
+        span: span("按渠道"),
+    }];
+    let err = execute(&store(), &schema(), None, &q, &AskOptions::default()).unwrap_err();
+    assert!(err.is_user_error());
+    assert!(
+        err.to_string().contains("互动") && err.to_string().contains("大区"),
+        "{err}"
+    );
+}

@@ -1,0 +1,159 @@
+//! [`Asker`]: questions in, answers out, for one store (or any table with a schema
+//! description). It owns the question parser (built once: the lexicon of the schema), a
+//! connection and the index searcher, and the date relative times are read against.
+
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use duckdb::Connection;
+use kesou_indexer::{Progress, Reader, StorePaths};
+use kesou_nlq::{Parser, Piece, Query, Schema};
+
+use super::answer::Answer;
+use super::execute::{AskOptions, execute};
+use super::store_schema::customer_schema;
+use crate::{Error, Result, Searcher};
+
+/// Longest question we read; longer input is a paste accident or an attack.
+pub const MAX_QUESTION_CHARS: usize = 500;
+
+/// Answers questions about one table. Synchronous (DuckDB and tantivy block): call it from
+/// `spawn_blocking` in async code, with one [`Asker::try_clone`] per thread.
+pub struct Asker {
+    parser: Arc<Parser>,
+    conn: Connection,
+    searcher: Option<Arc<Searcher>>,
+    as_of: NaiveDate,
+    stale: bool,
+}
+
+impl std::fmt::Debug for Asker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Asker")
+            .field("table", &self.schema().table)
+            .field("as_of", &self.as_of)
+            .field("index", &self.searcher.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Asker {
+    /// Opens a kesou store for questions about its customers: the index catches up first,
+    /// the schema's dictionaries are filled from the store, times are relative to its
+    /// `meta.as_of` (today when it has none).
+    pub fn open(paths: &StorePaths, progress: &dyn Progress) -> Result<Asker> {
+        Asker::from_reader(kesou_indexer::open_for_reading(paths, progress)?)
+    }
+
+    /// Questions about the customers of a store opened for reading.
+    pub fn from_reader(reader: Reader) -> Result<Asker> {
+        let schema = customer_schema(&reader.conn)?;
+        let (as_of, _) = kesou_indexer::store::as_of(&reader.conn)?;
+        let searcher = Searcher::new(reader.index)?;
+        let mut asker = Asker::new(reader.conn, schema, Some(searcher), as_of)?;
+        asker.stale = reader.stale;
+        Ok(asker)
+    }
+
+    /// Questions about any table a schema describes, on `conn`. Text terms go through
+    /// `searcher` when given (it must index that table by its key), else through `ILIKE` on
+    /// the schema's text fields.
+    pub fn new(
+        conn: Connection,
+        schema: Schema,
+        searcher: Option<Searcher>,
+        as_of: NaiveDate,
+    ) -> Result<Asker> {
+        Ok(Asker {
+            parser: Arc::new(Parser::new(schema)?),
+            conn,
+            searcher: searcher.map(Arc::new),
+            as_of,
+            stale: false,
+        })
+    }
+
+    /// Another asker on the same database, sharing the parser and the index (cheap).
+    pub fn try_clone(&self) -> Result<Asker> {
+        Ok(Asker {
+            parser: Arc::clone(&self.parser),
+            conn: self.conn.try_clone()?,
+            searcher: self.searcher.clone(),
+            as_of: self.as_of,
+            stale: self.stale,
+        })
+    }
+
+    pub fn schema(&self) -> &Schema {
+        self.parser.schema()
+    }
+
+    /// The day relative times (近30天, 去年) are counted from.
+    pub fn as_of(&self) -> NaiveDate {
+        self.as_of
+    }
+
+    /// Whether the index could not catch up with the store (an ingest holds it): text
+    /// matches come from the last committed index.
+    pub fn is_stale(&self) -> bool {
+        self.stale
+    }
+
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// What the question means, without running it.
+    pub fn parse(&self, question: &str) -> Query {
+        self.parser.parse(question, self.as_of)
+    }
+
+    /// [`Asker::parse`], plus every piece of the question with how it was read.
+    pub fn analyse(&self, question: &str) -> (Query, Vec<Piece>) {
+        self.parser.analyse(question, self.as_of)
+    }
+
+    /// Understands the question and answers it.
+    pub fn ask(&self, question: &str, options: &AskOptions) -> Result<Answer> {
+        let chars = question.chars().count();
+        if chars > MAX_QUESTION_CHARS {
+            return Err(Error::BadRequest(format!(
+                "the question has {chars} characters; ask in at most {MAX_QUESTION_CHARS}"
+            )));
+        }
+        if !question.chars().any(char::is_alphanumeric) {
+            return Err(Error::BadRequest(
+                "ask a question, e.g. 「华东地区年采购额超百万的科技客户」 or 「按省份统计客户数」"
+                    .into(),
+            ));
+        }
+        self.run(&self.parse(question), options)
+    }
+
+    /// Answers a structured query (one parsed earlier, or corrected by the user).
+    pub fn run(&self, query: &Query, options: &AskOptions) -> Result<Answer> {
+        let schema = self.schema();
+        let table = execute(&self.conn, schema, self.searcher.as_deref(), query, options)?;
+        Ok(Answer {
+            explain: kesou_nlq::explain(query, schema),
+            unrecognized: query.unrecognized.clone(),
+            alternatives: query.alternatives.clone(),
+            interpretation: query.clone(),
+            table,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_asker_moves_to_a_blocking_thread() {
+        fn send<T: Send + 'static>() {}
+        send::<Asker>();
+        fn shared<T: Send + Sync>() {}
+        shared::<Parser>();
+        shared::<Searcher>();
+    }
+}

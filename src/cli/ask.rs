@@ -1,0 +1,254 @@
+use kesou_indexer::StorePaths;
+use kesou_nlq::{FieldKind, Filter, Piece, Query, Role, Span};
+use kesou_query::ask::{Answer, AnswerKind, AskOptions, Asker};
+use serde_json::Value as Json;
+
+use super::StoreArg;
+use super::output::{self, Table};
+use super::progress::Bars;
+
+/// Ask a question about your customers in plain Chinese or English
+///
+/// The answer shows how the question was understood on top, so you can check it. kesou
+/// understands places (华东, 浙江, 杭州, 长三角, 珠三角), industries (科技类, 制造业, IT),
+/// amounts (超百万, 500万以上, 介于30万和120万之间), negation (非制造业, 除了华南以外),
+/// time counted back from the data's date (近30天, 去年, 上季度), orders and interactions
+/// (去年下过单的, 投诉过的), rankings (价值贡献TOP20, 前10), counts and averages
+/// (按省份统计客户数, 各行业平均年采购额). Words that are none of these are searched for in
+/// names, descriptions and notes (做新能源电池的). Parts that were not understood are shown,
+/// never silently dropped.
+///
+/// Examples:
+///   kesou ask 检索华东地区年采购额超百万的科技类客户
+///   kesou ask 近30天咨询≥5次且未成交的客户
+///   kesou ask 价值贡献TOP20客户
+///   kesou ask 按省份统计客户数
+///   kesou ask --all --format json 去年下过单的长三角制造企业
+///   kesou ask "tech customers in East China with annual purchase over 1 million"
+#[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct AskArgs {
+    #[command(flatten)]
+    pub store: StoreArg,
+    /// Output: table for people, json for programs.
+    #[arg(long, default_value = "table", value_parser = ["table", "json"])]
+    pub format: String,
+    /// Show every matching customer, not only the first 20 (a number in the question, such
+    /// as TOP20, still applies).
+    #[arg(long)]
+    pub all: bool,
+    /// Also show how each part of the question was read, word by word.
+    #[arg(long)]
+    pub explain: bool,
+    /// The question.
+    #[arg(value_name = "问题", required = true)]
+    pub question: Vec<String>,
+}
+
+pub fn run(args: AskArgs) -> anyhow::Result<()> {
+    let asker = Asker::open(&StorePaths::new(&args.store.data), &Bars::default())?;
+    if asker.is_stale() {
+        eprintln!("note: an ingest is running; answering from the last committed index");
+    }
+    let question = args.question.join(" ");
+    let options = if args.all {
+        AskOptions::all()
+    } else {
+        AskOptions::default()
+    };
+    if args.explain && args.format == "table" {
+        let (query, pieces) = asker.analyse(&question);
+        print_parse(&question, &query, &pieces);
+        println!();
+    }
+    let answer = asker.ask(&question, &options)?;
+    if args.format == "json" {
+        println!("{}", serde_json::to_string_pretty(&answer)?);
+    } else {
+        print_answer(&answer);
+    }
+    Ok(())
+}
+
+/// The explain line, what was not understood and the other readings.
+fn print_reading(a: &Answer) {
+    println!("understood as: {}", a.explain);
+    if !a.unrecognized.is_empty() {
+        let parts: Vec<String> = a
+            .unrecognized
+            .iter()
+            .map(|s| format!("「{}」", s.text))
+            .collect();
+        println!("not understood (ignored): {}", parts.join(" "));
+    }
+    for alt in &a.alternatives {
+        let others: Vec<&str> = alt.others.iter().map(|o| o.label.as_str()).collect();
+        println!(
+            "「{}」 could also mean {} (read as the glossary's {})",
+            alt.span.text,
+            others.join(" or "),
+            alt.chosen
+        );
+    }
+}
+
+fn print_answer(a: &Answer) {
+    print_reading(a);
+    let t = &a.table;
+    match t.kind {
+        AnswerKind::List => println!(
+            "{} customers match (ordered by {})",
+            output::count(t.total),
+            t.ordered_by
+        ),
+        AnswerKind::Groups => println!(
+            "{} groups (ordered by {})",
+            output::count(t.total),
+            t.ordered_by
+        ),
+        AnswerKind::Summary => {}
+    }
+    if t.rows.is_empty() {
+        return;
+    }
+    let mut table = Table::with_header(t.columns.iter().map(|c| c.label.clone()).collect());
+    for row in &t.rows {
+        table.row_vec(
+            row.iter()
+                .zip(&t.columns)
+                .map(|(v, c)| cell(v, c.kind))
+                .collect(),
+        );
+    }
+    table.print();
+    if (t.rows.len() as u64) < t.total {
+        let hint = if a.interpretation.limit.is_none() {
+            "; add --all to see every one"
+        } else {
+            ""
+        };
+        println!(
+            "showing {} of {}{hint}",
+            t.rows.len(),
+            output::count(t.total)
+        );
+    }
+}
+
+/// A value as people read it: 350.5万, 72%, 活跃、复购客户.
+fn cell(v: &Json, kind: FieldKind) -> String {
+    match v {
+        Json::Null => String::new(),
+        Json::String(s) => s.clone(),
+        Json::Array(items) => items
+            .iter()
+            .map(|i| cell(i, FieldKind::Category))
+            .collect::<Vec<_>>()
+            .join("、"),
+        Json::Number(n) => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            match kind {
+                FieldKind::Money => output::yuan(f),
+                FieldKind::Ratio => format!("{:.0}%", f * 100.0),
+                _ if f.fract() == 0.0 && f.abs() < 1e15 => {
+                    let digits = output::count(f.abs() as u64);
+                    if f < 0.0 {
+                        format!("-{digits}")
+                    } else {
+                        digits
+                    }
+                }
+                _ => format!("{f:.1}"),
+            }
+        }
+        other => other.to_string(),
+    }
+}
+
+/// Every part of the parse with the words it came from and their byte range, and how each
+/// piece of the question was read.
+fn print_parse(question: &str, q: &Query, pieces: &[Piece]) {
+    println!("question: {question}");
+    let words: Vec<String> = pieces
+        .iter()
+        .map(|p| match p.role {
+            Role::Used => format!("[{}]", p.span.text),
+            Role::Glue => p.span.text.clone(),
+            Role::Unrecognized => format!("?{}?", p.span.text),
+        })
+        .collect();
+    println!(
+        "read as: {}   ([used] glue ?not understood?)",
+        words.join(" ")
+    );
+    let mut t = Table::new(["part", "reading", "from the words", "bytes"]);
+    let mut add = |part: &str, reading: String, span: Option<&Span>| {
+        let (words, bytes) = span.map_or((String::new(), String::new()), |s| {
+            (format!("「{}」", s.text), format!("{}..{}", s.start, s.end))
+        });
+        t.row([part.to_owned(), reading, words, bytes]);
+    };
+    for f in &q.filters {
+        add("filter", describe(f), f.span());
+    }
+    for x in &q.text {
+        add("text", x.text.clone(), Some(&x.span));
+    }
+    for g in &q.group_by {
+        add("group by", g.field.clone(), Some(&g.span));
+    }
+    for m in &q.measures {
+        let of = m
+            .field
+            .as_deref()
+            .map(|f| format!(" of {f}"))
+            .unwrap_or_default();
+        add("measure", format!("{}{of}", m.agg.name()), Some(&m.span));
+    }
+    for s in &q.sort {
+        let dir = if s.descending {
+            "descending"
+        } else {
+            "ascending"
+        };
+        add("order by", format!("{} {dir}", s.field), s.span.as_ref());
+    }
+    if let Some(l) = &q.limit {
+        add("limit", l.n.to_string(), Some(&l.span));
+    }
+    for u in &q.unrecognized {
+        add("not understood", String::new(), Some(u));
+    }
+    for a in &q.alternatives {
+        let others: Vec<&str> = a.others.iter().map(|o| o.label.as_str()).collect();
+        add(
+            "alternative",
+            format!("chose {}; also {}", a.chosen, others.join(", ")),
+            Some(&a.span),
+        );
+    }
+    t.print();
+}
+
+/// A condition tree on one line: region = 华东, any(…), orders[…] count >= 1.
+fn describe(f: &Filter) -> String {
+    let join = |fs: &[Filter], sep: &str| fs.iter().map(describe).collect::<Vec<_>>().join(sep);
+    match f {
+        Filter::Field(c) => match c.op {
+            kesou_nlq::Op::IsNull | kesou_nlq::Op::NotNull => {
+                format!("{}{}", c.field, c.op.symbol())
+            }
+            op => format!("{} {} {}", c.field, op.symbol().trim(), c.value),
+        },
+        Filter::Any { any, .. } => format!("any({})", join(any, " | ")),
+        Filter::All { all, .. } => format!("all({})", join(all, " & ")),
+        Filter::Not { not, .. } => format!("not({})", describe(not)),
+        Filter::Related(r) => format!(
+            "{}[{}] count {} {}",
+            r.table,
+            join(&r.filters, " & "),
+            r.count_op.symbol().trim(),
+            kesou_nlq::format_number(r.count)
+        ),
+    }
+}
