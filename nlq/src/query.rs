@@ -422,6 +422,23 @@ impl Query {
             && self.limit.is_none()
     }
 
+    /// Whether the question was understood well enough to answer. Not when nothing was
+    /// understood but something was not (嗯, asdf), nor when the only reading is words guessed
+    /// as free text beside words not understood (天气怎么样 → 天气 + 怎么样): answering would
+    /// list whatever happens to mention them. A question of glue alone (所有客户) lists every
+    /// row; a question of free text alone (新能源电池) searches it.
+    pub fn understood(&self) -> bool {
+        if self.unrecognized.is_empty() {
+            return true;
+        }
+        let only_text = self.filters.is_empty()
+            && self.group_by.is_empty()
+            && self.measures.is_empty()
+            && self.sort.is_empty()
+            && self.limit.is_none();
+        !only_text
+    }
+
     /// Whether the answer is a summary (grouped or measured) rather than a list of rows.
     pub fn is_summary(&self) -> bool {
         !self.group_by.is_empty() || !self.measures.is_empty()

@@ -170,7 +170,8 @@ impl<'p> Asm<'_, 'p> {
             | Word::Desc
             | Word::Asc
             | Word::SortVerb
-            | Word::AggPost(_) => false,
+            | Word::AggPost(_)
+            | Word::Chat => false,
         }
     }
 

@@ -117,6 +117,9 @@ pub(crate) enum Word {
     TimeUnit(Unit),
     /// Understood, adds nothing: 的, 检索, 有哪些, show, the.
     Filler,
+    /// Chat and question words that are neither a condition nor text to search (怎么样,
+    /// 什么, 为什么): always listed as unrecognised.
+    Chat,
 }
 
 const GRAMMAR: &[(&[&str], Word)] = &[
@@ -541,6 +544,31 @@ const GRAMMAR: &[(&[&str], Word)] = &[
             "like",
         ],
         Word::TextCue,
+    ),
+    (
+        &[
+            "怎么样",
+            "怎样",
+            "怎么",
+            "什么",
+            "如何",
+            "为什么",
+            "为何",
+            "是否",
+            "哪里",
+            "在哪",
+            "谁",
+            "几点",
+            "你好",
+            "您好",
+            "谢谢",
+            "好不好",
+            "行不行",
+            "why",
+            "hello",
+            "thanks",
+        ],
+        Word::Chat,
     ),
     (&["day", "days"], Word::TimeUnit(Unit::Day)),
     (&["week", "weeks"], Word::TimeUnit(Unit::Week)),

@@ -46,7 +46,7 @@ pub fn execute(
     query: &Query,
     options: &AskOptions,
 ) -> Result<Table> {
-    if query.is_empty() && !query.unrecognized.is_empty() {
+    if !query.understood() {
         return Err(not_understood(schema, query));
     }
     let text = if query.text.is_empty() {
