@@ -47,13 +47,16 @@ impl Province {
 }
 
 /// Strips the administrative suffix of a province or city name (省, 市, 自治区 with its
-/// ethnic qualifier, 地区, 盟) to give the short form people type.
-pub fn short_form(name: &'static str) -> &'static str {
+/// ethnic qualifier, 特别行政区, 自治州, 地区, 盟) to give the short form people type; the
+/// short form keeps two chars at least.
+pub fn short_form(name: &str) -> &str {
     for suffix in [
         "壮族自治区",
         "回族自治区",
         "维吾尔自治区",
+        "特别行政区",
         "自治区",
+        "自治州",
         "省",
         "市",
         "地区",

@@ -71,6 +71,19 @@ pub struct Field {
     pub group: Option<String>,
 }
 
+impl Field {
+    fn add_values<I: IntoIterator<Item = String>>(&mut self, values: I) {
+        for value in values {
+            if !self.values.iter().any(|w| w.value == value) {
+                self.values.push(ValueWords {
+                    value,
+                    words: Vec::new(),
+                });
+            }
+        }
+    }
+}
+
 /// What a field holds, which decides the comparisons and measures it takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -190,16 +203,8 @@ impl Schema {
 
     /// Adds values (with no extra words) to a category or tag field, skipping ones it has.
     pub fn add_values<I: IntoIterator<Item = String>>(&mut self, field: &str, values: I) {
-        let Some(f) = self.field_mut(field) else {
-            return;
-        };
-        for v in values {
-            if !f.values.iter().any(|w| w.value == v) {
-                f.values.push(ValueWords {
-                    value: v,
-                    words: Vec::new(),
-                });
-            }
+        if let Some(f) = self.field_mut(field) {
+            f.add_values(values);
         }
     }
 
@@ -210,21 +215,13 @@ impl Schema {
         field: &str,
         values: I,
     ) {
-        let Some(f) = self
+        if let Some(f) = self
             .related
             .iter_mut()
             .find(|r| r.table == table)
             .and_then(|r| r.fields.iter_mut().find(|f| f.name == field))
-        else {
-            return;
-        };
-        for v in values {
-            if !f.values.iter().any(|w| w.value == v) {
-                f.values.push(ValueWords {
-                    value: v,
-                    words: Vec::new(),
-                });
-            }
+        {
+            f.add_values(values);
         }
     }
 

@@ -215,6 +215,56 @@ impl<'p> Asm<'_, 'p> {
         })
     }
 
+    pub(super) fn cmp_at(&self, i: usize) -> Option<crate::query::Op> {
+        self.word_at(i, |w| {
+            if let Word::Cmp(op) = w {
+                Some(op)
+            } else {
+                None
+            }
+        })
+    }
+
+    pub(super) fn cmp_post_at(&self, i: usize) -> Option<crate::query::Op> {
+        self.word_at(i, |w| {
+            if let Word::CmpPost(op) = w {
+                Some(op)
+            } else {
+                None
+            }
+        })
+    }
+
+    pub(super) fn period_at(&self, i: usize) -> Option<super::lexicon::Period> {
+        self.word_at(i, |w| {
+            if let Word::Period(p) = w {
+                Some(p)
+            } else {
+                None
+            }
+        })
+    }
+
+    pub(super) fn agg_post_at(&self, i: usize) -> Option<crate::query::Agg> {
+        self.word_at(i, |w| {
+            if let Word::AggPost(a) = w {
+                Some(a)
+            } else {
+                None
+            }
+        })
+    }
+
+    pub(super) fn time_unit_at(&self, i: usize) -> Option<super::time::Unit> {
+        self.word_at(i, |w| {
+            if let Word::TimeUnit(u) = w {
+                Some(u)
+            } else {
+                None
+            }
+        })
+    }
+
     pub(super) fn num(&self, i: usize) -> Option<&NumberMatch> {
         match self.t.get(i) {
             Some(Token {

@@ -277,13 +277,8 @@ impl<'p> Asm<'_, 'p> {
                 || m.unit
                     .is_some_and(|u| rel.units.iter().any(|x| x == u) || u == "次")
         };
-        if let Some(op) = self.word_at(k, |w| {
-            if let Word::Cmp(op) = w {
-                Some(op)
-            } else {
-                None
-            }
-        }) && let Some(m) = self.num(k + 1).filter(|m| counted(m))
+        if let Some(op) = self.cmp_at(k)
+            && let Some(m) = self.num(k + 1).filter(|m| counted(m))
         {
             (count_op, count) = (op, m.value);
             used.extend([k, k + 1]);
@@ -294,13 +289,7 @@ impl<'p> Asm<'_, 'p> {
             count = m.value;
             count_op = Op::Eq;
             used.push(k);
-            if let Some(op) = self.word_at(k + 1, |w| {
-                if let Word::CmpPost(op) = w {
-                    Some(op)
-                } else {
-                    None
-                }
-            }) {
+            if let Some(op) = self.cmp_post_at(k + 1) {
                 count_op = op;
                 used.push(k + 1);
             }
@@ -382,40 +371,19 @@ impl<'p> Asm<'_, 'p> {
                 Value::List(vec![Value::Num(lo), Value::Num(hi)]),
                 None,
             )
-        } else if let Some(op) = self.word_at(j, |w| {
-            if let Word::Cmp(op) = w {
-                Some(op)
-            } else {
-                None
-            }
-        }) {
+        } else if let Some(op) = self.cmp_at(j) {
             let k = self.skip_glue(j + 1);
             let Some(m) = self.num(k) else { return false };
             let v = self.number_for(f, m);
             used.extend([j, k]);
-            if self
-                .word_at(k + 1, |w| {
-                    if let Word::CmpPost(op) = w {
-                        Some(op)
-                    } else {
-                        None
-                    }
-                })
-                .is_some()
-            {
+            if self.cmp_post_at(k + 1).is_some() {
                 used.push(k + 1);
             }
             Filter::field(&name, op, Value::Num(v), None)
         } else if let Some(m) = self.num(j) {
             let v = self.number_for(f, m);
             used.push(j);
-            let op = match self.word_at(j + 1, |w| {
-                if let Word::CmpPost(op) = w {
-                    Some(op)
-                } else {
-                    None
-                }
-            }) {
+            let op = match self.cmp_post_at(j + 1) {
                 Some(op) => {
                     used.push(j + 1);
                     op
@@ -474,16 +442,7 @@ impl<'p> Asm<'_, 'p> {
             return false;
         };
         let mut used = vec![i, k];
-        if self
-            .word_at(k + 1, |w| {
-                if let Word::CmpPost(op) = w {
-                    Some(op)
-                } else {
-                    None
-                }
-            })
-            .is_some()
-        {
+        if self.cmp_post_at(k + 1).is_some() {
             used.push(k + 1);
         }
         let v = self.number_for(f, m);
@@ -537,13 +496,7 @@ impl<'p> Asm<'_, 'p> {
         let Some(m) = self.num(i).cloned() else {
             return false;
         };
-        let post = self.word_at(i + 1, |w| {
-            if let Word::CmpPost(op) = w {
-                Some(op)
-            } else {
-                None
-            }
-        });
+        let post = self.cmp_post_at(i + 1);
         let Some(f) = self.field_for_number(&m) else {
             return false;
         };
@@ -648,13 +601,7 @@ impl<'p> Asm<'_, 'p> {
         let mut used = vec![i];
         let j = self.skip_glue(i + 1);
         // Age: 成立3年以上 (founded at least 3 years before as_of), 成立不到5年.
-        let cmp = self.word_at(j, |w| {
-            if let Word::Cmp(op) = w {
-                Some(op)
-            } else {
-                None
-            }
-        });
+        let cmp = self.cmp_at(j);
         let k = if cmp.is_some() {
             self.skip_glue(j + 1)
         } else {
@@ -664,13 +611,7 @@ impl<'p> Asm<'_, 'p> {
             && let Some(unit) = m.unit.and_then(Unit::from_word)
             && !(unit == Unit::Year && YEARS.contains(&m.value))
         {
-            let post = self.word_at(k + 1, |w| {
-                if let Word::CmpPost(op) = w {
-                    Some(op)
-                } else {
-                    None
-                }
-            });
+            let post = self.cmp_post_at(k + 1);
             let op = match (cmp, post) {
                 (Some(op), _) | (None, Some(op)) => op,
                 (None, None) => return self.date_time_after(i, f, used),
@@ -781,13 +722,7 @@ impl<'p> Asm<'_, 'p> {
                 used.push(k);
             }
         };
-        if let Some(p) = self.word_at(i, |w| {
-            if let Word::Period(p) = w {
-                Some(p)
-            } else {
-                None
-            }
-        }) {
+        if let Some(p) = self.period_at(i) {
             let mut used = vec![i];
             let range = time::period(self.as_of, p);
             // 半年以前: before the period began.
@@ -801,13 +736,7 @@ impl<'p> Asm<'_, 'p> {
             return Some((range, used));
         }
         if self.is(i, Word::Recent) {
-            if let Some(p) = self.word_at(i + 1, |w| {
-                if let Word::Period(p) = w {
-                    Some(p)
-                } else {
-                    None
-                }
-            }) {
+            if let Some(p) = self.period_at(i + 1) {
                 let mut used = vec![i, i + 1];
                 within(i + 2, &mut used);
                 return Some((time::period(self.as_of, p), used));
@@ -872,13 +801,7 @@ impl<'p> Asm<'_, 'p> {
             return Some((m.value, unit, vec![i]));
         }
         if m.kind == NumberKind::Plain
-            && let Some(unit) = self.word_at(i + 1, |w| {
-                if let Word::TimeUnit(u) = w {
-                    Some(u)
-                } else {
-                    None
-                }
-            })
+            && let Some(unit) = self.time_unit_at(i + 1)
         {
             return Some((m.value, unit, vec![i, i + 1]));
         }

@@ -796,7 +796,7 @@ impl Lexicon {
                     },
                 );
                 if field.places {
-                    let short = short_place(&v.value);
+                    let short = kesou_domain::geo::short_form(&v.value);
                     if short != v.value {
                         lex.insert(
                             short,
@@ -916,27 +916,4 @@ impl Lexicon {
             None => Some(longest),
         }
     }
-}
-
-/// 浙江省 → 浙江, 广西壮族自治区 → 广西, 杭州市 → 杭州 (two chars at least).
-fn short_place(name: &str) -> &str {
-    for suffix in [
-        "壮族自治区",
-        "回族自治区",
-        "维吾尔自治区",
-        "特别行政区",
-        "自治区",
-        "自治州",
-        "省",
-        "市",
-        "地区",
-        "盟",
-    ] {
-        if let Some(short) = name.strip_suffix(suffix)
-            && short.chars().count() >= 2
-        {
-            return short;
-        }
-    }
-    name
 }

@@ -195,13 +195,7 @@ impl Asm<'_, '_> {
             return false;
         }
         let j = self.skip_glue(i + 1);
-        let Some(agg) = self.word_at(j, |w| {
-            if let Word::AggPost(a) = w {
-                Some(a)
-            } else {
-                None
-            }
-        }) else {
+        let Some(agg) = self.agg_post_at(j) else {
             return false;
         };
         let span = self.span(&[i, j]);
