@@ -351,6 +351,14 @@ impl<'p> Asm<'_, 'p> {
         f.negate()
     }
 
+    /// Adds a filter made of tokens `used`, negated when a negation waits, spanning its words.
+    pub(super) fn add_filter(&mut self, f: Filter, mut used: Vec<usize>) {
+        let f = self.apply_neg(f, &mut used);
+        let span = self.span(&used);
+        self.mark(&used);
+        self.push(f.with_span(&span));
+    }
+
     /// Adds a filter; after an 或 it joins the previous one in an `any`.
     pub(super) fn push(&mut self, f: Filter) {
         if std::mem::take(&mut self.or_next)

@@ -78,10 +78,7 @@ impl<'p> Asm<'_, 'p> {
             self.related(i, r, vec![filter], used);
             return true;
         }
-        let filter = self.apply_neg(filter, &mut used);
-        let span = self.span(&used);
-        self.mark(&used);
-        self.push(filter.with_span(&span));
+        self.add_filter(filter, used);
         true
     }
 
@@ -399,10 +396,7 @@ impl<'p> Asm<'_, 'p> {
             self.related_condition(f, cond, used);
             return true;
         }
-        let cond = self.apply_neg(cond, &mut used);
-        let span = self.span(&used);
-        self.mark(&used);
-        self.push(cond.with_span(&span));
+        self.add_filter(cond, used);
         true
     }
 
@@ -452,10 +446,7 @@ impl<'p> Asm<'_, 'p> {
 
     fn numeric_filter(&mut self, f: FieldRef, op: Op, v: f64, mut used: Vec<usize>) {
         let cond = Filter::field(&self.path(f), op, Value::Num(v), None);
-        let cond = self.apply_neg(cond, &mut used);
-        let span = self.span(&used);
-        self.mark(&used);
-        self.push(cond.with_span(&span));
+        self.add_filter(cond, used);
         self.last_numeric = Some(f);
     }
 
@@ -588,10 +579,7 @@ impl<'p> Asm<'_, 'p> {
         let mut used: Vec<usize> = (j..=k).collect();
         used.push(i);
         let cond = Filter::field(&self.path(f), Op::Eq, Value::Str(value), None);
-        let cond = self.apply_neg(cond, &mut used);
-        let span = self.span(&used);
-        self.mark(&used);
-        self.push(cond.with_span(&span));
+        self.add_filter(cond, used);
         true
     }
 
@@ -665,10 +653,7 @@ impl<'p> Asm<'_, 'p> {
             self.related_condition(f, cond, used);
             return true;
         }
-        let cond = self.apply_neg(cond, &mut used);
-        let span = self.span(&used);
-        self.mark(&used);
-        self.push(cond.with_span(&span));
+        self.add_filter(cond, used);
         true
     }
 
