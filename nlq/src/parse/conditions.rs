@@ -444,7 +444,7 @@ impl<'p> Asm<'_, 'p> {
         true
     }
 
-    fn numeric_filter(&mut self, f: FieldRef, op: Op, v: f64, mut used: Vec<usize>) {
+    fn numeric_filter(&mut self, f: FieldRef, op: Op, v: f64, used: Vec<usize>) {
         let cond = Filter::field(&self.path(f), op, Value::Num(v), None);
         self.add_filter(cond, used);
         self.last_numeric = Some(f);
@@ -648,7 +648,7 @@ impl<'p> Asm<'_, 'p> {
         self.push_time_filter(f, cond, used)
     }
 
-    fn push_time_filter(&mut self, f: FieldRef, cond: Filter, mut used: Vec<usize>) -> bool {
+    fn push_time_filter(&mut self, f: FieldRef, cond: Filter, used: Vec<usize>) -> bool {
         if matches!(f, FieldRef::Rel(..)) {
             self.related_condition(f, cond, used);
             return true;
