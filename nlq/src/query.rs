@@ -380,6 +380,21 @@ pub struct TextTerm {
     pub span: Span,
 }
 
+/// 和…相似的客户: rank by likeness to these seeds (ids or names as the question wrote them;
+/// the executor resolves them), after the query's filters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Similar {
+    pub seeds: Vec<Seed>,
+    pub span: Span,
+}
+
+/// One seed of a lookalike question: what was written (an id such as C0000123, or a name).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Seed {
+    pub text: String,
+    pub span: Span,
+}
+
 /// A word with several readings: the one chosen (the glossary's) and the others.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Ambiguity {
@@ -401,6 +416,9 @@ pub struct Query {
     /// All of these hold.
     pub filters: Vec<Filter>,
     pub text: Vec<TextTerm>,
+    /// Rows like these seeds, most alike first (和C0000123相似的华东客户).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub similar: Option<Similar>,
     pub group_by: Vec<GroupBy>,
     pub measures: Vec<Measure>,
     pub sort: Vec<Sort>,
@@ -416,6 +434,7 @@ impl Query {
     pub fn is_empty(&self) -> bool {
         self.filters.is_empty()
             && self.text.is_empty()
+            && self.similar.is_none()
             && self.group_by.is_empty()
             && self.measures.is_empty()
             && self.sort.is_empty()
@@ -432,6 +451,7 @@ impl Query {
             return true;
         }
         let only_text = self.filters.is_empty()
+            && self.similar.is_none()
             && self.group_by.is_empty()
             && self.measures.is_empty()
             && self.sort.is_empty()
