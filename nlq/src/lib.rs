@@ -21,6 +21,6 @@ pub use numbers::{NumberKind, NumberMatch, find_numbers, parse_number};
 pub use parse::{Parser, Piece, Role};
 pub use query::{
     Agg, Ambiguity, Condition, Filter, GroupBy, Limit, Measure, Op, Query, Reading, RelatedFilter,
-    Sort, Span, TextTerm, Value, format_number,
+    Seed, Similar, Sort, Span, TextTerm, Value, format_number,
 };
 pub use schema::{Alternative, Concept, Field, FieldKind, Related, Schema, ValueWords};
