@@ -10,6 +10,10 @@ use crate::schema::{FieldKind, Schema};
 pub fn canonical(q: &Query) -> String {
     let mut parts: Vec<String> = q.filters.iter().map(canonical_filter).collect();
     parts.extend(q.text.iter().map(|t| format!("text:{}", t.text)));
+    parts.extend(q.similar.iter().map(|s| {
+        let seeds: Vec<&str> = s.seeds.iter().map(|x| x.text.as_str()).collect();
+        format!("similar:{}", seeds.join("|"))
+    }));
     parts.extend(q.group_by.iter().map(|g| format!("group:{}", g.field)));
     parts.extend(q.measures.iter().map(|m| match &m.field {
         Some(f) => format!("{}({f})", m.agg.name()),
@@ -85,6 +89,10 @@ pub fn explain(q: &Query, schema: &Schema) -> String {
         .map(|f| explain_filter(f, schema, None))
         .collect();
     parts.extend(q.text.iter().map(|t| format!("文本「{}」", t.text)));
+    parts.extend(q.similar.iter().map(|s| {
+        let seeds: Vec<String> = s.seeds.iter().map(|x| format!("「{}」", x.text)).collect();
+        format!("与{}相似", seeds.join("、"))
+    }));
     parts.extend(
         q.group_by
             .iter()

@@ -69,6 +69,7 @@ pub(super) fn assemble<'p>(
         group_verb: None,
         preset_count: None,
     };
+    a.similar();
     for i in 0..a.t.len() {
         if a.free(i) {
             a.step(i);
@@ -171,6 +172,8 @@ impl<'p> Asm<'_, 'p> {
             | Word::Asc
             | Word::SortVerb
             | Word::AggPost(_)
+            | Word::Like
+            | Word::LikeOpen
             | Word::Chat => false,
         }
     }

@@ -117,6 +117,10 @@ pub(crate) enum Word {
     TimeUnit(Unit),
     /// Understood, adds nothing: 的, 检索, 有哪些, show, the.
     Filler,
+    /// 相似, 类似, similar: closes (or in English opens) a lookalike seed list.
+    Like,
+    /// 像, 类似于: opens a lookalike seed list.
+    LikeOpen,
     /// Chat and question words that are neither a condition nor text to search (怎么样,
     /// 什么, 为什么): always listed as unrecognised.
     Chat,
@@ -541,7 +545,6 @@ const GRAMMAR: &[(&[&str], Word)] = &[
             "related to",
             "named",
             "called",
-            "like",
         ],
         Word::TextCue,
     ),
@@ -570,6 +573,29 @@ const GRAMMAR: &[(&[&str], Word)] = &[
         ],
         Word::Chat,
     ),
+    (
+        &[
+            "相似",
+            "类似",
+            "相近",
+            "相像",
+            "相仿",
+            "差不多",
+            "一样",
+            "这样",
+            "相似的",
+            "类似的",
+            "similar",
+            "similar to",
+            "lookalike",
+            "lookalikes",
+            "lookalikes of",
+            "alike",
+            "like",
+        ],
+        Word::Like,
+    ),
+    (&["像", "类似于", "相似于", "好比"], Word::LikeOpen),
     (&["day", "days"], Word::TimeUnit(Unit::Day)),
     (&["week", "weeks"], Word::TimeUnit(Unit::Week)),
     (&["month", "months"], Word::TimeUnit(Unit::Month)),

@@ -6,6 +6,7 @@ mod assemble;
 mod conditions;
 mod lexicon;
 mod ordering;
+mod similar;
 mod text;
 mod time;
 

@@ -53,7 +53,9 @@ impl Asm<'_, '_> {
         };
         let used = [i, i + 1];
         self.set_limit(n, &used);
+        // A lookalike question ranks by likeness; TOP N only limits it.
         if self.q.sort.is_empty()
+            && self.q.similar.is_none()
             && let Some(field) = self.default_sort_field()
         {
             let span = self.span(&used);
