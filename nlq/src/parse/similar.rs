@@ -68,12 +68,10 @@ impl Asm<'_, '_> {
         if !self.free(i) {
             return false;
         }
-        match self.meanings(i).first() {
-            None => true,
-            Some(Meaning::Word(Word::Comma | Word::And)) => true,
-            Some(Meaning::Word(Word::RangeSep)) => true,
-            _ => false,
-        }
+        matches!(
+            self.meanings(i).first(),
+            None | Some(Meaning::Word(Word::Comma | Word::And | Word::RangeSep))
+        )
     }
 
     fn is_text(&self, i: usize, text: &str) -> bool {
