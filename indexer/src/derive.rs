@@ -101,6 +101,31 @@ pub fn derive(conn: &Connection, as_of: NaiveDate, generation: u64) -> Result<us
                      WHEN order_count > 0 AND value_rank <= buyers.n * 0.5 THEN '中'
                      ELSE '低' END AS value_level
             FROM ranked, buyers
+        ), rfm_raw AS (
+            -- RFM over customers with orders: recency in days since the last order,
+            -- frequency = orders in the last 365 days, monetary = annual_purchase.
+            SELECT id, ($1::DATE - last_order_date) AS recency, orders_365 AS frequency,
+                annual_purchase AS monetary
+            FROM base WHERE order_count > 0
+        ), rfm AS (
+            -- Scores 1-5 by percent rank (equal values share a score; 5 is best: most recent,
+            -- most frequent, most spent); high/low against the buyers' mean, as the eight
+            -- classic segments are defined.
+            SELECT r.id,
+                least(5, 1 + floor(percent_rank() OVER (ORDER BY recency DESC) * 5))::INTEGER AS r_score,
+                least(5, 1 + floor(percent_rank() OVER (ORDER BY frequency) * 5))::INTEGER AS f_score,
+                least(5, 1 + floor(percent_rank() OVER (ORDER BY monetary) * 5))::INTEGER AS m_score,
+                CASE
+                    WHEN recency < m.recency AND frequency > m.frequency AND monetary > m.monetary THEN '重要价值客户'
+                    WHEN recency < m.recency AND frequency <= m.frequency AND monetary > m.monetary THEN '重要发展客户'
+                    WHEN recency >= m.recency AND frequency > m.frequency AND monetary > m.monetary THEN '重要保持客户'
+                    WHEN recency >= m.recency AND frequency <= m.frequency AND monetary > m.monetary THEN '重要挽留客户'
+                    WHEN recency < m.recency AND frequency > m.frequency THEN '一般价值客户'
+                    WHEN recency < m.recency THEN '一般发展客户'
+                    WHEN frequency > m.frequency THEN '一般保持客户'
+                    ELSE '一般挽留客户' END AS rfm_segment
+            FROM rfm_raw r, (SELECT avg(recency) AS recency, avg(frequency) AS frequency,
+                avg(monetary) AS monetary FROM rfm_raw) m
         )
         SELECT id, annual_purchase, total_purchase, order_count, last_order_date, consult_30d, lifecycle,
             value_level,
@@ -110,8 +135,9 @@ pub fn derive(conn: &Connection, as_of: NaiveDate, generation: u64) -> Result<us
                 CASE WHEN consult_30d >= 5 AND order_count = 0 THEN '高意向待转化' END,
                 CASE WHEN orders_365 >= 2 THEN '复购客户' END,
                 CASE WHEN value_level = '高' THEN '高价值客户' END
-            ], lambda t: t IS NOT NULL AND NOT list_contains(coalesce(source_tags, []::VARCHAR[]), t))) AS tags
-        FROM levelled"#,
+            ], lambda t: t IS NOT NULL AND NOT list_contains(coalesce(source_tags, []::VARCHAR[]), t))) AS tags,
+            rfm.r_score, rfm.f_score, rfm.m_score, rfm.rfm_segment
+        FROM levelled LEFT JOIN rfm USING (id)"#,
         params![as_of],
     )?;
     let changed = conn.execute(
@@ -131,6 +157,18 @@ pub fn derive(conn: &Connection, as_of: NaiveDate, generation: u64) -> Result<us
             OR customers.value_level IS DISTINCT FROM d.value_level
             OR customers.tags IS DISTINCT FROM d.tags)"#,
         params![generation as i64],
+    )?;
+    // RFM scores are relative to every buyer, so they move a little at each ingest; they are
+    // not indexed, so they change without stamping the customer for re-indexing.
+    conn.execute_batch(
+        r#"UPDATE customers SET r_score = d.r_score, f_score = d.f_score, m_score = d.m_score,
+            rfm_segment = d.rfm_segment
+        FROM _derived d
+        WHERE customers.id = d.id AND (
+            customers.r_score IS DISTINCT FROM d.r_score
+            OR customers.f_score IS DISTINCT FROM d.f_score
+            OR customers.m_score IS DISTINCT FROM d.m_score
+            OR customers.rfm_segment IS DISTINCT FROM d.rfm_segment)"#,
     )?;
     Ok(changed)
 }

@@ -41,8 +41,17 @@ CREATE TABLE IF NOT EXISTS customers (
     created_at TIMESTAMP,
     source_tags VARCHAR[],
     name_key VARCHAR NOT NULL,
-    _gen BIGINT NOT NULL
+    _gen BIGINT NOT NULL,
+    r_score INTEGER,
+    f_score INTEGER,
+    m_score INTEGER,
+    rfm_segment VARCHAR
 );
+-- Stores made before RFM get its columns (appended, as in a new store).
+ALTER TABLE customers ADD COLUMN IF NOT EXISTS r_score INTEGER;
+ALTER TABLE customers ADD COLUMN IF NOT EXISTS f_score INTEGER;
+ALTER TABLE customers ADD COLUMN IF NOT EXISTS m_score INTEGER;
+ALTER TABLE customers ADD COLUMN IF NOT EXISTS rfm_segment VARCHAR;
 CREATE TABLE IF NOT EXISTS orders (
     id VARCHAR NOT NULL,
     customer_id VARCHAR NOT NULL,

@@ -61,6 +61,9 @@ struct Expected {
     orders: usize,
     lifecycle: &'static str,
     consult_30d: usize,
+    /// Days since the last order, for customers with one.
+    recency: Option<i64>,
+    orders_365: usize,
 }
 
 fn expected(paths: &StorePaths, as_of: NaiveDate) -> HashMap<String, Expected> {
@@ -148,6 +151,8 @@ fn expected(paths: &StorePaths, as_of: NaiveDate) -> HashMap<String, Expected> {
                     orders: past_orders.len(),
                     lifecycle,
                     consult_30d,
+                    recency: past_orders.iter().map(|(ago, _)| *ago).min(),
+                    orders_365: n365,
                 },
             )
         })
@@ -208,6 +213,7 @@ fn derived_columns_follow_the_glossary() {
         };
         assert_eq!(r.5, level, "{}: rank {} of {n}", r.0, rank + 1);
     }
+    check_rfm(&conn, &want);
     // A realistic world has every stage.
     for stage in ["潜在", "意向", "成交", "忠诚", "流失"] {
         assert!(
@@ -215,6 +221,56 @@ fn derived_columns_follow_the_glossary() {
             "no {stage} customers: {lifecycles:?}"
         );
     }
+}
+
+/// RFM, written again: over customers with orders, R = days since the last order, F = orders
+/// in the last 365 days, M = annual purchase; scores 1-5 from the percent rank (5 best, ties
+/// share a score); segments by high/low against the buyers' mean.
+fn check_rfm(conn: &duckdb::Connection, want: &HashMap<String, Expected>) {
+    let mut stmt = conn
+        .prepare("SELECT id, annual_purchase, r_score, f_score, m_score, rfm_segment FROM customers")
+        .unwrap();
+    type Row = (String, f64, Option<i64>, Option<i64>, Option<i64>, Option<String>);
+    let rows: Vec<Row> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let buyers: Vec<(&Row, f64, f64, f64)> = rows
+        .iter()
+        .filter_map(|r| {
+            let e = &want[&r.0];
+            e.recency.map(|rec| (r, rec as f64, e.orders_365 as f64, r.1))
+        })
+        .collect();
+    let n = buyers.len() as f64;
+    let mean = |f: fn(&(&Row, f64, f64, f64)) -> f64| buyers.iter().map(f).sum::<f64>() / n;
+    let (mr, mf, mm) = (mean(|b| b.1), mean(|b| b.2), mean(|b| b.3));
+    // The share of buyers strictly worse: percent_rank.
+    let score = |worse: usize| (1.0 + (worse as f64 / (n - 1.0) * 5.0).floor()).min(5.0) as i64;
+    let mut segments: HashMap<&str, usize> = HashMap::new();
+    for b in &buyers {
+        let r = score(buyers.iter().filter(|o| o.1 > b.1).count());
+        let f = score(buyers.iter().filter(|o| o.2 < b.2).count());
+        let m = score(buyers.iter().filter(|o| o.3 < b.3).count());
+        assert_eq!((b.0.2, b.0.3, b.0.4), (Some(r), Some(f), Some(m)), "{}: R F M", b.0.0);
+        let segment = match (b.1 < mr, b.2 > mf, b.3 > mm) {
+            (true, true, true) => "重要价值客户",
+            (true, false, true) => "重要发展客户",
+            (false, true, true) => "重要保持客户",
+            (false, false, true) => "重要挽留客户",
+            (true, true, false) => "一般价值客户",
+            (true, false, false) => "一般发展客户",
+            (false, true, false) => "一般保持客户",
+            (false, false, false) => "一般挽留客户",
+        };
+        assert_eq!(b.0.5.as_deref(), Some(segment), "{}: segment", b.0.0);
+        *segments.entry(segment).or_default() += 1;
+    }
+    for r in rows.iter().filter(|r| want[&r.0].recency.is_none()) {
+        assert_eq!((r.2, r.5.as_deref()), (None, None), "{}: no orders, no RFM", r.0);
+    }
+    assert!(segments.len() >= 6, "a realistic world fills most segments: {segments:?}");
 }
 
 #[test]
