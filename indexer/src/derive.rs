@@ -116,16 +116,16 @@ pub fn derive(conn: &Connection, as_of: NaiveDate, generation: u64) -> Result<us
                 least(5, 1 + floor(percent_rank() OVER (ORDER BY frequency) * 5))::INTEGER AS f_score,
                 least(5, 1 + floor(percent_rank() OVER (ORDER BY monetary) * 5))::INTEGER AS m_score,
                 CASE
-                    WHEN recency < m.recency AND frequency > m.frequency AND monetary > m.monetary THEN '重要价值客户'
-                    WHEN recency < m.recency AND frequency <= m.frequency AND monetary > m.monetary THEN '重要发展客户'
-                    WHEN recency >= m.recency AND frequency > m.frequency AND monetary > m.monetary THEN '重要保持客户'
-                    WHEN recency >= m.recency AND frequency <= m.frequency AND monetary > m.monetary THEN '重要挽留客户'
-                    WHEN recency < m.recency AND frequency > m.frequency THEN '一般价值客户'
-                    WHEN recency < m.recency THEN '一般发展客户'
-                    WHEN frequency > m.frequency THEN '一般保持客户'
+                    WHEN recency < m.avg_r AND frequency > m.avg_f AND monetary > m.avg_m THEN '重要价值客户'
+                    WHEN recency < m.avg_r AND frequency <= m.avg_f AND monetary > m.avg_m THEN '重要发展客户'
+                    WHEN recency >= m.avg_r AND frequency > m.avg_f AND monetary > m.avg_m THEN '重要保持客户'
+                    WHEN recency >= m.avg_r AND frequency <= m.avg_f AND monetary > m.avg_m THEN '重要挽留客户'
+                    WHEN recency < m.avg_r AND frequency > m.avg_f THEN '一般价值客户'
+                    WHEN recency < m.avg_r THEN '一般发展客户'
+                    WHEN frequency > m.avg_f THEN '一般保持客户'
                     ELSE '一般挽留客户' END AS rfm_segment
-            FROM rfm_raw r, (SELECT avg(recency) AS recency, avg(frequency) AS frequency,
-                avg(monetary) AS monetary FROM rfm_raw) m
+            FROM rfm_raw r, (SELECT avg(recency) AS avg_r, avg(frequency) AS avg_f,
+                avg(monetary) AS avg_m FROM rfm_raw) m
         )
         SELECT id, annual_purchase, total_purchase, order_count, last_order_date, consult_30d, lifecycle,
             value_level,
