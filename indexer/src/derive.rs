@@ -102,10 +102,11 @@ pub fn derive(conn: &Connection, as_of: NaiveDate, generation: u64) -> Result<us
                      ELSE '低' END AS value_level
             FROM ranked, buyers
         ), rfm_raw AS (
-            -- RFM over customers with orders: recency in days since the last order,
-            -- frequency = orders in the last 365 days, monetary = annual_purchase.
-            SELECT id, ($1::DATE - last_order_date) AS recency, orders_365 AS frequency,
-                annual_purchase AS monetary
+            -- RFM over customers with orders, over their whole history: recency in days since
+            -- the last order, frequency = order_count, monetary = total_purchase (a customer
+            -- who bought much long ago is the 重要挽留客户 sales should call).
+            SELECT id, ($1::DATE - last_order_date) AS recency, order_count AS frequency,
+                total_purchase AS monetary
             FROM base WHERE order_count > 0
         ), rfm AS (
             -- Scores 1-5 by percent rank (equal values share a score; 5 is best: most recent,

@@ -63,7 +63,6 @@ struct Expected {
     consult_30d: usize,
     /// Days since the last order, for customers with one.
     recency: Option<i64>,
-    orders_365: usize,
 }
 
 fn expected(paths: &StorePaths, as_of: NaiveDate) -> HashMap<String, Expected> {
@@ -152,7 +151,6 @@ fn expected(paths: &StorePaths, as_of: NaiveDate) -> HashMap<String, Expected> {
                     lifecycle,
                     consult_30d,
                     recency: past_orders.iter().map(|(ago, _)| *ago).min(),
-                    orders_365: n365,
                 },
             )
         })
@@ -223,12 +221,12 @@ fn derived_columns_follow_the_glossary() {
     }
 }
 
-/// RFM, written again: over customers with orders, R = days since the last order, F = orders
-/// in the last 365 days, M = annual purchase; scores 1-5 from the percent rank (5 best, ties
+/// RFM, written again: over customers with orders, R = days since the last order, F = all
+/// their orders, M = their total purchase; scores 1-5 from the percent rank (5 best, ties
 /// share a score); segments by high/low against the buyers' mean.
 fn check_rfm(conn: &duckdb::Connection, want: &HashMap<String, Expected>) {
     let mut stmt = conn
-        .prepare("SELECT id, annual_purchase, r_score, f_score, m_score, rfm_segment FROM customers")
+        .prepare("SELECT id, total_purchase, r_score, f_score, m_score, rfm_segment FROM customers")
         .unwrap();
     type Row = (String, f64, Option<i64>, Option<i64>, Option<i64>, Option<String>);
     let rows: Vec<Row> = stmt
@@ -240,7 +238,7 @@ fn check_rfm(conn: &duckdb::Connection, want: &HashMap<String, Expected>) {
         .iter()
         .filter_map(|r| {
             let e = &want[&r.0];
-            e.recency.map(|rec| (r, rec as f64, e.orders_365 as f64, r.1))
+            e.recency.map(|rec| (r, rec as f64, e.orders as f64, r.1))
         })
         .collect();
     let n = buyers.len() as f64;
