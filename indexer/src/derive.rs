@@ -52,6 +52,7 @@ pub fn upsert_staged(conn: &Connection, generation: u64) -> Result<()> {
 /// values changed (or that are in `_touched`) with `generation`. Returns how many changed.
 pub fn derive(conn: &Connection, as_of: NaiveDate, generation: u64) -> Result<usize> {
     let as_of = as_of.to_string();
+    let rule_tags = crate::store::get_meta(conn, crate::store::RULE_TAGS)?.unwrap_or_default();
     conn.execute(
         r#"CREATE OR REPLACE TEMP TABLE _derived AS
         WITH o AS (
@@ -71,7 +72,7 @@ pub fn derive(conn: &Connection, as_of: NaiveDate, generation: u64) -> Result<us
                 count(*) FILTER (WHERE ts::DATE > $1::DATE - 90) AS inter_90
             FROM interactions WHERE ts::DATE <= $1::DATE GROUP BY customer_id
         ), base AS (
-            SELECT c.id, c.source_tags,
+            SELECT c.id, c.source_tags, c.tags AS old_tags,
                 coalesce(o.annual_purchase, 0) AS annual_purchase,
                 coalesce(o.total_purchase, 0) AS total_purchase,
                 coalesce(o.order_count, 0)::INTEGER AS order_count,
@@ -130,16 +131,22 @@ pub fn derive(conn: &Connection, as_of: NaiveDate, generation: u64) -> Result<us
         )
         SELECT id, annual_purchase, total_purchase, order_count, last_order_date, consult_30d, lifecycle,
             value_level,
-            list_concat(coalesce(source_tags, []::VARCHAR[]), list_filter([
+            -- Source tags, then derived tags, then the tags of user rules (named in meta
+            -- rule_tags, applied by `kesou tags`), which keep their place until the rules run
+            -- again; a rule owns its tag name, so a derived tag of the same name gives way.
+            list_concat(list_concat(coalesce(source_tags, []::VARCHAR[]), list_filter([
                 CASE WHEN orders_90 > 0 OR inter_90 > 0 THEN '活跃' END,
                 CASE WHEN orders_180 = 0 AND inter_180 = 0 THEN '沉睡' END,
                 CASE WHEN consult_30d >= 5 AND order_count = 0 THEN '高意向待转化' END,
                 CASE WHEN orders_365 >= 2 THEN '复购客户' END,
                 CASE WHEN value_level = '高' THEN '高价值客户' END
-            ], lambda t: t IS NOT NULL AND NOT list_contains(coalesce(source_tags, []::VARCHAR[]), t))) AS tags,
+            ], lambda t: t IS NOT NULL AND NOT list_contains(coalesce(source_tags, []::VARCHAR[]), t)
+                AND NOT list_contains(string_split($2, chr(31)), t))),
+                list_filter(coalesce(old_tags, []::VARCHAR[]), lambda t: list_contains(string_split($2, chr(31)), t)
+                    AND NOT list_contains(coalesce(source_tags, []::VARCHAR[]), t))) AS tags,
             rfm.r_score, rfm.f_score, rfm.m_score, rfm.rfm_segment
         FROM levelled LEFT JOIN rfm USING (id)"#,
-        params![as_of],
+        params![as_of, rule_tags],
     )?;
     let changed = conn.execute(
         r#"UPDATE customers SET

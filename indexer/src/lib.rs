@@ -15,6 +15,7 @@ mod ingest;
 mod report;
 mod source;
 mod stage;
+mod update;
 mod validate;
 
 pub mod index;
@@ -27,6 +28,7 @@ pub use index::{IndexHandle, SyncReport};
 pub use ingest::{FileReport, IngestSummary, ingest};
 pub use report::{DuplicateGroup, duplicate_groups};
 pub use store::StorePaths;
+pub use update::update;
 pub use validate::{Reject, Table};
 
 /// Progress of long work, for the CLI's progress bars. Phases may run at the same time

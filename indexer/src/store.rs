@@ -8,6 +8,9 @@ use duckdb::{AccessMode, Config, Connection, OptionalExt, params};
 
 use crate::{Error, Result};
 
+/// Meta key holding the tag names user rules own, joined by U+001F.
+pub const RULE_TAGS: &str = "rule_tags";
+
 /// File name of the DuckDB database inside a store directory.
 pub const DB_FILE: &str = "kesou.duckdb";
 
@@ -93,6 +96,10 @@ impl StorePaths {
     }
     pub fn index(&self) -> PathBuf {
         self.root.join("index")
+    }
+    /// The tag rules `kesou tags apply` keeps and ingest applies again.
+    pub fn tag_rules(&self) -> PathBuf {
+        self.root.join("tag-rules.toml")
     }
     pub fn words(&self) -> PathBuf {
         self.root.join("index").join("learned-words.txt")

@@ -12,6 +12,7 @@ mod text_query;
 
 pub mod ask;
 pub mod baseline;
+pub mod tags;
 
 pub use error::{Error, Result};
 pub use facets::{FacetResult, FacetValue};

@@ -142,6 +142,12 @@ pub fn print_summary(s: &IngestSummary) {
 pub fn run(args: IngestArgs) -> anyhow::Result<()> {
     let s = ingest_with_bars(&args.store.data, &args.paths)?;
     print_summary(&s);
+    // The store's tag rules hold for the customers just loaded too.
+    let paths = StorePaths::new(&args.store.data);
+    if let Some(report) = kesou_query::tags::apply(&paths, None, &Bars::default())? {
+        println!("tag rules of the store, applied again:");
+        super::tags::print_report(&report);
+    }
     Ok(())
 }
 

@@ -10,6 +10,7 @@ mod ingest;
 mod output;
 mod progress;
 mod search;
+mod tags;
 
 use std::path::PathBuf;
 
@@ -47,6 +48,8 @@ pub enum Command {
     Search(search::SearchArgs),
     /// List customers that share a name but not a credit code (统一社会信用代码).
     Duplicates(ingest::DuplicatesArgs),
+    /// Tag customers by rules written as questions (近30天咨询≥5次且未成交 → 高意向待转化).
+    Tags(tags::TagsArgs),
     /// Measure generate, ingest and search speed against a DuckDB-only baseline.
     Bench(bench::BenchArgs),
 }
@@ -88,6 +91,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Ask(a) => ask::run(a),
         Command::Search(a) => search::run(a),
         Command::Duplicates(a) => ingest::duplicates(a),
+        Command::Tags(a) => tags::run(a),
         Command::Bench(a) => bench::run(a),
     }
 }

@@ -8,3 +8,4 @@ mod generated;
 mod ingest;
 mod properties;
 mod search_cases;
+mod tags;

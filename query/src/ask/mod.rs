@@ -10,7 +10,7 @@
 mod answer;
 mod asker;
 mod execute;
-mod sql;
+pub(crate) mod sql;
 mod statement;
 mod store_schema;
 
