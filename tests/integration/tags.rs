@@ -85,7 +85,7 @@ fn rules_in_managers_words_tag_what_hand_written_sql_finds() {
     let answer = asker
         .ask("待唤醒的客户", &AskOptions { all: true, ..AskOptions::default() })
         .unwrap();
-    assert_eq!(answer.total as usize, wake.len());
+    assert_eq!(answer.table.total as usize, wake.len());
     drop(asker);
 
     // A reload keeps the rules' tags; changed rules move them.
