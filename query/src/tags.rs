@@ -181,9 +181,8 @@ fn apply_in(
         let mut sql = SqlBuilder::new(parser.schema());
         let tag = sql.bind(duckdb::types::Value::Text(rule.tag.clone()));
         let condition = sql.all(&query.filters)?;
-        let statement = format!(
-            "INSERT INTO _rule_hits SELECT t.id, {tag} FROM customers t WHERE {condition}"
-        );
+        let statement =
+            format!("INSERT INTO _rule_hits SELECT t.id, {tag} FROM customers t WHERE {condition}");
         let customers = conn.execute(&statement, duckdb::params_from_iter(sql.params.iter()))?;
         reports.push(RuleReport {
             condition: rule.condition.clone(),

@@ -228,9 +228,25 @@ fn check_rfm(conn: &duckdb::Connection, want: &HashMap<String, Expected>) {
     let mut stmt = conn
         .prepare("SELECT id, total_purchase, r_score, f_score, m_score, rfm_segment FROM customers")
         .unwrap();
-    type Row = (String, f64, Option<i64>, Option<i64>, Option<i64>, Option<String>);
+    type Row = (
+        String,
+        f64,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<String>,
+    );
     let rows: Vec<Row> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })
         .unwrap()
         .map(Result::unwrap)
         .collect();
@@ -251,7 +267,12 @@ fn check_rfm(conn: &duckdb::Connection, want: &HashMap<String, Expected>) {
         let r = score(buyers.iter().filter(|o| o.1 > b.1).count());
         let f = score(buyers.iter().filter(|o| o.2 < b.2).count());
         let m = score(buyers.iter().filter(|o| o.3 < b.3).count());
-        assert_eq!((b.0.2, b.0.3, b.0.4), (Some(r), Some(f), Some(m)), "{}: R F M", b.0.0);
+        assert_eq!(
+            (b.0.2, b.0.3, b.0.4),
+            (Some(r), Some(f), Some(m)),
+            "{}: R F M",
+            b.0.0
+        );
         let segment = match (b.1 < mr, b.2 > mf, b.3 > mm) {
             (true, true, true) => "重要价值客户",
             (true, false, true) => "重要发展客户",
@@ -266,9 +287,17 @@ fn check_rfm(conn: &duckdb::Connection, want: &HashMap<String, Expected>) {
         *segments.entry(segment).or_default() += 1;
     }
     for r in rows.iter().filter(|r| want[&r.0].recency.is_none()) {
-        assert_eq!((r.2, r.5.as_deref()), (None, None), "{}: no orders, no RFM", r.0);
+        assert_eq!(
+            (r.2, r.5.as_deref()),
+            (None, None),
+            "{}: no orders, no RFM",
+            r.0
+        );
     }
-    assert!(segments.len() >= 6, "a realistic world fills most segments: {segments:?}");
+    assert!(
+        segments.len() >= 6,
+        "a realistic world fills most segments: {segments:?}"
+    );
 }
 
 #[test]

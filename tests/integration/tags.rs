@@ -83,7 +83,13 @@ fn rules_in_managers_words_tag_what_hand_written_sql_finds() {
     // The new tag is a value questions and search know.
     let asker = Asker::open(&paths, &NoProgress).unwrap();
     let answer = asker
-        .ask("待唤醒的客户", &AskOptions { all: true, ..AskOptions::default() })
+        .ask(
+            "待唤醒的客户",
+            &AskOptions {
+                all: true,
+                ..AskOptions::default()
+            },
+        )
         .unwrap();
     assert_eq!(answer.table.total as usize, wake.len());
     drop(asker);
@@ -91,9 +97,16 @@ fn rules_in_managers_words_tag_what_hand_written_sql_finds() {
     // A reload keeps the rules' tags; changed rules move them.
     kesou_indexer::ingest(&paths, &[src], &NoProgress).unwrap();
     assert_eq!(tagged(&paths, "制造大客户"), big);
-    std::fs::write(&rules, "\"年采购额超过50万的制造业客户\" = \"制造大客户\"\n").unwrap();
+    std::fs::write(
+        &rules,
+        "\"年采购额超过50万的制造业客户\" = \"制造大客户\"\n",
+    )
+    .unwrap();
     tags::apply(&paths, Some(&rules), &NoProgress).unwrap();
-    assert!(tagged(&paths, "待唤醒").is_empty(), "a dropped rule takes its tag away");
+    assert!(
+        tagged(&paths, "待唤醒").is_empty(),
+        "a dropped rule takes its tag away"
+    );
     assert_eq!(tagged(&paths, "制造大客户"), big);
     // Without --rules the store's own rules apply again.
     assert!(tags::apply(&paths, None, &NoProgress).unwrap().is_some());
