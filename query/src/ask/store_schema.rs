@@ -12,11 +12,29 @@ use crate::Result;
 /// The customer table's description, as shipped.
 pub const CUSTOMERS_TOML: &str = include_str!("customers.toml");
 
-/// The customer description with the store's distinct values added.
+/// The customer description with the store's distinct values added. Fields the store's
+/// tables do not have (a store made by an older kesou, opened read-only before an ingest added
+/// them) are left out, so questions about the rest still work.
 pub fn customer_schema(conn: &Connection) -> Result<Schema> {
     let mut schema = Schema::from_toml(CUSTOMERS_TOML)?;
+    let main = columns(conn, &schema.table)?;
+    schema.fields.retain(|f| main.contains(&f.name));
+    for r in &mut schema.related {
+        let have = columns(conn, &r.table)?;
+        r.fields.retain(|f| have.contains(&f.name));
+    }
+    schema.check()?;
     add_store_values(conn, &mut schema)?;
     Ok(schema)
+}
+
+fn columns(conn: &Connection, table: &str) -> Result<Vec<String>> {
+    let mut stmt =
+        conn.prepare("SELECT column_name FROM information_schema.columns WHERE table_name = ?")?;
+    let names = stmt
+        .query_map([table], |r| r.get::<_, String>(0))?
+        .collect::<std::result::Result<_, _>>()?;
+    Ok(names)
 }
 
 /// Adds the distinct values the store holds to every category and tag field of a schema
