@@ -28,6 +28,9 @@ pub fn upsert_staged(conn: &Connection, generation: u64) -> Result<()> {
             UNION SELECT customer_id FROM _new_interactions
             UNION SELECT o.customer_id FROM orders o SEMI JOIN _new_orders n ON o.id = n.id
             UNION SELECT i.customer_id FROM interactions i SEMI JOIN _new_interactions n ON i.id = n.id;
+        -- The tags a reloaded customer had: derive keeps the ones user rules own.
+        CREATE OR REPLACE TEMP TABLE _old_tags AS
+            SELECT id, tags FROM customers WHERE id IN (SELECT id FROM _new_customers);
         DELETE FROM customers WHERE id IN (SELECT id FROM _new_customers);
         DELETE FROM orders WHERE id IN (SELECT id FROM _new_orders);
         DELETE FROM interactions WHERE id IN (SELECT id FROM _new_interactions);
@@ -40,9 +43,9 @@ pub fn upsert_staged(conn: &Connection, generation: u64) -> Result<()> {
                registered_capital, founded_date, owner, tags, contact_name, contact_phone, email, description,
                created_at, source_tags, name_key, _gen)
            SELECT id, name, credit_code, region, province, city, industry, size, employees, registered_capital,
-               founded_date, owner, source_tags, contact_name, contact_phone, email, description, created_at,
-               source_tags, name_key, ?
-           FROM _new_customers"#,
+               founded_date, owner, coalesce(o.tags, source_tags), contact_name, contact_phone, email,
+               description, created_at, source_tags, name_key, ?
+           FROM _new_customers LEFT JOIN _old_tags o USING (id)"#,
         params![generation as i64],
     )?;
     Ok(())
