@@ -61,7 +61,10 @@ pub fn open_index(paths: &StorePaths) -> Result<IndexHandle> {
             paths.root.display()
         )));
     }
-    let index = Index::open_in_dir(&dir)?;
+    let mut index = Index::open_in_dir(&dir)?;
+    // Searches collect the index's segments on every core: a match-heavy count or facet
+    // pass over a million customers takes about half the time on two.
+    index.set_default_multithread_executor()?;
     let analyzer = Analyzer::load(&paths.words())?;
     analyzer.register(&index);
     let fields = IndexFields::new(index.schema());
