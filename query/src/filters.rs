@@ -203,6 +203,64 @@ impl Filter {
     }
 }
 
+impl Filter {
+    /// This filter as a SQL condition on `customers` aliased `t`, with its parameters;
+    /// values normalised as for the index (浙江 → 浙江省). Negations keep customers whose
+    /// value is unknown, as `kesou ask` does.
+    pub fn to_sql(&self) -> Result<(String, Vec<duckdb::types::Value>)> {
+        use duckdb::types::Value;
+        if numeric(&self.field) {
+            let [raw] = self.values.as_slice() else {
+                return Err(Error::BadRequest(format!(
+                    "{} takes one number",
+                    self.field
+                )));
+            };
+            let v: f64 = raw.replace(',', "").parse().map_err(|_| {
+                Error::BadRequest(format!("{}: {raw:?} is not a number", self.field))
+            })?;
+            let op = match self.op {
+                CompareOp::Ne => "IS DISTINCT FROM",
+                op => op.symbol(),
+            };
+            return Ok((format!("t.{} {op} ?", self.field), vec![Value::Double(v)]));
+        }
+        let negate = match self.op {
+            CompareOp::Eq => false,
+            CompareOp::Ne => true,
+            op => {
+                return Err(Error::BadRequest(format!(
+                    "{} is a category: use = or != (not {op})",
+                    self.field
+                )));
+            }
+        };
+        let values = self
+            .values
+            .iter()
+            .map(|v| {
+                let f = value_facet(&self.field, v)?;
+                let path = f.to_path();
+                Ok(Value::Text(
+                    path.last().copied().unwrap_or(v.as_str()).to_owned(),
+                ))
+            })
+            .collect::<Result<Vec<Value>>>()?;
+        let marks = vec!["?"; values.len()].join(", ");
+        let any = if self.field == "tags" {
+            format!("list_has_any(t.tags, [{marks}])")
+        } else {
+            format!("t.{} IN ({marks})", self.field)
+        };
+        let sql = if negate {
+            format!("NOT coalesce({any}, FALSE)")
+        } else {
+            any
+        };
+        Ok((sql, values))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -234,6 +292,25 @@ mod tests {
             value_facet("industry", "IT").unwrap().to_path_string(),
             "/industry/科技"
         );
+        let (sql, params) = "province!=浙江,广东"
+            .parse::<Filter>()
+            .unwrap()
+            .to_sql()
+            .unwrap();
+        assert_eq!(sql, "NOT coalesce(t.province IN (?, ?), FALSE)");
+        assert_eq!(
+            params,
+            [
+                duckdb::types::Value::Text("浙江省".into()),
+                duckdb::types::Value::Text("广东省".into())
+            ]
+        );
+        let (sql, _) = "employees>=100"
+            .parse::<Filter>()
+            .unwrap()
+            .to_sql()
+            .unwrap();
+        assert_eq!(sql, "t.employees >= ?");
         assert!(
             value_facet("region", "火星")
                 .unwrap_err()

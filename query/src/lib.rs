@@ -1,7 +1,7 @@
-//! kesou's query execution. Today: text search over the index with filters, facet counts
-//! and highlighted snippets ([`Searcher`]), and the same request answered by DuckDB alone
-//! ([`baseline`]) as the yardstick benchmarks compare against. The structured queries of
-//! the question parser, permissions and lookalike search come here next.
+//! kesou's query execution: text search over the index with filters, facet counts and
+//! highlighted snippets ([`Searcher`]); the same request answered by DuckDB alone
+//! ([`baseline`]) as the yardstick benchmarks compare against; the structured queries of
+//! the question parser ([`ask`]); lookalike customers ([`lookalike`]). Permissions next.
 
 mod error;
 mod facets;
@@ -12,6 +12,7 @@ mod text_query;
 
 pub mod ask;
 pub mod baseline;
+pub mod lookalike;
 pub mod tags;
 
 pub use error::{Error, Result};

@@ -2,7 +2,7 @@
 //! description). It owns the question parser (built once: the lexicon of the schema), a
 //! connection and the index searcher, and the date relative times are read against.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDate;
 use duckdb::Connection;
@@ -12,6 +12,7 @@ use kesou_nlq::{Parser, Piece, Query, Schema};
 use super::answer::Answer;
 use super::execute::{AskOptions, execute};
 use super::store_schema::customer_schema;
+use crate::lookalike::Lookalike;
 use crate::{Error, Result, Searcher};
 
 /// Longest question we read; longer input is a paste accident or an attack.
@@ -25,6 +26,13 @@ pub struct Asker {
     searcher: Option<Arc<Searcher>>,
     as_of: NaiveDate,
     stale: bool,
+    lookalike: Option<Arc<LookalikeSlot>>,
+}
+
+/// A store's lookalike vectors, loaded (or rebuilt) at the first question that needs them.
+struct LookalikeSlot {
+    paths: StorePaths,
+    loaded: Mutex<Option<Arc<Lookalike>>>,
 }
 
 impl std::fmt::Debug for Asker {
@@ -42,7 +50,12 @@ impl Asker {
     /// the schema's dictionaries are filled from the store, times are relative to its
     /// `meta.as_of` (today when it has none).
     pub fn open(paths: &StorePaths, progress: &dyn Progress) -> Result<Asker> {
-        Asker::from_reader(kesou_indexer::open_for_reading(paths, progress)?)
+        let mut asker = Asker::from_reader(kesou_indexer::open_for_reading(paths, progress)?)?;
+        asker.lookalike = Some(Arc::new(LookalikeSlot {
+            paths: paths.clone(),
+            loaded: Mutex::new(None),
+        }));
+        Ok(asker)
     }
 
     /// Questions about the customers of a store opened for reading.
@@ -70,6 +83,7 @@ impl Asker {
             searcher: searcher.map(Arc::new),
             as_of,
             stale: false,
+            lookalike: None,
         })
     }
 
@@ -81,6 +95,7 @@ impl Asker {
             searcher: self.searcher.clone(),
             as_of: self.as_of,
             stale: self.stale,
+            lookalike: self.lookalike.clone(),
         })
     }
 
@@ -101,6 +116,27 @@ impl Asker {
 
     pub fn connection(&self) -> &Connection {
         &self.conn
+    }
+
+    /// The store's lookalike vectors, loaded at the first call (rebuilt when stale).
+    pub fn lookalike(&self) -> Result<Arc<Lookalike>> {
+        let slot = self.lookalike.as_ref().ok_or_else(|| {
+            Error::BadRequest(format!(
+                "{} has no lookalike vectors: they exist for kesou stores (Asker::open)",
+                self.schema().table
+            ))
+        })?;
+        let mut loaded = slot.loaded.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(l) = loaded.as_ref() {
+            return Ok(Arc::clone(l));
+        }
+        let l = Arc::new(Lookalike::open(
+            &slot.paths,
+            &self.conn,
+            &kesou_indexer::NoProgress,
+        )?);
+        *loaded = Some(Arc::clone(&l));
+        Ok(l)
     }
 
     /// What the question means, without running it.
@@ -133,7 +169,17 @@ impl Asker {
     /// Answers a structured query (one parsed earlier, or corrected by the user).
     pub fn run(&self, query: &Query, options: &AskOptions) -> Result<Answer> {
         let schema = self.schema();
-        let table = execute(&self.conn, schema, self.searcher.as_deref(), query, options)?;
+        let table = match (&query.similar, &self.lookalike) {
+            (Some(_), Some(_)) if query.understood() => super::similar::answer(
+                &self.conn,
+                schema,
+                self.searcher.as_deref(),
+                &*self.lookalike()?,
+                query,
+                options,
+            )?,
+            _ => execute(&self.conn, schema, self.searcher.as_deref(), query, options)?,
+        };
         Ok(Answer {
             explain: kesou_nlq::explain(query, schema),
             unrecognized: query.unrecognized.clone(),

@@ -49,6 +49,13 @@ pub fn execute(
     if !query.understood() {
         return Err(not_understood(schema, query));
     }
+    if query.similar.is_some() {
+        return Err(Error::BadRequest(format!(
+            "questions about customers like others need the lookalike vectors of a kesou store; \
+             open it with Asker::open (table {})",
+            schema.table
+        )));
+    }
     let text = if query.text.is_empty() {
         TextMatch::None
     } else if let Some(searcher) = searcher {
@@ -106,7 +113,7 @@ pub fn execute(
 }
 
 /// The rows of a statement: `width` answer columns and `extra` columns after them.
-fn rows(
+pub(super) fn rows(
     conn: &Connection,
     sql: &str,
     params: &[duckdb::types::Value],
@@ -127,7 +134,7 @@ fn rows(
 }
 
 /// Puts the index's matches into the temporary table the statements join with.
-fn load_matches(conn: &Connection, matches: &[(String, f32)]) -> Result<()> {
+pub(super) fn load_matches(conn: &Connection, matches: &[(String, f32)]) -> Result<()> {
     conn.execute_batch(&format!(
         "CREATE OR REPLACE TEMP TABLE {TEXT_TABLE} (id VARCHAR, score DOUBLE)"
     ))?;
@@ -140,7 +147,7 @@ fn load_matches(conn: &Connection, matches: &[(String, f32)]) -> Result<()> {
 }
 
 /// The error for a question of which nothing was understood: never every row instead.
-fn not_understood(schema: &Schema, query: &Query) -> Error {
+pub(super) fn not_understood(schema: &Schema, query: &Query) -> Error {
     let parts: Vec<String> = query
         .unrecognized
         .iter()

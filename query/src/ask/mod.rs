@@ -10,6 +10,7 @@
 mod answer;
 mod asker;
 mod execute;
+mod similar;
 pub(crate) mod sql;
 mod statement;
 mod store_schema;
@@ -17,4 +18,5 @@ mod store_schema;
 pub use answer::{Answer, AnswerKind, Column, Table};
 pub use asker::{Asker, MAX_QUESTION_CHARS};
 pub use execute::{AskOptions, execute};
+pub use similar::similar_table;
 pub use store_schema::{CUSTOMERS_TOML, add_store_values, customer_schema};

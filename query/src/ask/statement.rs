@@ -61,12 +61,12 @@ pub(crate) enum Total {
 }
 
 /// The matching rows: `FROM … WHERE …` over the main table, and its parameters.
-struct Matching {
-    from_where: String,
-    params: Vec<SqlValue>,
+pub(crate) struct Matching {
+    pub from_where: String,
+    pub params: Vec<SqlValue>,
 }
 
-fn matching(schema: &Schema, query: &Query, text: TextMatch) -> Result<Matching> {
+pub(crate) fn matching(schema: &Schema, query: &Query, text: TextMatch) -> Result<Matching> {
     let mut b = SqlBuilder::new(schema);
     let mut conditions = vec![b.all(&query.filters)?];
     if text == TextMatch::Like {
@@ -132,7 +132,7 @@ fn field<'s>(schema: &'s Schema, name: &str) -> Result<&'s Field> {
         .ok_or_else(|| Error::BadRequest(format!("{} has no field {name:?}", schema.table)))
 }
 
-fn field_column(f: &Field) -> Column {
+pub(crate) fn field_column(f: &Field) -> Column {
     Column {
         name: f.name.clone(),
         label: f.label.clone(),
@@ -140,7 +140,7 @@ fn field_column(f: &Field) -> Column {
     }
 }
 
-fn key_column(schema: &Schema) -> Column {
+pub(crate) fn key_column(schema: &Schema) -> Column {
     schema.field(&schema.key).map_or_else(
         || Column {
             name: schema.key.clone(),
