@@ -148,6 +148,21 @@ pub fn run(args: IngestArgs) -> anyhow::Result<()> {
         println!("tag rules of the store, applied again:");
         super::tags::print_report(&report);
     }
+    build_lookalike(&paths)?;
+    Ok(())
+}
+
+/// Builds the lookalike vectors of a store just loaded, so `kesou similar` starts at once.
+pub fn build_lookalike(paths: &StorePaths) -> anyhow::Result<()> {
+    let conn = kesou_indexer::store::open_db(paths, false, true)?;
+    let r = kesou_query::lookalike::Lookalike::build(paths, &conn, &Bars::default())?;
+    println!(
+        "lookalike vectors: {} customers × {} features, {:.1} MB in {:.1} s",
+        output::count(r.rows as u64),
+        r.dim,
+        r.bytes as f64 / 1e6,
+        r.seconds
+    );
     Ok(())
 }
 

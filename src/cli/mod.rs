@@ -4,12 +4,14 @@
 mod ask;
 mod bench;
 mod demo;
+mod eval;
 mod examples;
 mod generate;
 mod ingest;
 mod output;
 mod progress;
 mod search;
+mod similar;
 mod tags;
 
 use std::path::PathBuf;
@@ -46,12 +48,16 @@ pub enum Command {
     Ask(ask::AskArgs),
     /// Search customers by name, description, tags and interaction notes.
     Search(search::SearchArgs),
+    /// Find customers like one customer or a list of them, with the reasons (找相似客户).
+    Similar(similar::SimilarArgs),
     /// List customers that share a name but not a credit code (统一社会信用代码).
     Duplicates(ingest::DuplicatesArgs),
     /// Tag customers by rules written as questions (近30天咨询≥5次且未成交 → 高意向待转化).
     Tags(tags::TagsArgs),
     /// Measure generate, ingest and search speed against a DuckDB-only baseline.
     Bench(bench::BenchArgs),
+    /// Measure answer quality against known ground truth (kesou eval lookalike).
+    Eval(eval::EvalArgs),
 }
 
 /// The store flag every data command takes.
@@ -90,6 +96,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Delete(a) => ingest::delete(a),
         Command::Ask(a) => ask::run(a),
         Command::Search(a) => search::run(a),
+        Command::Similar(a) => similar::run(a),
+        Command::Eval(a) => eval::run(a),
         Command::Duplicates(a) => ingest::duplicates(a),
         Command::Tags(a) => tags::run(a),
         Command::Bench(a) => bench::run(a),

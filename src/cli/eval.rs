@@ -1,0 +1,98 @@
+use std::path::PathBuf;
+
+use kesou_indexer::StorePaths;
+use kesou_query::lookalike::{self, Lookalike};
+
+use super::StoreArg;
+use super::output::Table;
+use super::progress::Bars;
+
+/// Measure how good kesou's answers are against known ground truth.
+#[derive(Debug, clap::Args)]
+pub struct EvalArgs {
+    #[command(subcommand)]
+    pub what: EvalWhat,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum EvalWhat {
+    /// Precision of `kesou similar` against the demo generator's planted segments
+    ///
+    /// For random seed customers (a fixed random stream, so runs compare), the top-k most
+    /// similar customers are checked against truth_segments: precision@k is the share that
+    /// is in the seed's own segment, lift how many times better that is than k customers
+    /// picked at random. Only this command reads the ground truth.
+    ///
+    /// Examples:
+    ///   kesou eval lookalike --data kesou-data
+    ///   kesou eval lookalike --data STORE --truth demo/truth_segments.csv --seeds 500
+    #[command(verbatim_doc_comment)]
+    Lookalike(LookalikeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct LookalikeArgs {
+    #[command(flatten)]
+    pub store: StoreArg,
+    /// The ground truth: truth_segments.csv, .jsonl or .parquet with columns id, segment.
+    /// Default: the one beside the files the store was loaded from.
+    #[arg(long, value_name = "PATH")]
+    pub truth: Option<PathBuf>,
+    /// How many random seed customers.
+    #[arg(long, default_value_t = 200)]
+    pub seeds: usize,
+    /// How many similar customers per seed are checked.
+    #[arg(long, default_value_t = 20)]
+    pub k: usize,
+    /// Output: table for people, json for programs.
+    #[arg(long, default_value = "table", value_parser = ["table", "json"])]
+    pub format: String,
+}
+
+pub fn run(args: EvalArgs) -> anyhow::Result<()> {
+    let EvalWhat::Lookalike(args) = args.what;
+    let paths = StorePaths::new(&args.store.data);
+    let conn = kesou_indexer::store::open_db(&paths, false, true)?;
+    let truth = match args.truth {
+        Some(t) => t,
+        None => lookalike::default_truth(&conn)?.ok_or_else(|| {
+            kesou_query::Error::BadRequest(
+                "no truth_segments file is recorded beside this store's source files; give one with --truth PATH".into(),
+            )
+        })?,
+    };
+    let lk = Lookalike::open(&paths, &conn, &Bars::default())?;
+    let r = lookalike::evaluate(&lk, &conn, &truth, args.seeds, args.k)?;
+    if args.format == "json" {
+        println!("{}", serde_json::to_string_pretty(&r)?);
+        return Ok(());
+    }
+    println!(
+        "{} customers · {} seeds · truth {}",
+        r.customers,
+        r.seeds,
+        truth.display()
+    );
+    println!(
+        "precision@{k} {:.3} (random {:.3}) · lift {:.1}× · seed lists of 5: precision@{k} {:.3} ({} lists) · p50 {:.1} ms",
+        r.precision,
+        r.random_precision,
+        r.lift,
+        r.list_precision,
+        r.lists,
+        r.p50_ms,
+        k = r.k
+    );
+    let mut t = Table::new(["segment", "seeds", "precision", "random", "lift"]);
+    for s in &r.per_segment {
+        t.row([
+            s.segment.clone(),
+            s.seeds.to_string(),
+            format!("{:.3}", s.precision),
+            format!("{:.3}", s.base_rate),
+            format!("{:.1}×", s.precision / s.base_rate.max(f64::MIN_POSITIVE)),
+        ]);
+    }
+    t.print();
+    Ok(())
+}
