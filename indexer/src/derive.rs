@@ -68,9 +68,19 @@ pub fn derive(conn: &Connection, as_of: NaiveDate, generation: u64) -> Result<us
                 count(*) FILTER (WHERE order_date > $1::DATE - 180) AS orders_180,
                 count(*) FILTER (WHERE order_date > $1::DATE - 90) AS orders_90
             FROM orders WHERE order_date <= $1::DATE GROUP BY customer_id
+        ), cycle AS (
+            -- 复购周期: the median number of days between a customer's consecutive orders.
+            SELECT customer_id, median(gap) AS repurchase_days FROM (
+                SELECT customer_id,
+                    order_date - lag(order_date) OVER (PARTITION BY customer_id ORDER BY order_date) AS gap
+                FROM orders WHERE order_date <= $1::DATE)
+            WHERE gap IS NOT NULL GROUP BY customer_id
         ), i AS (
             SELECT customer_id,
                 count(*) FILTER (WHERE kind = '咨询' AND ts::DATE > $1::DATE - 30) AS consult_30d,
+                count(*) FILTER (WHERE kind = '咨询' AND ts::DATE > $1::DATE - 90) AS consult_90,
+                count(*) FILTER (WHERE kind = '投诉' AND ts::DATE > $1::DATE - 365) AS complaints_365,
+                count(*) FILTER (WHERE kind = '报修' AND ts::DATE > $1::DATE - 365) AS repairs_365,
                 count(*) FILTER (WHERE ts::DATE > $1::DATE - 180) AS inter_180,
                 count(*) FILTER (WHERE ts::DATE > $1::DATE - 90) AS inter_90
             FROM interactions WHERE ts::DATE <= $1::DATE GROUP BY customer_id
@@ -81,12 +91,17 @@ pub fn derive(conn: &Connection, as_of: NaiveDate, generation: u64) -> Result<us
                 coalesce(o.order_count, 0)::INTEGER AS order_count,
                 o.last_order_date,
                 coalesce(i.consult_30d, 0)::INTEGER AS consult_30d,
+                coalesce(i.consult_90, 0) AS consult_90,
+                coalesce(i.complaints_365, 0) AS complaints_365,
+                coalesce(i.repairs_365, 0) AS repairs_365,
+                cycle.repurchase_days,
                 coalesce(o.orders_365, 0) AS orders_365,
                 coalesce(o.orders_180, 0) AS orders_180,
                 coalesce(o.orders_90, 0) AS orders_90,
                 coalesce(i.inter_180, 0) AS inter_180,
                 coalesce(i.inter_90, 0) AS inter_90
             FROM customers c LEFT JOIN o ON o.customer_id = c.id LEFT JOIN i ON i.customer_id = c.id
+                LEFT JOIN cycle ON cycle.customer_id = c.id
         ), ranked AS (
             -- Buyers first, by annual purchase: a buyer's row number is its rank among buyers.
             -- (A filtered count(*) OVER () here cost minutes at 1M customers.)
@@ -110,7 +125,7 @@ pub fn derive(conn: &Connection, as_of: NaiveDate, generation: u64) -> Result<us
             -- the last order, frequency = order_count, monetary = total_purchase (a customer
             -- who bought much long ago is the 重要挽留客户 sales should call).
             SELECT id, ($1::DATE - last_order_date) AS recency, order_count AS frequency,
-                total_purchase AS monetary
+                total_purchase AS monetary, total_purchase / order_count AS arpu
             FROM base WHERE order_count > 0
         ), rfm AS (
             -- Scores 1-5 by percent rank (equal values share a score; 5 is best: most recent,
@@ -128,7 +143,14 @@ pub fn derive(conn: &Connection, as_of: NaiveDate, generation: u64) -> Result<us
                     WHEN recency < m.avg_r AND frequency > m.avg_f THEN '一般价值客户'
                     WHEN recency < m.avg_r THEN '一般发展客户'
                     WHEN frequency > m.avg_f THEN '一般保持客户'
-                    ELSE '一般挽留客户' END AS rfm_segment
+                    ELSE '一般挽留客户' END AS rfm_segment,
+                -- Value tags: LTV (total purchase) and ARPU (average order) in thirds of buyers.
+                CASE WHEN percent_rank() OVER (ORDER BY monetary) >= 2.0 / 3 THEN 'LTV高'
+                     WHEN percent_rank() OVER (ORDER BY monetary) >= 1.0 / 3 THEN 'LTV中'
+                     ELSE 'LTV低' END AS ltv_tag,
+                CASE WHEN percent_rank() OVER (ORDER BY arpu) >= 2.0 / 3 THEN 'ARPU高'
+                     WHEN percent_rank() OVER (ORDER BY arpu) >= 1.0 / 3 THEN 'ARPU中'
+                     ELSE 'ARPU低' END AS arpu_tag
             FROM rfm_raw r, (SELECT avg(recency) AS avg_r, avg(frequency) AS avg_f,
                 avg(monetary) AS avg_m FROM rfm_raw) m
         )
@@ -142,7 +164,17 @@ pub fn derive(conn: &Connection, as_of: NaiveDate, generation: u64) -> Result<us
                 CASE WHEN orders_180 = 0 AND inter_180 = 0 THEN '沉睡' END,
                 CASE WHEN consult_30d >= 5 AND order_count = 0 THEN '高意向待转化' END,
                 CASE WHEN orders_365 >= 2 THEN '复购客户' END,
-                CASE WHEN value_level = '高' THEN '高价值客户' END
+                CASE WHEN value_level = '高' THEN '高价值客户' END,
+                -- Behaviour: 复购周期 (median days between orders) and 服务诉求 (interaction kinds).
+                CASE WHEN repurchase_days <= 30 THEN '复购周期≤30天'
+                     WHEN repurchase_days <= 90 THEN '复购周期31-90天'
+                     WHEN repurchase_days <= 180 THEN '复购周期91-180天'
+                     WHEN repurchase_days > 180 THEN '复购周期>180天' END,
+                CASE WHEN complaints_365 >= 3 THEN '多次投诉' END,
+                CASE WHEN repairs_365 >= 3 THEN '多次报修' END,
+                CASE WHEN consult_90 >= 5 THEN '频繁咨询' END,
+                rfm.ltv_tag,
+                rfm.arpu_tag
             ], lambda t: t IS NOT NULL AND NOT list_contains(coalesce(source_tags, []::VARCHAR[]), t)
                 AND NOT list_contains(string_split($2, chr(31)), t))),
                 list_filter(coalesce(old_tags, []::VARCHAR[]), lambda t: list_contains(string_split($2, chr(31)), t)

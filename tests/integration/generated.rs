@@ -63,6 +63,7 @@ struct Expected {
     consult_30d: usize,
     /// Days since the last order, for customers with one.
     recency: Option<i64>,
+    complaints_365: usize,
 }
 
 fn expected(paths: &StorePaths, as_of: NaiveDate) -> HashMap<String, Expected> {
@@ -151,6 +152,10 @@ fn expected(paths: &StorePaths, as_of: NaiveDate) -> HashMap<String, Expected> {
                     lifecycle,
                     consult_30d,
                     recency: past_orders.iter().map(|(ago, _)| *ago).min(),
+                    complaints_365: inters
+                        .iter()
+                        .filter(|(ago, k)| within(*ago, 365) && k == "投诉")
+                        .count(),
                 },
             )
         })
@@ -212,6 +217,7 @@ fn derived_columns_follow_the_glossary() {
         assert_eq!(r.5, level, "{}: rank {} of {n}", r.0, rank + 1);
     }
     check_rfm(&conn, &want);
+    check_tag_layers(&conn, &want);
     // A realistic world has every stage.
     for stage in ["潜在", "意向", "成交", "忠诚", "流失"] {
         assert!(
@@ -298,6 +304,56 @@ fn check_rfm(conn: &duckdb::Connection, want: &HashMap<String, Expected>) {
         segments.len() >= 6,
         "a realistic world fills most segments: {segments:?}"
     );
+}
+
+/// Two of the behaviour and value tags, written again: 多次投诉 (three or more complaints in
+/// the last 365 days) and the LTV third of buyers by total purchase.
+fn check_tag_layers(conn: &duckdb::Connection, want: &HashMap<String, Expected>) {
+    let mut stmt = conn
+        .prepare("SELECT id, total_purchase, order_count, tags FROM customers")
+        .unwrap();
+    let rows: Vec<(String, f64, i64, Vec<String>)> = stmt
+        .query_map([], |r| {
+            let tags: duckdb::types::Value = r.get(3)?;
+            let tags = match tags {
+                duckdb::types::Value::List(items) => items
+                    .into_iter()
+                    .filter_map(|v| match v {
+                        duckdb::types::Value::Text(t) => Some(t),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, tags))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let has = |tags: &[String], t: &str| tags.iter().any(|x| x == t);
+    let buyers: Vec<&(String, f64, i64, Vec<String>)> = rows.iter().filter(|r| r.2 > 0).collect();
+    let n = buyers.len() as f64;
+    let mut complainers = 0;
+    for r in &rows {
+        let many = want[&r.0].complaints_365 >= 3;
+        assert_eq!(has(&r.3, "多次投诉"), many, "{}: 多次投诉", r.0);
+        complainers += usize::from(many);
+        if r.2 == 0 {
+            assert!(!r.3.iter().any(|t| t.starts_with("LTV")), "{}: no orders, no LTV", r.0);
+            continue;
+        }
+        let below = buyers.iter().filter(|b| b.1 < r.1).count() as f64;
+        let rank = below / (n - 1.0);
+        let band = if rank >= 2.0 / 3.0 {
+            "LTV高"
+        } else if rank >= 1.0 / 3.0 {
+            "LTV中"
+        } else {
+            "LTV低"
+        };
+        assert!(has(&r.3, band), "{}: {band} (rank {rank:.3}) in {:?}", r.0, r.3);
+    }
+    assert!(complainers > 0, "some customers complain often");
 }
 
 #[test]
