@@ -4,6 +4,7 @@ use std::time::Instant;
 use kesou_datagen::GenerateConfig;
 use kesou_indexer::StorePaths;
 use kesou_query::ask::{AskOptions, Asker};
+use kesou_query::lookalike::Lookalike;
 use kesou_query::{Filter, SearchRequest, Searcher, baseline};
 
 use super::examples::{QUESTIONS, name_example, top_names};
@@ -261,6 +262,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     drop(searcher);
     drop(reader.conn);
     let questions = time_questions(&paths, args.runs)?;
+    let similar = time_similar(&paths, args.runs, &mut facts)?;
     facts.push((
         "peak RSS after searches and questions".into(),
         peak_rss_mib().map_or("?".into(), |m| format!("{m:.0} MiB")),
@@ -325,6 +327,20 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             "-".into(),
         ]);
     }
+    for (kind, times) in [
+        ("similar: one seed", &similar.0),
+        ("similar: 50-seed list", &similar.1),
+    ] {
+        t.row([
+            kind.to_owned(),
+            times.len().to_string(),
+            format!("{:.2}", percentile(times, 50.0)),
+            format!("{:.2}", percentile(times, 99.0)),
+            "-".into(),
+            "-".into(),
+            "-".into(),
+        ]);
+    }
     t.print();
     for e in &questions.errors {
         println!("question failed: {e}");
@@ -345,6 +361,57 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             .join(" ")
     );
     Ok(())
+}
+
+/// Sorted timings (ms) of `kesou similar` over all customers: `runs` different single seeds
+/// and `runs` different lists of 50 seeds (after one warm-up), reasons included. Building
+/// the vectors, when the store has none yet, is added to `facts`.
+fn time_similar(
+    paths: &StorePaths,
+    runs: usize,
+    facts: &mut Vec<(String, String)>,
+) -> anyhow::Result<(Vec<f64>, Vec<f64>)> {
+    let conn = kesou_indexer::store::open_db(paths, false, true)?;
+    let fresh = Lookalike::is_fresh(paths, &conn)?;
+    let t = Instant::now();
+    let lookalike = Lookalike::open(paths, &conn, &Bars::default())?;
+    let what = if fresh { "load" } else { "build and save" };
+    facts.push((
+        format!("lookalike vectors ({what})"),
+        format!(
+            "{:.2} s, {} MiB",
+            t.elapsed().as_secs_f64(),
+            dir_size(&kesou_query::lookalike::vectors_path(&paths.root)) / (1 << 20)
+        ),
+    ));
+    let runs = runs.max(2);
+    let n: i64 = conn.query_row("SELECT count(*) FROM customers", [], |r| r.get(0))?;
+    let step = (n / (runs as i64 * 50 + 1)).max(1);
+    let mut stmt =
+        conn.prepare("SELECT id FROM customers WHERE rowid % ? = 0 ORDER BY rowid LIMIT ?")?;
+    let ids: Vec<String> = stmt
+        .query_map(duckdb::params![step, (runs * 50 + 1) as i64], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let time = |seeds: &[String]| -> anyhow::Result<f64> {
+        let t = Instant::now();
+        lookalike.similar(&conn, seeds, None, 20)?;
+        Ok(t.elapsed().as_secs_f64() * 1000.0)
+    };
+    time(&ids[..1])?;
+    let mut one: Vec<f64> = ids
+        .iter()
+        .skip(1)
+        .take(runs)
+        .map(|id| time(std::slice::from_ref(id)))
+        .collect::<anyhow::Result<_>>()?;
+    let mut lists: Vec<f64> = ids
+        .chunks_exact(50)
+        .take(runs)
+        .map(time)
+        .collect::<anyhow::Result<_>>()?;
+    one.sort_by(f64::total_cmp);
+    lists.sort_by(f64::total_cmp);
+    Ok((one, lists))
 }
 
 /// Sorted timings (ms) of the question set: parse alone, and asked end to end.

@@ -8,4 +8,5 @@ mod generated;
 mod ingest;
 mod properties;
 mod search_cases;
+mod similar;
 mod tags;

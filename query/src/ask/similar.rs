@@ -77,16 +77,15 @@ pub fn similar_table(
     if !found.hits.is_empty() {
         let select: Vec<String> = shown.iter().map(|c| column(MAIN, &c.name)).collect();
         let sql = format!(
-            "SELECT {} FROM {} {MAIN} WHERE {} IN ({})",
+            "SELECT {} FROM {} {MAIN} WHERE {MAIN}.rowid IN ({})",
             select.join(", "),
             ident(&schema.table),
-            column(MAIN, &schema.key),
             vec!["?"; found.hits.len()].join(", ")
         );
         let params: Vec<SqlValue> = found
             .hits
             .iter()
-            .map(|h| SqlValue::Text(h.id.clone()))
+            .map(|h| SqlValue::BigInt(h.rowid))
             .collect();
         rows_by_id = rows(conn, &sql, &params, shown.len(), 0)?;
     }

@@ -84,7 +84,9 @@ pub(crate) fn build(conn: &Connection, progress: &dyn Progress) -> Result<Vector
         }
     }
     phase.advance(store_rows as u64 / 2);
+    let ids: Vec<String> = customers.iter().map(|c| c.id.clone()).collect();
     Ok(Vectors {
+        ids_sorted: ids.is_sorted(),
         header: Header {
             generation,
             rows: n,
@@ -92,7 +94,7 @@ pub(crate) fn build(conn: &Connection, progress: &dyn Progress) -> Result<Vector
             max_rowid,
             layout,
         },
-        ids: customers.iter().map(|c| c.id.clone()).collect(),
+        ids,
         rowids: customers.iter().map(|c| c.rowid).collect(),
         scales,
         columns,
@@ -385,7 +387,11 @@ mod tests {
             region: Some("华东".into()),
             ..Customer::default()
         };
-        let l = layout(std::slice::from_ref(&c), vec!["云服务器".into()], vec!["国企".into()]);
+        let l = layout(
+            std::slice::from_ref(&c),
+            vec!["云服务器".into()],
+            vec!["国企".into()],
+        );
         let v = vector(&c, &l);
         let norm: f32 = v.iter().map(|x| x * x).sum();
         assert!((norm - 1.0).abs() < 1e-5);

@@ -48,6 +48,10 @@ pub struct Candidates {
 #[derive(Debug, Clone, Serialize)]
 pub struct Hit {
     pub id: String,
+    /// The customer's DuckDB rowid in the store the vectors were built from (for fetching
+    /// its columns by position rather than by a scan for its id).
+    #[serde(skip)]
+    pub rowid: i64,
     /// Cosine similarity with the seeds' mean vector, -1..1 (higher is more alike).
     pub score: f32,
     /// Why, for people: 同为华东 · 科技行业 · 主购产品相同（…）.
@@ -173,7 +177,7 @@ impl Lookalike {
     ) -> Result<Similars> {
         let started = Instant::now();
         let v = &self.vectors;
-        let seeds = seeds::resolve(conn, v, seeds)?;
+        let mut seeds = seeds::resolve(conn, v, seeds)?;
         let mut allowed = match candidates {
             None => Allowed::all(v.rows()),
             Some(c) => self.allowed(conn, c)?,
@@ -183,7 +187,16 @@ impl Lookalike {
         }
         let query = self.query_vector(&seeds.iter().map(|s| s.row).collect::<Vec<_>>());
         let ranked = rank::top_k(v, &QueryVector::new(&query), &allowed, k);
-        let hits = self.explain(conn, &query, &ranked)?;
+        // Names of seeds found by id and the hits' purchase, in one read by rowid.
+        let mut rowids: Vec<i64> = ranked.iter().map(|s| v.rowids[s.row]).collect();
+        rowids.extend(seeds.iter().map(|s| v.rowids[s.row]));
+        let details = details(conn, &rowids)?;
+        for s in seeds.iter_mut().filter(|s| s.name.is_empty()) {
+            if let Some((name, _)) = details.get(&v.rowids[s.row]) {
+                s.name.clone_from(name);
+            }
+        }
+        let hits = self.explain(&query, &ranked, &details);
         Ok(Similars {
             seeds,
             hits,
@@ -221,42 +234,40 @@ impl Lookalike {
         Ok(allowed)
     }
 
-    /// Hits with their reasons (the purchase band read from the store).
-    fn explain(
-        &self,
-        conn: &Connection,
-        query: &[f32],
-        ranked: &[rank::Scored],
-    ) -> Result<Vec<Hit>> {
+    /// Hits with their reasons (the purchase band from `details`).
+    fn explain(&self, query: &[f32], ranked: &[rank::Scored], details: &Details) -> Vec<Hit> {
         let v = &self.vectors;
-        let ids: Vec<&str> = ranked.iter().map(|s| v.ids[s.row].as_str()).collect();
-        let annual = annual_purchase(conn, &ids)?;
-        Ok(ranked
+        ranked
             .iter()
             .map(|s| {
-                let id = v.ids[s.row].clone();
-                let a = annual.iter().find(|(i, _)| *i == id).and_then(|(_, a)| *a);
+                let rowid = v.rowids[s.row];
+                let a = details.get(&rowid).and_then(|(_, a)| *a);
                 Hit {
                     reasons: reasons::reasons(&v.header.layout, query, &v.row(s.row), a),
                     score: s.score,
-                    id,
+                    id: v.ids[s.row].clone(),
+                    rowid,
                 }
             })
-            .collect())
+            .collect()
     }
 }
 
-fn annual_purchase(conn: &Connection, ids: &[&str]) -> Result<Vec<(String, Option<f64>)>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
+/// Name and 年采购额 by rowid.
+type Details = std::collections::HashMap<i64, (String, Option<f64>)>;
+
+/// Name and 年采购额 of some customers, read by rowid (no scan for ids).
+fn details(conn: &Connection, rowids: &[i64]) -> Result<Details> {
+    if rowids.is_empty() {
+        return Ok(Details::new());
     }
     let sql = format!(
-        "SELECT id, annual_purchase FROM customers WHERE id IN ({})",
-        vec!["?"; ids.len()].join(", ")
+        "SELECT rowid, name, annual_purchase FROM customers WHERE rowid IN ({})",
+        vec!["?"; rowids.len()].join(", ")
     );
     let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(duckdb::params_from_iter(ids.iter()), |r| {
-        Ok((r.get(0)?, r.get(1)?))
+    let rows = stmt.query_map(duckdb::params_from_iter(rowids.iter()), |r| {
+        Ok((r.get(0)?, (r.get(1)?, r.get(2)?)))
     })?;
     Ok(rows.collect::<std::result::Result<_, _>>()?)
 }

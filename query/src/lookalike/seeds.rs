@@ -34,34 +34,64 @@ pub(crate) fn resolve(conn: &Connection, v: &Vectors, texts: &[String]) -> Resul
             "name at least one customer to find others like it: an id such as C0000123 or a company name".into(),
         ));
     }
-    let mut stmt = conn.prepare(
+    let texts: Vec<&str> = texts
+        .iter()
+        .map(|t| t.trim())
+        .filter(|t| !t.is_empty())
+        .collect();
+    let row = |r: &duckdb::Row| -> duckdb::Result<Found> {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+    };
+    // Every seed by id in one pass (as written and upper-cased), then by name only those
+    // that are no id.
+    let ids: Vec<String> = texts
+        .iter()
+        .flat_map(|t| [(*t).to_owned(), t.to_uppercase()])
+        .collect();
+    let sql = format!(
+        "SELECT rowid, id, name, province, city FROM customers WHERE id IN ({})",
+        vec!["?"; ids.len()].join(", ")
+    );
+    // Ids in memory when the vector file's ids are sorted (binary search), else by SQL.
+    let by_id: Vec<Found> = if v.ids_sorted() {
+        ids.iter()
+            .filter_map(|id| v.ids.binary_search(id).ok())
+            .map(|r| (v.rowids[r], v.ids[r].clone(), String::new(), None, None))
+            .collect()
+    } else {
+        conn.prepare(&sql)?
+            .query_map(duckdb::params_from_iter(ids.iter()), row)?
+            .collect::<std::result::Result<_, _>>()?
+    };
+    let mut by_name = conn.prepare(
         "SELECT rowid, id, name, province, city FROM customers
-         WHERE upper(id) = upper(?) OR name = ? OR name_key = ?
-         ORDER BY (upper(id) = upper(?)) DESC, id LIMIT ?",
+         WHERE name = ? OR name_key = ? ORDER BY id LIMIT ?",
     )?;
     let mut seeds: Vec<SeedMatch> = Vec::new();
-    for text in texts.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
-        let key = name_key(text);
-        let found: Vec<Found> = stmt
-            .query_map(
-                duckdb::params![text, text, key, text, (LISTED + 1) as i64],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-            )?
-            .collect::<std::result::Result<_, _>>()?;
-        let by_id = found
-            .first()
-            .filter(|(_, id, ..)| id.eq_ignore_ascii_case(text));
-        let (rowid, id, name) = match (by_id, found.as_slice()) {
-            (Some((rowid, id, name, ..)), _) | (None, [(rowid, id, name, ..)]) => {
-                (*rowid, id.clone(), name.clone())
-            }
-            (None, []) => {
+    for text in texts {
+        let mut found: Vec<Found> = by_id
+            .iter()
+            .filter(|f| f.1 == text || f.1 == text.to_uppercase())
+            .take(1)
+            .cloned()
+            .collect();
+        if found.is_empty() {
+            found = by_name
+                .query_map(
+                    duckdb::params![text, name_key(text), (LISTED + 1) as i64],
+                    row,
+                )?
+                .collect::<std::result::Result<_, _>>()?;
+        }
+        let (rowid, id, name) = match found.as_slice() {
+            [(rowid, id, name, ..)] => (*rowid, id.clone(), name.clone()),
+            [] => {
                 return Err(Error::BadRequest(format!(
                     "no customer has the id or name 「{text}」; find it with `kesou search {text}` \
                      and give its id (such as C0000123) or its full name"
                 )));
             }
-            (None, many) => {
+            many => {
                 let listed: Vec<String> = many
                     .iter()
                     .take(LISTED)

@@ -44,6 +44,8 @@ pub(crate) struct Vectors {
     pub scales: Vec<f32>,
     /// `dim` columns of `rows` values each (i8 stored as u8).
     pub columns: Vec<u8>,
+    /// Whether `ids` ascend (checked when loaded or built).
+    pub ids_sorted: bool,
 }
 
 impl Vectors {
@@ -66,6 +68,11 @@ impl Vectors {
         (0..self.dim())
             .map(|d| f32::from(self.column(d)[r] as i8) * s)
             .collect()
+    }
+
+    /// Whether the ids are in ascending order (then an id is found by binary search).
+    pub fn ids_sorted(&self) -> bool {
+        self.ids_sorted
     }
 
     /// The row of a DuckDB rowid, if that customer has a vector.
@@ -149,6 +156,7 @@ pub(crate) fn load(path: &Path) -> Result<Vectors> {
         return Err(corrupt(path, "id count differs from its header"));
     }
     Ok(Vectors {
+        ids_sorted: ids.is_sorted(),
         header,
         ids,
         rowids,
@@ -209,6 +217,7 @@ mod tests {
             rowids: vec![0, 1, 3],
             scales: vec![0.5, 0.25, 1.0],
             columns: vec![1, 2, 3, 255, 254, 0],
+            ids_sorted: true,
         }
     }
 
