@@ -187,15 +187,11 @@ impl Lookalike {
         }
         let query = self.query_vector(&seeds.iter().map(|s| s.row).collect::<Vec<_>>());
         let ranked = rank::top_k(v, &QueryVector::new(&query), &allowed, k);
-        // Names of seeds found by id and the hits' purchase, in one read by rowid.
-        let mut rowids: Vec<i64> = ranked.iter().map(|s| v.rowids[s.row]).collect();
-        rowids.extend(seeds.iter().map(|s| v.rowids[s.row]));
+        // The hits' purchase by rowid (a numeric column: cheap), the names of seeds found
+        // by id by their ids (equality on the sorted id column skips row groups).
+        let rowids: Vec<i64> = ranked.iter().map(|s| v.rowids[s.row]).collect();
         let details = details(conn, &rowids)?;
-        for s in seeds.iter_mut().filter(|s| s.name.is_empty()) {
-            if let Some((name, _)) = details.get(&v.rowids[s.row]) {
-                s.name.clone_from(name);
-            }
-        }
+        seed_names(conn, &mut seeds)?;
         let hits = self.explain(&query, &ranked, &details);
         Ok(Similars {
             seeds,
@@ -241,7 +237,7 @@ impl Lookalike {
             .iter()
             .map(|s| {
                 let rowid = v.rowids[s.row];
-                let a = details.get(&rowid).and_then(|(_, a)| *a);
+                let a = details.get(&rowid).copied().flatten();
                 Hit {
                     reasons: reasons::reasons(&v.header.layout, query, &v.row(s.row), a),
                     score: s.score,
@@ -253,23 +249,51 @@ impl Lookalike {
     }
 }
 
-/// Name and 年采购额 by rowid.
-type Details = std::collections::HashMap<i64, (String, Option<f64>)>;
+/// 年采购额 by rowid.
+type Details = std::collections::HashMap<i64, Option<f64>>;
 
-/// Name and 年采购额 of some customers, read by rowid (no scan for ids).
+/// 年采购额 of some customers, read by rowid.
 fn details(conn: &Connection, rowids: &[i64]) -> Result<Details> {
     if rowids.is_empty() {
         return Ok(Details::new());
     }
     let sql = format!(
-        "SELECT rowid, name, annual_purchase FROM customers WHERE rowid IN ({})",
+        "SELECT rowid, annual_purchase FROM customers WHERE rowid IN ({})",
         vec!["?"; rowids.len()].join(", ")
     );
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map(duckdb::params_from_iter(rowids.iter()), |r| {
-        Ok((r.get(0)?, (r.get(1)?, r.get(2)?)))
+        Ok((r.get(0)?, r.get(1)?))
     })?;
     Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+/// Fills in the names of seeds that were found by id in the vector file.
+fn seed_names(conn: &Connection, seeds: &mut [SeedMatch]) -> Result<()> {
+    let ids: Vec<String> = seeds
+        .iter()
+        .filter(|s| s.name.is_empty())
+        .map(|s| s.id.clone())
+        .collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "SELECT id, name FROM customers WHERE id IN ({})",
+        vec!["?"; ids.len()].join(", ")
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let names: std::collections::HashMap<String, String> = stmt
+        .query_map(duckdb::params_from_iter(ids.iter()), |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
+        .collect::<std::result::Result<_, _>>()?;
+    for s in seeds.iter_mut() {
+        if let Some(n) = names.get(&s.id) {
+            s.name.clone_from(n);
+        }
+    }
+    Ok(())
 }
 
 /// Where a store keeps its vectors (for reports and tests).
