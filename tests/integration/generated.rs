@@ -339,7 +339,11 @@ fn check_tag_layers(conn: &duckdb::Connection, want: &HashMap<String, Expected>)
         assert_eq!(has(&r.3, "多次投诉"), many, "{}: 多次投诉", r.0);
         complainers += usize::from(many);
         if r.2 == 0 {
-            assert!(!r.3.iter().any(|t| t.starts_with("LTV")), "{}: no orders, no LTV", r.0);
+            assert!(
+                !r.3.iter().any(|t| t.starts_with("LTV")),
+                "{}: no orders, no LTV",
+                r.0
+            );
             continue;
         }
         let below = buyers.iter().filter(|b| b.1 < r.1).count() as f64;
@@ -351,7 +355,12 @@ fn check_tag_layers(conn: &duckdb::Connection, want: &HashMap<String, Expected>)
         } else {
             "LTV低"
         };
-        assert!(has(&r.3, band), "{}: {band} (rank {rank:.3}) in {:?}", r.0, r.3);
+        assert!(
+            has(&r.3, band),
+            "{}: {band} (rank {rank:.3}) in {:?}",
+            r.0,
+            r.3
+        );
     }
     assert!(complainers > 0, "some customers complain often");
 }
