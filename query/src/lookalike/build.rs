@@ -22,6 +22,7 @@ const SEP: char = '\u{1f}';
 struct Customer {
     rowid: i64,
     id: String,
+    name: String,
     industry: Option<String>,
     region: Option<String>,
     province: Option<String>,
@@ -86,7 +87,7 @@ pub(crate) fn build(conn: &Connection, progress: &dyn Progress) -> Result<Vector
     phase.advance(store_rows as u64 / 2);
     let ids: Vec<String> = customers.iter().map(|c| c.id.clone()).collect();
     Ok(Vectors {
-        ids_sorted: ids.is_sorted(),
+        id_order: super::vectors::id_order(&ids),
         header: Header {
             generation,
             rows: n,
@@ -95,6 +96,11 @@ pub(crate) fn build(conn: &Connection, progress: &dyn Progress) -> Result<Vector
             layout,
         },
         ids,
+        names: customers
+            .iter()
+            .map(|c| c.name.replace('\n', " "))
+            .collect(),
+        purchases: customers.iter().map(|c| c.annual).collect(),
         rowids: customers.iter().map(|c| c.rowid).collect(),
         scales,
         columns,
@@ -106,7 +112,7 @@ fn read_customers(conn: &Connection, as_of: &str) -> Result<Vec<Customer>> {
         "SELECT rowid, id, industry, region, province, size, employees::DOUBLE,
                 registered_capital, annual_purchase, order_count::DOUBLE,
                 date_diff('day', last_order_date, ?::DATE)::DOUBLE,
-                array_to_string(tags, '{SEP}'), description
+                array_to_string(tags, '{SEP}'), description, name
          FROM customers ORDER BY rowid"
     ))?;
     let rows = stmt.query_map([as_of], |r| {
@@ -132,6 +138,7 @@ fn read_customers(conn: &Connection, as_of: &str) -> Result<Vec<Customer>> {
                 })
                 .unwrap_or_default(),
             description: r.get(12)?,
+            name: r.get(13)?,
             ..Customer::default()
         })
     })?;

@@ -185,14 +185,22 @@ impl Lookalike {
         for s in &seeds {
             allowed.remove(s.row);
         }
+        let resolved = started.elapsed();
         let query = self.query_vector(&seeds.iter().map(|s| s.row).collect::<Vec<_>>());
         let ranked = rank::top_k(v, &QueryVector::new(&query), &allowed, k);
-        // The hits' purchase by rowid (a numeric column: cheap), the names of seeds found
-        // by id by their ids (equality on the sorted id column skips row groups).
-        let rowids: Vec<i64> = ranked.iter().map(|s| v.rowids[s.row]).collect();
-        let details = details(conn, &rowids)?;
-        seed_names(conn, &mut seeds)?;
-        let hits = self.explain(&query, &ranked, &details);
+        let ranked_at = started.elapsed();
+        // Names and purchases come from the vector file: an answer without filters never
+        // reads the store.
+        for s in seeds.iter_mut().filter(|s| s.name.is_empty()) {
+            s.name.clone_from(&v.names[s.row]);
+        }
+        let hits = self.explain(&query, &ranked);
+        tracing::debug!(
+            resolve_ms = resolved.as_secs_f64() * 1000.0,
+            rank_ms = (ranked_at - resolved).as_secs_f64() * 1000.0,
+            explain_ms = (started.elapsed() - ranked_at).as_secs_f64() * 1000.0,
+            "similar"
+        );
         Ok(Similars {
             seeds,
             hits,
@@ -230,14 +238,14 @@ impl Lookalike {
         Ok(allowed)
     }
 
-    /// Hits with their reasons (the purchase band from `details`).
-    fn explain(&self, query: &[f32], ranked: &[rank::Scored], details: &Details) -> Vec<Hit> {
+    /// Hits with their reasons.
+    fn explain(&self, query: &[f32], ranked: &[rank::Scored]) -> Vec<Hit> {
         let v = &self.vectors;
         ranked
             .iter()
             .map(|s| {
                 let rowid = v.rowids[s.row];
-                let a = details.get(&rowid).copied().flatten();
+                let a = v.purchases[s.row];
                 Hit {
                     reasons: reasons::reasons(&v.header.layout, query, &v.row(s.row), a),
                     score: s.score,
@@ -247,53 +255,6 @@ impl Lookalike {
             })
             .collect()
     }
-}
-
-/// 年采购额 by rowid.
-type Details = std::collections::HashMap<i64, Option<f64>>;
-
-/// 年采购额 of some customers, read by rowid.
-fn details(conn: &Connection, rowids: &[i64]) -> Result<Details> {
-    if rowids.is_empty() {
-        return Ok(Details::new());
-    }
-    let sql = format!(
-        "SELECT rowid, annual_purchase FROM customers WHERE rowid IN ({})",
-        vec!["?"; rowids.len()].join(", ")
-    );
-    let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(duckdb::params_from_iter(rowids.iter()), |r| {
-        Ok((r.get(0)?, r.get(1)?))
-    })?;
-    Ok(rows.collect::<std::result::Result<_, _>>()?)
-}
-
-/// Fills in the names of seeds that were found by id in the vector file.
-fn seed_names(conn: &Connection, seeds: &mut [SeedMatch]) -> Result<()> {
-    let ids: Vec<String> = seeds
-        .iter()
-        .filter(|s| s.name.is_empty())
-        .map(|s| s.id.clone())
-        .collect();
-    if ids.is_empty() {
-        return Ok(());
-    }
-    let sql = format!(
-        "SELECT id, name FROM customers WHERE id IN ({})",
-        vec!["?"; ids.len()].join(", ")
-    );
-    let mut stmt = conn.prepare(&sql)?;
-    let names: std::collections::HashMap<String, String> = stmt
-        .query_map(duckdb::params_from_iter(ids.iter()), |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?
-        .collect::<std::result::Result<_, _>>()?;
-    for s in seeds.iter_mut() {
-        if let Some(n) = names.get(&s.id) {
-            s.name.clone_from(n);
-        }
-    }
-    Ok(())
 }
 
 /// Where a store keeps its vectors (for reports and tests).

@@ -248,10 +248,12 @@ mod tests {
                 layout,
             },
             ids: (0..n).map(|i| format!("C{i}")).collect(),
+            names: (0..n).map(|i| format!("客户{i}")).collect(),
+            purchases: vec![None; n],
             rowids: (0..n as i64).collect(),
             scales,
             columns,
-            ids_sorted: false,
+            id_order: Vec::new(),
         }
     }
 

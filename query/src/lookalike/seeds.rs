@@ -42,27 +42,14 @@ pub(crate) fn resolve(conn: &Connection, v: &Vectors, texts: &[String]) -> Resul
     let row = |r: &duckdb::Row| -> duckdb::Result<Found> {
         Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
     };
-    // Every seed by id in one pass (as written and upper-cased), then by name only those
-    // that are no id.
-    let ids: Vec<String> = texts
+    // Every seed by id from the vector file (as written and upper-cased), then by name in
+    // the store only those that are no id.
+    let by_id: Vec<Found> = texts
         .iter()
         .flat_map(|t| [(*t).to_owned(), t.to_uppercase()])
+        .filter_map(|id| v.row_of_id(&id))
+        .map(|r| (v.rowids[r], v.ids[r].clone(), String::new(), None, None))
         .collect();
-    let sql = format!(
-        "SELECT rowid, id, name, province, city FROM customers WHERE id IN ({})",
-        vec!["?"; ids.len()].join(", ")
-    );
-    // Ids in memory when the vector file's ids are sorted (binary search), else by SQL.
-    let by_id: Vec<Found> = if v.ids_sorted() {
-        ids.iter()
-            .filter_map(|id| v.ids.binary_search(id).ok())
-            .map(|r| (v.rowids[r], v.ids[r].clone(), String::new(), None, None))
-            .collect()
-    } else {
-        conn.prepare(&sql)?
-            .query_map(duckdb::params_from_iter(ids.iter()), row)?
-            .collect::<std::result::Result<_, _>>()?
-    };
     let mut by_name = conn.prepare(
         "SELECT rowid, id, name, province, city FROM customers
          WHERE name = ? OR name_key = ? ORDER BY id LIMIT ?",

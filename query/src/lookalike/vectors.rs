@@ -5,7 +5,8 @@
 //! Layout of the file: `KESOUVEC` + version byte, a little-endian u64 header length, the
 //! header as JSON ([`Header`]: store generation, row count, the store's row count and
 //! largest rowid when built, the feature layout), the ids (newline-separated, u64 length
-//! first), the DuckDB rowids (u64 each), the scales (f32 each), then `dim` columns of
+//! first), the names (the same way), the annual purchases (f64 each, NaN for none), the
+//! DuckDB rowids (u64 each), the scales (f32 each), then `dim` columns of
 //! `rows` bytes. Written to a temporary file and renamed, so a reader never sees half of it.
 //! Loading is one read per part.
 
@@ -19,7 +20,7 @@ use super::layout::Layout;
 use crate::{Error, Result};
 
 const MAGIC: &[u8; 8] = b"KESOUVEC";
-const VERSION: u8 = 1;
+const VERSION: u8 = 2;
 
 /// What the file was built from: when any of it differs from the store, it is rebuilt.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -38,14 +39,28 @@ pub(crate) struct Header {
 pub(crate) struct Vectors {
     pub header: Header,
     pub ids: Vec<String>,
+    /// Names and 年采购额, so that an answer without filters never reads the store.
+    pub names: Vec<String>,
+    pub purchases: Vec<Option<f64>>,
     /// DuckDB rowids, ascending: row `r` of the vectors is the customer with `rowids[r]`.
     pub rowids: Vec<i64>,
     /// Per row: the value one quantisation step stands for.
     pub scales: Vec<f32>,
     /// `dim` columns of `rows` values each (i8 stored as u8).
     pub columns: Vec<u8>,
-    /// Whether `ids` ascend (checked when loaded or built).
-    pub ids_sorted: bool,
+    /// Rows in the order of their ids, for finding a customer by id without the store
+    /// (empty when `ids` already ascend, as they do unless customers were reloaded).
+    pub id_order: Vec<u32>,
+}
+
+/// The permutation that sorts `ids`, or nothing when they are sorted already.
+pub(crate) fn id_order(ids: &[String]) -> Vec<u32> {
+    if ids.is_sorted() {
+        return Vec::new();
+    }
+    let mut order: Vec<u32> = (0..ids.len() as u32).collect();
+    order.sort_unstable_by(|a, b| ids[*a as usize].cmp(&ids[*b as usize]));
+    order
 }
 
 impl Vectors {
@@ -70,9 +85,15 @@ impl Vectors {
             .collect()
     }
 
-    /// Whether the ids are in ascending order (then an id is found by binary search).
-    pub fn ids_sorted(&self) -> bool {
-        self.ids_sorted
+    /// The row of a customer id (binary search over the ids in order).
+    pub fn row_of_id(&self, id: &str) -> Option<usize> {
+        if self.id_order.is_empty() {
+            return self.ids.binary_search_by(|x| x.as_str().cmp(id)).ok();
+        }
+        self.id_order
+            .binary_search_by(|&r| self.ids[r as usize].as_str().cmp(id))
+            .ok()
+            .map(|i| self.id_order[i] as usize)
     }
 
     /// The row of a DuckDB rowid, if that customer has a vector.
@@ -138,11 +159,21 @@ pub(crate) fn load(path: &Path) -> Result<Vectors> {
     };
     let ids_len = u64::from_le_bytes(read(8)?.try_into().expect("8 bytes")) as usize;
     let ids = String::from_utf8(read(ids_len)?).map_err(|_| corrupt(path, "ids not UTF-8"))?;
-    let ids: Vec<String> = if n == 0 {
-        Vec::new()
-    } else {
-        ids.split('\n').map(str::to_owned).collect()
+    let lines = |text: String| -> Vec<String> {
+        if n == 0 {
+            Vec::new()
+        } else {
+            text.split('\n').map(str::to_owned).collect()
+        }
     };
+    let ids = lines(ids);
+    let names_len = u64::from_le_bytes(read(8)?.try_into().expect("8 bytes")) as usize;
+    let names =
+        lines(String::from_utf8(read(names_len)?).map_err(|_| corrupt(path, "names not UTF-8"))?);
+    let purchases: Vec<Option<f64>> = read(8 * n)?
+        .chunks_exact(8)
+        .map(|c| Some(f64::from_le_bytes(c.try_into().expect("8 bytes"))).filter(|x| !x.is_nan()))
+        .collect();
     let rowids: Vec<i64> = read(8 * n)?
         .chunks_exact(8)
         .map(|c| i64::from_le_bytes(c.try_into().expect("8 bytes")))
@@ -152,13 +183,15 @@ pub(crate) fn load(path: &Path) -> Result<Vectors> {
         .map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")))
         .collect();
     let columns = read(n * header.layout.dim())?;
-    if ids.len() != n {
-        return Err(corrupt(path, "id count differs from its header"));
+    if ids.len() != n || names.len() != n {
+        return Err(corrupt(path, "id or name count differs from its header"));
     }
     Ok(Vectors {
-        ids_sorted: ids.is_sorted(),
+        id_order: id_order(&ids),
         header,
         ids,
+        names,
+        purchases,
         rowids,
         scales,
         columns,
@@ -180,6 +213,12 @@ pub(crate) fn save(path: &Path, v: &Vectors) -> Result<()> {
         let ids = v.ids.join("\n");
         w.write_all(&(ids.len() as u64).to_le_bytes())?;
         w.write_all(ids.as_bytes())?;
+        let names = v.names.join("\n");
+        w.write_all(&(names.len() as u64).to_le_bytes())?;
+        w.write_all(names.as_bytes())?;
+        for p in &v.purchases {
+            w.write_all(&p.unwrap_or(f64::NAN).to_le_bytes())?;
+        }
         for r in &v.rowids {
             w.write_all(&r.to_le_bytes())?;
         }
@@ -214,10 +253,12 @@ mod tests {
                 layout,
             },
             ids: vec!["C1".into(), "C2".into(), "C3".into()],
+            names: vec!["甲".into(), "乙".into(), "丙".into()],
+            purchases: vec![Some(1.5), None, Some(0.0)],
             rowids: vec![0, 1, 3],
             scales: vec![0.5, 0.25, 1.0],
             columns: vec![1, 2, 3, 255, 254, 0],
-            ids_sorted: true,
+            id_order: Vec::new(),
         }
     }
 
@@ -230,6 +271,8 @@ mod tests {
         let back = load(&p).unwrap();
         assert_eq!(back.header, v.header);
         assert_eq!(back.ids, v.ids);
+        assert_eq!(back.names, v.names);
+        assert_eq!(back.purchases, v.purchases);
         assert_eq!(back.rowids, v.rowids);
         assert_eq!(back.scales, v.scales);
         assert_eq!(back.columns, v.columns);
