@@ -52,6 +52,9 @@ pub fn indexed_generation(index: &Index) -> Result<u64> {
 }
 
 /// Opens the index of a store for reading. Errors when there is none.
+/// From this many documents on, searches use every core.
+const PARALLEL_SEARCH_DOCS: u64 = 300_000;
+
 pub fn open_index(paths: &StorePaths) -> Result<IndexHandle> {
     let dir = paths.index();
     if !dir.join("meta.json").exists() {
@@ -62,9 +65,14 @@ pub fn open_index(paths: &StorePaths) -> Result<IndexHandle> {
         )));
     }
     let mut index = Index::open_in_dir(&dir)?;
-    // Searches collect the index's segments on every core: a match-heavy count or facet
-    // pass over a million customers takes about half the time on two.
-    index.set_default_multithread_executor()?;
+    // A large index's segments are collected on every core: a match-heavy count or facet
+    // pass over a million customers takes about half the time on two. A small one is
+    // searched on the calling thread, where handing work over would cost more than it saves.
+    let segments = index.searchable_segment_metas()?;
+    let docs: u64 = segments.iter().map(|m| u64::from(m.num_docs())).sum();
+    if segments.len() > 1 && docs >= PARALLEL_SEARCH_DOCS {
+        index.set_default_multithread_executor()?;
+    }
     let analyzer = Analyzer::load(&paths.words())?;
     analyzer.register(&index);
     let fields = IndexFields::new(index.schema());
