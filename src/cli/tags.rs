@@ -29,6 +29,7 @@ pub enum TagsCommand {
     /// Every rule must be understood completely; if one is not, none is applied and kesou
     /// says why. The rules are kept in the store and `kesou ingest` applies them again after
     /// each load. Without --rules, the store's rules are applied again.
+    #[command(verbatim_doc_comment)]
     Apply {
         #[command(flatten)]
         store: StoreArg,
