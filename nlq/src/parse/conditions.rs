@@ -53,14 +53,35 @@ impl<'p> Asm<'_, 'p> {
         let mut items = vec![(field, first.to_string())];
         let mut used = vec![i];
         let mut j = i + 1;
-        while self.free(j)
-            && (self.is(j, Word::And) || self.is(j, Word::Comma) || self.is(j, Word::Or))
-        {
-            match self.value_at(j + 1, false, |f| self.same_group(f, field)) {
+        loop {
+            if !self.free(j) {
+                break;
+            }
+            let separated =
+                self.is(j, Word::And) || self.is(j, Word::Comma) || self.is(j, Word::Or);
+            if separated {
+                match self.value_at(j + 1, false, |f| self.same_group(f, field)) {
+                    Some((f, v)) => {
+                        items.push((f, v.to_string()));
+                        used.extend([j, j + 1]);
+                        j += 2;
+                        continue;
+                    }
+                    None => break,
+                }
+            }
+            // 北京上海广州: values written one after another are a list when they name the
+            // same field, or once a list has begun; 浙江杭州 (a province, then a city in a
+            // different field) narrows instead.
+            let last = items.last().map(|(f, _)| *f);
+            let next = self.value_at(j, false, |f| {
+                Some(f) == last || (items.len() >= 2 && self.same_group(f, field))
+            });
+            match next {
                 Some((f, v)) => {
                     items.push((f, v.to_string()));
-                    used.extend([j, j + 1]);
-                    j += 2;
+                    used.push(j);
+                    j += 1;
                 }
                 None => break,
             }
