@@ -2,7 +2,7 @@
 //! numbers, ranges, related tables and time.
 
 use super::assemble::{Asm, PendingTime};
-use super::lexicon::{FieldRef, Meaning, Word};
+use super::lexicon::{FieldRef, Meaning, Period, Word};
 use super::time::{self, Range, Unit};
 use crate::numbers::{NumberKind, NumberMatch};
 use crate::query::{Ambiguity, Filter, Op, Reading, RelatedFilter, Sort, Span, Value};
@@ -834,6 +834,10 @@ impl<'p> Asm<'_, 'p> {
             return None;
         }
         let y = m.value as i32;
+        // 2024年下半年
+        if let Some(p @ (Period::FirstHalf | Period::SecondHalf)) = self.period_at(i + 1) {
+            return Some((time::half(y, p == Period::FirstHalf), vec![i, i + 1]));
+        }
         if let Some(mm) = self.num(i + 1)
             && mm.unit == Some("月")
             && (1.0..=12.0).contains(&mm.value)

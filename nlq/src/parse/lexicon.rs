@@ -52,6 +52,9 @@ pub(crate) enum Period {
     Today,
     /// 半年: six months up to as_of.
     HalfYear,
+    /// 上半年 / 下半年: of as_of's year, or of the year written before.
+    FirstHalf,
+    SecondHalf,
 }
 
 /// Grammar words.
@@ -493,6 +496,14 @@ const GRAMMAR: &[(&[&str], Word)] = &[
         Word::Period(Period::Today),
     ),
     (&["半年", "半年度"], Word::Period(Period::HalfYear)),
+    (
+        &["上半年", "上半年度", "first half"],
+        Word::Period(Period::FirstHalf),
+    ),
+    (
+        &["下半年", "下半年度", "second half"],
+        Word::Period(Period::SecondHalf),
+    ),
     (
         &[
             "有",

@@ -125,6 +125,20 @@ pub(crate) fn period(as_of: NaiveDate, p: Period) -> Range {
         Period::LastWeek => between(monday.checked_sub_days(Days::new(7)), monday.pred_opt()),
         Period::Today => upto(as_of),
         Period::HalfYear => last(as_of, 6.0, Unit::Month),
+        Period::FirstHalf | Period::SecondHalf => half(y, p == Period::FirstHalf),
+    }
+}
+
+/// The first or second half of year `y`: January to June, July to December.
+pub(crate) fn half(y: i32, first: bool) -> Range {
+    let (from, to) = if first {
+        ((1, 1), (6, 30))
+    } else {
+        ((7, 1), (12, 31))
+    };
+    Range {
+        from: NaiveDate::from_ymd_opt(y, from.0, from.1),
+        to: NaiveDate::from_ymd_opt(y, to.0, to.1),
     }
 }
 
