@@ -547,6 +547,7 @@ impl<'p> Asm<'_, 'p> {
             .filters
             .iter()
             .any(|x| x.fields().contains(&name.as_str()))
+            || self.q.group_by.iter().any(|g| &g.field == name)
         {
             self.mark(&[i]);
             return true;

@@ -87,6 +87,9 @@ impl Asm<'_, '_> {
                 used.push(j);
                 self.field(f).name.clone()
             }
+            // 投诉最多的客户: ranking by a count of related rows is not something kesou does;
+            // saying so beats ranking by something else.
+            None if self.last_related.is_some_and(|(_, last)| last + 1 == i) => return false,
             None => match self
                 .last_numeric
                 .map(|f| self.field(f).name.clone())
