@@ -98,6 +98,15 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     println!(
         "  kesou ask --data {d} --explain \"去年下过单的长三角制造企业\"   # how each word was read"
     );
+    println!("  kesou ask --data {d} 重要挽留客户有哪些              # RFM segments");
+    if let Some(e) = &example {
+        println!("find customers like one, with the reasons:");
+        println!("  kesou similar --data {d} {}", e.name);
+        println!("  kesou ask --data {d} 和{}相似的华东客户", e.name);
+    }
+    println!(
+        "tag customers by rules written as questions: put lines such as\n  \"近30天咨询≥3次且未成交\" = \"待跟进\"\ninto rules.toml, then\n  kesou tags apply --data {d} --rules rules.toml"
+    );
     println!("the web server (dashboards) comes next; it is not built yet");
     Ok(())
 }
