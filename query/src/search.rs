@@ -215,9 +215,13 @@ impl Searcher {
         };
         let f = &self.handle.fields;
         let name = s("name").unwrap_or_default();
+        // Tags are stored as one value, a line each.
         let tags: Vec<String> = doc
             .get_all(f.tags)
-            .filter_map(|v| v.as_str().map(str::to_owned))
+            .filter_map(|v| v.as_str())
+            .flat_map(|v| v.split('\n'))
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
             .collect();
         let mut highlights = Vec::new();
         if let Some(h) = snippets.highlight("name", &name) {
