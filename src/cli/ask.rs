@@ -1,6 +1,6 @@
 use kesou_indexer::StorePaths;
 use kesou_nlq::{FieldKind, Filter, Piece, Query, Role, Span};
-use kesou_query::ask::{Answer, AnswerKind, AskOptions, Asker};
+use kesou_query::ask::{Answer, AnswerKind, AskOptions, Asker, Table as AnswerTable};
 use serde_json::Value as Json;
 
 use super::StoreArg;
@@ -111,16 +111,7 @@ fn print_answer(a: &Answer) {
     if t.rows.is_empty() {
         return;
     }
-    let mut table = Table::with_header(t.columns.iter().map(|c| c.label.clone()).collect());
-    for row in &t.rows {
-        table.row_vec(
-            row.iter()
-                .zip(&t.columns)
-                .map(|(v, c)| cell(v, c.kind))
-                .collect(),
-        );
-    }
-    table.print();
+    rows_table(t, "、").print();
     if (t.rows.len() as u64) < t.total {
         let hint = if a.interpretation.limit.is_none() {
             "; add --all to see every one"
@@ -136,15 +127,30 @@ fn print_answer(a: &Answer) {
 }
 
 /// A value as people read it: 350.5万, 72%, 活跃、复购客户.
-fn cell(v: &Json, kind: FieldKind) -> String {
+/// An answer's rows as a terminal table, cells formatted by their column's kind; list
+/// cells are joined with `list_sep`.
+pub(super) fn rows_table(t: &AnswerTable, list_sep: &str) -> Table {
+    let mut table = Table::with_header(t.columns.iter().map(|c| c.label.clone()).collect());
+    for row in &t.rows {
+        table.row_vec(
+            row.iter()
+                .zip(&t.columns)
+                .map(|(v, c)| cell(v, c.kind, list_sep))
+                .collect(),
+        );
+    }
+    table
+}
+
+fn cell(v: &Json, kind: FieldKind, list_sep: &str) -> String {
     match v {
         Json::Null => String::new(),
         Json::String(s) => s.clone(),
         Json::Array(items) => items
             .iter()
-            .map(|i| cell(i, FieldKind::Category))
+            .map(|i| cell(i, FieldKind::Category, list_sep))
             .collect::<Vec<_>>()
-            .join("、"),
+            .join(list_sep),
         Json::Number(n) => {
             let f = n.as_f64().unwrap_or(f64::NAN);
             match kind {

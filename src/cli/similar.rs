@@ -3,10 +3,9 @@ use kesou_nlq::Schema;
 use kesou_query::Filter;
 use kesou_query::ask::{CUSTOMERS_TOML, Table as AnswerTable, similar_table};
 use kesou_query::lookalike::{Candidates, Lookalike, Similars};
-use serde_json::Value as Json;
 
 use super::StoreArg;
-use super::output::{self, Table};
+use super::output;
 use super::progress::Bars;
 
 /// Find customers like one customer or like a list of them (找相似客户)
@@ -98,27 +97,5 @@ fn print(found: &Similars, t: &AnswerTable) {
     if t.rows.is_empty() {
         return;
     }
-    let mut table = Table::with_header(t.columns.iter().map(|c| c.label.clone()).collect());
-    for row in &t.rows {
-        table.row_vec(
-            row.iter()
-                .zip(&t.columns)
-                .map(|(v, c)| match (v, c.name.as_str()) {
-                    (Json::Number(n), "score") => {
-                        format!("{:.0}%", n.as_f64().unwrap_or(0.0) * 100.0)
-                    }
-                    (Json::Number(n), "annual_purchase") => output::yuan(n.as_f64().unwrap_or(0.0)),
-                    (Json::Array(items), _) => items
-                        .iter()
-                        .filter_map(Json::as_str)
-                        .collect::<Vec<_>>()
-                        .join(" · "),
-                    (Json::String(s), _) => s.clone(),
-                    (Json::Null, _) => String::new(),
-                    (other, _) => other.to_string(),
-                })
-                .collect(),
-        );
-    }
-    table.print();
+    super::ask::rows_table(t, " · ").print();
 }
