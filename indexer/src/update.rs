@@ -3,29 +3,31 @@
 
 use duckdb::Connection;
 
+use crate::Progress;
 use crate::index::{SyncReport, sync};
 use crate::store::{self, StorePaths};
-use crate::{Progress, Result};
 
 /// Runs `change` in a transaction with the next generation number (stamp changed customers'
 /// `_gen` with it), commits it as the store's generation and brings the index up to it.
-/// Nothing is kept when `change` fails.
-pub fn update<T>(
+/// Nothing is kept when `change` fails. The caller's error type passes through untouched, so
+/// a user error stays one and a fault stays a fault.
+pub fn update<T, E: From<crate::Error>>(
     paths: &StorePaths,
     progress: &dyn Progress,
-    change: impl FnOnce(&Connection, u64) -> Result<T>,
-) -> Result<(T, u64, SyncReport)> {
+    change: impl FnOnce(&Connection, u64) -> std::result::Result<T, E>,
+) -> std::result::Result<(T, u64, SyncReport), E> {
     let conn = store::open_db(paths, false, false)?;
-    conn.execute_batch("BEGIN TRANSACTION")?;
+    conn.execute_batch("BEGIN TRANSACTION")
+        .map_err(crate::Error::from)?;
     let result = (|| {
         let generation = store::generation(&conn)? + 1;
         let value = change(&conn, generation)?;
         store::set_meta(&conn, "generation", &generation.to_string())?;
-        Ok::<_, crate::Error>((value, generation))
+        Ok::<_, E>((value, generation))
     })();
     let (value, generation) = match result {
         Ok(v) => {
-            conn.execute_batch("COMMIT")?;
+            conn.execute_batch("COMMIT").map_err(crate::Error::from)?;
             v
         }
         Err(e) => {

@@ -128,13 +128,8 @@ pub fn apply(
     let rules = read_rules(&text)?;
     let ((reports, changed), generation, index) =
         kesou_indexer::update(paths, progress, |conn, generation| {
-            apply_in(conn, generation, &rules).map_err(|e| match e {
-                Error::Indexer(e) => e,
-                e if e.is_user_error() => kesou_indexer::Error::BadInput(e.to_string()),
-                e => kesou_indexer::Error::BadInput(format!("applying tag rules: {e}")),
-            })
-        })
-        .map_err(Error::Indexer)?;
+            apply_in(conn, generation, &rules)
+        })?;
     if rules_file.is_some() && source != paths.tag_rules() {
         std::fs::write(paths.tag_rules(), &text).map_err(|e| {
             Error::BadRequest(format!(
