@@ -3,8 +3,9 @@
 
 use duckdb::params;
 
-use crate::index::{SyncReport, sync};
+use crate::index::SyncReport;
 use crate::store::{self, StorePaths};
+use crate::update::update;
 use crate::{Progress, Result, derive};
 
 #[derive(Debug, Clone)]
@@ -20,37 +21,22 @@ pub fn delete(
     ids: &[String],
     progress: &dyn Progress,
 ) -> Result<DeleteSummary> {
-    let conn = store::open_db(paths, false, false)?;
-    conn.execute_batch("BEGIN TRANSACTION")?;
-    let result = (|| {
-        let generation = store::generation(&conn)? + 1;
-        let deleted = derive::delete_customers(&conn, ids, generation)?;
-        let (as_of, _) = store::as_of(&conn)?;
-        derive::derive(&conn, as_of, generation)?;
-        derive::flag_duplicate_names(&conn, generation)?;
-        store::set_meta(&conn, "generation", &generation.to_string())?;
+    let (deleted, generation, index) = update(paths, progress, |conn, generation| {
+        let deleted = derive::delete_customers(conn, ids, generation)?;
+        let (as_of, _) = store::as_of(conn)?;
+        derive::derive(conn, as_of, generation)?;
+        derive::flag_duplicate_names(conn, generation)?;
         conn.execute(
             "DELETE FROM tombstones WHERE gen < ?",
             params![generation as i64 - 16],
         )?;
-        Ok::<_, crate::Error>((generation, deleted))
-    })();
-    let (generation, deleted) = match result {
-        Ok(v) => {
-            conn.execute_batch("COMMIT")?;
-            v
-        }
-        Err(e) => {
-            let _ = conn.execute_batch("ROLLBACK");
-            return Err(e);
-        }
-    };
+        Ok::<_, crate::Error>(deleted)
+    })?;
     let not_found = ids
         .iter()
         .filter(|i| !deleted.contains(i))
         .cloned()
         .collect();
-    let index = sync(paths, &conn, progress)?;
     Ok(DeleteSummary {
         deleted,
         not_found,

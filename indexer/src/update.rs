@@ -1,5 +1,5 @@
-//! A change to the store made outside ingest (tag rules, models): one transaction in a new
-//! generation, then the index catches up, as ingest and delete do.
+//! A change to the store made outside ingest (deletes, tag rules): one transaction in a new
+//! generation, then the index catches up, as ingest does.
 
 use duckdb::Connection;
 
