@@ -47,7 +47,8 @@ pub fn column(conn: &duckdb::Connection, sql: &str) -> Vec<String> {
         .expect(sql)
 }
 
-fn span(text: &str) -> Span {
+/// A span covering a whole text, for hand-built queries.
+pub fn span(text: &str) -> Span {
     Span {
         start: 0,
         end: text.len(),

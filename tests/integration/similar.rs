@@ -4,19 +4,11 @@
 
 use std::collections::HashMap;
 
-use kesou_nlq::{Filter, Limit, Op, Query, Seed, Similar, Span, Value};
+use kesou_nlq::{Filter, Limit, Op, Query, Seed, Similar, Value};
 use kesou_query::ask::{AskOptions, Asker};
 use kesou_query::lookalike::{self, Lookalike};
 
-use super::ask_store::{STORE, column, reader};
-
-fn span(text: &str) -> Span {
-    Span {
-        start: 0,
-        end: text.len(),
-        text: text.to_owned(),
-    }
-}
+use super::ask_store::{STORE, column, reader, span};
 
 #[test]
 fn lookalikes_share_the_seed_segment_far_above_chance() {
