@@ -1,0 +1,382 @@
+//! A small W3C WebDriver client for the browser tests: starts Debian's `chromedriver` on a
+//! free port and drives headless Chromium sessions over plain HTTP/1.1 (std `TcpStream` and
+//! `serde_json`), no browser-automation crate.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+/// The key of an element reference in W3C WebDriver answers.
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// How long a wait for the page lasts before the test fails.
+pub const PATIENCE: Duration = Duration::from_secs(20);
+
+/// WebDriver's codes of keys that are not characters.
+pub mod keys {
+    pub const ENTER: &str = "\u{E007}";
+    pub const ESCAPE: &str = "\u{E00C}";
+    pub const ARROW_DOWN: &str = "\u{E015}";
+    pub const ARROW_UP: &str = "\u{E013}";
+}
+
+pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// Where the driver and the browser are: `KESOU_CHROMEDRIVER` / `KESOU_CHROMIUM` or Debian's paths.
+pub fn chromedriver_path() -> PathBuf {
+    std::env::var_os("KESOU_CHROMEDRIVER").map_or_else(|| PathBuf::from(CHROMEDRIVER), PathBuf::from)
+}
+
+pub fn chromium_path() -> PathBuf {
+    std::env::var_os("KESOU_CHROMIUM").map_or_else(|| PathBuf::from(CHROMIUM), PathBuf::from)
+}
+
+/// A running chromedriver; killed when dropped.
+pub struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Driver {
+    pub fn start(binary: &Path) -> Result<Driver, String> {
+        let port = free_port()?;
+        let child = Command::new(binary)
+            .arg(format!("--port={port}"))
+            .arg("--allowed-ips=127.0.0.1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("could not start {}: {e}", binary.display()))?;
+        let driver = Driver { child, port };
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if let Ok(status) = driver.call("GET", "/status", None)
+                && status["ready"] == json!(true)
+            {
+                return Ok(driver);
+            }
+            if Instant::now() > deadline {
+                return Err(format!("chromedriver on port {port} did not get ready"));
+            }
+            sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// A new headless Chromium with a fresh profile and a window of `width` × `height`.
+    pub fn session(&self, width: u32, height: u32) -> Result<Session<'_>, String> {
+        let profile = tempfile::tempdir().map_err(|e| format!("profile dir: {e}"))?;
+        let args = vec![
+            "--headless".to_owned(),
+            "--no-sandbox".to_owned(),
+            "--disable-gpu".to_owned(),
+            "--disable-background-networking".to_owned(),
+            "--disable-quic".to_owned(),
+            "--no-first-run".to_owned(),
+            "--disable-component-update".to_owned(),
+            "--disable-sync".to_owned(),
+            "--disable-dev-shm-usage".to_owned(),
+            "--hide-scrollbars".to_owned(),
+            format!("--window-size={width},{height}"),
+            format!("--user-data-dir={}", profile.path().display()),
+        ];
+        let caps = json!({
+            "capabilities": {"alwaysMatch": {
+                "browserName": "chrome",
+                "goog:chromeOptions": {"binary": chromium_path(), "args": args},
+            }}
+        });
+        let answer = self.call("POST", "/session", Some(&caps))?;
+        let id = answer["sessionId"]
+            .as_str()
+            .ok_or_else(|| format!("no session id in {answer}"))?
+            .to_owned();
+        let session = Session {
+            driver: self,
+            id,
+            _profile: profile,
+        };
+        session.set_viewport(width, height)?;
+        Ok(session)
+    }
+
+    fn call(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Value, String> {
+        http(self.port, method, path, body)
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> Result<u16, String> {
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("free port: {e}"))?;
+    listener
+        .local_addr()
+        .map(|a| a.port())
+        .map_err(|e| format!("free port: {e}"))
+}
+
+/// One browser window; closed when dropped.
+pub struct Session<'d> {
+    driver: &'d Driver,
+    id: String,
+    _profile: tempfile::TempDir,
+}
+
+impl Session<'_> {
+    fn cmd(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value, String> {
+        let answer = self.driver.call(
+            method,
+            &format!("/session/{}{path}", self.id),
+            body.as_ref(),
+        )?;
+        Ok(answer)
+    }
+
+    pub fn goto(&self, url: &str) -> Result<(), String> {
+        self.cmd("POST", "/url", Some(json!({ "url": url })))?;
+        Ok(())
+    }
+
+    pub fn url(&self) -> Result<String, String> {
+        Ok(self.cmd("GET", "/url", None)?.as_str().unwrap_or_default().to_owned())
+    }
+
+    /// Makes the page's viewport exactly `width` × `height` CSS pixels.
+    pub fn set_viewport(&self, width: u32, height: u32) -> Result<(), String> {
+        let rect = self.cmd("POST", "/window/rect", Some(json!({"width": width, "height": height})))?;
+        let inner = self.run("return [window.innerWidth, window.innerHeight]", &[])?;
+        let size = |v: &Value| v.as_i64().unwrap_or(0);
+        let (iw, ih) = (size(&inner[0]), size(&inner[1]));
+        if (iw, ih) != (i64::from(width), i64::from(height)) {
+            let w = i64::from(width) + size(&rect["width"]) - iw;
+            let h = i64::from(height) + size(&rect["height"]) - ih;
+            self.cmd("POST", "/window/rect", Some(json!({"width": w, "height": h})))?;
+        }
+        Ok(())
+    }
+
+    /// Runs `script` (a function body; `arguments[i]` are `args`) and returns its value.
+    pub fn run(&self, script: &str, args: &[Value]) -> Result<Value, String> {
+        self.cmd("POST", "/execute/sync", Some(json!({ "script": script, "args": args })))
+    }
+
+    /// Waits until `script` returns something truthy and returns that.
+    pub fn wait_for(&self, what: &str, script: &str, args: &[Value]) -> Result<Value, String> {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let value = self.run(script, args)?;
+            let truthy = !matches!(&value, Value::Null | Value::Bool(false))
+                && value != json!(0)
+                && value != json!("");
+            if truthy {
+                return Ok(value);
+            }
+            if Instant::now() > deadline {
+                return Err(format!("waited {PATIENCE:?} for {what}; page at {}", self.url()?));
+            }
+            sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// The first element matching a CSS selector, waiting for it to appear.
+    pub fn find(&self, css: &str) -> Result<Element<'_>, String> {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            match self.cmd("POST", "/element", Some(json!({"using": "css selector", "value": css}))) {
+                Ok(found) => return Ok(self.element(&found)),
+                Err(e) if e.contains("no such element") && Instant::now() < deadline => {
+                    sleep(Duration::from_millis(50));
+                }
+                Err(e) => return Err(format!("{css}: {e}")),
+            }
+        }
+    }
+
+    /// Every element matching a CSS selector now (maybe none).
+    pub fn find_all(&self, css: &str) -> Result<Vec<Element<'_>>, String> {
+        let found = self.cmd("POST", "/elements", Some(json!({"using": "css selector", "value": css})))?;
+        Ok(found
+            .as_array()
+            .map(|a| a.iter().map(|e| self.element(e)).collect())
+            .unwrap_or_default())
+    }
+
+    fn element(&self, found: &Value) -> Element<'_> {
+        Element {
+            session: self,
+            id: found[ELEMENT].as_str().unwrap_or_default().to_owned(),
+        }
+    }
+
+    /// Saves a PNG of the viewport.
+    pub fn screenshot(&self, path: &Path) -> Result<(), String> {
+        let data = self.cmd("GET", "/screenshot", None)?;
+        let png = base64_decode(data.as_str().unwrap_or_default())?;
+        std::fs::write(path, png).map_err(|e| format!("{}: {e}", path.display()))
+    }
+}
+
+impl Drop for Session<'_> {
+    fn drop(&mut self) {
+        let _ = self.driver.call("DELETE", &format!("/session/{}", self.id), None);
+    }
+}
+
+pub struct Element<'s> {
+    session: &'s Session<'s>,
+    id: String,
+}
+
+impl Element<'_> {
+    fn cmd(&self, method: &str, what: &str, body: Option<Value>) -> Result<Value, String> {
+        self.session
+            .cmd(method, &format!("/element/{}{what}", self.id), body)
+    }
+
+    pub fn click(&self) -> Result<(), String> {
+        self.cmd("POST", "/click", Some(json!({})))?;
+        Ok(())
+    }
+
+    pub fn send_keys(&self, text: &str) -> Result<(), String> {
+        self.cmd("POST", "/value", Some(json!({ "text": text })))?;
+        Ok(())
+    }
+
+    pub fn clear(&self) -> Result<(), String> {
+        self.cmd("POST", "/clear", Some(json!({})))?;
+        Ok(())
+    }
+
+    pub fn text(&self) -> Result<String, String> {
+        Ok(self.cmd("GET", "/text", None)?.as_str().unwrap_or_default().to_owned())
+    }
+
+    pub fn attr(&self, name: &str) -> Result<Option<String>, String> {
+        Ok(self
+            .cmd("GET", &format!("/attribute/{name}"), None)?
+            .as_str()
+            .map(str::to_owned))
+    }
+
+    /// The element as a script argument.
+    pub fn arg(&self) -> Value {
+        json!({ ELEMENT: self.id })
+    }
+}
+
+/// One HTTP/1.1 exchange with chromedriver; the answer's `value`, or its error as text.
+fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> Result<Value, String> {
+    let mut stream =
+        TcpStream::connect(("127.0.0.1", port)).map_err(|e| format!("chromedriver: {e}"))?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(120)))
+        .map_err(|e| e.to_string())?;
+    let payload = body.map(Value::to_string).unwrap_or_default();
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{payload}",
+        payload.len()
+    );
+    stream
+        .write_all(request.as_bytes())
+        .map_err(|e| format!("chromedriver: {e}"))?;
+    let mut reader = BufReader::new(stream);
+    let mut status_line = String::new();
+    reader
+        .read_line(&mut status_line)
+        .map_err(|e| format!("chromedriver: {e}"))?;
+    let status: u16 = status_line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| format!("chromedriver answered {status_line:?}"))?;
+    let mut length = None;
+    let mut chunked = false;
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).map_err(|e| e.to_string())?;
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        let (name, value) = line.split_once(':').unwrap_or((line, ""));
+        match name.to_ascii_lowercase().as_str() {
+            "content-length" => length = value.trim().parse::<usize>().ok(),
+            "transfer-encoding" => chunked = value.to_ascii_lowercase().contains("chunked"),
+            _ => {}
+        }
+    }
+    let bytes = if chunked {
+        read_chunked(&mut reader)?
+    } else if let Some(n) = length {
+        let mut buf = vec![0; n];
+        reader.read_exact(&mut buf).map_err(|e| e.to_string())?;
+        buf
+    } else {
+        let mut buf = Vec::new();
+        reader.read_to_end(&mut buf).map_err(|e| e.to_string())?;
+        buf
+    };
+    let answer: Value = serde_json::from_slice(&bytes)
+        .map_err(|e| format!("chromedriver sent no JSON ({e}): {}", String::from_utf8_lossy(&bytes)))?;
+    let value = answer.get("value").cloned().unwrap_or(Value::Null);
+    if status >= 400 || value.get("error").is_some_and(Value::is_string) {
+        return Err(format!(
+            "{method} {path}: {} ({})",
+            value["error"].as_str().unwrap_or("error"),
+            value["message"].as_str().unwrap_or_default().lines().next().unwrap_or_default()
+        ));
+    }
+    Ok(value)
+}
+
+fn read_chunked(reader: &mut impl BufRead) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    loop {
+        let mut size = String::new();
+        reader.read_line(&mut size).map_err(|e| e.to_string())?;
+        let n = usize::from_str_radix(size.trim().split(';').next().unwrap_or("0"), 16)
+            .map_err(|e| format!("chunk size {size:?}: {e}"))?;
+        if n == 0 {
+            return Ok(out);
+        }
+        let mut chunk = vec![0; n + 2];
+        reader.read_exact(&mut chunk).map_err(|e| e.to_string())?;
+        out.extend_from_slice(&chunk[..n]);
+    }
+}
+
+fn base64_decode(text: &str) -> Result<Vec<u8>, String> {
+    fn digit(c: u8) -> Option<u32> {
+        Some(u32::from(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        }))
+    }
+    let clean: Vec<u8> = text.bytes().filter(|c| !c.is_ascii_whitespace() && *c != b'=').collect();
+    let mut out = Vec::with_capacity(clean.len() * 3 / 4);
+    for group in clean.chunks(4) {
+        let mut acc = 0u32;
+        for (i, &c) in group.iter().enumerate() {
+            acc |= digit(c).ok_or("screenshot is not base64")? << (18 - 6 * i);
+        }
+        let bytes = acc.to_be_bytes();
+        out.extend_from_slice(&bytes[1..group.len()]);
+    }
+    Ok(out)
+}

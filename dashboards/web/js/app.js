@@ -1,0 +1,65 @@
+// The app: header (brand, navigation, language switch) and the hash routes
+//   #/ · #/ask?q=… · #/customer/C0000123 · #/dashboards · #/dashboard/map · #/reports/new
+
+import { askView } from "./ask.js";
+import { boardView, boardsView } from "./boards.js";
+import { h, mount } from "./dom.js";
+import { lang, onLangChange, setLang, t } from "./i18n.js";
+import { profileView } from "./profile.js";
+import { reportBuilderView } from "./reports.js";
+
+const main = document.getElementById("main");
+const header = document.getElementById("top");
+let generation = 0;
+
+function parseHash() {
+  const raw = location.hash.replace(/^#/, "") || "/";
+  const [path, search = ""] = raw.split("?");
+  return { parts: path.split("/").filter(Boolean).map(decodeURIComponent), params: new URLSearchParams(search) };
+}
+
+function drawHeader() {
+  const { parts } = parseHash();
+  const here = parts[0] || "ask";
+  const link = (href, key, active) => h("a", { href, class: "nav-link", "aria-current": active ? "page" : null }, t(key));
+  mount(
+    header,
+    h("a", { class: "skip", href: "#main", onclick: (e) => { e.preventDefault(); main.focus(); } }, t("skip")),
+    h(
+      "div",
+      { class: "bar" },
+      h("a", { class: "brand", href: "#/" }, h("img", { src: "/assets/favicon.svg", alt: "", width: "24", height: "24" }), h("span", null, t("brand")), h("span", { class: "tagline" }, t("tagline"))),
+      h(
+        "nav",
+        { "aria-label": "main" },
+        link("#/", "nav_ask", here === "ask"),
+        link("#/dashboards", "nav_boards", here === "dashboards" || here === "dashboard"),
+        link("#/reports/new", "nav_new_report", here === "reports"),
+      ),
+      h("button", { type: "button", class: "lang", lang: lang() === "zh" ? "en" : "zh", "aria-label": t("lang_switch_label"), onclick: () => setLang(lang() === "zh" ? "en" : "zh") }, t("lang_switch")),
+    ),
+  );
+}
+
+function route() {
+  const mine = ++generation;
+  const stale = () => mine !== generation;
+  const { parts, params } = parseHash();
+  drawHeader();
+  const [first, second] = parts;
+  if (!first || first === "ask") return askView(main, params);
+  if (first === "customer" && second) return profileView(main, second, stale);
+  if (first === "dashboards") return boardsView(main, stale);
+  if (first === "dashboard" && second) return boardView(main, second, params, stale);
+  if (first === "reports" && second === "new") return reportBuilderView(main, stale);
+  document.title = t("brand");
+  mount(main, h("section", { class: "notfound" }, h("h1", null, t("not_found")), h("p", null, h("a", { href: "#/" }, t("back_home")))));
+}
+
+document.documentElement.lang = lang() === "en" ? "en" : "zh-CN";
+window.addEventListener("hashchange", () => {
+  route();
+  if (!location.hash.startsWith("#/ask")) window.scrollTo(0, 0);
+});
+onLangChange(route);
+route();

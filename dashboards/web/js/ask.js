@@ -1,0 +1,283 @@
+// The question page (#/ask?q=…): the box with suggestions, how the question was understood
+// (chips, words not understood), and the answer: table, chart of groups, paging, sorting,
+// CSV export. The URL holds the question, its page and its order, so answers can be shared.
+
+import { api, download, ApiError } from "./api.js";
+import { announce, h, mount } from "./dom.js";
+import { chipList, chipsOf, replaceSpan, splitBySpans, withoutChip } from "./chips.js";
+import { drawChart } from "./charts/index.js";
+import { cell, fieldLabel, integer, kindOf, lang, t } from "./i18n.js";
+import { attachSuggestions } from "./suggest.js";
+import { pager, resultTable } from "./table.js";
+
+const EXAMPLES = [
+  "检索华东地区年采购额超百万的科技类客户",
+  "价值贡献TOP20客户",
+  "按省份统计客户数",
+  "近30天咨询≥5次且未成交的客户",
+  "流失风险高的忠诚客户",
+  "各行业平均年采购额",
+  "上海年采购额500万以上的金融客户按采购额排序",
+  "tech customers in East China with annual purchase over 1 million",
+];
+
+const DEFAULT_LIMIT = 20;
+
+/** The ask state held in the hash: #/ask?q=…&offset=20&limit=50&sort=annual_purchase:desc&drop=1 */
+export function askHash({ q, offset = 0, limit = DEFAULT_LIMIT, sort = null, drop = [] }) {
+  const p = new URLSearchParams({ q });
+  if (offset) p.set("offset", offset);
+  if (limit !== DEFAULT_LIMIT) p.set("limit", limit);
+  if (sort) p.set("sort", `${sort.by}:${sort.desc ? "desc" : "asc"}`);
+  if (drop.length) p.set("drop", drop.join(","));
+  return `#/ask?${p}`;
+}
+
+function stateFrom(params) {
+  const sort = params.get("sort");
+  const [by, dir] = sort ? sort.split(":") : [];
+  return {
+    q: params.get("q") || "",
+    offset: Math.max(0, Number(params.get("offset")) || 0),
+    limit: Math.min(500, Math.max(1, Number(params.get("limit")) || DEFAULT_LIMIT)),
+    sort: by ? { by, desc: dir !== "asc" } : null,
+    drop: (params.get("drop") || "").split(",").filter((x) => x !== "").map(Number),
+  };
+}
+
+let view = null;
+let seq = 0;
+
+function build() {
+  const input = h("input", {
+    id: "q",
+    name: "q",
+    type: "search",
+    autocomplete: "off",
+    spellcheck: "false",
+    maxlength: "500",
+    enterkeyhint: "search",
+    placeholder: t("ask_placeholder"),
+  });
+  const form = h(
+    "form",
+    { class: "qbox", role: "search" },
+    h("label", { for: "q", class: "sr-only" }, t("question")),
+    h("div", { class: "combo" }, input),
+    h("button", { type: "submit", class: "primary" }, t("ask")),
+  );
+  const suggest = attachSuggestions(input, { onChoose: () => submit(), lang });
+  form.querySelector(".combo").append(suggest.list);
+  const submit = () => {
+    suggest.close();
+    const q = input.value.trim();
+    if (!q) return;
+    go({ q });
+  };
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    submit();
+  });
+  const understood = h("section", { class: "understood", "aria-label": t("understood_as") });
+  const result = h("section", { class: "result", "aria-live": "polite" });
+  const examples = h(
+    "section",
+    { class: "examples" },
+    h("h2", null, t("examples")),
+    h("ul", null, EXAMPLES.map((q) => h("li", null, h("a", { href: askHash({ q }) }, q)))),
+  );
+  const root = h("div", { class: "ask-view", "data-lang": lang() }, form, examples, understood, result);
+  return { root, input, understood, result, examples, suggest };
+}
+
+function go(state) {
+  const hash = askHash(state);
+  if (location.hash === hash) render(state);
+  else location.hash = hash;
+}
+
+/** Shows the ask page for the hash's parameters. */
+export function askView(main, params) {
+  if (!view || !main.contains(view.root) || view.root.dataset.lang !== lang()) {
+    view = build();
+    mount(main, view.root);
+  }
+  const state = stateFrom(params);
+  view.input.value = state.q;
+  document.title = state.q ? `${state.q} · ${t("brand")}` : t("brand");
+  if (!state.q) {
+    view.examples.hidden = false;
+    view.understood.replaceChildren();
+    view.result.replaceChildren();
+    view.input.focus();
+    return;
+  }
+  render(state);
+}
+
+async function render(state) {
+  const mine = ++seq;
+  const { understood, result, examples } = view;
+  examples.hidden = true;
+  result.setAttribute("aria-busy", "true");
+  result.classList.add("loading");
+  if (!result.childElementCount) result.append(h("p", { class: "status" }, t("loading")));
+  const body = { q: state.q, offset: state.offset, limit: state.limit };
+  if (state.sort) body.sort = state.sort;
+  if (state.drop.length) body.drop = state.drop;
+  try {
+    const answer = await api.post("/api/ask", body);
+    if (mine !== seq) return;
+    showUnderstood(understood, state, answer);
+    showResult(result, state, answer, body);
+    announce(t(answer.kind === "groups" ? "total_groups" : "total_list", { total: integer(answer.total) }));
+  } catch (err) {
+    if (mine !== seq) return;
+    understood.replaceChildren();
+    mount(result, errorBox(err, () => render(state)));
+  } finally {
+    if (mine === seq) {
+      result.removeAttribute("aria-busy");
+      result.classList.remove("loading");
+    }
+  }
+}
+
+export function errorBox(err, retry) {
+  const message = err instanceof ApiError ? err.message : String(err.message || err);
+  return h(
+    "div",
+    { class: `error ${err.code || ""}`, role: "alert" },
+    h("p", null, err.code === "bad_question" ? message : t("error", { message })),
+    retry && !(err instanceof ApiError && err.status < 500) ? h("button", { type: "button", class: "secondary", onclick: retry }, t("retry")) : null,
+  );
+}
+
+function showUnderstood(box, state, answer) {
+  const chips = chipsOf(answer);
+  const parts = [];
+  parts.push(
+    h("div", { class: "understood-head" }, h("span", { class: "understood-label" }, `${t("understood_as")}${lang() === "en" ? ":" : "："}`), chipList(chips, {
+      onRemove: (chip) => {
+        const next = withoutChip(state.q, chip, chips);
+        if (!next.q) {
+          location.hash = "#/";
+          return;
+        }
+        go({ q: next.q, limit: state.limit, drop: next.drop ? [...(next.q === state.q ? state.drop : []), ...next.drop] : [] });
+      },
+      onEdit: (chip, text) => go({ q: replaceSpan(state.q, chip.span, text), limit: state.limit }),
+    })),
+  );
+  const unrec = answer.unrecognized || [];
+  if (unrec.length) {
+    parts.push(
+      h(
+        "p",
+        { class: "echo" },
+        splitBySpans(state.q, unrec).map(([text, bad]) => (bad ? h("mark", { class: "unrec" }, text) : text)),
+      ),
+      h("p", { class: "unrecognized" }, t("unrecognized"), unrec.map((u) => u.text).join(lang() === "en" ? ", " : "、")),
+    );
+  }
+  const alternatives = answer.alternatives || [];
+  if (alternatives.length) {
+    parts.push(
+      h(
+        "p",
+        { class: "alternatives" },
+        t("alternatives"),
+        alternatives.map((a) => `「${a.span?.text ?? ""}」→ ${(a.others || []).map((o) => o.label).join(" / ")}`).join("；"),
+      ),
+    );
+  }
+  mount(box, parts);
+}
+
+function hitFields(filters, out = new Set()) {
+  for (const f of filters || []) {
+    if (f.type === "field") out.add(f.field);
+    else if (f.type === "any" || f.type === "all") hitFields(f.filters, out);
+  }
+  return out;
+}
+
+function showResult(box, state, answer, body) {
+  const kind = answer.kind || "list";
+  const columns = answer.columns || [];
+  const rows = answer.rows || [];
+  const interp = answer.interpretation || {};
+  const parts = [];
+  const total = answer.total ?? rows.length;
+  const exportButton = h("button", { type: "button", class: "secondary export" }, t("export_csv"));
+  exportButton.addEventListener("click", async () => {
+    exportButton.disabled = true;
+    exportButton.textContent = t("exporting");
+    try {
+      const { offset: _o, limit: _l, ...all } = body;
+      await download("/api/export", all, "kesou.csv");
+    } catch (err) {
+      box.prepend(errorBox(err));
+    } finally {
+      exportButton.disabled = false;
+      exportButton.textContent = t("export_csv");
+    }
+  });
+  parts.push(
+    h(
+      "div",
+      { class: "toolbar" },
+      h("p", { class: "total" }, h("strong", null, t(kind === "groups" ? "total_groups" : "total_list", { total: integer(total) }))),
+      answer.ordered_by ? h("p", { class: "ordered" }, t("ordered_by", { by: answer.ordered_by })) : null,
+      typeof answer.took_ms === "number" ? h("p", { class: "took" }, t("took", { ms: answer.took_ms.toFixed(1) })) : null,
+      exportButton,
+    ),
+  );
+  if (!rows.length) {
+    parts.push(h("p", { class: "empty" }, t("no_answer")));
+    mount(box, parts);
+    return;
+  }
+  if (kind === "summary" && rows.length === 1) {
+    parts.push(
+      h(
+        "dl",
+        { class: "summary" },
+        columns.map((c, i) => h("div", { class: "figure" }, h("dt", null, fieldLabel(c.name, c.label)), h("dd", null, cell(rows[0][i], kindOf(c.name, c.kind))))),
+      ),
+    );
+  } else if (kind === "groups" && columns.length >= 2) {
+    const groupField = (interp.group_by || [])[0]?.field;
+    const chart = groupField === "province" ? "map" : columns.length >= 3 && (interp.group_by || []).length === 2 ? "matrix" : "bar";
+    parts.push(drawChart({ chart, columns, rows }, { title: answer.explain || state.q, table: false }));
+  }
+  if (kind !== "summary") {
+    parts.push(
+      resultTable({
+        columns,
+        rows,
+        sort: state.sort,
+        onSort: (by, colKind) => {
+          const desc = state.sort?.by === by ? !state.sort.desc : ["number", "money", "ratio", "date", "timestamp"].includes(colKind);
+          go({ q: state.q, limit: state.limit, drop: state.drop, sort: { by, desc } });
+        },
+        highlights: answer.highlights,
+        hits: hitFields(interp.filters),
+        terms: (interp.text || []).map((x) => x.text),
+        caption: answer.explain || state.q,
+      }),
+    );
+    if (total > rows.length || state.offset > 0) {
+      parts.push(
+        pager({
+          offset: state.offset,
+          limit: state.limit,
+          total,
+          onPage: (offset) => go({ ...state, offset }),
+          onLimit: (limit) => go({ ...state, limit, offset: 0 }),
+        }),
+      );
+    }
+  }
+  mount(box, parts);
+}

@@ -1,0 +1,122 @@
+// Dashboards: the index of built-in boards and saved reports (#/dashboards), and one board
+// (#/dashboard/map?filter=region=华东) drawn by its chart kind, with filters, embed and delete.
+
+import { api, fields, query } from "./api.js";
+import { errorBox } from "./ask.js";
+import { drawChart } from "./charts/index.js";
+import { h, mount, s as sv } from "./dom.js";
+import { openEmbedDialog } from "./embed-dialog.js";
+import { filterEditor } from "./filters.js";
+import { lang, t } from "./i18n.js";
+
+const ICONS = {
+  map: "M3 3h5v5H3zM9 3h5v5H9zM9 9h5v5H9zM15 9h5v5h-5zM3 9h5v5H3zM9 15h5v5H9z",
+  bar: "M3 20V10h4v10zM10 20V4h4v16zM17 20v-7h4v7z",
+  funnel: "M2 4h20l-7 8v7l-6 2v-9z",
+  matrix: "M3 3h8v8H3zM13 3h8v8h-8zM3 13h8v8H3zM13 13h8v8h-8z",
+  line: "M3 17l5-6 4 3 7-9 2 2-9 11-4-3-4 5z",
+  table: "M3 4h18v4H3zM3 10h18v4H3zM3 16h18v4H3z",
+};
+
+export function titleOf(board) {
+  return lang() === "en" && board.title_en ? board.title_en : board.title || board.name;
+}
+
+function icon(chart) {
+  return h("span", { class: "board-icon", "aria-hidden": "true" }, sv("svg", { viewBox: "0 0 24 24" }, sv("path", { d: ICONS[chart] || ICONS.table })));
+}
+
+export async function boardsView(main, stale) {
+  document.title = `${t("boards")} · ${t("brand")}`;
+  mount(main, h("p", { class: "status" }, t("loading")));
+  let list;
+  try {
+    list = (await api.get("/api/dashboards")).dashboards || [];
+  } catch (err) {
+    if (!stale()) mount(main, errorBox(err, () => boardsView(main, stale)));
+    return;
+  }
+  if (stale()) return;
+  mount(
+    main,
+    h(
+      "section",
+      { class: "boards" },
+      h("h1", null, t("boards")),
+      h("p", { class: "muted" }, t("boards_intro")),
+      h(
+        "ul",
+        { class: "cards" },
+        list.map((b) =>
+          h(
+            "li",
+            { class: `card ${b.builtin ? "builtin" : "saved"}`, "data-board": b.name },
+            h("a", { href: `#/dashboard/${encodeURIComponent(b.name)}` }, icon(b.chart), h("span", { class: "card-title" }, titleOf(b)), h("span", { class: "card-kind" }, b.builtin ? t("builtin") : t("saved_report"))),
+          ),
+        ),
+        h("li", { class: "card new" }, h("a", { href: "#/reports/new" }, h("span", { class: "board-icon plus", "aria-hidden": "true" }, "+"), h("span", { class: "card-title" }, t("new_report")), h("span", { class: "card-kind" }, t("new_report_hint")))),
+      ),
+    ),
+  );
+}
+
+export async function boardView(main, name, params, stale) {
+  const filters = params.getAll("filter");
+  mount(main, h("p", { class: "status" }, t("loading")));
+  let board;
+  let fieldList;
+  let builtin = true;
+  try {
+    [board, fieldList, builtin] = await Promise.all([
+      api.get(`/api/dashboards/${encodeURIComponent(name)}${query({ filter: filters })}`),
+      fields().catch(() => []),
+      api.get("/api/dashboards").then((r) => (r.dashboards || []).find((b) => b.name === name)?.builtin ?? true, () => true),
+    ]);
+  } catch (err) {
+    if (!stale()) mount(main, errorBox(err, () => boardView(main, name, params, stale)));
+    return;
+  }
+  if (stale()) return;
+  const title = titleOf(board);
+  document.title = `${title} · ${t("brand")}`;
+  const setFilters = (list) => {
+    location.hash = `#/dashboard/${encodeURIComponent(name)}${query({ filter: list })}`;
+  };
+  const actions = h(
+    "div",
+    { class: "actions" },
+    h("button", { type: "button", class: "secondary", onclick: () => openEmbedDialog({ name, title, filters, fields: fieldList }) }, t("embed")),
+    builtin
+      ? null
+      : h(
+          "button",
+          {
+            type: "button",
+            class: "danger",
+            onclick: async () => {
+              if (!confirm(t("confirm_delete", { title }))) return;
+              try {
+                await api.del(`/api/reports/${encodeURIComponent(name)}`);
+                location.hash = "#/dashboards";
+              } catch (err) {
+                actions.append(errorBox(err));
+              }
+            },
+          },
+          t("delete_report"),
+        ),
+  );
+  mount(
+    main,
+    h(
+      "article",
+      { class: "board", "data-board": name },
+      h("p", { class: "crumb" }, h("a", { href: "#/dashboards" }, `‹ ${t("boards")}`)),
+      h("header", { class: "board-head" }, h("div", null, h("h1", null, title), board.explain ? h("p", { class: "muted" }, board.explain) : null), actions),
+      board.note ? h("p", { class: "note", role: "note" }, board.note) : null,
+      fieldList.length ? filterEditor({ fields: fieldList, value: filters, onChange: setFilters }) : null,
+      drawChart(board, { title }),
+      typeof board.total === "number" && board.total > (board.rows || []).length ? h("p", { class: "muted small" }, `${(board.rows || []).length} / ${board.total}`) : null,
+    ),
+  );
+}

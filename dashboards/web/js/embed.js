@@ -1,0 +1,51 @@
+// An embedded dashboard (/embed/{name}?token=…): one board without the app's chrome, read
+// with the token (signed, expiring, read-only, maybe with fixed filters) or refused plainly.
+
+import { api, ApiError } from "./api.js";
+import { drawChart } from "./charts/index.js";
+import { h, mount } from "./dom.js";
+import { lang, t } from "./i18n.js";
+
+const root = document.getElementById("embed");
+
+const titleOf = (board) => (lang() === "en" && board.title_en ? board.title_en : board.title || board.name);
+document.documentElement.lang = lang() === "en" ? "en" : "zh-CN";
+
+function refused(detail) {
+  document.title = t("embed_refused");
+  mount(
+    root,
+    h("section", { class: "refused", role: "alert" }, h("h1", null, t("embed_refused")), h("p", null, t("embed_refused_hint")), detail ? h("p", { class: "muted small" }, detail) : null),
+  );
+}
+
+async function show() {
+  const name = decodeURIComponent(location.pathname.split("/").filter(Boolean)[1] || "");
+  const token = new URLSearchParams(location.search).get("token");
+  if (!name || !token) {
+    refused(t("embed_no_token"));
+    return;
+  }
+  mount(root, h("p", { class: "status" }, t("loading")));
+  try {
+    const board = await api.get(`/api/embed/${encodeURIComponent(name)}?token=${encodeURIComponent(token)}`);
+    const title = titleOf(board);
+    document.title = title;
+    mount(
+      root,
+      h(
+        "article",
+        { class: "board embedded", "data-board": name },
+        h("h1", null, title),
+        board.explain ? h("p", { class: "muted small" }, board.explain) : null,
+        board.note ? h("p", { class: "note", role: "note" }, board.note) : null,
+        drawChart(board, { title, links: false, table: false }),
+      ),
+    );
+  } catch (err) {
+    if (err instanceof ApiError && [400, 401, 403, 404].includes(err.status)) refused(err.message);
+    else mount(root, h("p", { class: "error", role: "alert" }, t("error", { message: err.message })));
+  }
+}
+
+show();

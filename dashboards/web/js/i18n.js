@@ -1,0 +1,448 @@
+// The UI's two languages (Chinese by default, English by switch or ?lang=en, kept in
+// localStorage) and the number formats managers read: 万/亿 in Chinese, K/M/B in English.
+
+const STRINGS = {
+  zh: {
+    brand: "客搜",
+    tagline: "企业客户档案检索与分析",
+    skip: "跳到正文",
+    nav_ask: "提问",
+    nav_boards: "看板",
+    nav_new_report: "新建报表",
+    lang_switch: "English",
+    lang_switch_label: "切换到英文界面",
+    question: "问题",
+    ask: "提问",
+    ask_placeholder: "例如：检索华东地区年采购额超百万的科技类客户",
+    suggestions: "输入建议",
+    examples: "可以这样问",
+    understood_as: "理解为",
+    chip_remove: "移除条件：{label}",
+    chip_edit: "修改条件：{label}（回车重新提问，Esc 取消）",
+    chip_edit_hint: "点击条件可修改原词，× 移除后重新提问",
+    unrecognized: "没看懂：",
+    alternatives: "另一种理解：",
+    no_answer: "没有找到匹配的客户",
+    total_list: "共 {total} 家客户",
+    total_groups: "共 {total} 组",
+    showing: "第 {from}–{to} 条",
+    ordered_by: "排序：{by}",
+    took: "用时 {ms} 毫秒",
+    export_csv: "导出 CSV",
+    exporting: "正在导出…",
+    prev: "上一页",
+    next: "下一页",
+    page_size: "每页",
+    pager: "翻页",
+    sort_by: "按{label}排序",
+    matches: "匹配",
+    loading: "加载中…",
+    error: "出错了：{message}",
+    retry: "重试",
+    not_found: "没有这个页面",
+    back_home: "回到首页",
+    // profile
+    profile: "客户档案",
+    similar: "相似客户",
+    similar_none: "没有相似客户",
+    similarity: "相似度 {pct}",
+    tags: "标签",
+    no_tags: "无标签",
+    rfm: "RFM 评分",
+    rfm_none: "尚无订单，没有 RFM 评分",
+    rfm_segment: "分群",
+    churn: "流失风险",
+    churn_none: "未计算",
+    churn_none_hint: "流失模型尚未在这个数据上运行",
+    churn_high: "高",
+    churn_mid: "中",
+    churn_low: "低",
+    factors: "主要因素",
+    monthly: "月度采购额",
+    monthly_none: "没有订单",
+    orders: "订单",
+    orders_total: "共 {total} 笔，显示最近 {shown} 笔",
+    interactions: "互动记录",
+    interactions_total: "共 {total} 次，显示最近 {shown} 次",
+    contact: "联系人",
+    description: "企业简介",
+    none: "无",
+    // dashboards
+    boards: "看板",
+    boards_intro: "内置看板与保存的报表",
+    builtin: "内置",
+    saved_report: "报表",
+    open: "打开",
+    new_report: "新建报表",
+    new_report_hint: "选维度、指标和筛选，生成图表并保存",
+    data_table: "数据表",
+    filters: "筛选",
+    add_filter: "添加筛选",
+    filter_field: "字段",
+    filter_op: "比较",
+    filter_value: "值",
+    remove_filter: "移除筛选：{f}",
+    no_filters: "无筛选",
+    embed: "嵌入",
+    delete_report: "删除报表",
+    confirm_delete: "确定删除报表「{title}」？",
+    deleted: "已删除",
+    empty_chart: "没有数据",
+    chart_of: "{title}图表",
+    by_count: "客户数",
+    by_sum: "采购额",
+    legend: "图例",
+    // report builder
+    builder: "报表设计",
+    report_title: "标题",
+    report_title_default: "我的报表",
+    dimension: "维度",
+    measure: "指标",
+    agg: "汇总方式",
+    agg_count: "计数",
+    agg_sum: "求和",
+    agg_avg: "平均",
+    agg_min: "最小",
+    agg_max: "最大",
+    measure_field: "字段",
+    or_question: "或者直接输入问题",
+    or_question_hint: "填写后按问题生成，维度和指标可不选",
+    chart: "图表",
+    chart_bar: "柱状图",
+    chart_funnel: "漏斗图",
+    chart_map: "省份地图",
+    chart_matrix: "热力矩阵",
+    chart_line: "折线图",
+    chart_table: "表格",
+    preview: "预览",
+    save: "保存报表",
+    report_name: "名称（英文字母、数字、短横线）",
+    saved: "已保存「{title}」",
+    name_invalid: "名称只能包含小写英文字母、数字和短横线",
+    // embed
+    embed_title: "嵌入「{title}」",
+    embed_intro: "生成一个只读、带签名、会过期的链接，可以固定筛选条件。",
+    embed_fixed: "固定筛选",
+    expires: "有效期",
+    hours_1: "1 小时",
+    hours_24: "24 小时",
+    days_7: "7 天",
+    days_30: "30 天",
+    create_token: "生成嵌入链接",
+    embed_url: "链接",
+    embed_snippet: "iframe 代码",
+    expires_at: "到期时间：{at}",
+    copy: "复制",
+    copied: "已复制",
+    close: "关闭",
+    embed_refused: "无法显示这个看板",
+    embed_refused_hint: "嵌入链接缺少令牌、令牌无效或已过期。请向分享者索取新的链接。",
+    embed_no_token: "链接里没有令牌（token）。",
+    powered: "客搜",
+    // customer fields, used when the server gives no label
+    summary: "汇总",
+  },
+  en: {
+    brand: "kesou",
+    tagline: "Enterprise customer search and analytics",
+    skip: "Skip to content",
+    nav_ask: "Ask",
+    nav_boards: "Dashboards",
+    nav_new_report: "New report",
+    lang_switch: "中文",
+    lang_switch_label: "Switch to Chinese",
+    question: "Question",
+    ask: "Ask",
+    ask_placeholder: "e.g. tech customers in East China with annual purchase over 1 million",
+    suggestions: "Suggestions",
+    examples: "Try asking",
+    understood_as: "Understood as",
+    chip_remove: "Remove condition: {label}",
+    chip_edit: "Edit condition: {label} (Enter to ask again, Esc to cancel)",
+    chip_edit_hint: "Click a condition to edit its words, × removes it and asks again",
+    unrecognized: "Not understood: ",
+    alternatives: "Also possible: ",
+    no_answer: "No matching customers",
+    total_list: "{total} customers",
+    total_groups: "{total} groups",
+    showing: "rows {from}–{to}",
+    ordered_by: "ordered by {by}",
+    took: "{ms} ms",
+    export_csv: "Export CSV",
+    exporting: "Exporting…",
+    prev: "Previous",
+    next: "Next",
+    page_size: "Per page",
+    pager: "Pages",
+    sort_by: "Sort by {label}",
+    matches: "Matches",
+    loading: "Loading…",
+    error: "Something went wrong: {message}",
+    retry: "Retry",
+    not_found: "No such page",
+    back_home: "Back to start",
+    profile: "Customer profile",
+    similar: "Similar customers",
+    similar_none: "No similar customers",
+    similarity: "{pct} alike",
+    tags: "Tags",
+    no_tags: "No tags",
+    rfm: "RFM scores",
+    rfm_none: "No orders yet, so no RFM scores",
+    rfm_segment: "Segment",
+    churn: "Churn risk",
+    churn_none: "Not computed",
+    churn_none_hint: "The churn model has not run on this data yet",
+    churn_high: "high",
+    churn_mid: "medium",
+    churn_low: "low",
+    factors: "Main factors",
+    monthly: "Monthly purchases",
+    monthly_none: "No orders",
+    orders: "Orders",
+    orders_total: "{total} in all, latest {shown} shown",
+    interactions: "Interactions",
+    interactions_total: "{total} in all, latest {shown} shown",
+    contact: "Contact",
+    description: "About",
+    none: "none",
+    boards: "Dashboards",
+    boards_intro: "Built-in dashboards and saved reports",
+    builtin: "Built-in",
+    saved_report: "Report",
+    open: "Open",
+    new_report: "New report",
+    new_report_hint: "Pick a dimension, a measure and filters, see the chart, save it",
+    data_table: "Data",
+    filters: "Filters",
+    add_filter: "Add filter",
+    filter_field: "Field",
+    filter_op: "Comparison",
+    filter_value: "Value",
+    remove_filter: "Remove filter: {f}",
+    no_filters: "No filters",
+    embed: "Embed",
+    delete_report: "Delete report",
+    confirm_delete: "Delete the report “{title}”?",
+    deleted: "Deleted",
+    empty_chart: "No data",
+    chart_of: "Chart: {title}",
+    by_count: "Customers",
+    by_sum: "Purchase",
+    legend: "Legend",
+    builder: "Report builder",
+    report_title: "Title",
+    report_title_default: "My report",
+    dimension: "Dimension",
+    measure: "Measure",
+    agg: "Aggregate",
+    agg_count: "Count",
+    agg_sum: "Sum",
+    agg_avg: "Average",
+    agg_min: "Minimum",
+    agg_max: "Maximum",
+    measure_field: "Field",
+    or_question: "Or type a question",
+    or_question_hint: "When filled in, the question decides; dimension and measure are optional",
+    chart: "Chart",
+    chart_bar: "Bars",
+    chart_funnel: "Funnel",
+    chart_map: "Province map",
+    chart_matrix: "Heat matrix",
+    chart_line: "Line",
+    chart_table: "Table",
+    preview: "Preview",
+    save: "Save report",
+    report_name: "Name (lowercase letters, digits, dashes)",
+    saved: "Saved “{title}”",
+    name_invalid: "A name holds only lowercase letters, digits and dashes",
+    embed_title: "Embed “{title}”",
+    embed_intro: "Creates a signed, read-only link that expires; it may fix filters.",
+    embed_fixed: "Fixed filters",
+    expires: "Expires in",
+    hours_1: "1 hour",
+    hours_24: "24 hours",
+    days_7: "7 days",
+    days_30: "30 days",
+    create_token: "Create embed link",
+    embed_url: "Link",
+    embed_snippet: "iframe snippet",
+    expires_at: "Expires {at}",
+    copy: "Copy",
+    copied: "Copied",
+    close: "Close",
+    embed_refused: "This dashboard cannot be shown",
+    embed_refused_hint: "The embed link has no token, or its token is invalid or expired. Ask whoever shared it for a new link.",
+    embed_no_token: "The link carries no token.",
+    powered: "kesou",
+    summary: "Summary",
+  },
+};
+
+/** English names of the contract's columns and common measures (the server labels in Chinese). */
+const FIELDS_EN = {
+  id: "ID", name: "Company", credit_code: "Credit code", region: "Region", province: "Province",
+  city: "City", industry: "Industry", size: "Size", employees: "Employees",
+  registered_capital: "Registered capital", founded_date: "Founded", lifecycle: "Lifecycle",
+  value_level: "Value level", owner: "Sales owner", tags: "Tags",
+  annual_purchase: "Annual purchase", total_purchase: "Total purchase", order_count: "Orders",
+  last_order_date: "Last order", consult_30d: "Enquiries (30 days)", churn_risk: "Churn risk",
+  contact_name: "Contact", contact_phone: "Phone", email: "Email", description: "About",
+  created_at: "Created", r_score: "R score", f_score: "F score", m_score: "M score",
+  rfm_segment: "RFM segment", count: "Customers", score: "Similarity", reasons: "Why alike",
+  amount: "Amount", order_date: "Date", product: "Product", ts: "Time", channel: "Channel",
+  kind: "Kind", note: "Note", month: "Month", sum: "Sum", avg: "Average", min: "Minimum",
+  max: "Maximum",
+};
+
+/** Chinese names of the same, for interpretations the server sent without chips. */
+const FIELDS_ZH = {
+  id: "客户编号", name: "企业名称", credit_code: "统一社会信用代码", region: "大区", province: "省份",
+  city: "城市", industry: "行业", size: "规模", employees: "员工数", registered_capital: "注册资本",
+  founded_date: "成立日期", lifecycle: "生命周期", value_level: "价值等级", owner: "负责销售",
+  tags: "标签", annual_purchase: "年采购额", total_purchase: "累计采购额", order_count: "订单数",
+  last_order_date: "最近下单", consult_30d: "近30天咨询", churn_risk: "流失风险",
+  contact_name: "联系人", contact_phone: "电话", email: "邮箱", description: "企业简介",
+  created_at: "创建时间", r_score: "R得分", f_score: "F得分", m_score: "M得分",
+  rfm_segment: "RFM分群", count: "客户数", score: "相似度", reasons: "相似原因",
+};
+
+/** English for the closed sets of the demo data (display only; filters keep the Chinese). */
+const VALUES_EN = {
+  华东: "East", 华南: "South", 华北: "North", 华中: "Central", 西南: "Southwest", 西北: "Northwest",
+  东北: "Northeast", 科技: "Tech", 制造: "Manufacturing", 金融: "Finance", 零售: "Retail",
+  医疗: "Healthcare", 教育: "Education", 物流: "Logistics", 能源: "Energy", 建筑: "Construction",
+  餐饮: "Catering", 农业: "Agriculture", 传媒: "Media", 微型: "Micro", 小型: "Small", 中型: "Medium",
+  大型: "Large", 潜在: "Prospect", 意向: "Interested", 成交: "Customer", 忠诚: "Loyal", 流失: "Lost",
+  高: "High", 中: "Medium", 低: "Low", 重要价值客户: "Champions", 重要发展客户: "Promising big spenders",
+  重要保持客户: "Big spenders at risk", 重要挽留客户: "Big spenders to win back",
+  一般价值客户: "Loyal small spenders", 一般发展客户: "New small spenders",
+  一般保持客户: "Small spenders at risk", 一般挽留客户: "Small spenders lost",
+  电话: "Phone", 微信: "WeChat", 官网: "Website", 邮件: "Email", 展会: "Trade fair", 拜访: "Visit",
+  咨询: "Enquiry", 投诉: "Complaint", 报修: "Repair", 回访: "Follow-up",
+};
+
+/** Fields holding money in yuan or a 0..1 ratio, when no column kind says so. */
+export const MONEY_FIELDS = new Set(["annual_purchase", "total_purchase", "registered_capital", "amount"]);
+export const RATIO_FIELDS = new Set(["churn_risk", "score"]);
+
+const STORAGE_KEY = "kesou.lang";
+
+function initialLang() {
+  const fromUrl = new URLSearchParams(location.search).get("lang");
+  if (fromUrl === "en" || fromUrl === "zh") {
+    try {
+      localStorage.setItem(STORAGE_KEY, fromUrl);
+    } catch {
+      // storage may be off (private mode, embeds): the URL still decides
+    }
+    return fromUrl;
+  }
+  try {
+    const kept = localStorage.getItem(STORAGE_KEY);
+    if (kept === "en" || kept === "zh") return kept;
+  } catch {
+    // as above
+  }
+  return "zh";
+}
+
+let current = initialLang();
+const listeners = new Set();
+
+export function lang() {
+  return current;
+}
+
+export function setLang(next) {
+  current = next === "en" ? "en" : "zh";
+  try {
+    localStorage.setItem(STORAGE_KEY, current);
+  } catch {
+    // not kept, still switched
+  }
+  document.documentElement.lang = current === "en" ? "en" : "zh-CN";
+  for (const fn of listeners) fn(current);
+}
+
+export function onLangChange(fn) {
+  listeners.add(fn);
+}
+
+/** The string for `key` in the current language, with {name} placeholders filled. */
+export function t(key, vars) {
+  const table = STRINGS[current];
+  let text = table[key] ?? STRINGS.zh[key] ?? key;
+  if (vars) text = text.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
+  return text;
+}
+
+/** A column or field label in the current language. */
+export function fieldLabel(name, serverLabel, serverLabelEn) {
+  if (current === "en") return serverLabelEn || FIELDS_EN[name] || serverLabel || name;
+  return serverLabel || FIELDS_ZH[name] || name;
+}
+
+/** A data value shown in the current language (display only). */
+export function valueLabel(value) {
+  if (current === "en" && typeof value === "string" && value in VALUES_EN) return VALUES_EN[value];
+  return value;
+}
+
+const grouping = () => new Intl.NumberFormat(current === "en" ? "en-US" : "zh-CN", { maximumFractionDigits: 2 });
+
+function trim(n, digits) {
+  return Number(n.toFixed(digits)).toString();
+}
+
+/** A number a manager reads at a glance: 1234.5万, 1.23亿; 12.3K, 4.5M, 1.2B. */
+export function compact(n) {
+  if (n === null || n === undefined || Number.isNaN(n)) return "—";
+  const abs = Math.abs(n);
+  if (current === "en") {
+    if (abs >= 1e9) return `${trim(n / 1e9, 2)}B`;
+    if (abs >= 1e6) return `${trim(n / 1e6, 2)}M`;
+    if (abs >= 1e4) return `${trim(n / 1e3, 1)}K`;
+    return grouping().format(Math.round(n * 100) / 100);
+  }
+  if (abs >= 1e8) return `${trim(n / 1e8, 2)}亿`;
+  if (abs >= 1e4) return `${trim(n / 1e4, 1)}万`;
+  return grouping().format(Math.round(n * 100) / 100);
+}
+
+/** An exact count or measure with thousands separators. */
+export function integer(n) {
+  if (n === null || n === undefined || Number.isNaN(n)) return "—";
+  return grouping().format(n);
+}
+
+export function percent(r) {
+  if (r === null || r === undefined || Number.isNaN(r)) return "—";
+  return `${Math.round(r * 100)}%`;
+}
+
+/** The kind of a field's values: the column's own kind, else what the name says. */
+export function kindOf(name, kind) {
+  if (kind && kind !== "number") return kind;
+  if (MONEY_FIELDS.has(name) || /(^|_)(sum|avg|min|max)_(annual_purchase|total_purchase|registered_capital|amount)$/.test(name)) return "money";
+  if (RATIO_FIELDS.has(name)) return "ratio";
+  return kind || "text";
+}
+
+/** A cell as text by its column kind. Lists join with 、. */
+export function cell(value, kind) {
+  if (value === null || value === undefined || value === "") return "—";
+  if (Array.isArray(value)) return value.map((v) => valueLabel(v)).join("、");
+  switch (kind) {
+    case "money":
+      return typeof value === "number" ? compact(value) : String(value);
+    case "ratio":
+      return typeof value === "number" ? percent(value) : String(value);
+    case "number":
+      return typeof value === "number" ? integer(value) : String(value);
+    case "category":
+      return String(valueLabel(value));
+    default:
+      return typeof value === "number" ? integer(value) : String(value);
+  }
+}
