@@ -70,7 +70,7 @@ impl Driver {
     }
 
     /// A new headless Chromium with a fresh profile and a window of `width` × `height`.
-    pub fn session(&self, width: u32, height: u32) -> Result<Session<'_>, String> {
+    pub fn session(&self, width: u32, height: u32) -> Result<Session, String> {
         let profile = tempfile::tempdir().map_err(|e| format!("profile dir: {e}"))?;
         let args = vec![
             "--headless".to_owned(),
@@ -98,7 +98,7 @@ impl Driver {
             .ok_or_else(|| format!("no session id in {answer}"))?
             .to_owned();
         let session = Session {
-            driver: self,
+            port: self.port,
             id,
             _profile: profile,
         };
@@ -126,21 +126,21 @@ fn free_port() -> Result<u16, String> {
         .map_err(|e| format!("free port: {e}"))
 }
 
-/// One browser window; closed when dropped.
-pub struct Session<'d> {
-    driver: &'d Driver,
+/// One browser window; closed when dropped (before its driver stops).
+pub struct Session {
+    port: u16,
     id: String,
     _profile: tempfile::TempDir,
 }
 
-impl Session<'_> {
+impl Session {
     fn cmd(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value, String> {
-        let answer = self.driver.call(
+        http(
+            self.port,
             method,
             &format!("/session/{}{path}", self.id),
             body.as_ref(),
-        )?;
-        Ok(answer)
+        )
     }
 
     pub fn goto(&self, url: &str) -> Result<(), String> {
@@ -227,14 +227,14 @@ impl Session<'_> {
     }
 }
 
-impl Drop for Session<'_> {
+impl Drop for Session {
     fn drop(&mut self) {
-        let _ = self.driver.call("DELETE", &format!("/session/{}", self.id), None);
+        let _ = http(self.port, "DELETE", &format!("/session/{}", self.id), None);
     }
 }
 
 pub struct Element<'s> {
-    session: &'s Session<'s>,
+    session: &'s Session,
     id: String,
 }
 

@@ -227,7 +227,7 @@ function showResult(box, state, answer, body) {
     h(
       "div",
       { class: "toolbar" },
-      h("p", { class: "total" }, h("strong", null, t(kind === "groups" ? "total_groups" : "total_list", { total: integer(total) }))),
+      h("p", { class: "total", "data-total": total }, h("strong", null, t(kind === "groups" ? "total_groups" : "total_list", { total: integer(total) }))),
       answer.ordered_by ? h("p", { class: "ordered" }, t("ordered_by", { by: answer.ordered_by })) : null,
       typeof answer.took_ms === "number" ? h("p", { class: "took" }, t("took", { ms: answer.took_ms.toFixed(1) })) : null,
       exportButton,

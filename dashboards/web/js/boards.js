@@ -114,7 +114,14 @@ export async function boardView(main, name, params, stale) {
       h("p", { class: "crumb" }, h("a", { href: "#/dashboards" }, `‹ ${t("boards")}`)),
       h("header", { class: "board-head" }, h("div", null, h("h1", null, title), board.explain ? h("p", { class: "muted" }, board.explain) : null), actions),
       board.note ? h("p", { class: "note", role: "note" }, board.note) : null,
-      fieldList.length ? filterEditor({ fields: fieldList, value: filters, onChange: setFilters }) : null,
+      fieldList.length
+        ? h(
+            "details",
+            { class: "board-filters", open: filters.length > 0 },
+            h("summary", null, filters.length ? `${t("filters")} (${filters.length})` : t("filters")),
+            filterEditor({ fields: fieldList, value: filters, onChange: setFilters }),
+          )
+        : null,
       drawChart(board, { title }),
       typeof board.total === "number" && board.total > (board.rows || []).length ? h("p", { class: "muted small" }, `${(board.rows || []).length} / ${board.total}`) : null,
     ),

@@ -309,7 +309,7 @@ const FIELDS_ZH = {
 
 /** English for the closed sets of the demo data (display only; filters keep the Chinese). */
 const VALUES_EN = {
-  华东: "East", 华南: "South", 华北: "North", 华中: "Central", 西南: "Southwest", 西北: "Northwest",
+  华东: "East China", 华南: "South China", 华北: "North China", 华中: "Central China", 西南: "Southwest", 西北: "Northwest",
   东北: "Northeast", 科技: "Tech", 制造: "Manufacturing", 金融: "Finance", 零售: "Retail",
   医疗: "Healthcare", 教育: "Education", 物流: "Logistics", 能源: "Energy", 建筑: "Construction",
   餐饮: "Catering", 农业: "Agriculture", 传媒: "Media", 微型: "Micro", 小型: "Small", 中型: "Medium",

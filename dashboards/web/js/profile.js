@@ -51,7 +51,7 @@ function card(c) {
   return h(
     "header",
     { class: "profile-card" },
-    h("p", { class: "crumb" }, h("button", { type: "button", class: "link", onclick: () => history.back() }, `‹ ${t("profile")}`)),
+    h("p", { class: "crumb" }, h("button", { type: "button", class: "link", onclick: () => (history.length > 1 ? history.back() : (location.hash = "#/")) }, `‹ ${t("profile")}`)),
     h("h1", null, c.name ?? c.id),
     h(
       "p",
