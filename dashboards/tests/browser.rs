@@ -325,7 +325,7 @@ fn embeds_need_a_valid_token() {
     let Some(b) = browser("embed", 1000, 800) else { return };
     b.open("/");
     let (status, token) = b.api("POST", "/api/embed-tokens", Some(json!({"dashboard": "top20", "filters": ["region=华东"], "expires_in": 3600})));
-    assert_eq!(status, 200, "token: {token}");
+    assert!((200..300).contains(&status), "token: {status} {token}");
     let url = token["url"].as_str().expect("embed url").to_owned();
     let path = url.find("/embed/").map(|i| url[i..].to_owned()).expect("an /embed/ url");
     b.open(&path);

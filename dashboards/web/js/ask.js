@@ -159,14 +159,14 @@ function showUnderstood(box, state, answer) {
   parts.push(
     h("div", { class: "understood-head" }, h("span", { class: "understood-label" }, `${t("understood_as")}${lang() === "en" ? ":" : "："}`), chipList(chips, {
       onRemove: (chip) => {
-        const next = withoutChip(state.q, chip, chips);
+        const next = withoutChip(state.q, chip, chips, state.drop);
         if (!next.q) {
           location.hash = "#/";
           return;
         }
-        go({ q: next.q, limit: state.limit, drop: next.drop ? [...(next.q === state.q ? state.drop : []), ...next.drop] : [] });
+        go({ q: next.q, limit: state.limit, drop: next.drop });
       },
-      onEdit: (chip, text) => go({ q: replaceSpan(state.q, chip.span, text), limit: state.limit }),
+      onEdit: (chip, text) => go({ q: replaceSpan(state.q, chip.span, text), limit: state.limit, drop: state.drop }),
     })),
   );
   const unrec = answer.unrecognized || [];

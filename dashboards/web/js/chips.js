@@ -64,14 +64,21 @@ export function filterLabel(f, kinds) {
   }
 }
 
-/** Chips of an answer: the server's, or one per part of the interpretation. */
+/** A server chip in one shape: {label, part, index, span} with `filter` set for filters. */
+function normal(chip) {
+  const part = chip.part ?? (chip.filter !== undefined ? "filter" : undefined);
+  const filter = chip.filter ?? (part === "filter" ? chip.index : undefined);
+  return { ...chip, part, filter };
+}
+
+/** Chips of an answer: the server's (its labels are Chinese), or one per part of the interpretation. */
 export function chipsOf(answer) {
   const interp = answer.interpretation || {};
   const kinds = Object.fromEntries((answer.columns || []).map((c) => [c.name, c.kind]));
-  if (answer.chips && lang() === "zh") return answer.chips;
-  const serverChips = answer.chips || [];
+  const serverChips = (answer.chips || []).map(normal);
+  if (answer.chips && lang() === "zh") return serverChips;
   const chips = [];
-  (interp.filters || []).forEach((f, i) => chips.push({ label: filterLabel(f, kinds), span: f.span, filter: i }));
+  (interp.filters || []).forEach((f, i) => chips.push({ label: filterLabel(f, kinds), span: f.span, part: "filter", filter: i }));
   const en = lang() === "en";
   for (const term of interp.text || []) chips.push({ label: en ? `text “${term.text}”` : `文本「${term.text}」`, span: term.span, part: "text" });
   if (interp.similar) {
@@ -90,7 +97,7 @@ export function chipsOf(answer) {
   if (interp.limit) chips.push({ label: en ? `top ${interp.limit.n}` : `前${interp.limit.n}`, span: interp.limit.span, part: "limit" });
   // Parts the server knows and this list does not (new kinds of chips) stay visible.
   for (const c of serverChips) {
-    if (c.part && !["text", "similar", "group", "measure", "sort", "limit"].includes(c.part)) chips.push(c);
+    if (c.part && !["filter", "text", "similar", "group", "measure", "sort", "limit"].includes(c.part)) chips.push(c);
   }
   return chips;
 }
@@ -101,13 +108,29 @@ function overlaps(a, b) {
 
 /**
  * What removing `chip` asks next: the question without the chip's words when they are
- * its own, else the same question with the filter dropped (several chips share the words).
+ * its own, else the same question with one more filter dropped (several chips share the
+ * words). `drop` lists filters of the parsed question already dropped; the answer's chips
+ * count filters after those drops, so the index is mapped back to the parsed question.
  */
-export function withoutChip(q, chip, chips) {
+export function withoutChip(q, chip, chips, drop = []) {
   const shared = chips.some((o) => o !== chip && overlaps(o.span, chip.span));
-  if (chip.span && (!shared || chip.filter === undefined)) return { q: replaceSpan(q, chip.span, "") };
-  if (chip.filter !== undefined) return { q, drop: [chip.filter] };
-  return { q };
+  if (chip.span && (!shared || chip.filter === undefined)) {
+    // The other filters keep their drops: past a cut filter they count one less.
+    const cut = chip.filter === undefined ? null : parsedIndex(chip.filter, drop);
+    const kept = cut === null ? drop : drop.map((i) => (i > cut ? i - 1 : i));
+    return { q: replaceSpan(q, chip.span, ""), drop: kept };
+  }
+  if (chip.filter !== undefined) return { q, drop: [...drop, parsedIndex(chip.filter, drop)].sort((a, b) => a - b) };
+  return { q, drop };
+}
+
+/** The index in the parsed question of the `n`th filter left after dropping `drop`. */
+function parsedIndex(n, drop) {
+  let left = -1;
+  for (let i = 0; ; i += 1) {
+    if (!drop.includes(i)) left += 1;
+    if (left === n) return i;
+  }
 }
 
 /** The chips as a list: label (click to edit the words) and × (remove). */

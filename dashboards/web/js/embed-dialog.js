@@ -5,7 +5,7 @@ import { api } from "./api.js";
 import { errorBox } from "./ask.js";
 import { h } from "./dom.js";
 import { filterEditor } from "./filters.js";
-import { t } from "./i18n.js";
+import { lang, t } from "./i18n.js";
 
 const EXPIRIES = [
   ["hours_1", 3600],
@@ -39,7 +39,7 @@ export function openEmbedDialog({ name, title, filters, fields }) {
       out.replaceChildren(
         copyField("embed-url", t("embed_url"), url, "input"),
         copyField("embed-snippet", t("embed_snippet"), snippet, "textarea"),
-        h("p", { class: "muted small" }, token.expires_at ? t("expires_at", { at: new Date(token.expires_at * (typeof token.expires_at === "number" && token.expires_at < 1e12 ? 1000 : 1)).toLocaleString() }) : null, " ", h("a", { href: url, target: "_blank", rel: "noopener" }, t("open"), " ↗")),
+        h("p", { class: "muted small" }, token.expires_at ? t("expires_at", { at: when(token.expires_at) }) : null, " ", h("a", { href: url, target: "_blank", rel: "noopener" }, t("open"), " ↗")),
       );
     } catch (err) {
       out.replaceChildren(errorBox(err));
@@ -51,6 +51,12 @@ export function openEmbedDialog({ name, title, filters, fields }) {
   document.body.append(dialog);
   dialog.showModal();
   return dialog;
+}
+
+/** An expiry (RFC 3339 text or Unix seconds) in the reader's local time. */
+function when(at) {
+  const date = typeof at === "number" ? new Date(at * 1000) : new Date(at);
+  return Number.isNaN(date.getTime()) ? String(at) : date.toLocaleString(lang() === "en" ? "en-US" : "zh-CN");
 }
 
 function copyField(id, label, value, tag) {
