@@ -1,8 +1,11 @@
 //! Reading a query back: [`explain`] gives the one line a manager sees
 //! (大区=华东 · 年采购额>100万 · 行业=科技), [`canonical`] a compact form that tests compare
-//! (region=华东 ; annual_purchase>1000000 ; industry=科技).
+//! (region=华东 ; annual_purchase>1000000 ; industry=科技), [`chips`] the parts one by one with
+//! their spans, for a question box to remove or edit.
 
-use crate::query::{Filter, Op, Query, Value, format_number};
+use serde::Serialize;
+
+use crate::query::{Filter, Measure, Op, Query, Span, Value, format_number};
 use crate::schema::{FieldKind, Schema};
 
 /// The query in a compact, stable form: filters, text, groups, measures, sort, limit,
@@ -83,38 +86,7 @@ fn canonical_filter(f: &Filter) -> String {
 /// The one-line human reading of a query, with the schema's labels: 大区=华东 · 年采购额>100万 ·
 /// 行业=科技 · 按年采购额降序 · 前20. Unrecognised parts are named at the end.
 pub fn explain(q: &Query, schema: &Schema) -> String {
-    let mut parts: Vec<String> = q
-        .filters
-        .iter()
-        .map(|f| explain_filter(f, schema, None))
-        .collect();
-    parts.extend(q.text.iter().map(|t| format!("文本「{}」", t.text)));
-    parts.extend(q.similar.iter().map(|s| {
-        let seeds: Vec<String> = s.seeds.iter().map(|x| format!("「{}」", x.text)).collect();
-        format!("与{}相似", seeds.join("、"))
-    }));
-    parts.extend(
-        q.group_by
-            .iter()
-            .map(|g| format!("按{}分组", label(schema, None, &g.field))),
-    );
-    parts.extend(q.measures.iter().map(|m| match &m.field {
-        Some(f) => format!("{}{}", m.agg.zh(), label(schema, None, f)),
-        None => "数量".to_string(),
-    }));
-    parts.extend(q.sort.iter().map(|s| {
-        let name = q
-            .measures
-            .iter()
-            .find(|m| m.name == s.field)
-            .map(|m| match &m.field {
-                Some(f) => format!("{}{}", m.agg.zh(), label(schema, None, f)),
-                None => "数量".to_string(),
-            })
-            .unwrap_or_else(|| label(schema, None, &s.field));
-        format!("按{name}{}", if s.descending { "降序" } else { "升序" })
-    }));
-    parts.extend(q.limit.iter().map(|l| format!("前{}", l.n)));
+    let mut parts: Vec<String> = chips(q, schema).into_iter().map(|c| c.label).collect();
     parts.extend(
         q.unrecognized
             .iter()
@@ -124,6 +96,88 @@ pub fn explain(q: &Query, schema: &Schema) -> String {
         return "全部".to_string();
     }
     parts.join(" · ")
+}
+
+/// One understood part of a query as a person reads it (a chip in the question box: 大区=华东 ×),
+/// with the span of the question it came from and where in the query it sits, so that a user
+/// interface can remove or edit it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Chip {
+    pub label: String,
+    /// Which list of the query: `filter`, `text`, `similar`, `group`, `measure`, `sort`, `limit`.
+    pub part: &'static str,
+    /// The position in that list (0 for `similar` and `limit`).
+    pub index: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub span: Option<Span>,
+}
+
+/// The understood parts of a query, in the order [`explain`] reads them.
+pub fn chips(q: &Query, schema: &Schema) -> Vec<Chip> {
+    let chip = |label: String, part: &'static str, index: usize, span: Option<&Span>| Chip {
+        label,
+        part,
+        index,
+        span: span.cloned(),
+    };
+    let mut out: Vec<Chip> = q
+        .filters
+        .iter()
+        .enumerate()
+        .map(|(i, f)| chip(explain_filter(f, schema, None), "filter", i, f.span()))
+        .collect();
+    out.extend(
+        q.text
+            .iter()
+            .enumerate()
+            .map(|(i, t)| chip(format!("文本「{}」", t.text), "text", i, Some(&t.span))),
+    );
+    out.extend(q.similar.iter().map(|s| {
+        let seeds: Vec<String> = s.seeds.iter().map(|x| format!("「{}」", x.text)).collect();
+        chip(
+            format!("与{}相似", seeds.join("、")),
+            "similar",
+            0,
+            Some(&s.span),
+        )
+    }));
+    out.extend(q.group_by.iter().enumerate().map(|(i, g)| {
+        chip(
+            format!("按{}分组", label(schema, None, &g.field)),
+            "group",
+            i,
+            Some(&g.span),
+        )
+    }));
+    out.extend(
+        q.measures
+            .iter()
+            .enumerate()
+            .map(|(i, m)| chip(measure_label(m, schema), "measure", i, Some(&m.span))),
+    );
+    out.extend(q.sort.iter().enumerate().map(|(i, s)| {
+        let name = q
+            .measures
+            .iter()
+            .find(|m| m.name == s.field)
+            .map(|m| measure_label(m, schema))
+            .unwrap_or_else(|| label(schema, None, &s.field));
+        let label = format!("按{name}{}", if s.descending { "降序" } else { "升序" });
+        chip(label, "sort", i, s.span.as_ref())
+    }));
+    out.extend(
+        q.limit
+            .iter()
+            .map(|l| chip(format!("前{}", l.n), "limit", 0, Some(&l.span))),
+    );
+    out
+}
+
+fn measure_label(m: &Measure, schema: &Schema) -> String {
+    match &m.field {
+        Some(f) => format!("{}{}", m.agg.zh(), label(schema, None, f)),
+        None => "数量".to_string(),
+    }
 }
 
 fn label(schema: &Schema, table: Option<&str>, field: &str) -> String {

@@ -16,7 +16,7 @@ mod query;
 mod schema;
 
 pub use error::{Error, Result};
-pub use explain::{canonical, explain};
+pub use explain::{Chip, canonical, chips, explain};
 pub use numbers::{NumberKind, NumberMatch, find_numbers, parse_number};
 pub use parse::{Parser, Piece, Role};
 pub use query::{

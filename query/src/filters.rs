@@ -35,6 +35,19 @@ pub struct Filter {
     pub values: Vec<String>,
 }
 
+/// The `FIELD<op>VALUE` form the filter was read from (`industry=科技,制造`).
+impl std::fmt::Display for Filter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}{}{}",
+            self.field,
+            self.op.symbol(),
+            self.values.join(",")
+        )
+    }
+}
+
 impl FromStr for Filter {
     type Err = Error;
     fn from_str(s: &str) -> Result<Filter> {

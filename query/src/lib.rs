@@ -18,4 +18,6 @@ pub mod tags;
 pub use error::{Error, Result};
 pub use facets::{FacetResult, FacetValue};
 pub use filters::{Filter, filter_fields};
-pub use search::{Highlight, SearchHit, SearchRequest, SearchResults, Searcher};
+pub use search::{
+    Highlight, MAX_LIMIT as MAX_SEARCH_LIMIT, SearchHit, SearchRequest, SearchResults, Searcher,
+};

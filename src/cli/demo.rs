@@ -8,8 +8,9 @@ use super::ingest::{ingest_with_bars, print_summary};
 
 /// Generates demo customers, loads them into a store and shows what to try next.
 ///
-/// Runs `kesou generate` into STORE/source and `kesou ingest` into STORE. Run it again to
-/// start over (the store is replaced).
+/// Runs `kesou generate` into STORE/source and `kesou ingest` into STORE, then serves the
+/// web app and its dashboards (as `kesou serve --demo`) until Ctrl-C. Run it again to start
+/// over (the store is replaced).
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
     /// The store folder to create.
@@ -26,6 +27,12 @@ pub struct DemoArgs {
     /// Random seed.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Stop after loading, without serving the web app.
+    #[arg(long)]
+    pub no_serve: bool,
+    /// Address and port the web app listens on.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8080")]
+    pub bind: std::net::SocketAddr,
 }
 
 pub fn run(args: DemoArgs) -> anyhow::Result<()> {
@@ -107,6 +114,17 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     println!(
         "tag customers by rules written as questions: put lines such as\n  \"近30天咨询≥3次且未成交\" = \"待跟进\"\ninto rules.toml, then\n  kesou tags apply --data {d} --rules rules.toml"
     );
-    println!("the web server (dashboards) comes next; it is not built yet");
-    Ok(())
+    println!("serve the web app and its dashboards again later with");
+    println!("  kesou serve --demo --data {d}");
+    if args.no_serve {
+        return Ok(());
+    }
+    println!();
+    let server = super::serve::ServerArgs {
+        bind: args.bind,
+        url: None,
+        demo: true,
+    };
+    drop(reader);
+    super::serve::serve(&args.data, &server)
 }

@@ -11,6 +11,7 @@ mod ingest;
 mod output;
 mod progress;
 mod search;
+mod serve;
 mod similar;
 mod tags;
 
@@ -36,7 +37,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Generate demo data, load it into ./kesou-data and show how to search it.
+    /// Generate demo data, load it into ./kesou-data, show how to search it and serve the web app.
     Demo(demo::DemoArgs),
     /// Write realistic, deterministic demo customers, orders and interactions to files.
     Generate(generate::GenerateArgs),
@@ -54,6 +55,10 @@ pub enum Command {
     Duplicates(ingest::DuplicatesArgs),
     /// Tag customers by rules written as questions (近30天咨询≥5次且未成交 → 高意向待转化).
     Tags(tags::TagsArgs),
+    /// Serve the web app, dashboards and JSON API of a store.
+    Serve(serve::ServeArgs),
+    /// Make a signed, expiring link that embeds one dashboard in another page.
+    Share(serve::ShareArgs),
     /// Measure generate, ingest and search speed against a DuckDB-only baseline.
     Bench(bench::BenchArgs),
     /// Measure answer quality against known ground truth (kesou eval lookalike).
@@ -100,6 +105,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Eval(a) => eval::run(a),
         Command::Duplicates(a) => ingest::duplicates(a),
         Command::Tags(a) => tags::run(a),
+        Command::Serve(a) => serve::run(a),
+        Command::Share(a) => serve::share(a),
         Command::Bench(a) => bench::run(a),
     }
 }
@@ -110,6 +117,9 @@ pub fn is_user_error(e: &anyhow::Error) -> bool {
         return e.is_user_error();
     }
     if let Some(e) = e.downcast_ref::<kesou_query::Error>() {
+        return e.is_user_error();
+    }
+    if let Some(e) = e.downcast_ref::<kesou_dashboards::Error>() {
         return e.is_user_error();
     }
     if let Some(e) = e.downcast_ref::<kesou_datagen::Error>() {

@@ -47,7 +47,7 @@ pub fn run(args: SimilarArgs) -> anyhow::Result<()> {
     let paths = StorePaths::new(&args.store.data);
     let conn = kesou_indexer::store::open_db(&paths, false, true)?;
     let lookalike = Lookalike::open(&paths, &conn, &Bars::default())?;
-    let candidates = candidates(&args.filters)?;
+    let candidates = Candidates::from_filters(&args.filters)?;
     let found = lookalike.similar(&conn, &args.seeds, candidates.as_ref(), args.k)?;
     let schema = Schema::from_toml(CUSTOMERS_TOML)?;
     let mut fields: Vec<&str> = args.filters.iter().map(|f| f.field.as_str()).collect();
@@ -62,24 +62,6 @@ pub fn run(args: SimilarArgs) -> anyhow::Result<()> {
         print(&found, &table);
     }
     Ok(())
-}
-
-/// The filters as the candidates' SQL (none: every customer).
-pub fn candidates(filters: &[Filter]) -> anyhow::Result<Option<Candidates>> {
-    if filters.is_empty() {
-        return Ok(None);
-    }
-    let mut conditions = Vec::new();
-    let mut params = Vec::new();
-    for f in filters {
-        let (sql, p) = f.to_sql()?;
-        conditions.push(sql);
-        params.extend(p);
-    }
-    Ok(Some(Candidates {
-        from_where: format!("FROM customers t WHERE {}", conditions.join(" AND ")),
-        params,
-    }))
 }
 
 fn print(found: &Similars, t: &AnswerTable) {

@@ -118,6 +118,11 @@ impl Asker {
         &self.conn
     }
 
+    /// The index searcher, when the table has an index.
+    pub fn searcher(&self) -> Option<&Searcher> {
+        self.searcher.as_deref()
+    }
+
     /// The store's lookalike vectors, loaded at the first call (rebuilt when stale).
     pub fn lookalike(&self) -> Result<Arc<Lookalike>> {
         let slot = self.lookalike.as_ref().ok_or_else(|| {

@@ -44,6 +44,26 @@ pub struct Candidates {
     pub params: Vec<Value>,
 }
 
+impl Candidates {
+    /// The customers `--filter`s allow (`None` when there are none: every customer).
+    pub fn from_filters(filters: &[crate::Filter]) -> Result<Option<Candidates>> {
+        if filters.is_empty() {
+            return Ok(None);
+        }
+        let mut conditions = Vec::new();
+        let mut params = Vec::new();
+        for f in filters {
+            let (sql, p) = f.to_sql()?;
+            conditions.push(sql);
+            params.extend(p);
+        }
+        Ok(Some(Candidates {
+            from_where: format!("FROM customers t WHERE {}", conditions.join(" AND ")),
+            params,
+        }))
+    }
+}
+
 /// One customer like the seeds.
 #[derive(Debug, Clone, Serialize)]
 pub struct Hit {

@@ -73,7 +73,7 @@ pub(crate) fn resolve(conn: &Connection, v: &Vectors, texts: &[String]) -> Resul
         let (rowid, id, name) = match found.as_slice() {
             [(rowid, id, name, ..)] => (*rowid, id.clone(), name.clone()),
             [] => {
-                return Err(Error::BadRequest(format!(
+                return Err(Error::NotFound(format!(
                     "no customer has the id or name 「{text}」; find it with `kesou search {text}` \
                      and give its id (such as C0000123) or its full name"
                 )));

@@ -1,0 +1,182 @@
+//! `POST /api/ask` (a question → the DOMAIN.md answer, plus chips) and `POST /api/export`
+//! (the same question's every row as CSV).
+
+use std::time::Instant;
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use kesou_nlq::{Query, Sort};
+use kesou_query::ask::{Answer, AskOptions, Asker, MAX_QUESTION_CHARS};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::ApiJson;
+use crate::error::{ApiResult, AppError, Code};
+use crate::export;
+use crate::state::AppState;
+
+/// Largest page of rows one request returns.
+pub const MAX_PAGE: usize = 1000;
+
+/// A question, or a question's interpretation edited by the user, and which page of rows.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AskRequest {
+    /// The question as typed.
+    pub q: String,
+    /// An interpretation (as an answer returned it, possibly edited) to run instead of
+    /// parsing `q` again.
+    #[serde(default)]
+    pub query: Option<Query>,
+    /// Filters of the interpretation to leave out (a chip's ×), by position.
+    #[serde(default)]
+    pub drop: Vec<usize>,
+    /// Order by this column instead.
+    #[serde(default)]
+    pub sort: Option<SortBy>,
+    #[serde(default)]
+    pub offset: usize,
+    /// Rows per page (default 20; an explicit top-N in the question still applies).
+    #[serde(default)]
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SortBy {
+    pub by: String,
+    #[serde(default)]
+    pub desc: bool,
+}
+
+impl AskRequest {
+    /// The query to run: parsed (or given), with the user's drops and sort applied.
+    fn query(&self, asker: &Asker) -> ApiResult<Query> {
+        let mut query = match &self.query {
+            Some(q) => q.clone(),
+            None => {
+                check_question(&self.q)?;
+                asker.parse(&self.q)
+            }
+        };
+        if let Some(&bad) = self.drop.iter().find(|&&i| i >= query.filters.len()) {
+            return Err(AppError::bad_request(format!(
+                "drop: the interpretation has {} filters; there is no filter {bad}",
+                query.filters.len()
+            )));
+        }
+        let mut i = 0;
+        query.filters.retain(|_| {
+            i += 1;
+            !self.drop.contains(&(i - 1))
+        });
+        if let Some(sort) = &self.sort {
+            query.sort = vec![Sort {
+                field: sort.by.clone(),
+                descending: sort.desc,
+                span: None,
+            }];
+        }
+        Ok(query)
+    }
+
+    fn page(&self) -> ApiResult<(usize, usize)> {
+        let limit = self.limit.unwrap_or(20);
+        if limit == 0 || limit > MAX_PAGE {
+            return Err(AppError::bad_request(format!(
+                "limit must be between 1 and {MAX_PAGE}"
+            )));
+        }
+        Ok((self.offset, limit))
+    }
+}
+
+/// A question must be something to read, and not a paste accident.
+fn check_question(q: &str) -> ApiResult<()> {
+    let chars = q.chars().count();
+    if chars > MAX_QUESTION_CHARS {
+        return Err(AppError::new(
+            Code::TooLarge,
+            format!("the question has {chars} characters; ask in at most {MAX_QUESTION_CHARS}"),
+        ));
+    }
+    if !q.chars().any(char::is_alphanumeric) {
+        return Err(AppError::bad_request(
+            "ask a question, e.g. 「华东地区年采购额超百万的科技客户」 or 「按省份统计客户数」",
+        ));
+    }
+    Ok(())
+}
+
+/// The answer as JSON: the DOMAIN.md contract, the chips, the time taken.
+pub fn answer_json(answer: Answer, asker: &Asker, started: Instant) -> Value {
+    let chips = kesou_nlq::chips(&answer.interpretation, asker.schema());
+    let mut out = serde_json::to_value(&answer).expect("an answer serialises");
+    out["chips"] = serde_json::to_value(chips).expect("chips serialise");
+    out["took_ms"] = json!(super::millis(started));
+    out
+}
+
+pub async fn ask(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<AskRequest>,
+) -> ApiResult<Response> {
+    let (offset, limit) = req.page()?;
+    let out = state
+        .blocking(move |asker| {
+            let started = Instant::now();
+            let query = req.query(asker)?;
+            let options = AskOptions {
+                all: false,
+                default_limit: offset + limit,
+            };
+            let mut answer = asker.run(&query, &options)?;
+            // Rows before the page are not sent.
+            answer
+                .table
+                .rows
+                .drain(..offset.min(answer.table.rows.len()));
+            Ok(answer_json(answer, asker, started))
+        })
+        .await?;
+    Ok(axum::Json(out).into_response())
+}
+
+/// Most rows an export writes.
+pub const MAX_EXPORT_ROWS: usize = 100_000;
+
+pub async fn export(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<AskRequest>,
+) -> ApiResult<Response> {
+    let (csv, truncated) = state
+        .blocking(move |asker| {
+            let query = req.query(asker)?;
+            let options = AskOptions {
+                all: false,
+                default_limit: MAX_EXPORT_ROWS,
+            };
+            let answer = asker.run(&query, &options)?;
+            let truncated = (answer.table.total as usize) > answer.table.rows.len();
+            let csv = export::csv(&answer.table).map_err(AppError::internal)?;
+            Ok((csv, truncated))
+        })
+        .await?;
+    let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"kesou-{stamp}.csv\""),
+            ),
+            (
+                header::HeaderName::from_static("x-kesou-truncated"),
+                truncated.to_string(),
+            ),
+        ],
+        csv,
+    )
+        .into_response())
+}

@@ -1,0 +1,45 @@
+//! The JSON API under `/api`: one file per resource. Bodies are read by [`ApiJson`], which
+//! answers malformed JSON with the API's error shape; every DuckDB or tantivy call runs on
+//! the blocking pool ([`crate::state::AppState::blocking`]).
+
+pub mod ask;
+pub mod customers;
+pub mod embed;
+pub mod meta;
+pub mod search;
+
+use std::time::Instant;
+
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use serde::de::DeserializeOwned;
+
+use crate::error::{AppError, Code};
+
+/// A JSON body; a body that is not JSON, not the expected shape or too large is a user error
+/// in the API's error shape, not axum's plain text.
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(ApiJson(v)),
+            Err(rejection) => {
+                let code = if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    Code::TooLarge
+                } else {
+                    Code::BadRequest
+                };
+                Err(AppError::new(code, rejection.body_text()))
+            }
+        }
+    }
+}
+
+/// Milliseconds since `started`, to a tenth.
+pub fn millis(started: Instant) -> f64 {
+    (started.elapsed().as_secs_f64() * 10_000.0).round() / 10.0
+}

@@ -1,0 +1,120 @@
+//! Errors as the HTTP client sees them: a status, a stable code and a message a person
+//! understands. Internal faults are logged with their detail and answered with a generic
+//! message; user errors say what was wrong and what to do.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+/// The stable error codes of the API (the `error.code` field).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    /// Malformed JSON, a missing or wrong field, a bad filter.
+    BadRequest,
+    /// A question of which nothing was understood.
+    BadQuestion,
+    NotFound,
+    /// A body or a question over the limits.
+    TooLarge,
+    /// No token, or a bad or expired one.
+    Unauthorized,
+    Internal,
+}
+
+impl Code {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::BadRequest => "bad_request",
+            Code::BadQuestion => "bad_question",
+            Code::NotFound => "not_found",
+            Code::TooLarge => "too_large",
+            Code::Unauthorized => "unauthorized",
+            Code::Internal => "internal",
+        }
+    }
+
+    pub fn status(self) -> StatusCode {
+        match self {
+            Code::BadRequest => StatusCode::BAD_REQUEST,
+            Code::BadQuestion => StatusCode::UNPROCESSABLE_ENTITY,
+            Code::NotFound => StatusCode::NOT_FOUND,
+            Code::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Code::Unauthorized => StatusCode::UNAUTHORIZED,
+            Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// An error answered to the client.
+#[derive(Debug)]
+pub struct AppError {
+    pub code: Code,
+    pub message: String,
+}
+
+impl AppError {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        AppError {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(Code::BadRequest, message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(Code::NotFound, message)
+    }
+
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(Code::Unauthorized, message)
+    }
+
+    /// A fault: logged in full here, answered without its detail.
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %detail, "internal error");
+        Self::new(
+            Code::Internal,
+            "internal error; the server log has the details",
+        )
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let body = json!({"error": {"code": self.code.as_str(), "message": self.message}});
+        (self.code.status(), Json(body)).into_response()
+    }
+}
+
+impl From<kesou_query::Error> for AppError {
+    fn from(e: kesou_query::Error) -> Self {
+        match &e {
+            kesou_query::Error::NotUnderstood(m) => AppError::new(Code::BadQuestion, m.clone()),
+            kesou_query::Error::NotFound(m) => AppError::not_found(m.clone()),
+            _ if e.is_user_error() => AppError::bad_request(e.to_string()),
+            _ => AppError::internal(e),
+        }
+    }
+}
+
+impl From<kesou_indexer::Error> for AppError {
+    fn from(e: kesou_indexer::Error) -> Self {
+        if e.is_user_error() {
+            AppError::bad_request(e.to_string())
+        } else {
+            AppError::internal(e)
+        }
+    }
+}
+
+impl From<tokio::task::JoinError> for AppError {
+    fn from(e: tokio::task::JoinError) -> Self {
+        AppError::internal(e)
+    }
+}
+
+pub type ApiResult<T> = std::result::Result<T, AppError>;

@@ -1,0 +1,135 @@
+//! kesou's HTTP server: the JSON API (questions, search, customer profiles, lookalikes,
+//! dashboards, reports, suggestions, ingest), the web app and its dashboards as embedded
+//! static files, and chrome-less embeds opened with signed, expiring tokens.
+//!
+//! [`app`] builds the router over an [`AppState`] (what the tests drive with `oneshot`);
+//! [`serve`] binds it. The server never builds SQL: answers come from `kesou-query`, and
+//! every DuckDB or tantivy call runs on the blocking pool.
+
+mod api;
+mod assets;
+mod boards;
+mod embed;
+mod error;
+mod export;
+mod state;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, header};
+use axum::routing::{get, post};
+use tower_http::compression::CompressionLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+pub use embed::{Grant, Signer, TokenError, parse_ttl};
+pub use error::{AppError, Code};
+pub use state::{AppState, Engine, ServerConfig};
+
+/// What can stop the server from starting.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Query(#[from] kesou_query::Error),
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot listen on {0}: {1}")]
+    Bind(SocketAddr, std::io::Error),
+    #[error("{0}")]
+    Config(String),
+}
+
+impl Error {
+    pub fn is_user_error(&self) -> bool {
+        match self {
+            Error::Query(e) => e.is_user_error(),
+            Error::Bind(..) | Error::Config(_) => true,
+            Error::Io { .. } => false,
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Largest request body outside ingest.
+const BODY_LIMIT: usize = 256 * 1024;
+/// Longest a request may take before the client gets a timeout.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The app's pages may not be framed by other sites; embeds may.
+const APP_CSP: &str = "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'";
+pub(crate) const EMBED_CSP: &str =
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'";
+
+/// The router: API, pages, embeds.
+pub fn app(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/health", get(api::meta::health))
+        .route("/openapi.json", get(api::meta::openapi))
+        .route("/ask", post(api::ask::ask))
+        .route("/export", post(api::ask::export))
+        .route("/search", post(api::search::search))
+        .route("/customers/{id}/similar", get(api::customers::similar))
+        .route("/embed-tokens", post(api::embed::create_token))
+        .fallback(api_not_found)
+        .method_not_allowed_fallback(method_not_allowed);
+    let index = get(assets::index).layer(SetResponseHeaderLayer::overriding(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(APP_CSP),
+    ));
+    Router::new()
+        .nest("/api", api)
+        .route("/", index)
+        .route("/assets/{*path}", get(assets::asset))
+        .route("/embed/{name}", get(api::embed::page))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(CompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::GATEWAY_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn api_not_found() -> AppError {
+    AppError::not_found("no such endpoint; GET /api/openapi.json lists them")
+}
+
+async fn method_not_allowed() -> AppError {
+    AppError::new(
+        Code::BadRequest,
+        "this endpoint does not take that method; GET /api/openapi.json lists them",
+    )
+}
+
+/// Serves `app` on `addr` until Ctrl-C; `ready` is called with the bound address.
+pub async fn serve(
+    state: AppState,
+    addr: SocketAddr,
+    ready: impl FnOnce(SocketAddr),
+) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| Error::Bind(addr, e))?;
+    let bound = listener.local_addr().map_err(|e| Error::Bind(addr, e))?;
+    ready(bound);
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| Error::Bind(bound, e))
+}

@@ -1,0 +1,152 @@
+//! What the handlers share: the store's paths, the current [`Engine`] (replaced after each
+//! write), the embed-token signer. DuckDB and tantivy block, so every use of the engine runs
+//! on the blocking pool through [`AppState::blocking`].
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Instant;
+
+use kesou_indexer::{NoProgress, StorePaths};
+use kesou_query::ask::Asker;
+
+use crate::embed::Signer;
+use crate::error::{ApiResult, AppError};
+
+/// How the server is started (`kesou serve` flags).
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// The store folder.
+    pub data: PathBuf,
+    /// The store holds demo data (`--demo`): the security layer will not require users.
+    pub demo: bool,
+    /// The key embed tokens are signed with; `None` reads or creates the store's key file.
+    pub embed_key: Option<Vec<u8>>,
+    /// The address pages and embed links are served from, for the URLs the API hands out.
+    pub public_url: String,
+}
+
+/// The shared state of the server. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    paths: StorePaths,
+    demo: bool,
+    public_url: String,
+    signer: Signer,
+    engine: RwLock<Arc<Engine>>,
+    started: Instant,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("store", &self.inner.paths.root)
+            .field("demo", &self.inner.demo)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A store opened for answering: a pool of askers (each its own DuckDB connection on the one
+/// database, sharing the parser, the index and the lookalike vectors).
+pub struct Engine {
+    template: Mutex<Asker>,
+    idle: Mutex<Vec<Asker>>,
+}
+
+/// Askers kept for reuse; more are made on demand and dropped when the pool is full.
+const POOL_SIZE: usize = 16;
+
+impl Engine {
+    pub fn new(asker: Asker) -> Engine {
+        Engine {
+            template: Mutex::new(asker),
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// An asker for this thread: from the pool, or a new connection.
+    fn take(&self) -> ApiResult<Asker> {
+        if let Some(a) = self.idle.lock().expect("pool lock").pop() {
+            return Ok(a);
+        }
+        Ok(self.template.lock().expect("template lock").try_clone()?)
+    }
+
+    fn give_back(&self, asker: Asker) {
+        let mut idle = self.idle.lock().expect("pool lock");
+        if idle.len() < POOL_SIZE {
+            idle.push(asker);
+        }
+    }
+}
+
+impl AppState {
+    /// Opens the store (the index catches up first when it is behind) and the signing key.
+    pub fn open(config: &ServerConfig) -> Result<AppState, crate::Error> {
+        let paths = StorePaths::new(&config.data);
+        let asker = Asker::open(&paths, &NoProgress)?;
+        let signer = match &config.embed_key {
+            Some(key) => Signer::new(key.clone()),
+            None => Signer::from_store(&paths)?,
+        };
+        Ok(AppState {
+            inner: Arc::new(Inner {
+                paths,
+                demo: config.demo,
+                public_url: config.public_url.trim_end_matches('/').to_string(),
+                signer,
+                engine: RwLock::new(Arc::new(Engine::new(asker))),
+                started: Instant::now(),
+            }),
+        })
+    }
+
+    pub fn paths(&self) -> &StorePaths {
+        &self.inner.paths
+    }
+
+    pub fn demo(&self) -> bool {
+        self.inner.demo
+    }
+
+    pub fn public_url(&self) -> &str {
+        &self.inner.public_url
+    }
+
+    pub fn signer(&self) -> &Signer {
+        &self.inner.signer
+    }
+
+    pub fn uptime_secs(&self) -> u64 {
+        self.inner.started.elapsed().as_secs()
+    }
+
+    fn engine(&self) -> Arc<Engine> {
+        Arc::clone(&self.inner.engine.read().expect("engine lock"))
+    }
+
+    /// Swaps in an engine over the store as it is now (after a write).
+    pub fn replace_engine(&self, engine: Engine) {
+        *self.inner.engine.write().expect("engine lock") = Arc::new(engine);
+    }
+
+    /// Runs blocking work (DuckDB, tantivy) with an asker, on the blocking pool.
+    pub async fn blocking<T, F>(&self, work: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Asker) -> ApiResult<T> + Send + 'static,
+    {
+        let engine = self.engine();
+        tokio::task::spawn_blocking(move || {
+            let asker = engine.take()?;
+            let out = work(&asker);
+            engine.give_back(asker);
+            out
+        })
+        .await
+        .map_err(AppError::from)?
+    }
+}

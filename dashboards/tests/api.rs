@@ -1,0 +1,493 @@
+//! The HTTP API in process: `app()` driven with `oneshot` over a generated store (2,000
+//! customers, seed 7, as_of 2026-06-30), good requests and bad ones.
+
+use std::sync::LazyLock;
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use kesou_dashboards::{AppState, Grant, ServerConfig, Signer, app};
+use kesou_datagen::GenerateConfig;
+use kesou_indexer::{NoProgress, StorePaths};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+const KEY: &[u8] = b"a test key of at least thirty-two bytes";
+
+struct Store {
+    _dir: tempfile::TempDir,
+    paths: StorePaths,
+    state: AppState,
+}
+
+static STORE: LazyLock<Store> = LazyLock::new(|| {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let source = dir.path().join("source");
+    let mut config = GenerateConfig::new(source.clone());
+    config.customers = 2_000;
+    config.seed = 7;
+    kesou_datagen::generate(&config, &|_| {}).expect("generate");
+    let paths = StorePaths::new(dir.path().join("store"));
+    kesou_indexer::ingest(&paths, &[source], &NoProgress).expect("ingest");
+    let state = AppState::open(&ServerConfig {
+        data: paths.root.clone(),
+        demo: true,
+        embed_key: Some(KEY.to_vec()),
+        public_url: "http://kesou.test".into(),
+    })
+    .expect("open");
+    Store {
+        _dir: dir,
+        paths,
+        state,
+    }
+});
+
+struct Reply {
+    status: StatusCode,
+    content_type: String,
+    headers: axum::http::HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "not JSON ({e}): {}",
+                String::from_utf8_lossy(&self.body[..self.body.len().min(300)])
+            )
+        })
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The error code of an error reply, checking its shape.
+    fn error(&self) -> String {
+        let v = self.json();
+        let message = v["error"]["message"].as_str().expect("a message");
+        assert!(!message.is_empty());
+        for internal in ["duckdb", "tantivy", "panicked", "src/"] {
+            assert!(!message.contains(internal), "leaks internals: {message}");
+        }
+        v["error"]["code"].as_str().expect("a code").to_string()
+    }
+}
+
+async fn send(method: Method, uri: &str, body: Option<Body>) -> Reply {
+    let mut req = Request::builder().method(method).uri(uri);
+    if body.is_some() {
+        req = req.header(header::CONTENT_TYPE, "application/json");
+    }
+    let req = req.body(body.unwrap_or_else(Body::empty)).unwrap();
+    let res = app(STORE.state.clone()).oneshot(req).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+    Reply {
+        status,
+        content_type,
+        headers,
+        body,
+    }
+}
+
+async fn get(uri: &str) -> Reply {
+    send(Method::GET, uri, None).await
+}
+
+async fn post(uri: &str, body: Value) -> Reply {
+    send(Method::POST, uri, Some(Body::from(body.to_string()))).await
+}
+
+async fn post_raw(uri: &str, body: impl Into<Body>) -> Reply {
+    send(Method::POST, uri, Some(body.into())).await
+}
+
+/// Counts customers with hand SQL, to check answers against.
+fn count(sql: &str) -> u64 {
+    let conn = kesou_indexer::store::open_db(&STORE.paths, false, true).expect("open");
+    conn.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap() as u64
+}
+
+#[tokio::test]
+async fn health_reports_the_store() {
+    let r = get("/api/health").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let v = r.json();
+    assert_eq!(v["customers"], 2000);
+    assert_eq!(v["as_of"], "2026-06-30");
+    assert_eq!(v["demo"], true);
+}
+
+#[tokio::test]
+async fn ask_answers_with_the_contract_and_chips() {
+    let q = "检索华东地区年采购额超百万的科技类客户";
+    let r = post("/api/ask", json!({"q": q})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let v = r.json();
+    let expected = count(
+        "SELECT count(*) FROM customers WHERE region = '华东' AND annual_purchase > 1000000 AND industry = '科技'",
+    );
+    assert_eq!(v["total"], expected);
+    assert!(expected > 0, "the fixture has such customers");
+    assert_eq!(v["kind"], "list");
+    assert_eq!(v["columns"][0]["name"], "id");
+    assert_eq!(v["rows"].as_array().unwrap().len() as u64, expected.min(20));
+    assert!(v["explain"].as_str().unwrap().contains("华东"));
+    let chips = v["chips"].as_array().unwrap();
+    let labels: Vec<&str> = chips.iter().map(|c| c["label"].as_str().unwrap()).collect();
+    assert_eq!(labels.len(), 3, "{labels:?}");
+    for chip in chips {
+        let span = &chip["span"];
+        let (start, end) = (
+            span["start"].as_u64().unwrap() as usize,
+            span["end"].as_u64().unwrap() as usize,
+        );
+        assert_eq!(&q[start..end], span["text"].as_str().unwrap());
+        assert_eq!(chip["part"], "filter");
+    }
+    assert!(v["took_ms"].as_f64().is_some());
+}
+
+#[tokio::test]
+async fn a_dropped_chip_widens_the_answer() {
+    let q = "华东地区的科技客户";
+    let both = post("/api/ask", json!({"q": q})).await.json();
+    let filters = both["interpretation"]["filters"].as_array().unwrap();
+    let region = filters
+        .iter()
+        .position(|f| f["field"] == "region")
+        .expect("a region filter");
+    let without = post("/api/ask", json!({"q": q, "drop": [region]}))
+        .await
+        .json();
+    assert_eq!(
+        without["total"],
+        count("SELECT count(*) FROM customers WHERE industry = '科技'")
+    );
+    assert!(without["total"].as_u64() > both["total"].as_u64());
+    // The edited interpretation itself can be sent back.
+    let mut edited = both["interpretation"].clone();
+    edited["filters"].as_array_mut().unwrap().remove(region);
+    let again = post("/api/ask", json!({"q": q, "query": edited}))
+        .await
+        .json();
+    assert_eq!(again["total"], without["total"]);
+    let bad = post("/api/ask", json!({"q": q, "drop": [7]})).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert_eq!(bad.error(), "bad_request");
+}
+
+#[tokio::test]
+async fn pages_are_disjoint_and_sorting_follows_the_column() {
+    let q = "华东的客户";
+    let first = post("/api/ask", json!({"q": q, "limit": 10})).await.json();
+    let a = post("/api/ask", json!({"q": q, "limit": 5})).await.json();
+    let b = post("/api/ask", json!({"q": q, "limit": 5, "offset": 5}))
+        .await
+        .json();
+    let rows = |v: &Value| v["rows"].as_array().unwrap().clone();
+    let mut paged = rows(&a);
+    paged.extend(rows(&b));
+    assert_eq!(paged, rows(&first));
+    assert_eq!(a["total"], first["total"]);
+
+    let sorted = post(
+        "/api/ask",
+        json!({"q": q, "sort": {"by": "employees", "desc": true}, "limit": 50}),
+    )
+    .await
+    .json();
+    let at = sorted["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|c| c["name"] == "employees")
+        .expect("the sort column is shown");
+    let values: Vec<i64> = rows(&sorted)
+        .iter()
+        .map(|r| r[at].as_i64().unwrap_or(i64::MIN))
+        .collect();
+    assert!(values.windows(2).all(|w| w[0] >= w[1]), "{values:?}");
+    let max = count("SELECT max(employees) FROM customers WHERE region = '华东'");
+    assert_eq!(values[0] as u64, max);
+}
+
+#[tokio::test]
+async fn bad_questions_and_bodies_are_user_errors() {
+    let cases: Vec<(Reply, StatusCode, &str)> = vec![
+        (
+            post_raw("/api/ask", "{\"q\": \"华东").await,
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        ),
+        (
+            post_raw("/api/ask", "not json at all").await,
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        ),
+        (
+            post("/api/ask", json!({"question": "华东"})).await,
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        ),
+        (
+            post("/api/ask", json!({"q": ""})).await,
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        ),
+        (
+            post("/api/ask", json!({"q": "？？ ！！"})).await,
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        ),
+        (
+            post("/api/ask", json!({"q": "华东".repeat(400)})).await,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+        ),
+        (
+            post("/api/ask", json!({"q": "x".repeat(300_000)})).await,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+        ),
+        (
+            post("/api/ask", json!({"q": "asdfgh qwerty"})).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "bad_question",
+        ),
+        (
+            post("/api/ask", json!({"q": "华东", "limit": 0})).await,
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        ),
+        (
+            post(
+                "/api/ask",
+                json!({"q": "华东", "sort": {"by": "no_such_column"}}),
+            )
+            .await,
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        ),
+        (
+            post(
+                "/api/search",
+                json!({"q": "新能源", "filters": ["colour=red"]}),
+            )
+            .await,
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        ),
+        (
+            post("/api/search", json!({"q": "新能源", "facets": ["colour"]})).await,
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        ),
+        (
+            get("/api/customers/C9999999/similar").await,
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            get("/api/customers/C0000001/similar?k=0").await,
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        ),
+        (
+            get("/api/no/such/thing").await,
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            get("/api/ask").await,
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        ),
+    ];
+    for (i, (reply, status, code)) in cases.iter().enumerate() {
+        assert_eq!(reply.status, *status, "case {i}: {}", reply.text());
+        assert!(
+            reply.content_type.starts_with("application/json"),
+            "case {i}"
+        );
+        assert_eq!(reply.error(), *code, "case {i}");
+    }
+}
+
+#[tokio::test]
+async fn export_writes_every_row_as_csv() {
+    let q = "浙江的制造业客户";
+    let answer = post("/api/ask", json!({"q": q})).await.json();
+    let r = post("/api/export", json!({"q": q})).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.content_type.starts_with("text/csv"));
+    assert!(
+        r.headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment;")
+    );
+    let text = r.text();
+    assert!(text.starts_with('\u{feff}'), "a byte-order mark for Excel");
+    let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let labels: Vec<&str> = answer["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(header, labels);
+    assert_eq!(
+        reader.records().count() as u64,
+        answer["total"].as_u64().unwrap()
+    );
+    assert!(
+        answer["total"].as_u64().unwrap() > 20,
+        "more rows than a page"
+    );
+}
+
+#[tokio::test]
+async fn search_filters_and_counts_facets() {
+    let r = post(
+        "/api/search",
+        json!({"q": "", "filters": ["region=华东", "annual_purchase>=100000"], "facets": ["industry"], "limit": 5}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let v = r.json();
+    let expected =
+        count("SELECT count(*) FROM customers WHERE region = '华东' AND annual_purchase >= 100000");
+    assert_eq!(v["total"], expected);
+    assert_eq!(v["facets"][0]["field"], "industry");
+    assert_eq!(v["hits"].as_array().unwrap().len() as u64, expected.min(5));
+    let facet_total: u64 = v["facets"][0]["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(facet_total, expected);
+}
+
+#[tokio::test]
+async fn similar_customers_come_with_reasons() {
+    let r = get("/api/customers/C0000001/similar?k=5").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let v = r.json();
+    let rows = v["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 5);
+    let reasons = v["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|c| c["name"] == "reasons")
+        .unwrap();
+    assert!(
+        rows.iter().all(|r| r[0] != "C0000001"),
+        "the seed is not its own match"
+    );
+    assert!(
+        rows.iter()
+            .all(|r| !r[reasons].as_array().unwrap().is_empty())
+    );
+}
+
+#[tokio::test]
+async fn embed_tokens_open_one_dashboard_until_they_expire() {
+    let made = post(
+        "/api/embed-tokens",
+        json!({"dashboard": "top20", "filters": ["region=华东"], "expires_in": 3600}),
+    )
+    .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text());
+    let v = made.json();
+    let token = v["token"].as_str().unwrap();
+    assert_eq!(
+        v["url"],
+        format!("http://kesou.test/embed/top20?token={token}")
+    );
+    let signer = Signer::new(KEY.to_vec());
+    let grant = signer.verify(token, "top20", 0).unwrap();
+    assert_eq!(grant.filters, vec!["region=华东"]);
+
+    let expired = signer.sign(&Grant {
+        dashboard: "top20".into(),
+        filters: vec![],
+        expires_at: chrono::Utc::now().timestamp() - 1,
+    });
+    for uri in [
+        "/embed/top20".to_string(),
+        "/embed/top20?token=".to_string(),
+        "/embed/top20?token=abc.def".to_string(),
+        format!("/embed/map?token={token}"),
+        format!("/embed/top20?token={expired}"),
+    ] {
+        let r = get(&uri).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{uri}");
+        assert!(r.content_type.starts_with("text/html"));
+        assert!(r.text().contains("id=\"refused\""), "{uri}");
+    }
+
+    for bad in [
+        json!({"dashboard": "nope"}),
+        json!({"dashboard": "top20", "expires_in": 0}),
+        json!({"dashboard": "top20", "filters": ["colour=red"]}),
+    ] {
+        let r = post("/api/embed-tokens", bad.clone()).await;
+        assert!(r.status.is_client_error(), "{bad}");
+        r.error();
+    }
+}
+
+/// Every path the OpenAPI document lists is routed, and every route is in the document.
+#[tokio::test]
+async fn the_openapi_document_matches_the_routes() {
+    let r = get("/api/openapi.json").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let doc = r.json();
+    let paths = doc["paths"].as_object().unwrap();
+    for (path, ops) in paths {
+        let uri = path.replace("{id}", "C0000001").replace("{name}", "top20");
+        for method in ops.as_object().unwrap().keys() {
+            let method: Method = method.to_uppercase().parse().unwrap();
+            let body = (method == Method::POST).then(|| Body::from("{}"));
+            let reply = send(method.clone(), &uri, body).await;
+            let fallback = reply.status == StatusCode::NOT_FOUND
+                && reply.content_type.starts_with("application/json")
+                && reply.text().contains("no such endpoint");
+            assert!(!fallback, "{method} {path} is documented but not routed");
+            assert_ne!(
+                reply.status,
+                StatusCode::METHOD_NOT_ALLOWED,
+                "{method} {path}"
+            );
+        }
+    }
+    // Routes as the router declares them (relative to /api when nested).
+    let source = include_str!("../src/lib.rs");
+    for line in source.lines().filter(|l| l.contains(".route(\"")) {
+        let route = line.split('"').nth(1).unwrap();
+        let full = if route.starts_with("/assets") || route == "/" || route.starts_with("/embed/") {
+            route.to_string()
+        } else {
+            format!("/api{route}")
+        };
+        if full == "/" || full.starts_with("/assets") {
+            continue;
+        }
+        assert!(
+            paths.contains_key(&full),
+            "{full} is routed but not documented"
+        );
+    }
+}
