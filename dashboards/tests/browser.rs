@@ -11,6 +11,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::LazyLock;
 
+use kesou_dashboards::{AppState, ServerConfig, app};
 use serde_json::{Value, json};
 use webdriver::{Driver, Session, keys};
 
@@ -47,15 +48,22 @@ fn serve(paths: kesou_indexer::StorePaths) -> String {
             .build()
             .expect("runtime");
         runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-            let addr = listener.local_addr().expect("address");
-            let app = kesou_dashboards::app(kesou_dashboards::AppState::open(&paths).expect("open store"));
-            tx.send(addr).expect("hand over the address");
-            axum::serve(listener, app).await.expect("serve");
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            let base = format!("http://{}", listener.local_addr().expect("address"));
+            let state = AppState::open(&ServerConfig {
+                data: paths.root.clone(),
+                demo: true,
+                embed_key: Some(b"browser tests sign with this key of 32+ bytes".to_vec()),
+                public_url: base.clone(),
+            })
+            .expect("open store");
+            tx.send(base).expect("hand over the address");
+            axum::serve(listener, app(state)).await.expect("serve");
         });
     });
-    let addr = rx.recv().expect("server address");
-    format!("http://{addr}")
+    rx.recv().expect("server address")
 }
 
 /// A browser test's driver, session and screenshot folder; None when skipped.
@@ -202,6 +210,13 @@ fn typing_a_question_suggests_then_asking_shows_chips_and_rows() {
     input.send_keys(keys::ARROW_DOWN).unwrap();
     let active = input.attr("aria-activedescendant").unwrap().expect("↓ marks a suggestion");
     assert!(b.texts(&format!("#{active}"))[0].contains("华东"), "the marked suggestion continues the words typed");
+    input.send_keys(keys::ARROW_UP).unwrap();
+    let last = b.js("return document.querySelectorAll('.suggest [role=option]').length - 1");
+    assert_eq!(
+        input.attr("aria-activedescendant").unwrap(),
+        Some(format!("{}-{last}", active.rsplit_once('-').unwrap().0)),
+        "↑ from the first suggestion wraps to the last"
+    );
     input.send_keys(keys::ESCAPE).unwrap();
     assert_eq!(b.js("return document.querySelector('.suggest').hidden"), json!(true), "Esc closes the list");
 

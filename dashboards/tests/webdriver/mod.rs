@@ -203,15 +203,6 @@ impl Session {
         }
     }
 
-    /// Every element matching a CSS selector now (maybe none).
-    pub fn find_all(&self, css: &str) -> Result<Vec<Element<'_>>, String> {
-        let found = self.cmd("POST", "/elements", Some(json!({"using": "css selector", "value": css})))?;
-        Ok(found
-            .as_array()
-            .map(|a| a.iter().map(|e| self.element(e)).collect())
-            .unwrap_or_default())
-    }
-
     fn element(&self, found: &Value) -> Element<'_> {
         Element {
             session: self,
@@ -259,20 +250,11 @@ impl Element<'_> {
         Ok(())
     }
 
-    pub fn text(&self) -> Result<String, String> {
-        Ok(self.cmd("GET", "/text", None)?.as_str().unwrap_or_default().to_owned())
-    }
-
     pub fn attr(&self, name: &str) -> Result<Option<String>, String> {
         Ok(self
             .cmd("GET", &format!("/attribute/{name}"), None)?
             .as_str()
             .map(str::to_owned))
-    }
-
-    /// The element as a script argument.
-    pub fn arg(&self) -> Value {
-        json!({ ELEMENT: self.id })
     }
 }
 
