@@ -9,7 +9,7 @@
 //! or a group field), else by their first measure, biggest first.
 
 use duckdb::types::Value as SqlValue;
-use kesou_nlq::{Agg, Field, FieldKind, Measure, Query, Schema};
+use kesou_nlq::{Agg, Field, FieldKind, Measure, Query, Schema, Sort};
 
 use super::answer::{AnswerKind, Column};
 use super::sql::{MAIN, SqlBuilder, column, ident, like_pattern};
@@ -31,11 +31,47 @@ pub(crate) enum TextMatch {
     Like,
 }
 
-/// How many rows and in what form.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Page {
-    /// The most rows a list (or a grouped answer) returns; `None` for all.
-    pub limit: Option<usize>,
+/// Which rows of the answer, in what order.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Page<'a> {
+    /// The question's top-N: rows (or groups) past it are never part of the answer.
+    pub top: Option<usize>,
+    /// The most rows returned from `offset`; `None` for all of them (within `top`).
+    pub size: Option<usize>,
+    /// Rows skipped before the first one returned.
+    pub offset: usize,
+    /// An ordering that replaces the question's. Within a top-N, the N rows are still the
+    /// question's first N; only their order changes.
+    pub sort: Option<&'a Sort>,
+}
+
+impl Page<'_> {
+    /// The `LIMIT` of the rows returned, counted from `offset` (within the top-N).
+    pub fn limit(&self) -> Option<usize> {
+        match (self.top, self.size) {
+            (Some(n), size) => Some(n.saturating_sub(self.offset).min(size.unwrap_or(n))),
+            (None, size) => size,
+        }
+    }
+
+    /// Whether the rows returned may leave some out (then the total needs counting).
+    pub fn cuts(&self, returned: usize) -> bool {
+        self.offset > 0 || self.limit().is_some_and(|n| returned >= n)
+    }
+
+    /// `LIMIT ? OFFSET ?` with their parameters (nothing when neither applies).
+    fn clause(&self, params: &mut Vec<SqlValue>) -> String {
+        let mut sql = String::new();
+        if let Some(n) = self.limit() {
+            sql.push_str(" LIMIT ?");
+            params.push(SqlValue::BigInt(n as i64));
+        }
+        if self.offset > 0 {
+            sql.push_str(" OFFSET ?");
+            params.push(SqlValue::BigInt(self.offset as i64));
+        }
+        sql
+    }
 }
 
 /// The statements answering a query, with their parameters.
@@ -54,8 +90,9 @@ pub(crate) struct Statement {
 pub(crate) enum Total {
     /// The number of rows: they are all there is.
     Rows,
-    /// Every row carries it in one more column after the answer's (0 when there are none).
-    LastColumn,
+    /// Every row carries it in one more column after the answer's; when a page past the
+    /// end has no rows, this statement (with its parameters) counts it.
+    LastColumn(String, Vec<SqlValue>),
     /// A statement counts it (groups left out by a top-N), with its parameters.
     Count(String, Vec<SqlValue>),
 }
@@ -117,7 +154,7 @@ pub(crate) fn build(
     schema: &Schema,
     query: &Query,
     text: TextMatch,
-    page: Page,
+    page: &Page,
 ) -> Result<Statement> {
     if query.is_summary() {
         summary(schema, query, text, page)
@@ -151,15 +188,18 @@ pub(crate) fn key_column(schema: &Schema) -> Column {
     )
 }
 
-fn list(schema: &Schema, query: &Query, text: TextMatch, page: Page) -> Result<Statement> {
-    let mut names: Vec<&str> = vec![&schema.key];
-    names.extend(schema.title.as_deref());
-    for f in &query.filters {
-        names.extend(f.fields());
-    }
+/// A list's `ORDER BY` terms over the matches `m` and how they read (年采购额 ↓), for an
+/// ordering (the question's or a replacement); the fields it names join `names`. Without
+/// one: by relevance when there is text, else by the default measure. The key breaks ties.
+fn list_order<'s>(
+    schema: &'s Schema,
+    sorts: &'s [Sort],
+    text: TextMatch,
+    names: &mut Vec<&'s str>,
+) -> Result<(Vec<String>, String)> {
     let mut order = Vec::new();
     let mut ordered_by = Vec::new();
-    for s in &query.sort {
+    for s in sorts {
         let f = if s.field == schema.key {
             None
         } else {
@@ -179,18 +219,6 @@ fn list(schema: &Schema, query: &Query, text: TextMatch, page: Page) -> Result<S
             if s.descending { "↓" } else { "↑" }
         ));
     }
-    names.extend(schema.display.iter().map(String::as_str));
-    let mut columns: Vec<Column> = Vec::new();
-    for name in names {
-        if columns.iter().any(|c| c.name == name) {
-            continue;
-        }
-        columns.push(if name == schema.key {
-            key_column(schema)
-        } else {
-            field_column(field(schema, name)?)
-        });
-    }
     if order.is_empty() {
         if text == TextMatch::Index {
             order.push(format!("{} DESC", column("m", SCORE)));
@@ -205,36 +233,74 @@ fn list(schema: &Schema, query: &Query, text: TextMatch, page: Page) -> Result<S
         }
     }
     order.push(format!("{} ASC", column("m", &schema.key)));
+    let ordered_by = if ordered_by.is_empty() {
+        key_column(schema).label
+    } else {
+        ordered_by.join(", ")
+    };
+    Ok((order, ordered_by))
+}
+
+fn list(schema: &Schema, query: &Query, text: TextMatch, page: &Page) -> Result<Statement> {
+    let mut names: Vec<&str> = vec![&schema.key];
+    names.extend(schema.title.as_deref());
+    for f in &query.filters {
+        names.extend(f.fields());
+    }
+    let (order, ordered_by) = list_order(schema, &query.sort, text, &mut names)?;
+    let resort = page
+        .sort
+        .map(|s| list_order(schema, std::slice::from_ref(s), text, &mut names))
+        .transpose()?;
+    names.extend(schema.display.iter().map(String::as_str));
+    let mut columns: Vec<Column> = Vec::new();
+    for name in names {
+        if columns.iter().any(|c| c.name == name) {
+            continue;
+        }
+        columns.push(if name == schema.key {
+            key_column(schema)
+        } else {
+            field_column(field(schema, name)?)
+        });
+    }
     let m = matching(schema, query, text)?;
     let mut select: Vec<String> = columns.iter().map(|c| column(MAIN, &c.name)).collect();
     if text == TextMatch::Index {
         select.push(format!("x.score AS {}", ident(SCORE)));
     }
     let shown: Vec<String> = columns.iter().map(|c| column("m", &c.name)).collect();
+    let mut params = m.params.clone();
+    let (source, order, ordered_by) = match (resort, page.top) {
+        // The question's first N, in the new order.
+        (Some((by, label)), Some(n)) => {
+            params.push(SqlValue::BigInt(n as i64));
+            (
+                format!("(SELECT * FROM m ORDER BY {} LIMIT ?) m", order.join(", ")),
+                by,
+                label,
+            )
+        }
+        (Some((by, label)), None) => ("m".to_owned(), by, label),
+        (None, _) => ("m".to_owned(), order, ordered_by),
+    };
     // The matches are found once: the page and the total both read them.
     let mut sql = format!(
-        "WITH m AS MATERIALIZED (SELECT {} {}) SELECT {}, (SELECT count(*) FROM m) FROM m ORDER BY {}",
+        "WITH m AS MATERIALIZED (SELECT {} {}) SELECT {}, (SELECT count(*) FROM m) FROM {source} \
+         ORDER BY {}",
         select.join(", "),
         m.from_where,
         shown.join(", "),
         order.join(", ")
     );
-    let mut params = m.params;
-    if let Some(n) = page.limit {
-        sql.push_str(" LIMIT ?");
-        params.push(SqlValue::BigInt(n as i64));
-    }
+    sql.push_str(&page.clause(&mut params));
     Ok(Statement {
         kind: AnswerKind::List,
         columns,
         sql,
         params,
-        total: Total::LastColumn,
-        ordered_by: if ordered_by.is_empty() {
-            key_column(schema).label
-        } else {
-            ordered_by.join(", ")
-        },
+        total: Total::LastColumn(format!("SELECT count(*) {}", m.from_where), m.params),
+        ordered_by,
     })
 }
 
@@ -309,7 +375,7 @@ fn measure(schema: &Schema, m: &Measure) -> Result<(String, Column)> {
     Ok((sql, col))
 }
 
-fn summary(schema: &Schema, query: &Query, text: TextMatch, page: Page) -> Result<Statement> {
+fn summary(schema: &Schema, query: &Query, text: TextMatch, page: &Page) -> Result<Statement> {
     let mut measures = query.measures.clone();
     if measures.is_empty() {
         // Groups alone: how many rows each holds.
@@ -385,9 +451,61 @@ fn summary(schema: &Schema, query: &Query, text: TextMatch, page: Page) -> Resul
             ordered_by: String::new(),
         });
     }
+    let (order, ordered_by) = group_order(&query.sort, &columns, &measures, groups.len())?;
+    let positions: Vec<String> = (1..=groups.len()).map(|i| i.to_string()).collect();
+    let grouped = format!(
+        "{with} SELECT {} FROM {from} GROUP BY {}",
+        select.join(", "),
+        positions.join(", ")
+    );
+    let (mut sql, ordered_by) = match (page.sort, page.top) {
+        // The question's first N groups, in the new order.
+        (Some(s), Some(n)) => {
+            let (by, label) =
+                group_order(std::slice::from_ref(s), &columns, &measures, groups.len())?;
+            params.push(SqlValue::BigInt(n as i64));
+            (
+                format!(
+                    "SELECT * FROM ({grouped} ORDER BY {} LIMIT ?) ORDER BY {}",
+                    order.join(", "),
+                    by.join(", ")
+                ),
+                label,
+            )
+        }
+        (Some(s), None) => {
+            let (by, label) =
+                group_order(std::slice::from_ref(s), &columns, &measures, groups.len())?;
+            (format!("{grouped} ORDER BY {}", by.join(", ")), label)
+        }
+        (None, _) => (
+            format!("{grouped} ORDER BY {}", order.join(", ")),
+            ordered_by,
+        ),
+    };
+    sql.push_str(&page.clause(&mut params));
+    Ok(Statement {
+        kind: AnswerKind::Groups,
+        columns,
+        sql,
+        params,
+        total: Total::Count(format!("SELECT count(*) FROM ({grouped})"), m.params),
+        ordered_by,
+    })
+}
+
+/// A grouped answer's `ORDER BY` terms (column positions) and how they read, for an
+/// ordering by a group field or a measure (or a measured field: by its measure); without
+/// one, by the first measure, biggest first. The groups break ties.
+fn group_order(
+    sorts: &[Sort],
+    columns: &[Column],
+    measures: &[Measure],
+    groups: usize,
+) -> Result<(Vec<String>, String)> {
     let mut order = Vec::new();
     let mut ordered_by = Vec::new();
-    for s in &query.sort {
+    for s in sorts {
         let target = columns
             .iter()
             .position(|c| c.name == s.field)
@@ -396,9 +514,10 @@ fn summary(schema: &Schema, query: &Query, text: TextMatch, page: Page) -> Resul
                 measures
                     .iter()
                     .position(|m| m.field.as_deref() == Some(s.field.as_str()))
-                    .map(|i| i + groups.len())
+                    .map(|i| i + groups)
             })
             .ok_or_else(|| {
+                let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
                 Error::BadRequest(format!(
                     "cannot order the groups by {:?}; order by one of {}",
                     s.field,
@@ -414,33 +533,12 @@ fn summary(schema: &Schema, query: &Query, text: TextMatch, page: Page) -> Resul
         ));
     }
     if order.is_empty() {
-        let first = groups.len() + 1;
+        let first = groups + 1;
         order.push(format!("{first} DESC NULLS LAST"));
         ordered_by.push(format!("{} ↓", columns[first - 1].label));
     }
-    for i in 1..=groups.len() {
+    for i in 1..=groups {
         order.push(format!("{i} ASC NULLS LAST"));
     }
-    let positions: Vec<String> = (1..=groups.len()).map(|i| i.to_string()).collect();
-    let grouped = format!(
-        "{with} SELECT {} FROM {from} GROUP BY {}",
-        select.join(", "),
-        positions.join(", ")
-    );
-    let mut sql = format!("{grouped} ORDER BY {}", order.join(", "));
-    if let Some(n) = page.limit {
-        sql.push_str(" LIMIT ?");
-        params.push(SqlValue::BigInt(n as i64));
-    }
-    Ok(Statement {
-        kind: AnswerKind::Groups,
-        columns,
-        sql,
-        params,
-        total: match page.limit {
-            Some(_) => Total::Count(format!("SELECT count(*) FROM ({grouped})"), m.params),
-            None => Total::Rows,
-        },
-        ordered_by: ordered_by.join(", "),
-    })
+    Ok((order, ordered_by.join(", ")))
 }
