@@ -7,6 +7,9 @@ pub enum Error {
     /// A question of which nothing was understood: what was not, and what to try.
     #[error("{0}")]
     NotUnderstood(String),
+    /// What was asked for does not exist: a customer id, a board or a saved report.
+    #[error("{0}")]
+    NotFound(String),
     #[error(transparent)]
     Indexer(#[from] kesou_indexer::Error),
     #[error("index: {0}")]
@@ -20,7 +23,7 @@ pub enum Error {
 impl Error {
     pub fn is_user_error(&self) -> bool {
         match self {
-            Error::BadRequest(_) | Error::NotUnderstood(_) => true,
+            Error::BadRequest(_) | Error::NotUnderstood(_) | Error::NotFound(_) => true,
             Error::Indexer(e) => e.is_user_error(),
             _ => false,
         }

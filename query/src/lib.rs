@@ -10,8 +10,12 @@ mod matches;
 mod search;
 mod text_query;
 
+#[cfg(test)]
+mod testing;
+
 pub mod ask;
 pub mod baseline;
+pub mod boards;
 pub mod lookalike;
 pub mod tags;
 
