@@ -17,6 +17,7 @@ pub mod ask;
 pub mod baseline;
 pub mod boards;
 pub mod lookalike;
+pub mod profile;
 pub mod tags;
 
 pub use error::{Error, Result};
