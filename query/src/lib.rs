@@ -18,6 +18,7 @@ pub mod baseline;
 pub mod boards;
 pub mod lookalike;
 pub mod profile;
+pub mod suggest;
 pub mod tags;
 
 pub use error::{Error, Result};

@@ -164,6 +164,11 @@ impl Asker {
         Ok(l)
     }
 
+    /// The question parser (shared by every clone).
+    pub(crate) fn parser(&self) -> &Arc<Parser> {
+        &self.parser
+    }
+
     /// What the question means, without running it.
     pub fn parse(&self, question: &str) -> Query {
         self.parser.parse(question, self.as_of)

@@ -2,6 +2,7 @@
 //! none), the statements of [`super::statement`] through DuckDB, the rows as JSON values.
 
 use duckdb::Connection;
+use duckdb::types::Value as SqlValue;
 use kesou_nlq::{FieldKind, Query, Schema, Sort};
 
 use super::answer::{Table, json};
@@ -101,6 +102,29 @@ pub fn execute(
                 None => 0,
             };
             rows.iter_mut().for_each(|r| r.truncate(width));
+            (rows, total)
+        }
+        Total::Counted { sql, params, cut } => {
+            let mut stmt = conn.prepare(&sql)?;
+            let (total, kth) = stmt.query_row(duckdb::params_from_iter(params.iter()), |r| {
+                let total = r.get::<_, i64>(0)? as u64;
+                let kth = match &cut {
+                    Some(c) => match r.get::<_, SqlValue>(1)? {
+                        SqlValue::List(mut best) if best.len() == c.k => best.pop(),
+                        _ => None,
+                    },
+                    None => None,
+                };
+                Ok((total, kth))
+            })?;
+            let rows = match (cut, kth) {
+                (Some(c), Some(kth)) if kth != SqlValue::Null => {
+                    let mut params = st.params.clone();
+                    params.insert(c.at, kth);
+                    rows(conn, &c.sql, &params, width, 0)?
+                }
+                _ => rows(conn, &st.sql, &st.params, width, 0)?,
+            };
             (rows, total)
         }
         Total::Count(sql, params) => {

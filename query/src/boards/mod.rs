@@ -27,7 +27,7 @@ pub use reports::{
     delete_report, save_report, saved_report, saved_reports,
 };
 
-use crate::ask::{Answer, AnswerKind, AskOptions, Asker};
+use crate::ask::{Answer, AnswerKind, AskOptions, Asker, Table};
 use crate::{Error, Result};
 
 /// How a board is best drawn.
@@ -151,7 +151,42 @@ fn run_builtin(
     fixed: &[Filter],
     options: &AskOptions,
 ) -> Result<Board> {
-    let mut query = b.query(asker.schema());
+    let schema = asker.schema();
+    let mut query = b.query(schema);
+    let missing: Vec<&str> = fields(&query)
+        .into_iter()
+        .filter(|f| schema.field(f).is_none())
+        .collect();
+    if !missing.is_empty() {
+        // A store loaded by an older kesou (before RFM): say so instead of failing.
+        let note = format!(
+            "这个数据目录没有 {} 字段（由较早版本的 kesou 导入），所以这里没有数据。\
+             用当前版本重新导入即可：kesou ingest --data STORE 源文件。\
+             The store has no {} column (loaded by an older kesou): load it again with \
+             `kesou ingest --data STORE FILES`.",
+            missing.join("、"),
+            missing.join(", ")
+        );
+        let answer = Answer {
+            explain: kesou_nlq::explain(&query, schema),
+            unrecognized: Vec::new(),
+            alternatives: Vec::new(),
+            table: Table {
+                kind: if query.is_summary() {
+                    AnswerKind::Groups
+                } else {
+                    AnswerKind::List
+                },
+                ..Table::default()
+            },
+            interpretation: query,
+        };
+        return Ok(Board {
+            info: b.info(),
+            note: Some(note),
+            answer,
+        });
+    }
     query.filters.extend(fixed.iter().cloned());
     let answer = run(asker, &query, options)?;
     let note = if b.name == "churn" && answer.table.total == 0 && !churn_computed(asker)? {
@@ -175,6 +210,15 @@ fn run(asker: &Asker, query: &Query, options: &AskOptions) -> Result<Answer> {
         stage_order(&mut answer);
     }
     Ok(answer)
+}
+
+/// The main-table fields a board's query names.
+fn fields(query: &Query) -> Vec<&str> {
+    let mut out: Vec<&str> = query.filters.iter().flat_map(|f| f.fields()).collect();
+    out.extend(query.group_by.iter().map(|g| g.field.as_str()));
+    out.extend(query.measures.iter().filter_map(|m| m.field.as_deref()));
+    out.extend(query.sort.iter().map(|s| s.field.as_str()));
+    out
 }
 
 fn is_funnel(query: &Query) -> bool {

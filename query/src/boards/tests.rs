@@ -541,3 +541,23 @@ fn pages_are_disjoint_and_cover_the_unpaged_answer() {
         .collect();
     assert!(employees.windows(2).all(|w| w[0] >= w[1]));
 }
+
+#[test]
+fn a_store_without_rfm_says_so_on_the_rfm_board() {
+    let (_dir, paths) = testing::copy();
+    {
+        let conn = kesou_indexer::store::open_db(&paths, false, false).unwrap();
+        conn.execute_batch("ALTER TABLE customers DROP COLUMN rfm_segment")
+            .unwrap();
+    }
+    let asker = Asker::open(&paths, &NoProgress).unwrap();
+    let b = run(&asker, "rfm", &[]);
+    assert!(b.answer.table.rows.is_empty());
+    let note = b.note.expect("a note");
+    assert!(
+        note.contains("rfm_segment") && note.contains("kesou ingest"),
+        "{note}"
+    );
+    // the other boards still answer
+    assert_eq!(sum(&run(&asker, "map", &[]), "count"), CUSTOMERS as f64);
+}
