@@ -8,7 +8,6 @@
 
 mod api;
 mod assets;
-mod boards;
 mod embed;
 mod error;
 mod export;
@@ -21,7 +20,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -77,7 +76,16 @@ pub fn app(state: AppState) -> Router {
         .route("/ask", post(api::ask::ask))
         .route("/export", post(api::ask::export))
         .route("/search", post(api::search::search))
+        .route("/customers/{id}", get(api::customers::profile))
         .route("/customers/{id}/similar", get(api::customers::similar))
+        .route("/suggest", get(api::suggest::suggest))
+        .route("/fields", get(api::meta::fields))
+        .route("/dashboards", get(api::boards::list))
+        .route("/dashboards/{name}", get(api::boards::show))
+        .route("/reports", post(api::boards::save))
+        .route("/reports/preview", post(api::boards::preview))
+        .route("/reports/{name}", delete(api::boards::delete))
+        .route("/embed/{name}", get(api::boards::embedded))
         .route("/embed-tokens", post(api::embed::create_token))
         .fallback(api_not_found)
         .method_not_allowed_fallback(method_not_allowed);

@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use kesou_indexer::{NoProgress, StorePaths};
 use kesou_query::ask::Asker;
+use kesou_query::suggest::Suggester;
 
 use crate::embed::Signer;
 use crate::error::{ApiResult, AppError};
@@ -54,17 +55,22 @@ impl std::fmt::Debug for AppState {
 pub struct Engine {
     template: Mutex<Asker>,
     idle: Mutex<Vec<Asker>>,
+    suggester: Arc<Suggester>,
 }
 
 /// Askers kept for reuse; more are made on demand and dropped when the pool is full.
 const POOL_SIZE: usize = 16;
 
 impl Engine {
-    pub fn new(asker: Asker) -> Engine {
-        Engine {
+    /// An engine over an opened asker; reads what suggestions need (about a second at 1M
+    /// customers).
+    pub fn new(asker: Asker) -> kesou_query::Result<Engine> {
+        let suggester = Arc::new(Suggester::new(&asker)?);
+        Ok(Engine {
             template: Mutex::new(asker),
             idle: Mutex::new(Vec::new()),
-        }
+            suggester,
+        })
     }
 
     /// An asker for this thread: from the pool, or a new connection.
@@ -87,7 +93,9 @@ impl AppState {
     /// Opens the store (the index catches up first when it is behind) and the signing key.
     pub fn open(config: &ServerConfig) -> Result<AppState, crate::Error> {
         let paths = StorePaths::new(&config.data);
-        let asker = Asker::open(&paths, &NoProgress)?;
+        // For writing: the server saves reports (and applies ingest batches) in the store it
+        // serves; DuckDB lets one process at a time hold it so.
+        let asker = Asker::open_for_writing(&paths, &NoProgress)?;
         let signer = match &config.embed_key {
             Some(key) => Signer::new(key.clone()),
             None => Signer::from_store(&paths)?,
@@ -98,7 +106,7 @@ impl AppState {
                 demo: config.demo,
                 public_url: config.public_url.trim_end_matches('/').to_string(),
                 signer,
-                engine: RwLock::new(Arc::new(Engine::new(asker))),
+                engine: RwLock::new(Arc::new(Engine::new(asker)?)),
                 started: Instant::now(),
             }),
         })
@@ -131,6 +139,11 @@ impl AppState {
     /// Swaps in an engine over the store as it is now (after a write).
     pub fn replace_engine(&self, engine: Engine) {
         *self.inner.engine.write().expect("engine lock") = Arc::new(engine);
+    }
+
+    /// The suggester of the current engine (answers in microseconds: no blocking pool).
+    pub fn suggester(&self) -> Arc<Suggester> {
+        Arc::clone(&self.engine().suggester)
     }
 
     /// Runs blocking work (DuckDB, tantivy) with an asker, on the blocking pool.

@@ -297,7 +297,7 @@ async fn bad_questions_and_bodies_are_user_errors() {
             "not_found",
         ),
         (
-            get("/api/customers/C0000001/similar?k=0").await,
+            get("/api/customers/C0000001/similar?k=zero").await,
             StatusCode::BAD_REQUEST,
             "bad_request",
         ),
@@ -489,5 +489,189 @@ async fn the_openapi_document_matches_the_routes() {
             paths.contains_key(&full),
             "{full} is routed but not documented"
         );
+    }
+}
+
+#[tokio::test]
+async fn a_profile_has_the_row_and_the_history() {
+    let r = get("/api/customers/C0000002").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let text = r.text();
+    assert!(text.contains("C0000002"));
+    let v = r.json();
+    let orders = count("SELECT count(*) FROM orders WHERE customer_id = 'C0000002'");
+    assert_eq!(v["orders"]["total"], orders, "{v}");
+    let missing = get("/api/customers/C9999999").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(missing.error(), "not_found");
+    let odd = get("/api/customers/%00%01").await;
+    assert_eq!(odd.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn suggestions_complete_what_was_typed() {
+    let r = get("/api/suggest?q=%E5%8D%8E%E4%B8%9C%E7%A7%91").await; // 华东科
+    assert_eq!(r.status, StatusCode::OK);
+    let v = r.json();
+    let list = v["suggestions"].as_array().unwrap();
+    assert!(!list.is_empty() && list.len() <= 10);
+    assert!(
+        list.iter()
+            .any(|s| s["text"].as_str().unwrap().starts_with("华东科")),
+        "{list:?}"
+    );
+    let empty = get("/api/suggest?q=").await.json();
+    assert!(
+        !empty["suggestions"].as_array().unwrap().is_empty(),
+        "example questions"
+    );
+    let long = format!("/api/suggest?q={}", "a".repeat(600));
+    assert_eq!(get(&long).await.status, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn the_fields_name_dimensions_and_measures() {
+    let v = get("/api/fields").await.json();
+    let fields = v["fields"].as_array().unwrap();
+    let find = |n: &str| fields.iter().find(|f| f["name"] == n).unwrap().clone();
+    assert_eq!(find("industry")["dimension"], true);
+    assert_eq!(find("annual_purchase")["measure"], true);
+    assert_eq!(find("annual_purchase")["dimension"], false);
+}
+
+#[tokio::test]
+async fn dashboards_answer_and_fixed_filters_narrow_them() {
+    let list = get("/api/dashboards").await.json();
+    let names: Vec<&str> = list["dashboards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    for name in ["map", "top20", "churn", "funnel", "rfm", "matrix"] {
+        assert!(names.contains(&name), "{names:?}");
+        let r = get(&format!("/api/dashboards/{name}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{name}: {}", r.text());
+    }
+    let map = get("/api/dashboards/map").await.json();
+    assert_eq!(map["chart"], "map");
+    let total: u64 = map["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r[1].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 2000, "every customer is on the map once");
+    let east = get("/api/dashboards/map?filter=region%3D%E5%8D%8E%E4%B8%9C").await;
+    assert_eq!(east.status, StatusCode::OK, "{}", east.text());
+    let east_total: u64 = east.json()["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r[1].as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        east_total,
+        count("SELECT count(*) FROM customers WHERE region = '华东'")
+    );
+    let churn = get("/api/dashboards/churn").await.json();
+    assert!(
+        churn["note"]
+            .as_str()
+            .unwrap()
+            .contains("kesou train churn"),
+        "until churn_risk is computed the board says so"
+    );
+    assert_eq!(
+        get("/api/dashboards/nope").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let bad = get("/api/dashboards/map?filter=colour%3Dred").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert_eq!(bad.error(), "bad_request");
+}
+
+#[tokio::test]
+async fn reports_are_previewed_saved_listed_and_deleted() {
+    let spec = json!({"title": "华东各行业客户数", "dimension": "industry",
+        "measure": {"agg": "count"}, "filters": ["region=华东"]});
+    let preview = post("/api/reports/preview", spec.clone()).await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.text());
+    let rows = preview.json()["rows"].as_array().unwrap().clone();
+    let sum: u64 = rows.iter().map(|r| r[1].as_u64().unwrap()).sum();
+    assert_eq!(
+        sum,
+        count("SELECT count(*) FROM customers WHERE region = '华东'")
+    );
+
+    let mut named = spec.clone();
+    named["name"] = json!("east-industry-api");
+    let saved = post("/api/reports", named.clone()).await;
+    assert_eq!(saved.status, StatusCode::CREATED, "{}", saved.text());
+    let list = get("/api/dashboards").await.text();
+    assert!(list.contains("east-industry-api"));
+    let shown = get("/api/dashboards/east-industry-api").await;
+    assert_eq!(shown.status, StatusCode::OK);
+    assert_eq!(shown.json()["rows"].as_array().unwrap().len(), rows.len());
+
+    let mut builtin = spec.clone();
+    builtin["name"] = json!("top20");
+    assert_eq!(
+        post("/api/reports", builtin).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    let mut unknown = spec.clone();
+    unknown["name"] = json!("x");
+    unknown["dimension"] = json!("colour");
+    assert_eq!(
+        post("/api/reports", unknown).await.status,
+        StatusCode::BAD_REQUEST
+    );
+
+    let gone = send(Method::DELETE, "/api/reports/east-industry-api", None).await;
+    assert_eq!(gone.status, StatusCode::NO_CONTENT);
+    assert!(
+        !get("/api/dashboards")
+            .await
+            .text()
+            .contains("east-industry-api")
+    );
+    let again = send(Method::DELETE, "/api/reports/east-industry-api", None).await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn embed_data_needs_its_token_and_keeps_its_filters() {
+    let signer = Signer::new(KEY.to_vec());
+    let token = signer.sign(&Grant {
+        dashboard: "map".into(),
+        filters: vec!["region=华南".into()],
+        expires_at: chrono::Utc::now().timestamp() + 600,
+    });
+    let r = get(&format!("/api/embed/map?token={token}")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let total: u64 = r.json()["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r[1].as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        total,
+        count("SELECT count(*) FROM customers WHERE region = '华南'")
+    );
+    // The viewer cannot widen it: extra filters are refused, not merged.
+    let wider = get(&format!(
+        "/api/embed/map?token={token}&filter=region%3D%E5%8D%8E%E4%B8%9C"
+    ))
+    .await;
+    assert!(wider.status.is_client_error());
+    for uri in [
+        "/api/embed/map".to_string(),
+        format!("/api/embed/top20?token={token}"),
+    ] {
+        let r = get(&uri).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{uri}");
+        assert_eq!(r.error(), "unauthorized");
     }
 }

@@ -7,7 +7,7 @@ pub enum Error {
     /// A question of which nothing was understood: what was not, and what to try.
     #[error("{0}")]
     NotUnderstood(String),
-    /// A customer (or other named thing) that is not in the store.
+    /// What was asked for does not exist: a customer id, a board or a saved report.
     #[error("{0}")]
     NotFound(String),
     #[error(transparent)]

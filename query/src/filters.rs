@@ -84,6 +84,19 @@ fn bad(field: &str, value: &str, expected: &str) -> Error {
     Error::BadRequest(format!("{value:?} is not a {field}; expected {expected}"))
 }
 
+/// A value of a closed-set category (region, province, city, industry, size, lifecycle,
+/// value level) as the store holds it: 浙江 → 浙江省, IT → 科技; an error naming the values
+/// expected when it is none of them. `None` for other fields, whose values are kept as typed.
+pub(crate) fn canonical_value(field: &str, value: &str) -> Result<Option<String>> {
+    if !FACET_ROOTS.contains(&field) && !LOCATION_LEVELS.contains(&field)
+        || matches!(field, "tags" | "owner")
+    {
+        return Ok(None);
+    }
+    let f = value_facet(field, value)?;
+    Ok(f.to_path().last().map(|v| (*v).to_owned()))
+}
+
 /// The facet a category value stands for, normalised.
 fn value_facet(field: &str, value: &str) -> Result<tantivy::schema::Facet> {
     let names = |all: &[&str]| all.join(" ");

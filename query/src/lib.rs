@@ -10,9 +10,15 @@ mod matches;
 mod search;
 mod text_query;
 
+#[cfg(test)]
+mod testing;
+
 pub mod ask;
 pub mod baseline;
+pub mod boards;
 pub mod lookalike;
+pub mod profile;
+pub mod suggest;
 pub mod tags;
 
 pub use error::{Error, Result};

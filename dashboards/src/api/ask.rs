@@ -71,24 +71,27 @@ impl AskRequest {
             i += 1;
             !self.drop.contains(&(i - 1))
         });
-        if let Some(sort) = &self.sort {
-            query.sort = vec![Sort {
-                field: sort.by.clone(),
-                descending: sort.desc,
-                span: None,
-            }];
-        }
         Ok(query)
     }
 
-    fn page(&self) -> ApiResult<(usize, usize)> {
+    /// The page and ordering asked for.
+    fn options(&self) -> ApiResult<AskOptions> {
         let limit = self.limit.unwrap_or(20);
         if limit == 0 || limit > MAX_PAGE {
             return Err(AppError::bad_request(format!(
                 "limit must be between 1 and {MAX_PAGE}"
             )));
         }
-        Ok((self.offset, limit))
+        Ok(AskOptions {
+            offset: self.offset,
+            page_size: Some(limit),
+            sort: self.sort.as_ref().map(|s| Sort {
+                field: s.by.clone(),
+                descending: s.desc,
+                span: None,
+            }),
+            ..AskOptions::default()
+        })
     }
 }
 
@@ -122,21 +125,12 @@ pub async fn ask(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<AskRequest>,
 ) -> ApiResult<Response> {
-    let (offset, limit) = req.page()?;
+    let options = req.options()?;
     let out = state
         .blocking(move |asker| {
             let started = Instant::now();
             let query = req.query(asker)?;
-            let options = AskOptions {
-                all: false,
-                default_limit: offset + limit,
-            };
-            let mut answer = asker.run(&query, &options)?;
-            // Rows before the page are not sent.
-            answer
-                .table
-                .rows
-                .drain(..offset.min(answer.table.rows.len()));
+            let answer = asker.run(&query, &options)?;
             Ok(answer_json(answer, asker, started))
         })
         .await?;
@@ -154,8 +148,9 @@ pub async fn export(
         .blocking(move |asker| {
             let query = req.query(asker)?;
             let options = AskOptions {
-                all: false,
-                default_limit: MAX_EXPORT_ROWS,
+                all: true,
+                page_size: Some(MAX_EXPORT_ROWS),
+                ..req.options()?
             };
             let answer = asker.run(&query, &options)?;
             let truncated = (answer.table.total as usize) > answer.table.rows.len();

@@ -1,13 +1,17 @@
-//! `GET /api/customers/{id}/similar`: customers like this one, with the reasons.
+//! `GET /api/customers/{id}` (the profile: the row, recent orders and interactions, monthly
+//! purchases, RFM, churn risk) and `GET /api/customers/{id}/similar` (customers like this
+//! one, with the reasons).
 
 use std::time::Instant;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use kesou_query::ask::similar_table;
+use kesou_query::profile::ProfileOptions;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::ApiQuery;
 use crate::error::{ApiResult, AppError};
 use crate::state::AppState;
 
@@ -29,10 +33,23 @@ pub fn check_id(id: &str) -> ApiResult<()> {
     Ok(())
 }
 
+pub async fn profile(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    check_id(&id)?;
+    state
+        .blocking(move |asker| {
+            let p = kesou_query::profile::profile(asker, &id, &ProfileOptions::default())?;
+            Ok(Json(serde_json::to_value(p).map_err(AppError::internal)?))
+        })
+        .await
+}
+
 pub async fn similar(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    Query(params): Query<SimilarParams>,
+    ApiQuery(params): ApiQuery<SimilarParams>,
 ) -> ApiResult<Json<Value>> {
     check_id(&id)?;
     let k = params.k.unwrap_or(10);

@@ -34,10 +34,14 @@ pub async fn create_token(
             "expires_in must be between 1 second and 366 days (31622400)",
         ));
     }
-    for f in &req.filters {
-        f.parse::<kesou_query::Filter>()?;
-    }
-    crate::boards::check_name(&state, &req.dashboard).await?;
+    let filters = req.filters.clone();
+    state
+        .blocking(move |asker| {
+            kesou_query::boards::parse_filters(asker.schema(), &filters)?;
+            Ok(())
+        })
+        .await?;
+    super::boards::check_name(&state, &req.dashboard).await?;
     let expires_at = chrono::Utc::now().timestamp() + ttl;
     let grant = Grant {
         dashboard: req.dashboard,

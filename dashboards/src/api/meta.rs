@@ -1,9 +1,10 @@
-//! `GET /api/health` and `GET /api/openapi.json`.
+//! `GET /api/health`, `GET /api/openapi.json` and `GET /api/fields`.
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
+use kesou_nlq::FieldKind;
 use serde_json::{Value, json};
 
 use crate::error::{ApiResult, AppError};
@@ -38,4 +39,39 @@ pub async fn health(State(state): State<AppState>) -> ApiResult<Json<Value>> {
             })))
         })
         .await
+}
+
+/// `GET /api/fields`: what the report builder offers: dimensions (categories and tags to
+/// group by), measures (numbers to sum or average) and filterable fields, with their labels.
+pub async fn fields(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+    state
+        .blocking(|asker| {
+            let schema = asker.schema();
+            let filterable = kesou_query::boards::filterable(schema);
+            let fields: Vec<Value> = schema
+                .fields
+                .iter()
+                .map(|f| {
+                    json!({
+                        "name": f.name,
+                        "label": f.label,
+                        "label_en": english_label(&f.words).unwrap_or(&f.name),
+                        "kind": f.kind,
+                        "dimension": matches!(f.kind, FieldKind::Category | FieldKind::Tags),
+                        "measure": matches!(f.kind, FieldKind::Number | FieldKind::Money | FieldKind::Ratio),
+                        "filter": filterable.contains(&f.name.as_str()),
+                    })
+                })
+                .collect();
+            Ok(Json(json!({ "fields": fields })))
+        })
+        .await
+}
+
+/// The first English word of a field (`annual purchase`), for the English UI.
+fn english_label(words: &[String]) -> Option<&str> {
+    words
+        .iter()
+        .find(|w| w.chars().all(|c| c.is_ascii_alphabetic() || c == ' '))
+        .map(String::as_str)
 }

@@ -3,15 +3,18 @@
 //! the blocking pool ([`crate::state::AppState::blocking`]).
 
 pub mod ask;
+pub mod boards;
 pub mod customers;
 pub mod embed;
 pub mod meta;
 pub mod search;
+pub mod suggest;
 
 use std::time::Instant;
 
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use crate::error::{AppError, Code};
@@ -35,6 +38,21 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 };
                 Err(AppError::new(code, rejection.body_text()))
             }
+        }
+    }
+}
+
+/// Query-string parameters; bad ones are user errors in the API's error shape.
+#[derive(Debug)]
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(ApiQuery(v)),
+            Err(rejection) => Err(AppError::bad_request(rejection.body_text())),
         }
     }
 }

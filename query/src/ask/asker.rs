@@ -58,6 +58,31 @@ impl Asker {
         Ok(asker)
     }
 
+    /// [`Asker::open`] with a connection that may write, for a server that saves reports in
+    /// the store ([`crate::boards::save_report`]). DuckDB lets one process hold a store open
+    /// for writing, and no other process (no ingest) may open it meanwhile; read-only opens
+    /// of [`Asker::open`] likewise keep writers out.
+    pub fn open_for_writing(paths: &StorePaths, progress: &dyn Progress) -> Result<Asker> {
+        let conn = kesou_indexer::store::open_db(paths, false, false)?;
+        let stale = match kesou_indexer::index::sync(paths, &conn, progress) {
+            Ok(_) => false,
+            Err(kesou_indexer::Error::IndexBusy) => {
+                tracing::warn!(
+                    "index is being written by another process; answering from the last committed index"
+                );
+                true
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let index = kesou_indexer::index::open_index(paths)?;
+        let mut asker = Asker::from_reader(Reader { conn, index, stale })?;
+        asker.lookalike = Some(Arc::new(LookalikeSlot {
+            paths: paths.clone(),
+            loaded: Mutex::new(None),
+        }));
+        Ok(asker)
+    }
+
     /// Questions about the customers of a store opened for reading.
     pub fn from_reader(reader: Reader) -> Result<Asker> {
         let schema = customer_schema(&reader.conn)?;
@@ -142,6 +167,11 @@ impl Asker {
         )?);
         *loaded = Some(Arc::clone(&l));
         Ok(l)
+    }
+
+    /// The question parser (shared by every clone).
+    pub(crate) fn parser(&self) -> &Arc<Parser> {
+        &self.parser
     }
 
     /// What the question means, without running it.

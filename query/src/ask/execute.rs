@@ -2,13 +2,19 @@
 //! none), the statements of [`super::statement`] through DuckDB, the rows as JSON values.
 
 use duckdb::Connection;
-use kesou_nlq::{FieldKind, Query, Schema};
+use duckdb::types::Value as SqlValue;
+use kesou_nlq::{FieldKind, Query, Schema, Sort};
 
 use super::answer::{Table, json};
 use super::statement::{self, Page, TEXT_TABLE, TextMatch, Total};
 use crate::{Error, Result, Searcher};
 
-/// How much of an answer to return.
+/// How much of an answer to return, from where, in what order.
+///
+/// The question's top-N (前10, TOP20) bounds the answer: rows or groups past it are never
+/// returned, whatever the options. Within it, rows are returned from `offset`: `page_size`
+/// of them when set; else a list returns its top-N, `default_limit` rows when the question
+/// says no number, or every row with `all`, and groups return every group.
 #[derive(Debug, Clone)]
 pub struct AskOptions {
     /// Every matching row of a list, not only the first `default_limit` (an explicit top-N
@@ -16,6 +22,15 @@ pub struct AskOptions {
     pub all: bool,
     /// How many rows a list shows when the question says no number. Default 20.
     pub default_limit: usize,
+    /// Rows (or groups) skipped before the first one returned: a page's start. Default 0.
+    pub offset: usize,
+    /// The most rows (or groups) returned from `offset`, when set: a page's length. Default
+    /// none (see above).
+    pub page_size: Option<usize>,
+    /// An ordering that replaces the question's: a field of a list (any field of the
+    /// table), or a group field or measure name of a grouped answer. Within a top-N the N
+    /// rows are still the question's; only their order changes. Default none.
+    pub sort: Option<Sort>,
 }
 
 impl Default for AskOptions {
@@ -23,6 +38,9 @@ impl Default for AskOptions {
         AskOptions {
             all: false,
             default_limit: 20,
+            offset: 0,
+            page_size: None,
+            sort: None,
         }
     }
 }
@@ -66,13 +84,8 @@ pub fn execute(
     } else {
         TextMatch::Like
     };
-    let explicit = query.limit.as_ref().map(|l| l.n);
-    let limit = if query.is_summary() {
-        explicit
-    } else {
-        explicit.or((!options.all).then_some(options.default_limit))
-    };
-    let st = statement::build(schema, query, text, Page { limit })?;
+    let page = page(query, options);
+    let st = statement::build(schema, query, text, &page)?;
     tracing::debug!(sql = %st.sql, params = ?st.params, "ask");
     let width = st.columns.len();
     let (rows, total) = match st.total {
@@ -81,22 +94,43 @@ pub fn execute(
             let n = rows.len() as u64;
             (rows, n)
         }
-        Total::LastColumn => {
+        Total::LastColumn(sql, params) => {
             let mut rows = rows(conn, &st.sql, &st.params, width, 1)?;
-            let total = rows
-                .first()
-                .and_then(|r| r[width].as_u64())
-                .unwrap_or_default();
+            let total = match rows.first() {
+                Some(r) => r[width].as_u64().unwrap_or_default(),
+                None if page.offset > 0 => count(conn, &sql, &params)?,
+                None => 0,
+            };
             rows.iter_mut().for_each(|r| r.truncate(width));
+            (rows, total)
+        }
+        Total::Counted { sql, params, cut } => {
+            let mut stmt = conn.prepare(&sql)?;
+            let (total, kth) = stmt.query_row(duckdb::params_from_iter(params.iter()), |r| {
+                let total = r.get::<_, i64>(0)? as u64;
+                let kth = match &cut {
+                    Some(c) => match r.get::<_, SqlValue>(1)? {
+                        SqlValue::List(mut best) if best.len() == c.k => best.pop(),
+                        _ => None,
+                    },
+                    None => None,
+                };
+                Ok((total, kth))
+            })?;
+            let rows = match (cut, kth) {
+                (Some(c), Some(kth)) if kth != SqlValue::Null => {
+                    let mut params = st.params.clone();
+                    params.insert(c.at, kth);
+                    rows(conn, &c.sql, &params, width, 0)?
+                }
+                _ => rows(conn, &st.sql, &st.params, width, 0)?,
+            };
             (rows, total)
         }
         Total::Count(sql, params) => {
             let rows = rows(conn, &st.sql, &st.params, width, 0)?;
-            let total = if limit.is_some_and(|n| rows.len() >= n) {
-                let mut stmt = conn.prepare(&sql)?;
-                stmt.query_row(duckdb::params_from_iter(params.iter()), |r| {
-                    r.get::<_, i64>(0)
-                })? as u64
+            let total = if page.cuts(rows.len()) {
+                count(conn, &sql, &params)?
             } else {
                 rows.len() as u64
             };
@@ -110,6 +144,30 @@ pub fn execute(
         total,
         ordered_by: st.ordered_by,
     })
+}
+
+/// Which rows the options ask for.
+pub(super) fn page<'o>(query: &Query, options: &'o AskOptions) -> Page<'o> {
+    let top = query.limit.as_ref().map(|l| l.n);
+    let size = match options.page_size {
+        Some(n) => Some(n),
+        None if query.is_summary() || top.is_some() || options.all => None,
+        None => Some(options.default_limit),
+    };
+    Page {
+        top,
+        size,
+        offset: options.offset,
+        sort: options.sort.as_ref(),
+    }
+}
+
+fn count(conn: &Connection, sql: &str, params: &[duckdb::types::Value]) -> Result<u64> {
+    let mut stmt = conn.prepare(sql)?;
+    let n = stmt.query_row(duckdb::params_from_iter(params.iter()), |r| {
+        r.get::<_, i64>(0)
+    })?;
+    Ok(n as u64)
 }
 
 /// The rows of a statement: `width` answer columns and `extra` columns after them.

@@ -15,6 +15,7 @@ pub(crate) mod sql;
 mod statement;
 mod store_schema;
 
+pub(crate) use answer::json;
 pub use answer::{Answer, AnswerKind, Column, Table};
 pub use asker::{Asker, MAX_QUESTION_CHARS};
 pub use execute::{AskOptions, execute};

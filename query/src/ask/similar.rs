@@ -8,7 +8,7 @@ use duckdb::types::Value as SqlValue;
 use kesou_nlq::{FieldKind, Query, Schema};
 
 use super::answer::{AnswerKind, Column, Table};
-use super::execute::{AskOptions, load_matches, rows};
+use super::execute::{AskOptions, load_matches, page, rows};
 use super::sql::{MAIN, column, ident};
 use super::statement::{TextMatch, field_column, key_column, matching};
 use crate::lookalike::{Candidates, Lookalike, Similars};
@@ -43,9 +43,17 @@ pub(crate) fn answer(
         from_where: m.from_where,
         params: m.params,
     });
-    let k = query.limit.as_ref().map_or(options.default_limit, |l| l.n);
+    if options.sort.is_some() {
+        return Err(Error::BadRequest(
+            "customers like others are ordered by likeness; they cannot be re-sorted".into(),
+        ));
+    }
+    // Ranking is exact: a page is the first offset + length hits without the first offset.
+    let page = page(query, options);
+    let k = page.offset + page.limit().unwrap_or(options.default_limit);
     let seeds: Vec<String> = similar.seeds.iter().map(|s| s.text.clone()).collect();
-    let found = lookalike.similar(conn, &seeds, candidates.as_ref(), k)?;
+    let mut found = lookalike.similar(conn, &seeds, candidates.as_ref(), k)?;
+    found.hits.drain(..page.offset.min(found.hits.len()));
     let mut fields: Vec<&str> = query.filters.iter().flat_map(|f| f.fields()).collect();
     fields.extend(schema.display.iter().map(String::as_str));
     similar_table(conn, schema, &found, &fields)

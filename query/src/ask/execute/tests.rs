@@ -96,8 +96,8 @@ fn lists_stop_at_the_default_limit_unless_all() {
         None,
     )]);
     let few = AskOptions {
-        all: false,
         default_limit: 2,
+        ..AskOptions::default()
     };
     let t = run(&q, &few);
     assert_eq!(ids(&t), ["C1", "C3"]);
@@ -265,4 +265,147 @@ fn grouping_by_a_related_field_says_what_to_do() {
         err.to_string().contains("互动") && err.to_string().contains("大区"),
         "{err}"
     );
+}
+
+fn sort(field: &str, descending: bool) -> Option<Sort> {
+    Some(Sort {
+        field: field.into(),
+        descending,
+        span: None,
+    })
+}
+
+#[test]
+fn pages_of_a_list_are_disjoint_and_cover_it_in_order() {
+    let q = query(vec![]);
+    let whole = ids(&run(&q, &AskOptions::all())).join(" ");
+    let mut paged = Vec::new();
+    for offset in [0, 2, 4, 6] {
+        let page = AskOptions {
+            offset,
+            page_size: Some(2),
+            ..AskOptions::default()
+        };
+        let t = run(&q, &page);
+        assert_eq!(t.total, 6, "the total is every match on every page");
+        paged.extend(ids(&t).into_iter().map(str::to_owned));
+    }
+    assert_eq!(paged.join(" "), whole);
+    // default_limit is the page length when none is given
+    let t = run(
+        &q,
+        &AskOptions {
+            offset: 4,
+            default_limit: 3,
+            ..AskOptions::default()
+        },
+    );
+    assert_eq!(t.rows.len(), 2);
+}
+
+#[test]
+fn a_sort_override_reorders_the_list_and_keeps_the_questions_top_n() {
+    let mut q = query(vec![]);
+    let by_name = AskOptions {
+        sort: sort("founded_date", false),
+        ..AskOptions::default()
+    };
+    let t = run(&q, &by_name);
+    assert_eq!(ids(&t), ["C2", "C1", "C3", "C4", "C5", "C6"]);
+    assert_eq!(t.ordered_by, "成立日期 ↑");
+    // 前3 by annual purchase are C1 C2 C3; re-sorted they stay those three
+    q.limit = Some(Limit {
+        n: 3,
+        span: span("前3"),
+    });
+    let t = run(&q, &by_name);
+    assert_eq!(ids(&t), ["C2", "C1", "C3"]);
+    assert_eq!(t.total, 6);
+    let second = AskOptions {
+        offset: 2,
+        page_size: Some(2),
+        ..by_name.clone()
+    };
+    assert_eq!(
+        ids(&run(&q, &second)),
+        ["C3"],
+        "a page never passes the top-N"
+    );
+    let bad = AskOptions {
+        sort: sort("colour", true),
+        ..AskOptions::default()
+    };
+    let err = execute(&store(), &schema(), None, &q, &bad).unwrap_err();
+    assert!(
+        err.is_user_error() && err.to_string().contains("colour"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_page_past_the_end_is_empty_with_the_total() {
+    let q = query(vec![Filter::field(
+        "region",
+        Op::Eq,
+        Value::Str("华东".into()),
+        None,
+    )]);
+    let t = run(
+        &q,
+        &AskOptions {
+            offset: 10,
+            ..AskOptions::default()
+        },
+    );
+    assert!(t.rows.is_empty());
+    assert_eq!(t.total, 2);
+}
+
+#[test]
+fn groups_page_and_resort_by_a_group_field_or_a_measure() {
+    let mut q = query(vec![]);
+    q.group_by = vec![GroupBy {
+        field: "region".into(),
+        span: span("按大区"),
+    }];
+    let resorted = AskOptions {
+        sort: sort("region", false),
+        ..AskOptions::default()
+    };
+    let t = run(&q, &resorted);
+    let names: Vec<&serde_json::Value> = t.rows.iter().map(|r| &r[0]).collect();
+    // code point order, unknown last
+    assert_eq!(
+        names,
+        [&json!("华东"), &json!("华北"), &json!("华南"), &json!(null)]
+    );
+    assert_eq!(t.ordered_by, "大区 ↑");
+    let page = AskOptions {
+        offset: 1,
+        page_size: Some(2),
+        ..resorted.clone()
+    };
+    let t = run(&q, &page);
+    assert_eq!(
+        t.rows,
+        vec![vec![json!("华北"), json!(1)], vec![json!("华南"), json!(2)]]
+    );
+    assert_eq!(t.total, 4);
+    // the two biggest groups (华东 and 华南 by count), re-sorted by count ascending
+    q.limit = Some(Limit {
+        n: 2,
+        span: span("前2"),
+    });
+    let t = run(
+        &q,
+        &AskOptions {
+            sort: sort("count", false),
+            ..AskOptions::default()
+        },
+    );
+    assert_eq!(
+        t.rows,
+        vec![vec![json!("华东"), json!(2)], vec![json!("华南"), json!(2)]]
+    );
+    assert_eq!(t.total, 4);
 }

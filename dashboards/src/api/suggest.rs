@@ -1,0 +1,33 @@
+//! `GET /api/suggest?q=…`: search-as-you-type (field words, values, tags, customer names,
+//! example questions completing what was typed). Answered from memory in microseconds, so
+//! it runs on the async thread.
+
+use axum::Json;
+use axum::extract::State;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::ApiQuery;
+use crate::error::{ApiResult, AppError, Code};
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SuggestParams {
+    #[serde(default)]
+    pub q: String,
+}
+
+pub async fn suggest(
+    State(state): State<AppState>,
+    ApiQuery(p): ApiQuery<SuggestParams>,
+) -> ApiResult<Json<Value>> {
+    if p.q.chars().count() > kesou_query::ask::MAX_QUESTION_CHARS {
+        return Err(AppError::new(
+            Code::TooLarge,
+            "type at most 500 characters for suggestions",
+        ));
+    }
+    let suggestions = state.suggester().suggest(&p.q);
+    Ok(Json(json!({ "suggestions": suggestions })))
+}

@@ -1,0 +1,302 @@
+//! Dashboards: named structured queries run through [`Asker::run`], so a board is a
+//! [`kesou_nlq::Query`] and never SQL of its own. Six are built in ([`BUILTIN`]: `map`,
+//! `top20`, `churn`, `funnel`, `rfm`, `matrix`); people add their own as reports
+//! ([`ReportSpec`], saved in the store) which list beside them.
+//!
+//! Fixed filters (an embed token's `region=华东`, later a role's rows) are
+//! [`kesou_nlq::Filter`]s ANDed into any board's query; [`parse_filter`] reads them from
+//! `FIELD=VALUE` strings. A board answers with its titles, a chart kind, the [`Answer`]
+//! (rows, explain line) and, when there is one, a note for people.
+
+mod builtin;
+mod filter;
+mod reports;
+
+#[cfg(test)]
+mod tests;
+
+use kesou_domain::Lifecycle;
+use kesou_nlq::{Agg, Filter, Measure, Query, Span};
+use serde::Serialize;
+use serde_json::{Value as Json, json};
+
+pub use builtin::{BUILTIN, Builtin, builtin};
+pub use filter::{filterable, parse_filter, parse_filters};
+pub use reports::{
+    MAX_NAME_CHARS, MAX_TITLE_CHARS, MeasureSpec, REPORTS_TABLE, ReportSpec, SavedReport,
+    delete_report, save_report, saved_report, saved_reports,
+};
+
+use crate::ask::{Answer, AnswerKind, AskOptions, Asker, Table};
+use crate::{Error, Result};
+
+/// How a board is best drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChartKind {
+    /// Values per province, on a (tile-grid) map of China.
+    Map,
+    Bar,
+    /// Stages in order, each a count.
+    Funnel,
+    /// Two group fields and a measure: rows × columns.
+    Matrix,
+    Table,
+}
+
+/// A board as listed: what it is, without running it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BoardInfo {
+    /// Stable: embed URLs and `GET /api/boards/{name}` use it.
+    pub name: String,
+    pub title: String,
+    /// The English title (a saved report's own title when it has none).
+    pub title_en: String,
+    pub chart: ChartKind,
+    /// Built in (`true`) or a saved report (`false`).
+    pub builtin: bool,
+    /// One line on what it shows: a built-in's description, a report's explain line.
+    pub description: String,
+}
+
+/// A board, run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Board {
+    #[serde(flatten)]
+    pub info: BoardInfo,
+    /// Something people should know about the rows, e.g. that churn risk was never computed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// The query's answer: `interpretation`, `explain`, `kind`, `columns`, `rows`, `total` …
+    #[serde(flatten)]
+    pub answer: Answer,
+}
+
+/// The note of the churn board while no customer has a churn risk.
+pub const CHURN_NOT_COMPUTED: &str = "流失风险尚未计算（每个客户的流失风险都为空），所以这里没有客户。\
+     计算方法：kesou train churn --data STORE（STORE 为数据目录），完成后刷新本页。\
+     Churn risk has not been computed yet: run `kesou train churn --data STORE`.";
+
+/// The built-in boards, then the saved reports (by name).
+pub fn boards(asker: &Asker) -> Result<Vec<BoardInfo>> {
+    let mut out: Vec<BoardInfo> = BUILTIN.iter().map(Builtin::info).collect();
+    for r in saved_reports(asker)? {
+        // A report the store no longer answers (a field gone) is listed with the reason.
+        out.push(report_info(asker, &r.spec).unwrap_or_else(|e| BoardInfo {
+            name: r.name.clone(),
+            title: r.title.clone(),
+            title_en: r.title.clone(),
+            chart: ChartKind::Table,
+            builtin: false,
+            description: e.to_string(),
+        }));
+    }
+    Ok(out)
+}
+
+/// Runs the board of that name (built in, else a saved report) with fixed filters ANDed
+/// into its query. Paging and sorting options apply as to any answer. An unknown name is
+/// [`Error::NotFound`].
+pub fn board(asker: &Asker, name: &str, fixed: &[Filter], options: &AskOptions) -> Result<Board> {
+    if let Some(b) = builtin(name) {
+        return run_builtin(asker, b, fixed, options);
+    }
+    match saved_report(asker, name)? {
+        Some(r) => preview_report(asker, &r.spec, fixed, options),
+        None => {
+            let mut names: Vec<String> = BUILTIN.iter().map(|b| b.name.to_owned()).collect();
+            names.extend(saved_reports(asker)?.into_iter().map(|r| r.name));
+            Err(Error::NotFound(format!(
+                "no board is named {name:?}; boards are {}",
+                names.join(", ")
+            )))
+        }
+    }
+}
+
+/// Runs a report without saving it (its name is checked only when saved).
+pub fn preview_report(
+    asker: &Asker,
+    spec: &ReportSpec,
+    fixed: &[Filter],
+    options: &AskOptions,
+) -> Result<Board> {
+    let info = report_info(asker, spec)?;
+    let mut query = spec.query(asker)?;
+    query.filters.extend(fixed.iter().cloned());
+    let answer = run(asker, &query, options)?;
+    Ok(Board {
+        info,
+        note: None,
+        answer,
+    })
+}
+
+impl Builtin {
+    pub fn info(&self) -> BoardInfo {
+        BoardInfo {
+            name: self.name.to_owned(),
+            title: self.title.to_owned(),
+            title_en: self.title_en.to_owned(),
+            chart: self.chart,
+            builtin: true,
+            description: self.description.to_owned(),
+        }
+    }
+}
+
+fn run_builtin(
+    asker: &Asker,
+    b: &Builtin,
+    fixed: &[Filter],
+    options: &AskOptions,
+) -> Result<Board> {
+    let schema = asker.schema();
+    let mut query = b.query(schema);
+    let missing: Vec<&str> = fields(&query)
+        .into_iter()
+        .filter(|f| schema.field(f).is_none())
+        .collect();
+    if !missing.is_empty() {
+        // A store loaded by an older kesou (before RFM): say so instead of failing.
+        let note = format!(
+            "这个数据目录没有 {} 字段（由较早版本的 kesou 导入），所以这里没有数据。\
+             用当前版本重新导入即可：kesou ingest --data STORE 源文件。\
+             The store has no {} column (loaded by an older kesou): load it again with \
+             `kesou ingest --data STORE FILES`.",
+            missing.join("、"),
+            missing.join(", ")
+        );
+        let answer = Answer {
+            explain: kesou_nlq::explain(&query, schema),
+            unrecognized: Vec::new(),
+            alternatives: Vec::new(),
+            table: Table {
+                kind: if query.is_summary() {
+                    AnswerKind::Groups
+                } else {
+                    AnswerKind::List
+                },
+                ..Table::default()
+            },
+            interpretation: query,
+        };
+        return Ok(Board {
+            info: b.info(),
+            note: Some(note),
+            answer,
+        });
+    }
+    query.filters.extend(fixed.iter().cloned());
+    let answer = run(asker, &query, options)?;
+    let note = if b.name == "churn" && answer.table.total == 0 && !churn_computed(asker)? {
+        Some(CHURN_NOT_COMPUTED.to_owned())
+    } else {
+        None
+    };
+    Ok(Board {
+        info: b.info(),
+        note,
+        answer,
+    })
+}
+
+/// Runs a board's query; a funnel (grouped by lifecycle alone) comes in stage order with
+/// every stage, an empty one as 0.
+fn run(asker: &Asker, query: &Query, options: &AskOptions) -> Result<Answer> {
+    let mut answer = asker.run(query, options)?;
+    let whole = options.offset == 0 && options.page_size.is_none() && options.sort.is_none();
+    if whole && is_funnel(query) {
+        stage_order(&mut answer);
+    }
+    Ok(answer)
+}
+
+/// The main-table fields a board's query names.
+fn fields(query: &Query) -> Vec<&str> {
+    let mut out: Vec<&str> = query.filters.iter().flat_map(|f| f.fields()).collect();
+    out.extend(query.group_by.iter().map(|g| g.field.as_str()));
+    out.extend(query.measures.iter().filter_map(|m| m.field.as_deref()));
+    out.extend(query.sort.iter().map(|s| s.field.as_str()));
+    out
+}
+
+fn is_funnel(query: &Query) -> bool {
+    query.group_by.len() == 1 && query.group_by[0].field == "lifecycle" && query.limit.is_none()
+}
+
+/// Rows in the order 潜在 意向 成交 忠诚 流失, missing stages as zero measures, a row of no
+/// stage last.
+fn stage_order(answer: &mut Answer) {
+    let t = &mut answer.table;
+    if t.kind != AnswerKind::Groups {
+        return;
+    }
+    let width = t.columns.len();
+    let mut rows = Vec::with_capacity(Lifecycle::ALL.len() + 1);
+    for stage in Lifecycle::ALL {
+        let at = t.rows.iter().position(|r| r[0] == json!(stage.zh()));
+        rows.push(match at {
+            Some(i) => t.rows.swap_remove(i),
+            None => {
+                let mut row = vec![json!(stage.zh())];
+                row.extend((1..width).map(|_| json!(0)));
+                row
+            }
+        });
+    }
+    rows.append(&mut t.rows);
+    t.total = rows.len() as u64;
+    t.rows = rows;
+    t.ordered_by = "生命周期阶段".to_owned();
+}
+
+/// Whether any customer has a churn risk (one count over the column, unfiltered).
+fn churn_computed(asker: &Asker) -> Result<bool> {
+    let query = Query {
+        table: asker.schema().table.clone(),
+        measures: vec![Measure::new(
+            Agg::Count,
+            Some("churn_risk"),
+            Span {
+                start: 0,
+                end: 0,
+                text: String::new(),
+            },
+        )],
+        ..Query::default()
+    };
+    let answer = asker.run(&query, &AskOptions::default())?;
+    Ok(answer
+        .table
+        .rows
+        .first()
+        .and_then(|r| r.first())
+        .and_then(Json::as_u64)
+        .is_some_and(|n| n > 0))
+}
+
+/// A report's listing: its titles, the chart its query suits, its explain line.
+fn report_info(asker: &Asker, spec: &ReportSpec) -> Result<BoardInfo> {
+    let query = spec.query(asker)?;
+    Ok(BoardInfo {
+        name: spec.name.clone(),
+        title: spec.shown_title().to_owned(),
+        title_en: spec.shown_title().to_owned(),
+        chart: chart_of(&query),
+        builtin: false,
+        description: kesou_nlq::explain(&query, asker.schema()),
+    })
+}
+
+/// The chart a query suits: two groups a matrix, provinces a map, lifecycle a funnel, other
+/// groups bars, lists and summaries a table.
+pub fn chart_of(query: &Query) -> ChartKind {
+    match query.group_by.as_slice() {
+        [_, _, ..] => ChartKind::Matrix,
+        [g] if g.field == "province" => ChartKind::Map,
+        [g] if g.field == "lifecycle" => ChartKind::Funnel,
+        [_] => ChartKind::Bar,
+        [] => ChartKind::Table,
+    }
+}
