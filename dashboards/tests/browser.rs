@@ -94,7 +94,7 @@ fn browser(name: &'static str, width: u32, height: u32) -> Option<Browser> {
     }
     let driver_path = webdriver::chromedriver_path();
     assert!(
-        driver_path.exists(),
+        driver_path.exists() && webdriver::chromium_path().exists(),
         "the browser tests need chromedriver at {} and Chromium at {}: install them with \
          `apt-get install -y chromium chromium-driver` (or set KESOU_SKIP_BROWSER=1 to skip them)",
         driver_path.display(),
@@ -418,7 +418,7 @@ fn a_profile_shows_the_customer_and_links_similar_ones() {
     b.shot("profile");
     let (status, profile) = b.api("GET", "/api/customers/C0000123", None);
     assert_eq!(status, 200);
-    assert_eq!(b.texts(".profile h1")[0], profile["customer"]["name"].as_str().unwrap());
+    assert_eq!(b.texts(".profile h1")[0], profile["name"].as_str().unwrap(), "the profile names the customer");
     let reasons = b.texts(".similar-list .reasons li");
     assert!(!reasons.is_empty(), "similar customers say why");
     let target = b.js("return document.querySelector('.similar-list a.similar-name').getAttribute('href')");
@@ -434,7 +434,6 @@ fn a_report_is_built_saved_shown_and_deleted() {
     b.wait("builder", "return document.querySelector('#rb-dimension option[value=industry]') && document.querySelector('.preview figure')");
     b.js("const t = document.getElementById('rb-title'); t.value = '华东各行业客户数';
           const d = document.getElementById('rb-dimension'); d.value = 'industry'; d.dispatchEvent(new Event('change'));
-          const c = document.getElementById('rb-chart'); c.value = 'bar'; c.dispatchEvent(new Event('change'));
           document.getElementById('rb-name').value = 'east-industry';");
     let value = b.session.find(".filter-add input").unwrap();
     b.js("const f = document.querySelector('.filter-add select'); f.value = 'region'; f.dispatchEvent(new Event('change'));");
@@ -452,4 +451,42 @@ fn a_report_is_built_saved_shown_and_deleted() {
     b.js("window.confirm = () => true; document.querySelector('button.danger').click()");
     b.wait("back to the index", "return location.hash === '#/dashboards' && document.querySelectorAll('.cards .card').length >= 7");
     assert_eq!(b.texts(".card[data-board=east-industry]").len(), 0, "the deleted report is gone");
+}
+
+/// Not a browser test: each page names every module it loads as a `modulepreload`, so the
+/// browser fetches them at once instead of one import level after another.
+#[test]
+fn pages_preload_their_whole_module_graph() {
+    let web = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web");
+    for (page, entry) in [("index.html", "app.js"), ("embed.html", "embed.js")] {
+        let html = std::fs::read_to_string(web.join(page)).expect("page");
+        let mut seen = std::collections::BTreeSet::new();
+        let mut todo = vec![entry.to_owned()];
+        while let Some(module) = todo.pop() {
+            if !seen.insert(module.clone()) {
+                continue;
+            }
+            let source = std::fs::read_to_string(web.join("js").join(&module))
+                .unwrap_or_else(|e| panic!("{module}: {e}"));
+            let dir = std::path::Path::new(&module).parent().unwrap_or(std::path::Path::new(""));
+            for import in source.split("from \"").skip(1).filter_map(|s| s.split('"').next()) {
+                let mut path = dir.to_path_buf();
+                for part in import.split('/') {
+                    match part {
+                        "." => {}
+                        ".." => {
+                            path.pop();
+                        }
+                        name => path.push(name),
+                    }
+                }
+                todo.push(path.to_string_lossy().into_owned());
+            }
+        }
+        assert!(html.contains(&format!("<script type=\"module\" src=\"/assets/js/{entry}\">")));
+        for module in seen.iter().filter(|m| *m != entry) {
+            let link = format!("<link rel=\"modulepreload\" href=\"/assets/js/{module}\">");
+            assert!(html.contains(&link), "{page} lacks {link}");
+        }
+    }
 }

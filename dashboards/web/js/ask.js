@@ -3,7 +3,7 @@
 // CSV export. The URL holds the question, its page and its order, so answers can be shared.
 
 import { api, download, ApiError } from "./api.js";
-import { announce, h, mount } from "./dom.js";
+import { announce, h, mark, mount } from "./dom.js";
 import { chipList, chipsOf, replaceSpan, splitBySpans, withoutChip } from "./chips.js";
 import { drawChart } from "./charts/index.js";
 import { cell, fieldLabel, integer, kindOf, lang, t } from "./i18n.js";
@@ -130,6 +130,7 @@ async function render(state) {
     if (mine !== seq) return;
     showUnderstood(understood, state, answer);
     showResult(result, state, answer, body);
+    mark("ask");
     announce(t(answer.kind === "groups" ? "total_groups" : "total_list", { total: integer(answer.total) }));
   } catch (err) {
     if (mine !== seq) return;

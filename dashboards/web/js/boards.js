@@ -4,7 +4,7 @@
 import { api, fields, query } from "./api.js";
 import { errorBox } from "./ask.js";
 import { drawChart } from "./charts/index.js";
-import { h, mount, s as sv } from "./dom.js";
+import { h, mark, mount, s as sv } from "./dom.js";
 import { openEmbedDialog } from "./embed-dialog.js";
 import { filterEditor } from "./filters.js";
 import { lang, t } from "./i18n.js";
@@ -51,7 +51,7 @@ export async function boardsView(main, stale) {
           h(
             "li",
             { class: `card ${b.builtin ? "builtin" : "saved"}`, "data-board": b.name },
-            h("a", { href: `#/dashboard/${encodeURIComponent(b.name)}` }, icon(b.chart), h("span", { class: "card-title" }, titleOf(b)), h("span", { class: "card-kind" }, b.builtin ? t("builtin") : t("saved_report"))),
+            h("a", { href: `#/dashboard/${encodeURIComponent(b.name)}` }, icon(b.chart), h("span", { class: "card-title" }, titleOf(b)), h("span", { class: "card-kind" }, b.builtin ? t("builtin") : t("saved_report"), b.description && lang() === "zh" ? ` · ${b.description}` : "")),
           ),
         ),
         h("li", { class: "card new" }, h("a", { href: "#/reports/new" }, h("span", { class: "board-icon plus", "aria-hidden": "true" }, "+"), h("span", { class: "card-title" }, t("new_report")), h("span", { class: "card-kind" }, t("new_report_hint")))),
@@ -126,4 +126,5 @@ export async function boardView(main, name, params, stale) {
       typeof board.total === "number" && board.total > (board.rows || []).length ? h("p", { class: "muted small" }, `${(board.rows || []).length} / ${board.total}`) : null,
     ),
   );
+  mark("board");
 }

@@ -90,3 +90,8 @@ export function announce(message) {
   const live = document.getElementById("live");
   if (live) live.textContent = message;
 }
+
+/** Marks a moment in the page's performance timeline (answers drawn), for measuring. */
+export function mark(name) {
+  if (typeof performance !== "undefined" && performance.mark) performance.mark(`kesou:${name}`);
+}

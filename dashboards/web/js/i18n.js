@@ -108,6 +108,7 @@ const STRINGS = {
     or_question: "或者直接输入问题",
     or_question_hint: "填写后按问题生成，维度和指标可不选",
     chart: "图表",
+    chart_is: "图表：{kind}（按维度自动选择）",
     chart_bar: "柱状图",
     chart_funnel: "漏斗图",
     chart_map: "省份地图",
@@ -116,9 +117,9 @@ const STRINGS = {
     chart_table: "表格",
     preview: "预览",
     save: "保存报表",
-    report_name: "名称（英文字母、数字、短横线）",
+    report_name: "名称（英文字母、数字、- 和 _，用于链接）",
     saved: "已保存「{title}」",
-    name_invalid: "名称只能包含小写英文字母、数字和短横线",
+    name_invalid: "名称只能包含英文字母、数字、- 和 _，最多 64 个字符",
     // embed
     embed_title: "嵌入「{title}」",
     embed_intro: "生成一个只读、带签名、会过期的链接，可以固定筛选条件。",
@@ -245,6 +246,7 @@ const STRINGS = {
     or_question: "Or type a question",
     or_question_hint: "When filled in, the question decides; dimension and measure are optional",
     chart: "Chart",
+    chart_is: "Chart: {kind} (chosen for the dimension)",
     chart_bar: "Bars",
     chart_funnel: "Funnel",
     chart_map: "Province map",
@@ -253,9 +255,9 @@ const STRINGS = {
     chart_table: "Table",
     preview: "Preview",
     save: "Save report",
-    report_name: "Name (lowercase letters, digits, dashes)",
+    report_name: "Name (letters, digits, - and _; used in links)",
     saved: "Saved “{title}”",
-    name_invalid: "A name holds only lowercase letters, digits and dashes",
+    name_invalid: "A name holds only letters, digits, - and _, at most 64 of them",
     embed_title: "Embed “{title}”",
     embed_intro: "Creates a signed, read-only link that expires; it may fix filters.",
     embed_fixed: "Fixed filters",
@@ -379,8 +381,20 @@ export function t(key, vars) {
 
 /** A column or field label in the current language. */
 export function fieldLabel(name, serverLabel, serverLabelEn) {
-  if (current === "en") return serverLabelEn || FIELDS_EN[name] || serverLabel || name;
+  if (current === "en") return FIELDS_EN[name] || measureEn(name) || capitalised(serverLabelEn) || serverLabel || name;
   return serverLabel || FIELDS_ZH[name] || name;
+}
+
+const AGG_EN = { sum: "Total", avg: "Average", min: "Lowest", max: "Highest" };
+
+/** sum_annual_purchase → Total annual purchase. */
+function measureEn(name) {
+  const m = /^(sum|avg|min|max)_(.+)$/.exec(name);
+  return m && FIELDS_EN[m[2]] ? `${AGG_EN[m[1]]} ${FIELDS_EN[m[2]].toLowerCase()}` : null;
+}
+
+function capitalised(text) {
+  return text ? `${text[0].toUpperCase()}${text.slice(1)}` : text;
 }
 
 /** A data value shown in the current language (display only). */
@@ -403,11 +417,16 @@ export function compact(n) {
     if (abs >= 1e9) return `${trim(n / 1e9, 2)}B`;
     if (abs >= 1e6) return `${trim(n / 1e6, 2)}M`;
     if (abs >= 1e4) return `${trim(n / 1e3, 1)}K`;
-    return grouping().format(Math.round(n * 100) / 100);
+    return small(n);
   }
   if (abs >= 1e8) return `${trim(n / 1e8, 2)}亿`;
   if (abs >= 1e4) return `${trim(n / 1e4, 1)}万`;
-  return grouping().format(Math.round(n * 100) / 100);
+  return small(n);
+}
+
+/** Below ten thousand: whole numbers from 100 up (9,291), two decimals below (0.25). */
+function small(n) {
+  return grouping().format(Math.abs(n) >= 100 ? Math.round(n) : Math.round(n * 100) / 100);
 }
 
 /** An exact count or measure with thousands separators. */

@@ -4,7 +4,7 @@
 import { api } from "./api.js";
 import { errorBox } from "./ask.js";
 import { sparkline } from "./charts/line.js";
-import { h, mount } from "./dom.js";
+import { h, mark, mount } from "./dom.js";
 import { cell, compact, fieldLabel, integer, kindOf, percent, t, valueLabel } from "./i18n.js";
 
 const FACTS = [
@@ -26,7 +26,8 @@ export async function profileView(main, id, stale) {
     return;
   }
   if (stale()) return;
-  const c = profile.customer || {};
+  profile = normalise(profile);
+  const c = profile.customer;
   document.title = `${c.name ?? id} · ${t("brand")}`;
   const similarBox = h("aside", { class: "panel similar", "aria-labelledby": "similar-title" }, h("h2", { id: "similar-title" }, t("similar")), h("p", { class: "status" }, t("loading")));
   mount(
@@ -34,16 +35,56 @@ export async function profileView(main, id, stale) {
     h(
       "div",
       { class: "profile" },
-      h("div", { class: "profile-main" }, card(c), facts(c), tags(c), h("div", { class: "profile-grid" }, rfm(c), churn(profile.churn, c)), monthly(profile.monthly || []), orders(profile.orders), interactions(profile.interactions)),
+      h("div", { class: "profile-main" }, card(c), facts(c, profile.kinds, profile.labels), tags(c), h("div", { class: "profile-grid" }, rfm(c), churn(profile.churn, c)), monthly(profile.monthly || []), orders(profile.orders), interactions(profile.interactions)),
       similarBox,
     ),
   );
   try {
     const similar = await api.get(`${path}/similar?k=10`);
-    if (!stale()) showSimilar(similarBox, similar.hits || []);
+    if (!stale()) {
+      showSimilar(similarBox, similar.hits || objects(similar));
+      mark("profile");
+    }
   } catch (err) {
     if (!stale()) similarBox.replaceChildren(h("h2", { id: "similar-title" }, t("similar")), errorBox(err));
   }
+}
+
+/** Rows of a {columns, rows} table as objects keyed by column name. */
+function objects(table) {
+  const names = (table.columns || []).map((col) => col.name);
+  return (table.rows || []).map((row) => Object.fromEntries(names.map((name, i) => [name, row[i]])));
+}
+
+/**
+ * The profile in one shape: {customer: {column: value}, kinds, labels, orders: {total, rows},
+ * interactions, monthly, churn}. The server sends `fields` (name, label, kind, value), tables
+ * of orders and interactions, `monthly_purchase`, `rfm` and `churn_risk`.
+ */
+function normalise(p) {
+  if (p.customer) return { kinds: {}, labels: {}, ...p };
+  const fieldsList = p.fields || [];
+  const customer = Object.fromEntries(fieldsList.map((f) => [f.name, f.value]));
+  customer.id ??= p.id;
+  customer.name ??= p.name;
+  if (p.tags) customer.tags = p.tags;
+  if (p.rfm) {
+    customer.r_score ??= p.rfm.r_score;
+    customer.f_score ??= p.rfm.f_score;
+    customer.m_score ??= p.rfm.m_score;
+    customer.rfm_segment ??= p.rfm.segment;
+  }
+  const history = (h) => (h ? { total: h.total, rows: h.rows && h.columns ? objects(h) : h.rows || [] } : null);
+  const risk = typeof p.churn_risk === "number" ? p.churn_risk : p.churn_risk?.risk;
+  return {
+    customer,
+    kinds: Object.fromEntries(fieldsList.map((f) => [f.name, f.kind])),
+    labels: Object.fromEntries(fieldsList.map((f) => [f.name, f.label])),
+    orders: history(p.orders),
+    interactions: history(p.interactions),
+    monthly: p.monthly_purchase || p.monthly || [],
+    churn: typeof risk === "number" ? { risk, factors: p.churn_factors || p.churn_risk?.factors || [] } : null,
+  };
 }
 
 function card(c) {
@@ -67,9 +108,10 @@ function card(c) {
   );
 }
 
-function facts(c) {
+function facts(c, kinds, labels) {
+  const guess = (name) => (name.endsWith("date") ? "date" : typeof c[name] === "number" ? "number" : "text");
   const items = FACTS.filter((name) => name in c).map((name) =>
-    h("div", { class: "fact" }, h("dt", null, fieldLabel(name)), h("dd", null, cell(c[name], kindOf(name, name.endsWith("date") ? "date" : typeof c[name] === "number" ? "number" : "text")))),
+    h("div", { class: "fact" }, h("dt", null, fieldLabel(name, labels[name])), h("dd", null, cell(c[name], kindOf(name, kinds[name] || guess(name))))),
   );
   const contact = [c.contact_name, c.contact_phone, c.email].filter(Boolean).join(" · ");
   if (contact) items.push(h("div", { class: "fact wide" }, h("dt", null, t("contact")), h("dd", null, contact)));

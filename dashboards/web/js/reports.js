@@ -1,15 +1,16 @@
 // The report builder (#/reports/new): a dimension, a measure and filters (or a question),
-// previewed as a chart on every change, saved under a name beside the built-in boards.
+// previewed on every change, saved under a name beside the built-in boards. The server picks
+// the chart the query suits (provinces a map, lifecycle a funnel, two groups a matrix …).
 
 import { api, fields } from "./api.js";
 import { errorBox } from "./ask.js";
-import { drawChart, CHART_KINDS } from "./charts/index.js";
+import { drawChart } from "./charts/index.js";
 import { debounce, h, mount } from "./dom.js";
 import { filterEditor } from "./filters.js";
 import { fieldLabel, t } from "./i18n.js";
 
 const AGGS = ["count", "sum", "avg", "min", "max"];
-const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 export async function reportBuilderView(main, stale) {
   document.title = `${t("new_report")} · ${t("brand")}`;
@@ -28,10 +29,9 @@ export async function reportBuilderView(main, stale) {
   const option = (f, selected) => h("option", { value: f.name, selected }, label(f));
 
   const title = h("input", { id: "rb-title", type: "text", value: t("report_title_default"), maxlength: "80" });
-  const dimension = h("select", { id: "rb-dimension" }, dims.map((f) => option(f, f.name === "province")));
+  const dimension = h("select", { id: "rb-dimension" }, h("option", { value: "" }, "—"), dims.map((f) => option(f, f.name === "province")));
   const agg = h("select", { id: "rb-agg" }, AGGS.map((a) => h("option", { value: a }, t(`agg_${a}`))));
   const measureField = h("select", { id: "rb-measure", disabled: true, "aria-label": t("measure_field") }, measures.map((f) => option(f, f.name === "annual_purchase")));
-  const chart = h("select", { id: "rb-chart" }, CHART_KINDS.map((k) => h("option", { value: k, selected: k === "map" }, t(`chart_${k}`))));
   const question = h("input", { id: "rb-q", type: "search", maxlength: "500", placeholder: t("ask_placeholder") });
   const name = h("input", { id: "rb-name", type: "text", value: `report-${Date.now().toString(36)}`, pattern: NAME.source, maxlength: "63", autocapitalize: "off", spellcheck: "false" });
   const preview = h("section", { class: "preview", "aria-live": "polite", "aria-label": t("preview") });
@@ -39,9 +39,10 @@ export async function reportBuilderView(main, stale) {
   let filters = [];
 
   const body = () => {
-    const b = { title: title.value.trim() || t("report_title_default"), dimension: dimension.value, measure: agg.value === "count" ? { agg: "count" } : { agg: agg.value, field: measureField.value }, filters, chart: chart.value };
+    const b = { name: name.value.trim() || "preview", title: title.value.trim() || t("report_title_default"), measure: agg.value === "count" ? { agg: "count" } : { agg: agg.value, field: measureField.value }, filters };
+    if (dimension.value) b.dimension = dimension.value;
     const q = question.value.trim();
-    if (q) b.q = q;
+    if (q) b.question = q;
     return b;
   };
   let seq = 0;
@@ -51,7 +52,14 @@ export async function reportBuilderView(main, stale) {
     try {
       const board = await api.post("/api/reports/preview", body());
       if (mine !== seq || stale()) return;
-      mount(preview, h("h2", null, body().title), board.note ? h("p", { class: "note" }, board.note) : null, board.explain ? h("p", { class: "muted" }, board.explain) : null, drawChart({ ...board, chart: board.chart || chart.value }, { title: body().title }));
+      mount(
+        preview,
+        h("h2", null, body().title),
+        board.note ? h("p", { class: "note" }, board.note) : null,
+        board.explain ? h("p", { class: "muted" }, board.explain) : null,
+        h("p", { class: "muted small" }, t("chart_is", { kind: t(`chart_${board.chart}`) })),
+        drawChart(board, { title: body().title }),
+      );
     } catch (err) {
       if (mine === seq && !stale()) mount(preview, errorBox(err));
     } finally {
@@ -63,13 +71,9 @@ export async function reportBuilderView(main, stale) {
     measureField.disabled = agg.value === "count";
     later();
   });
-  for (const el of [dimension, measureField, chart]) el.addEventListener("change", later);
+  for (const el of [dimension, measureField]) el.addEventListener("change", later);
   question.addEventListener("input", later);
   title.addEventListener("input", later);
-  dimension.addEventListener("change", () => {
-    if (dimension.value !== "province" && chart.value === "map") chart.value = "bar";
-    if (dimension.value === "province" && chart.value === "bar") chart.value = "map";
-  });
 
   const save = h("button", { type: "submit", class: "primary" }, t("save"));
   const form = h(
@@ -81,7 +85,6 @@ export async function reportBuilderView(main, stale) {
     h("div", { class: "field" }, h("label", { for: "rb-agg" }, t("measure")), h("div", { class: "inline" }, agg, measureField)),
     filterEditor({ fields: fieldList, value: [], onChange: (list) => { filters = list; later(); } }),
     row("rb-q", t("or_question"), question, t("or_question_hint")),
-    row("rb-chart", t("chart"), chart),
     row("rb-name", t("report_name"), name),
     h("div", { class: "actions" }, h("button", { type: "button", class: "secondary", onclick: refresh }, t("preview")), save),
     status,

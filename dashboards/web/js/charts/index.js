@@ -11,8 +11,6 @@ import { lineChart } from "./line.js";
 import { mapChart } from "./map.js";
 import { matrixChart } from "./matrix.js";
 
-export const CHART_KINDS = ["bar", "map", "funnel", "matrix", "line", "table"];
-
 const DRAW = { bar: barChart, map: mapChart, funnel: funnelChart, matrix: matrixChart, line: lineChart };
 
 const customerLink = (id) => `#/customer/${encodeURIComponent(id)}`;

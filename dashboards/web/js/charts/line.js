@@ -43,13 +43,13 @@ function drawLine(points, format, title) {
 
 /** A small area line of monthly amounts ([{month, amount}]), its peak and last month named. */
 export function sparkline(monthly, format, title) {
-  const width = 320;
-  const height = 72;
-  const pad = 4;
+  const width = 640;
+  const height = 110;
+  const pad = 6;
   const values = monthly.map((m) => Number(m.amount) || 0);
   const max = Math.max(0, ...values) || 1;
   const x = (i) => pad + (values.length <= 1 ? (width - 2 * pad) / 2 : ((width - 2 * pad) * i) / (values.length - 1));
-  const y = (v) => height - 16 - ((height - 28) * v) / max;
+  const y = (v) => height - 18 - ((height - 36) * v) / max;
   const svg = svgRoot(width, height, title, { class: "chart-svg spark" });
   const line = values.map((v, i) => `${x(i)},${y(v)}`).join(" ");
   svg.append(
@@ -57,7 +57,7 @@ export function sparkline(monthly, format, title) {
     s("polyline", { points: line, class: "spark-line" }),
   );
   monthly.forEach((m, i) => {
-    svg.append(s("circle", { cx: x(i), cy: y(values[i]), r: 2.2, class: "spark-dot", "data-value": values[i] }, s("title", null, `${m.month}: ${format(values[i])}`)));
+    svg.append(s("circle", { cx: x(i), cy: y(values[i]), r: 3, class: "spark-dot", "data-value": values[i] }, s("title", null, `${m.month}: ${format(values[i])}`)));
   });
   const first = monthly[0];
   const last = monthly[monthly.length - 1];
@@ -66,7 +66,7 @@ export function sparkline(monthly, format, title) {
   const peak = values.indexOf(Math.max(...values));
   if (peak >= 0 && values[peak] > 0) {
     const px = x(peak);
-    svg.append(s("text", { x: Math.min(Math.max(px, 30), width - 30), y: y(values[peak]) - 4, "text-anchor": "middle", class: "bar-value" }, format(values[peak])));
+    svg.append(s("text", { x: Math.min(Math.max(px, 30), width - 30), y: y(values[peak]) - 6, "text-anchor": "middle", class: "bar-value" }, format(values[peak])));
   }
   return svg;
 }
