@@ -32,7 +32,8 @@ static SERVER: LazyLock<Server> = LazyLock::new(|| {
     config.seed = 7;
     kesou_datagen::generate(&config, &|_| {}).expect("generate");
     let paths = kesou_indexer::StorePaths::new(dir.path().join("store"));
-    let summary = kesou_indexer::ingest(&paths, &[source], &kesou_indexer::NoProgress).expect("ingest");
+    let summary =
+        kesou_indexer::ingest(&paths, &[source], &kesou_indexer::NoProgress).expect("ingest");
     assert_eq!(summary.rejected(), 0, "generated data loads cleanly");
     let base = serve(paths);
     Server { base, _dir: dir }
@@ -89,7 +90,10 @@ fn screenshots_dir() -> PathBuf {
 /// A headless browser of `width` × `height` for test `name`, or None when skipped.
 fn browser(name: &'static str, width: u32, height: u32) -> Option<Browser> {
     if std::env::var("KESOU_SKIP_BROWSER").is_ok_and(|v| v == "1") {
-        let _ = writeln!(std::io::stderr(), "browser test {name} skipped (KESOU_SKIP_BROWSER=1)");
+        let _ = writeln!(
+            std::io::stderr(),
+            "browser test {name} skipped (KESOU_SKIP_BROWSER=1)"
+        );
         return None;
     }
     let driver_path = webdriver::chromedriver_path();
@@ -106,13 +110,25 @@ fn browser(name: &'static str, width: u32, height: u32) -> Option<Browser> {
     let session = driver.session(width, height).expect("browser session");
     let shots = screenshots_dir();
     std::fs::create_dir_all(&shots).expect("screenshot folder");
-    let _ = writeln!(std::io::stderr(), "browser test {name}: screenshots in {}", shots.display());
-    Some(Browser { session, _driver: driver, shots, name, step: std::cell::Cell::new(0) })
+    let _ = writeln!(
+        std::io::stderr(),
+        "browser test {name}: screenshots in {}",
+        shots.display()
+    );
+    Some(Browser {
+        session,
+        _driver: driver,
+        shots,
+        name,
+        step: std::cell::Cell::new(0),
+    })
 }
 
 impl Browser {
     fn open(&self, path: &str) {
-        self.session.goto(&format!("{}{path}", SERVER.base)).expect("open page");
+        self.session
+            .goto(&format!("{}{path}", SERVER.base))
+            .expect("open page");
     }
 
     fn shot(&self, what: &str) {
@@ -127,7 +143,9 @@ impl Browser {
     }
 
     fn wait(&self, what: &str, script: &str) -> Value {
-        self.session.wait_for(what, script, &[]).unwrap_or_else(|e| panic!("{e}"))
+        self.session
+            .wait_for(what, script, &[])
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// An API call from the page (same origin), synchronously: [status, JSON body].
@@ -153,7 +171,11 @@ impl Browser {
             .expect("texts");
         found
             .as_array()
-            .map(|a| a.iter().map(|v| v.as_str().unwrap_or_default().to_owned()).collect())
+            .map(|a| {
+                a.iter()
+                    .map(|v| v.as_str().unwrap_or_default().to_owned())
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -185,31 +207,58 @@ impl Browser {
 
     fn no_horizontal_overflow(&self, page: &str) {
         let widths = self.js("return [document.documentElement.scrollWidth, window.innerWidth, document.body.scrollWidth]");
-        let (scroll, inner, body) = (widths[0].as_u64().unwrap(), widths[1].as_u64().unwrap(), widths[2].as_u64().unwrap());
-        assert!(scroll <= inner && body <= inner, "{page}: the page is {scroll} px wide (body {body}) in a {inner} px viewport");
+        let (scroll, inner, body) = (
+            widths[0].as_u64().unwrap(),
+            widths[1].as_u64().unwrap(),
+            widths[2].as_u64().unwrap(),
+        );
+        assert!(
+            scroll <= inner && body <= inner,
+            "{page}: the page is {scroll} px wide (body {body}) in a {inner} px viewport"
+        );
     }
 }
 
 fn ask_hash(q: &str) -> String {
     let encoded: String = q
         .bytes()
-        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect();
     format!("/#/ask?q={encoded}")
 }
 
 #[test]
 fn typing_a_question_suggests_then_asking_shows_chips_and_rows() {
-    let Some(b) = browser("ask", 1280, 900) else { return };
+    let Some(b) = browser("ask", 1280, 900) else {
+        return;
+    };
     b.open("/");
     let input = b.session.find("#q").expect("question box");
     input.send_keys("华东科").expect("type");
-    b.wait("suggestions", "return document.querySelectorAll('.suggest [role=option]').length");
-    assert_eq!(input.attr("aria-expanded").unwrap().as_deref(), Some("true"));
+    b.wait(
+        "suggestions",
+        "return document.querySelectorAll('.suggest [role=option]').length",
+    );
+    assert_eq!(
+        input.attr("aria-expanded").unwrap().as_deref(),
+        Some("true")
+    );
     b.shot("suggestions");
     input.send_keys(keys::ARROW_DOWN).unwrap();
-    let active = input.attr("aria-activedescendant").unwrap().expect("↓ marks a suggestion");
-    assert!(b.texts(&format!("#{active}"))[0].contains("华东"), "the marked suggestion continues the words typed");
+    let active = input
+        .attr("aria-activedescendant")
+        .unwrap()
+        .expect("↓ marks a suggestion");
+    assert!(
+        b.texts(&format!("#{active}"))[0].contains("华东"),
+        "the marked suggestion continues the words typed"
+    );
     input.send_keys(keys::ARROW_UP).unwrap();
     let last = b.js("return document.querySelectorAll('.suggest [role=option]').length - 1");
     assert_eq!(
@@ -218,7 +267,11 @@ fn typing_a_question_suggests_then_asking_shows_chips_and_rows() {
         "↑ from the first suggestion wraps to the last"
     );
     input.send_keys(keys::ESCAPE).unwrap();
-    assert_eq!(b.js("return document.querySelector('.suggest').hidden"), json!(true), "Esc closes the list");
+    assert_eq!(
+        b.js("return document.querySelector('.suggest').hidden"),
+        json!(true),
+        "Esc closes the list"
+    );
 
     input.clear().unwrap();
     input.send_keys(QUESTION).unwrap();
@@ -226,108 +279,249 @@ fn typing_a_question_suggests_then_asking_shows_chips_and_rows() {
     b.wait("chips and rows", "return document.querySelectorAll('.chips .chip').length >= 3 && document.querySelectorAll('table.results tbody tr').length > 0");
     b.shot("answer");
     let chips = b.texts(".chips .chip .chip-label");
-    assert!(chips.iter().any(|c| c.contains("华东")), "a chip for the region: {chips:?}");
-    assert!(chips.iter().any(|c| c.contains("科技")), "a chip for the industry: {chips:?}");
-    assert!(chips.iter().any(|c| c.contains("100万")), "a chip for the amount: {chips:?}");
-    let (status, answer) = b.api("POST", "/api/ask", Some(json!({"q": QUESTION, "limit": 20})));
+    assert!(
+        chips.iter().any(|c| c.contains("华东")),
+        "a chip for the region: {chips:?}"
+    );
+    assert!(
+        chips.iter().any(|c| c.contains("科技")),
+        "a chip for the industry: {chips:?}"
+    );
+    assert!(
+        chips.iter().any(|c| c.contains("100万")),
+        "a chip for the amount: {chips:?}"
+    );
+    let (status, answer) = b.api(
+        "POST",
+        "/api/ask",
+        Some(json!({"q": QUESTION, "limit": 20})),
+    );
     assert_eq!(status, 200);
-    assert_eq!(b.total(), answer["total"].as_u64().unwrap(), "the page shows the API's total");
+    assert_eq!(
+        b.total(),
+        answer["total"].as_u64().unwrap(),
+        "the page shows the API's total"
+    );
     let regions = b.column("大区");
-    assert!(!regions.is_empty() && regions.iter().all(|r| r == "华东"), "every row is in 华东: {regions:?}");
-    assert!(b.session.url().unwrap().contains("#/ask?q="), "the question is in the URL");
+    assert!(
+        !regions.is_empty() && regions.iter().all(|r| r == "华东"),
+        "every row is in 华东: {regions:?}"
+    );
+    assert!(
+        b.session.url().unwrap().contains("#/ask?q="),
+        "the question is in the URL"
+    );
+
+    // CSV export: the file the button saves (kept in the page instead of written to disk).
+    b.js("window.__csv = null; window.__file = null;
+          const made = URL.createObjectURL;
+          URL.createObjectURL = (blob) => { blob.text().then(t => { window.__csv = t; }); return made(blob); };
+          HTMLAnchorElement.prototype.click = function () { window.__file = this.download; };");
+    b.session.find("button.export").unwrap().click().unwrap();
+    let csv = b.wait("the CSV", "return window.__csv");
+    let csv = csv.as_str().unwrap();
+    let lines: Vec<&str> = csv.lines().filter(|l| !l.is_empty()).collect();
+    assert!(
+        lines[0]
+            .trim_start_matches('\u{feff}')
+            .starts_with("客户编号"),
+        "a header of labels: {}",
+        lines[0]
+    );
+    assert_eq!(
+        lines.len() as u64,
+        answer["total"].as_u64().unwrap() + 1,
+        "every matching row"
+    );
+    let file = b.js("return window.__file");
+    assert!(
+        file.as_str().is_some_and(|f| f.ends_with(".csv")),
+        "saved as a .csv file: {file}"
+    );
 }
 
 #[test]
 fn removing_or_editing_a_chip_asks_again() {
-    let Some(b) = browser("chips", 1280, 900) else { return };
+    let Some(b) = browser("chips", 1280, 900) else {
+        return;
+    };
     b.open(&ask_hash(QUESTION));
-    b.wait("rows", "return document.querySelectorAll('table.results tbody tr').length > 0");
+    b.wait(
+        "rows",
+        "return document.querySelectorAll('table.results tbody tr').length > 0",
+    );
     let before = b.total();
     let chips_before = b.texts(".chips .chip").len();
     b.shot("before");
-    let remove = b.session.find(".chips .chip:nth-child(3) .chip-remove").expect("industry chip ×");
+    let remove = b
+        .session
+        .find(".chips .chip:nth-child(3) .chip-remove")
+        .expect("industry chip ×");
     let label = b.texts(".chips .chip:nth-child(3) .chip-label")[0].clone();
-    assert!(label.contains("科技"), "the third chip is the industry: {label}");
+    assert!(
+        label.contains("科技"),
+        "the third chip is the industry: {label}"
+    );
     remove.click().unwrap();
     b.wait("a new answer", &format!("const el = document.querySelector('.total[data-total]'); return el && Number(el.dataset.total) !== {before}"));
     b.shot("without-industry");
     let after = b.total();
-    assert!(after > before, "without 科技 more customers match: {before} → {after}");
+    assert!(
+        after > before,
+        "without 科技 more customers match: {before} → {after}"
+    );
     assert_eq!(b.texts(".chips .chip").len(), chips_before - 1);
     let q = b.js("return document.getElementById('q').value");
-    assert!(!q.as_str().unwrap().contains("科技"), "the question lost its words: {q}");
+    assert!(
+        !q.as_str().unwrap().contains("科技"),
+        "the question lost its words: {q}"
+    );
 
-    b.session.find(".chips .chip:first-child .chip-label").unwrap().click().unwrap();
+    b.session
+        .find(".chips .chip:first-child .chip-label")
+        .unwrap()
+        .click()
+        .unwrap();
     // The words are selected on opening: typing replaces them (clearing would blur, which cancels).
-    let edit = b.session.find(".chips .chip-input").expect("the chip becomes editable");
+    let edit = b
+        .session
+        .find(".chips .chip-input")
+        .expect("the chip becomes editable");
     edit.send_keys("华南地区").unwrap();
     edit.send_keys(keys::ENTER).unwrap();
     b.wait("华南 answer", "return [...document.querySelectorAll('.chips .chip-label')].some(c => c.textContent.includes('华南'))");
-    b.wait("华南 rows", "return document.querySelectorAll('table.results tbody tr').length > 0");
+    b.wait(
+        "华南 rows",
+        "return document.querySelectorAll('table.results tbody tr').length > 0",
+    );
     b.shot("edited-region");
     let regions = b.column("大区");
-    assert!(regions.iter().all(|r| r == "华南"), "every row is in 华南 now: {regions:?}");
+    assert!(
+        regions.iter().all(|r| r == "华南"),
+        "every row is in 华南 now: {regions:?}"
+    );
 }
 
 #[test]
 fn results_page_and_sort_on_the_server() {
-    let Some(b) = browser("paging", 1280, 900) else { return };
+    let Some(b) = browser("paging", 1280, 900) else {
+        return;
+    };
     b.open(&ask_hash("华东地区的客户"));
-    b.wait("rows", "return document.querySelectorAll('table.results tbody tr').length === 20");
+    b.wait(
+        "rows",
+        "return document.querySelectorAll('table.results tbody tr').length === 20",
+    );
     let first_page = b.column("客户编号");
-    b.session.find(".pager button:last-of-type").unwrap().click().unwrap();
+    b.session
+        .find(".pager button:last-of-type")
+        .unwrap()
+        .click()
+        .unwrap();
     b.wait("page 2", "return location.hash.includes('offset=20') && document.querySelectorAll('table.results tbody tr').length === 20 && !document.querySelector('.result.loading')");
     let second_page = b.column("客户编号");
-    assert!(second_page.iter().all(|id| !first_page.contains(id)), "page 2 shows other customers");
+    assert!(
+        second_page.iter().all(|id| !first_page.contains(id)),
+        "page 2 shows other customers"
+    );
     b.shot("page-2");
 
     b.session.find("th button.sort").unwrap(); // headers are buttons
     b.js("[...document.querySelectorAll('th button.sort')].find(x => x.textContent.includes('员工数') || x.textContent.includes('年采购额')).click()");
     b.wait("sorted", "return location.hash.includes('sort=') && document.querySelector('th[aria-sort=descending]') && !document.querySelector('.result.loading')");
     b.shot("sorted");
-    let sorted_by = b.texts("th[aria-sort=descending]")[0].replace('↓', "").trim().to_owned();
+    let sorted_by = b.texts("th[aria-sort=descending]")[0]
+        .replace('↓', "")
+        .trim()
+        .to_owned();
     let (status, answer) = b.api("POST", "/api/ask", Some(json!({"q": "华东地区的客户", "offset": 0, "limit": 20, "sort": {"by": "annual_purchase", "desc": true}})));
     assert_eq!(status, 200);
     let first_id = answer["rows"][0][0].as_str().unwrap().to_owned();
     if sorted_by == "年采购额" {
-        assert_eq!(b.column("客户编号")[0], first_id, "the biggest buyer comes first");
+        assert_eq!(
+            b.column("客户编号")[0],
+            first_id,
+            "the biggest buyer comes first"
+        );
     }
 }
 
 #[test]
 fn dashboards_draw_their_charts() {
-    let Some(b) = browser("dashboards", 1280, 1000) else { return };
+    let Some(b) = browser("dashboards", 1280, 1000) else {
+        return;
+    };
     b.open("/#/dashboards");
-    b.wait("cards", "return document.querySelectorAll('.cards .card').length >= 7");
+    b.wait(
+        "cards",
+        "return document.querySelectorAll('.cards .card').length >= 7",
+    );
     b.shot("index");
     for name in ["map", "top20", "churn", "funnel", "rfm", "matrix"] {
-        assert_eq!(b.texts(&format!(".card[data-board={name}]")).len(), 1, "a card for {name}");
+        assert_eq!(
+            b.texts(&format!(".card[data-board={name}]")).len(),
+            1,
+            "a card for {name}"
+        );
     }
 
     b.open("/#/dashboard/map");
-    b.wait("31 tiles", "return document.querySelectorAll('svg.map g.tile').length === 31");
+    b.wait(
+        "31 tiles",
+        "return document.querySelectorAll('svg.map g.tile').length === 31",
+    );
     b.shot("map");
     let sum = b.js("return [...document.querySelectorAll('svg.map g.tile')].reduce((s, g) => s + Number(g.dataset.value), 0)");
-    assert_eq!(sum.as_u64(), Some(CUSTOMERS), "the tiles count every customer");
+    assert_eq!(
+        sum.as_u64(),
+        Some(CUSTOMERS),
+        "the tiles count every customer"
+    );
     let coloured = b.js("return new Set([...document.querySelectorAll('svg.map g.tile rect')].map(r => r.getAttribute('fill'))).size");
-    assert!(coloured.as_u64().unwrap() >= 4, "the tiles use the colour scale");
+    assert!(
+        coloured.as_u64().unwrap() >= 4,
+        "the tiles use the colour scale"
+    );
     assert!(b.texts(".legend li").len() >= 3, "a legend");
 
     b.open("/#/dashboard/funnel");
-    b.wait("stages", "return document.querySelectorAll('svg.funnel g.stage').length >= 4");
+    b.wait(
+        "stages",
+        "return document.querySelectorAll('svg.funnel g.stage').length >= 4",
+    );
     b.shot("funnel");
     let stages = b.js("return [...document.querySelectorAll('svg.funnel g.stage')].reduce((s, g) => s + Number(g.dataset.value), 0)");
-    assert_eq!(stages.as_u64(), Some(CUSTOMERS), "the stages hold every customer");
+    assert_eq!(
+        stages.as_u64(),
+        Some(CUSTOMERS),
+        "the stages hold every customer"
+    );
 
     b.open("/#/dashboard/top20");
-    b.wait("bars", "return document.querySelectorAll('svg.bars g.bar').length === 20");
+    b.wait(
+        "bars",
+        "return document.querySelectorAll('svg.bars g.bar').length === 20",
+    );
     b.shot("top20");
-    let values = b.js("return [...document.querySelectorAll('svg.bars g.bar')].map(g => Number(g.dataset.value))");
-    let values: Vec<f64> = values.as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
-    assert!(values.windows(2).all(|w| w[0] >= w[1]) && values[0] > 0.0, "bars ranked by purchase: {values:?}");
+    let values = b.js(
+        "return [...document.querySelectorAll('svg.bars g.bar')].map(g => Number(g.dataset.value))",
+    );
+    let values: Vec<f64> = values
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    assert!(
+        values.windows(2).all(|w| w[0] >= w[1]) && values[0] > 0.0,
+        "bars ranked by purchase: {values:?}"
+    );
 
     b.open("/#/dashboard/matrix");
-    b.wait("cells", "return document.querySelectorAll('svg.matrix g.cell').length === 7 * 12");
+    b.wait(
+        "cells",
+        "return document.querySelectorAll('svg.matrix g.cell').length === 7 * 12",
+    );
     b.shot("matrix");
 
     b.open("/#/dashboard/churn");
@@ -337,71 +531,157 @@ fn dashboards_draw_their_charts() {
 
 #[test]
 fn embeds_need_a_valid_token() {
-    let Some(b) = browser("embed", 1000, 800) else { return };
+    let Some(b) = browser("embed", 1000, 800) else {
+        return;
+    };
     b.open("/");
-    let (status, token) = b.api("POST", "/api/embed-tokens", Some(json!({"dashboard": "top20", "filters": ["region=华东"], "expires_in": 3600})));
+    let (status, token) = b.api(
+        "POST",
+        "/api/embed-tokens",
+        Some(json!({"dashboard": "top20", "filters": ["region=华东"], "expires_in": 3600})),
+    );
     assert!((200..300).contains(&status), "token: {status} {token}");
     let url = token["url"].as_str().expect("embed url").to_owned();
-    let path = url.find("/embed/").map(|i| url[i..].to_owned()).expect("an /embed/ url");
+    let path = url
+        .find("/embed/")
+        .map(|i| url[i..].to_owned())
+        .expect("an /embed/ url");
     b.open(&path);
-    b.wait("embedded chart", "return document.querySelectorAll('svg.bars g.bar').length > 0");
+    b.wait(
+        "embedded chart",
+        "return document.querySelectorAll('svg.bars g.bar').length > 0",
+    );
     b.shot("valid-token");
-    assert_eq!(b.js("return document.querySelectorAll('header, nav, #q, .filter-editor').length"), json!(0), "no app chrome in an embed");
-    let (_, east) = b.api("GET", "/api/dashboards/top20?filter=region%3D%E5%8D%8E%E4%B8%9C", None);
+    assert_eq!(
+        b.js("return document.querySelectorAll('header, nav, #q, .filter-editor').length"),
+        json!(0),
+        "no app chrome in an embed"
+    );
+    let (_, east) = b.api(
+        "GET",
+        "/api/dashboards/top20?filter=region%3D%E5%8D%8E%E4%B8%9C",
+        None,
+    );
     let bars = b.js("return document.querySelectorAll('svg.bars g.bar').length");
-    assert_eq!(bars.as_u64().unwrap() as usize, east["rows"].as_array().unwrap().len(), "the token's fixed filter applies");
+    assert_eq!(
+        bars.as_u64().unwrap() as usize,
+        east["rows"].as_array().unwrap().len(),
+        "the token's fixed filter applies"
+    );
 
     b.open("/embed/top20");
     b.wait("refusal without token", "return document.readyState === 'complete' && document.body.innerText.trim().length > 0 && !document.querySelector('.status')");
     b.shot("no-token");
-    assert_eq!(b.js("return document.querySelectorAll('svg').length"), json!(0), "nothing drawn without a token");
+    assert_eq!(
+        b.js("return document.querySelectorAll('svg').length"),
+        json!(0),
+        "nothing drawn without a token"
+    );
 
     let token = token["token"].as_str().unwrap();
     let bad: String = token.chars().rev().collect();
     b.open(&format!("/embed/top20?token={bad}"));
     b.wait("refusal with a bad token", "return document.readyState === 'complete' && document.body.innerText.trim().length > 0 && !document.querySelector('.status')");
     b.shot("bad-token");
-    assert_eq!(b.js("return document.querySelectorAll('svg').length"), json!(0), "nothing drawn with a bad token");
+    assert_eq!(
+        b.js("return document.querySelectorAll('svg').length"),
+        json!(0),
+        "nothing drawn with a bad token"
+    );
 }
 
 #[test]
 fn the_english_switch_changes_labels() {
-    let Some(b) = browser("english", 1280, 900) else { return };
+    let Some(b) = browser("english", 1280, 900) else {
+        return;
+    };
     b.open("/?lang=zh#/dashboards");
-    b.wait("Chinese cards", "return document.querySelectorAll('.cards .card').length >= 7");
+    b.wait(
+        "Chinese cards",
+        "return document.querySelectorAll('.cards .card').length >= 7",
+    );
     assert!(b.texts("nav a").contains(&"提问".to_owned()));
     let zh_titles = b.texts(".card-title");
     b.session.find("button.lang").unwrap().click().unwrap();
-    b.wait("English navigation", "return [...document.querySelectorAll('nav a')].some(a => a.textContent === 'Ask')");
-    b.wait("English cards", "return document.querySelectorAll('.cards .card').length >= 7");
+    b.wait(
+        "English navigation",
+        "return [...document.querySelectorAll('nav a')].some(a => a.textContent === 'Ask')",
+    );
+    b.wait(
+        "English cards",
+        "return document.querySelectorAll('.cards .card').length >= 7",
+    );
     b.shot("english-dashboards");
     let en_titles = b.texts(".card-title");
     assert_ne!(zh_titles, en_titles, "card titles change language");
-    assert!(en_titles.iter().any(|t| t.is_ascii()), "English titles: {en_titles:?}");
+    assert!(
+        en_titles.iter().any(|t| t.is_ascii()),
+        "English titles: {en_titles:?}"
+    );
     assert_eq!(b.js("return document.documentElement.lang"), json!("en"));
     b.open(&ask_hash(QUESTION));
-    b.wait("English answer", "return document.querySelector('.total[data-total]')");
+    b.wait(
+        "English answer",
+        "return document.querySelector('.total[data-total]')",
+    );
     b.shot("english-answer");
-    assert!(b.texts(".total")[0].contains("customers"), "the total speaks English");
-    assert!(b.texts("table.results th").iter().any(|h| h.contains("Region")), "column labels in English");
+    assert!(
+        b.texts(".total")[0].contains("customers"),
+        "the total speaks English"
+    );
+    assert!(
+        b.texts("table.results th")
+            .iter()
+            .any(|h| h.contains("Region")),
+        "column labels in English"
+    );
 }
 
 #[test]
 fn a_phone_screen_has_no_horizontal_page_overflow() {
-    let Some(b) = browser("phone", 390, 844) else { return };
+    let Some(b) = browser("phone", 390, 844) else {
+        return;
+    };
     b.open(&ask_hash(QUESTION));
-    b.wait("rows", "return document.querySelectorAll('table.results tbody tr').length > 0");
+    b.wait(
+        "rows",
+        "return document.querySelectorAll('table.results tbody tr').length > 0",
+    );
     b.shot("answer");
     b.no_horizontal_overflow("answer");
-    let scrolls = b.js("const t = document.querySelector('.table-scroll'); return t.scrollWidth > t.clientWidth");
-    assert_eq!(scrolls, json!(true), "the wide table scrolls inside its box");
+    let scrolls = b.js(
+        "const t = document.querySelector('.table-scroll'); return t.scrollWidth > t.clientWidth",
+    );
+    assert_eq!(
+        scrolls,
+        json!(true),
+        "the wide table scrolls inside its box"
+    );
     for (page, ready) in [
-        ("/#/dashboards", "document.querySelectorAll('.cards .card').length >= 7"),
-        ("/#/dashboard/map", "document.querySelectorAll('svg.map g.tile').length === 31"),
-        ("/#/dashboard/matrix", "document.querySelectorAll('svg.matrix g.cell').length > 0"),
-        ("/#/dashboard/top20", "document.querySelectorAll('svg.bars g.bar').length > 0"),
-        ("/#/customer/C0000123", "document.querySelector('.profile h1') && !document.querySelector('.similar .status')"),
-        ("/#/reports/new", "document.querySelector('.preview figure')"),
+        (
+            "/#/dashboards",
+            "document.querySelectorAll('.cards .card').length >= 7",
+        ),
+        (
+            "/#/dashboard/map",
+            "document.querySelectorAll('svg.map g.tile').length === 31",
+        ),
+        (
+            "/#/dashboard/matrix",
+            "document.querySelectorAll('svg.matrix g.cell').length > 0",
+        ),
+        (
+            "/#/dashboard/top20",
+            "document.querySelectorAll('svg.bars g.bar').length > 0",
+        ),
+        (
+            "/#/customer/C0000123",
+            "document.querySelector('.profile h1') && !document.querySelector('.similar .status')",
+        ),
+        (
+            "/#/reports/new",
+            "document.querySelector('.preview figure')",
+        ),
     ] {
         b.open(page);
         b.wait(page, &format!("return {ready}"));
@@ -412,24 +692,43 @@ fn a_phone_screen_has_no_horizontal_page_overflow() {
 
 #[test]
 fn a_profile_shows_the_customer_and_links_similar_ones() {
-    let Some(b) = browser("profile", 1280, 1200) else { return };
+    let Some(b) = browser("profile", 1280, 1200) else {
+        return;
+    };
     b.open("/#/customer/C0000123");
-    b.wait("similar customers", "return document.querySelectorAll('.similar-list li a.similar-name').length > 0");
+    b.wait(
+        "similar customers",
+        "return document.querySelectorAll('.similar-list li a.similar-name').length > 0",
+    );
     b.shot("profile");
     let (status, profile) = b.api("GET", "/api/customers/C0000123", None);
     assert_eq!(status, 200);
-    assert_eq!(b.texts(".profile h1")[0], profile["name"].as_str().unwrap(), "the profile names the customer");
+    assert_eq!(
+        b.texts(".profile h1")[0],
+        profile["name"].as_str().unwrap(),
+        "the profile names the customer"
+    );
     let reasons = b.texts(".similar-list .reasons li");
     assert!(!reasons.is_empty(), "similar customers say why");
-    let target = b.js("return document.querySelector('.similar-list a.similar-name').getAttribute('href')");
-    b.session.find(".similar-list a.similar-name").unwrap().click().unwrap();
-    b.wait("the similar customer's profile", &format!("return location.hash === {target} && document.querySelector('.profile h1')"));
+    let target =
+        b.js("return document.querySelector('.similar-list a.similar-name').getAttribute('href')");
+    b.session
+        .find(".similar-list a.similar-name")
+        .unwrap()
+        .click()
+        .unwrap();
+    b.wait(
+        "the similar customer's profile",
+        &format!("return location.hash === {target} && document.querySelector('.profile h1')"),
+    );
     b.shot("similar-profile");
 }
 
 #[test]
 fn a_report_is_built_saved_shown_and_deleted() {
-    let Some(b) = browser("report", 1280, 1000) else { return };
+    let Some(b) = browser("report", 1280, 1000) else {
+        return;
+    };
     b.open("/#/reports/new");
     b.wait("builder", "return document.querySelector('#rb-dimension option[value=industry]') && document.querySelector('.preview figure')");
     b.js("const t = document.getElementById('rb-title'); t.value = '华东各行业客户数';
@@ -439,18 +738,35 @@ fn a_report_is_built_saved_shown_and_deleted() {
     b.js("const f = document.querySelector('.filter-add select'); f.value = 'region'; f.dispatchEvent(new Event('change'));");
     value.send_keys("华东").unwrap();
     value.send_keys(keys::ENTER).unwrap();
-    b.wait("preview of 12 industries", "return document.querySelectorAll('.preview svg g.bar').length === 12");
+    b.wait(
+        "preview of 12 industries",
+        "return document.querySelectorAll('.preview svg g.bar').length === 12",
+    );
     b.shot("preview");
-    b.session.find(".builder button[type=submit]").unwrap().click().unwrap();
+    b.session
+        .find(".builder button[type=submit]")
+        .unwrap()
+        .click()
+        .unwrap();
     b.wait("the saved report", "return location.hash.startsWith('#/dashboard/east-industry') && document.querySelectorAll('svg g.bar').length === 12");
     b.shot("saved");
     b.open("/#/dashboards");
-    b.wait("its card", "return document.querySelector('.card[data-board=east-industry]')");
+    b.wait(
+        "its card",
+        "return document.querySelector('.card[data-board=east-industry]')",
+    );
     b.open("/#/dashboard/east-industry");
-    b.wait("delete button", "return document.querySelector('button.danger')");
+    b.wait(
+        "delete button",
+        "return document.querySelector('button.danger')",
+    );
     b.js("window.confirm = () => true; document.querySelector('button.danger').click()");
     b.wait("back to the index", "return location.hash === '#/dashboards' && document.querySelectorAll('.cards .card').length >= 7");
-    assert_eq!(b.texts(".card[data-board=east-industry]").len(), 0, "the deleted report is gone");
+    assert_eq!(
+        b.texts(".card[data-board=east-industry]").len(),
+        0,
+        "the deleted report is gone"
+    );
 }
 
 /// Not a browser test: each page names every module it loads as a `modulepreload`, so the
@@ -468,8 +784,14 @@ fn pages_preload_their_whole_module_graph() {
             }
             let source = std::fs::read_to_string(web.join("js").join(&module))
                 .unwrap_or_else(|e| panic!("{module}: {e}"));
-            let dir = std::path::Path::new(&module).parent().unwrap_or(std::path::Path::new(""));
-            for import in source.split("from \"").skip(1).filter_map(|s| s.split('"').next()) {
+            let dir = std::path::Path::new(&module)
+                .parent()
+                .unwrap_or(std::path::Path::new(""));
+            for import in source
+                .split("from \"")
+                .skip(1)
+                .filter_map(|s| s.split('"').next())
+            {
                 let mut path = dir.to_path_buf();
                 for part in import.split('/') {
                     match part {
@@ -483,7 +805,9 @@ fn pages_preload_their_whole_module_graph() {
                 todo.push(path.to_string_lossy().into_owned());
             }
         }
-        assert!(html.contains(&format!("<script type=\"module\" src=\"/assets/js/{entry}\">")));
+        assert!(html.contains(&format!(
+            "<script type=\"module\" src=\"/assets/js/{entry}\">"
+        )));
         for module in seen.iter().filter(|m| *m != entry) {
             let link = format!("<link rel=\"modulepreload\" href=\"/assets/js/{module}\">");
             assert!(html.contains(&link), "{page} lacks {link}");

@@ -30,7 +30,8 @@ pub const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// Where the driver and the browser are: `KESOU_CHROMEDRIVER` / `KESOU_CHROMIUM` or Debian's paths.
 pub fn chromedriver_path() -> PathBuf {
-    std::env::var_os("KESOU_CHROMEDRIVER").map_or_else(|| PathBuf::from(CHROMEDRIVER), PathBuf::from)
+    std::env::var_os("KESOU_CHROMEDRIVER")
+        .map_or_else(|| PathBuf::from(CHROMEDRIVER), PathBuf::from)
 }
 
 pub fn chromium_path() -> PathBuf {
@@ -149,26 +150,42 @@ impl Session {
     }
 
     pub fn url(&self) -> Result<String, String> {
-        Ok(self.cmd("GET", "/url", None)?.as_str().unwrap_or_default().to_owned())
+        Ok(self
+            .cmd("GET", "/url", None)?
+            .as_str()
+            .unwrap_or_default()
+            .to_owned())
     }
 
     /// Makes the page's viewport exactly `width` × `height` CSS pixels.
     pub fn set_viewport(&self, width: u32, height: u32) -> Result<(), String> {
-        let rect = self.cmd("POST", "/window/rect", Some(json!({"width": width, "height": height})))?;
+        let rect = self.cmd(
+            "POST",
+            "/window/rect",
+            Some(json!({"width": width, "height": height})),
+        )?;
         let inner = self.run("return [window.innerWidth, window.innerHeight]", &[])?;
         let size = |v: &Value| v.as_i64().unwrap_or(0);
         let (iw, ih) = (size(&inner[0]), size(&inner[1]));
         if (iw, ih) != (i64::from(width), i64::from(height)) {
             let w = i64::from(width) + size(&rect["width"]) - iw;
             let h = i64::from(height) + size(&rect["height"]) - ih;
-            self.cmd("POST", "/window/rect", Some(json!({"width": w, "height": h})))?;
+            self.cmd(
+                "POST",
+                "/window/rect",
+                Some(json!({"width": w, "height": h})),
+            )?;
         }
         Ok(())
     }
 
     /// Runs `script` (a function body; `arguments[i]` are `args`) and returns its value.
     pub fn run(&self, script: &str, args: &[Value]) -> Result<Value, String> {
-        self.cmd("POST", "/execute/sync", Some(json!({ "script": script, "args": args })))
+        self.cmd(
+            "POST",
+            "/execute/sync",
+            Some(json!({ "script": script, "args": args })),
+        )
     }
 
     /// Waits until `script` returns something truthy and returns that.
@@ -183,7 +200,10 @@ impl Session {
                 return Ok(value);
             }
             if Instant::now() > deadline {
-                return Err(format!("waited {PATIENCE:?} for {what}; page at {}", self.url()?));
+                return Err(format!(
+                    "waited {PATIENCE:?} for {what}; page at {}",
+                    self.url()?
+                ));
             }
             sleep(Duration::from_millis(50));
         }
@@ -193,7 +213,11 @@ impl Session {
     pub fn find(&self, css: &str) -> Result<Element<'_>, String> {
         let deadline = Instant::now() + PATIENCE;
         loop {
-            match self.cmd("POST", "/element", Some(json!({"using": "css selector", "value": css}))) {
+            match self.cmd(
+                "POST",
+                "/element",
+                Some(json!({"using": "css selector", "value": css})),
+            ) {
                 Ok(found) => return Ok(self.element(&found)),
                 Err(e) if e.contains("no such element") && Instant::now() < deadline => {
                     sleep(Duration::from_millis(50));
@@ -310,14 +334,23 @@ fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> Result<Val
         reader.read_to_end(&mut buf).map_err(|e| e.to_string())?;
         buf
     };
-    let answer: Value = serde_json::from_slice(&bytes)
-        .map_err(|e| format!("chromedriver sent no JSON ({e}): {}", String::from_utf8_lossy(&bytes)))?;
+    let answer: Value = serde_json::from_slice(&bytes).map_err(|e| {
+        format!(
+            "chromedriver sent no JSON ({e}): {}",
+            String::from_utf8_lossy(&bytes)
+        )
+    })?;
     let value = answer.get("value").cloned().unwrap_or(Value::Null);
     if status >= 400 || value.get("error").is_some_and(Value::is_string) {
         return Err(format!(
             "{method} {path}: {} ({})",
             value["error"].as_str().unwrap_or("error"),
-            value["message"].as_str().unwrap_or_default().lines().next().unwrap_or_default()
+            value["message"]
+                .as_str()
+                .unwrap_or_default()
+                .lines()
+                .next()
+                .unwrap_or_default()
         ));
     }
     Ok(value)
@@ -350,7 +383,10 @@ fn base64_decode(text: &str) -> Result<Vec<u8>, String> {
             _ => return None,
         }))
     }
-    let clean: Vec<u8> = text.bytes().filter(|c| !c.is_ascii_whitespace() && *c != b'=').collect();
+    let clean: Vec<u8> = text
+        .bytes()
+        .filter(|c| !c.is_ascii_whitespace() && *c != b'=')
+        .collect();
     let mut out = Vec::with_capacity(clean.len() * 3 / 4);
     for group in clean.chunks(4) {
         let mut acc = 0u32;
