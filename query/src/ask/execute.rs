@@ -118,6 +118,7 @@ pub fn execute(
                 Ok((total, kth))
             })?;
             let rows = match (cut, kth) {
+                _ if total <= page.offset as u64 => Vec::new(),
                 (Some(c), Some(kth)) if kth != SqlValue::Null => {
                     let mut params = st.params.clone();
                     params.insert(c.at, kth);
