@@ -6,7 +6,6 @@
 //! [`Error::NotFound`].
 
 use chrono::{Datelike, NaiveDate};
-use duckdb::OptionalExt;
 use duckdb::types::Value as SqlValue;
 use kesou_nlq::FieldKind;
 use serde::Serialize;
@@ -104,32 +103,59 @@ pub fn profile(asker: &Asker, id: &str, options: &ProfileOptions) -> Result<Prof
     }
     let conn = asker.connection();
     let schema = asker.schema();
-    let names: Vec<String> = {
-        let mut stmt = conn.prepare(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ? \
-             ORDER BY ordinal_position",
-        )?;
-        stmt.query_map([&schema.table], |r| r.get::<_, String>(0))?
-            .collect::<std::result::Result<Vec<_>, _>>()?
-            .into_iter()
-            .filter(|n| !n.starts_with('_') && !INTERNAL.contains(&n.as_str()))
-            .collect()
+    // By rowid (one row read) from the key index, which is as new as the store's generation;
+    // by id (every id read) only if that row is somehow not the customer.
+    let attempts = match asker.rowid(id)? {
+        Some(r) => vec![Some(r), None],
+        None => Vec::new(),
     };
-    let select: Vec<String> = names.iter().map(|n| ident(n)).collect();
-    let sql = format!(
-        "SELECT {} FROM {} WHERE {} = ?",
-        select.join(", "),
-        ident(&schema.table),
-        ident(&schema.key)
-    );
-    let row: Option<Vec<Json>> = conn
-        .query_row(&sql, [id], |r| {
-            (0..names.len())
-                .map(|i| r.get::<_, SqlValue>(i).map(json))
-                .collect()
-        })
-        .optional()?;
-    let row = row.ok_or_else(|| Error::NotFound(format!("no customer has id {id:?}")))?;
+    let mut found = None;
+    for rowid in attempts {
+        let (sql, params) = match rowid {
+            Some(r) => (
+                format!(
+                    "SELECT * FROM {} WHERE rowid BETWEEN ? AND ?",
+                    ident(&schema.table)
+                ),
+                vec![SqlValue::BigInt(r), SqlValue::BigInt(r)],
+            ),
+            None => (
+                format!(
+                    "SELECT * FROM {} WHERE {} = ?",
+                    ident(&schema.table),
+                    ident(&schema.key)
+                ),
+                vec![SqlValue::Text(id.to_owned())],
+            ),
+        };
+        let mut stmt = conn.prepare(&sql)?;
+        let row: Option<Vec<Json>> = {
+            let mut rows = stmt.query(duckdb::params_from_iter(params.iter()))?;
+            match rows.next()? {
+                Some(r) => Some(
+                    (0..r.as_ref().column_count())
+                        .map(|i| r.get::<_, SqlValue>(i).map(json))
+                        .collect::<std::result::Result<_, _>>()?,
+                ),
+                None => None,
+            }
+        };
+        let names = stmt.column_names();
+        let key_at = names.iter().position(|n| *n == schema.key);
+        if let Some(row) = row
+            && key_at.is_some_and(|k| row[k].as_str() == Some(id))
+        {
+            found = Some((names, row));
+            break;
+        }
+    }
+    let (names, row) =
+        found.ok_or_else(|| Error::NotFound(format!("no customer has id {id:?}")))?;
+    let (names, row): (Vec<String>, Vec<Json>) = names
+        .into_iter()
+        .zip(row)
+        .filter(|(n, _)| !n.starts_with('_') && !INTERNAL.contains(&n.as_str()))
+        .unzip();
     let fields: Vec<ProfileField> = names
         .iter()
         .zip(row)
@@ -165,39 +191,45 @@ pub fn profile(asker: &Asker, id: &str, options: &ProfileOptions) -> Result<Prof
         m_score: int("m_score"),
     };
     let as_of = asker.as_of();
+    // Every order (a customer has hundreds at most): the list, the total and the series
+    // come from one read.
+    let mut orders = history(
+        asker,
+        id,
+        "orders",
+        &["id", "order_date", "amount", "product"],
+        None,
+    )?;
+    let monthly_purchase = monthly(&orders.rows, as_of, options.months);
+    orders.rows.truncate(options.orders);
     Ok(Profile {
         id: id.to_owned(),
         name: text("name").unwrap_or_default(),
         tags,
         rfm: (rfm.segment.is_some() || rfm.r_score.is_some()).then_some(rfm),
         churn_risk: get("churn_risk").as_f64(),
-        orders: history(
-            asker,
-            id,
-            "orders",
-            &["id", "order_date", "amount", "product"],
-            options.orders,
-        )?,
+        orders,
         interactions: history(
             asker,
             id,
             "interactions",
             &["id", "ts", "kind", "channel", "note"],
-            options.interactions,
+            Some(options.interactions),
         )?,
-        monthly_purchase: monthly(asker, id, as_of, options.months)?,
+        monthly_purchase,
         as_of: as_of.to_string(),
         fields,
     })
 }
 
-/// The customer's most recent rows of a related table (by its time field, then id).
+/// The customer's rows of a related table, most recent first (by its time field, then id):
+/// the first `limit` (every one when `None`), and how many there are.
 fn history(
     asker: &Asker,
     id: &str,
     table: &str,
     columns: &[&str],
-    limit: usize,
+    limit: Option<usize>,
 ) -> Result<History> {
     let schema = asker.schema();
     let rel = schema
@@ -218,30 +250,34 @@ fn history(
             }
         })
         .collect();
-    let fk = ident(&rel.foreign_key);
-    let from = format!("FROM {} WHERE {fk} = ?", ident(&rel.table));
     let select: Vec<String> = columns.iter().map(|c| ident(c)).collect();
-    let sql = format!(
-        "SELECT {} {from} ORDER BY {} DESC, \"id\" DESC LIMIT ?",
+    let mut sql = format!(
+        "SELECT {}, count(*) OVER () FROM {} WHERE {} = ? ORDER BY {} DESC, \"id\" DESC",
         select.join(", "),
+        ident(&rel.table),
+        ident(&rel.foreign_key),
         ident(&rel.time_field)
     );
-    let conn = asker.connection();
-    let mut stmt = conn.prepare(&sql)?;
+    let mut params = vec![SqlValue::Text(id.to_owned())];
+    if let Some(n) = limit {
+        sql.push_str(" LIMIT ?");
+        params.push(SqlValue::BigInt(n as i64));
+    }
+    let mut stmt = asker.connection().prepare(&sql)?;
+    let width = columns.len();
+    let mut total = 0;
     let rows = stmt
-        .query_map(duckdb::params![id, limit as i64], |r| {
-            (0..columns.len())
+        .query_map(duckdb::params_from_iter(params.iter()), |r| {
+            (0..=width)
                 .map(|i| r.get::<_, SqlValue>(i).map(json))
                 .collect::<std::result::Result<Vec<Json>, _>>()
         })?
-        .collect::<std::result::Result<Vec<_>, _>>()?;
-    let total = if rows.len() < limit {
-        rows.len() as u64
-    } else {
-        conn.query_row(&format!("SELECT count(*) {from}"), [id], |r| {
-            r.get::<_, i64>(0)
-        })? as u64
-    };
+        .map(|row| {
+            let mut row = row?;
+            total = row.pop().and_then(|t| t.as_u64()).unwrap_or_default();
+            Ok(row)
+        })
+        .collect::<Result<Vec<_>>>()?;
     Ok(History {
         columns: cols,
         rows,
@@ -256,12 +292,9 @@ fn month_start(day: NaiveDate, back: usize) -> NaiveDate {
         .expect("the first of a month")
 }
 
-/// Purchases per month over `months` months ending with `as_of`'s month.
-fn monthly(asker: &Asker, id: &str, as_of: NaiveDate, months: usize) -> Result<Vec<MonthPurchase>> {
-    if months == 0 {
-        return Ok(Vec::new());
-    }
-    let from = month_start(as_of, months - 1);
+/// Purchases per month over `months` months ending with `as_of`'s month, from order rows
+/// (`id, order_date, amount, …`).
+fn monthly(orders: &[Vec<Json>], as_of: NaiveDate, months: usize) -> Vec<MonthPurchase> {
     let mut series: Vec<MonthPurchase> = (0..months)
         .rev()
         .map(|back| MonthPurchase {
@@ -270,29 +303,20 @@ fn monthly(asker: &Asker, id: &str, as_of: NaiveDate, months: usize) -> Result<V
             orders: 0,
         })
         .collect();
-    let mut stmt = asker.connection().prepare(
-        "SELECT strftime(order_date, '%Y-%m'), sum(amount), count(*) FROM orders \
-         WHERE customer_id = ? AND order_date >= ?::DATE AND order_date <= ?::DATE GROUP BY 1",
-    )?;
-    let rows = stmt
-        .query_map(
-            duckdb::params![id, from.to_string(), as_of.to_string()],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, f64>(1)?,
-                    r.get::<_, i64>(2)?,
-                ))
-            },
-        )?
-        .collect::<std::result::Result<Vec<_>, _>>()?;
-    for (month, amount, n) in rows {
-        if let Some(p) = series.iter_mut().find(|p| p.month == month) {
-            p.amount = amount;
-            p.orders = n as u64;
+    let last = as_of.to_string();
+    for o in orders {
+        let (Some(date), Some(amount)) = (o[1].as_str(), o[2].as_f64()) else {
+            continue;
+        };
+        if date > last.as_str() || date.len() < 7 {
+            continue;
+        }
+        if let Some(p) = series.iter_mut().find(|p| p.month == date[..7]) {
+            p.amount += amount;
+            p.orders += 1;
         }
     }
-    Ok(series)
+    series
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use kesou_nlq::{Parser, Piece, Query, Schema};
 
 use super::answer::Answer;
 use super::execute::{AskOptions, execute};
+use super::keys::KeyIndex;
 use super::store_schema::customer_schema;
 use crate::lookalike::Lookalike;
 use crate::{Error, Result, Searcher};
@@ -27,6 +28,8 @@ pub struct Asker {
     as_of: NaiveDate,
     stale: bool,
     lookalike: Option<Arc<LookalikeSlot>>,
+    /// Rowids by key, read at the first lookup by key (shared by clones).
+    keys: Arc<Mutex<Option<Arc<KeyIndex>>>>,
 }
 
 /// A store's lookalike vectors, loaded (or rebuilt) at the first question that needs them.
@@ -109,6 +112,7 @@ impl Asker {
             as_of,
             stale: false,
             lookalike: None,
+            keys: Arc::default(),
         })
     }
 
@@ -121,6 +125,7 @@ impl Asker {
             as_of: self.as_of,
             stale: self.stale,
             lookalike: self.lookalike.clone(),
+            keys: Arc::clone(&self.keys),
         })
     }
 
@@ -167,6 +172,24 @@ impl Asker {
         )?);
         *loaded = Some(Arc::clone(&l));
         Ok(l)
+    }
+
+    /// The DuckDB rowid of the row with this key, from an in-memory index read at the first
+    /// call and again whenever the store's generation has changed (see `keys.rs`).
+    pub(crate) fn rowid(&self, key: &str) -> Result<Option<i64>> {
+        // A table without kesou's meta (Asker::new) never changes generation.
+        let generation = kesou_indexer::store::generation(&self.conn).unwrap_or(0);
+        let mut slot = self.keys.lock().unwrap_or_else(|p| p.into_inner());
+        let index = match slot.as_ref() {
+            Some(k) if k.generation == generation => Arc::clone(k),
+            _ => {
+                let k = Arc::new(KeyIndex::load(&self.conn, self.schema(), generation)?);
+                *slot = Some(Arc::clone(&k));
+                k
+            }
+        };
+        drop(slot);
+        Ok(index.rowid(key))
     }
 
     /// The question parser (shared by every clone).

@@ -118,7 +118,8 @@ pub fn execute(
                 Ok((total, kth))
             })?;
             let rows = match (cut, kth) {
-                (Some(c), Some(kth)) if kth != SqlValue::Null => {
+                _ if total <= page.offset as u64 => Vec::new(),
+                (Some(c), Some(kth)) if bindable(&kth) => {
                     let mut params = st.params.clone();
                     params.insert(c.at, kth);
                     rows(conn, &c.sql, &params, width, 0)?
@@ -144,6 +145,29 @@ pub fn execute(
         total,
         ordered_by: st.ordered_by,
     })
+}
+
+/// Whether a value read back can be bound as a parameter (a cut's kth value).
+fn bindable(v: &SqlValue) -> bool {
+    matches!(
+        v,
+        SqlValue::Boolean(_)
+            | SqlValue::TinyInt(_)
+            | SqlValue::SmallInt(_)
+            | SqlValue::Int(_)
+            | SqlValue::BigInt(_)
+            | SqlValue::HugeInt(_)
+            | SqlValue::UTinyInt(_)
+            | SqlValue::USmallInt(_)
+            | SqlValue::UInt(_)
+            | SqlValue::UBigInt(_)
+            | SqlValue::Float(_)
+            | SqlValue::Double(_)
+            | SqlValue::Decimal(_)
+            | SqlValue::Text(_)
+            | SqlValue::Date32(_)
+            | SqlValue::Timestamp(..)
+    )
 }
 
 /// Which rows the options ask for.

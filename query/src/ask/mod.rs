@@ -10,6 +10,7 @@
 mod answer;
 mod asker;
 mod execute;
+mod keys;
 mod similar;
 pub(crate) mod sql;
 mod statement;

@@ -561,3 +561,49 @@ fn a_store_without_rfm_says_so_on_the_rfm_board() {
     // the other boards still answer
     assert_eq!(sum(&run(&asker, "map", &[]), "count"), CUSTOMERS as f64);
 }
+
+#[test]
+fn pages_under_any_ordering_match_hand_sql() {
+    let asker = testing::asker();
+    let east = parse_filters(asker.schema(), &["region=华东"]).unwrap();
+    for (field, descending) in [
+        ("founded_date", false),
+        ("name", true),
+        ("created_at", true),
+        ("annual_purchase", false),
+        ("lifecycle", false),
+        ("employees", true),
+    ] {
+        let query = Query {
+            table: "customers".into(),
+            filters: east.clone(),
+            ..Query::default()
+        };
+        let options = AskOptions {
+            offset: 40,
+            page_size: Some(10),
+            sort: Some(kesou_nlq::Sort {
+                field: field.into(),
+                descending,
+                span: None,
+            }),
+            ..AskOptions::default()
+        };
+        let a = asker.run(&query, &options).unwrap();
+        let got: Vec<String> = a.table.rows.iter().map(|r| key(&r[0])).collect();
+        let dir = if descending { "DESC" } else { "ASC" };
+        let want = strings(
+            &asker,
+            &format!(
+                "SELECT id FROM customers WHERE region = '华东' \
+                 ORDER BY {field} {dir} NULLS LAST, id LIMIT 10 OFFSET 40"
+            ),
+        );
+        assert_eq!(got, want, "ordered by {field} {dir}");
+        let n = number(
+            &asker,
+            "SELECT count(*) FROM customers WHERE region = '华东'",
+        );
+        assert_eq!(a.table.total as f64, n);
+    }
+}

@@ -161,3 +161,34 @@ fn months_count_back_across_years() {
     assert_eq!(month_start(d, 2).to_string(), "2025-12-01");
     assert_eq!(month_start(d, 25).to_string(), "2024-01-01");
 }
+
+#[test]
+fn profiles_follow_the_store_when_it_changes() {
+    let (_dir, paths) = testing::copy();
+    let asker = Asker::open_for_writing(&paths, &kesou_indexer::NoProgress).unwrap();
+    let ids = strings(&asker, "SELECT id FROM customers ORDER BY id LIMIT 3");
+    for id in &ids {
+        assert_eq!(
+            &profile(&asker, id, &ProfileOptions::default()).unwrap().id,
+            id
+        );
+    }
+    // a customer deleted and the generation bumped, as every store change does
+    let conn = asker.connection();
+    conn.execute("DELETE FROM customers WHERE id = ?", [&ids[0]])
+        .unwrap();
+    let g = kesou_indexer::store::generation(conn).unwrap();
+    kesou_indexer::store::set_meta(conn, "generation", &(g + 1).to_string()).unwrap();
+    let gone = profile(&asker, &ids[0], &ProfileOptions::default()).unwrap_err();
+    assert!(matches!(gone, Error::NotFound(_)), "{gone}");
+    let p = profile(&asker, &ids[2], &ProfileOptions::default()).unwrap();
+    assert_eq!(p.id, ids[2]);
+    // and a clone shares what it knows
+    let clone = asker.try_clone().unwrap();
+    assert_eq!(
+        profile(&clone, &ids[1], &ProfileOptions::default())
+            .unwrap()
+            .id,
+        ids[1]
+    );
+}

@@ -161,7 +161,7 @@ impl Suggester {
                 .examples
                 .iter()
                 .take(MAX_SUGGESTIONS)
-                .map(|e| question(e))
+                .map(question)
                 .collect();
         }
         if input.chars().count() > MAX_INPUT_CHARS {

@@ -174,3 +174,9 @@ fn suggestions_serialise_with_their_kind() {
     assert_eq!(v[0]["text"], "华东科技");
     assert!(v[0].get("id").is_none());
 }
+
+#[test]
+fn a_suggester_is_shared_between_threads() {
+    fn shared<T: Send + Sync + 'static>() {}
+    shared::<Suggester>();
+}
