@@ -685,7 +685,7 @@ fn a_phone_screen_has_no_horizontal_page_overflow() {
     ] {
         b.open(page);
         b.wait(page, &format!("return {ready}"));
-        b.shot(&page.replace(['/', '#'], "-").trim_matches('-').to_owned());
+        b.shot(page.replace(['/', '#'], "-").trim_matches('-'));
         b.no_horizontal_overflow(page);
     }
 }
