@@ -534,18 +534,38 @@ fn embeds_need_a_valid_token() {
     let Some(b) = browser("embed", 1000, 800) else {
         return;
     };
-    b.open("/");
-    let (status, token) = b.api(
-        "POST",
-        "/api/embed-tokens",
-        Some(json!({"dashboard": "top20", "filters": ["region=华东"], "expires_in": 3600})),
+    // The board's 嵌入 dialog makes the link, with the board's filter fixed.
+    b.open("/#/dashboard/top20?filter=region%3D%E5%8D%8E%E4%B8%9C");
+    b.wait(
+        "the filtered board",
+        "return document.querySelectorAll('svg.bars g.bar').length > 0",
     );
-    assert!((200..300).contains(&status), "token: {status} {token}");
-    let url = token["url"].as_str().expect("embed url").to_owned();
+    b.js("[...document.querySelectorAll('.board-head button')].find(x => x.textContent === '嵌入').click()");
+    b.wait(
+        "the dialog with the fixed filter",
+        "return document.querySelector('dialog.embed-dialog[open] .chip[data-filter=\"region=华东\"]')",
+    );
+    b.session
+        .find("dialog.embed-dialog button.primary")
+        .unwrap()
+        .click()
+        .unwrap();
+    let url = b.wait(
+        "the embed link",
+        "const u = document.getElementById('embed-url'); return u && u.value",
+    );
+    b.shot("embed-dialog");
+    let url = url.as_str().unwrap().to_owned();
+    let snippet = b.js("return document.getElementById('embed-snippet').value");
+    assert!(
+        snippet.as_str().unwrap().starts_with("<iframe src=\""),
+        "an iframe snippet: {snippet}"
+    );
     let path = url
-        .find("/embed/")
+        .find("/embed/top20?token=")
         .map(|i| url[i..].to_owned())
-        .expect("an /embed/ url");
+        .unwrap_or_else(|| panic!("an /embed/top20 link: {url}"));
+    let token = path.split("token=").nth(1).unwrap().to_owned();
     b.open(&path);
     b.wait(
         "embedded chart",
@@ -577,8 +597,12 @@ fn embeds_need_a_valid_token() {
         json!(0),
         "nothing drawn without a token"
     );
+    let said = b.js("return document.body.innerText");
+    assert!(
+        said.as_str().unwrap().contains("令牌"),
+        "the refusal says why: {said}"
+    );
 
-    let token = token["token"].as_str().unwrap();
     let bad: String = token.chars().rev().collect();
     b.open(&format!("/embed/top20?token={bad}"));
     b.wait("refusal with a bad token", "return document.readyState === 'complete' && document.body.innerText.trim().length > 0 && !document.querySelector('.status')");

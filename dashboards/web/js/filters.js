@@ -39,7 +39,9 @@ export function filterText(text, fieldsByName = {}) {
 export function filterEditor({ fields, value = [], onChange, legend }) {
   let list = [...value];
   const byName = Object.fromEntries(fields.map((f) => [f.name, f]));
-  const usable = fields.filter((f) => f.kind !== "list" && f.kind !== "tags");
+  // Fields that filter, the dimensions (大区, 行业 …) first: they are what people fix most.
+  const usable = fields.filter((f) => f.filter !== false && f.kind !== "text");
+  usable.sort((a, b) => Number(Boolean(b.dimension)) - Number(Boolean(a.dimension)));
   const chips = h("ul", { class: "chips filters-list", "aria-label": legend || t("filters") });
   const draw = () => {
     chips.replaceChildren(
