@@ -9,15 +9,17 @@
 
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
 
 use duckdb::Connection;
 
 use crate::changes::{ChangeSummary, Changes};
 use crate::delete::DeleteSummary;
-use crate::index::{IndexHandle, SyncReport, open_index, sync_into};
+use crate::derive::Cuts;
+use crate::index::{IndexHandle, Merging, SyncReport, open_index, sync_into};
 use crate::ingest::{IngestSummary, Inputs, open_inputs};
 use crate::store::{self, StorePaths, Tx};
-use crate::{Error, NoProgress, Progress, Reader, Result, derive, upsert};
+use crate::{Error, NoProgress, Progress, Reader, Result, derive, report, upsert};
 
 /// A store opened read-write for the lifetime of a process. `Send + Sync`: share it behind
 /// an `Arc`.
@@ -39,6 +41,21 @@ pub struct Store {
     root: Mutex<Connection>,
     /// The open index and analyzer, loaded at the first reader or write that needs them.
     index: Mutex<Option<IndexHandle>>,
+    /// The cuts the last write left, for the next one.
+    cuts: Mutex<Option<(u64, Cuts)>>,
+    /// The last write's index writer, finishing the merges its commit started.
+    merging: Mutex<Option<JoinHandle<Result<()>>>>,
+}
+
+/// What a store kept open carries from one write to the next; a write borrows it.
+#[derive(Default)]
+pub(crate) struct Warm {
+    /// The open index and the store's analyzer.
+    pub index: Option<IndexHandle>,
+    /// The cuts of the ranked columns at a generation (see [`derive::cuts`]).
+    pub cuts: Option<(u64, Cuts)>,
+    /// The writer of the last index catch-up, its merges still running.
+    pub merging: Option<Merging>,
 }
 
 impl std::fmt::Debug for Store {
@@ -69,13 +86,18 @@ impl Store {
 
     fn open_with(paths: &StorePaths, create: bool) -> Result<Store> {
         let conn = store::open_db(paths, create, false)?;
-        let mut live = None;
-        sync_into(paths, &conn, &mut live, &NoProgress)?;
+        let mut warm = Warm::default();
+        sync_into(paths, &conn, &mut warm, &NoProgress)?;
+        if let Some(merging) = warm.merging {
+            merging.finish()?;
+        }
         Ok(Store {
             paths: paths.clone(),
             root: Mutex::new(conn.try_clone()?),
             writer: Mutex::new(conn),
-            index: Mutex::new(live),
+            index: Mutex::new(warm.index),
+            cuts: Mutex::new(None),
+            merging: Mutex::new(None),
         })
     }
 
@@ -120,44 +142,52 @@ impl Store {
         inputs: Inputs,
         progress: &dyn Progress,
     ) -> Result<IngestSummary> {
-        self.write(|conn, live| {
-            crate::ingest::ingest_inputs(conn, &self.paths, inputs, progress, live)
+        self.write(|conn, warm| {
+            crate::ingest::ingest_inputs(conn, &self.paths, inputs, progress, warm)
         })
     }
 
     /// Applies a batch of changes (upserts and deletes, see [`Changes`]): one transaction,
     /// one generation. Bad lines are rejected with their line and reason; the rest apply.
     pub fn apply(&self, changes: &Changes, progress: &dyn Progress) -> Result<ChangeSummary> {
-        self.write(|conn, live| crate::changes::apply(conn, &self.paths, changes, progress, live))
+        self.write(|conn, warm| crate::changes::apply(conn, &self.paths, changes, progress, warm))
     }
 
     /// Deletes customers with their orders and interactions, from store and index.
     pub fn delete(&self, ids: &[String], progress: &dyn Progress) -> Result<DeleteSummary> {
-        let (deleted, generation, index) = self.update(progress, |conn, generation| {
-            let (as_of, _) = store::as_of(conn)?;
-            let cuts = derive::cuts(conn, as_of)?;
-            upsert::begin(conn)?;
-            let deleted = upsert::delete_customers(conn, ids, generation)?;
-            derive::derive(
-                conn,
-                as_of,
+        self.write(|conn, warm| {
+            let kept = warm.cuts.take();
+            let (deleted, generation, after) = Tx::run(conn, || {
+                let generation = store::generation(conn)? + 1;
+                let (as_of, _) = store::as_of(conn)?;
+                let before = derive::cuts(conn, as_of, kept)?;
+                upsert::begin(conn)?;
+                let deleted = upsert::delete_customers(conn, ids, generation)?;
+                let (_, after) = derive::derive(
+                    conn,
+                    as_of,
+                    generation,
+                    &derive::Scope::Touched(Box::new(before)),
+                )?;
+                upsert::flag_duplicate_names(conn, generation, upsert::Groups::Affected)?;
+                store::forget_tombstones(conn, generation)?;
+                store::set_meta(conn, "generation", &generation.to_string())?;
+                Ok::<_, Error>((deleted, generation, after))
+            })?;
+            warm.cuts = Some((generation, after));
+            report::write_duplicates(&self.paths, conn)?;
+            let index = sync_into(&self.paths, conn, warm, progress)?;
+            let not_found = ids
+                .iter()
+                .filter(|i| !deleted.contains(i))
+                .cloned()
+                .collect();
+            Ok(DeleteSummary {
+                deleted,
+                not_found,
                 generation,
-                &derive::Scope::Touched(Box::new(cuts)),
-            )?;
-            upsert::flag_duplicate_names(conn, generation, upsert::Groups::Affected)?;
-            store::forget_tombstones(conn, generation)?;
-            Ok::<_, Error>(deleted)
-        })?;
-        let not_found = ids
-            .iter()
-            .filter(|i| !deleted.contains(i))
-            .cloned()
-            .collect();
-        Ok(DeleteSummary {
-            deleted,
-            not_found,
-            generation,
-            index,
+                index,
+            })
         })
     }
 
@@ -170,30 +200,63 @@ impl Store {
         progress: &dyn Progress,
         change: impl FnOnce(&Connection, u64) -> std::result::Result<T, E>,
     ) -> std::result::Result<(T, u64, SyncReport), E> {
-        self.write(|conn, live| {
+        self.write(|conn, warm| {
             let (value, generation) = Tx::run(conn, || {
                 let generation = store::generation(conn)? + 1;
                 let value = change(conn, generation)?;
                 store::set_meta(conn, "generation", &generation.to_string())?;
                 Ok::<_, E>((value, generation))
             })?;
-            let index = sync_into(&self.paths, conn, live, progress)?;
+            let index = sync_into(&self.paths, conn, warm, progress)?;
             Ok((value, generation, index))
         })
     }
 
-    /// Runs a write on the write connection with the open index; one write at a time.
-    /// Readers keep the index as it was until the write has caught it up.
+    /// Runs a write on the write connection with what the store keeps warm; one write at a
+    /// time. The merges of the previous write's index commit finish first; this write's
+    /// go on in the background after it returns. Readers keep the index as it was until
+    /// the write has caught it up.
     fn write<T, E: From<Error>>(
         &self,
-        body: impl FnOnce(&Connection, &mut Option<IndexHandle>) -> std::result::Result<T, E>,
+        body: impl FnOnce(&Connection, &mut Warm) -> std::result::Result<T, E>,
     ) -> std::result::Result<T, E> {
         let conn = lock(&self.writer);
-        let mut live = lock(&self.index).clone();
-        let out = body(&conn, &mut live);
-        if live.is_some() {
-            *lock(&self.index) = live;
+        self.finish_merges();
+        let mut warm = Warm {
+            index: lock(&self.index).clone(),
+            cuts: lock(&self.cuts).take(),
+            merging: None,
+        };
+        let out = body(&conn, &mut warm);
+        if warm.index.is_some() {
+            *lock(&self.index) = warm.index;
+        }
+        *lock(&self.cuts) = warm.cuts;
+        if let Some(merging) = warm.merging {
+            let handle = std::thread::Builder::new()
+                .name("kesou-index-merges".into())
+                .spawn(move || merging.finish())
+                .map_err(|e| Error::io(&self.paths.index(), e))?;
+            *lock(&self.merging) = Some(handle);
         }
         out
+    }
+
+    /// Waits for the merges of the last write's index commit. A merge that failed leaves
+    /// the index as committed (the merge is simply not applied): it is logged, not raised.
+    fn finish_merges(&self) {
+        if let Some(handle) = lock(&self.merging).take() {
+            match handle.join() {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::warn!(error = %e, "index segment merge failed"),
+                Err(_) => tracing::warn!("index segment merge panicked"),
+            }
+        }
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        self.finish_merges();
     }
 }

@@ -8,7 +8,8 @@ use std::time::Instant;
 use chrono::NaiveDate;
 use duckdb::Connection;
 
-use crate::index::{IndexHandle, SyncReport, sync_into};
+use crate::handle::Warm;
+use crate::index::{SyncReport, sync_into};
 use crate::report;
 use crate::source::{SourceFile, expand_paths};
 use crate::stage::{self, BATCH_ROWS, DROP_STAGING, STAGING_DDL};
@@ -150,13 +151,13 @@ pub(crate) fn open_inputs(inputs: &[PathBuf]) -> Result<Inputs> {
 
 /// Loads opened inputs through the store's write connection: validated rows are staged
 /// (events files in parallel, on cloned connections), then one transaction moves the store
-/// to the next generation, then the index catches up (`live`: the store's open index).
+/// to the next generation, then the index catches up (`warm`: what the store keeps open).
 pub(crate) fn ingest_inputs(
     conn: &Connection,
     paths: &StorePaths,
     inputs: Inputs,
     progress: &dyn Progress,
-    live: &mut Option<IndexHandle>,
+    warm: &mut Warm,
 ) -> Result<IngestSummary> {
     let Inputs {
         opened,
@@ -183,7 +184,8 @@ pub(crate) fn ingest_inputs(
     let phase = progress.phase("committing", None);
     let committed = Tx::run(conn, || commit(conn, meta_as_of));
     let _ = conn.execute_batch(DROP_STAGING);
-    let (generation, as_of, as_of_from_meta, changed, groups, flagged) = committed?;
+    let (generation, as_of, as_of_from_meta, changed, groups, flagged, cuts) = committed?;
+    warm.cuts = Some((generation, cuts));
     drop(phase);
     tracing::info!(
         generation,
@@ -199,7 +201,7 @@ pub(crate) fn ingest_inputs(
     for n in &normalised {
         *counts.entry(n.rule).or_default() += 1;
     }
-    let index = sync_into(paths, conn, live, progress)?;
+    let index = sync_into(paths, conn, warm, progress)?;
     let summary = IngestSummary {
         files: reports,
         generation,
@@ -309,7 +311,7 @@ fn stage_inputs(conn: &Connection, opened: Vec<Opened>, progress: &dyn Progress)
     Ok((reports, rejects, normalised, meta_as_of))
 }
 
-type Committed = (u64, NaiveDate, bool, usize, usize, usize);
+type Committed = (u64, NaiveDate, bool, usize, usize, usize, derive::Cuts);
 
 /// What loading one events file produced.
 type Loaded = (FileReport, Vec<Reject>, Vec<Normalization>);
@@ -323,11 +325,11 @@ fn commit(conn: &Connection, meta_as_of: Option<NaiveDate>) -> Result<Committed>
     upsert::begin(conn)?;
     upsert::upsert_staged(conn, generation)?;
     // A file ingest derives every customer: as_of, or the derivation itself, may have moved.
-    let changed = derive::derive(conn, as_of, generation, &derive::Scope::All)?;
+    let (changed, cuts) = derive::derive(conn, as_of, generation, &derive::Scope::All)?;
     let (groups, flagged) = upsert::flag_duplicate_names(conn, generation, upsert::Groups::All)?;
     store::forget_tombstones(conn, generation)?;
     store::set_meta(conn, "generation", &generation.to_string())?;
-    Ok((generation, as_of, from_meta, changed, groups, flagged))
+    Ok((generation, as_of, from_meta, changed, groups, flagged, cuts))
 }
 
 /// The identities of the customers whose id or credit code is among `keys`: all that

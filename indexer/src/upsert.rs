@@ -19,47 +19,70 @@ pub fn begin(conn: &Connection) -> Result<()> {
 }
 
 /// Moves the staged rows into the contract tables (later rows win) and records which
-/// customers they touch in `_touched`.
+/// customers they touch in `_touched`. Tables with nothing staged are left alone: finding
+/// the previous owners of upserted orders reads every order id.
 pub fn upsert_staged(conn: &Connection, generation: u64) -> Result<()> {
-    conn.execute_batch(
-        r#"
-        CREATE OR REPLACE TEMP TABLE _new_customers AS
-            SELECT * EXCLUDE (_seq) FROM _stage_customers
-            QUALIFY row_number() OVER (PARTITION BY id ORDER BY _seq DESC) = 1;
-        CREATE OR REPLACE TEMP TABLE _new_orders AS
-            SELECT * EXCLUDE (_seq) FROM _stage_orders
-            QUALIFY row_number() OVER (PARTITION BY id ORDER BY _seq DESC) = 1;
-        CREATE OR REPLACE TEMP TABLE _new_interactions AS
-            SELECT * EXCLUDE (_seq) FROM _stage_interactions
-            QUALIFY row_number() OVER (PARTITION BY id ORDER BY _seq DESC) = 1;
-        INSERT INTO _touched
-            SELECT id FROM _new_customers
-            UNION SELECT customer_id FROM _new_orders
-            UNION SELECT customer_id FROM _new_interactions
-            UNION SELECT o.customer_id FROM orders o SEMI JOIN _new_orders n ON o.id = n.id
-            UNION SELECT i.customer_id FROM interactions i SEMI JOIN _new_interactions n ON i.id = n.id;
-        -- The tags a reloaded customer had: derive keeps the ones user rules own.
-        CREATE OR REPLACE TEMP TABLE _old_customers AS
-            SELECT id, tags, name_key FROM customers WHERE id IN (SELECT id FROM _new_customers);
-        INSERT INTO _affected_keys
-            SELECT name_key FROM _old_customers UNION SELECT name_key FROM _new_customers;
-        DELETE FROM customers WHERE id IN (SELECT id FROM _new_customers);
-        DELETE FROM orders WHERE id IN (SELECT id FROM _new_orders);
-        DELETE FROM interactions WHERE id IN (SELECT id FROM _new_interactions);
-        INSERT INTO orders SELECT id, customer_id, order_date, amount, product FROM _new_orders;
-        INSERT INTO interactions SELECT id, customer_id, ts, channel, kind, note FROM _new_interactions;
-        "#,
+    let (customers, orders, interactions): (i64, i64, i64) = conn.query_row(
+        "SELECT (SELECT count(*) FROM _stage_customers), (SELECT count(*) FROM _stage_orders),
+            (SELECT count(*) FROM _stage_interactions)",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )?;
-    conn.execute(
-        r#"INSERT INTO customers (id, name, credit_code, region, province, city, industry, size, employees,
-               registered_capital, founded_date, owner, tags, contact_name, contact_phone, email, description,
-               created_at, source_tags, name_key, _gen)
-           SELECT id, name, credit_code, region, province, city, industry, size, employees, registered_capital,
-               founded_date, owner, coalesce(o.tags, source_tags), contact_name, contact_phone, email,
-               description, created_at, source_tags, n.name_key, ?
-           FROM _new_customers n LEFT JOIN _old_customers o USING (id)"#,
-        params![generation as i64],
-    )?;
+    if customers > 0 {
+        conn.execute_batch(
+            r#"
+            CREATE OR REPLACE TEMP TABLE _new_customers AS
+                SELECT * EXCLUDE (_seq) FROM _stage_customers
+                QUALIFY row_number() OVER (PARTITION BY id ORDER BY _seq DESC) = 1;
+            INSERT INTO _touched SELECT id FROM _new_customers;
+            -- The tags a reloaded customer had: derive keeps the ones user rules own.
+            CREATE OR REPLACE TEMP TABLE _old_customers AS
+                SELECT id, tags, name_key FROM customers WHERE id IN (SELECT id FROM _new_customers);
+            INSERT INTO _affected_keys
+                SELECT name_key FROM _old_customers UNION SELECT name_key FROM _new_customers;
+            DELETE FROM customers WHERE id IN (SELECT id FROM _new_customers);
+            "#,
+        )?;
+        conn.execute(
+            r#"INSERT INTO customers (id, name, credit_code, region, province, city, industry, size, employees,
+                   registered_capital, founded_date, owner, tags, contact_name, contact_phone, email, description,
+                   created_at, source_tags, name_key, _gen)
+               SELECT id, name, credit_code, region, province, city, industry, size, employees, registered_capital,
+                   founded_date, owner, coalesce(o.tags, source_tags), contact_name, contact_phone, email,
+                   description, created_at, source_tags, n.name_key, ?
+               FROM _new_customers n LEFT JOIN _old_customers o USING (id)"#,
+            params![generation as i64],
+        )?;
+    }
+    if orders > 0 {
+        conn.execute_batch(
+            r#"
+            CREATE OR REPLACE TEMP TABLE _new_orders AS
+                SELECT * EXCLUDE (_seq) FROM _stage_orders
+                QUALIFY row_number() OVER (PARTITION BY id ORDER BY _seq DESC) = 1;
+            -- An order may move to another customer: both are touched.
+            INSERT INTO _touched
+                SELECT customer_id FROM _new_orders
+                UNION SELECT o.customer_id FROM orders o SEMI JOIN _new_orders n ON o.id = n.id;
+            DELETE FROM orders WHERE id IN (SELECT id FROM _new_orders);
+            INSERT INTO orders SELECT id, customer_id, order_date, amount, product FROM _new_orders;
+            "#,
+        )?;
+    }
+    if interactions > 0 {
+        conn.execute_batch(
+            r#"
+            CREATE OR REPLACE TEMP TABLE _new_interactions AS
+                SELECT * EXCLUDE (_seq) FROM _stage_interactions
+                QUALIFY row_number() OVER (PARTITION BY id ORDER BY _seq DESC) = 1;
+            INSERT INTO _touched
+                SELECT customer_id FROM _new_interactions
+                UNION SELECT i.customer_id FROM interactions i SEMI JOIN _new_interactions n ON i.id = n.id;
+            DELETE FROM interactions WHERE id IN (SELECT id FROM _new_interactions);
+            INSERT INTO interactions SELECT id, customer_id, ts, channel, kind, note FROM _new_interactions;
+            "#,
+        )?;
+    }
     Ok(())
 }
 

@@ -4,6 +4,7 @@
 mod apply;
 mod ask;
 mod bench;
+mod bench_changes;
 mod demo;
 mod eval;
 mod examples;

@@ -7,7 +7,8 @@ use std::time::Instant;
 use duckdb::Connection;
 
 use super::parse::{CHANGES, Changes, Op, fields};
-use crate::index::{IndexHandle, SyncReport, sync_into};
+use crate::handle::Warm;
+use crate::index::{SyncReport, sync_into};
 use crate::ingest::load_identities_of;
 use crate::stage::{self, DROP_STAGING, STAGING_DDL};
 use crate::store::{self, StorePaths, Tx};
@@ -56,70 +57,26 @@ pub(crate) fn apply(
     paths: &StorePaths,
     changes: &Changes,
     progress: &dyn Progress,
-    live: &mut Option<IndexHandle>,
+    warm: &mut Warm,
 ) -> Result<ChangeSummary> {
     let started = Instant::now();
-    let mut rejected: Vec<Reject> = Vec::new();
-    let mut ignored = BTreeSet::new();
-    let mut deleted_on: HashMap<&str, u64> = HashMap::new();
-    for l in &changes.lines {
-        match &l.op {
-            Op::Unreadable(r) => rejected.push(r.clone()),
-            Op::Delete { id } => {
-                let last = deleted_on.entry(id).or_default();
-                *last = (*last).max(l.line);
-            }
-            Op::Upsert { .. } => {}
-        }
-    }
-    // Upserts, by table, with the customer each one is about.
-    let mut upserts: Vec<(u64, Table, &Op)> = Vec::new();
-    let mut scratch = Vec::new();
-    for l in &changes.lines {
-        let Op::Upsert {
-            table,
-            record,
-            columns,
-            ignored: extra,
-        } = &l.op
-        else {
-            continue;
-        };
-        ignored.extend(extra.iter().map(|k| format!("{}.{k}", table.name())));
-        let mut f = fields(record, columns, *table, &mut scratch);
-        let customer = match table {
-            Table::Customers => claimed_identity(&mut f).0,
-            _ => f.required(1).ok(),
-        };
-        scratch.clear();
-        if let Some((c, d)) = customer
-            .as_deref()
-            .and_then(|c| deleted_on.get(c).map(|d| (c, *d)))
-            .filter(|(_, d)| *d > l.line)
-        {
-            rejected.push(Reject {
-                file: CHANGES.into(),
-                line: l.line,
-                column: if *table == Table::Customers {
-                    "id"
-                } else {
-                    "customer_id"
-                }
-                .into(),
-                value: c.into(),
-                reason: format!("customer {c} is deleted by line {d} of this batch"),
-            });
-            continue;
-        }
-        upserts.push((l.line, *table, &l.op));
-    }
-    upserts.sort_by_key(|(line, table, _)| (*table, *line));
-
+    let mut rejected: Vec<Reject> = changes
+        .lines
+        .iter()
+        .filter_map(|l| match &l.op {
+            Op::Unreadable(r) => Some(r.clone()),
+            _ => None,
+        })
+        .collect();
     let tx = Tx::begin(conn)?;
     let generation = store::generation(conn)? + 1;
     let (as_of, _) = store::as_of(conn)?;
-    let cuts = derive::cuts(conn, as_of)?;
+    let cuts = derive::cuts(conn, as_of, warm.cuts.take())?;
     upsert::begin(conn)?;
+    let lap = |what: &str| tracing::debug!(seconds = started.elapsed().as_secs_f64(), "{what}");
+    lap("cuts before the change");
+    let (upserts, ignored) = plan(conn, changes, &mut rejected)?;
+    let mut scratch = Vec::new();
 
     // Deletes.
     let mut delete_ids: Vec<String> = Vec::new();
@@ -173,6 +130,7 @@ pub(crate) fn apply(
         scratch.clear();
     }
     let mut ids = load_identities_of(conn, &keys)?;
+    lap("deletes and identities");
     conn.execute_batch(STAGING_DDL)?;
     let mut normalisations = Vec::new();
     let (mut customers, mut orders, mut interactions) = (Vec::new(), Vec::new(), Vec::new());
@@ -214,7 +172,7 @@ pub(crate) fn apply(
         interactions_upserted: interactions.len() as u64,
         deleted,
         normalisations,
-        ignored_columns: ignored.into_iter().collect(),
+        ignored_columns: ignored,
         generation: generation - 1,
         customers_changed: 0,
         duplicate_groups: 0,
@@ -226,6 +184,7 @@ pub(crate) fn apply(
     if applied == 0 {
         // Nothing to apply: the store stays at its generation (the transaction rolls back).
         drop(tx);
+        warm.cuts = Some((generation - 1, cuts));
         summary.seconds = started.elapsed().as_secs_f64();
         return Ok(summary);
     }
@@ -246,16 +205,20 @@ pub(crate) fn apply(
             stage::interactions_batch(&interactions)?,
         )?;
     }
+    lap("validated and staged");
     upsert::upsert_staged(conn, generation)?;
     conn.execute_batch(DROP_STAGING)?;
-    summary.customers_changed = derive::derive(
+    lap("upserted");
+    let (changed, after) = derive::derive(
         conn,
         as_of,
         generation,
         &derive::Scope::Touched(Box::new(cuts)),
     )?;
+    summary.customers_changed = changed;
     (summary.duplicate_groups, summary.duplicates_flagged) =
         upsert::flag_duplicate_names(conn, generation, upsert::Groups::Affected)?;
+    lap("derived, duplicates flagged");
     store::forget_tombstones(conn, generation)?;
     store::set_meta(conn, "generation", &generation.to_string())?;
     let rejected_count = summary.rejected.len() as u64;
@@ -269,6 +232,7 @@ pub(crate) fn apply(
         started.elapsed().as_secs_f64(),
     )?;
     tx.commit()?;
+    warm.cuts = Some((generation, after));
     summary.generation = generation;
     tracing::info!(
         generation,
@@ -284,7 +248,99 @@ pub(crate) fn apply(
     summary.rejects_file = report::write_rejects(paths, &stamp, &summary.rejected)?;
     report::write_normalisations(paths, &stamp, &summary.normalisations)?;
     report::write_duplicates(paths, conn)?;
-    summary.index = sync_into(paths, conn, live, progress)?;
+    lap("reports written");
+    summary.index = sync_into(paths, conn, warm, progress)?;
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+/// An upsert line: its number, table and op.
+type Upsert<'c> = (u64, Table, &'c Op);
+
+/// The upsert lines in the order they apply (customers, then orders and interactions, each
+/// in line order), and the keys of their rows that are no column. An upsert that a later
+/// delete line supersedes is rejected instead: of the customer deleted, or of another
+/// customer with the deleted customer's credit code (the code is still taken at that line).
+fn plan<'c>(
+    conn: &Connection,
+    changes: &'c Changes,
+    rejected: &mut Vec<Reject>,
+) -> Result<(Vec<Upsert<'c>>, Vec<String>)> {
+    let mut deleted_on: HashMap<&str, u64> = HashMap::new();
+    for l in &changes.lines {
+        if let Op::Delete { id } = &l.op {
+            let last = deleted_on.entry(id).or_default();
+            *last = (*last).max(l.line);
+        }
+    }
+    let mut code_of_deleted: HashMap<String, String> = HashMap::new();
+    if !deleted_on.is_empty() {
+        let ids: Vec<String> = deleted_on.keys().map(|id| id.to_string()).collect();
+        code_of_deleted = load_identities_of(conn, &ids)?
+            .code_of
+            .into_iter()
+            .filter(|(id, _)| deleted_on.contains_key(id.as_str()))
+            .map(|(id, code)| (code, id))
+            .collect();
+    }
+    let mut ignored = BTreeSet::new();
+    let mut upserts = Vec::new();
+    let mut scratch = Vec::new();
+    for l in &changes.lines {
+        let Op::Upsert {
+            table,
+            record,
+            columns,
+            ignored: extra,
+        } = &l.op
+        else {
+            continue;
+        };
+        ignored.extend(extra.iter().map(|k| format!("{}.{k}", table.name())));
+        let mut f = fields(record, columns, *table, &mut scratch);
+        let (customer, code) = match table {
+            Table::Customers => claimed_identity(&mut f),
+            _ => (f.required(1).ok(), None),
+        };
+        scratch.clear();
+        let later = |id: &str| deleted_on.get(id).copied().filter(|d| *d > l.line);
+        let superseded = if let Some((c, d)) =
+            customer.as_deref().and_then(|c| Some((c, later(c)?)))
+        {
+            let column = if *table == Table::Customers {
+                "id"
+            } else {
+                "customer_id"
+            };
+            Some((
+                column,
+                c.to_owned(),
+                format!("customer {c} is deleted by line {d} of this batch"),
+            ))
+        } else {
+            code.and_then(|code| {
+                let owner = code_of_deleted.get(&code)?;
+                let d = later(owner)?;
+                Some((
+                    "credit_code",
+                    code.clone(),
+                    format!(
+                        "belongs to customer {owner}, deleted by line {d} of this batch; send the upsert after the delete"
+                    ),
+                ))
+            })
+        };
+        match superseded {
+            Some((column, value, reason)) => rejected.push(Reject {
+                file: CHANGES.into(),
+                line: l.line,
+                column: column.into(),
+                value,
+                reason,
+            }),
+            None => upserts.push((l.line, *table, &l.op)),
+        }
+    }
+    upserts.sort_by_key(|(line, table, _)| (*table, *line));
+    Ok((upserts, ignored.into_iter().collect()))
 }

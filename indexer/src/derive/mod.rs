@@ -35,30 +35,43 @@ pub enum Scope {
 #[derive(Debug, Clone)]
 pub struct Cuts(Ranks);
 
-/// The cuts of the store as it is.
-pub fn cuts(conn: &Connection, as_of: NaiveDate) -> Result<Cuts> {
-    Ok(Cuts(Ranks::compute(
-        conn,
-        &Population::stored(conn)?,
-        as_of,
-    )?))
+/// The cuts of the store as it is: `kept` when they are the cuts a write of this process
+/// left at the store's current generation (a store kept open skips reading every buyer),
+/// else read from the store.
+pub fn cuts(conn: &Connection, as_of: NaiveDate, kept: Option<(u64, Cuts)>) -> Result<Cuts> {
+    let generation = crate::store::generation(conn)?;
+    match kept {
+        Some((g, cuts)) if g == generation && cuts.0.as_of_day == Ranks::day(as_of) => Ok(cuts),
+        _ => Ok(Cuts(Ranks::compute(
+            conn,
+            &Population::stored(conn)?,
+            as_of,
+        )?)),
+    }
 }
 
 /// Derives the customers of `scope` as of `as_of`, and the ranked columns of every
 /// customer whose class moved. Stamps with `generation` each customer whose values changed
-/// (and each in `_touched`). Returns how many customers carry `generation`.
+/// (and each in `_touched`). Returns how many customers carry `generation`, and the cuts
+/// of the store after the change.
 pub fn derive(
     conn: &Connection,
     as_of: NaiveDate,
     generation: u64,
     scope: &Scope,
-) -> Result<usize> {
+) -> Result<(usize, Cuts)> {
     let started = std::time::Instant::now();
+    let lap =
+        |what: &str| tracing::debug!(seconds = started.elapsed().as_secs_f64(), "derive: {what}");
     base::fill(conn, as_of, matches!(scope, Scope::All))?;
+    lap("own columns");
     base::store(conn, generation)?;
+    lap("own columns stored");
     let buyers = Population::stored(conn)?;
+    lap("buyers read");
     let ranks = Ranks::compute(conn, &buyers, as_of)?;
     ranks.write(conn)?;
+    lap("cuts");
     conn.execute_batch("CREATE OR REPLACE TEMP TABLE _moved (id VARCHAR)")?;
     if let Scope::Touched(before) = scope {
         let old = &before.0;
@@ -84,6 +97,7 @@ pub fn derive(
         }
     }
     let based = started.elapsed().as_secs_f64();
+    lap("moved customers found");
     rank(conn, generation)?;
     let stamped: i64 = conn.query_row(
         "SELECT count(*) FROM customers WHERE _gen = ?",
@@ -97,7 +111,7 @@ pub fn derive(
         stamped,
         "derived"
     );
-    Ok(stamped as usize)
+    Ok((stamped as usize, Cuts(ranks)))
 }
 
 /// Writes the ranked columns and the tags of the customers in `_base` and `_moved`.

@@ -157,8 +157,7 @@ impl Ranks {
     /// which must hold `pop`'s buyers at the time.
     pub fn compute(conn: &Connection, pop: &Population, as_of: NaiveDate) -> Result<Ranks> {
         let n = pop.len();
-        let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch");
-        let as_of_day = (as_of - epoch).num_days() as f64;
+        let as_of_day = Ranks::day(as_of);
         let mut annual = pop.annual.clone();
         // `value_rank <= n * 0.2` in DuckDB's exact decimals.
         let high = level_cut(conn, &mut annual, n / 5)?;
@@ -187,6 +186,12 @@ impl Ranks {
             mean_frequency: mean(orders as f64, n),
             mean_monetary: mean(fen as f64, n) / 100.0,
         })
+    }
+
+    /// The day number of a date.
+    pub fn day(date: NaiveDate) -> f64 {
+        let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch");
+        (date - epoch).num_days() as f64
     }
 
     /// Writes the cuts as the one row of `_ranks`, which [`ranked_columns`] reads.

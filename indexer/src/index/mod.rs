@@ -16,5 +16,5 @@ pub use schema::{
     CATEGORY_FIELD, F64_FIELDS, FACET_ROOTS, I64_FIELDS, IndexFields, STORED_STRINGS, build_schema,
     facet, region_facet,
 };
-pub(crate) use sync::sync_into;
 pub use sync::{IndexHandle, SyncReport, indexed_generation, open_index, sync};
+pub(crate) use sync::{Merging, sync_into};

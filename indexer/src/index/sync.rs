@@ -8,6 +8,7 @@ use tantivy::{Index, IndexWriter, TantivyDocument, Term};
 
 use super::docs::{BatchView, document, for_each_changed};
 use super::schema::{IndexFields, build_schema};
+use crate::handle::Warm;
 use crate::store::{self, StorePaths};
 use crate::text::Analyzer;
 use crate::{Error, Progress, Result};
@@ -124,20 +125,46 @@ fn strings(conn: &Connection, sql: &str, since: u64) -> Result<Vec<String>> {
 
 /// Brings the index up to the store's generation. See the module docs.
 pub fn sync(paths: &StorePaths, conn: &Connection, progress: &dyn Progress) -> Result<SyncReport> {
-    sync_into(paths, conn, &mut None, progress)
+    let mut warm = Warm::default();
+    let report = sync_into(paths, conn, &mut warm, progress)?;
+    if let Some(merging) = warm.merging {
+        merging.finish()?;
+    }
+    Ok(report)
 }
 
-/// [`sync`] with a store's open index and analyzer (`live`), as a [`crate::Store`] keeps
-/// them: nothing is loaded again. When `live` is `None` the index is opened (or created)
-/// and the analyzer loaded only if there are documents to build; `live` then holds them.
-/// New trade names learned from the changed customers extend `live`'s analyzer, and the
-/// tokenizers of every clone of the index with it.
+/// An index writer whose commit is done and whose segment merges may still run. The
+/// writer (and the index lock) is held until [`Merging::finish`] returns.
+pub(crate) struct Merging(IndexWriter<TantivyDocument>);
+
+impl Merging {
+    pub fn finish(self) -> Result<()> {
+        let started = Instant::now();
+        self.0.wait_merging_threads()?;
+        tracing::debug!(
+            seconds = started.elapsed().as_secs_f64(),
+            "index: merges done"
+        );
+        Ok(())
+    }
+}
+
+/// [`sync`] with what a [`crate::Store`] keeps open (`warm`): its index and analyzer are
+/// used, nothing is loaded again. Without them the index is opened (or created) and the
+/// analyzer loaded only if there are documents to build; `warm` then keeps them. New
+/// trade names learned from the changed customers extend the analyzer, and the tokenizers
+/// of every clone of the index with it. The writer is left in `warm.merging` once the
+/// commit is done, for the caller to finish the merges the commit started.
 pub(crate) fn sync_into(
     paths: &StorePaths,
     conn: &Connection,
-    live: &mut Option<IndexHandle>,
+    warm: &mut Warm,
     progress: &dyn Progress,
 ) -> Result<SyncReport> {
+    if let Some(merging) = warm.merging.take() {
+        merging.finish()?;
+    }
+    let live = &warm.index;
     let started = Instant::now();
     let store_gen = store::generation(conn)?;
     let (index, created) = match live.as_ref() {
@@ -181,6 +208,10 @@ pub(crate) fn sync_into(
         }
         Some(analyzer)
     };
+    tracing::debug!(
+        seconds = started.elapsed().as_secs_f64(),
+        "index: names and analyzer"
+    );
     let small = names.len() <= SMALL_CHANGE && !rebuild;
     let (threads, memory) = if small {
         (1, SMALL_WRITER_MEMORY)
@@ -196,6 +227,7 @@ pub(crate) fn sync_into(
         tantivy::TantivyError::LockFailure(..) => Error::IndexBusy,
         e => Error::Index(e),
     })?;
+    tracing::debug!(seconds = started.elapsed().as_secs_f64(), "index: writer");
     if rebuild {
         writer.delete_all_documents()?;
         // A rebuild writes every document once: merging the segments it flushes while it
@@ -250,7 +282,7 @@ pub(crate) fn sync_into(
     prepared.set_payload(&store_gen.to_string());
     prepared.commit()?;
     tracing::debug!(seconds = started.elapsed().as_secs_f64(), "index committed");
-    writer.wait_merging_threads()?;
+    warm.merging = Some(Merging(writer));
     report.seconds = started.elapsed().as_secs_f64();
     tracing::info!(
         from,
@@ -261,12 +293,12 @@ pub(crate) fn sync_into(
         "index caught up"
     );
     if let Some(analyzer) = analyzer {
-        match live.as_mut() {
+        match warm.index.as_mut() {
             Some(h) => h.analyzer = analyzer,
             None => {
                 let mut index = index;
                 configure_search(&mut index)?;
-                *live = Some(IndexHandle {
+                warm.index = Some(IndexHandle {
                     index,
                     fields,
                     analyzer,
