@@ -117,7 +117,9 @@ impl Store {
         let index = {
             let mut live = lock(&self.index);
             if live.is_none() {
-                *live = Some(open_index(&self.paths)?);
+                let handle = open_index(&self.paths)?;
+                handle.analyzer.warm_up();
+                *live = Some(handle);
             }
             live.clone().expect("index loaded")
         };
@@ -167,7 +169,7 @@ impl Store {
                     conn,
                     as_of,
                     generation,
-                    &derive::Scope::Touched(Box::new(before)),
+                    derive::Scope::Touched(Box::new(before)),
                 )?;
                 upsert::flag_duplicate_names(conn, generation, upsert::Groups::Affected)?;
                 store::forget_tombstones(conn, generation)?;

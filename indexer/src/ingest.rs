@@ -325,7 +325,7 @@ fn commit(conn: &Connection, meta_as_of: Option<NaiveDate>) -> Result<Committed>
     upsert::begin(conn)?;
     upsert::upsert_staged(conn, generation)?;
     // A file ingest derives every customer: as_of, or the derivation itself, may have moved.
-    let (changed, cuts) = derive::derive(conn, as_of, generation, &derive::Scope::All)?;
+    let (changed, cuts) = derive::derive(conn, as_of, generation, derive::Scope::All)?;
     let (groups, flagged) = upsert::flag_duplicate_names(conn, generation, upsert::Groups::All)?;
     store::forget_tombstones(conn, generation)?;
     store::set_meta(conn, "generation", &generation.to_string())?;
@@ -333,21 +333,25 @@ fn commit(conn: &Connection, meta_as_of: Option<NaiveDate>) -> Result<Committed>
 }
 
 /// The identities of the customers whose id or credit code is among `keys`: all that
-/// validating rows claiming those keys reads.
+/// validating rows claiming those keys reads. The keys go in as a list of constants, which
+/// DuckDB checks against each row group's range of ids before reading it.
 pub(crate) fn load_identities_of(conn: &Connection, keys: &[String]) -> Result<Identities> {
-    conn.execute_batch("CREATE OR REPLACE TEMP TABLE _keys (k VARCHAR)")?;
-    {
-        let mut app = conn.appender("_keys")?;
-        for k in keys {
-            app.append_row([k])?;
+    let mut ids = Identities::default();
+    for chunk in keys.chunks(1000) {
+        let marks = vec!["?"; chunk.len()].join(", ");
+        let mut stmt = conn.prepare(&format!(
+            "SELECT id, credit_code FROM customers WHERE id IN ({marks}) OR credit_code IN ({marks})"
+        ))?;
+        let rows = stmt.query_map(duckdb::params_from_iter(chunk.iter().chain(chunk)), |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?;
+        for row in rows {
+            let (id, code) = row?;
+            ids.id_of.insert(code.clone(), id.clone());
+            ids.code_of.insert(id, code);
         }
-        app.flush()?;
     }
-    identities(
-        conn,
-        "SELECT id, credit_code FROM customers WHERE id IN (SELECT k FROM _keys)
-         UNION SELECT id, credit_code FROM customers WHERE credit_code IN (SELECT k FROM _keys)",
-    )
+    Ok(ids)
 }
 
 fn load_identities(conn: &Connection) -> Result<Identities> {

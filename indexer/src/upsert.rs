@@ -1,18 +1,22 @@
 //! The changes a generation makes to the contract tables: staged rows upserted (later rows
 //! win), customers deleted with their events, and the duplicate-name report kept up to date.
-//! Each records what it touched in two temporary tables that [`crate::derive`] and the
-//! duplicate report read: `_touched` (customers whose own rows or events changed) and
-//! `_affected_keys` (normalised names whose group may have changed).
+//! Each records what it touched in temporary tables that [`crate::derive`] and the
+//! duplicate report read: `_touched` (customers whose own rows or events changed),
+//! `_removed` (the derived values of deleted buyers) and `_affected_keys` (normalised names
+//! whose group may have changed).
 
 use duckdb::{Connection, params};
 
 use crate::Result;
 
-/// Starts the bookkeeping of one generation's changes: empty `_touched` and
+/// Starts the bookkeeping of one generation's changes: empty `_touched`, `_removed` and
 /// `_affected_keys`. Runs inside the generation's transaction.
 pub fn begin(conn: &Connection) -> Result<()> {
     conn.execute_batch(
         "CREATE OR REPLACE TEMP TABLE _touched (id VARCHAR);
+         CREATE OR REPLACE TEMP TABLE _removed AS
+             SELECT id, annual_purchase, total_purchase, order_count, last_order_date
+             FROM customers WHERE false;
          CREATE OR REPLACE TEMP TABLE _affected_keys (name_key VARCHAR);",
     )?;
     Ok(())
@@ -35,9 +39,14 @@ pub fn upsert_staged(conn: &Connection, generation: u64) -> Result<()> {
                 SELECT * EXCLUDE (_seq) FROM _stage_customers
                 QUALIFY row_number() OVER (PARTITION BY id ORDER BY _seq DESC) = 1;
             INSERT INTO _touched SELECT id FROM _new_customers;
-            -- The tags a reloaded customer had: derive keeps the ones user rules own.
+            -- What a reloaded customer had: derive keeps the tags user rules own, and its
+            -- derived values stay until derive replaces them (they are what it is ranked by
+            -- until then).
             CREATE OR REPLACE TEMP TABLE _old_customers AS
-                SELECT id, tags, name_key FROM customers WHERE id IN (SELECT id FROM _new_customers);
+                SELECT id, tags, name_key, annual_purchase, total_purchase, order_count,
+                    last_order_date, consult_30d, lifecycle, value_level, r_score, f_score,
+                    m_score, rfm_segment
+                FROM customers WHERE id IN (SELECT id FROM _new_customers);
             INSERT INTO _affected_keys
                 SELECT name_key FROM _old_customers UNION SELECT name_key FROM _new_customers;
             DELETE FROM customers WHERE id IN (SELECT id FROM _new_customers);
@@ -46,10 +55,13 @@ pub fn upsert_staged(conn: &Connection, generation: u64) -> Result<()> {
         conn.execute(
             r#"INSERT INTO customers (id, name, credit_code, region, province, city, industry, size, employees,
                    registered_capital, founded_date, owner, tags, contact_name, contact_phone, email, description,
-                   created_at, source_tags, name_key, _gen)
+                   created_at, source_tags, name_key, _gen, annual_purchase, total_purchase, order_count,
+                   last_order_date, consult_30d, lifecycle, value_level, r_score, f_score, m_score, rfm_segment)
                SELECT id, name, credit_code, region, province, city, industry, size, employees, registered_capital,
                    founded_date, owner, coalesce(o.tags, source_tags), contact_name, contact_phone, email,
-                   description, created_at, source_tags, n.name_key, ?
+                   description, created_at, source_tags, n.name_key, ?, o.annual_purchase, o.total_purchase,
+                   o.order_count, o.last_order_date, o.consult_30d, o.lifecycle, o.value_level, o.r_score,
+                   o.f_score, o.m_score, o.rfm_segment
                FROM _new_customers n LEFT JOIN _old_customers o USING (id)"#,
             params![generation as i64],
         )?;
@@ -105,6 +117,9 @@ pub fn delete_customers(conn: &Connection, ids: &[String], generation: u64) -> R
     conn.execute_batch(
         r#"INSERT INTO _affected_keys
                SELECT name_key FROM customers WHERE id IN (SELECT id FROM _delete);
+           INSERT INTO _removed
+               SELECT id, annual_purchase, total_purchase, order_count, last_order_date
+               FROM customers WHERE order_count > 0 AND id IN (SELECT id FROM _delete);
            DELETE FROM orders WHERE customer_id IN (SELECT id FROM _delete);
            DELETE FROM interactions WHERE customer_id IN (SELECT id FROM _delete);
            DELETE FROM customers WHERE id IN (SELECT id FROM _delete);
@@ -131,19 +146,26 @@ pub fn flag_duplicate_names(
     generation: u64,
     groups: Groups,
 ) -> Result<(usize, usize)> {
-    let (clear, among) = match groups {
-        Groups::All => ("DELETE FROM duplicate_names;", "customers"),
-        Groups::Affected => (
-            "DELETE FROM duplicate_names WHERE name_key IN (SELECT name_key FROM _affected_keys);",
-            "(SELECT * FROM customers WHERE name_key IN (SELECT name_key FROM _affected_keys))",
-        ),
+    let among = match groups {
+        Groups::All => "customers",
+        Groups::Affected => {
+            conn.execute_batch(
+                "DELETE FROM duplicate_names WHERE name_key IN (SELECT name_key FROM _affected_keys);
+                 CREATE OR REPLACE TEMP TABLE _among AS
+                     SELECT name_key, id, name, credit_code FROM customers
+                     WHERE name_key IN (SELECT name_key FROM _affected_keys);",
+            )?;
+            "_among"
+        }
     };
+    if groups == Groups::All {
+        conn.execute_batch("DELETE FROM duplicate_names")?;
+    }
     conn.execute_batch(&format!(
-        r#"{clear}
-        INSERT INTO duplicate_names
-            SELECT name_key, id, name, credit_code FROM {among} c
+        r#"INSERT INTO duplicate_names
+            SELECT name_key, id, name, credit_code FROM {among}
             WHERE name_key IN (
-                SELECT name_key FROM {among} g GROUP BY name_key HAVING count(DISTINCT credit_code) > 1)
+                SELECT name_key FROM {among} GROUP BY name_key HAVING count(DISTINCT credit_code) > 1)
             ORDER BY name_key, id;"#
     ))?;
     let groups: i64 = conn.query_row(
@@ -152,7 +174,7 @@ pub fn flag_duplicate_names(
         |r| r.get(0),
     )?;
     let new: i64 = conn.query_row(
-        "SELECT count(*) FROM duplicate_names d JOIN customers c USING (id) WHERE c._gen = ?",
+        "SELECT count(*) FROM duplicate_names WHERE id IN (SELECT id FROM customers WHERE _gen = ?)",
         params![generation as i64],
         |r| r.get(0),
     )?;

@@ -213,7 +213,7 @@ pub(crate) fn apply(
         conn,
         as_of,
         generation,
-        &derive::Scope::Touched(Box::new(cuts)),
+        derive::Scope::Touched(Box::new(cuts)),
     )?;
     summary.customers_changed = changed;
     (summary.duplicate_groups, summary.duplicates_flagged) =

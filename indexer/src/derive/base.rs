@@ -123,28 +123,6 @@ pub fn fill(conn: &Connection, as_of: NaiveDate, all: bool) -> Result<()> {
     Ok(())
 }
 
-/// Writes the own columns of `_base` into `customers`, stamping with `generation` the
-/// customers whose values changed and every customer in `_touched`.
-pub fn store(conn: &Connection, generation: u64) -> Result<()> {
-    conn.execute(
-        r#"UPDATE customers SET
-            annual_purchase = b.annual_purchase, total_purchase = b.total_purchase,
-            order_count = b.order_count, last_order_date = b.last_order_date,
-            consult_30d = b.consult_30d, lifecycle = b.lifecycle, _gen = ?
-        FROM _base b
-        WHERE customers.id = b.id AND (
-            customers.id IN (SELECT id FROM _touched)
-            OR customers.annual_purchase IS DISTINCT FROM b.annual_purchase
-            OR customers.total_purchase IS DISTINCT FROM b.total_purchase
-            OR customers.order_count IS DISTINCT FROM b.order_count
-            OR customers.last_order_date IS DISTINCT FROM b.last_order_date
-            OR customers.consult_30d IS DISTINCT FROM b.consult_30d
-            OR customers.lifecycle IS DISTINCT FROM b.lifecycle)"#,
-        params![generation as i64],
-    )?;
-    Ok(())
-}
-
 /// A constant of our own as an SQL string literal.
 pub fn sql_text(t: &str) -> String {
     format!("'{}'", t.replace('\'', "''"))

@@ -7,11 +7,13 @@
 //! count, last order, consultations, lifecycle, behaviour tags) depend on its own orders
 //! and interactions only ([`base`]). The *ranked* columns (value_level and 高价值客户,
 //! RFM scores and segment, LTV and ARPU thirds) compare the customer with every buyer
-//! ([`ranks`]). A file ingest derives every customer ([`Scope::All`]); a change batch or a
-//! delete derives its own columns only for the customers it touched ([`Scope::Touched`]),
-//! then the ranked columns for those and for the others whose values lie where a cut moved.
+//! ([`ranks`], over a [`population::Population`]). A file ingest derives every customer
+//! ([`Scope::All`]); a change batch or a delete derives the own columns of the customers
+//! it touched ([`Scope::Touched`]), moves them in the population of buyers, and derives
+//! the ranked columns of those and of the others whose values lie where a cut moved.
 
 mod base;
+mod population;
 mod ranks;
 
 use chrono::NaiveDate;
@@ -19,10 +21,11 @@ use duckdb::{Connection, params};
 
 use crate::Result;
 use base::{POST_TAGS, PRE_TAGS, sql_list};
-use ranks::{Population, Ranks, ranked_columns};
+use population::{BUYER_COLUMNS, Population};
+use ranks::{Ranks, ranked_columns};
 
 /// Which customers to derive their own columns for.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub enum Scope {
     /// Every customer (a file ingest: `as_of` or the derivation itself may have changed).
     All,
@@ -30,24 +33,32 @@ pub enum Scope {
     Touched(Box<Cuts>),
 }
 
-/// The cuts of the ranked columns of a store, taken at the start of a change (before any
-/// customer is deleted or upserted), so that [`derive`] can tell whose class moved.
+/// The buyers and the cuts of the ranked columns of a store, taken at the start of a
+/// change (before any customer is deleted or upserted), so that [`derive`] can tell whose
+/// class moved.
 #[derive(Debug, Clone)]
-pub struct Cuts(Ranks);
+pub struct Cuts {
+    buyers: Population,
+    ranks: Ranks,
+}
 
-/// The cuts of the store as it is: `kept` when they are the cuts a write of this process
-/// left at the store's current generation (a store kept open skips reading every buyer),
+/// The cuts of the store as it is: `kept` when they are those a write of this process left
+/// at the store's current generation (a store kept open does not read every buyer again),
 /// else read from the store.
 pub fn cuts(conn: &Connection, as_of: NaiveDate, kept: Option<(u64, Cuts)>) -> Result<Cuts> {
     let generation = crate::store::generation(conn)?;
-    match kept {
-        Some((g, cuts)) if g == generation && cuts.0.as_of_day == Ranks::day(as_of) => Ok(cuts),
-        _ => Ok(Cuts(Ranks::compute(
-            conn,
-            &Population::stored(conn)?,
-            as_of,
-        )?)),
+    if let Some((g, cuts)) = kept
+        && g == generation
+        && cuts.ranks.as_of_day == Ranks::day(as_of)
+    {
+        return Ok(cuts);
     }
+    let buyers = Population::new(&Population::read(
+        conn,
+        &format!("SELECT {BUYER_COLUMNS} FROM customers c WHERE c.order_count > 0"),
+    )?);
+    let ranks = Ranks::compute(&buyers, as_of);
+    Ok(Cuts { buyers, ranks })
 }
 
 /// Derives the customers of `scope` as of `as_of`, and the ranked columns of every
@@ -58,47 +69,86 @@ pub fn derive(
     conn: &Connection,
     as_of: NaiveDate,
     generation: u64,
-    scope: &Scope,
+    scope: Scope,
 ) -> Result<(usize, Cuts)> {
     let started = std::time::Instant::now();
     let lap =
         |what: &str| tracing::debug!(seconds = started.elapsed().as_secs_f64(), "derive: {what}");
     base::fill(conn, as_of, matches!(scope, Scope::All))?;
     lap("own columns");
-    base::store(conn, generation)?;
-    lap("own columns stored");
-    let buyers = Population::stored(conn)?;
-    lap("buyers read");
-    let ranks = Ranks::compute(conn, &buyers, as_of)?;
-    ranks.write(conn)?;
-    lap("cuts");
+    let rederived = format!("SELECT {BUYER_COLUMNS} FROM _base c WHERE c.order_count > 0");
     conn.execute_batch("CREATE OR REPLACE TEMP TABLE _moved (id VARCHAR)")?;
-    if let Scope::Touched(before) = scope {
-        let old = &before.0;
-        let moved = old.moved(&ranks);
-        if !moved.is_empty() {
+    let (buyers, ranks) = match scope {
+        Scope::All => {
+            let buyers = Population::new(&Population::read(conn, &rederived)?);
+            let ranks = Ranks::compute(&buyers, as_of);
+            (buyers, ranks)
+        }
+        Scope::Touched(before) => {
+            let Cuts {
+                mut buyers,
+                ranks: old,
+            } = *before;
+            // The touched buyers as stored (deleted ones as they were) leave; as derived
+            // now, they come back.
+            let removed = Population::read(
+                conn,
+                &format!(
+                    "SELECT {BUYER_COLUMNS} FROM customers c
+                     WHERE c.order_count > 0 AND c.id IN (SELECT id FROM _touched)
+                     UNION ALL SELECT {BUYER_COLUMNS} FROM _removed c"
+                ),
+            )?;
+            let added = Population::read(conn, &rederived)?;
+            let moved = if buyers.change(&removed, &added) {
+                let ranks = Ranks::compute(&buyers, as_of);
+                let moved = old.moved(&ranks);
+                (buyers, ranks, Some(moved))
+            } else {
+                // The population kept does not describe the store: read it, and rank every
+                // buyer again.
+                tracing::warn!(
+                    "buyers kept between writes differ from the store; ranking every buyer again"
+                );
+                let buyers = Population::new(&Population::read(
+                    conn,
+                    &format!(
+                        "SELECT {BUYER_COLUMNS} FROM customers c
+                         WHERE c.order_count > 0 AND c.id NOT IN (SELECT id FROM _touched)
+                         UNION ALL {rederived}"
+                    ),
+                )?);
+                let ranks = Ranks::compute(&buyers, as_of);
+                (buyers, ranks, None)
+            };
+            let (buyers, ranks, moved) = moved;
+            // Every buyer when the cuts before are not to be trusted.
             let mut values = Vec::new();
-            let between: Vec<String> = moved
-                .iter()
-                .map(|(axis, lo, hi)| {
-                    values.push(*lo);
-                    values.push(*hi);
-                    format!("{axis}::DOUBLE BETWEEN ?::DOUBLE AND ?::DOUBLE")
-                })
-                .collect();
+            let intervals = match moved {
+                None => "true".to_owned(),
+                Some(m) if m.is_empty() => "false".to_owned(),
+                Some(m) => m
+                    .iter()
+                    .map(|(axis, lo, hi)| {
+                        values.extend([*lo, *hi]);
+                        format!("{axis}::DOUBLE BETWEEN ?::DOUBLE AND ?::DOUBLE")
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" OR "),
+            };
             conn.execute(
                 &format!(
                     "INSERT INTO _moved SELECT c.id FROM customers c
-                     WHERE c.order_count > 0 AND c.id NOT IN (SELECT id FROM _base) AND ({})",
-                    between.join(" OR ")
+                     WHERE c.order_count > 0 AND ({intervals}) AND c.id NOT IN (SELECT id FROM _base)"
                 ),
                 duckdb::params_from_iter(values),
             )?;
+            (buyers, ranks)
         }
-    }
-    let based = started.elapsed().as_secs_f64();
-    lap("moved customers found");
-    rank(conn, generation)?;
+    };
+    ranks.write(conn)?;
+    lap("cuts, moved customers found");
+    write(conn, generation)?;
     let stamped: i64 = conn.query_row(
         "SELECT count(*) FROM customers WHERE _gen = ?",
         params![generation as i64],
@@ -106,36 +156,42 @@ pub fn derive(
     )?;
     tracing::debug!(
         buyers = buyers.len(),
-        own_and_cuts_seconds = based,
         seconds = started.elapsed().as_secs_f64(),
         stamped,
         "derived"
     );
-    Ok((stamped as usize, Cuts(ranks)))
+    Ok((stamped as usize, Cuts { buyers, ranks }))
 }
 
-/// Writes the ranked columns and the tags of the customers in `_base` and `_moved`.
-/// Tags are the source tags, then the derived ones in a fixed order, then the tags of user
-/// rules (named in meta `rule_tags`, applied by `kesou tags`), which keep their place until
-/// the rules run again; a rule owns its tag name, so a derived tag of the same name gives
-/// way. A moved customer's behaviour tags are read back from its tags: they depend on its
-/// own events only, which did not change.
-fn rank(conn: &Connection, generation: u64) -> Result<()> {
+/// Writes the own and ranked columns and the tags of the customers in `_base` and `_moved`,
+/// in one pass over `customers`, stamping those whose indexed values changed (and those in
+/// `_touched`). Tags are the source tags, then the derived ones in a fixed order, then the
+/// tags of user rules (named in meta `rule_tags`, applied by `kesou tags`), which keep their
+/// place until the rules run again; a rule owns its tag name, so a derived tag of the same
+/// name gives way. A moved customer's own columns and behaviour tags are read back from the
+/// store: they depend on its own events only, which did not change.
+fn write(conn: &Connection, generation: u64) -> Result<()> {
     let rule_tags = crate::store::get_meta(conn, crate::store::RULE_TAGS)?.unwrap_or_default();
     conn.execute(
         &format!(
             r#"CREATE OR REPLACE TEMP TABLE _derived AS
-        WITH p AS (
-            SELECT id, pre, post FROM _base
+        WITH own AS (
+            SELECT id, annual_purchase, total_purchase, order_count, last_order_date, consult_30d,
+                lifecycle, pre, post
+            FROM _base
             UNION ALL
-            SELECT id, list_filter(tags, lambda t: list_contains({pre}, t)),
+            SELECT id, annual_purchase, total_purchase, order_count, last_order_date, consult_30d,
+                lifecycle, list_filter(tags, lambda t: list_contains({pre}, t)),
                 list_filter(tags, lambda t: list_contains({post}, t))
             FROM customers WHERE id IN (SELECT id FROM _moved)
+        ), c AS (
+            SELECT own.*, k.source_tags, k.tags AS old_tags, k.id IN (SELECT id FROM _touched) AS touched
+            FROM own JOIN customers k USING (id)
         ), d AS (
-            SELECT c.id, c.source_tags, c.tags AS old_tags, p.pre, p.post, {ranked}
-            FROM customers c JOIN p ON p.id = c.id, _ranks r
+            SELECT c.*, {ranked} FROM c, _ranks r
         )
-        SELECT id, value_level,
+        SELECT id, touched, annual_purchase, total_purchase, order_count, last_order_date, consult_30d,
+            lifecycle, value_level,
             list_concat(list_concat(coalesce(source_tags, []::VARCHAR[]), list_filter(
                 list_concat(list_concat(pre, [CASE WHEN value_level = '高' THEN '高价值客户' END]),
                     list_concat(post, [ltv_tag, arpu_tag])),
@@ -151,24 +207,34 @@ fn rank(conn: &Connection, generation: u64) -> Result<()> {
         ),
         params![rule_tags],
     )?;
-    conn.execute(
-        r#"UPDATE customers SET value_level = d.value_level, tags = d.tags, _gen = ?
-        FROM _derived d
-        WHERE customers.id = d.id AND (
-            customers.value_level IS DISTINCT FROM d.value_level
-            OR customers.tags IS DISTINCT FROM d.tags)"#,
-        params![generation as i64],
-    )?;
     // RFM scores are not indexed: they change without stamping the customer.
-    conn.execute_batch(
-        r#"UPDATE customers SET r_score = d.r_score, f_score = d.f_score, m_score = d.m_score,
-            rfm_segment = d.rfm_segment
+    let indexed_changed = r#"(
+            d.touched
+            OR customers.annual_purchase IS DISTINCT FROM d.annual_purchase
+            OR customers.total_purchase IS DISTINCT FROM d.total_purchase
+            OR customers.order_count IS DISTINCT FROM d.order_count
+            OR customers.last_order_date IS DISTINCT FROM d.last_order_date
+            OR customers.consult_30d IS DISTINCT FROM d.consult_30d
+            OR customers.lifecycle IS DISTINCT FROM d.lifecycle
+            OR customers.value_level IS DISTINCT FROM d.value_level
+            OR customers.tags IS DISTINCT FROM d.tags)"#;
+    conn.execute(
+        &format!(
+            r#"UPDATE customers SET
+            annual_purchase = d.annual_purchase, total_purchase = d.total_purchase,
+            order_count = d.order_count, last_order_date = d.last_order_date,
+            consult_30d = d.consult_30d, lifecycle = d.lifecycle, value_level = d.value_level,
+            tags = d.tags, r_score = d.r_score, f_score = d.f_score, m_score = d.m_score,
+            rfm_segment = d.rfm_segment,
+            _gen = CASE WHEN {indexed_changed} THEN ? ELSE customers._gen END
         FROM _derived d
-        WHERE customers.id = d.id AND (
-            customers.r_score IS DISTINCT FROM d.r_score
+        WHERE customers.id = d.id AND ({indexed_changed}
+            OR customers.r_score IS DISTINCT FROM d.r_score
             OR customers.f_score IS DISTINCT FROM d.f_score
             OR customers.m_score IS DISTINCT FROM d.m_score
-            OR customers.rfm_segment IS DISTINCT FROM d.rfm_segment)"#,
+            OR customers.rfm_segment IS DISTINCT FROM d.rfm_segment)"#
+        ),
+        params![generation as i64],
     )?;
     Ok(())
 }

@@ -4,21 +4,19 @@
 //!
 //! Each of them is a comparison of one of the customer's own values with a *cut*: the value
 //! of the buyer at a class boundary in the sorted order, or a mean. [`Ranks`] holds the
-//! cuts of a population of buyers. They are found by selection over the buyers' values in
-//! memory (a few tens of milliseconds at a million customers, where sorting every buyer in
-//! SQL window functions took seconds), and give exactly what the window functions gave:
-//! `percent_rank` is evaluated in the same floating point, `value_rank <= n * 0.2` in the
-//! same integers.
+//! cuts of a [`Population`] of buyers, read off its sorted values (where sorting every buyer
+//! in SQL window functions took seconds at a million customers), and gives exactly what the
+//! window functions gave: `percent_rank` is evaluated in the same floating point,
+//! `value_rank <= n * 0.2` in the same integers.
 //!
 //! When a few customers change, the cuts move a little. A customer outside the change can
 //! change class only if its value lies between a cut's old and new place
 //! ([`Ranks::moved`]): those are the only others re-derived.
 
-use arrow::array::{Array, AsArray};
-use arrow::datatypes::Float64Type;
 use chrono::NaiveDate;
 use duckdb::{Connection, params};
 
+use super::population::Population;
 use crate::Result;
 
 /// The day numbers of dates are counted from 1970-01-01 here and in SQL.
@@ -27,52 +25,6 @@ const ANNUAL: &str = "c.annual_purchase";
 const ORDERS: &str = "c.order_count";
 const TOTAL: &str = "c.total_purchase";
 const ARPU: &str = "(c.total_purchase / c.order_count)";
-
-/// The values of a population of buyers, one entry per buyer in each vector.
-#[derive(Debug, Clone, Default)]
-pub struct Population {
-    annual: Vec<f64>,
-    total: Vec<f64>,
-    orders: Vec<f64>,
-    /// Day number of the last order.
-    last_day: Vec<f64>,
-}
-
-impl Population {
-    /// The buyers stored in `customers`.
-    pub fn stored(conn: &Connection) -> Result<Population> {
-        Self::fetch(
-            conn,
-            "SELECT annual_purchase, total_purchase, order_count::DOUBLE,
-                date_diff('day', DATE '1970-01-01', last_order_date)::DOUBLE
-             FROM customers WHERE order_count > 0",
-        )
-    }
-
-    fn fetch(conn: &Connection, sql: &str) -> Result<Population> {
-        let mut pop = Population::default();
-        let mut stmt = conn.prepare(sql)?;
-        for batch in stmt.query_arrow([])? {
-            let f = |i: usize| batch.column(i).as_primitive::<Float64Type>().clone();
-            let (annual, total, orders, last) = (f(0), f(1), f(2), f(3));
-            for row in 0..batch.num_rows() {
-                pop.annual.push(annual.value(row));
-                pop.total.push(total.value(row));
-                pop.orders.push(orders.value(row));
-                pop.last_day.push(if last.is_null(row) {
-                    f64::NAN
-                } else {
-                    last.value(row)
-                });
-            }
-        }
-        Ok(pop)
-    }
-
-    pub fn len(&self) -> usize {
-        self.annual.len()
-    }
-}
 
 /// The cuts of a population. A value is in the class above a cut when `value > cut`;
 /// −∞ lets every value in, +∞ none.
@@ -100,17 +52,13 @@ pub struct Ranks {
     pub mean_monetary: f64,
 }
 
-fn nth(values: &mut [f64], k: usize) -> f64 {
-    *values.select_nth_unstable_by(k, f64::total_cmp).1
-}
-
 /// The cut of a class defined on `percent_rank() OVER (ORDER BY value)`: the value a buyer
-/// must exceed for `holds(percent_rank)`. `holds` must be monotone (once true, true for
-/// every higher rank), as every class here is. A buyer's percent rank is
-/// `w / (n - 1)` in floating point, `w` the number of buyers with a smaller value (0 when
-/// there is one buyer), exactly as DuckDB computes it.
-pub fn percent_cut(values: &mut [f64], holds: impl Fn(f64) -> bool) -> f64 {
-    let n = values.len();
+/// must exceed for `holds(percent_rank)`, from the buyers' values `sorted` ascending.
+/// `holds` must be monotone (once true, true for every higher rank), as every class here
+/// is. A buyer's percent rank is `w / (n - 1)` in floating point, `w` the number of buyers
+/// with a smaller value (0 when there is one buyer), exactly as DuckDB computes it.
+pub fn percent_cut(sorted: &[f64], holds: impl Fn(f64) -> bool) -> f64 {
+    let n = sorted.len();
     let rank = |w: usize| {
         if n > 1 {
             w as f64 / (n - 1) as f64
@@ -132,20 +80,18 @@ pub fn percent_cut(values: &mut [f64], holds: impl Fn(f64) -> bool) -> f64 {
         0 => f64::NEG_INFINITY,
         w if w == n => f64::INFINITY,
         // At least w buyers below ⇔ the w-th smallest value is below.
-        w => nth(values, w - 1),
+        w => sorted[w - 1],
     }
 }
 
 /// `least(5, 1 + floor(percent_rank * 5))` ≥ s + 1, for s = 1..4.
-fn score_cuts(values: &[f64]) -> [f64; 4] {
-    let mut v = values.to_vec();
-    [1.0, 2.0, 3.0, 4.0].map(|s| percent_cut(&mut v, |pr| (pr * 5.0).floor() >= s))
+fn score_cuts(sorted: &[f64]) -> [f64; 4] {
+    [1.0, 2.0, 3.0, 4.0].map(|s| percent_cut(sorted, |pr| (pr * 5.0).floor() >= s))
 }
 
 /// `percent_rank >= 1/3` and `>= 2/3`.
-fn third_cuts(values: &[f64]) -> [f64; 2] {
-    let mut v = values.to_vec();
-    [1.0 / 3.0, 2.0 / 3.0].map(|t| percent_cut(&mut v, |pr| pr >= t))
+fn third_cuts(sorted: &[f64]) -> [f64; 2] {
+    [1.0 / 3.0, 2.0 / 3.0].map(|t| percent_cut(sorted, |pr| pr >= t))
 }
 
 fn mean(sum: f64, n: usize) -> f64 {
@@ -153,39 +99,29 @@ fn mean(sum: f64, n: usize) -> f64 {
 }
 
 impl Ranks {
-    /// The cuts of `pop`. The ids of value_level's boundaries are read from `customers`,
-    /// which must hold `pop`'s buyers at the time.
-    pub fn compute(conn: &Connection, pop: &Population, as_of: NaiveDate) -> Result<Ranks> {
+    /// The cuts of `pop`.
+    pub fn compute(pop: &Population, as_of: NaiveDate) -> Ranks {
         let n = pop.len();
         let as_of_day = Ranks::day(as_of);
-        let mut annual = pop.annual.clone();
-        // `value_rank <= n * 0.2` in DuckDB's exact decimals.
-        let high = level_cut(conn, &mut annual, n / 5)?;
-        let mid = level_cut(conn, &mut annual, n / 2)?;
-        let arpu: Vec<f64> = pop
-            .total
-            .iter()
-            .zip(&pop.orders)
-            .map(|(t, o)| t / o)
-            .collect();
-        let recency: i64 = pop.last_day.iter().map(|d| (as_of_day - d) as i64).sum();
-        let orders: i64 = pop.orders.iter().map(|o| *o as i64).sum();
-        // In fen, exactly: the mean does not depend on the order of the buyers.
-        let fen: i128 = pop.total.iter().map(|t| (t * 100.0).round() as i128).sum();
-        Ok(Ranks {
+        // `value_rank <= n * 0.2` in DuckDB's exact decimals: the first n / 5 in the order.
+        let level = |k: usize| match k {
+            0 => (f64::INFINITY, String::new()),
+            k => pop.by_annual[k - 1].clone(),
+        };
+        Ranks {
             buyers: n,
             as_of_day,
-            high,
-            mid,
+            high: level(n / 5),
+            mid: level(n / 2),
             r: score_cuts(&pop.last_day),
             f: score_cuts(&pop.orders),
             m: score_cuts(&pop.total),
             ltv: third_cuts(&pop.total),
-            arpu: third_cuts(&arpu),
-            mean_recency: mean(recency as f64, n),
-            mean_frequency: mean(orders as f64, n),
-            mean_monetary: mean(fen as f64, n) / 100.0,
-        })
+            arpu: third_cuts(&pop.arpu),
+            mean_recency: mean(n as f64 * as_of_day - pop.sum_last_day as f64, n),
+            mean_frequency: mean(pop.sum_orders as f64, n),
+            mean_monetary: mean(pop.sum_fen as f64, n) / 100.0,
+        }
     }
 
     /// The day number of a date.
@@ -280,22 +216,6 @@ impl Ranks {
     }
 }
 
-/// value_level's cut: the `k`-th buyer in the order (annual purchase ↓, id ↑).
-fn level_cut(conn: &Connection, annual: &mut [f64], k: usize) -> Result<(f64, String)> {
-    if k == 0 {
-        return Ok((f64::INFINITY, String::new()));
-    }
-    let value = nth(annual, annual.len() - k);
-    let above = annual.iter().filter(|a| **a > value).count();
-    let id = conn.query_row(
-        "SELECT id FROM customers WHERE order_count > 0 AND annual_purchase = ?
-         ORDER BY id LIMIT 1 OFFSET ?",
-        params![value, (k - above - 1) as i64],
-        |r| r.get(0),
-    )?;
-    Ok((value, id))
-}
-
 /// The ranked columns of customer `c` against the cuts in `_ranks r`, as SQL select items:
 /// value_level, ltv_tag, arpu_tag, r_score, f_score, m_score, rfm_segment.
 pub fn ranked_columns() -> String {
@@ -373,8 +293,10 @@ mod tests {
         for n in [0usize, 1, 2, 3, 5, 6, 7, 11, 16, 31, 100, 301] {
             for distinct in [1u64, 2, 3, 7, 1000] {
                 let vals = values(n as u64 * 31 + distinct, n, distinct);
-                let scores = score_cuts(&vals);
-                let thirds = third_cuts(&vals);
+                let mut sorted = vals.clone();
+                sorted.sort_by(f64::total_cmp);
+                let scores = score_cuts(&sorted);
+                let thirds = third_cuts(&sorted);
                 for v in &vals {
                     let pr = percent_rank(&vals, *v);
                     let want = (1.0 + (pr * 5.0).floor()).min(5.0) as usize;
@@ -390,10 +312,10 @@ mod tests {
 
     #[test]
     fn a_cut_is_the_boundary_value_or_an_infinity() {
-        let mut v = vec![5.0, 1.0, 3.0];
+        let v = [1.0, 3.0, 5.0];
         // percent ranks 0, 0.5, 1: "≥ 0.5" starts at the second value.
-        assert_eq!(percent_cut(&mut v, |pr| pr >= 0.5), 1.0);
-        assert_eq!(percent_cut(&mut v, |_| true), f64::NEG_INFINITY);
-        assert_eq!(percent_cut(&mut v, |_| false), f64::INFINITY);
+        assert_eq!(percent_cut(&v, |pr| pr >= 0.5), 1.0);
+        assert_eq!(percent_cut(&v, |_| true), f64::NEG_INFINITY);
+        assert_eq!(percent_cut(&v, |_| false), f64::INFINITY);
     }
 }

@@ -112,6 +112,16 @@ impl Analyzer {
         fs::rename(&tmp, words_file).map_err(|e| crate::Error::io(words_file, e))
     }
 
+    /// Runs the analyzer once over a sample, so that the tables built on first use
+    /// (pinyin phrases, traditional characters: about two seconds) are built now rather than
+    /// in the first request that needs them.
+    pub fn warm_up(&self) {
+        let sample = "重慶長江恒瑞精密機械有限公司";
+        std::hint::black_box(self.name_pinyin(sample));
+        std::hint::black_box(index_tokens(&self.jieba, sample, Mode::Name));
+        std::hint::black_box(index_tokens(&self.jieba, sample, Mode::Text));
+    }
+
     pub fn jieba(&self) -> &Jieba {
         &self.jieba
     }
