@@ -1,14 +1,11 @@
 //! `kesou delete`: customers leave the store with their orders and interactions, in one
-//! generation, and then the index.
-
-use duckdb::params;
+//! generation, and then the index. See [`crate::Store::delete`].
 
 use crate::index::SyncReport;
-use crate::store::{self, StorePaths};
-use crate::update::update;
-use crate::{Progress, Result, derive};
+use crate::store::StorePaths;
+use crate::{Progress, Result};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct DeleteSummary {
     pub deleted: Vec<String>,
     pub not_found: Vec<String>,
@@ -16,31 +13,11 @@ pub struct DeleteSummary {
     pub index: SyncReport,
 }
 
+/// [`crate::Store::delete`] on the store at `paths`, opened for the call.
 pub fn delete(
     paths: &StorePaths,
     ids: &[String],
     progress: &dyn Progress,
 ) -> Result<DeleteSummary> {
-    let (deleted, generation, index) = update(paths, progress, |conn, generation| {
-        let deleted = derive::delete_customers(conn, ids, generation)?;
-        let (as_of, _) = store::as_of(conn)?;
-        derive::derive(conn, as_of, generation)?;
-        derive::flag_duplicate_names(conn, generation)?;
-        conn.execute(
-            "DELETE FROM tombstones WHERE gen < ?",
-            params![generation as i64 - 16],
-        )?;
-        Ok::<_, crate::Error>(deleted)
-    })?;
-    let not_found = ids
-        .iter()
-        .filter(|i| !deleted.contains(i))
-        .cloned()
-        .collect();
-    Ok(DeleteSummary {
-        deleted,
-        not_found,
-        generation,
-        index,
-    })
+    crate::Store::open(paths)?.delete(ids, progress)
 }

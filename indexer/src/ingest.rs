@@ -6,18 +6,19 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use chrono::NaiveDate;
-use duckdb::{Connection, params};
+use duckdb::Connection;
 
-use crate::index::{SyncReport, sync};
+use crate::handle::Warm;
+use crate::index::{SyncReport, sync_into};
 use crate::report;
 use crate::source::{SourceFile, expand_paths};
 use crate::stage::{self, BATCH_ROWS, DROP_STAGING, STAGING_DDL};
-use crate::store::{self, StorePaths};
+use crate::store::{self, StorePaths, Tx};
 use crate::validate::{
     Columns, Fields, Identities, Normalization, Reject, Table, validate_customer,
     validate_interaction, validate_order,
 };
-use crate::{Error, Progress, Result, derive};
+use crate::{Error, Progress, Result, derive, upsert};
 
 /// What happened to one input file.
 #[derive(Debug, Clone)]
@@ -64,23 +65,38 @@ impl IngestSummary {
     }
 }
 
-struct Opened {
+pub(crate) struct Opened {
     file: SourceFile,
     table: Table,
     columns: Columns,
     report: FileReport,
 }
 
+/// Input files opened and classified, before the store is touched: a file that cannot be
+/// read at all stops the ingest with nothing changed.
+pub(crate) struct Inputs {
+    opened: Vec<Opened>,
+    skipped: Vec<FileReport>,
+    started: Instant,
+}
+
 /// Loads `inputs` (files or folders) into the store at `paths`, creating it if needed.
+/// A file that cannot be read stops the ingest before the store is created or touched.
+/// Opens the store for the call: a process that keeps a store open uses
+/// [`crate::Store::ingest`].
 pub fn ingest(
     paths: &StorePaths,
     inputs: &[PathBuf],
     progress: &dyn Progress,
 ) -> Result<IngestSummary> {
+    let inputs = open_inputs(inputs)?;
+    crate::Store::open_or_create(paths)?.ingest_inputs(inputs, progress)
+}
+
+/// Opens and classifies every input file.
+pub(crate) fn open_inputs(inputs: &[PathBuf]) -> Result<Inputs> {
     let started = Instant::now();
     let files = expand_paths(inputs)?;
-    // Open and classify every file before touching the store: a file we cannot read at all
-    // stops the ingest with nothing changed.
     let mut opened = Vec::new();
     let mut skipped = Vec::new();
     for path in files {
@@ -126,10 +142,109 @@ pub fn ingest(
         });
     }
     opened.sort_by_key(|o| o.table);
+    Ok(Inputs {
+        opened,
+        skipped,
+        started,
+    })
+}
 
-    let conn = store::open_db(paths, true, false)?;
+/// Loads opened inputs through the store's write connection: validated rows are staged
+/// (events files in parallel, on cloned connections), then one transaction moves the store
+/// to the next generation, then the index catches up (`warm`: what the store keeps open).
+pub(crate) fn ingest_inputs(
+    conn: &Connection,
+    paths: &StorePaths,
+    inputs: Inputs,
+    progress: &dyn Progress,
+    warm: &mut Warm,
+) -> Result<IngestSummary> {
+    let Inputs {
+        opened,
+        skipped,
+        started,
+    } = inputs;
     conn.execute_batch(STAGING_DDL)?;
-    let mut ids = load_identities(&conn)?;
+    let staged = stage_inputs(conn, opened, progress);
+    let (mut reports, rejects, normalised, meta_as_of) = match staged {
+        Ok(v) => v,
+        Err(e) => {
+            let _ = conn.execute_batch(DROP_STAGING);
+            return Err(e);
+        }
+    };
+    reports.extend(skipped);
+
+    tracing::info!(
+        seconds = started.elapsed().as_secs_f64(),
+        "files read, validated and staged"
+    );
+    // One transaction: the store moves from one generation to the next or not at all.
+    let commit_started = Instant::now();
+    let phase = progress.phase("committing", None);
+    let committed = Tx::run(conn, || commit(conn, meta_as_of));
+    let _ = conn.execute_batch(DROP_STAGING);
+    let (generation, as_of, as_of_from_meta, changed, groups, flagged, cuts) = committed?;
+    warm.cuts = Some((generation, cuts));
+    drop(phase);
+    tracing::info!(
+        generation,
+        seconds = commit_started.elapsed().as_secs_f64(),
+        "store committed (upsert, derived columns)"
+    );
+
+    let stamp = format!("g{generation:06}");
+    let rejects_file = report::write_rejects(paths, &stamp, &rejects)?;
+    let normalisations_file = report::write_normalisations(paths, &stamp, &normalised)?;
+    let duplicates_file = report::write_duplicates(paths, conn)?;
+    let mut counts: BTreeMap<&'static str, u64> = BTreeMap::new();
+    for n in &normalised {
+        *counts.entry(n.rule).or_default() += 1;
+    }
+    let index = sync_into(paths, conn, warm, progress)?;
+    let summary = IngestSummary {
+        files: reports,
+        generation,
+        as_of,
+        as_of_from_meta,
+        customers_changed: changed,
+        duplicate_groups: groups,
+        duplicates_flagged: flagged,
+        normalisations: counts,
+        rejects_file,
+        normalisations_file,
+        duplicates_file,
+        index,
+        seconds: started.elapsed().as_secs_f64(),
+    };
+    report::record_run(
+        conn,
+        generation,
+        &summary
+            .files
+            .iter()
+            .map(|f| f.path.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        (summary.rows_read(), summary.loaded(), summary.rejected()),
+        normalised.len() as u64,
+        flagged as u64,
+        summary.seconds,
+    )?;
+    Ok(summary)
+}
+
+/// What staging the files produced: their reports, the rejects, the normalisations and the
+/// `as_of` of a meta file.
+type Staged = (
+    Vec<FileReport>,
+    Vec<Reject>,
+    Vec<Normalization>,
+    Option<NaiveDate>,
+);
+
+fn stage_inputs(conn: &Connection, opened: Vec<Opened>, progress: &dyn Progress) -> Result<Staged> {
+    let mut ids = load_identities(conn)?;
     let mut rejects: Vec<Reject> = Vec::new();
     let mut normalised: Vec<Normalization> = Vec::new();
     let mut meta_as_of: Option<NaiveDate> = None;
@@ -143,7 +258,7 @@ pub fn ingest(
         match o.table {
             Table::Meta => meta_as_of = read_meta(&mut o, &mut rejects)?.or(meta_as_of),
             Table::Customers => load_customers(
-                &conn,
+                conn,
                 &mut o,
                 &mut ids,
                 &mut seq,
@@ -193,82 +308,10 @@ pub fn ingest(
         rejects.extend(rej);
         normalised.extend(norm);
     }
-    reports.extend(skipped);
-
-    tracing::info!(
-        seconds = started.elapsed().as_secs_f64(),
-        "files read, validated and staged"
-    );
-    // One transaction: the store moves from one generation to the next or not at all.
-    let commit_started = Instant::now();
-    let phase = progress.phase("committing", None);
-    conn.execute_batch("BEGIN TRANSACTION")?;
-    let committed = commit(&conn, meta_as_of);
-    let (generation, as_of, as_of_from_meta, changed, groups, flagged) = match committed {
-        Ok(v) => {
-            conn.execute_batch("COMMIT")?;
-            v
-        }
-        Err(e) => {
-            let _ = conn.execute_batch("ROLLBACK");
-            let _ = conn.execute_batch(DROP_STAGING);
-            return Err(e);
-        }
-    };
-    conn.execute_batch(DROP_STAGING)?;
-    drop(phase);
-    tracing::info!(
-        generation,
-        seconds = commit_started.elapsed().as_secs_f64(),
-        "store committed (upsert, derived columns)"
-    );
-
-    let stamp = format!("g{generation:06}");
-    let rejects_file = report::write_rejects(paths, &stamp, &rejects)?;
-    let normalisations_file = report::write_normalisations(paths, &stamp, &normalised)?;
-    let duplicates_file = report::write_duplicates(paths, &conn)?;
-    let mut counts: BTreeMap<&'static str, u64> = BTreeMap::new();
-    for n in &normalised {
-        *counts.entry(n.rule).or_default() += 1;
-    }
-    let index = sync(paths, &conn, progress)?;
-    let summary = IngestSummary {
-        files: reports,
-        generation,
-        as_of,
-        as_of_from_meta,
-        customers_changed: changed,
-        duplicate_groups: groups,
-        duplicates_flagged: flagged,
-        normalisations: counts,
-        rejects_file,
-        normalisations_file,
-        duplicates_file,
-        index,
-        seconds: started.elapsed().as_secs_f64(),
-    };
-    conn.execute(
-        "INSERT INTO ingest_runs VALUES (?, now()::TIMESTAMP, ?, ?, ?, ?, ?, ?, ?)",
-        params![
-            generation as i64,
-            summary
-                .files
-                .iter()
-                .map(|f| f.path.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", "),
-            summary.rows_read() as i64,
-            summary.loaded() as i64,
-            summary.rejected() as i64,
-            normalised.len() as i64,
-            flagged as i64,
-            summary.seconds
-        ],
-    )?;
-    Ok(summary)
+    Ok((reports, rejects, normalised, meta_as_of))
 }
 
-type Committed = (u64, NaiveDate, bool, usize, usize, usize);
+type Committed = (u64, NaiveDate, bool, usize, usize, usize, derive::Cuts);
 
 /// What loading one events file produced.
 type Loaded = (FileReport, Vec<Reject>, Vec<Normalization>);
@@ -279,20 +322,45 @@ fn commit(conn: &Connection, meta_as_of: Option<NaiveDate>) -> Result<Committed>
         store::set_meta(conn, "as_of", &d.to_string())?;
     }
     let (as_of, from_meta) = store::as_of(conn)?;
-    derive::upsert_staged(conn, generation)?;
-    let changed = derive::derive(conn, as_of, generation)?;
-    let (groups, flagged) = derive::flag_duplicate_names(conn, generation)?;
-    conn.execute(
-        "DELETE FROM tombstones WHERE gen < ?",
-        params![generation as i64 - 16],
-    )?;
+    upsert::begin(conn)?;
+    upsert::upsert_staged(conn, generation)?;
+    // A file ingest derives every customer: as_of, or the derivation itself, may have moved.
+    let (changed, cuts) = derive::derive(conn, as_of, generation, derive::Scope::All)?;
+    let (groups, flagged) = upsert::flag_duplicate_names(conn, generation, upsert::Groups::All)?;
+    store::forget_tombstones(conn, generation)?;
     store::set_meta(conn, "generation", &generation.to_string())?;
-    Ok((generation, as_of, from_meta, changed, groups, flagged))
+    Ok((generation, as_of, from_meta, changed, groups, flagged, cuts))
+}
+
+/// The identities of the customers whose id or credit code is among `keys`: all that
+/// validating rows claiming those keys reads. The keys go in as a list of constants, which
+/// DuckDB checks against each row group's range of ids before reading it.
+pub(crate) fn load_identities_of(conn: &Connection, keys: &[String]) -> Result<Identities> {
+    let mut ids = Identities::default();
+    for chunk in keys.chunks(1000) {
+        let marks = vec!["?"; chunk.len()].join(", ");
+        let mut stmt = conn.prepare(&format!(
+            "SELECT id, credit_code FROM customers WHERE id IN ({marks}) OR credit_code IN ({marks})"
+        ))?;
+        let rows = stmt.query_map(duckdb::params_from_iter(chunk.iter().chain(chunk)), |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?;
+        for row in rows {
+            let (id, code) = row?;
+            ids.id_of.insert(code.clone(), id.clone());
+            ids.code_of.insert(id, code);
+        }
+    }
+    Ok(ids)
 }
 
 fn load_identities(conn: &Connection) -> Result<Identities> {
+    identities(conn, "SELECT id, credit_code FROM customers")
+}
+
+fn identities(conn: &Connection, sql: &str) -> Result<Identities> {
     let mut ids = Identities::default();
-    let mut stmt = conn.prepare("SELECT id, credit_code FROM customers")?;
+    let mut stmt = conn.prepare(sql)?;
     let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
     for row in rows {
         let (id, code) = row?;

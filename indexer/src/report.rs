@@ -135,3 +135,29 @@ pub fn write_duplicates(paths: &StorePaths, conn: &Connection) -> Result<Option<
     w.flush().map_err(|e| Error::io(&path, e))?;
     Ok(Some(path))
 }
+
+/// A row of `ingest_runs`: what one generation loaded, for people looking back.
+pub fn record_run(
+    conn: &Connection,
+    generation: u64,
+    what: &str,
+    (read, loaded, rejected): (u64, u64, u64),
+    normalised: u64,
+    flagged: u64,
+    seconds: f64,
+) -> Result<()> {
+    conn.execute(
+        "INSERT INTO ingest_runs VALUES (?, now()::TIMESTAMP, ?, ?, ?, ?, ?, ?, ?)",
+        duckdb::params![
+            generation as i64,
+            what,
+            read as i64,
+            loaded as i64,
+            rejected as i64,
+            normalised as i64,
+            flagged as i64,
+            seconds
+        ],
+    )?;
+    Ok(())
+}

@@ -180,3 +180,54 @@ pub fn as_of(conn: &Connection) -> Result<(chrono::NaiveDate, bool)> {
         None => Ok((chrono::Local::now().date_naive(), false)),
     }
 }
+
+/// Tombstones are kept for 16 generations: enough for an index that fell a few
+/// generations behind to catch up with the deletes.
+pub fn forget_tombstones(conn: &Connection, generation: u64) -> Result<()> {
+    conn.execute(
+        "DELETE FROM tombstones WHERE gen < ?",
+        params![generation as i64 - 16],
+    )?;
+    Ok(())
+}
+
+/// A transaction on a connection, rolled back when dropped before [`Tx::commit`]: on an
+/// error and on a panic alike, so a connection kept for a process's lifetime is never left
+/// inside a transaction.
+pub(crate) struct Tx<'c> {
+    conn: &'c Connection,
+    open: bool,
+}
+
+impl<'c> Tx<'c> {
+    pub fn begin(conn: &'c Connection) -> Result<Self> {
+        conn.execute_batch("BEGIN TRANSACTION")?;
+        Ok(Self { conn, open: true })
+    }
+
+    pub fn commit(mut self) -> Result<()> {
+        self.open = false;
+        self.conn.execute_batch("COMMIT")?;
+        Ok(())
+    }
+
+    /// Runs `body` in a transaction: committed when it succeeds, rolled back otherwise. The
+    /// body's error type passes through, so a user error stays one.
+    pub fn run<T, E: From<Error>>(
+        conn: &'c Connection,
+        body: impl FnOnce() -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E> {
+        let tx = Tx::begin(conn)?;
+        let value = body()?;
+        tx.commit()?;
+        Ok(value)
+    }
+}
+
+impl Drop for Tx<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+}

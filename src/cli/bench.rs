@@ -17,7 +17,9 @@ use super::progress::Bars;
 /// peak memory, and search latency (p50/p99) for a fixed mix of queries (text only,
 /// text + filters, text + facets), next to the same queries answered by DuckDB alone
 /// (ILIKE + SQL) in the same run; then, for a fixed set of 31 questions, the time to
-/// understand a question (parse) and to answer it (`kesou ask`, end to end).
+/// understand a question (parse) and to answer it (`kesou ask`, end to end); then change
+/// batches of 1 and 100 lines through a store kept open (changed descriptions, changed
+/// order amounts, new customers), each put back afterwards.
 #[derive(Debug, clap::Args)]
 pub struct BenchArgs {
     /// How many customers to generate.
@@ -35,6 +37,12 @@ pub struct BenchArgs {
     /// Timed runs of each baseline query.
     #[arg(long, default_value_t = 3)]
     pub baseline_runs: usize,
+    /// Timed change batches of each kind and size (0: none).
+    #[arg(long, default_value_t = 10)]
+    pub change_runs: usize,
+    /// Measure only the change batches (on a store reused with --reuse).
+    #[arg(long)]
+    pub changes_only: bool,
 }
 
 fn dir_size(path: &Path) -> u64 {
@@ -237,6 +245,16 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     facts.push(("store (DuckDB)".into(), mib(dir_size(&paths.db()))));
     facts.push(("index (tantivy)".into(), mib(dir_size(&paths.index()))));
 
+    if args.changes_only {
+        let changes = super::bench_changes::time_changes(&paths, args.change_runs.max(1))?;
+        let mut t = Table::new(["measure", "value"]);
+        for (k, v) in facts {
+            t.row([k, v]);
+        }
+        t.print();
+        super::bench_changes::print(&changes, percentile);
+        return Ok(());
+    }
     let reader = kesou_indexer::open_for_reading(&paths, &Bars::default())?;
     let searcher = Searcher::new(reader.index)?;
     let cases = cases(&searcher, &reader.conn)?;
@@ -263,6 +281,10 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     drop(reader.conn);
     let questions = time_questions(&paths, args.runs)?;
     let similar = time_similar(&paths, args.runs, &mut facts)?;
+    let changes = match args.change_runs {
+        0 => None,
+        n => Some(super::bench_changes::time_changes(&paths, n)?),
+    };
     facts.push((
         "peak RSS after searches and questions".into(),
         peak_rss_mib().map_or("?".into(), |m| format!("{m:.0} MiB")),
@@ -342,6 +364,9 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         ]);
     }
     t.print();
+    if let Some(changes) = &changes {
+        super::bench_changes::print(changes, percentile);
+    }
     for e in &questions.errors {
         println!("question failed: {e}");
     }

@@ -1,6 +1,6 @@
 use std::path::PathBuf;
 
-use kesou_indexer::{IngestSummary, StorePaths};
+use kesou_indexer::{IngestSummary, Store, StorePaths};
 
 use super::StoreArg;
 use super::output::{self, Table};
@@ -44,6 +44,8 @@ pub struct DuplicatesArgs {
     pub limit: usize,
 }
 
+/// Ingests through a [`kesou_indexer::Store`] opened for the call; the files are read and
+/// classified first, so that one that cannot be read leaves no new store behind.
 pub fn ingest_with_bars(
     store: &std::path::Path,
     paths: &[PathBuf],
@@ -168,7 +170,7 @@ pub fn build_lookalike(paths: &StorePaths) -> anyhow::Result<()> {
 
 pub fn delete(args: DeleteArgs) -> anyhow::Result<()> {
     let bars = Bars::default();
-    let s = kesou_indexer::delete(&StorePaths::new(&args.store.data), &args.ids, &bars)?;
+    let s = Store::open(&StorePaths::new(&args.store.data))?.delete(&args.ids, &bars)?;
     println!(
         "deleted {} customer(s) with their orders and interactions (generation {})",
         s.deleted.len(),

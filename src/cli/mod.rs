@@ -1,8 +1,10 @@
 //! The command line: one struct of flags per command (clap derive), each command in its own
 //! file. Help texts are written for the people who use kesou, not for us.
 
+mod apply;
 mod ask;
 mod bench;
+mod bench_changes;
 mod demo;
 mod eval;
 mod examples;
@@ -43,6 +45,8 @@ pub enum Command {
     Generate(generate::GenerateArgs),
     /// Load customer, order and interaction files (CSV, JSONL, Parquet) into a store.
     Ingest(ingest::IngestArgs),
+    /// Apply a batch of changes (JSON lines of upserts and deletes) to a store.
+    Apply(apply::ApplyArgs),
     /// Remove customers, with their orders and interactions, from a store.
     Delete(ingest::DeleteArgs),
     // The help is AskArgs' own (with examples).
@@ -98,6 +102,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo(a) => demo::run(a),
         Command::Generate(a) => generate::run(a),
         Command::Ingest(a) => ingest::run(a),
+        Command::Apply(a) => apply::run(a),
         Command::Delete(a) => ingest::delete(a),
         Command::Ask(a) => ask::run(a),
         Command::Search(a) => search::run(a),

@@ -3,6 +3,7 @@
 mod ask_cases;
 mod ask_schema;
 mod ask_store;
+mod changes;
 mod common;
 mod generated;
 mod ingest;

@@ -17,3 +17,4 @@ pub use schema::{
     facet, region_facet,
 };
 pub use sync::{IndexHandle, SyncReport, indexed_generation, open_index, sync};
+pub(crate) use sync::{Merging, sync_into};

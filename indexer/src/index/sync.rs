@@ -8,6 +8,7 @@ use tantivy::{Index, IndexWriter, TantivyDocument, Term};
 
 use super::docs::{BatchView, document, for_each_changed};
 use super::schema::{IndexFields, build_schema};
+use crate::handle::Warm;
 use crate::store::{self, StorePaths};
 use crate::text::Analyzer;
 use crate::{Error, Progress, Result};
@@ -32,7 +33,7 @@ impl std::fmt::Debug for IndexHandle {
 }
 
 /// What a catch-up did.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct SyncReport {
     pub from_generation: u64,
     pub to_generation: u64,
@@ -51,10 +52,16 @@ pub fn indexed_generation(index: &Index) -> Result<u64> {
         .unwrap_or(0))
 }
 
-/// Opens the index of a store for reading. Errors when there is none.
 /// From this many documents on, searches use every core.
 const PARALLEL_SEARCH_DOCS: u64 = 300_000;
 
+/// Up to this many changed customers, the index writer runs on one thread with a small
+/// memory budget: starting two indexing threads and reserving their arenas costs more than
+/// indexing a handful of documents.
+const SMALL_CHANGE: usize = 10_000;
+const SMALL_WRITER_MEMORY: usize = 64 * 1024 * 1024;
+
+/// Opens the index of a store for reading. Errors when there is none.
 pub fn open_index(paths: &StorePaths) -> Result<IndexHandle> {
     let dir = paths.index();
     if !dir.join("meta.json").exists() {
@@ -65,14 +72,7 @@ pub fn open_index(paths: &StorePaths) -> Result<IndexHandle> {
         )));
     }
     let mut index = Index::open_in_dir(&dir)?;
-    // A large index's segments are collected on every core: a match-heavy count or facet
-    // pass over a million customers takes about half the time on two. A small one is
-    // searched on the calling thread, where handing work over would cost more than it saves.
-    let segments = index.searchable_segment_metas()?;
-    let docs: u64 = segments.iter().map(|m| u64::from(m.num_docs())).sum();
-    if segments.len() > 1 && docs >= PARALLEL_SEARCH_DOCS {
-        index.set_default_multithread_executor()?;
-    }
+    configure_search(&mut index)?;
     let analyzer = Analyzer::load(&paths.words())?;
     analyzer.register(&index);
     let fields = IndexFields::new(index.schema());
@@ -81,6 +81,18 @@ pub fn open_index(paths: &StorePaths) -> Result<IndexHandle> {
         fields,
         analyzer,
     })
+}
+
+/// A large index's segments are collected on every core: a match-heavy count or facet pass
+/// over a million customers takes about half the time on two. A small one is searched on
+/// the calling thread, where handing work over would cost more than it saves.
+fn configure_search(index: &mut Index) -> Result<()> {
+    let segments = index.searchable_segment_metas()?;
+    let docs: u64 = segments.iter().map(|m| u64::from(m.num_docs())).sum();
+    if segments.len() > 1 && docs >= PARALLEL_SEARCH_DOCS {
+        index.set_default_multithread_executor()?;
+    }
+    Ok(())
 }
 
 fn open_or_create(dir: &Path) -> Result<(Index, bool)> {
@@ -113,11 +125,62 @@ fn strings(conn: &Connection, sql: &str, since: u64) -> Result<Vec<String>> {
 
 /// Brings the index up to the store's generation. See the module docs.
 pub fn sync(paths: &StorePaths, conn: &Connection, progress: &dyn Progress) -> Result<SyncReport> {
+    let mut warm = Warm::default();
+    let report = sync_into(paths, conn, &mut warm, progress)?;
+    if let Some(merging) = warm.merging {
+        merging.finish()?;
+    }
+    Ok(report)
+}
+
+/// An index writer whose commit is done and whose segment merges may still run. The
+/// writer (and the index lock) is held until [`Merging::finish`] returns.
+pub(crate) struct Merging(IndexWriter<TantivyDocument>);
+
+impl Merging {
+    pub fn finish(self) -> Result<()> {
+        let started = Instant::now();
+        self.0.wait_merging_threads()?;
+        tracing::debug!(
+            seconds = started.elapsed().as_secs_f64(),
+            "index: merges done"
+        );
+        Ok(())
+    }
+}
+
+/// [`sync`] with what a [`crate::Store`] keeps open (`warm`): its index and analyzer are
+/// used, nothing is loaded again. Without them the index is opened (or created) and the
+/// analyzer loaded only if there are documents to build; `warm` then keeps them. New
+/// trade names learned from the changed customers extend the analyzer, and the tokenizers
+/// of every clone of the index with it. The writer is left in `warm.merging` once the
+/// commit is done, for the caller to finish the merges the commit started.
+pub(crate) fn sync_into(
+    paths: &StorePaths,
+    conn: &Connection,
+    warm: &mut Warm,
+    progress: &dyn Progress,
+) -> Result<SyncReport> {
+    if let Some(merging) = warm.merging.take() {
+        merging.finish()?;
+    }
+    let live = &warm.index;
     let started = Instant::now();
     let store_gen = store::generation(conn)?;
-    let (index, created) = open_or_create(&paths.index())?;
+    let (index, created) = match live.as_ref() {
+        Some(h) => (h.index.clone(), false),
+        None => open_or_create(&paths.index())?,
+    };
     let mut from = indexed_generation(&index)?;
-    let rebuild = created || from > store_gen;
+    if !created && from == store_gen {
+        return Ok(SyncReport {
+            from_generation: from,
+            to_generation: store_gen,
+            ..Default::default()
+        });
+    }
+    // An index of generation 0 is empty: filling it is a rebuild (no deletes, no merges).
+    let rebuild = created || from > store_gen || from == 0;
     if rebuild {
         from = 0;
     }
@@ -127,23 +190,44 @@ pub fn sync(paths: &StorePaths, conn: &Connection, progress: &dyn Progress) -> R
         rebuilt: rebuild,
         ..Default::default()
     };
-    if !rebuild && from == store_gen {
-        return Ok(report);
-    }
     let names = strings(conn, "SELECT name FROM customers WHERE _gen > ?", from)?;
-    let analyzer = Analyzer::load(&paths.words())?.learn(names.iter().map(String::as_str));
-    analyzer.save(&paths.words())?;
-    analyzer.register(&index);
     let fields = IndexFields::new(index.schema());
-    let threads = std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .clamp(1, 8);
+    let analyzer = if names.is_empty() {
+        None
+    } else {
+        let known = match live.as_ref() {
+            Some(h) => h.analyzer.clone(),
+            None => Analyzer::load(&paths.words())?,
+        };
+        let analyzer = known.learn(names.iter().map(String::as_str));
+        if analyzer.learned_words() != known.learned_words() {
+            analyzer.save(&paths.words())?;
+        }
+        if live.is_none() || analyzer.learned_words() != known.learned_words() {
+            analyzer.register(&index);
+        }
+        Some(analyzer)
+    };
+    tracing::debug!(
+        seconds = started.elapsed().as_secs_f64(),
+        "index: names and analyzer"
+    );
+    let small = names.len() <= SMALL_CHANGE && !rebuild;
+    let (threads, memory) = if small {
+        (1, SMALL_WRITER_MEMORY)
+    } else {
+        let threads = std::thread::available_parallelism()
+            .map_or(2, |n| n.get())
+            .clamp(1, 8);
+        (threads, WRITER_MEMORY)
+    };
     let mut writer: IndexWriter<TantivyDocument> = index
-        .writer_with_num_threads(threads, WRITER_MEMORY)
+        .writer_with_num_threads(threads, memory)
         .map_err(|e| match e {
-            tantivy::TantivyError::LockFailure(..) => Error::IndexBusy,
-            e => Error::Index(e),
-        })?;
+        tantivy::TantivyError::LockFailure(..) => Error::IndexBusy,
+        e => Error::Index(e),
+    })?;
+    tracing::debug!(seconds = started.elapsed().as_secs_f64(), "index: writer");
     if rebuild {
         writer.delete_all_documents()?;
         // A rebuild writes every document once: merging the segments it flushes while it
@@ -168,37 +252,59 @@ pub fn sync(paths: &StorePaths, conn: &Connection, progress: &dyn Progress) -> R
         )?
         .len();
     }
-    let phase = progress.phase("indexing", Some(names.len() as u64));
-    for_each_changed(conn, from, |batch| {
-        let view = BatchView::new(batch)?;
-        let docs: Vec<TantivyDocument> = (0..view.rows())
-            .into_par_iter()
-            .map(|row| document(&view, row, &fields, &analyzer))
-            .collect();
-        for doc in docs {
-            writer.add_document(doc)?;
-        }
-        report.indexed += view.rows();
-        phase.advance(view.rows() as u64);
-        Ok(())
-    })?;
-    drop(phase);
-    tracing::info!(
+    if let Some(analyzer) = &analyzer {
+        let phase = progress.phase("indexing", Some(names.len() as u64));
+        for_each_changed(conn, from, |batch| {
+            let view = BatchView::new(batch)?;
+            let docs: Vec<TantivyDocument> = if small {
+                (0..view.rows())
+                    .map(|row| document(&view, row, &fields, analyzer))
+                    .collect()
+            } else {
+                (0..view.rows())
+                    .into_par_iter()
+                    .map(|row| document(&view, row, &fields, analyzer))
+                    .collect()
+            };
+            for doc in docs {
+                writer.add_document(doc)?;
+            }
+            report.indexed += view.rows();
+            phase.advance(view.rows() as u64);
+            Ok(())
+        })?;
+    }
+    tracing::debug!(
         seconds = started.elapsed().as_secs_f64(),
         "documents built and added"
     );
     let mut prepared = writer.prepare_commit()?;
     prepared.set_payload(&store_gen.to_string());
     prepared.commit()?;
-    tracing::info!(seconds = started.elapsed().as_secs_f64(), "index committed");
-    writer.wait_merging_threads()?;
+    tracing::debug!(seconds = started.elapsed().as_secs_f64(), "index committed");
+    warm.merging = Some(Merging(writer));
     report.seconds = started.elapsed().as_secs_f64();
     tracing::info!(
         from,
         to = store_gen,
         indexed = report.indexed,
         deleted = report.deleted,
+        seconds = report.seconds,
         "index caught up"
     );
+    if let Some(analyzer) = analyzer {
+        match warm.index.as_mut() {
+            Some(h) => h.analyzer = analyzer,
+            None => {
+                let mut index = index;
+                configure_search(&mut index)?;
+                warm.index = Some(IndexHandle {
+                    index,
+                    fields,
+                    analyzer,
+                });
+            }
+        }
+    }
     Ok(report)
 }

@@ -73,6 +73,16 @@ fn parse_line(raw: &[u8], line: u64, keys: &[String]) -> RecordResult {
             reason: format!("key {extra:?} does not appear in the file's first 1,000 lines"),
         });
     }
+    object_record(&map, line, keys)
+}
+
+/// The record of a JSON object: one cell per key of `keys` (absent, null and empty values
+/// are `None`; numbers and booleans become their text; arrays of texts are lists).
+pub(crate) fn object_record(
+    map: &serde_json::Map<String, Value>,
+    line: u64,
+    keys: &[String],
+) -> RecordResult {
     let mut cells = Vec::with_capacity(keys.len());
     for key in keys {
         let cell = match map.get(key) {

@@ -4,6 +4,7 @@
 mod csv_file;
 pub(crate) use csv_file::split_list;
 mod jsonl_file;
+pub(crate) use jsonl_file::object_record;
 mod parquet_file;
 
 use std::fmt;

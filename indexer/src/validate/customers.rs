@@ -60,6 +60,19 @@ pub struct Identities {
     pub id_of: HashMap<String, String>,
 }
 
+/// The id and credit code a customer row claims, read as [`validate_customer`] reads them
+/// (trimmed; the code half-width and upper-cased), `None` where absent or unreadable: the
+/// identities to look up before validating a few rows without loading every customer's.
+pub fn claimed_identity(f: &mut Fields<'_>) -> (Option<String>, Option<String>) {
+    let id = f.required(ID).ok();
+    let code = f
+        .halfwidth(CODE)
+        .ok()
+        .flatten()
+        .map(|c| c.to_ascii_uppercase());
+    (id, code)
+}
+
 pub fn validate_customer(f: &mut Fields<'_>, ids: &mut Identities) -> FieldResult<CustomerRow> {
     let id_raw = f.required(ID)?;
     let id = CustomerId::parse(&id_raw)

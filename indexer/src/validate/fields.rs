@@ -9,7 +9,7 @@ use kesou_domain::text::to_halfwidth;
 use crate::source::{Cell, Record};
 
 /// A rejected row: where, which column, the value and why.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Reject {
     pub file: String,
     pub line: u64,
@@ -19,7 +19,7 @@ pub struct Reject {
 }
 
 /// A safe change made to a value on its way in, recorded so that nothing is silently fixed.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Normalization {
     pub file: String,
     pub line: u64,

@@ -6,7 +6,7 @@ mod events;
 mod fields;
 mod tables;
 
-pub use customers::{CustomerRow, Identities, validate_customer};
+pub use customers::{CustomerRow, Identities, claimed_identity, validate_customer};
 pub use events::{InteractionRow, OrderRow, validate_interaction, validate_order};
 pub use fields::{Columns, Fields, Normalization, Reject};
 pub use tables::Table;

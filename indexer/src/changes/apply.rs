@@ -1,0 +1,346 @@
+//! Applying a change batch: one transaction, one generation, then the index catch-up.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use duckdb::Connection;
+
+use super::parse::{CHANGES, Changes, Op, fields};
+use crate::handle::Warm;
+use crate::index::{SyncReport, sync_into};
+use crate::ingest::load_identities_of;
+use crate::stage::{self, DROP_STAGING, STAGING_DDL};
+use crate::store::{self, StorePaths, Tx};
+use crate::validate::{
+    Normalization, Reject, Table, claimed_identity, validate_customer, validate_interaction,
+    validate_order,
+};
+use crate::{Progress, Result, derive, report, upsert};
+
+/// What a change batch did. `read = applied + rejected.len()`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ChangeSummary {
+    /// Lines read (blank lines aside).
+    pub read: u64,
+    /// Lines applied: rows upserted and customers deleted.
+    pub applied: u64,
+    /// Every line not applied: its line number, the column, the value and why.
+    pub rejected: Vec<Reject>,
+    pub customers_upserted: u64,
+    pub orders_upserted: u64,
+    pub interactions_upserted: u64,
+    /// Customers deleted, with their orders and interactions.
+    pub deleted: Vec<String>,
+    /// Safe normalisations applied to the rows that were applied.
+    pub normalisations: Vec<Normalization>,
+    /// Keys of rows that are no column of their table (derived or unknown), as `table.key`.
+    pub ignored_columns: Vec<String>,
+    /// The store generation after the batch (unchanged when nothing applied).
+    pub generation: u64,
+    /// Customers whose stored or derived values changed, re-indexed.
+    pub customers_changed: usize,
+    pub duplicate_groups: usize,
+    pub duplicates_flagged: usize,
+    /// `rejects/gNNNNNN-rejects.csv`, when a line was rejected and the batch applied.
+    pub rejects_file: Option<PathBuf>,
+    pub index: SyncReport,
+    pub seconds: f64,
+}
+
+/// Lines in the order they apply: deletes first, then customers, then orders and
+/// interactions (so that an order may come before the customer it belongs to, as files of
+/// one ingest may). An upsert for a customer that a later line deletes is rejected, so the
+/// result is what applying the lines one by one would leave.
+pub(crate) fn apply(
+    conn: &Connection,
+    paths: &StorePaths,
+    changes: &Changes,
+    progress: &dyn Progress,
+    warm: &mut Warm,
+) -> Result<ChangeSummary> {
+    let started = Instant::now();
+    let mut rejected: Vec<Reject> = changes
+        .lines
+        .iter()
+        .filter_map(|l| match &l.op {
+            Op::Unreadable(r) => Some(r.clone()),
+            _ => None,
+        })
+        .collect();
+    let tx = Tx::begin(conn)?;
+    let generation = store::generation(conn)? + 1;
+    let (as_of, _) = store::as_of(conn)?;
+    let cuts = derive::cuts(conn, as_of, warm.cuts.take())?;
+    upsert::begin(conn)?;
+    let lap = |what: &str| tracing::debug!(seconds = started.elapsed().as_secs_f64(), "{what}");
+    lap("cuts before the change");
+    let (upserts, ignored) = plan(conn, changes, &mut rejected)?;
+    let mut scratch = Vec::new();
+
+    // Deletes.
+    let mut delete_ids: Vec<String> = Vec::new();
+    for l in &changes.lines {
+        if let Op::Delete { id } = &l.op
+            && !delete_ids.contains(id)
+        {
+            delete_ids.push(id.clone());
+        }
+    }
+    let deleted = if delete_ids.is_empty() {
+        Vec::new()
+    } else {
+        upsert::delete_customers(conn, &delete_ids, generation)?
+    };
+    let mut applied = 0u64;
+    for l in &changes.lines {
+        if let Op::Delete { id } = &l.op {
+            if deleted.contains(id) {
+                applied += 1;
+            } else {
+                rejected.push(Reject {
+                    file: CHANGES.into(),
+                    line: l.line,
+                    column: "id".into(),
+                    value: id.clone(),
+                    reason: "no such customer in the store".into(),
+                });
+            }
+        }
+    }
+
+    // Upserts: validated as file rows are, against the identities they claim.
+    let mut keys = Vec::new();
+    for (_, table, op) in &upserts {
+        let Op::Upsert {
+            record, columns, ..
+        } = op
+        else {
+            continue;
+        };
+        let mut f = fields(record, columns, *table, &mut scratch);
+        match table {
+            Table::Customers => {
+                let (id, code) = claimed_identity(&mut f);
+                keys.extend(id);
+                keys.extend(code);
+            }
+            _ => keys.extend(f.required(1).ok()),
+        }
+        scratch.clear();
+    }
+    let mut ids = load_identities_of(conn, &keys)?;
+    lap("deletes and identities");
+    conn.execute_batch(STAGING_DDL)?;
+    let mut normalisations = Vec::new();
+    let (mut customers, mut orders, mut interactions) = (Vec::new(), Vec::new(), Vec::new());
+    for (seq, (_, table, op)) in upserts.iter().enumerate() {
+        let Op::Upsert {
+            record, columns, ..
+        } = op
+        else {
+            continue;
+        };
+        let seq = seq as i64 + 1;
+        let mut f = fields(record, columns, *table, &mut scratch);
+        let outcome = match table {
+            Table::Customers => {
+                validate_customer(&mut f, &mut ids).map(|r| customers.push((seq, r)))
+            }
+            Table::Orders => validate_order(&mut f, &ids.code_of).map(|r| orders.push((seq, r))),
+            _ => validate_interaction(&mut f, &ids.code_of).map(|r| interactions.push((seq, r))),
+        };
+        match outcome {
+            Ok(()) => {
+                applied += 1;
+                normalisations.append(&mut scratch);
+            }
+            Err(r) => {
+                scratch.clear();
+                rejected.push(r);
+            }
+        }
+    }
+    rejected.sort_by_key(|r| r.line);
+    let read = changes.lines.len() as u64;
+    let mut summary = ChangeSummary {
+        read,
+        applied,
+        rejected,
+        customers_upserted: customers.len() as u64,
+        orders_upserted: orders.len() as u64,
+        interactions_upserted: interactions.len() as u64,
+        deleted,
+        normalisations,
+        ignored_columns: ignored,
+        generation: generation - 1,
+        customers_changed: 0,
+        duplicate_groups: 0,
+        duplicates_flagged: 0,
+        rejects_file: None,
+        index: SyncReport::default(),
+        seconds: 0.0,
+    };
+    if applied == 0 {
+        // Nothing to apply: the store stays at its generation (the transaction rolls back).
+        drop(tx);
+        warm.cuts = Some((generation - 1, cuts));
+        summary.seconds = started.elapsed().as_secs_f64();
+        return Ok(summary);
+    }
+    if !customers.is_empty() {
+        stage::append(
+            conn,
+            "_stage_customers",
+            stage::customers_batch(&customers)?,
+        )?;
+    }
+    if !orders.is_empty() {
+        stage::append(conn, "_stage_orders", stage::orders_batch(&orders)?)?;
+    }
+    if !interactions.is_empty() {
+        stage::append(
+            conn,
+            "_stage_interactions",
+            stage::interactions_batch(&interactions)?,
+        )?;
+    }
+    lap("validated and staged");
+    upsert::upsert_staged(conn, generation)?;
+    conn.execute_batch(DROP_STAGING)?;
+    lap("upserted");
+    let (changed, after) = derive::derive(
+        conn,
+        as_of,
+        generation,
+        derive::Scope::Touched(Box::new(cuts)),
+    )?;
+    summary.customers_changed = changed;
+    (summary.duplicate_groups, summary.duplicates_flagged) =
+        upsert::flag_duplicate_names(conn, generation, upsert::Groups::Affected)?;
+    lap("derived, duplicates flagged");
+    store::forget_tombstones(conn, generation)?;
+    store::set_meta(conn, "generation", &generation.to_string())?;
+    let rejected_count = summary.rejected.len() as u64;
+    report::record_run(
+        conn,
+        generation,
+        CHANGES,
+        (read, applied, rejected_count),
+        summary.normalisations.len() as u64,
+        summary.duplicates_flagged as u64,
+        started.elapsed().as_secs_f64(),
+    )?;
+    tx.commit()?;
+    warm.cuts = Some((generation, after));
+    summary.generation = generation;
+    tracing::info!(
+        generation,
+        read,
+        applied,
+        rejected = rejected_count,
+        changed = summary.customers_changed,
+        seconds = started.elapsed().as_secs_f64(),
+        "change batch committed"
+    );
+
+    let stamp = format!("g{generation:06}");
+    summary.rejects_file = report::write_rejects(paths, &stamp, &summary.rejected)?;
+    report::write_normalisations(paths, &stamp, &summary.normalisations)?;
+    report::write_duplicates(paths, conn)?;
+    lap("reports written");
+    summary.index = sync_into(paths, conn, warm, progress)?;
+    summary.seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+/// An upsert line: its number, table and op.
+type Upsert<'c> = (u64, Table, &'c Op);
+
+/// The upsert lines in the order they apply (customers, then orders and interactions, each
+/// in line order), and the keys of their rows that are no column. An upsert that a later
+/// delete line supersedes is rejected instead: of the customer deleted, or of another
+/// customer with the deleted customer's credit code (the code is still taken at that line).
+fn plan<'c>(
+    conn: &Connection,
+    changes: &'c Changes,
+    rejected: &mut Vec<Reject>,
+) -> Result<(Vec<Upsert<'c>>, Vec<String>)> {
+    let mut deleted_on: HashMap<&str, u64> = HashMap::new();
+    for l in &changes.lines {
+        if let Op::Delete { id } = &l.op {
+            let last = deleted_on.entry(id).or_default();
+            *last = (*last).max(l.line);
+        }
+    }
+    let mut code_of_deleted: HashMap<String, String> = HashMap::new();
+    if !deleted_on.is_empty() {
+        let ids: Vec<String> = deleted_on.keys().map(|id| id.to_string()).collect();
+        code_of_deleted = load_identities_of(conn, &ids)?
+            .code_of
+            .into_iter()
+            .filter(|(id, _)| deleted_on.contains_key(id.as_str()))
+            .map(|(id, code)| (code, id))
+            .collect();
+    }
+    let mut ignored = BTreeSet::new();
+    let mut upserts = Vec::new();
+    let mut scratch = Vec::new();
+    for l in &changes.lines {
+        let Op::Upsert {
+            table,
+            record,
+            columns,
+            ignored: extra,
+        } = &l.op
+        else {
+            continue;
+        };
+        ignored.extend(extra.iter().map(|k| format!("{}.{k}", table.name())));
+        let mut f = fields(record, columns, *table, &mut scratch);
+        let (customer, code) = match table {
+            Table::Customers => claimed_identity(&mut f),
+            _ => (f.required(1).ok(), None),
+        };
+        scratch.clear();
+        let later = |id: &str| deleted_on.get(id).copied().filter(|d| *d > l.line);
+        let superseded = if let Some((c, d)) =
+            customer.as_deref().and_then(|c| Some((c, later(c)?)))
+        {
+            let column = if *table == Table::Customers {
+                "id"
+            } else {
+                "customer_id"
+            };
+            Some((
+                column,
+                c.to_owned(),
+                format!("customer {c} is deleted by line {d} of this batch"),
+            ))
+        } else {
+            code.and_then(|code| {
+                let owner = code_of_deleted.get(&code)?;
+                let d = later(owner)?;
+                Some((
+                    "credit_code",
+                    code.clone(),
+                    format!(
+                        "belongs to customer {owner}, deleted by line {d} of this batch; send the upsert after the delete"
+                    ),
+                ))
+            })
+        };
+        match superseded {
+            Some((column, value, reason)) => rejected.push(Reject {
+                file: CHANGES.into(),
+                line: l.line,
+                column: column.into(),
+                value,
+                reason,
+            }),
+            None => upserts.push((l.line, *table, &l.op)),
+        }
+    }
+    upserts.sort_by_key(|(line, table, _)| (*table, *line));
+    Ok((upserts, ignored.into_iter().collect()))
+}

@@ -1,0 +1,264 @@
+//! [`Store`]: a store opened for the lifetime of a process. It owns the one read-write
+//! DuckDB database of the store and the open tantivy index; every write goes through it,
+//! and readers are made from it.
+//!
+//! DuckDB allows one read-write database per file and per process (a second instance on
+//! the same file in one process is not safe, and a read-only open cannot coexist with a
+//! writer), so a process that both answers and writes opens the store once, as a `Store`,
+//! and does everything through it. Writes are serialised; a reader never waits for one.
+
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
+
+use duckdb::Connection;
+
+use crate::changes::{ChangeSummary, Changes};
+use crate::delete::DeleteSummary;
+use crate::derive::Cuts;
+use crate::index::{IndexHandle, Merging, SyncReport, open_index, sync_into};
+use crate::ingest::{IngestSummary, Inputs, open_inputs};
+use crate::store::{self, StorePaths, Tx};
+use crate::{Error, NoProgress, Progress, Reader, Result, derive, report, upsert};
+
+/// A store opened read-write for the lifetime of a process. `Send + Sync`: share it behind
+/// an `Arc`.
+///
+/// - [`Store::reader`] gives a [`Reader`]: a connection of its own (cloned from the
+///   store's database) and the index as last committed. DuckDB is MVCC: a reader sees the
+///   store as of its query's start, keeps working while a write runs, and sees a write once
+///   it is committed. Open a new `Reader` after a write to see both the store and the index
+///   at the new generation (cheap: a cloned connection and a clone of the open index).
+/// - [`Store::ingest`] (files), [`Store::apply`] (a change batch), [`Store::delete`] and
+///   [`Store::update`] are writes: one DuckDB transaction each, one generation each,
+///   followed by the index catch-up. tantivy's index writer is taken only for the
+///   catch-up and released after it; readers never take it.
+pub struct Store {
+    paths: StorePaths,
+    /// The connection every write goes through, held for the whole write.
+    writer: Mutex<Connection>,
+    /// Never written through: readers are cloned from it without waiting for a write.
+    root: Mutex<Connection>,
+    /// The open index and analyzer, loaded at the first reader or write that needs them.
+    index: Mutex<Option<IndexHandle>>,
+    /// The cuts the last write left, for the next one.
+    cuts: Mutex<Option<(u64, Cuts)>>,
+    /// The last write's index writer, finishing the merges its commit started.
+    merging: Mutex<Option<JoinHandle<Result<()>>>>,
+}
+
+/// What a store kept open carries from one write to the next; a write borrows it.
+#[derive(Default)]
+pub(crate) struct Warm {
+    /// The open index and the store's analyzer.
+    pub index: Option<IndexHandle>,
+    /// The cuts of the ranked columns at a generation (see [`derive::cuts`]).
+    pub cuts: Option<(u64, Cuts)>,
+    /// The writer of the last index catch-up, its merges still running.
+    pub merging: Option<Merging>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("root", &self.paths.root)
+            .finish_non_exhaustive()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A write that panicked rolled its transaction back (Tx); the data behind is whole.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Store {
+    /// Opens an existing store. Errors (user errors) when `paths` is not a kesou store or
+    /// another process has it open for writing. The index catches up first if an earlier
+    /// process stopped between the store's commit and the index's.
+    pub fn open(paths: &StorePaths) -> Result<Store> {
+        Self::open_with(paths, false)
+    }
+
+    /// Opens the store at `paths`, creating an empty one when there is none.
+    pub fn open_or_create(paths: &StorePaths) -> Result<Store> {
+        Self::open_with(paths, true)
+    }
+
+    fn open_with(paths: &StorePaths, create: bool) -> Result<Store> {
+        let conn = store::open_db(paths, create, false)?;
+        let mut warm = Warm::default();
+        sync_into(paths, &conn, &mut warm, &NoProgress)?;
+        if let Some(merging) = warm.merging {
+            merging.finish()?;
+        }
+        Ok(Store {
+            paths: paths.clone(),
+            root: Mutex::new(conn.try_clone()?),
+            writer: Mutex::new(conn),
+            index: Mutex::new(warm.index),
+            cuts: Mutex::new(None),
+            merging: Mutex::new(None),
+        })
+    }
+
+    pub fn paths(&self) -> &StorePaths {
+        &self.paths
+    }
+
+    /// The store's committed generation: it moves by one with every write.
+    pub fn generation(&self) -> Result<u64> {
+        let conn = lock(&self.root).try_clone()?;
+        store::generation(&conn)
+    }
+
+    /// A reader of the store as committed, with the index caught up to the same generation.
+    pub fn reader(&self) -> Result<Reader> {
+        let conn = lock(&self.root).try_clone()?;
+        let index = {
+            let mut live = lock(&self.index);
+            if live.is_none() {
+                let handle = open_index(&self.paths)?;
+                handle.analyzer.warm_up();
+                *live = Some(handle);
+            }
+            live.clone().expect("index loaded")
+        };
+        let generation = store::generation(&conn)?;
+        Ok(Reader {
+            conn,
+            index,
+            stale: false,
+            generation,
+        })
+    }
+
+    /// Loads files or folders (see [`crate::ingest`]): one generation. The files are opened
+    /// and classified first; one that cannot be read stops the ingest with nothing changed.
+    pub fn ingest(&self, inputs: &[PathBuf], progress: &dyn Progress) -> Result<IngestSummary> {
+        let inputs = open_inputs(inputs)?;
+        self.ingest_inputs(inputs, progress)
+    }
+
+    pub(crate) fn ingest_inputs(
+        &self,
+        inputs: Inputs,
+        progress: &dyn Progress,
+    ) -> Result<IngestSummary> {
+        self.write(|conn, warm| {
+            crate::ingest::ingest_inputs(conn, &self.paths, inputs, progress, warm)
+        })
+    }
+
+    /// Applies a batch of changes (upserts and deletes, see [`Changes`]): one transaction,
+    /// one generation. Bad lines are rejected with their line and reason; the rest apply.
+    pub fn apply(&self, changes: &Changes, progress: &dyn Progress) -> Result<ChangeSummary> {
+        self.write(|conn, warm| crate::changes::apply(conn, &self.paths, changes, progress, warm))
+    }
+
+    /// Deletes customers with their orders and interactions, from store and index.
+    pub fn delete(&self, ids: &[String], progress: &dyn Progress) -> Result<DeleteSummary> {
+        self.write(|conn, warm| {
+            let kept = warm.cuts.take();
+            let (deleted, generation, after) = Tx::run(conn, || {
+                let generation = store::generation(conn)? + 1;
+                let (as_of, _) = store::as_of(conn)?;
+                let before = derive::cuts(conn, as_of, kept)?;
+                upsert::begin(conn)?;
+                let deleted = upsert::delete_customers(conn, ids, generation)?;
+                let (_, after) = derive::derive(
+                    conn,
+                    as_of,
+                    generation,
+                    derive::Scope::Touched(Box::new(before)),
+                )?;
+                upsert::flag_duplicate_names(conn, generation, upsert::Groups::Affected)?;
+                store::forget_tombstones(conn, generation)?;
+                store::set_meta(conn, "generation", &generation.to_string())?;
+                Ok::<_, Error>((deleted, generation, after))
+            })?;
+            warm.cuts = Some((generation, after));
+            report::write_duplicates(&self.paths, conn)?;
+            let index = sync_into(&self.paths, conn, warm, progress)?;
+            let not_found = ids
+                .iter()
+                .filter(|i| !deleted.contains(i))
+                .cloned()
+                .collect();
+            Ok(DeleteSummary {
+                deleted,
+                not_found,
+                generation,
+                index,
+            })
+        })
+    }
+
+    /// Runs `change` in a transaction with the next generation number (it stamps changed
+    /// customers' `_gen` with it), commits it as the store's generation and brings the
+    /// index up to it. Nothing is kept when `change` fails. The caller's error type passes
+    /// through untouched, so a user error stays one and a fault stays a fault.
+    pub fn update<T, E: From<Error>>(
+        &self,
+        progress: &dyn Progress,
+        change: impl FnOnce(&Connection, u64) -> std::result::Result<T, E>,
+    ) -> std::result::Result<(T, u64, SyncReport), E> {
+        self.write(|conn, warm| {
+            let (value, generation) = Tx::run(conn, || {
+                let generation = store::generation(conn)? + 1;
+                let value = change(conn, generation)?;
+                store::set_meta(conn, "generation", &generation.to_string())?;
+                Ok::<_, E>((value, generation))
+            })?;
+            let index = sync_into(&self.paths, conn, warm, progress)?;
+            Ok((value, generation, index))
+        })
+    }
+
+    /// Runs a write on the write connection with what the store keeps warm; one write at a
+    /// time. The merges of the previous write's index commit finish first; this write's
+    /// go on in the background after it returns. Readers keep the index as it was until
+    /// the write has caught it up.
+    fn write<T, E: From<Error>>(
+        &self,
+        body: impl FnOnce(&Connection, &mut Warm) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E> {
+        let conn = lock(&self.writer);
+        self.finish_merges();
+        let mut warm = Warm {
+            index: lock(&self.index).clone(),
+            cuts: lock(&self.cuts).take(),
+            merging: None,
+        };
+        let out = body(&conn, &mut warm);
+        if warm.index.is_some() {
+            *lock(&self.index) = warm.index;
+        }
+        *lock(&self.cuts) = warm.cuts;
+        if let Some(merging) = warm.merging {
+            let handle = std::thread::Builder::new()
+                .name("kesou-index-merges".into())
+                .spawn(move || merging.finish())
+                .map_err(|e| Error::io(&self.paths.index(), e))?;
+            *lock(&self.merging) = Some(handle);
+        }
+        out
+    }
+
+    /// Waits for the merges of the last write's index commit. A merge that failed leaves
+    /// the index as committed (the merge is simply not applied): it is logged, not raised.
+    fn finish_merges(&self) {
+        if let Some(handle) = lock(&self.merging).take() {
+            match handle.join() {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::warn!(error = %e, "index segment merge failed"),
+                Err(_) => tracing::warn!("index segment merge panicked"),
+            }
+        }
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        self.finish_merges();
+    }
+}

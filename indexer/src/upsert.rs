@@ -1,0 +1,182 @@
+//! The changes a generation makes to the contract tables: staged rows upserted (later rows
+//! win), customers deleted with their events, and the duplicate-name report kept up to date.
+//! Each records what it touched in temporary tables that [`crate::derive`] and the
+//! duplicate report read: `_touched` (customers whose own rows or events changed),
+//! `_removed` (the derived values of deleted buyers) and `_affected_keys` (normalised names
+//! whose group may have changed).
+
+use duckdb::{Connection, params};
+
+use crate::Result;
+
+/// Starts the bookkeeping of one generation's changes: empty `_touched`, `_removed` and
+/// `_affected_keys`. Runs inside the generation's transaction.
+pub fn begin(conn: &Connection) -> Result<()> {
+    conn.execute_batch(
+        "CREATE OR REPLACE TEMP TABLE _touched (id VARCHAR);
+         CREATE OR REPLACE TEMP TABLE _removed AS
+             SELECT id, annual_purchase, total_purchase, order_count, last_order_date
+             FROM customers WHERE false;
+         CREATE OR REPLACE TEMP TABLE _affected_keys (name_key VARCHAR);",
+    )?;
+    Ok(())
+}
+
+/// Moves the staged rows into the contract tables (later rows win) and records which
+/// customers they touch in `_touched`. Tables with nothing staged are left alone: finding
+/// the previous owners of upserted orders reads every order id.
+pub fn upsert_staged(conn: &Connection, generation: u64) -> Result<()> {
+    let (customers, orders, interactions): (i64, i64, i64) = conn.query_row(
+        "SELECT (SELECT count(*) FROM _stage_customers), (SELECT count(*) FROM _stage_orders),
+            (SELECT count(*) FROM _stage_interactions)",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    if customers > 0 {
+        conn.execute_batch(
+            r#"
+            CREATE OR REPLACE TEMP TABLE _new_customers AS
+                SELECT * EXCLUDE (_seq) FROM _stage_customers
+                QUALIFY row_number() OVER (PARTITION BY id ORDER BY _seq DESC) = 1;
+            INSERT INTO _touched SELECT id FROM _new_customers;
+            -- What a reloaded customer had: derive keeps the tags user rules own, and its
+            -- derived values stay until derive replaces them (they are what it is ranked by
+            -- until then).
+            CREATE OR REPLACE TEMP TABLE _old_customers AS
+                SELECT id, tags, name_key, annual_purchase, total_purchase, order_count,
+                    last_order_date, consult_30d, lifecycle, value_level, r_score, f_score,
+                    m_score, rfm_segment
+                FROM customers WHERE id IN (SELECT id FROM _new_customers);
+            INSERT INTO _affected_keys
+                SELECT name_key FROM _old_customers UNION SELECT name_key FROM _new_customers;
+            DELETE FROM customers WHERE id IN (SELECT id FROM _new_customers);
+            "#,
+        )?;
+        conn.execute(
+            r#"INSERT INTO customers (id, name, credit_code, region, province, city, industry, size, employees,
+                   registered_capital, founded_date, owner, tags, contact_name, contact_phone, email, description,
+                   created_at, source_tags, name_key, _gen, annual_purchase, total_purchase, order_count,
+                   last_order_date, consult_30d, lifecycle, value_level, r_score, f_score, m_score, rfm_segment)
+               SELECT id, name, credit_code, region, province, city, industry, size, employees, registered_capital,
+                   founded_date, owner, coalesce(o.tags, source_tags), contact_name, contact_phone, email,
+                   description, created_at, source_tags, n.name_key, ?, o.annual_purchase, o.total_purchase,
+                   o.order_count, o.last_order_date, o.consult_30d, o.lifecycle, o.value_level, o.r_score,
+                   o.f_score, o.m_score, o.rfm_segment
+               FROM _new_customers n LEFT JOIN _old_customers o USING (id)"#,
+            params![generation as i64],
+        )?;
+    }
+    if orders > 0 {
+        conn.execute_batch(
+            r#"
+            CREATE OR REPLACE TEMP TABLE _new_orders AS
+                SELECT * EXCLUDE (_seq) FROM _stage_orders
+                QUALIFY row_number() OVER (PARTITION BY id ORDER BY _seq DESC) = 1;
+            -- An order may move to another customer: both are touched.
+            INSERT INTO _touched
+                SELECT customer_id FROM _new_orders
+                UNION SELECT o.customer_id FROM orders o SEMI JOIN _new_orders n ON o.id = n.id;
+            DELETE FROM orders WHERE id IN (SELECT id FROM _new_orders);
+            INSERT INTO orders SELECT id, customer_id, order_date, amount, product FROM _new_orders;
+            "#,
+        )?;
+    }
+    if interactions > 0 {
+        conn.execute_batch(
+            r#"
+            CREATE OR REPLACE TEMP TABLE _new_interactions AS
+                SELECT * EXCLUDE (_seq) FROM _stage_interactions
+                QUALIFY row_number() OVER (PARTITION BY id ORDER BY _seq DESC) = 1;
+            INSERT INTO _touched
+                SELECT customer_id FROM _new_interactions
+                UNION SELECT i.customer_id FROM interactions i SEMI JOIN _new_interactions n ON i.id = n.id;
+            DELETE FROM interactions WHERE id IN (SELECT id FROM _new_interactions);
+            INSERT INTO interactions SELECT id, customer_id, ts, channel, kind, note FROM _new_interactions;
+            "#,
+        )?;
+    }
+    Ok(())
+}
+
+/// Removes customers and their orders and interactions, leaving tombstones for the index.
+/// Returns the ids that existed.
+pub fn delete_customers(conn: &Connection, ids: &[String], generation: u64) -> Result<Vec<String>> {
+    conn.execute_batch("CREATE OR REPLACE TEMP TABLE _delete (id VARCHAR)")?;
+    {
+        let mut app = conn.appender("_delete")?;
+        for id in ids {
+            app.append_row(params![id])?;
+        }
+        app.flush()?;
+    }
+    let mut stmt =
+        conn.prepare("SELECT id FROM customers WHERE id IN (SELECT id FROM _delete) ORDER BY id")?;
+    let existing: Vec<String> = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<std::result::Result<_, _>>()?;
+    conn.execute_batch(
+        r#"INSERT INTO _affected_keys
+               SELECT name_key FROM customers WHERE id IN (SELECT id FROM _delete);
+           INSERT INTO _removed
+               SELECT id, annual_purchase, total_purchase, order_count, last_order_date
+               FROM customers WHERE order_count > 0 AND id IN (SELECT id FROM _delete);
+           DELETE FROM orders WHERE customer_id IN (SELECT id FROM _delete);
+           DELETE FROM interactions WHERE customer_id IN (SELECT id FROM _delete);
+           DELETE FROM customers WHERE id IN (SELECT id FROM _delete);
+           DELETE FROM _touched WHERE id IN (SELECT id FROM _delete);"#,
+    )?;
+    conn.execute(
+        "INSERT INTO tombstones SELECT id, ? FROM _delete",
+        params![generation as i64],
+    )?;
+    Ok(existing)
+}
+
+/// Which duplicate groups to rebuild: every one, or those of the names in `_affected_keys`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Groups {
+    All,
+    Affected,
+}
+
+/// Rebuilds the duplicates report: customers that share a normalised name but not a credit
+/// code. Returns (groups, customers flagged in this generation).
+pub fn flag_duplicate_names(
+    conn: &Connection,
+    generation: u64,
+    groups: Groups,
+) -> Result<(usize, usize)> {
+    let among = match groups {
+        Groups::All => "customers",
+        Groups::Affected => {
+            conn.execute_batch(
+                "DELETE FROM duplicate_names WHERE name_key IN (SELECT name_key FROM _affected_keys);
+                 CREATE OR REPLACE TEMP TABLE _among AS
+                     SELECT name_key, id, name, credit_code FROM customers
+                     WHERE name_key IN (SELECT name_key FROM _affected_keys);",
+            )?;
+            "_among"
+        }
+    };
+    if groups == Groups::All {
+        conn.execute_batch("DELETE FROM duplicate_names")?;
+    }
+    conn.execute_batch(&format!(
+        r#"INSERT INTO duplicate_names
+            SELECT name_key, id, name, credit_code FROM {among}
+            WHERE name_key IN (
+                SELECT name_key FROM {among} GROUP BY name_key HAVING count(DISTINCT credit_code) > 1)
+            ORDER BY name_key, id;"#
+    ))?;
+    let groups: i64 = conn.query_row(
+        "SELECT count(DISTINCT name_key) FROM duplicate_names",
+        [],
+        |r| r.get(0),
+    )?;
+    let new: i64 = conn.query_row(
+        "SELECT count(*) FROM duplicate_names WHERE id IN (SELECT id FROM customers WHERE _gen = ?)",
+        params![generation as i64],
+        |r| r.get(0),
+    )?;
+    Ok((groups as usize, new as usize))
+}
