@@ -86,6 +86,10 @@ pub fn app(state: AppState) -> Router {
         .route("/reports/preview", post(api::boards::preview))
         .route("/reports/{name}", delete(api::boards::delete))
         .route("/embed/{name}", get(api::boards::embedded))
+        .route(
+            "/ingest",
+            post(api::ingest::ingest).layer(DefaultBodyLimit::max(api::ingest::MAX_BODY + 1)),
+        )
         .route("/embed-tokens", post(api::embed::create_token))
         .fallback(api_not_found)
         .method_not_allowed_fallback(method_not_allowed);

@@ -1,12 +1,13 @@
-//! What the handlers share: the store's paths, the current [`Engine`] (replaced after each
-//! write), the embed-token signer. DuckDB and tantivy block, so every use of the engine runs
-//! on the blocking pool through [`AppState::blocking`].
+//! What the handlers share: the store (the one read-write handle of this process), the
+//! current [`Engine`] (replaced after each write), the embed-token signer. DuckDB and
+//! tantivy block, so every use of the engine runs on the blocking pool through
+//! [`AppState::blocking`], every write through [`AppState::write`].
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
-use kesou_indexer::{NoProgress, StorePaths};
+use kesou_indexer::{Store, StorePaths};
 use kesou_query::ask::Asker;
 use kesou_query::suggest::Suggester;
 
@@ -33,7 +34,7 @@ pub struct AppState {
 }
 
 struct Inner {
-    paths: StorePaths,
+    store: Store,
     demo: bool,
     public_url: String,
     signer: Signer,
@@ -44,7 +45,7 @@ struct Inner {
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppState")
-            .field("store", &self.inner.paths.root)
+            .field("store", &self.paths().root)
             .field("demo", &self.inner.demo)
             .finish_non_exhaustive()
     }
@@ -55,7 +56,9 @@ impl std::fmt::Debug for AppState {
 pub struct Engine {
     template: Mutex<Asker>,
     idle: Mutex<Vec<Asker>>,
-    suggester: Arc<Suggester>,
+    /// Rebuilt in the background after a write (seconds at 1M customers); until then the
+    /// previous one answers.
+    suggester: RwLock<Arc<Suggester>>,
 }
 
 /// Askers kept for reuse; more are made on demand and dropped when the pool is full.
@@ -66,11 +69,15 @@ impl Engine {
     /// customers).
     pub fn new(asker: Asker) -> kesou_query::Result<Engine> {
         let suggester = Arc::new(Suggester::new(&asker)?);
-        Ok(Engine {
+        Ok(Engine::with_suggester(asker, suggester))
+    }
+
+    fn with_suggester(asker: Asker, suggester: Arc<Suggester>) -> Engine {
+        Engine {
             template: Mutex::new(asker),
             idle: Mutex::new(Vec::new()),
-            suggester,
-        })
+            suggester: RwLock::new(suggester),
+        }
     }
 
     /// An asker for this thread: from the pool, or a new connection.
@@ -89,20 +96,35 @@ impl Engine {
     }
 }
 
+/// Rebuilds what an engine serves from memory after a write: the lookalike vectors (when
+/// the write made them stale) and the suggestions.
+fn catch_up(engine: &Engine) {
+    let Ok(asker) = engine.take() else { return };
+    if let Err(e) = asker.lookalike() {
+        tracing::warn!(error = %e, "lookalike vectors not rebuilt after a write");
+    }
+    match Suggester::new(&asker) {
+        Ok(s) => *engine.suggester.write().expect("suggester lock") = Arc::new(s),
+        Err(e) => tracing::warn!(error = %e, "suggestions not rebuilt after a write"),
+    }
+    engine.give_back(asker);
+}
+
 impl AppState {
     /// Opens the store (the index catches up first when it is behind) and the signing key.
     pub fn open(config: &ServerConfig) -> Result<AppState, crate::Error> {
         let paths = StorePaths::new(&config.data);
-        // For writing: the server saves reports (and applies ingest batches) in the store it
+        // For writing: the server applies change batches and saves reports in the store it
         // serves; DuckDB lets one process at a time hold it so.
-        let asker = Asker::open_for_writing(&paths, &NoProgress)?;
+        let store = Store::open(&paths).map_err(kesou_query::Error::from)?;
+        let asker = Asker::on_store(&store)?;
         let signer = match &config.embed_key {
             Some(key) => Signer::new(key.clone()),
             None => Signer::from_store(&paths)?,
         };
         Ok(AppState {
             inner: Arc::new(Inner {
-                paths,
+                store,
                 demo: config.demo,
                 public_url: config.public_url.trim_end_matches('/').to_string(),
                 signer,
@@ -113,7 +135,7 @@ impl AppState {
     }
 
     pub fn paths(&self) -> &StorePaths {
-        &self.inner.paths
+        self.inner.store.paths()
     }
 
     pub fn demo(&self) -> bool {
@@ -136,14 +158,33 @@ impl AppState {
         Arc::clone(&self.inner.engine.read().expect("engine lock"))
     }
 
-    /// Swaps in an engine over the store as it is now (after a write).
-    pub fn replace_engine(&self, engine: Engine) {
-        *self.inner.engine.write().expect("engine lock") = Arc::new(engine);
-    }
-
     /// The suggester of the current engine (answers in microseconds: no blocking pool).
     pub fn suggester(&self) -> Arc<Suggester> {
-        Arc::clone(&self.engine().suggester)
+        Arc::clone(&self.engine().suggester.read().expect("suggester lock"))
+    }
+
+    /// Runs a write to the store on the blocking pool (writes are serialised by the store),
+    /// then swaps in an engine over the store as written, so the next request sees it. The
+    /// suggestions and the lookalike vectors, slower to rebuild, catch up in the background.
+    pub async fn write<T, F>(&self, work: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store) -> ApiResult<T> + Send + 'static,
+    {
+        let state = self.clone();
+        let out = tokio::task::spawn_blocking(move || -> ApiResult<T> {
+            let out = work(&state.inner.store)?;
+            let asker = Asker::on_store(&state.inner.store)?;
+            let suggester = state.suggester();
+            let engine = Arc::new(Engine::with_suggester(asker, suggester));
+            *state.inner.engine.write().expect("engine lock") = Arc::clone(&engine);
+            Ok(out)
+        })
+        .await
+        .map_err(AppError::from)??;
+        let engine = self.engine();
+        tokio::task::spawn_blocking(move || catch_up(&engine));
+        Ok(out)
     }
 
     /// Runs blocking work (DuckDB, tantivy) with an asker, on the blocking pool.

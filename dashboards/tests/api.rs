@@ -675,3 +675,98 @@ async fn embed_data_needs_its_token_and_keeps_its_filters() {
         assert_eq!(r.error(), "unauthorized");
     }
 }
+
+/// A store of its own (the shared one must not change under the other tests).
+fn own_state(customers: usize) -> (tempfile::TempDir, AppState) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let source = dir.path().join("source");
+    let mut config = GenerateConfig::new(source.clone());
+    config.customers = customers;
+    config.seed = 11;
+    kesou_datagen::generate(&config, &|_| {}).expect("generate");
+    let paths = StorePaths::new(dir.path().join("store"));
+    kesou_indexer::ingest(&paths, &[source], &NoProgress).expect("ingest");
+    let state = AppState::open(&ServerConfig {
+        data: paths.root.clone(),
+        demo: true,
+        embed_key: Some(KEY.to_vec()),
+        public_url: "http://kesou.test".into(),
+    })
+    .expect("open");
+    (dir, state)
+}
+
+async fn send_to(state: &AppState, method: Method, uri: &str, body: &str) -> (StatusCode, Value) {
+    let req = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    let res = app(state.clone()).oneshot(req).await.unwrap();
+    let status = res.status();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+#[tokio::test]
+async fn an_ingested_batch_is_visible_to_the_next_request() {
+    let (_dir, state) = own_state(300);
+    let row = json!({"op": "upsert", "table": "customers", "row": {
+        "id": "C9000001", "name": "杭州澜舟氢能科技有限公司", "credit_code": "91330100MA27XL8T04",
+        "region": "华东", "province": "浙江省", "city": "杭州市", "industry": "科技", "size": "小型",
+        "employees": 80, "registered_capital": 5000000, "founded_date": "2019-05-01",
+        "owner": "王磊", "description": "专注氢燃料电池电堆研发"}});
+    let order = json!({"op": "upsert", "table": "orders", "row": {
+        "id": "O9000001", "customer_id": "C9000001", "order_date": "2026-06-01",
+        "amount": 1500000, "product": "电堆"}});
+    let bad = json!({"op": "upsert", "table": "customers", "row": {"id": "C9000002", "name": "缺代码公司"}});
+    let body = format!("{row}\n{order}\n{bad}\n");
+    let (status, v) = send_to(&state, Method::POST, "/api/ingest", &body).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["read"], 3);
+    assert_eq!(v["applied"], 2, "{v:#}");
+    assert_eq!(v["rejected"].as_array().unwrap().len(), 1);
+    assert_eq!(v["rejected"][0]["line"], 3, "{v}");
+
+    let (_, answer) = send_to(
+        &state,
+        Method::POST,
+        "/api/ask",
+        &json!({"q": "澜舟氢能"}).to_string(),
+    )
+    .await;
+    assert_eq!(answer["total"], 1, "{answer}");
+    assert_eq!(answer["rows"][0][0], "C9000001");
+    let (_, profile) = send_to(&state, Method::GET, "/api/customers/C9000001", "").await;
+    assert_eq!(profile["orders"]["total"], 1, "{profile}");
+
+    let (status, v) = send_to(
+        &state,
+        Method::POST,
+        "/api/ingest",
+        "{\"op\":\"delete\",\"id\":\"C9000001\"}\n",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let (status, _) = send_to(&state, Method::GET, "/api/customers/C9000001", "").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // A line that is not a change is rejected with its number; the others still apply.
+    for bad in [
+        "{\"op\":\"upsert\"",
+        "{\"op\":\"explode\",\"id\":\"C1\"}",
+        "[1, 2]",
+    ] {
+        let (status, v) = send_to(&state, Method::POST, "/api/ingest", bad).await;
+        assert_eq!(status, StatusCode::OK, "{bad:?}: {v}");
+        assert_eq!(v["applied"], 0, "{bad:?}: {v}");
+        assert_eq!(v["rejected"][0]["line"], 1, "{bad:?}: {v}");
+    }
+    let (status, v) = send_to(&state, Method::POST, "/api/ingest", "\n\n").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(v["error"]["code"], "bad_request");
+}

@@ -6,6 +6,7 @@ pub mod ask;
 pub mod boards;
 pub mod customers;
 pub mod embed;
+pub mod ingest;
 pub mod meta;
 pub mod search;
 pub mod suggest;

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDate;
 use duckdb::Connection;
-use kesou_indexer::{Progress, Reader, StorePaths};
+use kesou_indexer::{Progress, Reader, Store, StorePaths};
 use kesou_nlq::{Parser, Piece, Query, Schema};
 
 use super::answer::Answer;
@@ -61,26 +61,14 @@ impl Asker {
         Ok(asker)
     }
 
-    /// [`Asker::open`] with a connection that may write, for a server that saves reports in
-    /// the store ([`crate::boards::save_report`]). DuckDB lets one process hold a store open
-    /// for writing, and no other process (no ingest) may open it meanwhile; read-only opens
-    /// of [`Asker::open`] likewise keep writers out.
-    pub fn open_for_writing(paths: &StorePaths, progress: &dyn Progress) -> Result<Asker> {
-        let conn = kesou_indexer::store::open_db(paths, false, false)?;
-        let stale = match kesou_indexer::index::sync(paths, &conn, progress) {
-            Ok(_) => false,
-            Err(kesou_indexer::Error::IndexBusy) => {
-                tracing::warn!(
-                    "index is being written by another process; answering from the last committed index"
-                );
-                true
-            }
-            Err(e) => return Err(e.into()),
-        };
-        let index = kesou_indexer::index::open_index(paths)?;
-        let mut asker = Asker::from_reader(Reader { conn, index, stale })?;
+    /// Questions about the customers of a store a process holds open ([`Store`]): a reader
+    /// of the store as committed now. Its connection may write (a server saves reports in
+    /// the store, [`crate::boards::save_report`]); make another asker after a write to the
+    /// store to see it.
+    pub fn on_store(store: &Store) -> Result<Asker> {
+        let mut asker = Asker::from_reader(store.reader()?)?;
         asker.lookalike = Some(Arc::new(LookalikeSlot {
-            paths: paths.clone(),
+            paths: store.paths().clone(),
             loaded: Mutex::new(None),
         }));
         Ok(asker)

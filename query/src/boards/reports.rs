@@ -241,7 +241,7 @@ fn table_exists(asker: &Asker) -> Result<bool> {
 }
 
 /// Saves a report under its name (replacing a report of that name) after checking that it
-/// builds a query. The asker's connection must be writable ([`Asker::open_for_writing`]).
+/// builds a query. The asker's connection must be writable ([`Asker::on_store`]).
 pub fn save_report(asker: &Asker, spec: &ReportSpec) -> Result<SavedReport> {
     spec.check_name()?;
     spec.query(asker)?;

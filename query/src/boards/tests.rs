@@ -414,7 +414,8 @@ fn reports_that_cannot_run_say_what_is_valid() {
 #[test]
 fn saved_reports_round_trip_beside_the_builtins() {
     let (_dir, paths) = testing::copy();
-    let asker = Asker::open_for_writing(&paths, &NoProgress).unwrap();
+    let store = kesou_indexer::Store::open(&paths).unwrap();
+    let asker = Asker::on_store(&store).unwrap();
     assert!(saved_reports(&asker).unwrap().is_empty());
     let mut r = spec("size-count");
     r.title = "各规模客户数".into();
@@ -454,7 +455,8 @@ fn saved_reports_round_trip_beside_the_builtins() {
     assert_eq!(saved_reports(&asker).unwrap()[0].spec.measure, r.measure);
     // and it survives a reopen
     drop(asker);
-    let asker = Asker::open_for_writing(&paths, &NoProgress).unwrap();
+    let store = kesou_indexer::Store::open(&paths).unwrap();
+    let asker = Asker::on_store(&store).unwrap();
     assert_eq!(saved_report(&asker, "size-count").unwrap().unwrap().spec, r);
     delete_report(&asker, "size-count").unwrap();
     assert!(saved_reports(&asker).unwrap().is_empty());

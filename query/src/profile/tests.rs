@@ -165,7 +165,8 @@ fn months_count_back_across_years() {
 #[test]
 fn profiles_follow_the_store_when_it_changes() {
     let (_dir, paths) = testing::copy();
-    let asker = Asker::open_for_writing(&paths, &kesou_indexer::NoProgress).unwrap();
+    let store = kesou_indexer::Store::open(&paths).unwrap();
+    let asker = Asker::on_store(&store).unwrap();
     let ids = strings(&asker, "SELECT id FROM customers ORDER BY id LIMIT 3");
     for id in &ids {
         assert_eq!(

@@ -1,0 +1,47 @@
+//! `POST /api/ingest`: a batch of changes as NDJSON, one object per line:
+//! `{"op":"upsert","table":"customers","row":{…}}` or `{"op":"delete","id":"C0000123"}`.
+//! One batch is one generation: validated like files (bad lines are rejected with their line
+//! number and reason, the rest apply), derived, indexed, and visible to the next request.
+//! (The security issue restricts this endpoint to administrators.)
+
+use std::time::Instant;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use kesou_indexer::{Changes, MAX_CHANGE_BYTES, NoProgress};
+use serde_json::{Value, json};
+
+use crate::error::{ApiResult, AppError, Code};
+use crate::state::AppState;
+
+/// Largest batch body: the indexer's limit.
+pub const MAX_BODY: usize = MAX_CHANGE_BYTES;
+
+pub async fn ingest(
+    State(state): State<AppState>,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Json<Value>> {
+    let body = body.map_err(|r| AppError::new(Code::TooLarge, r.body_text()))?;
+    if body.len() > MAX_BODY {
+        return Err(AppError::new(
+            Code::TooLarge,
+            format!("send at most {} MB per batch", MAX_BODY / (1024 * 1024)),
+        ));
+    }
+    let started = Instant::now();
+    let changes = Changes::parse(&body)?;
+    if changes.is_empty() {
+        return Err(AppError::bad_request(
+            "the batch has no lines; send NDJSON: one {\"op\":\"upsert\",\"table\":\"customers\",\"row\":{…}} \
+             or {\"op\":\"delete\",\"id\":\"C0000123\"} per line",
+        ));
+    }
+    let summary = state
+        .write(move |store| Ok(store.apply(&changes, &NoProgress)?))
+        .await?;
+    let mut out = serde_json::to_value(&summary).map_err(AppError::internal)?;
+    out["took_ms"] = json!(super::millis(started));
+    Ok(Json(out))
+}
