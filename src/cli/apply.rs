@@ -11,7 +11,7 @@ use super::progress::Bars;
 /// customer, an order or an interaction, or the delete of a customer (with its orders and
 /// interactions). The same lines `POST /api/ingest` takes:
 ///
-///   {"op":"upsert","table":"customers","row":{"id":"C0000123","name":"杭州恒瑞精密机械有限公司","credit_code":"91330100MA2TXT8X0A","province":"浙江","industry":"制造"}}
+///   {"op":"upsert","table":"customers","row":{"id":"C0000123","name":"杭州恒瑞精密机械有限公司","credit_code":"91330100MA2TXT8X0K","province":"浙江","industry":"制造"}}
 ///   {"op":"upsert","table":"orders","row":{"id":"O9001","customer_id":"C0000123","order_date":"2026-06-01","amount":12000}}
 ///   {"op":"delete","id":"C0000124"}
 ///

@@ -558,3 +558,58 @@ fn derived_sums_are_the_same_every_time() {
         assert_eq!(s.customers_changed, 0, "a full derivation of the same data");
     }
 }
+
+#[test]
+fn readers_on_other_threads_answer_while_batches_are_written() {
+    let (_dir, store, _) = fresh();
+    let store = std::sync::Arc::new(store);
+    let before: i64 = one(&store, "SELECT count(*)::VARCHAR FROM customers")
+        .parse()
+        .unwrap();
+    let writer = {
+        let store = std::sync::Arc::clone(&store);
+        std::thread::spawn(move || {
+            for n in 0..5 {
+                let s = apply(
+                    &store,
+                    &customer_line(
+                        &format!("T{n}"),
+                        &format!("杭州并发{n}号科技有限公司"),
+                        &code(200 + n),
+                    ),
+                );
+                assert_eq!(s.applied, 1, "{:?}", s.rejected);
+            }
+        })
+    };
+    let readers: Vec<_> = (0..2)
+        .map(|_| {
+            let store = std::sync::Arc::clone(&store);
+            std::thread::spawn(move || {
+                let mut seen = Vec::new();
+                for _ in 0..10 {
+                    let r = store.reader().unwrap();
+                    let n: i64 = r
+                        .conn
+                        .query_row("SELECT count(*) FROM customers", [], |row| row.get(0))
+                        .unwrap();
+                    seen.push((r.generation, n));
+                }
+                seen
+            })
+        })
+        .collect();
+    writer.join().unwrap();
+    for r in readers {
+        let seen = r.join().unwrap();
+        for w in seen.windows(2) {
+            assert!(w[0].1 <= w[1].1, "a later reader never sees less: {seen:?}");
+        }
+        assert!(seen.iter().all(|(_, n)| (before..=before + 5).contains(n)));
+    }
+    assert_eq!(
+        one(&store, "SELECT count(*)::VARCHAR FROM customers"),
+        (before + 5).to_string()
+    );
+    assert_eq!(search(&store, "并发").len(), 5);
+}

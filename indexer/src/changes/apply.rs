@@ -13,8 +13,8 @@ use crate::ingest::load_identities_of;
 use crate::stage::{self, DROP_STAGING, STAGING_DDL};
 use crate::store::{self, StorePaths, Tx};
 use crate::validate::{
-    Normalization, Reject, Table, claimed_identity, validate_customer, validate_interaction,
-    validate_order,
+    CustomerRow, InteractionRow, Normalization, OrderRow, Reject, Table, claimed_identity,
+    validate_customer, validate_interaction, validate_order,
 };
 use crate::{Progress, Result, derive, report, upsert};
 
@@ -76,91 +76,22 @@ pub(crate) fn apply(
     let lap = |what: &str| tracing::debug!(seconds = started.elapsed().as_secs_f64(), "{what}");
     lap("cuts before the change");
     let (upserts, ignored) = plan(conn, changes, &mut rejected)?;
-    let mut scratch = Vec::new();
-
-    // Deletes.
-    let mut delete_ids: Vec<String> = Vec::new();
-    for l in &changes.lines {
-        if let Op::Delete { id } = &l.op
-            && !delete_ids.contains(id)
-        {
-            delete_ids.push(id.clone());
-        }
-    }
-    let deleted = if delete_ids.is_empty() {
-        Vec::new()
-    } else {
-        upsert::delete_customers(conn, &delete_ids, generation)?
-    };
-    let mut applied = 0u64;
-    for l in &changes.lines {
-        if let Op::Delete { id } = &l.op {
-            if deleted.contains(id) {
-                applied += 1;
-            } else {
-                rejected.push(Reject {
-                    file: CHANGES.into(),
-                    line: l.line,
-                    column: "id".into(),
-                    value: id.clone(),
-                    reason: "no such customer in the store".into(),
-                });
-            }
-        }
-    }
-
-    // Upserts: validated as file rows are, against the identities they claim.
-    let mut keys = Vec::new();
-    for (_, table, op) in &upserts {
-        let Op::Upsert {
-            record, columns, ..
-        } = op
-        else {
-            continue;
-        };
-        let mut f = fields(record, columns, *table, &mut scratch);
-        match table {
-            Table::Customers => {
-                let (id, code) = claimed_identity(&mut f);
-                keys.extend(id);
-                keys.extend(code);
-            }
-            _ => keys.extend(f.required(1).ok()),
-        }
-        scratch.clear();
-    }
-    let mut ids = load_identities_of(conn, &keys)?;
-    lap("deletes and identities");
+    let deleted = delete(conn, changes, generation, &mut rejected)?;
+    lap("deleted");
     conn.execute_batch(STAGING_DDL)?;
-    let mut normalisations = Vec::new();
-    let (mut customers, mut orders, mut interactions) = (Vec::new(), Vec::new(), Vec::new());
-    for (seq, (_, table, op)) in upserts.iter().enumerate() {
-        let Op::Upsert {
-            record, columns, ..
-        } = op
-        else {
-            continue;
-        };
-        let seq = seq as i64 + 1;
-        let mut f = fields(record, columns, *table, &mut scratch);
-        let outcome = match table {
-            Table::Customers => {
-                validate_customer(&mut f, &mut ids).map(|r| customers.push((seq, r)))
-            }
-            Table::Orders => validate_order(&mut f, &ids.code_of).map(|r| orders.push((seq, r))),
-            _ => validate_interaction(&mut f, &ids.code_of).map(|r| interactions.push((seq, r))),
-        };
-        match outcome {
-            Ok(()) => {
-                applied += 1;
-                normalisations.append(&mut scratch);
-            }
-            Err(r) => {
-                scratch.clear();
-                rejected.push(r);
-            }
-        }
-    }
+    let staged = validate(conn, &upserts, &mut rejected)?;
+    let applied = changes
+        .lines
+        .iter()
+        .filter(|l| matches!(&l.op, Op::Delete { id } if deleted.contains(id)))
+        .count() as u64
+        + staged.rows();
+    let Staged {
+        customers,
+        orders,
+        interactions,
+        normalisations,
+    } = staged;
     rejected.sort_by_key(|r| r.line);
     let read = changes.lines.len() as u64;
     let mut summary = ChangeSummary {
@@ -170,7 +101,7 @@ pub(crate) fn apply(
         customers_upserted: customers.len() as u64,
         orders_upserted: orders.len() as u64,
         interactions_upserted: interactions.len() as u64,
-        deleted,
+        deleted: deleted.into_iter().collect(),
         normalisations,
         ignored_columns: ignored,
         generation: generation - 1,
@@ -343,4 +274,117 @@ fn plan<'c>(
     }
     upserts.sort_by_key(|(line, table, _)| (*table, *line));
     Ok((upserts, ignored.into_iter().collect()))
+}
+
+/// Deletes the customers of the delete lines; a line whose customer is not in the store is
+/// rejected. Returns the customers deleted.
+fn delete(
+    conn: &Connection,
+    changes: &Changes,
+    generation: u64,
+    rejected: &mut Vec<Reject>,
+) -> Result<BTreeSet<String>> {
+    let mut ids: Vec<String> = Vec::new();
+    let mut seen = BTreeSet::new();
+    for l in &changes.lines {
+        if let Op::Delete { id } = &l.op
+            && seen.insert(id.as_str())
+        {
+            ids.push(id.clone());
+        }
+    }
+    if ids.is_empty() {
+        return Ok(BTreeSet::new());
+    }
+    let deleted: BTreeSet<String> = upsert::delete_customers(conn, &ids, generation)?
+        .into_iter()
+        .collect();
+    for l in &changes.lines {
+        if let Op::Delete { id } = &l.op
+            && !deleted.contains(id)
+        {
+            rejected.push(Reject {
+                file: CHANGES.into(),
+                line: l.line,
+                column: "id".into(),
+                value: id.clone(),
+                reason: "no such customer in the store".into(),
+            });
+        }
+    }
+    Ok(deleted)
+}
+
+/// The upsert rows validated, numbered in the order they apply (later rows win).
+#[derive(Default)]
+struct Staged {
+    customers: Vec<(i64, CustomerRow)>,
+    orders: Vec<(i64, OrderRow)>,
+    interactions: Vec<(i64, InteractionRow)>,
+    normalisations: Vec<Normalization>,
+}
+
+impl Staged {
+    fn rows(&self) -> u64 {
+        (self.customers.len() + self.orders.len() + self.interactions.len()) as u64
+    }
+}
+
+/// Validates the upsert rows as file rows are, against the identities they claim (loaded
+/// for those keys only); a row that fails is rejected with its line and reason.
+fn validate(
+    conn: &Connection,
+    upserts: &[Upsert<'_>],
+    rejected: &mut Vec<Reject>,
+) -> Result<Staged> {
+    let mut scratch = Vec::new();
+    let mut keys = Vec::new();
+    for (_, table, op) in upserts {
+        let Op::Upsert {
+            record, columns, ..
+        } = op
+        else {
+            continue;
+        };
+        let mut f = fields(record, columns, *table, &mut scratch);
+        match table {
+            Table::Customers => {
+                let (id, code) = claimed_identity(&mut f);
+                keys.extend(id);
+                keys.extend(code);
+            }
+            _ => keys.extend(f.required(1).ok()),
+        }
+        scratch.clear();
+    }
+    let mut ids = load_identities_of(conn, &keys)?;
+    let mut staged = Staged::default();
+    for (seq, (_, table, op)) in upserts.iter().enumerate() {
+        let Op::Upsert {
+            record, columns, ..
+        } = op
+        else {
+            continue;
+        };
+        let seq = seq as i64 + 1;
+        let mut f = fields(record, columns, *table, &mut scratch);
+        let outcome = match table {
+            Table::Customers => {
+                validate_customer(&mut f, &mut ids).map(|r| staged.customers.push((seq, r)))
+            }
+            Table::Orders => {
+                validate_order(&mut f, &ids.code_of).map(|r| staged.orders.push((seq, r)))
+            }
+            _ => validate_interaction(&mut f, &ids.code_of)
+                .map(|r| staged.interactions.push((seq, r))),
+        };
+        match outcome {
+            Ok(()) => staged.normalisations.append(&mut scratch),
+            Err(r) => {
+                scratch.clear();
+                rejected.push(r);
+            }
+        }
+    }
+    Ok(staged)
 }
