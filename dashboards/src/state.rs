@@ -96,20 +96,6 @@ impl Engine {
     }
 }
 
-/// Rebuilds what an engine serves from memory after a write: the lookalike vectors (when
-/// the write made them stale) and the suggestions.
-fn catch_up(engine: &Engine) {
-    let Ok(asker) = engine.take() else { return };
-    if let Err(e) = asker.lookalike() {
-        tracing::warn!(error = %e, "lookalike vectors not rebuilt after a write");
-    }
-    match Suggester::new(&asker) {
-        Ok(s) => *engine.suggester.write().expect("suggester lock") = Arc::new(s),
-        Err(e) => tracing::warn!(error = %e, "suggestions not rebuilt after a write"),
-    }
-    engine.give_back(asker);
-}
-
 impl AppState {
     /// Opens the store (the index catches up first when it is behind) and the signing key.
     pub fn open(config: &ServerConfig) -> Result<AppState, crate::Error> {
@@ -174,17 +160,50 @@ impl AppState {
         let state = self.clone();
         let out = tokio::task::spawn_blocking(move || -> ApiResult<T> {
             let out = work(&state.inner.store)?;
-            let asker = Asker::on_store(&state.inner.store)?;
-            let suggester = state.suggester();
-            let engine = Arc::new(Engine::with_suggester(asker, suggester));
-            *state.inner.engine.write().expect("engine lock") = Arc::clone(&engine);
+            // The same parser over the written store: milliseconds. The parser's dictionaries
+            // (values new to the store) follow in the background.
+            let renewed = {
+                let old = state.engine();
+                let template = old.template.lock().expect("template lock");
+                template.renewed(state.inner.store.reader()?)?
+            };
+            let engine = Engine::with_suggester(renewed, state.suggester());
+            *state.inner.engine.write().expect("engine lock") = Arc::new(engine);
             Ok(out)
         })
         .await
         .map_err(AppError::from)??;
-        let engine = self.engine();
-        tokio::task::spawn_blocking(move || catch_up(&engine));
+        let state = self.clone();
+        tokio::task::spawn_blocking(move || state.catch_up());
         Ok(out)
+    }
+
+    /// After a write: an engine with the parser's dictionaries read again from the store,
+    /// the suggestions rebuilt and the lookalike vectors rebuilt when the write made them
+    /// stale (seconds at 1M customers), swapped in when ready. A newer write in the meantime
+    /// wins: its own catch-up follows.
+    fn catch_up(&self) {
+        let generation = self.inner.store.generation().ok();
+        let built = (|| -> ApiResult<Engine> {
+            let asker = Asker::on_store(&self.inner.store)?;
+            asker.lookalike()?;
+            let suggester = Arc::new(Suggester::new(&asker)?);
+            Ok(Engine::with_suggester(asker, suggester))
+        })();
+        match built {
+            Ok(engine) => {
+                // Checked under the lock a write swaps its engine under: a write that
+                // committed since is either seen here (and this engine dropped) or swaps its
+                // own engine after this one.
+                let mut current = self.inner.engine.write().expect("engine lock");
+                if self.inner.store.generation().ok() == generation {
+                    *current = Arc::new(engine);
+                }
+            }
+            Err(e) => {
+                tracing::warn!(code = e.code.as_str(), message = %e.message, "catch-up after a write failed")
+            }
+        }
     }
 
     /// Runs blocking work (DuckDB, tantivy) with an asker, on the blocking pool.

@@ -74,6 +74,29 @@ impl Asker {
         Ok(asker)
     }
 
+    /// This asker over a newer reader of the same store (after a write): the new rows and
+    /// index, the same parser. Cheap (milliseconds, where [`Asker::on_store`] reads every
+    /// field's values: 0.4 s at 1M customers); values new to the store are understood in
+    /// questions once an asker is made with `on_store` again.
+    pub fn renewed(&self, reader: Reader) -> Result<Asker> {
+        let (as_of, _) = kesou_indexer::store::as_of(&reader.conn)?;
+        Ok(Asker {
+            parser: Arc::clone(&self.parser),
+            searcher: Some(Arc::new(Searcher::new(reader.index)?)),
+            conn: reader.conn,
+            as_of,
+            stale: reader.stale,
+            lookalike: self.lookalike.as_ref().map(|slot| {
+                Arc::new(LookalikeSlot {
+                    paths: slot.paths.clone(),
+                    loaded: Mutex::new(None),
+                })
+            }),
+            // Rows moved: the key index is read again at its first use.
+            keys: Arc::new(Mutex::new(None)),
+        })
+    }
+
     /// Questions about the customers of a store opened for reading.
     pub fn from_reader(reader: Reader) -> Result<Asker> {
         let schema = customer_schema(&reader.conn)?;
