@@ -3,6 +3,7 @@
 //! tantivy block, so every use of the engine runs on the blocking pool through
 //! [`AppState::blocking`], every write through [`AppState::write`].
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
@@ -59,7 +60,14 @@ pub struct Engine {
     /// Rebuilt in the background after a write (seconds at 1M customers); until then the
     /// previous one answers.
     suggester: RwLock<Arc<Suggester>>,
+    /// Board answers of this engine's store, by board and fixed filters: a board is a pure
+    /// function of the store, so it is computed once per write (saving or deleting a report
+    /// clears it).
+    boards: Mutex<HashMap<String, Arc<serde_json::Value>>>,
 }
+
+/// Board answers kept per engine; when full, the cache starts over.
+const BOARD_CACHE: usize = 512;
 
 /// Askers kept for reuse; more are made on demand and dropped when the pool is full.
 const POOL_SIZE: usize = 16;
@@ -77,6 +85,7 @@ impl Engine {
             template: Mutex::new(asker),
             idle: Mutex::new(Vec::new()),
             suggester: RwLock::new(suggester),
+            boards: Mutex::new(HashMap::new()),
         }
     }
 
@@ -142,6 +151,30 @@ impl AppState {
 
     fn engine(&self) -> Arc<Engine> {
         Arc::clone(&self.inner.engine.read().expect("engine lock"))
+    }
+
+    /// A board's answer from the current engine's cache, or computed (on the blocking pool)
+    /// and kept.
+    pub async fn board<F>(&self, key: String, compute: F) -> ApiResult<Arc<serde_json::Value>>
+    where
+        F: FnOnce(&Asker) -> ApiResult<serde_json::Value> + Send + 'static,
+    {
+        let engine = self.engine();
+        if let Some(hit) = engine.boards.lock().expect("board cache").get(&key) {
+            return Ok(Arc::clone(hit));
+        }
+        let value = Arc::new(self.blocking(compute).await?);
+        let mut cache = engine.boards.lock().expect("board cache");
+        if cache.len() >= BOARD_CACHE {
+            cache.clear();
+        }
+        cache.insert(key, Arc::clone(&value));
+        Ok(value)
+    }
+
+    /// Forgets the cached board answers (a report was saved or deleted).
+    pub fn forget_boards(&self) {
+        self.engine().boards.lock().expect("board cache").clear();
     }
 
     /// The suggester of the current engine (answers in microseconds: no blocking pool).

@@ -6,7 +6,8 @@
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
-use kesou_query::ask::{AskOptions, Asker};
+use axum::response::{IntoResponse, Response};
+use kesou_query::ask::AskOptions;
 use kesou_query::boards::{self, Board, ReportSpec};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -62,9 +63,18 @@ fn board_json(board: &Board) -> ApiResult<Json<Value>> {
     ))
 }
 
-fn run_board(asker: &Asker, name: &str, filters: &[String]) -> ApiResult<Json<Value>> {
-    let fixed = boards::parse_filters(asker.schema(), filters)?;
-    board_json(&boards::board(asker, name, &fixed, &options())?)
+/// A board's answer with fixed filters, from the engine's cache when it was computed since
+/// the last write.
+async fn cached_board(state: &AppState, name: String, filters: Vec<String>) -> ApiResult<Response> {
+    let key = format!("{name}\n{}", filters.join("\n"));
+    let value = state
+        .board(key, move |asker| {
+            let fixed = boards::parse_filters(asker.schema(), &filters)?;
+            let board = boards::board(asker, &name, &fixed, &options())?;
+            serde_json::to_value(&board).map_err(AppError::internal)
+        })
+        .await?;
+    Ok(Json(&*value).into_response())
 }
 
 pub async fn list(State(state): State<AppState>) -> ApiResult<Json<Value>> {
@@ -77,11 +87,9 @@ pub async fn show(
     State(state): State<AppState>,
     Path(name): Path<String>,
     RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let filters = filters_of(raw)?;
-    state
-        .blocking(move |asker| run_board(asker, &name, &filters))
-        .await
+    cached_board(&state, name, filters).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -96,12 +104,10 @@ pub async fn embedded(
     State(state): State<AppState>,
     Path(name): Path<String>,
     ApiQuery(p): ApiQuery<TokenOnly>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let grant = super::embed::grant(&state, &name, &p.token)
         .map_err(|e| AppError::unauthorized(e.to_string()))?;
-    state
-        .blocking(move |asker| run_board(asker, &grant.dashboard, &grant.filters))
-        .await
+    cached_board(&state, grant.dashboard, grant.filters).await
 }
 
 /// A report previewed: a spec as for saving, where the name may be left out.
@@ -124,24 +130,28 @@ pub async fn save(
     State(state): State<AppState>,
     ApiJson(spec): ApiJson<ReportSpec>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    state
+    let saved = state
         .blocking(move |asker| {
             let saved = boards::save_report(asker, &spec)?;
             Ok((StatusCode::CREATED, Json(json!(saved))))
         })
-        .await
+        .await;
+    state.forget_boards();
+    saved
 }
 
 pub async fn delete(
     State(state): State<AppState>,
     Path(name): Path<String>,
 ) -> ApiResult<StatusCode> {
-    state
+    let deleted = state
         .blocking(move |asker| {
             boards::delete_report(asker, &name)?;
             Ok(StatusCode::NO_CONTENT)
         })
-        .await
+        .await;
+    state.forget_boards();
+    deleted
 }
 
 /// A user error unless `name` is a dashboard or a saved report.
