@@ -21,11 +21,21 @@ struct Store {
 }
 
 static STORE: LazyLock<Store> = LazyLock::new(|| {
+    let (dir, paths, state) = generated(2_000, 7);
+    Store {
+        _dir: dir,
+        paths,
+        state,
+    }
+});
+
+/// A generated store (as_of 2026-06-30) in a temporary folder, opened for serving.
+fn generated(customers: usize, seed: u64) -> (tempfile::TempDir, StorePaths, AppState) {
     let dir = tempfile::tempdir().expect("temp dir");
     let source = dir.path().join("source");
     let mut config = GenerateConfig::new(source.clone());
-    config.customers = 2_000;
-    config.seed = 7;
+    config.customers = customers;
+    config.seed = seed;
     kesou_datagen::generate(&config, &|_| {}).expect("generate");
     let paths = StorePaths::new(dir.path().join("store"));
     kesou_indexer::ingest(&paths, &[source], &NoProgress).expect("ingest");
@@ -36,12 +46,8 @@ static STORE: LazyLock<Store> = LazyLock::new(|| {
         public_url: "http://kesou.test".into(),
     })
     .expect("open");
-    Store {
-        _dir: dir,
-        paths,
-        state,
-    }
-});
+    (dir, paths, state)
+}
 
 struct Reply {
     status: StatusCode,
@@ -678,21 +684,7 @@ async fn embed_data_needs_its_token_and_keeps_its_filters() {
 
 /// A store of its own (the shared one must not change under the other tests).
 fn own_state(customers: usize) -> (tempfile::TempDir, AppState) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let source = dir.path().join("source");
-    let mut config = GenerateConfig::new(source.clone());
-    config.customers = customers;
-    config.seed = 11;
-    kesou_datagen::generate(&config, &|_| {}).expect("generate");
-    let paths = StorePaths::new(dir.path().join("store"));
-    kesou_indexer::ingest(&paths, &[source], &NoProgress).expect("ingest");
-    let state = AppState::open(&ServerConfig {
-        data: paths.root.clone(),
-        demo: true,
-        embed_key: Some(KEY.to_vec()),
-        public_url: "http://kesou.test".into(),
-    })
-    .expect("open");
+    let (dir, _, state) = generated(customers, 11);
     (dir, state)
 }
 
