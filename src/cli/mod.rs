@@ -59,9 +59,8 @@ pub enum Command {
     Duplicates(ingest::DuplicatesArgs),
     /// Tag customers by rules written as questions (近30天咨询≥5次且未成交 → 高意向待转化).
     Tags(tags::TagsArgs),
-    /// Serve the web app, dashboards and JSON API of a store.
+    // The help of these two is their Args' own (with examples).
     Serve(serve::ServeArgs),
-    /// Make a signed, expiring link that embeds one dashboard in another page.
     Share(serve::ShareArgs),
     /// Measure generate, ingest and search speed against a DuckDB-only baseline.
     Bench(bench::BenchArgs),
