@@ -15,6 +15,8 @@ pub enum Error {
     Store(#[from] duckdb::Error),
     #[error(transparent)]
     Schema(#[from] kesou_nlq::Error),
+    #[error("semantic model: {0}")]
+    Model(#[from] kesou_models::Error),
 }
 
 impl Error {
@@ -22,6 +24,7 @@ impl Error {
         match self {
             Error::BadRequest(_) | Error::NotUnderstood(_) => true,
             Error::Indexer(e) => e.is_user_error(),
+            Error::Model(e) => e.is_user_error(),
             _ => false,
         }
     }

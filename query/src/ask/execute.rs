@@ -5,6 +5,7 @@ use duckdb::Connection;
 use kesou_nlq::{FieldKind, Query, Schema};
 
 use super::answer::{Table, json};
+use super::sql::{MAIN, column};
 use super::statement::{self, Page, TEXT_TABLE, TextMatch, Total};
 use crate::{Error, Result, Searcher};
 
@@ -56,12 +57,16 @@ pub fn execute(
             schema.table
         )));
     }
+    let mut retrieval = None;
+    let mut retrieval_note = None;
     let text = if query.text.is_empty() {
         TextMatch::None
     } else if let Some(searcher) = searcher {
         let words: Vec<&str> = query.text.iter().map(|t| t.text.as_str()).collect();
-        let matches = searcher.all_matches(&words.join(" "))?;
-        load_matches(conn, &matches)?;
+        let found = searcher.text_matches(&words.join(" "), || candidates(conn, schema, query))?;
+        load_matches(conn, &found.matches)?;
+        retrieval = Some(found.retrieval);
+        retrieval_note = found.note;
         TextMatch::Index
     } else {
         TextMatch::Like
@@ -109,7 +114,30 @@ pub fn execute(
         rows,
         total,
         ordered_by: st.ordered_by,
+        retrieval,
+        retrieval_note,
     })
+}
+
+/// The keys of the rows a query's conditions (without its text) allow, for ranking by
+/// meaning among them; `None` when it has no conditions (every row).
+fn candidates(conn: &Connection, schema: &Schema, query: &Query) -> Result<Option<Vec<String>>> {
+    if query.filters.is_empty() {
+        return Ok(None);
+    }
+    let m = statement::matching(schema, query, TextMatch::None)?;
+    let sql = format!(
+        "SELECT CAST({} AS VARCHAR) {}",
+        column(MAIN, &schema.key),
+        m.from_where
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let keys = stmt
+        .query_map(duckdb::params_from_iter(m.params.iter()), |r| {
+            r.get::<_, String>(0)
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Some(keys))
 }
 
 /// The rows of a statement: `width` answer columns and `extra` columns after them.

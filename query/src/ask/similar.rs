@@ -127,5 +127,6 @@ pub fn similar_table(
         rows: out,
         total: found.total,
         ordered_by: "相似度 ↓".into(),
+        ..Table::default()
     })
 }
