@@ -8,5 +8,6 @@ mod generated;
 mod ingest;
 mod properties;
 mod search_cases;
+mod semantic;
 mod similar;
 mod tags;
