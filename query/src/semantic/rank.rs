@@ -124,8 +124,10 @@ mod tests {
         v.iter().map(|x| x / n).collect()
     }
 
-    /// Rows of 3-dimensional vectors; `None` where a customer has no such text.
-    fn vectors(rows: &[(Option<[f32; 3]>, Option<[f32; 3]>)]) -> Vectors {
+    /// A customer's description and notes vectors; `None` where it has no such text.
+    type Row = (Option<[f32; 3]>, Option<[f32; 3]>);
+
+    fn vectors(rows: &[Row]) -> Vectors {
         let mut v = Vectors {
             header: Header {
                 generation: 1,
@@ -174,7 +176,7 @@ mod tests {
     fn exact_top_k_over_allowed_rows_across_tiles() {
         // More rows than one tile; similarity falls with the row number.
         let n = TILE * 2 + 17;
-        let rows: Vec<(Option<[f32; 3]>, Option<[f32; 3]>)> = (0..n)
+        let rows: Vec<Row> = (0..n)
             .map(|i| (Some([1.0, i as f32 / n as f32, 0.0]), None))
             .collect();
         let v = vectors(&rows);
