@@ -52,7 +52,7 @@ pub enum Command {
     Search(search::SearchArgs),
     /// Find customers like one customer or a list of them, with the reasons (找相似客户).
     Similar(similar::SimilarArgs),
-    /// Let search and questions find customers by meaning too (语义检索), with a local model.
+    // The help is EmbedArgs' own (with the models to use and examples).
     Embed(embed::EmbedArgs),
     /// List customers that share a name but not a credit code (统一社会信用代码).
     Duplicates(ingest::DuplicatesArgs),
