@@ -18,6 +18,8 @@ pub enum Error {
     Store(#[from] duckdb::Error),
     #[error(transparent)]
     Schema(#[from] kesou_nlq::Error),
+    #[error("semantic model: {0}")]
+    Model(#[from] kesou_models::Error),
 }
 
 impl Error {
@@ -25,6 +27,7 @@ impl Error {
         match self {
             Error::BadRequest(_) | Error::NotUnderstood(_) | Error::NotFound(_) => true,
             Error::Indexer(e) => e.is_user_error(),
+            Error::Model(e) => e.is_user_error(),
             _ => false,
         }
     }

@@ -1,11 +1,14 @@
 //! kesou's query execution: text search over the index with filters, facet counts and
 //! highlighted snippets ([`Searcher`]); the same request answered by DuckDB alone
 //! ([`baseline`]) as the yardstick benchmarks compare against; the structured queries of
-//! the question parser ([`ask`]); lookalike customers ([`lookalike`]). Permissions next.
+//! the question parser ([`ask`]); lookalike customers ([`lookalike`]); semantic retrieval
+//! blended with BM25 when the store has a sentence-embedding model ([`semantic`]).
+//! Permissions next.
 
 mod error;
 mod facets;
 mod filters;
+mod hybrid;
 mod matches;
 mod search;
 mod text_query;
@@ -18,12 +21,14 @@ pub mod baseline;
 pub mod boards;
 pub mod lookalike;
 pub mod profile;
+pub mod semantic;
 pub mod suggest;
 pub mod tags;
 
 pub use error::{Error, Result};
 pub use facets::{FacetResult, FacetValue};
 pub use filters::{Filter, filter_fields};
+pub use hybrid::{HybridRank, TextMatches};
 pub use search::{
     Highlight, MAX_LIMIT as MAX_SEARCH_LIMIT, SearchHit, SearchRequest, SearchResults, Searcher,
 };

@@ -1,5 +1,6 @@
 //! Text search with filters and facets over the index, with highlighted snippets.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use kesou_indexer::IndexHandle;
@@ -12,7 +13,9 @@ use tantivy::{DocAddress, IndexReader, Order, ReloadPolicy, TantivyDocument};
 
 use crate::facets;
 use crate::filters::Filter;
+use crate::hybrid::HybridRank;
 use crate::matches::AllMatches;
+use crate::semantic::{Retrieval, Semantic};
 use crate::text_query::{self, TextQuery};
 use crate::{Error, Result};
 
@@ -72,6 +75,9 @@ pub struct SearchHit {
     pub annual_purchase: Option<f64>,
     pub tags: Vec<String>,
     pub highlights: Vec<Highlight>,
+    /// How a hybrid search found the customer (absent in BM25-only searches).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hybrid: Option<HybridRank>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -81,13 +87,22 @@ pub struct SearchResults {
     pub facets: Vec<facets::FacetResult>,
     /// How the hits are ordered: `relevance`, or `annual_purchase` when there is no text.
     pub order: &'static str,
+    /// Which retrieval found the text's matches: `bm25` (words) or `hybrid` (words and
+    /// meaning, fused); absent when there is no text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retrieval: Option<Retrieval>,
+    /// Why a store with a model searched by words only, or why its vectors may miss
+    /// recent changes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retrieval_note: Option<String>,
     pub took_ms: f64,
 }
 
 /// Answers searches over one store's index. Cheap to share across threads.
 pub struct Searcher {
-    handle: IndexHandle,
-    reader: IndexReader,
+    pub(crate) handle: IndexHandle,
+    pub(crate) reader: IndexReader,
+    semantic: Option<Arc<Semantic>>,
 }
 
 impl std::fmt::Debug for Searcher {
@@ -103,7 +118,21 @@ impl Searcher {
             .reader_builder()
             .reload_policy(ReloadPolicy::OnCommitWithDelay)
             .try_into()?;
-        Ok(Self { handle, reader })
+        Ok(Self {
+            handle,
+            reader,
+            semantic: None,
+        })
+    }
+
+    /// Blends vector similarity into text searches (the store's configured model).
+    pub fn with_semantic(mut self, semantic: Option<Arc<Semantic>>) -> Self {
+        self.semantic = semantic;
+        self
+    }
+
+    pub fn semantic(&self) -> Option<&Arc<Semantic>> {
+        self.semantic.as_ref()
     }
 
     pub fn handle(&self) -> &IndexHandle {
@@ -120,6 +149,19 @@ impl Searcher {
         facets::check(&req.facets)?;
         let limit = req.limit.clamp(1, MAX_LIMIT);
         let fields = &self.handle.fields;
+        let mut note = None;
+        // A model searches by meaning too; text without a letter or digit has none.
+        if let Some(semantic) = &self.semantic
+            && req.text.chars().any(char::is_alphanumeric)
+        {
+            match semantic.load() {
+                Ok(loaded) => return self.hybrid_search(req, &loaded, started),
+                Err(e) => {
+                    tracing::warn!(error = %e, "semantic retrieval unavailable; searching by words");
+                    note = Some(format!("{e}; searched by words only"));
+                }
+            }
+        }
         let text = text_query::build(&self.handle, req.text.trim())?;
         if text.query.is_none() && req.filters.is_empty() {
             return Err(Error::BadRequest(if req.text.trim().is_empty() {
@@ -165,17 +207,7 @@ impl Searcher {
                 .map(|(_, a)| (None, a))
                 .collect()
         };
-        let (total, facets) = if req.facets.is_empty() {
-            (searcher.search(&query, &Count)?, Vec::new())
-        } else {
-            let open = facets::open_set_collector(&req.facets);
-            let (total, categories, open) =
-                searcher.search(&query, &(Count, facets::CategoryCounter, open))?;
-            (
-                total,
-                facets::shape(&categories, open.as_ref(), &req.facets),
-            )
-        };
+        let (total, facets) = count_and_facets(&searcher, &query, &req.facets)?;
         let snippets = Snippets::new(&searcher, &text, &self.handle)?;
         let mut hits = Vec::with_capacity(addresses.len());
         for (score, address) in addresses {
@@ -191,6 +223,8 @@ impl Searcher {
             } else {
                 "annual_purchase"
             },
+            retrieval: has_text.then_some(Retrieval::Bm25),
+            retrieval_note: note,
             took_ms: started.elapsed().as_secs_f64() * 1000.0,
         })
     }
@@ -207,7 +241,12 @@ impl Searcher {
         Ok(self.reader.searcher().search(query.as_ref(), &AllMatches)?)
     }
 
-    fn hit(&self, doc: &TantivyDocument, score: Option<f32>, snippets: &Snippets) -> SearchHit {
+    pub(crate) fn hit(
+        &self,
+        doc: &TantivyDocument,
+        score: Option<f32>,
+        snippets: &Snippets,
+    ) -> SearchHit {
         let s = |name: &str| -> Option<String> {
             let field = self.handle.fields.field(name)?;
             doc.get_first(field)
@@ -273,18 +312,38 @@ impl Searcher {
                 .and_then(|v| v.as_f64()),
             tags,
             highlights,
+            hybrid: None,
         }
     }
 }
 
+/// The number of matches of `query` and, when asked, their facet counts.
+pub(crate) fn count_and_facets(
+    searcher: &tantivy::Searcher,
+    query: &dyn Query,
+    fields: &[String],
+) -> Result<(usize, Vec<facets::FacetResult>)> {
+    if fields.is_empty() {
+        return Ok((searcher.search(query, &Count)?, Vec::new()));
+    }
+    let open = facets::open_set_collector(fields);
+    let (total, categories, open) =
+        searcher.search(query, &(Count, facets::CategoryCounter, open))?;
+    Ok((total, facets::shape(&categories, open.as_ref(), fields)))
+}
+
 /// Snippet generators for the text fields of one query.
-struct Snippets {
+pub(crate) struct Snippets {
     generators: Vec<(&'static str, SnippetGenerator)>,
     words: Vec<String>,
 }
 
 impl Snippets {
-    fn new(searcher: &tantivy::Searcher, text: &TextQuery, handle: &IndexHandle) -> Result<Self> {
+    pub(crate) fn new(
+        searcher: &tantivy::Searcher,
+        text: &TextQuery,
+        handle: &IndexHandle,
+    ) -> Result<Self> {
         let mut generators = Vec::new();
         if let Some(q) = &text.query {
             let f = &handle.fields;

@@ -1,6 +1,7 @@
 use kesou_indexer::StorePaths;
 use kesou_nlq::{FieldKind, Filter, Piece, Query, Role, Span};
 use kesou_query::ask::{Answer, AnswerKind, AskOptions, Asker, Table as AnswerTable};
+use kesou_query::semantic::Retrieval;
 use serde_json::Value as Json;
 
 use super::StoreArg;
@@ -95,6 +96,14 @@ fn print_reading(a: &Answer) {
 fn print_answer(a: &Answer) {
     print_reading(a);
     let t = &a.table;
+    match t.retrieval {
+        Some(Retrieval::Hybrid) => println!("text matched by words + meaning (hybrid)"),
+        Some(Retrieval::Bm25) => println!("text matched by words (bm25)"),
+        None => {}
+    }
+    if let Some(note) = &t.retrieval_note {
+        println!("note: {note}");
+    }
     match t.kind {
         AnswerKind::List => println!(
             "{} customers match (ordered by {})",

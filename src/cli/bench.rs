@@ -43,6 +43,11 @@ pub struct BenchArgs {
     /// Measure only the change batches (on a store reused with --reuse).
     #[arg(long)]
     pub changes_only: bool,
+    /// Also measure semantic retrieval with this model folder: load times, embedding
+    /// throughput by batch size, hybrid search and questions next to BM25 alone (hybrid
+    /// needs the store embedded first: `kesou embed --data DIR/store --model MODEL`).
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<PathBuf>,
 }
 
 fn dir_size(path: &Path) -> u64 {
@@ -75,7 +80,7 @@ fn peak_rss_mib() -> Option<f64> {
     Some(kb / 1024.0)
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+pub(super) fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }
@@ -87,9 +92,9 @@ fn mib(bytes: u64) -> String {
     format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
 }
 
-struct Case {
-    kind: &'static str,
-    request: SearchRequest,
+pub(super) struct Case {
+    pub kind: &'static str,
+    pub request: SearchRequest,
 }
 
 fn filters(list: &[&str]) -> Vec<Filter> {
@@ -101,7 +106,7 @@ fn filters(list: &[&str]) -> Vec<Filter> {
 /// The fixed query mix: words from the generated descriptions and notes, trade names and
 /// pinyin of sampled customers (deterministic for a seed), alone, with filters and with
 /// facets.
-fn cases(searcher: &Searcher, conn: &duckdb::Connection) -> anyhow::Result<Vec<Case>> {
+pub(super) fn cases(searcher: &Searcher, conn: &duckdb::Connection) -> anyhow::Result<Vec<Case>> {
     let mut texts: Vec<String> = [
         "新能源",
         "投诉",
@@ -377,6 +382,9 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         .map(|(ms, q)| format!("「{q}」 {ms:.1} ms"))
         .collect();
     println!("slowest questions (p50 of ask): {}", slowest.join(" · "));
+    if let Some(model) = &args.model {
+        super::bench_semantic::run(&paths, model, args.runs)?;
+    }
     println!(
         "queries: {}",
         cases

@@ -151,6 +151,23 @@ pub fn run(args: IngestArgs) -> anyhow::Result<()> {
         super::tags::print_report(&report);
     }
     build_lookalike(&paths)?;
+    embed_changed(&paths)?;
+    Ok(())
+}
+
+/// With a model set (`kesou embed`), embeds the customers whose texts changed, so that
+/// search by meaning covers what was just loaded.
+pub fn embed_changed(paths: &StorePaths) -> anyhow::Result<()> {
+    let config = {
+        let conn = kesou_indexer::store::open_db(paths, false, true)?;
+        kesou_query::semantic::configured(&conn)?
+    };
+    let Some(config) = config else {
+        return Ok(());
+    };
+    let embedder = kesou_models::Embedder::load(&config)?;
+    let r = kesou_query::semantic::embed_store(paths, &embedder, 32, &Bars::default())?;
+    super::embed::print_report(&r);
     Ok(())
 }
 

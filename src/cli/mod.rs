@@ -5,7 +5,9 @@ mod apply;
 mod ask;
 mod bench;
 mod bench_changes;
+mod bench_semantic;
 mod demo;
+mod embed;
 mod eval;
 mod examples;
 mod generate;
@@ -55,6 +57,8 @@ pub enum Command {
     Search(search::SearchArgs),
     /// Find customers like one customer or a list of them, with the reasons (找相似客户).
     Similar(similar::SimilarArgs),
+    // The help is EmbedArgs' own (with the models to use and examples).
+    Embed(embed::EmbedArgs),
     /// List customers that share a name but not a credit code (统一社会信用代码).
     Duplicates(ingest::DuplicatesArgs),
     /// Tag customers by rules written as questions (近30天咨询≥5次且未成交 → 高意向待转化).
@@ -106,6 +110,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Ask(a) => ask::run(a),
         Command::Search(a) => search::run(a),
         Command::Similar(a) => similar::run(a),
+        Command::Embed(a) => embed::run(a),
         Command::Eval(a) => eval::run(a),
         Command::Duplicates(a) => ingest::duplicates(a),
         Command::Tags(a) => tags::run(a),
@@ -124,6 +129,9 @@ pub fn is_user_error(e: &anyhow::Error) -> bool {
         return e.is_user_error();
     }
     if let Some(e) = e.downcast_ref::<kesou_dashboards::Error>() {
+        return e.is_user_error();
+    }
+    if let Some(e) = e.downcast_ref::<kesou_models::Error>() {
         return e.is_user_error();
     }
     if let Some(e) = e.downcast_ref::<kesou_datagen::Error>() {

@@ -1,4 +1,7 @@
+use std::sync::Arc;
+
 use kesou_indexer::StorePaths;
+use kesou_query::semantic::{Field, Retrieval, Semantic};
 use kesou_query::{Filter, SearchRequest, SearchResults, Searcher};
 
 use super::StoreArg;
@@ -10,6 +13,8 @@ use super::progress::Bars;
 /// Chinese-aware: traditional and simplified characters match each other (華為 finds 华为),
 /// pinyin and initials find names (huawei, hwkj), legal forms are optional (建设银行 finds
 /// 中国建设银行股份有限公司), words separated by spaces must all match (招商 公司).
+/// With a model set by `kesou embed`, customers near the text in meaning are found too
+/// (retrieval: hybrid).
 ///
 /// Examples:
 ///   kesou search 恒瑞精密
@@ -45,12 +50,13 @@ pub struct SearchArgs {
 }
 
 pub fn run(args: SearchArgs) -> anyhow::Result<()> {
-    let reader =
-        kesou_indexer::open_for_reading(&StorePaths::new(&args.store.data), &Bars::default())?;
+    let paths = StorePaths::new(&args.store.data);
+    let reader = kesou_indexer::open_for_reading(&paths, &Bars::default())?;
     if reader.stale {
         eprintln!("note: an ingest is running; answering from the last committed index");
     }
-    let searcher = Searcher::new(reader.index)?;
+    let semantic = Semantic::open(&paths, &reader.conn)?.map(Arc::new);
+    let searcher = Searcher::new(reader.index)?.with_semantic(semantic);
     let req = SearchRequest {
         text: args.text,
         filters: args.filters,
@@ -68,12 +74,20 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
 }
 
 fn print_table(r: &SearchResults) {
+    let retrieval = match r.retrieval {
+        Some(Retrieval::Hybrid) => ", words + meaning (hybrid)",
+        Some(Retrieval::Bm25) => ", words (bm25)",
+        None => "",
+    };
     println!(
-        "{} customers match (ordered by {}, {:.1} ms)",
+        "{} customers match (ordered by {}{retrieval}, {:.1} ms)",
         output::count(r.total as u64),
         r.order,
         r.took_ms
     );
+    if let Some(note) = &r.retrieval_note {
+        println!("note: {note}");
+    }
     if r.hits.is_empty() {
         return;
     }
@@ -104,11 +118,19 @@ fn print_table(r: &SearchResults) {
                     format!("{acc} {p}")
                 }
             });
+        let by_meaning = h.hybrid.as_ref().and_then(|m| {
+            let field = match m.field? {
+                Field::Description => "description",
+                Field::Notes => "notes",
+            };
+            Some(format!("meaning: {field} ({:.0}%)", m.similarity? * 100.0))
+        });
         let matched = h
             .highlights
             .iter()
             .find(|x| x.field != "name")
             .map(|x| format!("{}: {}", x.field, x.bracketed()))
+            .or(by_meaning)
             .unwrap_or_default();
         t.row([
             h.id.clone(),

@@ -9,5 +9,6 @@ mod generated;
 mod ingest;
 mod properties;
 mod search_cases;
+mod semantic;
 mod similar;
 mod tags;

@@ -7,6 +7,8 @@ use kesou_nlq::{Ambiguity, FieldKind, Query, Span};
 use serde::Serialize;
 use serde_json::Value as Json;
 
+use crate::semantic::Retrieval;
+
 /// The answer to a question.
 #[derive(Debug, Clone, Serialize)]
 pub struct Answer {
@@ -35,6 +37,14 @@ pub struct Table {
     pub total: u64,
     /// How the rows are ordered, for people: 年采购额 ↓.
     pub ordered_by: String,
+    /// Which retrieval matched the question's text terms: `bm25` (words) or `hybrid`
+    /// (words and meaning, fused); absent when the question has no text terms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retrieval: Option<Retrieval>,
+    /// Why a store with a model matched by words only, or why its vectors may miss recent
+    /// changes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retrieval_note: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]

@@ -14,6 +14,7 @@ use super::execute::{AskOptions, execute};
 use super::keys::KeyIndex;
 use super::store_schema::customer_schema;
 use crate::lookalike::Lookalike;
+use crate::semantic::Semantic;
 use crate::{Error, Result, Searcher};
 
 /// Longest question we read; longer input is a paste accident or an attack.
@@ -52,8 +53,12 @@ impl Asker {
     /// Opens a kesou store for questions about its customers: the index catches up first,
     /// the schema's dictionaries are filled from the store, times are relative to its
     /// `meta.as_of` (today when it has none).
+    /// Text terms are matched by words and meaning when the store has a model
+    /// ([`crate::semantic`]).
     pub fn open(paths: &StorePaths, progress: &dyn Progress) -> Result<Asker> {
-        let mut asker = Asker::from_reader(kesou_indexer::open_for_reading(paths, progress)?)?;
+        let reader = kesou_indexer::open_for_reading(paths, progress)?;
+        let semantic = Semantic::open(paths, &reader.conn)?.map(Arc::new);
+        let mut asker = Asker::with_semantic(reader, semantic)?;
         asker.lookalike = Some(Arc::new(LookalikeSlot {
             paths: paths.clone(),
             loaded: Mutex::new(None),
@@ -99,9 +104,14 @@ impl Asker {
 
     /// Questions about the customers of a store opened for reading.
     pub fn from_reader(reader: Reader) -> Result<Asker> {
+        Asker::with_semantic(reader, None)
+    }
+
+    /// [`Asker::from_reader`], matching text terms by meaning too with `semantic`.
+    pub fn with_semantic(reader: Reader, semantic: Option<Arc<Semantic>>) -> Result<Asker> {
         let schema = customer_schema(&reader.conn)?;
         let (as_of, _) = kesou_indexer::store::as_of(&reader.conn)?;
-        let searcher = Searcher::new(reader.index)?;
+        let searcher = Searcher::new(reader.index)?.with_semantic(semantic);
         let mut asker = Asker::new(reader.conn, schema, Some(searcher), as_of)?;
         asker.stale = reader.stale;
         Ok(asker)

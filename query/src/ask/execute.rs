@@ -6,6 +6,7 @@ use duckdb::types::Value as SqlValue;
 use kesou_nlq::{FieldKind, Query, Schema, Sort};
 
 use super::answer::{Table, json};
+use super::sql::{MAIN, column};
 use super::statement::{self, Page, TEXT_TABLE, TextMatch, Total};
 use crate::{Error, Result, Searcher};
 
@@ -74,12 +75,16 @@ pub fn execute(
             schema.table
         )));
     }
+    let mut retrieval = None;
+    let mut retrieval_note = None;
     let text = if query.text.is_empty() {
         TextMatch::None
     } else if let Some(searcher) = searcher {
         let words: Vec<&str> = query.text.iter().map(|t| t.text.as_str()).collect();
-        let matches = searcher.all_matches(&words.join(" "))?;
-        load_matches(conn, &matches)?;
+        let found = searcher.text_matches(&words.join(" "), || candidates(conn, schema, query))?;
+        load_matches(conn, &found.matches)?;
+        retrieval = Some(found.retrieval);
+        retrieval_note = found.note;
         TextMatch::Index
     } else {
         TextMatch::Like
@@ -144,6 +149,8 @@ pub fn execute(
         rows,
         total,
         ordered_by: st.ordered_by,
+        retrieval,
+        retrieval_note,
     })
 }
 
@@ -192,6 +199,25 @@ fn count(conn: &Connection, sql: &str, params: &[duckdb::types::Value]) -> Resul
         r.get::<_, i64>(0)
     })?;
     Ok(n as u64)
+/// The keys of the rows a query's conditions (without its text) allow, for ranking by
+/// meaning among them; `None` when it has no conditions (every row).
+fn candidates(conn: &Connection, schema: &Schema, query: &Query) -> Result<Option<Vec<String>>> {
+    if query.filters.is_empty() {
+        return Ok(None);
+    }
+    let m = statement::matching(schema, query, TextMatch::None)?;
+    let sql = format!(
+        "SELECT CAST({} AS VARCHAR) {}",
+        column(MAIN, &schema.key),
+        m.from_where
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let keys = stmt
+        .query_map(duckdb::params_from_iter(m.params.iter()), |r| {
+            r.get::<_, String>(0)
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Some(keys))
 }
 
 /// The rows of a statement: `width` answer columns and `extra` columns after them.

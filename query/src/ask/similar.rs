@@ -135,5 +135,6 @@ pub fn similar_table(
         rows: out,
         total: found.total,
         ordered_by: "相似度 ↓".into(),
+        ..Table::default()
     })
 }

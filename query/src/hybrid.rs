@@ -1,0 +1,233 @@
+//! Hybrid retrieval: the words (tantivy's BM25) and the meaning (the nearest customers by
+//! vector similarity, after the same filters) fused by reciprocal rank, for `kesou search`
+//! ([`Searcher::search`] when the store has a model) and for the text terms of questions
+//! ([`Searcher::text_matches`]).
+//!
+//! A hybrid search matches every customer the words match plus the [`VECTOR_K`] nearest
+//! by meaning among those the filters allow; its total and facets count that union. The
+//! page is the union ordered by fused score; BM25 is read to the depth of the page (at
+//! least `VECTOR_K`), which is exact: a customer beyond that depth scores below every
+//! customer the vectors contribute.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Instant;
+
+use serde::Serialize;
+use tantivy::collector::{DocSetCollector, TopDocs};
+use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, Occur, Query, TermSetQuery};
+use tantivy::{DocAddress, TantivyDocument, Term};
+
+use crate::matches::AllMatches;
+use crate::search::{MAX_LIMIT, Snippets, count_and_facets};
+use crate::semantic::{Field, Loaded, Retrieval, VECTOR_K, rrf};
+use crate::text_query;
+use crate::{Error, Result, SearchRequest, SearchResults, Searcher};
+
+/// How a customer of a hybrid search was found.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HybridRank {
+    /// Its rank among the word matches (from 1), if the words matched it.
+    pub bm25_rank: Option<usize>,
+    /// Its rank among the nearest by meaning (from 1), if it was one of them.
+    pub vector_rank: Option<usize>,
+    /// Its cosine similarity to the query, if it was one of the nearest.
+    pub similarity: Option<f32>,
+    /// The text of the customer that was nearest: its description or its notes.
+    pub field: Option<Field>,
+}
+
+/// The customers a text matches, with a score to order them by (higher first).
+#[derive(Debug, Clone)]
+pub struct TextMatches {
+    pub matches: Vec<(String, f32)>,
+    pub retrieval: Retrieval,
+    pub note: Option<String>,
+}
+
+impl Searcher {
+    /// Every customer a question's text terms match: BM25's matches, and with a model the
+    /// nearest by meaning among `allowed()` (the question's other conditions; `None` for
+    /// everyone), scored by fused rank.
+    pub fn text_matches(
+        &self,
+        text: &str,
+        allowed: impl FnOnce() -> Result<Option<Vec<String>>>,
+    ) -> Result<TextMatches> {
+        let Some(semantic) = self.semantic() else {
+            return Ok(TextMatches {
+                matches: self.all_matches(text)?,
+                retrieval: Retrieval::Bm25,
+                note: None,
+            });
+        };
+        let loaded = match semantic.load() {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::warn!(error = %e, "semantic retrieval unavailable; matching words");
+                return Ok(TextMatches {
+                    matches: self.all_matches(text)?,
+                    retrieval: Retrieval::Bm25,
+                    note: Some(format!("{e}; matched by words only")),
+                });
+            }
+        };
+        // Words that hold nothing searchable still have a meaning.
+        let mut bm25 = match self.all_matches(text) {
+            Ok(m) => m,
+            Err(Error::BadRequest(_)) => Vec::new(),
+            Err(e) => return Err(e),
+        };
+        bm25.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let bm25_ids: Vec<String> = bm25.into_iter().map(|(id, _)| id).collect();
+        let allowed = allowed()?;
+        let near = loaded.nearest(text, VECTOR_K, allowed.as_deref())?;
+        let vector_ids: Vec<String> = near.into_iter().map(|n| n.id).collect();
+        Ok(TextMatches {
+            matches: rrf(&bm25_ids, &vector_ids)
+                .into_iter()
+                .map(|f| (f.id, f.score as f32))
+                .collect(),
+            retrieval: Retrieval::Hybrid,
+            note: loaded.stale().map(str::to_owned),
+        })
+    }
+
+    /// [`Searcher::search`] with a model: see the module documentation.
+    pub(crate) fn hybrid_search(
+        &self,
+        req: &SearchRequest,
+        loaded: &Loaded,
+        started: Instant,
+    ) -> Result<SearchResults> {
+        let limit = req.limit.clamp(1, MAX_LIMIT);
+        let fields = &self.handle.fields;
+        let text = text_query::build(&self.handle, req.text.trim())?;
+        let mut filters: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for f in &req.filters {
+            let (occur, q) = f.to_query(fields)?;
+            filters.push((occur, Box::new(BoostQuery::new(q, 0.0))));
+        }
+        let with_filters = |main: Box<dyn Query>| -> BooleanQuery {
+            let mut clauses = vec![(Occur::Must, main)];
+            clauses.extend(filters.iter().map(|(o, q)| (*o, q.box_clone())));
+            BooleanQuery::new(clauses)
+        };
+        let searcher = self.reader.searcher();
+        let depth = VECTOR_K.max(req.offset + limit);
+        let bm25: Vec<DocAddress> = match &text.query {
+            Some(q) => searcher
+                .search(
+                    &with_filters(q.box_clone()),
+                    &TopDocs::with_limit(depth).order_by_score(),
+                )?
+                .into_iter()
+                .map(|(_, a)| a)
+                .collect(),
+            None => Vec::new(),
+        };
+        let bm25_ids = ids_of(&searcher, &bm25)?;
+        // The filters choose the candidates before the vectors rank them.
+        let allowed: Option<Vec<String>> = if filters.is_empty() {
+            None
+        } else {
+            let only = with_filters(Box::new(AllQuery));
+            Some(
+                searcher
+                    .search(&only, &AllMatches)?
+                    .into_iter()
+                    .map(|(id, _)| id)
+                    .collect(),
+            )
+        };
+        let mut near = loaded.nearest(req.text.trim(), VECTOR_K, allowed.as_deref())?;
+        // Vectors of customers deleted since they were made have no document: dropped.
+        let id_set = |ids: &mut dyn Iterator<Item = &String>| {
+            TermSetQuery::new(ids.map(|id| Term::from_field_text(fields.id, id)))
+        };
+        let near_docs: Vec<DocAddress> = searcher
+            .search(&id_set(&mut near.iter().map(|n| &n.id)), &DocSetCollector)?
+            .into_iter()
+            .collect();
+        let near_ids = ids_of(&searcher, &near_docs)?;
+        let present: HashSet<&String> = near_ids.iter().collect();
+        near.retain(|n| present.contains(&n.id));
+        let mut address: HashMap<&str, DocAddress> = HashMap::new();
+        for (id, a) in bm25_ids
+            .iter()
+            .zip(&bm25)
+            .chain(near_ids.iter().zip(&near_docs))
+        {
+            address.insert(id.as_str(), *a);
+        }
+        let vector_ids: Vec<String> = near.iter().map(|n| n.id.clone()).collect();
+        let fused = rrf(&bm25_ids, &vector_ids);
+        // Total and facets: everything the words match, plus the nearest, within the filters.
+        let near_query: Box<dyn Query> = Box::new(id_set(&mut vector_ids.iter()));
+        let either: Box<dyn Query> = match &text.query {
+            Some(q) => Box::new(BooleanQuery::new(vec![
+                (Occur::Should, q.box_clone()),
+                (Occur::Should, near_query),
+            ])),
+            None => near_query,
+        };
+        let (total, facets) = count_and_facets(&searcher, &with_filters(either), &req.facets)?;
+        let snippets = Snippets::new(&searcher, &text, &self.handle)?;
+        let by_id: HashMap<&str, &crate::semantic::Near> =
+            near.iter().map(|n| (n.id.as_str(), n)).collect();
+        let mut hits = Vec::with_capacity(limit);
+        for f in fused.iter().skip(req.offset).take(limit) {
+            let Some(a) = address.get(f.id.as_str()) else {
+                continue;
+            };
+            let doc: TantivyDocument = searcher.doc(*a)?;
+            let mut hit = self.hit(&doc, Some(f.score as f32), &snippets);
+            let n = by_id.get(f.id.as_str());
+            hit.hybrid = Some(HybridRank {
+                bm25_rank: f.bm25_rank,
+                vector_rank: f.vector_rank,
+                similarity: n.map(|n| n.similarity),
+                field: n.map(|n| n.field),
+            });
+            hits.push(hit);
+        }
+        Ok(SearchResults {
+            total,
+            hits,
+            facets,
+            order: "relevance",
+            retrieval: Some(Retrieval::Hybrid),
+            retrieval_note: loaded.stale().map(str::to_owned),
+            took_ms: started.elapsed().as_secs_f64() * 1000.0,
+        })
+    }
+}
+
+/// The customer ids of documents, in their order.
+fn ids_of(searcher: &tantivy::Searcher, docs: &[DocAddress]) -> Result<Vec<String>> {
+    let mut columns = HashMap::new();
+    let mut out = Vec::with_capacity(docs.len());
+    for a in docs {
+        let column = match columns.entry(a.segment_ord) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => e.insert(
+                searcher
+                    .segment_reader(a.segment_ord)
+                    .fast_fields()
+                    .str("id")?
+                    .ok_or_else(|| {
+                        Error::Index(tantivy::TantivyError::SchemaError(
+                            "the index has no id fast field".to_owned(),
+                        ))
+                    })?,
+            ),
+        };
+        let mut id = String::new();
+        if let Some(ord) = column.ords().first(a.doc_id) {
+            column
+                .ord_to_str(ord, &mut id)
+                .map_err(tantivy::TantivyError::from)?;
+        }
+        out.push(id);
+    }
+    Ok(out)
+}

@@ -1,0 +1,180 @@
+use std::path::PathBuf;
+use std::time::Instant;
+
+use kesou_indexer::StorePaths;
+use kesou_models::{Embedder, ModelConfig};
+use kesou_query::semantic::{self, EmbedReport, VectorStatus};
+
+use super::StoreArg;
+use super::output;
+use super::progress::Bars;
+
+/// Lets search and questions find customers by meaning (语义检索), not only by their words
+///
+/// Embeds every customer's description and latest interaction notes with a local
+/// sentence-embedding model (a folder with config.json, model.safetensors and
+/// tokenizer.json; BERT or XLM-RoBERTa) and records the model in the store. From then on
+/// `kesou search` and the words of `kesou ask` blend word matches with the customers
+/// nearest in meaning, and say so (retrieval: hybrid). Only customers whose texts changed
+/// are embedded again; `kesou ingest` does that by itself once a model is set.
+///
+/// Chinese data needs a Chinese-capable model; give the prefixes it was trained with:
+///   bge-small-zh-v1.5       --query-prefix "为这个句子生成表示以用于检索相关文章："
+///   multilingual-e5-small   --query-prefix "query: " --passage-prefix "passage: "
+/// (all-MiniLM-L6-v2 is English only: it finds nothing by meaning in Chinese text.)
+///
+/// Examples:
+///   kesou embed --model ~/models/bge-small-zh-v1.5 --query-prefix "为这个句子生成表示以用于检索相关文章："
+///   kesou embed                  again with the store's model: only what changed
+///   kesou embed --status         which model, and whether the vectors are up to date
+///   kesou embed --off            back to words only
+#[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct EmbedArgs {
+    #[command(flatten)]
+    pub store: StoreArg,
+    /// The model folder (default: the one the store already uses).
+    #[arg(long, value_name = "DIR")]
+    pub model: Option<PathBuf>,
+    /// Put before every search text and question (what the model expects of queries).
+    #[arg(long, value_name = "TEXT")]
+    pub query_prefix: Option<String>,
+    /// Put before every description and note embedded (what the model expects of documents).
+    #[arg(long, value_name = "TEXT")]
+    pub passage_prefix: Option<String>,
+    /// Cut texts longer than this many tokens (default: what the model was trained with).
+    #[arg(long, value_name = "N")]
+    pub max_tokens: Option<usize>,
+    /// Texts run through the model together.
+    #[arg(long, default_value_t = 32, value_name = "N")]
+    pub batch_size: usize,
+    /// Show the store's model and whether its vectors are up to date; change nothing.
+    #[arg(long, conflicts_with_all = ["model", "off"])]
+    pub status: bool,
+    /// Stop using a model: search and questions match words only again.
+    #[arg(long, conflicts_with_all = ["model", "query_prefix", "passage_prefix", "max_tokens"])]
+    pub off: bool,
+}
+
+pub fn run(args: EmbedArgs) -> anyhow::Result<()> {
+    let paths = StorePaths::new(&args.store.data);
+    let stored = {
+        let conn = kesou_indexer::store::open_db(&paths, false, true)?;
+        if args.status {
+            return print_status(&paths, &conn);
+        }
+        semantic::configured(&conn)?
+    };
+    if args.off {
+        semantic::configure(&paths, None)?;
+        println!(
+            "semantic retrieval off: search and questions match words only (the vectors stay \
+             in {}; `kesou embed --model DIR` turns it on again)",
+            paths.root.join("semantic").display()
+        );
+        return Ok(());
+    }
+    let config = model_config(&args, stored)?;
+    let started = Instant::now();
+    let embedder = Embedder::load(&config)?;
+    let info = embedder.info();
+    println!(
+        "model {} ({:?}, {} dimensions, {:?} pooling, up to {} tokens) loaded in {:.0} ms",
+        info.name,
+        info.architecture,
+        info.dims,
+        info.pooling,
+        info.max_tokens,
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    let report = semantic::embed_store(&paths, &embedder, args.batch_size, &Bars::default())?;
+    semantic::configure(&paths, Some(&config))?;
+    print_report(&report);
+    println!("search and questions now blend words with meaning (retrieval: hybrid)");
+    Ok(())
+}
+
+/// The model to use: the flags over what the store has (when it is the same folder).
+fn model_config(args: &EmbedArgs, stored: Option<ModelConfig>) -> anyhow::Result<ModelConfig> {
+    let mut config = match (&args.model, stored) {
+        (Some(dir), stored) => {
+            let dir = dir.canonicalize().map_err(|e| {
+                kesou_query::Error::BadRequest(format!(
+                    "model folder {}: {e}; give the folder holding config.json, \
+                     model.safetensors and tokenizer.json",
+                    dir.display()
+                ))
+            })?;
+            match stored {
+                Some(s) if s.path == dir => s,
+                _ => ModelConfig::new(dir),
+            }
+        }
+        (None, Some(s)) => s,
+        (None, None) => anyhow::bail!(kesou_query::Error::BadRequest(format!(
+            "{} has no model yet; give one: `kesou embed --data {} --model DIR`",
+            args.store.data.display(),
+            args.store.data.display()
+        ))),
+    };
+    if let Some(p) = &args.query_prefix {
+        config.query_prefix = p.clone();
+    }
+    if let Some(p) = &args.passage_prefix {
+        config.passage_prefix = p.clone();
+    }
+    if args.max_tokens.is_some() {
+        config.max_tokens = args.max_tokens;
+    }
+    Ok(config)
+}
+
+pub fn print_report(r: &EmbedReport) {
+    let texts = r.descriptions + r.notes;
+    println!(
+        "semantic vectors: {} customers ({} kept as they were) · embedded {} descriptions and \
+         {} distinct notes in {:.1} s ({:.0} texts/s) · {:.1} MB · store generation {} · {:.1} s in all",
+        output::count(r.customers as u64),
+        output::count(r.kept as u64),
+        output::count(r.descriptions as u64),
+        output::count(r.notes as u64),
+        r.embed_seconds,
+        texts as f64 / r.embed_seconds.max(1e-9),
+        r.bytes as f64 / 1e6,
+        r.generation,
+        r.seconds
+    );
+}
+
+fn print_status(paths: &StorePaths, conn: &duckdb::Connection) -> anyhow::Result<()> {
+    let Some(config) = semantic::configured(conn)? else {
+        println!("no model: search and questions match words only (kesou embed --model DIR)");
+        return Ok(());
+    };
+    println!("model: {}", config.path.display());
+    for (what, prefix) in [
+        ("query prefix", &config.query_prefix),
+        ("passage prefix", &config.passage_prefix),
+    ] {
+        if !prefix.is_empty() {
+            println!("{what}: {prefix:?}");
+        }
+    }
+    let status = VectorStatus::read(paths, conn)?;
+    match (&status.model, status.generation) {
+        (Some(m), Some(g)) => println!(
+            "vectors: {} customers by {} ({} dimensions), store generation {g} of {}{}",
+            output::count(status.rows as u64),
+            m.name,
+            m.dims,
+            status.store_generation,
+            if status.is_stale() {
+                ": the store changed since; run `kesou embed`"
+            } else {
+                " (up to date)"
+            }
+        ),
+        _ => println!("vectors: none yet; run `kesou embed`"),
+    }
+    Ok(())
+}
