@@ -3,8 +3,10 @@
 
 mod ask;
 mod bench;
+mod churn;
 mod demo;
 mod eval;
+mod eval_churn;
 mod examples;
 mod generate;
 mod ingest;
@@ -13,6 +15,7 @@ mod progress;
 mod search;
 mod similar;
 mod tags;
+mod train;
 
 use std::path::PathBuf;
 
@@ -54,9 +57,13 @@ pub enum Command {
     Duplicates(ingest::DuplicatesArgs),
     /// Tag customers by rules written as questions (近30天咨询≥5次且未成交 → 高意向待转化).
     Tags(tags::TagsArgs),
+    /// Learn from the store's history: churn risk (kesou train churn).
+    Train(train::TrainArgs),
+    // The help is ChurnArgs' own (with examples).
+    Churn(churn::ChurnArgs),
     /// Measure generate, ingest and search speed against a DuckDB-only baseline.
     Bench(bench::BenchArgs),
-    /// Measure answer quality against known ground truth (kesou eval lookalike).
+    /// Measure answer quality against known ground truth (kesou eval lookalike, kesou eval churn).
     Eval(eval::EvalArgs),
 }
 
@@ -100,6 +107,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Eval(a) => eval::run(a),
         Command::Duplicates(a) => ingest::duplicates(a),
         Command::Tags(a) => tags::run(a),
+        Command::Train(a) => train::run(a),
+        Command::Churn(a) => churn::run(a),
         Command::Bench(a) => bench::run(a),
     }
 }
@@ -113,6 +122,9 @@ pub fn is_user_error(e: &anyhow::Error) -> bool {
         return e.is_user_error();
     }
     if let Some(e) = e.downcast_ref::<kesou_datagen::Error>() {
+        return e.is_user_error();
+    }
+    if let Some(e) = e.downcast_ref::<kesou_models::Error>() {
         return e.is_user_error();
     }
     e.downcast_ref::<clap::Error>().is_some()
