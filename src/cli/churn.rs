@@ -64,10 +64,10 @@ pub fn run(args: ChurnArgs) -> anyhow::Result<()> {
             match c {
                 Some(c) => {
                     println!(
-                        "{} {} · 流失风险 {:.0}%（{}）· {} · 最近下单 {}",
+                        "{} {} · 流失风险 {}（{}）· {} · 最近下单 {}",
                         c.id,
                         c.name,
-                        100.0 * c.churn_risk,
+                        percent(c.churn_risk),
                         c.band,
                         c.lifecycle.as_deref().unwrap_or("-"),
                         c.last_order_date.as_deref().unwrap_or("-")
@@ -117,7 +117,7 @@ fn print_table(rows: &[AtRisk]) {
         t.row([
             c.id.clone(),
             c.name.clone(),
-            format!("{:.0}%", 100.0 * c.churn_risk),
+            percent(c.churn_risk),
             c.churn_factors.join(" · "),
             c.lifecycle.clone().unwrap_or_default(),
             c.industry.clone().unwrap_or_default(),
@@ -127,4 +127,10 @@ fn print_table(rows: &[AtRisk]) {
         ]);
     }
     t.print();
+}
+
+/// A risk in whole percent, rounded down so that it never shows the next band's number
+/// (0.6996 is 69%, 中, not 70%).
+fn percent(risk: f64) -> String {
+    format!("{}%", (risk * 100.0 + 1e-9).floor())
 }
