@@ -4,10 +4,10 @@
 //! order in the 180 days up to it (date > day − 180), i.e. it is not 流失 then; it has
 //! *churned* by a later day when it ordered nothing after the first day up to the later one.
 //! Training uses the store's own history: the customers buying at the cut-off (as_of − 180
-//! days), described by what was known at the cut-off ([`features`]), labelled by whether they
-//! churned by as_of ([`train`]). Scoring describes the customers buying at as_of the same way
-//! and writes the calibrated probability of churning within 180 days to `churn_risk`, with
-//! the reasons in words to `churn_factors` ([`score`]).
+//! days), described by what was known at the cut-off ([`population`]), labelled by whether
+//! they churned by as_of ([`churned`], [`train`]). Scoring describes the customers buying at
+//! as_of the same way and writes the calibrated probability of churning within 180 days to
+//! `churn_risk`, with the reasons in words to `churn_factors` ([`score`]).
 
 mod calibrate;
 mod encode;
