@@ -112,6 +112,8 @@ pub(crate) struct Latent {
     pub amount_scale: f64,
     /// Yearly growth of order amounts.
     pub growth: f64,
+    /// Whether, before churning, it goes quiet rather than complaining.
+    pub silent: bool,
 }
 
 /// A generated customer: its identity, attributes and latent process.
@@ -138,11 +140,18 @@ pub(crate) struct Customer {
 
 /// Calibration of the personas' rates: about 10 orders and 15 interactions per customer at
 /// the default `as_of`, as the data contract's users expect.
-const ORDER_RATE_SCALE: f64 = 0.95;
-const CONTACT_RATE_SCALE: f64 = 0.67;
+const ORDER_RATE_SCALE: f64 = 1.5;
+/// Spread (log-normal sigma) of order rates between customers of one persona and size.
+const ORDER_RATE_SIGMA: f64 = 0.5;
+const CONTACT_RATE_SCALE: f64 = 0.75;
 /// Calibration of the personas' churn hazards: with the rates above, every lifecycle stage of
-/// the glossary is well populated at the default `as_of` (about 30% 流失, 30% 忠诚).
-const CHURN_SCALE: f64 = 0.45;
+/// the glossary is well populated at the default `as_of` (about 35% 流失, 35% 忠诚, 15% 潜在),
+/// and leaving is frequent enough that most customers who stop buying really left (rather
+/// than pausing between infrequent orders).
+const CHURN_SCALE: f64 = 1.4;
+/// Share of churning customers who go quiet before they leave (fewer contacts, mostly our
+/// own follow-ups) instead of complaining: churn is then visible only in their orders.
+const SILENT_CHURN: f64 = 0.4;
 
 const SIZE_ORDER_RATE: [f64; 4] = [0.7, 0.9, 1.0, 1.4];
 const SIZE_AMOUNT_SHIFT: [f64; 4] = [-1.3, -0.6, 0.0, 0.7];
@@ -292,9 +301,11 @@ fn latent(seed: u64, index: usize, persona: &Persona, size: usize, created_day: 
     let mut rng = Rng::for_customer(seed, index, Stream::Latent);
     let first_order =
         (!rng.chance(persona.never_buy)).then(|| created_day + rng.exp(persona.convert_days));
-    let orders_per_year =
-        (ORDER_RATE_SCALE * persona.order_rate * SIZE_ORDER_RATE[size] * rng.lognormal(0.0, 0.8))
-            .min(150.0);
+    let orders_per_year = (ORDER_RATE_SCALE
+        * persona.order_rate
+        * SIZE_ORDER_RATE[size]
+        * rng.lognormal(0.0, ORDER_RATE_SIGMA))
+    .min(150.0);
     let contacts_per_year =
         (CONTACT_RATE_SCALE * persona.contact_rate * rng.lognormal(0.0, 0.7)).min(100.0);
     let churns = !rng.chance(persona.sticky);
@@ -310,11 +321,12 @@ fn latent(seed: u64, index: usize, persona: &Persona, size: usize, created_day: 
         created_day,
         first_order,
         churn,
-        decline_days: rng.range(60.0, 150.0),
+        decline_days: rng.range(90.0, 240.0),
         orders_per_year,
         contacts_per_year,
         amount_scale: SIZE_AMOUNT_SHIFT[size] + 0.45 * rng.normal(),
         growth: 0.04 + 0.05 * rng.normal(),
+        silent: rng.chance(SILENT_CHURN),
     }
 }
 

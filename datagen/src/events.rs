@@ -6,9 +6,12 @@
 //! (consultations and visits, cooling off over time, with an occasional burst of renewed
 //! evaluation); in the month before its first order it asks for quotes intensively; an
 //! active customer orders in a rhythm of its own (gamma-distributed gaps in business time,
-//! so orders follow the seasons and avoid weekends); in the 60–150 days before it churns its
-//! orders shrink and thin out while complaints and repair requests pile up; after churning
-//! it no longer orders and is heard from only rarely.
+//! so orders follow the seasons and avoid weekends); in the 90–240 days before it churns its
+//! orders shrink and thin out, and either complaints and repair requests pile up or, for
+//! the 40% who leave silently, it goes quiet (fewer contacts, mostly our own follow-ups);
+//! after churning it no longer orders and is heard from only rarely. No single observable
+//! tells churn: complaints come from steady customers too, silent leavers do not complain,
+//! and an infrequent buyer's long gap looks like a decline for a while.
 
 use std::sync::OnceLock;
 
@@ -164,6 +167,7 @@ impl Phase {
             Phase::Prospect => l.contacts_per_year * 1.5,
             Phase::Evaluating => l.contacts_per_year * 2.0 + 20.0,
             Phase::Active => l.contacts_per_year,
+            Phase::Decline if l.silent => l.contacts_per_year * 0.5,
             Phase::Decline => l.contacts_per_year * 3.0 + 4.0,
             Phase::Lapsed => l.contacts_per_year * 0.08,
         };
@@ -171,11 +175,13 @@ impl Phase {
     }
 
     /// Interaction kinds in `InteractionKind::ALL` order (咨询 拜访 投诉 报修 回访).
-    fn kinds(self, active: &[u32; 5]) -> [u32; 5] {
+    fn kinds(self, l: &Latent, active: &[u32; 5]) -> [u32; 5] {
         match self {
             Phase::Prospect => [65, 25, 0, 0, 10],
             Phase::Evaluating => [75, 15, 0, 0, 10],
             Phase::Active => *active,
+            // Going quiet: we call more than they do.
+            Phase::Decline if l.silent => [20, 8, 4, 8, 60],
             Phase::Decline => [10, 6, 44, 32, 8],
             Phase::Lapsed => [30, 10, 5, 5, 50],
         }
@@ -289,7 +295,7 @@ pub(crate) fn interactions(
         if u >= evaluations * contact + base * contact * cooling {
             continue;
         }
-        let kinds = phase.kinds(&persona.kinds);
+        let kinds = phase.kinds(l, &persona.kinds);
         let mut kind = InteractionKind::ALL[rng.weighted(&kinds)];
         if !emit_one(&mut rng, t, kind) {
             return;

@@ -4,8 +4,8 @@
 //!
 //! The world is a pure function of the seed. Each customer has a latent persona (精密制造大户,
 //! 科技成长型, 小微餐饮 …) that drives its industry, size, place, products, seasons, how it
-//! talks to us and when it churns; churn is planted as a process (orders shrink and
-//! complaints grow before it), never as a column. Customers are created between 2016 and
+//! talks to us and when it churns; churn is planted as a process (orders shrink and thin
+//! out before it, while complaints grow or the customer goes quiet), never as a column. Customers are created between 2016 and
 //! 2025 and do not depend on `as_of`; their histories are time-ordered event streams cut
 //! at `as_of`, so a later `as_of` extends the same histories. The same seed gives
 //! byte-identical files whatever the number of threads.

@@ -48,13 +48,17 @@ CREATE TABLE IF NOT EXISTS customers (
     r_score INTEGER,
     f_score INTEGER,
     m_score INTEGER,
-    rfm_segment VARCHAR
+    rfm_segment VARCHAR,
+    churn_factors VARCHAR[]
 );
 -- Stores made before RFM get its columns (appended, as in a new store).
 ALTER TABLE customers ADD COLUMN IF NOT EXISTS r_score INTEGER;
 ALTER TABLE customers ADD COLUMN IF NOT EXISTS f_score INTEGER;
 ALTER TABLE customers ADD COLUMN IF NOT EXISTS m_score INTEGER;
 ALTER TABLE customers ADD COLUMN IF NOT EXISTS rfm_segment VARCHAR;
+-- Stores made before churn scoring get the reasons column (churn_risk was always there).
+-- Both stay NULL until the churn model writes them (kesou train churn, then every ingest).
+ALTER TABLE customers ADD COLUMN IF NOT EXISTS churn_factors VARCHAR[];
 CREATE TABLE IF NOT EXISTS orders (
     id VARCHAR NOT NULL,
     customer_id VARCHAR NOT NULL,

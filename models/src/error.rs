@@ -1,25 +1,45 @@
 use std::path::PathBuf;
 
-/// What can go wrong with a model: a folder that is not a usable model (the user's to fix:
-/// the message says what is missing or unsupported) or a fault while reading or running it.
+/// What can go wrong in the models. User errors (a folder that is not a usable model, a
+/// store without data to learn from, a model file missing) say what to do; internal faults
+/// carry their source.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// A model folder that cannot be used: the message says what is missing or unsupported.
     #[error("{0}")]
     BadModel(String),
+    /// Data the models cannot learn from or score, said in words.
+    #[error("{0}")]
+    BadInput(String),
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("model file {path}: {reason}")]
+    ModelFile { path: PathBuf, reason: String },
     #[error("tokenizer: {0}")]
     Tokenizer(String),
     #[error("model computation: {0}")]
     Candle(#[from] candle_core::Error),
+    #[error("store: {0}")]
+    Store(#[from] duckdb::Error),
+    #[error(transparent)]
+    Indexer(#[from] kesou_indexer::Error),
+    #[error("arrow: {0}")]
+    Arrow(#[from] arrow::error::ArrowError),
 }
 
 impl Error {
+    /// Whether the error is the user's to fix rather than a fault.
     pub fn is_user_error(&self) -> bool {
-        matches!(self, Error::BadModel(_))
+        match self {
+            Error::BadModel(_) | Error::BadInput(_) | Error::Io { .. } | Error::ModelFile { .. } => {
+                true
+            }
+            Error::Indexer(e) => e.is_user_error(),
+            _ => false,
+        }
     }
 
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {

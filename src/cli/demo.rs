@@ -5,12 +5,13 @@ use kesou_datagen::GenerateConfig;
 use super::examples::{name_example, top_names};
 use super::generate::generate_with_bar;
 use super::ingest::{ingest_with_bars, print_summary};
+use super::train::train_and_score;
 
 /// Generates demo customers, loads them into a store and shows what to try next.
 ///
-/// Runs `kesou generate` into STORE/source and `kesou ingest` into STORE, then serves the
-/// web app and its dashboards (as `kesou serve --demo`) until Ctrl-C. Run it again to start
-/// over (the store is replaced).
+/// Runs `kesou generate` into STORE/source, `kesou ingest` into STORE and
+/// `kesou train churn` on it, then serves the web app and its dashboards (as
+/// `kesou serve --demo`) until Ctrl-C. Run it again to start over (the store is replaced).
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
     /// The store folder to create.
@@ -61,6 +62,21 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     );
     let s = ingest_with_bars(&args.data, &[source])?;
     print_summary(&s);
+    // Churn risk from the demo's own history, so that 流失风险 questions have answers.
+    let churn = match train_and_score(&kesou_indexer::StorePaths::new(&args.data), args.seed) {
+        Ok((model, scores)) => {
+            let r = &model.info.report;
+            println!(
+                "churn model: {} kept (held-out AUC {:.3}, days since last order alone {:.3}); {} customers buying now scored",
+                r.chosen, r.held_out.model.auc, r.held_out.baseline.auc, scores.scored
+            );
+            true
+        }
+        Err(e) => {
+            println!("churn model not trained: {e}");
+            false
+        }
+    };
     let d = args.data.display();
     println!();
     println!("the demo store is ready in {d}. try:");
@@ -106,6 +122,12 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         "  kesou ask --data {d} --explain \"去年下过单的长三角制造企业\"   # how each word was read"
     );
     println!("  kesou ask --data {d} 重要挽留客户有哪些              # RFM segments");
+    if churn {
+        println!("  kesou ask --data {d} 流失风险高的忠诚客户            # churn risk");
+        println!(
+            "  kesou churn --data {d}                            # 流失风险预警, with the reasons"
+        );
+    }
     if let Some(e) = &example {
         println!("find customers like one, with the reasons:");
         println!("  kesou similar --data {d} {}", e.name);

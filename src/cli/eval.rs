@@ -28,6 +28,19 @@ pub enum EvalWhat {
     ///   kesou eval lookalike --data STORE --truth demo/truth_segments.csv --seeds 500
     #[command(verbatim_doc_comment)]
     Lookalike(LookalikeArgs),
+    /// The churn model's forward test: predict at a day, then see what really happened
+    ///
+    /// Generates a demo world up to --as-of (D), loads it, trains the churn model on it
+    /// (cut-off D − 180 days) and scores the customers buying at D; then generates the same
+    /// world up to D + 180 days, loads it, and checks who of them really ordered nothing in
+    /// those 180 days. Prints AUC and precision among the riskiest 10% for the model and for
+    /// ranking by days since the last order, and the churn rate in each risk band.
+    ///
+    /// Examples:
+    ///   kesou eval churn --customers 20000 --seed 42 --as-of 2026-06-30
+    ///   kesou eval churn --customers 100000 --format json
+    #[command(verbatim_doc_comment)]
+    Churn(super::eval_churn::EvalChurnArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -50,7 +63,13 @@ pub struct LookalikeArgs {
 }
 
 pub fn run(args: EvalArgs) -> anyhow::Result<()> {
-    let EvalWhat::Lookalike(args) = args.what;
+    match args.what {
+        EvalWhat::Lookalike(args) => lookalike(args),
+        EvalWhat::Churn(args) => super::eval_churn::run(args),
+    }
+}
+
+fn lookalike(args: LookalikeArgs) -> anyhow::Result<()> {
     let paths = StorePaths::new(&args.store.data);
     let conn = kesou_indexer::store::open_db(&paths, false, true)?;
     let truth = match args.truth {

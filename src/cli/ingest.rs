@@ -150,6 +150,9 @@ pub fn run(args: IngestArgs) -> anyhow::Result<()> {
         println!("tag rules of the store, applied again:");
         super::tags::print_report(&report);
     }
+    // Before the lookalike vectors: scoring is a store generation of its own, and vectors
+    // stamped with an older generation would be rebuilt by the first query.
+    rescore_churn(&paths)?;
     build_lookalike(&paths)?;
     embed_changed(&paths)?;
     Ok(())
@@ -168,6 +171,15 @@ pub fn embed_changed(paths: &StorePaths) -> anyhow::Result<()> {
     let embedder = kesou_models::Embedder::load(&config)?;
     let r = kesou_query::semantic::embed_store(paths, &embedder, 32, &Bars::default())?;
     super::embed::print_report(&r);
+    Ok(())
+}
+
+/// Scores the customers of a store just loaded with its churn model, when it has one.
+pub fn rescore_churn(paths: &StorePaths) -> anyhow::Result<()> {
+    if let Some(s) = kesou_models::churn::score(paths, &Bars::default())? {
+        println!("churn model of the store, scoring again:");
+        super::train::print_score(&s);
+    }
     Ok(())
 }
 

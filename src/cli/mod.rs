@@ -6,9 +6,11 @@ mod ask;
 mod bench;
 mod bench_changes;
 mod bench_semantic;
+mod churn;
 mod demo;
 mod embed;
 mod eval;
+mod eval_churn;
 mod examples;
 mod generate;
 mod ingest;
@@ -18,6 +20,7 @@ mod search;
 mod serve;
 mod similar;
 mod tags;
+mod train;
 
 use std::path::PathBuf;
 
@@ -66,9 +69,13 @@ pub enum Command {
     // The help of these two is their Args' own (with examples).
     Serve(serve::ServeArgs),
     Share(serve::ShareArgs),
+    /// Learn from the store's history: churn risk (kesou train churn).
+    Train(train::TrainArgs),
+    // The help is ChurnArgs' own (with examples).
+    Churn(churn::ChurnArgs),
     /// Measure generate, ingest and search speed against a DuckDB-only baseline.
     Bench(bench::BenchArgs),
-    /// Measure answer quality against known ground truth (kesou eval lookalike).
+    /// Measure answer quality against known ground truth (kesou eval lookalike, kesou eval churn).
     Eval(eval::EvalArgs),
 }
 
@@ -116,6 +123,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Tags(a) => tags::run(a),
         Command::Serve(a) => serve::run(a),
         Command::Share(a) => serve::share(a),
+        Command::Train(a) => train::run(a),
+        Command::Churn(a) => churn::run(a),
         Command::Bench(a) => bench::run(a),
     }
 }
@@ -135,6 +144,9 @@ pub fn is_user_error(e: &anyhow::Error) -> bool {
         return e.is_user_error();
     }
     if let Some(e) = e.downcast_ref::<kesou_datagen::Error>() {
+        return e.is_user_error();
+    }
+    if let Some(e) = e.downcast_ref::<kesou_models::Error>() {
         return e.is_user_error();
     }
     e.downcast_ref::<clap::Error>().is_some()

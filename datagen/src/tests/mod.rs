@@ -122,6 +122,76 @@ fn a_later_as_of_extends_the_same_histories() {
     assert!(days(&early.orders, "order_date").iter().all(|d| *d <= cut));
 }
 
+/// Every row of a batch as text, in order.
+fn rows(b: &RecordBatch) -> Vec<String> {
+    let columns: Vec<_> = b
+        .columns()
+        .iter()
+        .map(|c| arrow::compute::cast(c, &arrow::datatypes::DataType::Utf8).unwrap())
+        .collect();
+    (0..b.num_rows())
+        .map(|i| {
+            columns
+                .iter()
+                .map(|c| {
+                    let c = c.as_string::<i32>();
+                    if c.is_null(i) { "∅" } else { c.value(i) }
+                })
+                .collect::<Vec<_>>()
+                .join("\u{1f}")
+        })
+        .collect()
+}
+
+/// Whether `short` is `long` with rows left out (in the same order).
+fn is_subsequence(short: &[String], long: &[String]) -> bool {
+    let mut rest = long.iter();
+    short.iter().all(|row| rest.any(|r| r == row))
+}
+
+#[test]
+fn a_world_generated_180_days_further_is_the_same_world() {
+    // What `kesou eval churn` relies on: the same seed with as_of D and D + 180 days gives
+    // the same customers, and every order and interaction of the first is in the second,
+    // in the same order, the second adding only what happened after D. Clean and dirty.
+    let d = NaiveDate::from_ymd_opt(2026, 3, 31).unwrap();
+    let later_day = d + chrono::Days::new(180);
+    for dirty in [false, true] {
+        let mut early_cfg = config(9);
+        early_cfg.dirty = dirty;
+        early_cfg.as_of = d;
+        let mut later_cfg = early_cfg.clone();
+        later_cfg.as_of = later_day;
+        let (early, later) = (
+            generate_batches(&early_cfg, 0, 2000),
+            generate_batches(&later_cfg, 0, 2000),
+        );
+        assert_eq!(early.customers, later.customers, "dirty {dirty}");
+        assert_eq!(early.truth, later.truth);
+        for (what, e, l) in [
+            ("orders", &early.orders, &later.orders),
+            ("interactions", &early.interactions, &later.interactions),
+        ] {
+            let (e, l) = (rows(e), rows(l));
+            assert!(l.len() > e.len(), "{what}: the later world adds history");
+            assert!(
+                is_subsequence(&e, &l),
+                "{what} (dirty {dirty}): the earlier world's rows are not all in the later one"
+            );
+        }
+        if !dirty {
+            // Clean data: exactly the later rows dated up to D.
+            let cut = days_from_civil(2026, 3, 31);
+            let keep: Vec<bool> = days(&later.orders, "order_date")
+                .iter()
+                .map(|day| *day <= cut)
+                .collect();
+            let kept = arrow::compute::filter_record_batch(&later.orders, &keep.into()).unwrap();
+            assert_eq!(kept, early.orders);
+        }
+    }
+}
+
 #[test]
 fn clean_customers_follow_the_contract() {
     let b = generate_batches(&config(42), 0, 3000);

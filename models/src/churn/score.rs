@@ -1,0 +1,135 @@
+//! Scoring a store: every customer buying at as_of (an order in the 180 days up to it) gets
+//! `churn_risk`, the calibrated probability of having no order in the next 180 days (of
+//! becoming 流失), and `churn_factors`, the reasons in words. Customers without orders and
+//! customers already 流失 have neither (NULL): there is nothing to lose, or it is lost.
+//!
+//! The write is one store generation through [`kesou_indexer::update`]: only customers whose
+//! risk or factors change are stamped, so the index (which holds `churn_risk` for filters)
+//! re-indexes those and no others.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use arrow::array::{ArrayRef, Float64Array, ListBuilder, RecordBatch, StringArray, StringBuilder};
+use arrow::datatypes::{DataType, Field, Schema};
+use duckdb::Connection;
+use kesou_indexer::{Progress, StorePaths, store};
+
+use super::features;
+use super::metrics;
+use super::model::ChurnModel;
+use super::report::ScoreReport;
+use crate::Result;
+
+/// Risks are stored to four decimals: finer differences mean nothing, and would re-index
+/// customers for noise.
+fn rounded(risk: f64) -> f64 {
+    (risk * 10_000.0).round() / 10_000.0
+}
+
+/// Scores the store with its saved model. `None` when the store has no model.
+pub fn score(paths: &StorePaths, progress: &dyn Progress) -> Result<Option<ScoreReport>> {
+    let Some(model) = ChurnModel::load(paths)? else {
+        return Ok(None);
+    };
+    score_with(paths, &model, progress).map(Some)
+}
+
+/// Scores the store with `model`.
+pub fn score_with(
+    paths: &StorePaths,
+    model: &ChurnModel,
+    progress: &dyn Progress,
+) -> Result<ScoreReport> {
+    let started = Instant::now();
+    let (mut report, generation, index) =
+        kesou_indexer::update(paths, progress, |conn, generation| {
+            write_scores(conn, model, generation, progress)
+        })?;
+    report.generation = generation;
+    report.index_seconds = index.seconds;
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+fn write_scores(
+    conn: &Connection,
+    model: &ChurnModel,
+    generation: u64,
+    progress: &dyn Progress,
+) -> Result<ScoreReport> {
+    let (as_of, _) = store::as_of(conn)?;
+    let t = Instant::now();
+    let pop = {
+        let _phase = progress.phase("churn features", None);
+        features::population(conn, as_of)?
+    };
+    let feature_seconds = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let (risks, words) = {
+        let _phase = progress.phase("churn scores", Some(pop.len() as u64));
+        model.score(&pop)?
+    };
+    let risks: Vec<f64> = risks.into_iter().map(rounded).collect();
+    let model_seconds = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    conn.execute_batch(
+        "CREATE OR REPLACE TEMP TABLE _churn_scores (id VARCHAR, churn_risk DOUBLE, churn_factors VARCHAR[])",
+    )?;
+    let mut factors = ListBuilder::new(StringBuilder::new());
+    for w in &words {
+        for phrase in w {
+            factors.values().append_value(phrase);
+        }
+        factors.append(true);
+    }
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("id", DataType::Utf8, false),
+        Field::new("churn_risk", DataType::Float64, false),
+        Field::new_list(
+            "churn_factors",
+            Field::new("item", DataType::Utf8, true),
+            true,
+        ),
+    ]));
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(StringArray::from_iter_values(&pop.ids)),
+        Arc::new(Float64Array::from(risks.clone())),
+        Arc::new(factors.finish()),
+    ];
+    let batch = RecordBatch::try_new(schema, columns)?;
+    {
+        let mut app = conn.appender("_churn_scores")?;
+        app.append_record_batch(batch)?;
+        app.flush()?;
+    }
+    let changed = conn.execute(
+        r#"UPDATE customers SET churn_risk = s.churn_risk, churn_factors = s.churn_factors, _gen = ?
+        FROM _churn_scores s
+        WHERE customers.id = s.id
+            AND (customers.churn_risk IS DISTINCT FROM s.churn_risk
+                OR customers.churn_factors IS DISTINCT FROM s.churn_factors)"#,
+        duckdb::params![generation as i64],
+    )?;
+    let cleared = conn.execute(
+        r#"UPDATE customers SET churn_risk = NULL, churn_factors = NULL, _gen = ?
+        WHERE (churn_risk IS NOT NULL OR churn_factors IS NOT NULL)
+            AND id NOT IN (SELECT id FROM _churn_scores)"#,
+        duckdb::params![generation as i64],
+    )?;
+    conn.execute_batch("DROP TABLE _churn_scores")?;
+    Ok(ScoreReport {
+        as_of: as_of.to_string(),
+        kind: model.info.kind,
+        scored: pop.len(),
+        changed,
+        cleared,
+        generation,
+        bands: metrics::bands(&risks, None),
+        feature_seconds,
+        model_seconds,
+        write_seconds: t.elapsed().as_secs_f64(),
+        index_seconds: 0.0,
+        seconds: 0.0,
+    })
+}
