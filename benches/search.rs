@@ -21,6 +21,7 @@ fn request(text: &str, filters: &[&str], facets: &[&str]) -> SearchRequest {
         facets: facets.iter().map(|f| f.to_string()).collect(),
         limit: 10,
         offset: 0,
+        scope: None,
     }
 }
 

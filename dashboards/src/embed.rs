@@ -31,6 +31,32 @@ pub struct Grant {
     /// Unix seconds after which the token is refused.
     #[serde(rename = "e")]
     pub expires_at: i64,
+    /// Who made the link (for the audit log).
+    #[serde(rename = "u", default)]
+    pub by: String,
+    /// The maker's role and rows: a viewer of the link sees no more than its maker.
+    #[serde(rename = "r", default = "admin")]
+    pub role: kesou_access::Role,
+    #[serde(rename = "s", default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<kesou_query::Scope>,
+}
+
+fn admin() -> kesou_access::Role {
+    kesou_access::Role::Admin
+}
+
+impl Grant {
+    /// A grant made on the store's machine (`kesou share`): every row, as an administrator.
+    pub fn local(dashboard: String, filters: Vec<String>, expires_at: i64) -> Grant {
+        Grant {
+            dashboard,
+            filters,
+            expires_at,
+            by: "kesou share".into(),
+            role: kesou_access::Role::Admin,
+            scope: None,
+        }
+    }
 }
 
 /// Why a token was refused.
@@ -161,11 +187,7 @@ mod tests {
     use super::*;
 
     fn grant() -> Grant {
-        Grant {
-            dashboard: "top20".into(),
-            filters: vec!["region=华东".into()],
-            expires_at: 1_000,
-        }
+        Grant::local("top20".into(), vec!["region=华东".into()], 1_000)
     }
 
     #[test]

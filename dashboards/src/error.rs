@@ -17,8 +17,14 @@ pub enum Code {
     NotFound,
     /// A body or a question over the limits.
     TooLarge,
-    /// No token, or a bad or expired one.
+    /// Not logged in, a wrong password, an ended session; a bad or expired embed token.
     Unauthorized,
+    /// Logged in, but the role may not do this (a hidden field, a write by 财务).
+    Forbidden,
+    /// Too many wrong passwords: the account is locked for a while.
+    Locked,
+    /// Too many requests or exports in a short time.
+    RateLimited,
     Internal,
 }
 
@@ -30,6 +36,9 @@ impl Code {
             Code::NotFound => "not_found",
             Code::TooLarge => "too_large",
             Code::Unauthorized => "unauthorized",
+            Code::Forbidden => "forbidden",
+            Code::Locked => "locked",
+            Code::RateLimited => "rate_limited",
             Code::Internal => "internal",
         }
     }
@@ -41,6 +50,9 @@ impl Code {
             Code::NotFound => StatusCode::NOT_FOUND,
             Code::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Code::Unauthorized => StatusCode::UNAUTHORIZED,
+            Code::Forbidden => StatusCode::FORBIDDEN,
+            Code::Locked => StatusCode::LOCKED,
+            Code::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -107,6 +119,20 @@ impl From<kesou_indexer::Error> for AppError {
             AppError::bad_request(e.to_string())
         } else {
             AppError::internal(e)
+        }
+    }
+}
+
+impl From<kesou_access::Error> for AppError {
+    fn from(e: kesou_access::Error) -> Self {
+        use kesou_access::Error as E;
+        match e {
+            E::Unauthorized(m) => AppError::new(Code::Unauthorized, m),
+            E::Locked(m) => AppError::new(Code::Locked, m),
+            E::Forbidden(m) => AppError::new(Code::Forbidden, m),
+            E::RateLimited(m) => AppError::new(Code::RateLimited, m),
+            E::BadInput(m) => AppError::bad_request(m),
+            e @ E::Io { .. } => AppError::internal(e),
         }
     }
 }

@@ -8,6 +8,7 @@
 
 mod api;
 mod assets;
+pub mod auth;
 mod embed;
 mod error;
 mod export;
@@ -72,6 +73,9 @@ pub(crate) const EMBED_CSP: &str =
 pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .route("/health", get(api::meta::health))
+        .route("/login", post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/me", get(auth::me))
         .route("/openapi.json", get(api::meta::openapi))
         .route("/ask", post(api::ask::ask))
         .route("/export", post(api::ask::export))
@@ -138,10 +142,13 @@ pub async fn serve(
         .map_err(|e| Error::Bind(addr, e))?;
     let bound = listener.local_addr().map_err(|e| Error::Bind(addr, e))?;
     ready(bound);
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(|e| Error::Bind(bound, e))
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .map_err(|e| Error::Bind(bound, e))
 }

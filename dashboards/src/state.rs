@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
+use kesou_access::{AuditLog, Event, Gate};
 use kesou_indexer::{Store, StorePaths};
 use kesou_query::ask::Asker;
 use kesou_query::suggest::Suggester;
@@ -20,7 +21,8 @@ use crate::error::{ApiResult, AppError};
 pub struct ServerConfig {
     /// The store folder.
     pub data: PathBuf,
-    /// The store holds demo data (`--demo`): the security layer will not require users.
+    /// The store holds demo data (`--demo`): without users, anyone may use it (as an
+    /// administrator). Without it, the server refuses to start until an administrator exists.
     pub demo: bool,
     /// The key embed tokens are signed with; `None` reads or creates the store's key file.
     pub embed_key: Option<Vec<u8>>,
@@ -39,6 +41,8 @@ struct Inner {
     demo: bool,
     public_url: String,
     signer: Signer,
+    gate: Gate,
+    audit: AuditLog,
     engine: RwLock<Arc<Engine>>,
     started: Instant,
 }
@@ -109,6 +113,20 @@ impl AppState {
     /// Opens the store (the index catches up first when it is behind) and the signing key.
     pub fn open(config: &ServerConfig) -> Result<AppState, crate::Error> {
         let paths = StorePaths::new(&config.data);
+        let gate = Gate::open(&paths.root).map_err(|e| crate::Error::Config(e.to_string()))?;
+        if !config.demo
+            && !gate
+                .has_admin()
+                .map_err(|e| crate::Error::Config(e.to_string()))?
+        {
+            return Err(crate::Error::Config(format!(
+                "{} has no administrator: add one with `kesou user add --data {} NAME --role 管理员`, \
+                 or start with --demo if the store holds demo data",
+                paths.root.display(),
+                paths.root.display()
+            )));
+        }
+        let audit = AuditLog::open(&paths.root).map_err(|e| crate::Error::Config(e.to_string()))?;
         // For writing: the server applies change batches and saves reports in the store it
         // serves; DuckDB lets one process at a time hold it so.
         let store = Store::open(&paths).map_err(kesou_query::Error::from)?;
@@ -123,6 +141,8 @@ impl AppState {
                 demo: config.demo,
                 public_url: config.public_url.trim_end_matches('/').to_string(),
                 signer,
+                gate,
+                audit,
                 engine: RwLock::new(Arc::new(Engine::new(asker)?)),
                 started: Instant::now(),
             }),
@@ -143,6 +163,21 @@ impl AppState {
 
     pub fn signer(&self) -> &Signer {
         &self.inner.signer
+    }
+
+    pub fn gate(&self) -> &Gate {
+        &self.inner.gate
+    }
+
+    /// Whether requests without a session are let in: a demo server without users.
+    pub fn open_demo(&self) -> ApiResult<bool> {
+        Ok(self.inner.demo && !self.inner.gate.has_users()?)
+    }
+
+    /// Appends to the audit log; a request whose entry cannot be written fails.
+    pub fn audit(&self, event: Event) -> ApiResult<()> {
+        self.inner.audit.record(event)?;
+        Ok(())
     }
 
     pub fn uptime_secs(&self) -> u64 {

@@ -426,11 +426,11 @@ async fn embed_tokens_open_one_dashboard_until_they_expire() {
     let grant = signer.verify(token, "top20", 0).unwrap();
     assert_eq!(grant.filters, vec!["region=华东"]);
 
-    let expired = signer.sign(&Grant {
-        dashboard: "top20".into(),
-        filters: vec![],
-        expires_at: chrono::Utc::now().timestamp() - 1,
-    });
+    let expired = signer.sign(&Grant::local(
+        "top20".into(),
+        vec![],
+        chrono::Utc::now().timestamp() - 1,
+    ));
     for uri in [
         "/embed/top20".to_string(),
         "/embed/top20?token=".to_string(),
@@ -649,11 +649,11 @@ async fn reports_are_previewed_saved_listed_and_deleted() {
 #[tokio::test]
 async fn embed_data_needs_its_token_and_keeps_its_filters() {
     let signer = Signer::new(KEY.to_vec());
-    let token = signer.sign(&Grant {
-        dashboard: "map".into(),
-        filters: vec!["region=华南".into()],
-        expires_at: chrono::Utc::now().timestamp() + 600,
-    });
+    let token = signer.sign(&Grant::local(
+        "map".into(),
+        vec!["region=华南".into()],
+        chrono::Utc::now().timestamp() + 600,
+    ));
     let r = get(&format!("/api/embed/map?token={token}")).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let total: u64 = r.json()["rows"]

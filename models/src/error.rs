@@ -34,9 +34,10 @@ impl Error {
     /// Whether the error is the user's to fix rather than a fault.
     pub fn is_user_error(&self) -> bool {
         match self {
-            Error::BadModel(_) | Error::BadInput(_) | Error::Io { .. } | Error::ModelFile { .. } => {
-                true
-            }
+            Error::BadModel(_)
+            | Error::BadInput(_)
+            | Error::Io { .. }
+            | Error::ModelFile { .. } => true,
             Error::Indexer(e) => e.is_user_error(),
             _ => false,
         }

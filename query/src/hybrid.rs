@@ -107,6 +107,13 @@ impl Searcher {
             let (occur, q) = f.to_query(fields)?;
             filters.push((occur, Box::new(BoostQuery::new(q, 0.0))));
         }
+        // The caller's scope is one more filter: candidates, totals and facets stay inside it.
+        if let Some(scope) = &req.scope {
+            filters.push((
+                Occur::Must,
+                Box::new(BoostQuery::new(scope.to_query(fields)?, 0.0)),
+            ));
+        }
         let with_filters = |main: Box<dyn Query>| -> BooleanQuery {
             let mut clauses = vec![(Occur::Must, main)];
             clauses.extend(filters.iter().map(|(o, q)| (*o, q.box_clone())));

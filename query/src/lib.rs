@@ -10,6 +10,7 @@ mod facets;
 mod filters;
 mod hybrid;
 mod matches;
+mod scope;
 mod search;
 mod text_query;
 
@@ -29,6 +30,7 @@ pub use error::{Error, Result};
 pub use facets::{FacetResult, FacetValue};
 pub use filters::{Filter, filter_fields};
 pub use hybrid::{HybridRank, TextMatches};
+pub use scope::{SCOPE_FIELDS, Scope, ScopeRule};
 pub use search::{
     Highlight, MAX_LIMIT as MAX_SEARCH_LIMIT, SearchHit, SearchRequest, SearchResults, Searcher,
 };

@@ -27,6 +27,8 @@ pub struct ProfileOptions {
     pub interactions: usize,
     /// Months in the purchase series, ending with `as_of`'s month (default 24).
     pub months: usize,
+    /// The customers the caller may see; any other id is as unknown (default none: all).
+    pub scope: Option<crate::Scope>,
 }
 
 impl Default for ProfileOptions {
@@ -35,6 +37,7 @@ impl Default for ProfileOptions {
             orders: 20,
             interactions: 20,
             months: 24,
+            scope: None,
         }
     }
 }
@@ -103,6 +106,11 @@ pub fn profile(asker: &Asker, id: &str, options: &ProfileOptions) -> Result<Prof
     }
     let conn = asker.connection();
     let schema = asker.schema();
+    if let Some(scope) = &options.scope
+        && !scope.visible(conn, &[id])?.contains(id)
+    {
+        return Err(Error::NotFound(format!("no customer has id {id:?}")));
+    }
     // By rowid (one row read) from the key index, which is as new as the store's generation;
     // by id (every id read) only if that row is somehow not the customer.
     let attempts = match asker.rowid(id)? {

@@ -15,6 +15,7 @@ use crate::facets;
 use crate::filters::Filter;
 use crate::hybrid::HybridRank;
 use crate::matches::AllMatches;
+use crate::scope::Scope;
 use crate::semantic::{Retrieval, Semantic};
 use crate::text_query::{self, TextQuery};
 use crate::{Error, Result};
@@ -30,6 +31,8 @@ pub struct SearchRequest {
     pub facets: Vec<String>,
     pub limit: usize,
     pub offset: usize,
+    /// The rows the caller may see (`None`: every row). Totals and facets count only these.
+    pub scope: Option<Scope>,
 }
 
 /// A highlighted fragment of a field: the text and the byte ranges that matched.
@@ -179,6 +182,12 @@ impl Searcher {
             let (occur, q) = f.to_query(fields)?;
             // Filters select; they must not change the ranking.
             clauses.push((occur, Box::new(BoostQuery::new(q, 0.0))));
+        }
+        if let Some(scope) = &req.scope {
+            clauses.push((
+                Occur::Must,
+                Box::new(BoostQuery::new(scope.to_query(fields)?, 0.0)),
+            ));
         }
         if !clauses.iter().any(|(o, _)| *o == Occur::Must) {
             clauses.push((Occur::Must, Box::new(AllQuery)));

@@ -3,6 +3,7 @@
 
 mod apply;
 mod ask;
+mod audit;
 mod bench;
 mod bench_changes;
 mod bench_semantic;
@@ -21,6 +22,7 @@ mod serve;
 mod similar;
 mod tags;
 mod train;
+mod user;
 
 use std::path::PathBuf;
 
@@ -66,7 +68,9 @@ pub enum Command {
     Duplicates(ingest::DuplicatesArgs),
     /// Tag customers by rules written as questions (近30天咨询≥5次且未成交 → 高意向待转化).
     Tags(tags::TagsArgs),
-    // The help of these two is their Args' own (with examples).
+    // The help of these is their Args' own (with examples).
+    User(user::UserArgs),
+    Audit(audit::AuditArgs),
     Serve(serve::ServeArgs),
     Share(serve::ShareArgs),
     /// Learn from the store's history: churn risk (kesou train churn).
@@ -121,6 +125,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Eval(a) => eval::run(a),
         Command::Duplicates(a) => ingest::duplicates(a),
         Command::Tags(a) => tags::run(a),
+        Command::User(a) => user::run(a),
+        Command::Audit(a) => audit::run(a),
         Command::Serve(a) => serve::run(a),
         Command::Share(a) => serve::share(a),
         Command::Train(a) => train::run(a),
@@ -138,6 +144,9 @@ pub fn is_user_error(e: &anyhow::Error) -> bool {
         return e.is_user_error();
     }
     if let Some(e) = e.downcast_ref::<kesou_dashboards::Error>() {
+        return e.is_user_error();
+    }
+    if let Some(e) = e.downcast_ref::<kesou_access::Error>() {
         return e.is_user_error();
     }
     if let Some(e) = e.downcast_ref::<kesou_models::Error>() {

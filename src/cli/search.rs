@@ -63,6 +63,7 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
         facets: args.facets,
         limit: args.limit,
         offset: args.offset,
+        scope: None,
     };
     let results = searcher.search(&req)?;
     if args.format == "json" {

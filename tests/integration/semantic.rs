@@ -228,6 +228,7 @@ fn search(searcher: &Searcher, text: &str, filters: &[&str]) -> kesou_query::Sea
             facets: vec!["region".into()],
             limit: 5,
             offset: 0,
+            scope: None,
         })
         .unwrap()
 }

@@ -11,7 +11,10 @@ use kesou_query::ask::{Answer, AskOptions, Asker, MAX_QUESTION_CHARS};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use kesou_access::Use;
+
 use super::ApiJson;
+use crate::auth::{Caller, Done};
 use crate::error::{ApiResult, AppError, Code};
 use crate::export;
 use crate::state::AppState;
@@ -74,8 +77,8 @@ impl AskRequest {
         Ok(query)
     }
 
-    /// The page and ordering asked for.
-    fn options(&self) -> ApiResult<AskOptions> {
+    /// The page and ordering asked for, within the caller's rows.
+    fn options(&self, caller: &Caller) -> ApiResult<AskOptions> {
         let limit = self.limit.unwrap_or(20);
         if limit == 0 || limit > MAX_PAGE {
             return Err(AppError::bad_request(format!(
@@ -90,8 +93,18 @@ impl AskRequest {
                 descending: s.desc,
                 span: None,
             }),
+            scope: caller.principal.scope.clone(),
             ..AskOptions::default()
         })
+    }
+
+    /// What the audit log says was asked.
+    fn input(&self) -> String {
+        if self.query.is_some() {
+            format!("{} (edited)", self.q)
+        } else {
+            self.q.clone()
+        }
     }
 }
 
@@ -123,17 +136,29 @@ pub fn answer_json(answer: Answer, asker: &Asker, started: Instant) -> Value {
 
 pub async fn ask(
     State(state): State<AppState>,
+    caller: Caller,
     ApiJson(req): ApiJson<AskRequest>,
 ) -> ApiResult<Response> {
-    let options = req.options()?;
-    let out = state
-        .blocking(move |asker| {
-            let started = Instant::now();
-            let query = req.query(asker)?;
-            let answer = asker.run(&query, &options)?;
-            Ok(answer_json(answer, asker, started))
-        })
-        .await?;
+    let input = req.input();
+    caller.spend(&state, Use::Query, "ask", &input)?;
+    let principal = caller.principal.clone();
+    let result = match req.options(&caller) {
+        Ok(options) => {
+            state
+                .blocking(move |asker| {
+                    let started = Instant::now();
+                    let query = req.query(asker)?;
+                    principal.check_query(&query)?;
+                    let mut answer = asker.run(&query, &options)?;
+                    let done = Done::of_table(answer.explain.clone(), &answer.table);
+                    principal.apply_to_table(&mut answer.table);
+                    Ok((answer_json(answer, asker, started), done))
+                })
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    let out = caller.record(&state, "ask", &input, result)?;
     Ok(axum::Json(out).into_response())
 }
 
@@ -142,22 +167,31 @@ pub const MAX_EXPORT_ROWS: usize = 100_000;
 
 pub async fn export(
     State(state): State<AppState>,
+    caller: Caller,
     ApiJson(req): ApiJson<AskRequest>,
 ) -> ApiResult<Response> {
-    let (csv, truncated) = state
+    let input = req.input();
+    caller.spend(&state, Use::Export, "export", &input)?;
+    let principal = caller.principal.clone();
+    let scope_caller = caller.clone();
+    let result = state
         .blocking(move |asker| {
             let query = req.query(asker)?;
+            principal.check_query(&query)?;
             let options = AskOptions {
                 all: true,
                 page_size: Some(MAX_EXPORT_ROWS),
-                ..req.options()?
+                ..req.options(&scope_caller)?
             };
-            let answer = asker.run(&query, &options)?;
+            let mut answer = asker.run(&query, &options)?;
             let truncated = (answer.table.total as usize) > answer.table.rows.len();
+            let done = Done::of_table(answer.explain.clone(), &answer.table);
+            principal.apply_to_table(&mut answer.table);
             let csv = export::csv(&answer.table).map_err(AppError::internal)?;
-            Ok((csv, truncated))
+            Ok(((csv, truncated), done))
         })
-        .await?;
+        .await;
+    let (csv, truncated) = caller.record(&state, "export", &input, result)?;
     let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
     Ok((
         [

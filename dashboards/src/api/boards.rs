@@ -12,16 +12,20 @@ use kesou_query::boards::{self, Board, ReportSpec};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use kesou_access::{Principal, Use};
+
 use super::{ApiJson, ApiQuery};
+use crate::auth::{Caller, Done};
 use crate::error::{ApiResult, AppError};
 use crate::state::AppState;
 
 /// Rows a board shows (a top-N board keeps its N).
 const BOARD_ROWS: usize = 200;
 
-fn options() -> AskOptions {
+fn options(principal: &Principal) -> AskOptions {
     AskOptions {
         default_limit: BOARD_ROWS,
+        scope: principal.scope.clone(),
         ..AskOptions::default()
     }
 }
@@ -63,21 +67,35 @@ fn board_json(board: &Board) -> ApiResult<Json<Value>> {
     ))
 }
 
-/// A board's answer with fixed filters, from the engine's cache when it was computed since
-/// the last write.
-async fn cached_board(state: &AppState, name: String, filters: Vec<String>) -> ApiResult<Response> {
-    let key = format!("{name}\n{}", filters.join("\n"));
+/// A board's answer with fixed filters within the principal's rows, from the engine's
+/// cache when it was computed since the last write (per board, filters and scope); the
+/// principal's field rules applied to what is returned.
+async fn cached_board(
+    state: &AppState,
+    principal: Principal,
+    name: String,
+    filters: Vec<String>,
+) -> ApiResult<(Response, Done)> {
+    let scope = principal
+        .scope
+        .as_ref()
+        .map_or_else(|| "*".to_owned(), ToString::to_string);
+    let key = format!("{name}\n{}\n{scope}", filters.join("\n"));
+    let options = options(&principal);
     let value = state
         .board(key, move |asker| {
             let fixed = boards::parse_filters(asker.schema(), &filters)?;
-            let board = boards::board(asker, &name, &fixed, &options())?;
+            let board = boards::board(asker, &name, &fixed, &options)?;
             serde_json::to_value(&board).map_err(AppError::internal)
         })
         .await?;
-    Ok(Json(&*value).into_response())
+    let mut value = (*value).clone();
+    let done = Done::of_json(String::new(), &value);
+    principal.apply_to_answer_json(&mut value);
+    Ok((Json(value).into_response(), done))
 }
 
-pub async fn list(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+pub async fn list(State(state): State<AppState>, _caller: Caller) -> ApiResult<Json<Value>> {
     state
         .blocking(|asker| Ok(Json(json!({"dashboards": boards::boards(asker)?}))))
         .await
@@ -85,11 +103,33 @@ pub async fn list(State(state): State<AppState>) -> ApiResult<Json<Value>> {
 
 pub async fn show(
     State(state): State<AppState>,
+    caller: Caller,
     Path(name): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
-    let filters = filters_of(raw)?;
-    cached_board(&state, name, filters).await
+    let input = format!("{name} {}", raw.as_deref().unwrap_or(""));
+    caller.spend(&state, Use::Query, "dashboard", &input)?;
+    let result = match filters_of(raw) {
+        Ok(filters) => {
+            let fields: Vec<String> = filters
+                .iter()
+                .filter_map(|f| {
+                    f.split(['=', '<', '>', '!'])
+                        .next()
+                        .map(|s| s.trim().to_owned())
+                })
+                .collect();
+            match caller
+                .principal
+                .check_fields(fields.iter().map(String::as_str))
+            {
+                Ok(()) => cached_board(&state, caller.principal.clone(), name, filters).await,
+                Err(e) => Err(e.into()),
+            }
+        }
+        Err(e) => Err(e),
+    };
+    caller.record(&state, "dashboard", &input, result)
 }
 
 #[derive(Debug, Deserialize)]
@@ -107,14 +147,40 @@ pub async fn embedded(
 ) -> ApiResult<Response> {
     let grant = super::embed::grant(&state, &name, &p.token)
         .map_err(|e| AppError::unauthorized(e.to_string()))?;
-    cached_board(&state, grant.dashboard, grant.filters).await
+    // The viewer sees what the link's maker saw: their rows, their role's field rules.
+    let viewer = Principal::for_role(
+        &format!("embed:{}", grant.by),
+        grant.role,
+        grant.scope.clone(),
+        state.gate().policy(),
+    );
+    let caller = Caller {
+        principal: viewer.clone(),
+        from: "-".into(),
+    };
+    let input = format!("{} {}", grant.dashboard, grant.filters.join(" "));
+    let result = cached_board(&state, viewer, grant.dashboard, grant.filters).await;
+    caller.record(&state, "embed", &input, result)
 }
 
 /// A report previewed: a spec as for saving, where the name may be left out.
 pub async fn preview(
     State(state): State<AppState>,
+    caller: Caller,
     ApiJson(mut spec): ApiJson<Value>,
 ) -> ApiResult<Json<Value>> {
+    let input = spec.to_string();
+    caller.spend(&state, Use::Query, "report", &input)?;
+    let principal = caller.principal.clone();
+    let result = preview_of(&state, principal, spec.take()).await;
+    caller.record(&state, "report", &input, result)
+}
+
+async fn preview_of(
+    state: &AppState,
+    principal: Principal,
+    mut spec: Value,
+) -> ApiResult<(Json<Value>, Done)> {
     // A preview needs no name yet.
     if spec.get("name").is_none() {
         spec["name"] = json!("preview");
@@ -122,36 +188,59 @@ pub async fn preview(
     let spec: ReportSpec =
         serde_json::from_value(spec).map_err(|e| AppError::bad_request(e.to_string()))?;
     state
-        .blocking(move |asker| board_json(&boards::preview_report(asker, &spec, &[], &options())?))
+        .blocking(move |asker| {
+            principal.check_query(&spec.query(asker)?)?;
+            let board = boards::preview_report(asker, &spec, &[], &options(&principal))?;
+            let Json(mut value) = board_json(&board)?;
+            let done = Done::of_json(board.answer.explain.clone(), &value);
+            principal.apply_to_answer_json(&mut value);
+            Ok((Json(value), done))
+        })
         .await
 }
 
 pub async fn save(
     State(state): State<AppState>,
+    caller: Caller,
     ApiJson(spec): ApiJson<ReportSpec>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let saved = state
-        .blocking(move |asker| {
-            let saved = boards::save_report(asker, &spec)?;
-            Ok((StatusCode::CREATED, Json(json!(saved))))
-        })
-        .await;
+    let input = format!("save {}", serde_json::to_string(&spec).unwrap_or_default());
+    let principal = caller.principal.clone();
+    let result = match caller.may_write() {
+        Ok(()) => {
+            state
+                .blocking(move |asker| {
+                    principal.check_query(&spec.query(asker)?)?;
+                    let saved = boards::save_report(asker, &spec)?;
+                    Ok(((StatusCode::CREATED, Json(json!(saved))), Done::default()))
+                })
+                .await
+        }
+        Err(e) => Err(e),
+    };
     state.forget_boards();
-    saved
+    caller.record(&state, "report", &input, result)
 }
 
 pub async fn delete(
     State(state): State<AppState>,
+    caller: Caller,
     Path(name): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let deleted = state
-        .blocking(move |asker| {
-            boards::delete_report(asker, &name)?;
-            Ok(StatusCode::NO_CONTENT)
-        })
-        .await;
+    let input = format!("delete {name}");
+    let result = match caller.may_write() {
+        Ok(()) => {
+            state
+                .blocking(move |asker| {
+                    boards::delete_report(asker, &name)?;
+                    Ok((StatusCode::NO_CONTENT, Done::default()))
+                })
+                .await
+        }
+        Err(e) => Err(e),
+    };
     state.forget_boards();
-    deleted
+    caller.record(&state, "report", &input, result)
 }
 
 /// A user error unless `name` is a dashboard or a saved report.

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::ApiJson;
+use crate::auth::{Caller, Done};
 use crate::embed::{Grant, MAX_TTL_SECS, TokenError};
 use crate::error::{ApiResult, AppError};
 use crate::state::AppState;
@@ -26,8 +27,19 @@ pub struct TokenRequest {
 
 pub async fn create_token(
     State(state): State<AppState>,
+    caller: Caller,
     ApiJson(req): ApiJson<TokenRequest>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
+    let input = format!("{} {}", req.dashboard, req.filters.join(" "));
+    let result = make_token(&state, &caller, req).await;
+    caller.record(&state, "embed-token", &input, result)
+}
+
+async fn make_token(
+    state: &AppState,
+    caller: &Caller,
+    req: TokenRequest,
+) -> ApiResult<((StatusCode, Json<Value>), Done)> {
     let ttl = req.expires_in.unwrap_or(86_400);
     if ttl <= 0 || ttl > MAX_TTL_SECS {
         return Err(AppError::bad_request(
@@ -41,25 +53,31 @@ pub async fn create_token(
             Ok(())
         })
         .await?;
-    super::boards::check_name(&state, &req.dashboard).await?;
+    super::boards::check_name(state, &req.dashboard).await?;
     let expires_at = chrono::Utc::now().timestamp() + ttl;
     let grant = Grant {
         dashboard: req.dashboard,
         filters: req.filters,
         expires_at,
+        by: caller.principal.name.clone(),
+        role: caller.principal.role,
+        scope: caller.principal.scope.clone(),
     };
     let token = state.signer().sign(&grant);
     let url = embed_url(state.public_url(), &grant.dashboard, &token);
     Ok((
-        StatusCode::CREATED,
-        Json(json!({
-            "token": token,
-            "url": url,
-            "expires_at": chrono::DateTime::from_timestamp(expires_at, 0).map(|t| t.to_rfc3339()),
-            "iframe": format!(
-                "<iframe src=\"{url}\" width=\"100%\" height=\"480\" style=\"border:0\" loading=\"lazy\"></iframe>"
-            ),
-        })),
+        (
+            StatusCode::CREATED,
+            Json(json!({
+                "token": token,
+                "url": url,
+                "expires_at": chrono::DateTime::from_timestamp(expires_at, 0).map(|t| t.to_rfc3339()),
+                "iframe": format!(
+                    "<iframe src=\"{url}\" width=\"100%\" height=\"480\" style=\"border:0\" loading=\"lazy\"></iframe>"
+                ),
+            })),
+        ),
+        Done::default(),
     ))
 }
 

@@ -7,6 +7,9 @@ use axum::response::IntoResponse;
 use kesou_nlq::FieldKind;
 use serde_json::{Value, json};
 
+use kesou_access::FieldAccess;
+
+use crate::auth::Caller;
 use crate::error::{ApiResult, AppError};
 use crate::state::AppState;
 
@@ -20,6 +23,7 @@ pub async fn openapi() -> impl IntoResponse {
 
 pub async fn health(State(state): State<AppState>) -> ApiResult<Json<Value>> {
     let demo = state.demo();
+    let login_required = !state.open_demo()?;
     let uptime = state.uptime_secs();
     state
         .blocking(move |asker| {
@@ -35,6 +39,7 @@ pub async fn health(State(state): State<AppState>) -> ApiResult<Json<Value>> {
                 "generation": generation,
                 "index_stale": asker.is_stale(),
                 "demo": demo,
+                "login_required": login_required,
                 "uptime_secs": uptime,
             })))
         })
@@ -43,23 +48,27 @@ pub async fn health(State(state): State<AppState>) -> ApiResult<Json<Value>> {
 
 /// `GET /api/fields`: what the report builder offers: dimensions (categories and tags to
 /// group by), measures (numbers to sum or average) and filterable fields, with their labels.
-pub async fn fields(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+pub async fn fields(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
+    let principal = caller.principal;
     state
-        .blocking(|asker| {
+        .blocking(move |asker| {
             let schema = asker.schema();
             let filterable = kesou_query::boards::filterable(schema);
+            // Hidden fields are not offered; masked ones are shown but not to filter on.
             let fields: Vec<Value> = schema
                 .fields
                 .iter()
+                .filter(|f| principal.access(&f.name) != FieldAccess::Hide)
                 .map(|f| {
+                    let full = principal.access(&f.name) == FieldAccess::Show;
                     json!({
                         "name": f.name,
                         "label": f.label,
                         "label_en": english_label(&f.words).unwrap_or(&f.name),
                         "kind": f.kind,
-                        "dimension": matches!(f.kind, FieldKind::Category | FieldKind::Tags),
-                        "measure": matches!(f.kind, FieldKind::Number | FieldKind::Money | FieldKind::Ratio),
-                        "filter": filterable.contains(&f.name.as_str()),
+                        "dimension": full && matches!(f.kind, FieldKind::Category | FieldKind::Tags),
+                        "measure": full && matches!(f.kind, FieldKind::Number | FieldKind::Money | FieldKind::Ratio),
+                        "filter": full && filterable.contains(&f.name.as_str()),
                     })
                 })
                 .collect();

@@ -5,7 +5,10 @@ use axum::extract::State;
 use kesou_query::{Filter, SearchRequest, SearchResults};
 use serde::Deserialize;
 
+use kesou_access::{FieldAccess, Use};
+
 use super::ApiJson;
+use crate::auth::{Caller, Done};
 use crate::error::{ApiResult, AppError};
 use crate::state::AppState;
 
@@ -31,8 +34,33 @@ pub const MAX_SEARCH_CHARS: usize = 500;
 
 pub async fn search(
     State(state): State<AppState>,
+    caller: Caller,
     ApiJson(body): ApiJson<SearchBody>,
 ) -> ApiResult<Json<SearchResults>> {
+    let input = std::iter::once(body.q.clone())
+        .chain(body.filters.iter().cloned())
+        .collect::<Vec<_>>()
+        .join(" ");
+    caller.spend(&state, Use::Query, "search", &input)?;
+    let principal = caller.principal.clone();
+    let result = async {
+        principal.check_fields(
+            body.filters
+                .iter()
+                .filter_map(|f| f.split(['=', '<', '>', '!']).next().map(str::trim)),
+        )?;
+        principal.check_fields(body.facets.iter().map(String::as_str))?;
+        run(&state, body, principal).await
+    }
+    .await;
+    Ok(Json(caller.record(&state, "search", &input, result)?))
+}
+
+async fn run(
+    state: &AppState,
+    body: SearchBody,
+    principal: kesou_access::Principal,
+) -> ApiResult<(SearchResults, Done)> {
     if body.q.chars().count() > MAX_SEARCH_CHARS {
         return Err(AppError::new(
             crate::error::Code::TooLarge,
@@ -57,13 +85,29 @@ pub async fn search(
         facets: body.facets,
         limit,
         offset: body.offset,
+        scope: principal.scope.clone(),
     };
     state
         .blocking(move |asker| {
             let searcher = asker
                 .searcher()
                 .ok_or_else(|| AppError::internal("the store has no index"))?;
-            Ok(Json(searcher.search(&req)?))
+            let mut found = searcher.search(&req)?;
+            // The fields a hit shows, under the caller's field rules.
+            for hit in &mut found.hits {
+                if principal.access("annual_purchase") != FieldAccess::Show {
+                    hit.annual_purchase = None;
+                }
+                if principal.access("owner") != FieldAccess::Show {
+                    hit.owner = None;
+                }
+            }
+            let done = Done {
+                interpretation: String::new(),
+                rows: found.hits.len() as u64,
+                customers: found.hits.iter().map(|h| h.id.clone()).collect(),
+            };
+            Ok((found, done))
         })
         .await
 }

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::ApiQuery;
+use crate::auth::Caller;
 use crate::error::{ApiResult, AppError, Code};
 use crate::state::AppState;
 
@@ -18,16 +19,22 @@ pub struct SuggestParams {
     pub q: String,
 }
 
+/// Suggestions are not written to the audit log (they are keystrokes, not questions) but
+/// count against the caller's rate limit and keep to their rows.
 pub async fn suggest(
     State(state): State<AppState>,
+    caller: Caller,
     ApiQuery(p): ApiQuery<SuggestParams>,
 ) -> ApiResult<Json<Value>> {
+    caller.spend(&state, kesou_access::Use::Query, "suggest", &p.q)?;
     if p.q.chars().count() > kesou_query::ask::MAX_QUESTION_CHARS {
         return Err(AppError::new(
             Code::TooLarge,
             "type at most 500 characters for suggestions",
         ));
     }
-    let suggestions = state.suggester().suggest(&p.q);
+    let suggestions = state
+        .suggester()
+        .suggest_in(&p.q, caller.principal.scope.as_ref());
     Ok(Json(json!({ "suggestions": suggestions })))
 }

@@ -31,6 +31,10 @@ async function request(method, path, body, signal) {
     init.body = JSON.stringify(body);
   }
   const res = await fetch(path, init);
+  if (res.status === 401 && path !== "/api/login") {
+    // The session ended (or there was none): the app asks to log in.
+    window.dispatchEvent(new CustomEvent("kesou:login"));
+  }
   if (!res.ok) throw await failure(res);
   if (res.status === 204) return null;
   const text = await res.text();

@@ -5,12 +5,15 @@ import { askView } from "./ask.js";
 import { boardView, boardsView } from "./boards.js";
 import { h, mount } from "./dom.js";
 import { lang, onLangChange, setLang, t } from "./i18n.js";
+import { loginView, logout, whoAmI } from "./login.js";
 import { profileView } from "./profile.js";
 import { reportBuilderView } from "./reports.js";
 
 const main = document.getElementById("main");
 const header = document.getElementById("top");
 let generation = 0;
+/** Who is logged in (GET /api/me); null until known or when a login is needed. */
+let me = null;
 
 function parseHash() {
   const raw = location.hash.replace(/^#/, "") || "/";
@@ -36,12 +39,30 @@ function drawHeader() {
         link("#/dashboards", "nav_boards", here === "dashboards" || here === "dashboard"),
         link("#/reports/new", "nav_new_report", here === "reports"),
       ),
+      me && !me.demo
+        ? h(
+            "span",
+            { class: "who" },
+            h("span", { id: "who-name" }, `${me.name}（${me.role}）`),
+            h("button", { type: "button", class: "lang", id: "logout", onclick: async () => { await logout(); me = null; needLogin(); } }, t("logout")),
+          )
+        : null,
       h("button", { type: "button", class: "lang", lang: lang() === "zh" ? "en" : "zh", "aria-label": t("lang_switch_label"), onclick: () => setLang(lang() === "zh" ? "en" : "zh") }, t("lang_switch")),
     ),
   );
 }
 
+function needLogin() {
+  ++generation;
+  drawHeader();
+  loginView(main, (who) => {
+    me = who;
+    route();
+  });
+}
+
 function route() {
+  if (!me) return;
   const mine = ++generation;
   const stale = () => mine !== generation;
   const { parts, params } = parseHash();
@@ -61,5 +82,13 @@ window.addEventListener("hashchange", () => {
   route();
   if (!location.hash.startsWith("#/ask")) window.scrollTo(0, 0);
 });
-onLangChange(route);
-route();
+onLangChange(() => (me ? route() : needLogin()));
+window.addEventListener("kesou:login", () => {
+  me = null;
+  needLogin();
+});
+whoAmI().then((who) => {
+  me = who;
+  if (me) route();
+  else needLogin();
+});

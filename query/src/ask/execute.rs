@@ -32,6 +32,9 @@ pub struct AskOptions {
     /// table), or a group field or measure name of a grouped answer. Within a top-N the N
     /// rows are still the question's; only their order changes. Default none.
     pub sort: Option<Sort>,
+    /// The customers the caller may see (`None`: every one). Applied as one more condition
+    /// of every statement, not shown in the interpretation. Default none.
+    pub scope: Option<crate::Scope>,
 }
 
 impl Default for AskOptions {
@@ -42,6 +45,7 @@ impl Default for AskOptions {
             offset: 0,
             page_size: None,
             sort: None,
+            scope: None,
         }
     }
 }
@@ -68,6 +72,8 @@ pub fn execute(
     if !query.understood() {
         return Err(not_understood(schema, query));
     }
+    let scoped_query = scoped(schema, query, options)?;
+    let query = &*scoped_query;
     if query.similar.is_some() {
         return Err(Error::BadRequest(format!(
             "questions about customers like others need the lookalike vectors of a kesou store; \
@@ -154,6 +160,26 @@ pub fn execute(
     })
 }
 
+/// The query with the caller's scope as one more condition; the question's own.
+pub(super) fn scoped<'q>(
+    schema: &Schema,
+    query: &'q Query,
+    options: &AskOptions,
+) -> Result<std::borrow::Cow<'q, Query>> {
+    let Some(scope) = &options.scope else {
+        return Ok(std::borrow::Cow::Borrowed(query));
+    };
+    if schema.table != "customers" {
+        return Err(Error::BadRequest(format!(
+            "{} cannot be limited to the customers you may see; ask about customers",
+            schema.table
+        )));
+    }
+    let mut q = query.clone();
+    q.filters.push(scope.to_question_filter());
+    Ok(std::borrow::Cow::Owned(q))
+}
+
 /// Whether a value read back can be bound as a parameter (a cut's kth value).
 fn bindable(v: &SqlValue) -> bool {
     matches!(
@@ -199,6 +225,8 @@ fn count(conn: &Connection, sql: &str, params: &[duckdb::types::Value]) -> Resul
         r.get::<_, i64>(0)
     })?;
     Ok(n as u64)
+}
+
 /// The keys of the rows a query's conditions (without its text) allow, for ranking by
 /// meaning among them; `None` when it has no conditions (every row).
 fn candidates(conn: &Connection, schema: &Schema, query: &Query) -> Result<Option<Vec<String>>> {

@@ -38,11 +38,17 @@ pub(crate) fn answer(
     } else {
         TextMatch::Like
     };
-    let m = matching(schema, query, text)?;
-    let candidates = (!query.filters.is_empty() || text != TextMatch::None).then_some(Candidates {
-        from_where: m.from_where,
-        params: m.params,
-    });
+    let m = matching(
+        schema,
+        &*super::execute::scoped(schema, query, options)?,
+        text,
+    )?;
+    let candidates =
+        (!query.filters.is_empty() || text != TextMatch::None || options.scope.is_some())
+            .then_some(Candidates {
+                from_where: m.from_where,
+                params: m.params,
+            });
     if options.sort.is_some() {
         return Err(Error::BadRequest(
             "customers like others are ordered by likeness; they cannot be re-sorted".into(),
@@ -52,7 +58,8 @@ pub(crate) fn answer(
     let page = page(query, options);
     let k = page.offset + page.limit().unwrap_or(options.default_limit);
     let seeds: Vec<String> = similar.seeds.iter().map(|s| s.text.clone()).collect();
-    let mut found = lookalike.similar(conn, &seeds, candidates.as_ref(), k)?;
+    let mut found =
+        lookalike.similar_in(conn, &seeds, candidates.as_ref(), k, options.scope.as_ref())?;
     found.hits.drain(..page.offset.min(found.hits.len()));
     let mut fields: Vec<&str> = query.filters.iter().flat_map(|f| f.fields()).collect();
     fields.extend(schema.display.iter().map(String::as_str));

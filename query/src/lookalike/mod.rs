@@ -34,7 +34,7 @@ pub use seeds::SeedMatch;
 use rank::{Allowed, QueryVector};
 use vectors::Vectors;
 
-use crate::Result;
+use crate::{Result, Scope};
 
 /// The customers a lookalike search may return: `FROM customers t … WHERE …` (the table
 /// aliased `t`) with its bound parameters, as the ask executor and `--filter` build it.
@@ -60,6 +60,25 @@ impl Candidates {
         Ok(Some(Candidates {
             from_where: format!("FROM customers t WHERE {}", conditions.join(" AND ")),
             params,
+        }))
+    }
+
+    /// The customers `--filter`s allow within a scope (`None`: no filters and no scope).
+    pub fn within(filters: &[crate::Filter], scope: Option<&Scope>) -> Result<Option<Candidates>> {
+        let Some(scope) = scope else {
+            return Candidates::from_filters(filters);
+        };
+        let (cond, params) = scope.to_sql()?;
+        Ok(Some(match Candidates::from_filters(filters)? {
+            None => Candidates {
+                from_where: format!("FROM customers t WHERE {cond}"),
+                params,
+            },
+            Some(mut c) => {
+                c.from_where = format!("{} AND {cond}", c.from_where);
+                c.params.extend(params);
+                c
+            }
         }))
     }
 }
@@ -195,9 +214,22 @@ impl Lookalike {
         candidates: Option<&Candidates>,
         k: usize,
     ) -> Result<Similars> {
+        self.similar_in(conn, seeds, candidates, k, None)
+    }
+
+    /// [`Lookalike::similar`] for a user with a scope: seeds outside it are not found (the
+    /// candidates must already be within it: [`Candidates::within`]).
+    pub fn similar_in(
+        &self,
+        conn: &Connection,
+        seeds: &[String],
+        candidates: Option<&Candidates>,
+        k: usize,
+        scope: Option<&Scope>,
+    ) -> Result<Similars> {
         let started = Instant::now();
         let v = &self.vectors;
-        let mut seeds = seeds::resolve(conn, v, seeds)?;
+        let mut seeds = seeds::resolve(conn, v, seeds, scope)?;
         let mut allowed = match candidates {
             None => Allowed::all(v.rows()),
             Some(c) => self.allowed(conn, c)?,

@@ -8,7 +8,7 @@ use kesou_domain::text::name_key;
 use serde::Serialize;
 
 use super::vectors::Vectors;
-use crate::{Error, Result};
+use crate::{Error, Result, Scope};
 
 /// A seed as resolved: what was written and the customer it means.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -28,7 +28,13 @@ type Found = (i64, String, String, Option<String>, Option<String>);
 const LISTED: usize = 8;
 
 /// Resolves every seed, in order, without duplicates.
-pub(crate) fn resolve(conn: &Connection, v: &Vectors, texts: &[String]) -> Result<Vec<SeedMatch>> {
+/// With a scope, customers outside it are as if they did not exist.
+pub(crate) fn resolve(
+    conn: &Connection,
+    v: &Vectors,
+    texts: &[String],
+    scope: Option<&Scope>,
+) -> Result<Vec<SeedMatch>> {
     if texts.iter().all(|t| t.trim().is_empty()) {
         return Err(Error::BadRequest(
             "name at least one customer to find others like it: an id such as C0000123 or a company name".into(),
@@ -69,6 +75,11 @@ pub(crate) fn resolve(conn: &Connection, v: &Vectors, texts: &[String]) -> Resul
                     row,
                 )?
                 .collect::<std::result::Result<_, _>>()?;
+        }
+        if let Some(scope) = scope {
+            let ids: Vec<&str> = found.iter().map(|f| f.1.as_str()).collect();
+            let visible = scope.visible(conn, &ids)?;
+            found.retain(|f| visible.contains(&f.1));
         }
         let (rowid, id, name) = match found.as_slice() {
             [(rowid, id, name, ..)] => (*rowid, id.clone(), name.clone()),

@@ -23,9 +23,9 @@ use chrono::NaiveDate;
 use kesou_nlq::{FieldKind, Parser, Span};
 use serde::Serialize;
 
-use crate::Result;
 use crate::ask::Asker;
 use crate::ask::sql::ident;
+use crate::{Result, Scope};
 use names::Names;
 use phrases::{Phrase, Phrases, fold};
 
@@ -156,6 +156,12 @@ impl Suggester {
     /// questions that begin with it, and customers whose name holds it. An empty input
     /// gives the first example questions.
     pub fn suggest(&self, input: &str) -> Vec<Suggestion> {
+        self.suggest_in(input, None)
+    }
+
+    /// [`Suggester::suggest`] for a user who sees only the customers of `scope`: no name of
+    /// another customer and no other salesperson (a value of rows they cannot see) is offered.
+    pub fn suggest_in(&self, input: &str, scope: Option<&Scope>) -> Vec<Suggestion> {
         if input.trim().is_empty() {
             return self
                 .examples
@@ -174,13 +180,15 @@ impl Suggester {
             .filter(|e| e.folded.starts_with(&folded) && e.folded != folded)
             .map(question)
             .collect();
-        let (prefixed, contained): (Vec<_>, Vec<_>) =
-            self.customers(input).into_iter().partition(|(p, _)| *p);
+        let (prefixed, contained): (Vec<_>, Vec<_>) = self
+            .customers(input, scope)
+            .into_iter()
+            .partition(|(p, _)| *p);
         let strip = |l: Vec<(bool, Suggestion)>| l.into_iter().map(|(_, s)| s).collect();
         let contained_share = CUSTOMERS.saturating_sub(prefixed.len());
         // First a share of each, in this order; then the rest fill what is left.
         let lists: [(Vec<Suggestion>, usize); 4] = [
-            (self.complete(input), COMPLETIONS),
+            (self.complete(input, scope), COMPLETIONS),
             (strip(prefixed), CUSTOMERS),
             (questions, QUESTIONS),
             (strip(contained), contained_share),
@@ -197,7 +205,7 @@ impl Suggester {
     }
 
     /// Completions of the word being typed.
-    fn complete(&self, input: &str) -> Vec<Suggestion> {
+    fn complete(&self, input: &str, scope: Option<&Scope>) -> Vec<Suggestion> {
         if input.ends_with(char::is_whitespace) {
             return Vec::new();
         }
@@ -224,7 +232,12 @@ impl Suggester {
             if typed.is_empty() {
                 continue;
             }
-            let matches = self.phrases.starting_with(&typed);
+            let matches: Vec<&Phrase> = self
+                .phrases
+                .starting_with(&typed)
+                .iter()
+                .filter(|p| scope.is_none_or(|s| visible_phrase(p, s)))
+                .collect();
             let exact: HashSet<&str> = matches
                 .iter()
                 .filter(|p| p.folded == typed)
@@ -237,7 +250,7 @@ impl Suggester {
             });
             let mut best: HashMap<&str, &Phrase> = HashMap::new();
             for p in longer {
-                let slot = best.entry(p.meaning.as_str()).or_insert(p);
+                let slot = best.entry(p.meaning.as_str()).or_insert(*p);
                 if (p.canonical, std::cmp::Reverse(p.order))
                     > (slot.canonical, std::cmp::Reverse(slot.order))
                 {
@@ -270,7 +283,7 @@ impl Suggester {
 
     /// Customers whose name starts with (true) or holds (false) the input's last run of
     /// text (after the last space or punctuation).
-    fn customers(&self, input: &str) -> Vec<(bool, Suggestion)> {
+    fn customers(&self, input: &str, scope: Option<&Scope>) -> Vec<(bool, Suggestion)> {
         let trimmed = input.trim_end();
         let start = trimmed
             .char_indices()
@@ -282,7 +295,7 @@ impl Suggester {
             return Vec::new();
         }
         self.names
-            .find(&key, MAX_SUGGESTIONS)
+            .find_in(&key, MAX_SUGGESTIONS, scope)
             .into_iter()
             .map(|f| {
                 (
@@ -296,6 +309,18 @@ impl Suggester {
                 )
             })
             .collect()
+    }
+}
+
+/// Whether a user with this scope may be offered the phrase: salespeople (values of the
+/// `owner` field) only when the scope names them.
+fn visible_phrase(p: &Phrase, scope: &Scope) -> bool {
+    match p.meaning.strip_prefix("value:owner=") {
+        None => true,
+        Some(owner) => scope
+            .rules()
+            .iter()
+            .any(|r| r.field == "owner" && r.values.iter().any(|v| v == owner)),
     }
 }
 

@@ -14,7 +14,7 @@ use duckdb::arrow::array::{Array, AsArray, RecordBatch, StringArray};
 use duckdb::arrow::compute::cast;
 use duckdb::arrow::datatypes::{DataType, Float64Type};
 
-use crate::Result;
+use crate::{Result, Scope};
 
 /// Strings packed end to end, with where each starts (and one past the last end).
 #[derive(Debug, Default)]
@@ -52,7 +52,14 @@ pub(super) struct Names {
     sorted: Vec<u32>,
     /// For every pair of adjacent chars, the ranks of the names that hold it.
     pairs: Pairs,
+    /// By rank: region, province, city and owner, as indexes into `words` (`u32::MAX`:
+    /// none), so a user's scope can be tested without the store.
+    place: Vec<[u32; 4]>,
+    words: Vec<String>,
 }
+
+/// The scope fields kept per name, in the order of `Names::place`.
+const PLACE_FIELDS: [&str; 4] = ["region", "province", "city", "owner"];
 
 /// Postings of char pairs, packed: the ranks of pair `i` are
 /// `postings[starts[i]..starts[i + 1]]`, ascending.
@@ -167,12 +174,14 @@ pub(super) struct Found<'n> {
     pub prefix: bool,
 }
 
-/// One batch of `id, name, name_key, total_purchase` as text and numbers.
+/// One batch of `id, name, name_key, total_purchase, region, province, city, owner` as
+/// text and numbers.
 struct Batch {
     ids: StringArray,
     names: StringArray,
     keys: StringArray,
     totals: Vec<f64>,
+    place: [StringArray; 4],
 }
 
 impl Batch {
@@ -189,6 +198,7 @@ impl Batch {
             ids: text(0),
             names: text(1),
             keys: text(2),
+            place: [text(4), text(5), text(6), text(7)],
             // best known first: NULL purchases last
             totals: (0..totals.len())
                 .map(|r| {
@@ -208,7 +218,9 @@ impl Names {
     /// rows come as Arrow batches and are ranked here (`ORDER BY` and reading row by row
     /// took four times as long at 1M customers).
     pub fn load(conn: &Connection) -> Result<Names> {
-        let mut stmt = conn.prepare("SELECT id, name, name_key, total_purchase FROM customers")?;
+        let mut stmt = conn.prepare(
+            "SELECT id, name, name_key, total_purchase, region, province, city, owner FROM customers",
+        )?;
         let batches: Vec<Batch> = stmt.query_arrow([])?.map(|b| Batch::new(&b)).collect();
         let mut rows: Vec<(u32, u32)> = Vec::new();
         for (i, b) in batches.iter().enumerate() {
@@ -226,8 +238,24 @@ impl Names {
                 .then_with(|| bx.ids.value(rx).cmp(by.ids.value(ry)))
         });
         let mut out = Names::default();
+        let mut interned: HashMap<String, u32> = HashMap::new();
         for (rank, row) in rows.iter().enumerate() {
             let (b, r) = at(row);
+            let place = std::array::from_fn(|i| {
+                let col = &b.place[i];
+                if !col.is_valid(r) {
+                    return u32::MAX;
+                }
+                let v = col.value(r);
+                if let Some(&code) = interned.get(v) {
+                    return code;
+                }
+                let code = out.words.len() as u32;
+                out.words.push(v.to_owned());
+                interned.insert(v.to_owned(), code);
+                code
+            });
+            out.place.push(place);
             let name = b.names.value(r);
             let key = if b.keys.is_valid(r) {
                 b.keys.value(r).replace('\n', " ")
@@ -288,13 +316,33 @@ impl Names {
 
     /// Up to `limit` customers whose folded name starts with `key`, then (to fill `limit`)
     /// whose name holds it; each group best known first.
+    #[cfg(test)]
     pub fn find(&self, key: &str, limit: usize) -> Vec<Found<'_>> {
+        self.find_in(key, limit, None)
+    }
+
+    /// Whether the customer of this rank is in the scope.
+    fn in_scope(&self, rank: u32, scope: &Scope) -> bool {
+        let place = &self.place[rank as usize];
+        scope.allows(|field| {
+            let i = PLACE_FIELDS.iter().position(|f| *f == field)?;
+            self.words.get(place[i] as usize).map(String::as_str)
+        })
+    }
+
+    /// [`Names::find`] among the customers of a scope (`None`: all).
+    pub fn find_in(&self, key: &str, limit: usize, scope: Option<&Scope>) -> Vec<Found<'_>> {
         if key.is_empty() || limit == 0 || key.contains('\n') {
             return Vec::new();
         }
+        let keep = |r: u32| scope.is_none_or(|s| self.in_scope(r, s));
         let from = self.sorted.partition_point(|&r| self.key(r) < key);
         let to = from + self.sorted[from..].partition_point(|&r| self.key(r).starts_with(key));
-        let mut prefixed: Vec<u32> = self.sorted[from..to].to_vec();
+        let mut prefixed: Vec<u32> = self.sorted[from..to]
+            .iter()
+            .copied()
+            .filter(|&r| keep(r))
+            .collect();
         if prefixed.len() > limit {
             prefixed.select_nth_unstable(limit - 1);
             prefixed.truncate(limit);
@@ -308,7 +356,10 @@ impl Names {
                 .min_by_key(|ranks| ranks.len());
             if let Some(ranks) = rarest {
                 for &rank in ranks {
-                    if prefixed.binary_search(&rank).is_ok() || !self.key(rank).contains(key) {
+                    if prefixed.binary_search(&rank).is_ok()
+                        || !keep(rank)
+                        || !self.key(rank).contains(key)
+                    {
                         continue;
                     }
                     out.push(self.found(rank, false));
@@ -329,13 +380,14 @@ mod tests {
     fn names() -> Names {
         let conn = Connection::open_in_memory().unwrap();
         conn.execute_batch(
-            "CREATE TABLE customers (id VARCHAR, name VARCHAR, name_key VARCHAR, total_purchase DOUBLE);
+            "CREATE TABLE customers (id VARCHAR, name VARCHAR, name_key VARCHAR, total_purchase DOUBLE,
+                region VARCHAR, province VARCHAR, city VARCHAR, owner VARCHAR);
              INSERT INTO customers VALUES
-               ('C1', '苏州恒瑞精密机械有限公司', '苏州恒瑞精密机械有限公司', 10),
-               ('C2', '恒瑞医药股份有限公司', '恒瑞医药股份有限公司', 500),
-               ('C3', '上海恒瑞科技有限公司', '上海恒瑞科技有限公司', 300),
-               ('C4', '苏州明德教育有限公司', '苏州明德教育有限公司', NULL),
-               ('C5', 'ABC Tech有限公司', 'abctech有限公司', 1);",
+               ('C1', '苏州恒瑞精密机械有限公司', '苏州恒瑞精密机械有限公司', 10, '华东', '江苏省', '苏州市', '王芳'),
+               ('C2', '恒瑞医药股份有限公司', '恒瑞医药股份有限公司', 500, '华东', '江苏省', '连云港市', '李娜'),
+               ('C3', '上海恒瑞科技有限公司', '上海恒瑞科技有限公司', 300, '华东', '上海市', '上海市', '李娜'),
+               ('C4', '苏州明德教育有限公司', '苏州明德教育有限公司', NULL, '华东', '江苏省', '苏州市', NULL),
+               ('C5', 'ABC Tech有限公司', 'abctech有限公司', 1, '华南', '广东省', '深圳市', '王芳');",
         )
         .unwrap();
         Names::load(&conn).unwrap()
@@ -343,6 +395,19 @@ mod tests {
 
     fn ids<'n>(found: &[Found<'n>]) -> Vec<&'n str> {
         found.iter().map(|f| f.id).collect()
+    }
+
+    #[test]
+    fn a_scope_keeps_names_to_its_customers() {
+        let n = names();
+        let scope = Scope::new([
+            ("province".to_owned(), vec!["上海".to_owned()]),
+            ("owner".to_owned(), vec!["王芳".to_owned()]),
+        ])
+        .unwrap();
+        assert_eq!(ids(&n.find_in("恒瑞", 10, Some(&scope))), ["C3", "C1"]);
+        assert_eq!(ids(&n.find_in("恒瑞", 10, None)), ["C2", "C3", "C1"]);
+        assert!(n.find_in("恒瑞", 10, Some(&Scope::nothing())).is_empty());
     }
 
     #[test]
