@@ -9,6 +9,12 @@ fn main() {
     println!("cargo:rerun-if-changed={}", root.display());
     let mut files = Vec::new();
     walk(&root, &mut files);
+    // A server without its pages would start and serve 404s: refuse to build it.
+    assert!(
+        files.iter().any(|f| f.ends_with("index.html")),
+        "no web app under {} (dashboards/web/index.html is missing)",
+        root.display()
+    );
     files.sort();
     let mut out = String::from("pub(crate) static ASSETS: &[(&str, &[u8], &str)] = &[\n");
     for file in &files {

@@ -134,12 +134,12 @@ async fn health_reports_the_store() {
 
 #[tokio::test]
 async fn ask_answers_with_the_contract_and_chips() {
-    let q = "检索华东地区年采购额超百万的科技类客户";
+    let q = "检索华东地区年采购额超百万的制造类客户";
     let r = post("/api/ask", json!({"q": q})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let v = r.json();
     let expected = count(
-        "SELECT count(*) FROM customers WHERE region = '华东' AND annual_purchase > 1000000 AND industry = '科技'",
+        "SELECT count(*) FROM customers WHERE region = '华东' AND annual_purchase > 1000000 AND industry = '制造'",
     );
     assert_eq!(v["total"], expected);
     assert!(expected > 0, "the fixture has such customers");

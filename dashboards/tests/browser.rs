@@ -15,7 +15,7 @@ use kesou_dashboards::{AppState, ServerConfig, app};
 use serde_json::{Value, json};
 use webdriver::{Driver, Session, keys};
 
-const QUESTION: &str = "检索华东地区年采购额超百万的科技类客户";
+const QUESTION: &str = "检索华东地区年采购额超百万的制造类客户";
 const CUSTOMERS: u64 = 3_000;
 
 /// The server over the generated store, for every test of this file.
@@ -284,7 +284,7 @@ fn typing_a_question_suggests_then_asking_shows_chips_and_rows() {
         "a chip for the region: {chips:?}"
     );
     assert!(
-        chips.iter().any(|c| c.contains("科技")),
+        chips.iter().any(|c| c.contains("制造")),
         "a chip for the industry: {chips:?}"
     );
     assert!(
@@ -359,7 +359,7 @@ fn removing_or_editing_a_chip_asks_again() {
         .expect("industry chip ×");
     let label = b.texts(".chips .chip:nth-child(3) .chip-label")[0].clone();
     assert!(
-        label.contains("科技"),
+        label.contains("制造"),
         "the third chip is the industry: {label}"
     );
     remove.click().unwrap();
@@ -368,12 +368,12 @@ fn removing_or_editing_a_chip_asks_again() {
     let after = b.total();
     assert!(
         after > before,
-        "without 科技 more customers match: {before} → {after}"
+        "without 制造 more customers match: {before} → {after}"
     );
     assert_eq!(b.texts(".chips .chip").len(), chips_before - 1);
     let q = b.js("return document.getElementById('q').value");
     assert!(
-        !q.as_str().unwrap().contains("科技"),
+        !q.as_str().unwrap().contains("制造"),
         "the question lost its words: {q}"
     );
 
