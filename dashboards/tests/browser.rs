@@ -35,12 +35,50 @@ static SERVER: LazyLock<Server> = LazyLock::new(|| {
     let summary =
         kesou_indexer::ingest(&paths, &[source], &kesou_indexer::NoProgress).expect("ingest");
     assert_eq!(summary.rejected(), 0, "generated data loads cleanly");
-    let base = serve(paths);
+    let base = serve(paths, true);
+    Server { base, _dir: dir }
+});
+
+const PASSWORD: &str = "browser test password";
+
+/// A small store with users (served without --demo): the login test's.
+static SERVER_WITH_USERS: LazyLock<Server> = LazyLock::new(|| {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let source = dir.path().join("source");
+    let mut config = kesou_datagen::GenerateConfig::new(source.clone());
+    config.customers = 300;
+    config.seed = 7;
+    kesou_datagen::generate(&config, &|_| {}).expect("generate");
+    let paths = kesou_indexer::StorePaths::new(dir.path().join("store"));
+    kesou_indexer::ingest(&paths, &[source], &kesou_indexer::NoProgress).expect("ingest");
+    let mut users = kesou_access::Users::load(&paths.root).expect("users");
+    for (name, role, regions) in [
+        ("admin", kesou_access::Role::Admin, vec![]),
+        (
+            "测试业务员",
+            kesou_access::Role::Sales,
+            vec!["华东".to_owned()],
+        ),
+    ] {
+        let user = kesou_access::User {
+            name: name.into(),
+            role,
+            regions,
+            owner: None,
+            department: None,
+            password: String::new(),
+            disabled: false,
+            created: String::new(),
+        };
+        users.add(user, PASSWORD).expect("add user");
+    }
+    users.save().expect("save users");
+    let base = serve(paths, false);
     Server { base, _dir: dir }
 });
 
 /// Starts the app on a free local port in a thread of its own; returns its base URL.
-fn serve(paths: kesou_indexer::StorePaths) -> String {
+fn serve(paths: kesou_indexer::StorePaths, demo: bool) -> String {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -55,7 +93,7 @@ fn serve(paths: kesou_indexer::StorePaths) -> String {
             let base = format!("http://{}", listener.local_addr().expect("address"));
             let state = AppState::open(&ServerConfig {
                 data: paths.root.clone(),
-                demo: true,
+                demo,
                 embed_key: Some(b"browser tests sign with this key of 32+ bytes".to_vec()),
                 public_url: base.clone(),
             })
@@ -128,6 +166,12 @@ impl Browser {
     fn open(&self, path: &str) {
         self.session
             .goto(&format!("{}{path}", SERVER.base))
+            .expect("open page");
+    }
+
+    fn open_on(&self, server: &Server, path: &str) {
+        self.session
+            .goto(&format!("{}{path}", server.base))
             .expect("open page");
     }
 
@@ -837,4 +881,61 @@ fn pages_preload_their_whole_module_graph() {
             assert!(html.contains(&link), "{page} lacks {link}");
         }
     }
+}
+
+#[test]
+fn a_server_with_users_asks_to_log_in_and_shows_only_their_rows() {
+    let Some(b) = browser("login", 1280, 900) else {
+        return;
+    };
+    let server = &*SERVER_WITH_USERS;
+    b.open_on(server, "/");
+    b.wait(
+        "the login form",
+        "return document.getElementById('login-user') !== null",
+    );
+    b.shot("login-form");
+    let user = b.session.find("#login-user").expect("user box");
+    user.send_keys("测试业务员").unwrap();
+    let password = b.session.find("#login-password").expect("password box");
+    password.send_keys("wrong password").unwrap();
+    b.session.find("#login-submit").unwrap().click().unwrap();
+    b.wait(
+        "the refusal",
+        "const e = document.getElementById('login-error'); return e && e.textContent.length > 0",
+    );
+    b.shot("wrong-password");
+    let password = b.session.find("#login-password").expect("password box");
+    password.send_keys(PASSWORD).unwrap();
+    b.session.find("#login-submit").unwrap().click().unwrap();
+    b.wait(
+        "the question box",
+        "return document.getElementById('q') !== null",
+    );
+    let who = b.texts("#who-name");
+    assert!(who[0].contains("测试业务员"), "{who:?}");
+    // A grouped answer shows 华东 only (no customer's 负责销售 is named 测试业务员).
+    b.open_on(server, &ask_hash("按大区统计客户数"));
+    b.wait(
+        "rows",
+        "return document.querySelectorAll('table tbody tr').length > 0",
+    );
+    b.shot("scoped-answer");
+    let (status, v) = b.api("POST", "/api/ask", Some(json!({"q": "按大区统计客户数"})));
+    assert_eq!(status, 200);
+    let regions: Vec<&str> = v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r[0].as_str().unwrap())
+        .collect();
+    assert_eq!(regions, ["华东"], "{v}");
+    // Logging out shows the form again, and the API refuses.
+    b.session.find("#logout").unwrap().click().unwrap();
+    b.wait(
+        "the login form",
+        "return document.getElementById('login-user') !== null",
+    );
+    let (status, _) = b.api("POST", "/api/ask", Some(json!({"q": "华东客户"})));
+    assert_eq!(status, 401);
 }
