@@ -850,3 +850,254 @@ fn a_store_without_an_administrator_is_not_served_unless_it_is_a_demo() {
     );
     drop(open(true).unwrap());
 }
+
+/// The hostile inputs of `data/hostile.txt`, and generated ones: huge, control characters,
+/// lone and mixed escapes.
+fn hostile_inputs() -> Vec<String> {
+    let mut out: Vec<String> = include_str!("data/hostile.txt")
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_owned)
+        .collect();
+    out.push("华东".repeat(5_000));
+    out.push("a".repeat(100_000));
+    out.push("(".repeat(10_000));
+    out.push("\"".repeat(10_000));
+    out.push("华东 OR ".repeat(2_000));
+    out.push("region=华东,".repeat(1_000));
+    for c in [
+        '\0',
+        '\u{1}',
+        '\u{7}',
+        '\u{8}',
+        '\t',
+        '\n',
+        '\r',
+        '\u{1b}',
+        '\u{7f}',
+        '\u{85}',
+        '\u{2028}',
+        '\u{feff}',
+        '\u{fffe}',
+        '\u{fffd}',
+        '\u{10ffff}',
+    ] {
+        out.push(format!("华东{c}科技客户"));
+        out.push(c.to_string());
+    }
+    out.push("\u{0}' OR 1=1 --".into());
+    out.push("\u{1b}[31m红色\u{1b}[0m".into());
+    out
+}
+
+#[tokio::test]
+async fn hostile_inputs_fail_safely() {
+    let policy = kesou_access::DEFAULT_POLICY
+        .replace("queries_per_minute = 120", "queries_per_minute = 1000000")
+        .replace("exports_per_hour = 20", "exports_per_hour = 1000000");
+    let f = fixture(500, Some(&policy));
+    let customers = count(&f, "SELECT count(*) FROM customers");
+    let visible = ids(
+        &f,
+        &format!("SELECT id FROM customers WHERE {}", scope_sql(&f, "王芳")),
+    );
+    let sales = login(&f, "王芳").await;
+    let admin = login(&f, "admin").await;
+    let inputs = hostile_inputs();
+    assert!(inputs.len() >= 200, "{} hostile inputs", inputs.len());
+    let enc = |s: &str| urlencode(s);
+    let mut requests = 0;
+    let mut answered = 0;
+    for input in &inputs {
+        let short: String = input.chars().take(40).collect();
+        let calls: Vec<(Method, String, Option<Value>)> = vec![
+            (Method::POST, "/api/ask".into(), Some(json!({"q": input}))),
+            (
+                Method::POST,
+                "/api/ask".into(),
+                Some(json!({"q": "华东客户", "sort": {"by": input}})),
+            ),
+            (
+                Method::POST,
+                "/api/export".into(),
+                Some(json!({"q": input})),
+            ),
+            (
+                Method::POST,
+                "/api/search".into(),
+                Some(json!({"q": input})),
+            ),
+            (
+                Method::POST,
+                "/api/search".into(),
+                Some(json!({"filters": [input], "facets": ["region"]})),
+            ),
+            (
+                Method::POST,
+                "/api/search".into(),
+                Some(json!({"q": "科技", "facets": [input]})),
+            ),
+            (Method::GET, format!("/api/suggest?q={}", enc(&short)), None),
+            (Method::GET, format!("/api/customers/{}", enc(&short)), None),
+            (
+                Method::GET,
+                format!("/api/customers/{}/similar", enc(&short)),
+                None,
+            ),
+            (
+                Method::GET,
+                format!("/api/dashboards/{}", enc(&short)),
+                None,
+            ),
+            (
+                Method::GET,
+                format!("/api/dashboards/map?filter={}", enc(&short)),
+                None,
+            ),
+            (
+                Method::POST,
+                "/api/reports/preview".into(),
+                Some(json!({"question": input})),
+            ),
+            (
+                Method::POST,
+                "/api/reports/preview".into(),
+                Some(json!({"dimension": input})),
+            ),
+            (
+                Method::POST,
+                "/api/reports/preview".into(),
+                Some(json!({"dimension": "region", "filters": [input]})),
+            ),
+            (
+                Method::POST,
+                "/api/embed-tokens".into(),
+                Some(json!({"dashboard": input})),
+            ),
+            (
+                Method::GET,
+                format!("/embed/{}?token={}", enc(&short), enc(&short)),
+                None,
+            ),
+        ];
+        for (method, uri, body) in calls {
+            let r = send(&f, Some(&sales), method.clone(), &uri, body.clone()).await;
+            requests += 1;
+            let what = format!(
+                "{method} {uri} {}",
+                body.map(|b| b.to_string().chars().take(120).collect::<String>())
+                    .unwrap_or_default()
+            );
+            assert!(
+                !r.status.is_server_error(),
+                "{what}: {} {}",
+                r.status,
+                r.text()
+            );
+            let text = r.text();
+            for internal in [
+                "duckdb",
+                "tantivy",
+                "panicked",
+                "src/",
+                "Binder Error",
+                "Parser Error",
+                "Catalog Error",
+                "RUST_BACKTRACE",
+            ] {
+                // (a question's own words are echoed back as not understood)
+                assert!(
+                    input.contains(internal) || !text.contains(internal),
+                    "{what}: leaks {internal}: {text}"
+                );
+            }
+            if !r.status.is_success()
+                || !r
+                    .headers
+                    .get(header::CONTENT_TYPE)
+                    .is_some_and(|v| v.to_str().unwrap_or("").contains("json"))
+            {
+                continue;
+            }
+            // whatever came back stays inside 王芳's rows
+            let v = r.json();
+            if let Some(at) = v.get("columns").and_then(|_| column(&v, "id")) {
+                for row in v["rows"].as_array().unwrap() {
+                    assert!(visible.contains(row[at].as_str().unwrap()), "{what}: {row}");
+                }
+            }
+            for hit in v["hits"].as_array().into_iter().flatten() {
+                assert!(
+                    visible.contains(hit["id"].as_str().unwrap()),
+                    "{what}: {hit}"
+                );
+            }
+            for s in v["suggestions"].as_array().into_iter().flatten() {
+                if let Some(id) = s["id"].as_str() {
+                    assert!(visible.contains(id), "{what}: {s}");
+                }
+            }
+        }
+        // change batches: an administrator's, with hostile values in every place
+        let lines = [
+            json!({"op": "delete", "id": input}).to_string(),
+            json!({"op": "upsert", "table": "customers", "row": {"id": input, "name": input}})
+                .to_string(),
+            json!({"op": input, "table": input}).to_string(),
+        ]
+        .join("\n");
+        let r = send_raw(&f, &admin, "/api/ingest", lines.into_bytes()).await;
+        requests += 1;
+        assert!(
+            !r.status.is_server_error(),
+            "ingest {short:?}: {} {}",
+            r.status,
+            r.text()
+        );
+    }
+    // the inputs reached the handlers: many are answered (as text searched or not understood)
+    assert!(
+        answered >= inputs.len() * 3,
+        "{answered} of {requests} answered"
+    );
+    // invalid UTF-8 and a binary body
+    for body in [
+        vec![0xff, 0xfe, 0x00, 0x41],
+        b"{\"op\":\"delete\",\"id\":\"\xc3\x28\"}".to_vec(),
+        vec![0u8; 4096],
+    ] {
+        let r = send_raw(&f, &admin, "/api/ingest", body).await;
+        assert!(!r.status.is_server_error(), "{} {}", r.status, r.text());
+    }
+    // nothing was dropped, written out or attached on the way
+    assert!(count(&f, "SELECT count(*) FROM customers") >= customers);
+    assert!(count(&f, "SELECT count(*) FROM orders") > 0);
+    assert!(!std::path::Path::new("/tmp/leak.csv").exists());
+    assert!(!std::path::Path::new("/tmp/evil.db").exists());
+    let v = kesou_access::audit::verify(&f.paths.root).unwrap();
+    assert!(v.problems.is_empty(), "{:?}", v.problems);
+    assert!(
+        v.entries as usize >= requests / 2,
+        "{} entries for {requests} requests",
+        v.entries
+    );
+}
+
+async fn send_raw(f: &Fixture, token: &str, uri: &str, body: Vec<u8>) -> Reply {
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri(uri)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/x-ndjson")
+        .body(Body::from(body))
+        .unwrap();
+    let res = app(f.state.clone()).oneshot(req).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
