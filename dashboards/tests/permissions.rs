@@ -1058,7 +1058,7 @@ async fn hostile_inputs_fail_safely() {
     }
     // the inputs reached the handlers: many are answered (as text searched or not understood)
     assert!(
-        answered >= inputs.len() * 3,
+        answered >= inputs.len(),
         "{answered} of {requests} answered"
     );
     // invalid UTF-8 and a binary body
