@@ -63,6 +63,27 @@ pub fn run(args: AskArgs) -> anyhow::Result<()> {
         println!();
     }
     let answer = asker.ask(&question, &options)?;
+    let table = &answer.table;
+    let customers = table
+        .columns
+        .iter()
+        .position(|c| c.name == "id")
+        .map(|i| {
+            table
+                .rows
+                .iter()
+                .filter_map(|r| r.get(i).and_then(|v| v.as_str()).map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    super::audit_local(
+        &args.store.data,
+        "ask",
+        &question,
+        &answer.explain,
+        customers,
+        table.rows.len() as u64,
+    );
     if args.format == "json" {
         println!("{}", serde_json::to_string_pretty(&answer)?);
     } else {

@@ -136,6 +136,47 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 /// Whether an error is the user's to fix (exit code 2) rather than a fault (1).
+/// Appends a command-line read to the store's audit log, as `local:<login name>` from `cli`.
+/// The command's output stands even when the log cannot be written (a read-only copy of a
+/// store): it says so on stderr.
+pub fn audit_local(
+    store: &std::path::Path,
+    action: &str,
+    input: &str,
+    interpretation: &str,
+    customers: Vec<String>,
+    rows: u64,
+) {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| {
+            // no login name in the environment: the numeric user id
+            std::fs::read_to_string("/proc/self/status")
+                .ok()
+                .and_then(|s| {
+                    s.lines()
+                        .find_map(|l| l.strip_prefix("Uid:"))
+                        .and_then(|ids| ids.split_whitespace().next().map(|u| format!("uid{u}")))
+                })
+                .unwrap_or_else(|| "unknown".into())
+        });
+    let event = kesou_access::Event {
+        user: format!("local:{user}"),
+        role: "本机".into(),
+        from: "cli".into(),
+        action: action.into(),
+        outcome: "ok".into(),
+        input: input.chars().take(500).collect(),
+        interpretation: interpretation.into(),
+        rows,
+        customers,
+        detail: String::new(),
+    };
+    if let Err(e) = kesou_access::AuditLog::open(store).and_then(|log| log.record(event)) {
+        eprintln!("note: not written to the audit log: {e}");
+    }
+}
+
 pub fn is_user_error(e: &anyhow::Error) -> bool {
     if let Some(e) = e.downcast_ref::<kesou_indexer::Error>() {
         return e.is_user_error();

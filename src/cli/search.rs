@@ -57,6 +57,10 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
     }
     let semantic = Semantic::open(&paths, &reader.conn)?.map(Arc::new);
     let searcher = Searcher::new(reader.index)?.with_semantic(semantic);
+    let input = std::iter::once(args.text.clone())
+        .chain(args.filters.iter().map(ToString::to_string))
+        .collect::<Vec<_>>()
+        .join(" ");
     let req = SearchRequest {
         text: args.text,
         filters: args.filters,
@@ -66,6 +70,14 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
         scope: None,
     };
     let results = searcher.search(&req)?;
+    super::audit_local(
+        &args.store.data,
+        "search",
+        input.trim(),
+        "",
+        results.hits.iter().map(|h| h.id.clone()).collect(),
+        results.hits.len() as u64,
+    );
     if args.format == "json" {
         println!("{}", serde_json::to_string_pretty(&results)?);
     } else {

@@ -49,6 +49,19 @@ pub fn run(args: SimilarArgs) -> anyhow::Result<()> {
     let lookalike = Lookalike::open(&paths, &conn, &Bars::default())?;
     let candidates = Candidates::from_filters(&args.filters)?;
     let found = lookalike.similar(&conn, &args.seeds, candidates.as_ref(), args.k)?;
+    super::audit_local(
+        &args.store.data,
+        "similar",
+        &args.seeds.join(" "),
+        "",
+        found
+            .seeds
+            .iter()
+            .map(|s| s.id.clone())
+            .chain(found.hits.iter().map(|h| h.id.clone()))
+            .collect(),
+        found.hits.len() as u64,
+    );
     let schema = Schema::from_toml(CUSTOMERS_TOML)?;
     let mut fields: Vec<&str> = args.filters.iter().map(|f| f.field.as_str()).collect();
     fields.extend(["region", "province", "industry", "size", "annual_purchase"]);

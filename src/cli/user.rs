@@ -13,8 +13,8 @@ use super::output::Table;
 /// department), 业务员 (sales: their regions and the customers they own), 财务 (finance:
 /// reads amounts, never contacts). Field rules and departments are in
 /// STORE/access/policy.toml (written with defaults by the first `kesou user add`).
-/// Passwords are read from the terminal (or the first line of standard input with
-/// --password-stdin) and kept only as Argon2id hashes. Changes apply to a running server at
+/// Passwords are read from the terminal without echo (or the first line of standard input
+/// with --password-stdin) and kept only as Argon2id hashes. Changes apply to a running server at
 /// the next request.
 ///
 /// Examples:
@@ -82,12 +82,28 @@ pub enum UserCommand {
     },
 }
 
+/// Turns the terminal's echo off (or back on) with `stty`; false when it could not.
+fn echo(on: bool) -> bool {
+    std::process::Command::new("stty")
+        .arg(if on { "echo" } else { "-echo" })
+        .stdin(std::process::Stdio::inherit())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
 fn read_password(from_stdin: bool) -> anyhow::Result<String> {
+    use std::io::IsTerminal;
     let mut line = String::new();
+    let hidden = !from_stdin && std::io::stdin().is_terminal() && echo(false);
     if !from_stdin {
-        eprint!("password (at least {MIN_PASSWORD_CHARS} characters; shown as you type): ");
+        eprint!("password (at least {MIN_PASSWORD_CHARS} characters): ");
     }
-    std::io::stdin().lock().read_line(&mut line)?;
+    let read = std::io::stdin().lock().read_line(&mut line);
+    if hidden {
+        echo(true);
+        eprintln!();
+    }
+    read?;
     let p = line.trim_end_matches(['\n', '\r']).to_owned();
     anyhow::ensure!(!p.is_empty(), "no password given");
     Ok(p)
