@@ -1,5 +1,6 @@
 //! kesou's integration tests, one binary (see ARCHITECTURE.md, "Testing").
 
+mod access;
 mod ask_cases;
 mod ask_schema;
 mod ask_store;
