@@ -19,10 +19,13 @@ local questions = {
   "近三个月有投诉的忠诚客户",
 }
 local i = 0
+local headers = {["Content-Type"] = "application/json"}
+local token = os.getenv("KESOU_TOKEN")
+if token and token ~= "" then headers["Authorization"] = "Bearer " .. token end
 request = function()
   i = i % #questions + 1
   local body = '{"q":"' .. questions[i] .. '"}'
-  return wrk.format("POST", "/api/ask", {["Content-Type"] = "application/json"}, body)
+  return wrk.format("POST", "/api/ask", headers, body)
 end
 
 local errors = 0

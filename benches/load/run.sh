@@ -4,6 +4,9 @@
 # Starts the release binary on a free port over STORE, waits until it answers, then drives
 # POST /api/ask (a rotating mix of questions) and GET of each dashboard's data, and prints
 # requests/s and latency percentiles per endpoint. Build first: cargo build --release.
+# Without KESOU_LOGIN the store is served as demo data (--demo: no users needed); with
+# KESOU_LOGIN=name:password the server runs with its users and every request carries that
+# user's session (so answers keep to their rows; raise the policy's limits for a load test).
 set -euo pipefail
 store=${1:?usage: run.sh STORE [SECONDS] [CONNECTIONS]}
 secs=${2:-20}
@@ -12,7 +15,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 bin=${KESOU_BIN:-${CARGO_TARGET_DIR:-$HOME/.cache/kesou-target}/release/kesou}
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 2; }
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$bin" serve --data "$store" --bind "127.0.0.1:$port" > /tmp/kesou-load-serve.log 2>&1 &
+demo=--demo
+[ -n "${KESOU_LOGIN:-}" ] && demo=
+"$bin" serve --data "$store" --bind "127.0.0.1:$port" $demo > /tmp/kesou-load-serve.log 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null' EXIT
 for _ in $(seq 1 600); do
@@ -20,6 +25,13 @@ for _ in $(seq 1 600); do
   sleep 0.5
 done
 curl -sf "http://127.0.0.1:$port/api/health"; echo
+export KESOU_TOKEN=
+if [ -n "${KESOU_LOGIN:-}" ]; then
+  body=$(python3 -c 'import json,os; n,p=os.environ["KESOU_LOGIN"].split(":",1); print(json.dumps({"name":n,"password":p}))')
+  KESOU_TOKEN=$(curl -sf -H 'content-type: application/json' -d "$body" "http://127.0.0.1:$port/api/login" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+  echo "logged in as ${KESOU_LOGIN%%:*}"
+fi
 # Warm up: every question and every dashboard once.
 wrk -t1 -c1 -d3s -s "$here/ask.lua" "http://127.0.0.1:$port" >/dev/null
 printf '%-28s %s\n' endpoint result
@@ -27,7 +39,7 @@ r=$(wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$here/ask.lua" "http://127.0.0
 printf '%-28s %s\n' "POST /api/ask" "$r"
 for board in ${BOARDS:-map top20 churn funnel rfm matrix}; do
   url="http://127.0.0.1:$port/api/dashboards/$board"
-  curl -sf "$url" >/dev/null || { printf '%-28s %s\n' "GET $board" "error"; continue; }
+  curl -sf -H "Authorization: Bearer $KESOU_TOKEN" "$url" >/dev/null || { printf '%-28s %s\n' "GET $board" "error"; continue; }
   r=$(wrk -t2 -c"$conns" -d"$((secs / 2))s" --latency -s "$here/get.lua" "$url" | grep RESULT)
   printf '%-28s %s\n' "GET /api/dashboards/$board" "$r"
 done
