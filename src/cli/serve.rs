@@ -13,9 +13,15 @@ use super::StoreArg;
 /// (/embed/NAME?token=…, tokens from `kesou share`) and the JSON API documented at
 /// /api/openapi.json. Listens on 127.0.0.1 only unless --bind says otherwise.
 ///
+/// People log in (users from `kesou user add`) and see only their rows and fields; every
+/// request is in the audit log (`kesou audit`). A store without an administrator is served
+/// only with --demo (demo data: while it has no users, anyone may use it).
+///
 /// Examples:
-///   kesou serve --data kesou-data
-///   kesou serve --data kesou-data --bind 0.0.0.0:8080 --url http://crm.example.cn:8080
+///   kesou user add --data crm-store admin --role 管理员
+///   kesou serve --data crm-store
+///   kesou serve --data crm-store --bind 0.0.0.0:8080 --url http://crm.example.cn:8080
+///   kesou serve --demo --data kesou-data
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct ServeArgs {
