@@ -244,14 +244,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut users = Users::load(dir.path()).unwrap();
         let user = |name: &str, role| User {
-            name: name.into(),
-            role,
             regions: vec!["华东".into()],
-            owner: None,
-            department: None,
-            password: String::new(),
-            disabled: false,
-            created: String::new(),
+            ..User::new(name, role)
         };
         users
             .add(user("admin", Role::Admin), "admin password 1")

@@ -303,14 +303,9 @@ mod tests {
 
     fn user(role: Role, regions: &[&str], department: Option<&str>) -> User {
         User {
-            name: "王芳".into(),
-            role,
             regions: regions.iter().map(|s| s.to_string()).collect(),
-            owner: None,
             department: department.map(str::to_owned),
-            password: String::new(),
-            disabled: false,
-            created: String::new(),
+            ..User::new("王芳", role)
         }
     }
 

@@ -39,6 +39,23 @@ pub struct User {
     pub created: String,
 }
 
+impl User {
+    /// An enabled user of this role, created now, with no regions, owner or department (set
+    /// them with struct update syntax); the password is set by [`Users::add`].
+    pub fn new(name: &str, role: Role) -> User {
+        User {
+            name: name.to_owned(),
+            role,
+            regions: Vec::new(),
+            owner: None,
+            department: None,
+            password: String::new(),
+            disabled: false,
+            created: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        }
+    }
+}
+
 #[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct UsersFile {
@@ -226,16 +243,7 @@ mod tests {
     use super::*;
 
     fn user(name: &str, role: Role) -> User {
-        User {
-            name: name.into(),
-            role,
-            regions: vec![],
-            owner: None,
-            department: None,
-            password: String::new(),
-            disabled: false,
-            created: "2026-11-23T00:00:00Z".into(),
-        }
+        User::new(name, role)
     }
 
     #[test]

@@ -61,14 +61,8 @@ static SERVER_WITH_USERS: LazyLock<Server> = LazyLock::new(|| {
         ),
     ] {
         let user = kesou_access::User {
-            name: name.into(),
-            role,
             regions,
-            owner: None,
-            department: None,
-            password: String::new(),
-            disabled: false,
-            created: String::new(),
+            ..kesou_access::User::new(name, role)
         };
         users.add(user, PASSWORD).expect("add user");
     }

@@ -31,14 +31,10 @@ struct Fixture {
 
 fn user(name: &str, role: Role, regions: &[&str], owner: Option<&str>, dept: Option<&str>) -> User {
     User {
-        name: name.into(),
-        role,
         regions: regions.iter().map(|s| s.to_string()).collect(),
         owner: owner.map(str::to_owned),
         department: dept.map(str::to_owned),
-        password: String::new(),
-        disabled: false,
-        created: "2026-11-23T00:00:00Z".into(),
+        ..User::new(name, role)
     }
 }
 
@@ -145,6 +141,20 @@ async fn send(
     }
 }
 
+async fn post(f: &Fixture, token: &str, uri: &str, body: Value) -> Reply {
+    send(f, Some(token), Method::POST, uri, Some(body)).await
+}
+
+async fn get(f: &Fixture, token: &str, uri: &str) -> Reply {
+    send(f, Some(token), Method::GET, uri, None).await
+}
+
+/// The one value a hand-written query returns.
+fn one(f: &Fixture, sql: &str) -> String {
+    let conn = kesou_indexer::store::open_db(&f.paths, false, true).expect("open");
+    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
 async fn login(f: &Fixture, name: &str) -> String {
     let r = send(
         f,
@@ -239,14 +249,7 @@ async fn answers_counts_and_lists_keep_to_each_users_rows() {
         let token = login(f, name).await;
         let scope = scope_sql(f, name);
         // a grouped answer: every region's count is the user's own
-        let r = send(
-            f,
-            Some(&token),
-            Method::POST,
-            "/api/ask",
-            Some(json!({"q": "按大区统计客户数"})),
-        )
-        .await;
+        let r = post(f, &token, "/api/ask", json!({"q": "按大区统计客户数"})).await;
         assert_eq!(r.status, StatusCode::OK, "{name}: {}", r.text());
         let v = r.json();
         let total: u64 = v["rows"]
@@ -261,12 +264,11 @@ async fn answers_counts_and_lists_keep_to_each_users_rows() {
             "{name}"
         );
         // a list: its total, and every id listed, within the rows
-        let r = send(
+        let r = post(
             f,
-            Some(&token),
-            Method::POST,
+            &token,
             "/api/ask",
-            Some(json!({"q": "华南的客户", "limit": 1000})),
+            json!({"q": "华南的客户", "limit": 1000}),
         )
         .await;
         let v = r.json();
@@ -302,12 +304,11 @@ async fn search_and_facets_count_only_visible_rows() {
     for name in USERS {
         let token = login(f, name).await;
         let scope = scope_sql(f, name);
-        let r = send(
+        let r = post(
             f,
-            Some(&token),
-            Method::POST,
+            &token,
             "/api/search",
-            Some(json!({"filters": ["industry=科技"], "facets": ["region"], "limit": 1000})),
+            json!({"filters": ["industry=科技"], "facets": ["region"], "limit": 1000}),
         )
         .await;
         assert_eq!(r.status, StatusCode::OK, "{name}: {}", r.text());
@@ -350,15 +351,10 @@ async fn profiles_are_found_masked_or_not_at_all() {
     );
     let outside = outside.into_iter().next().unwrap();
     let inside = ids(f, "SELECT id FROM customers WHERE region = '华北' AND contact_phone IS NOT NULL AND email IS NOT NULL LIMIT 1").into_iter().next().unwrap();
-    let phone: String = {
-        let conn = kesou_indexer::store::open_db(&f.paths, false, true).unwrap();
-        conn.query_row(
-            "SELECT contact_phone FROM customers WHERE id = ?",
-            [&inside],
-            |r| r.get(0),
-        )
-        .unwrap()
-    };
+    let phone = one(
+        f,
+        &format!("SELECT contact_phone FROM customers WHERE id = '{inside}'"),
+    );
     let field = |v: &Value, name: &str| -> Option<Value> {
         v["fields"]
             .as_array()
@@ -374,14 +370,7 @@ async fn profiles_are_found_masked_or_not_at_all() {
         ("王芳", false, ""),
     ] {
         let token = login(f, name).await;
-        let r = send(
-            f,
-            Some(&token),
-            Method::GET,
-            &format!("/api/customers/{inside}"),
-            None,
-        )
-        .await;
+        let r = get(f, &token, &format!("/api/customers/{inside}")).await;
         if !sees_inside {
             assert_eq!(r.status, StatusCode::NOT_FOUND, "{name}");
             continue;
@@ -425,7 +414,7 @@ async fn profiles_are_found_masked_or_not_at_all() {
         format!("/api/customers/{outside}"),
         format!("/api/customers/{outside}/similar"),
     ] {
-        let r = send(f, Some(&token), Method::GET, &uri, None).await;
+        let r = get(f, &token, &uri).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{uri}: {}", r.text());
     }
 }
@@ -443,14 +432,7 @@ async fn similar_customers_and_suggestions_stay_inside() {
     .into_iter()
     .next()
     .unwrap();
-    let r = send(
-        f,
-        Some(&token),
-        Method::GET,
-        &format!("/api/customers/{seed}/similar?k=50"),
-        None,
-    )
-    .await;
+    let r = get(f, &token, &format!("/api/customers/{seed}/similar?k=50")).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let v = r.json();
     let at = column(&v, "id").unwrap();
@@ -459,10 +441,12 @@ async fn similar_customers_and_suggestions_stay_inside() {
         assert!(visible.contains(row[at].as_str().unwrap()), "{row}");
     }
     // a customer name outside: the admin is offered it, 王芳 is not
-    let name: String = {
-        let conn = kesou_indexer::store::open_db(&f.paths, false, true).unwrap();
-        conn.query_row(&format!("SELECT name FROM customers WHERE NOT {scope} ORDER BY total_purchase DESC NULLS LAST LIMIT 1"), [], |r| r.get(0)).unwrap()
-    };
+    let name = one(
+        f,
+        &format!(
+            "SELECT name FROM customers WHERE NOT {scope} ORDER BY total_purchase DESC NULLS LAST LIMIT 1"
+        ),
+    );
     let prefix: String = name.chars().take(4).collect();
     let uri = format!("/api/suggest?q={}", urlencode(&prefix));
     let admin = login(f, "admin").await;
@@ -474,20 +458,23 @@ async fn similar_customers_and_suggestions_stay_inside() {
             .any(|s| s["text"] == name.as_str())
     };
     assert!(
-        offered(send(f, Some(&admin), Method::GET, &uri, None).await.json()),
+        offered(get(f, &admin, &uri).await.json()),
         "admin is offered {name}"
     );
     assert!(
-        !offered(send(f, Some(&token), Method::GET, &uri, None).await.json()),
+        !offered(get(f, &token, &uri).await.json()),
         "王芳 is offered {name}"
     );
     // no other salesperson is offered to 王芳
-    let other: String = {
-        let conn = kesou_indexer::store::open_db(&f.paths, false, true).unwrap();
-        conn.query_row("SELECT owner FROM customers WHERE owner <> ? GROUP BY owner ORDER BY count(*) DESC LIMIT 1", [&f.owner], |r| r.get(0)).unwrap()
-    };
+    let other = one(
+        f,
+        &format!(
+            "SELECT owner FROM customers WHERE owner <> '{}' GROUP BY owner ORDER BY count(*) DESC LIMIT 1",
+            f.owner
+        ),
+    );
     let uri = format!("/api/suggest?q={}", urlencode(&other));
-    let v = send(f, Some(&token), Method::GET, &uri, None).await.json();
+    let v = get(f, &token, &uri).await.json();
     assert!(!v.to_string().contains(&format!("={other}")), "{v}");
 }
 
@@ -501,7 +488,7 @@ async fn dashboards_exports_and_embeds_keep_to_the_rows_of_their_maker() {
     for name in USERS {
         let token = login(f, name).await;
         let scope = scope_sql(f, name);
-        let r = send(f, Some(&token), Method::GET, "/api/dashboards/map", None).await;
+        let r = get(f, &token, "/api/dashboards/map").await;
         assert_eq!(r.status, StatusCode::OK, "{name}: {}", r.text());
         let answer = r.json();
         let at = column(&answer, "count").unwrap_or(1);
@@ -517,14 +504,7 @@ async fn dashboards_exports_and_embeds_keep_to_the_rows_of_their_maker() {
             "{name}"
         );
         // an export: every row inside
-        let r = send(
-            f,
-            Some(&token),
-            Method::POST,
-            "/api/export",
-            Some(json!({"q": "制造业客户"})),
-        )
-        .await;
+        let r = post(f, &token, "/api/export", json!({"q": "制造业客户"})).await;
         assert_eq!(r.status, StatusCode::OK, "{name}: {}", r.text());
         let lines = r.text().lines().count() as u64 - 1;
         assert_eq!(
@@ -538,14 +518,7 @@ async fn dashboards_exports_and_embeds_keep_to_the_rows_of_their_maker() {
     }
     // an embed made by 李强 shows 华北 and 东北 only, to anyone with the link
     let token = login(f, "李强").await;
-    let r = send(
-        f,
-        Some(&token),
-        Method::POST,
-        "/api/embed-tokens",
-        Some(json!({"dashboard": "map"})),
-    )
-    .await;
+    let r = post(f, &token, "/api/embed-tokens", json!({"dashboard": "map"})).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     let embed = r.json()["token"].as_str().unwrap().to_owned();
     let v = send(
@@ -576,10 +549,10 @@ async fn dashboards_exports_and_embeds_keep_to_the_rows_of_their_maker() {
 #[tokio::test]
 async fn hidden_and_masked_fields_cannot_be_searched_for() {
     let f = &*F;
-    let phone: String = {
-        let conn = kesou_indexer::store::open_db(&f.paths, false, true).unwrap();
-        conn.query_row("SELECT contact_phone FROM customers WHERE region = '华北' AND contact_phone IS NOT NULL LIMIT 1", [], |r| r.get(0)).unwrap()
-    };
+    let phone = one(
+        f,
+        "SELECT contact_phone FROM customers WHERE region = '华北' AND contact_phone IS NOT NULL LIMIT 1",
+    );
     let q = format!("联系电话是{phone}的客户");
     for (name, allowed) in [
         ("admin", true),
@@ -588,26 +561,18 @@ async fn hidden_and_masked_fields_cannot_be_searched_for() {
         ("王芳", false),
     ] {
         let token = login(f, name).await;
-        let r = send(
-            f,
-            Some(&token),
-            Method::POST,
-            "/api/ask",
-            Some(json!({"q": q})),
-        )
-        .await;
+        let r = post(f, &token, "/api/ask", json!({"q": q})).await;
         if allowed {
             assert_ne!(r.status, StatusCode::FORBIDDEN, "{name}: {}", r.text());
         } else {
             assert_eq!(r.status, StatusCode::FORBIDDEN, "{name}: {}", r.text());
             assert_eq!(r.code(), "forbidden");
         }
-        let r = send(
+        let r = post(
             f,
-            Some(&token),
-            Method::POST,
+            &token,
             "/api/reports/preview",
-            Some(json!({"dimension": "email", "measure": {"agg": "count"}})),
+            json!({"dimension": "email", "measure": {"agg": "count"}}),
         )
         .await;
         if !allowed {
@@ -618,12 +583,11 @@ async fn hidden_and_masked_fields_cannot_be_searched_for() {
             );
         }
         // finance's answers carry no contact columns at all
-        let r = send(
+        let r = post(
             f,
-            Some(&token),
-            Method::POST,
+            &token,
             "/api/ask",
-            Some(json!({"q": "华北客户的联系人和邮箱"})),
+            json!({"q": "华北客户的联系人和邮箱"}),
         )
         .await;
         if r.status == StatusCode::OK && name == "赵敏" {
@@ -637,23 +601,21 @@ async fn hidden_and_masked_fields_cannot_be_searched_for() {
     // finance and sales may not change data
     for name in ["赵敏", "王芳"] {
         let token = login(f, name).await;
-        let r = send(
+        let r = post(
             f,
-            Some(&token),
-            Method::POST,
+            &token,
             "/api/ingest",
-            Some(json!({"op": "delete", "id": "C0000001"})),
+            json!({"op": "delete", "id": "C0000001"}),
         )
         .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{name}: {}", r.text());
     }
     let token = login(f, "赵敏").await;
-    let r = send(
+    let r = post(
         f,
-        Some(&token),
-        Method::POST,
+        &token,
         "/api/reports",
-        Some(json!({"name": "x", "dimension": "region", "measure": {"agg": "count"}})),
+        json!({"name": "x", "dimension": "region", "measure": {"agg": "count"}}),
     )
     .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
@@ -700,15 +662,7 @@ async fn logins_lock_and_every_request_is_audited() {
         .next()
         .unwrap();
     assert_eq!(
-        send(
-            f,
-            Some(&token),
-            Method::GET,
-            &format!("/api/customers/{id}"),
-            None
-        )
-        .await
-        .status,
+        get(f, &token, &format!("/api/customers/{id}")).await.status,
         StatusCode::OK
     );
     let who = kesou_access::audit::search(
@@ -753,14 +707,7 @@ async fn bursts_beyond_the_rate_limit_are_refused_and_recorded() {
     let token = login(&f, "王芳").await;
     let mut codes = Vec::new();
     for _ in 0..8 {
-        let r = send(
-            &f,
-            Some(&token),
-            Method::POST,
-            "/api/ask",
-            Some(json!({"q": "华东客户"})),
-        )
-        .await;
+        let r = post(&f, &token, "/api/ask", json!({"q": "华东客户"})).await;
         codes.push(r.status);
     }
     assert_eq!(
@@ -795,15 +742,9 @@ async fn bursts_beyond_the_rate_limit_are_refused_and_recorded() {
     // another user is not slowed down
     let admin = login(&f, "admin").await;
     assert_eq!(
-        send(
-            &f,
-            Some(&admin),
-            Method::POST,
-            "/api/ask",
-            Some(json!({"q": "华东客户"}))
-        )
-        .await
-        .status,
+        post(&f, &admin, "/api/ask", json!({"q": "华东客户"}))
+            .await
+            .status,
         StatusCode::OK
     );
 }
@@ -812,15 +753,9 @@ async fn futures_lite(f: &Fixture, token: &str) -> Vec<StatusCode> {
     let mut out = Vec::new();
     for _ in 0..3 {
         out.push(
-            send(
-                f,
-                Some(token),
-                Method::POST,
-                "/api/export",
-                Some(json!({"q": "华东客户"})),
-            )
-            .await
-            .status,
+            post(f, token, "/api/export", json!({"q": "华东客户"}))
+                .await
+                .status,
         );
     }
     out

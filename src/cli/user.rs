@@ -143,14 +143,10 @@ pub fn run(args: UserArgs) -> anyhow::Result<()> {
             let policy_path = kesou_access::ensure_policy_file(&store.data)?;
             let policy = kesou_access::Policy::load(&policy_path)?;
             let user = User {
-                name,
-                role,
                 regions,
                 owner,
                 department,
-                password: String::new(),
-                disabled: false,
-                created: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                ..User::new(&name, role)
             };
             // What they would see, checked before anything is written.
             let principal = Principal::of(&user, &policy)?;
