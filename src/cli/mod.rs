@@ -6,6 +6,7 @@ mod ask;
 mod audit;
 mod bench;
 mod bench_changes;
+mod bench_crypt;
 mod bench_semantic;
 mod churn;
 mod demo;
