@@ -100,11 +100,6 @@ impl Store {
         Self::open_with(paths, true, Access::Write)
     }
 
-    /// Opens a store to seal it under a new key: a plain store opens whatever key is given.
-    pub(crate) fn open_for_rotation(paths: &StorePaths) -> Result<Store> {
-        Self::open_with(paths, false, Access::Rotate)
-    }
-
     fn open_with(paths: &StorePaths, create: bool, access: Access) -> Result<Store> {
         let conn = store::open_db(paths, create, false)?;
         let vault = crypt::vault_for(paths, &conn, access)?;
@@ -140,7 +135,8 @@ impl Store {
     }
 
     /// Seals every contact with `new` (opened with the store's vault), in one generation;
-    /// the store uses `new` from then on. Returns (customers resealed, generation, index).
+    /// the store uses `new` from then on (the lookups of a store made before them are filled
+    /// so). Returns (customers resealed, generation, index).
     pub(crate) fn reseal(
         &self,
         new: &Vault,

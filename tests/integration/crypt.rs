@@ -286,6 +286,19 @@ fn rotation_reseals_every_value_under_the_new_key_in_one_generation() {
     let s = crypt::rotate(&plain(&root), &k1, None, Some(Cipher::Sm4Gcm), &NoProgress).unwrap();
     assert_eq!((s.before.as_str(), s.generation), ("plain", before + 1));
     assert!(s.customers >= 1200);
+    // The database file is rewritten and the index rebuilt: the plain values (and their
+    // lookups under the public key) are gone from every file, not only from the tables.
+    for value in [&c.phone, &c.name, &c.email] {
+        assert_eq!(
+            files_holding(&root, value),
+            Vec::<PathBuf>::new(),
+            "{value}"
+        );
+    }
+    let public = kesou_indexer::crypt::Vault::plain()
+        .lookup("contact_phone", &c.phone)
+        .unwrap();
+    assert_eq!(files_holding(&root, &public), Vec::<PathBuf>::new());
     let s = crypt::rotate(
         &keyed(&root, &k1, Cipher::Sm4Gcm),
         &k2,
@@ -427,5 +440,93 @@ fn change_batches_seal_contacts_and_reports_mask_them() {
     assert!(
         rejects.contains("*******") && rejects.contains("has 7 digits"),
         "{rejects}"
+    );
+}
+
+#[test]
+fn keys_are_made_owner_only_and_never_kept_in_a_store() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::process::Command;
+    let run = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_kesou"))
+            .args(args)
+            .env_remove("KESOU_KEY_FILE")
+            .env_remove("KESOU_DATA_KEY")
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        (o.status.code(), text)
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("keys/data.key");
+    let (code, text) = run(&["keys", "new", "--out", key.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{text}");
+    let mode = std::fs::metadata(&key).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let (code, text) = run(&["keys", "new", "--out", key.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "never overwritten: {text}");
+    let store = dir.path().join("store");
+    let s = store.to_str().unwrap();
+    let source = SOURCE.1.to_str().unwrap();
+    let (code, text) = run(&[
+        "--key-file",
+        key.to_str().unwrap(),
+        "ingest",
+        "--data",
+        s,
+        source,
+    ]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("encrypted at rest (sm4-gcm"), "{text}");
+    let inside = store.join("data.key");
+    let (code, text) = run(&["keys", "new", "--out", inside.to_str().unwrap()]);
+    assert!(
+        code == Some(2) && text.contains("inside the store"),
+        "{text}"
+    );
+    std::fs::copy(&key, &inside).unwrap();
+    let (code, text) = run(&[
+        "--key-file",
+        inside.to_str().unwrap(),
+        "search",
+        "--data",
+        s,
+        "科技",
+    ]);
+    assert!(
+        code == Some(2) && text.contains("inside the store folder"),
+        "{text}"
+    );
+    let (code, text) = run(&["search", "--data", s, "科技"]);
+    assert!(
+        code == Some(2) && text.contains("keeps its contacts encrypted"),
+        "{text}"
+    );
+    let (code, text) = run(&[
+        "keys",
+        "status",
+        "--data",
+        s,
+        "--key-file",
+        key.to_str().unwrap(),
+    ]);
+    assert!(
+        code == Some(0) && text.contains("the store's key"),
+        "{text}"
+    );
+    // Without a key a store keeps contacts in plain text, and says so.
+    let (code, text) = run(&[
+        "ingest",
+        "--data",
+        dir.path().join("plain").to_str().unwrap(),
+        source,
+    ]);
+    assert!(
+        code == Some(0) && text.contains("stored in plain text"),
+        "{text}"
     );
 }

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use super::store::{CIPHER_META, KEY_ID_META, LOOKUPS_META};
 use super::{Cipher, DataKey, SEALED_FIELDS, Vault};
-use crate::store::{StorePaths, set_meta};
+use crate::store::{self, StorePaths, Tx, set_meta};
 use crate::{Error, Progress, Result, SyncReport};
 
 /// What a rotation did.
@@ -30,7 +30,13 @@ pub struct RotateSummary {
 /// Seals the store at `paths` (opened with its current key, from the usual place) under
 /// `new_key` with `cipher` (default: the store's cipher, or for a plain store the one
 /// `--cipher`/`KESOU_CIPHER` names, else SM4-GCM). `new_key_file` is refused inside the
-/// store folder. One transaction.
+/// store folder.
+///
+/// One transaction re-seals every value and moves the store to the next generation; then
+/// the database file is rewritten (DuckDB keeps freed blocks, which would still hold the
+/// old values) and the index is rebuilt (its old segments would still hold the old
+/// lookups). Interrupted before the commit, nothing changed; after it, the store is whole
+/// under the new key and the index catches up at the next open.
 pub fn rotate(
     paths: &StorePaths,
     new_key: &DataKey,
@@ -42,23 +48,69 @@ pub fn rotate(
         super::key::refuse_inside(file, &paths.root, "--new-key-file")?;
     }
     let started = std::time::Instant::now();
-    let store = crate::Store::open_for_rotation(paths)?;
-    let old = store.vault();
+    let conn = store::open_db(paths, false, false)?;
+    let old = super::store::vault_for(paths, &conn, super::Access::Rotate)?;
     let cipher = match cipher.or(old.cipher()) {
         Some(c) => c,
         None => paths.key.cipher()?,
     };
     let new = Vault::sealed(new_key, cipher);
-    let before = describe(&old);
-    let (customers, generation, index) = store.reseal(&new, progress)?;
+    let phase = progress.phase("encrypting contacts", None);
+    let (customers, generation) = Tx::run(&conn, || {
+        let generation = store::generation(&conn)? + 1;
+        let n = reseal(&conn, &old, &new, generation)?;
+        store::set_meta(&conn, "generation", &generation.to_string())?;
+        Ok::<_, Error>((n, generation))
+    })?;
+    drop(phase);
+    conn.execute_batch("CHECKPOINT")?;
+    drop(conn);
+    compact(paths)?;
+    // The index's segments hold the old lookups (deleted documents stay in a segment until
+    // it is merged): it is rebuilt from the store.
+    let dir = paths.index();
+    if let Ok(entries) = std::fs::read_dir(&dir) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_file() && path.file_name().is_some_and(|n| n != "learned-words.txt") {
+                std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+            }
+        }
+    }
+    let reopened = paths.clone().with_key(Some(new_key.clone()), Some(cipher));
+    let conn = store::open_db(&reopened, false, false)?;
+    let index = crate::index::sync(&reopened, &conn, progress)?;
     Ok(RotateSummary {
-        before,
+        before: describe(&old),
         after: describe(&new),
         customers,
         generation,
         index,
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// Rewrites the database file with only its live data: DuckDB reuses freed blocks but
+/// does not wipe them, so values replaced by a rotation would stay in the file. The copy is
+/// written beside it and renamed over it (atomic: a crash leaves one or the other whole).
+fn compact(paths: &StorePaths) -> Result<()> {
+    let db = paths.db();
+    let fresh = db.with_extension("duckdb.compact");
+    for stale in [fresh.clone(), fresh.with_extension("compact.wal")] {
+        if stale.exists() {
+            std::fs::remove_file(&stale).map_err(|e| Error::io(&stale, e))?;
+        }
+    }
+    {
+        let conn = Connection::open(&db)?;
+        let name: String = conn.query_row("SELECT current_database()", [], |r| r.get(0))?;
+        conn.execute_batch(&format!(
+            "ATTACH '{}' AS kesou_compact; COPY FROM DATABASE \"{name}\" TO kesou_compact; DETACH kesou_compact;",
+            fresh.display().to_string().replace('\'', "''")
+        ))?;
+    }
+    std::fs::rename(&fresh, &db).map_err(|e| Error::io(&db, e))?;
+    Ok(())
 }
 
 fn describe(v: &Vault) -> String {
