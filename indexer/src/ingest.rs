@@ -272,8 +272,7 @@ fn stage_inputs(
         match o.table {
             Table::Meta => meta_as_of = read_meta(&mut o, &mut rejects)?.or(meta_as_of),
             Table::Customers => load_customers(
-                conn,
-                vault,
+                (conn, vault),
                 &mut o,
                 &mut ids,
                 &mut seq,
@@ -475,9 +474,10 @@ fn read_meta(o: &mut Opened, rejects: &mut Vec<Reject>) -> Result<Option<NaiveDa
     Ok(as_of)
 }
 
+/// Customers files are staged through the store's connection, their contacts sealed by its
+/// vault.
 fn load_customers(
-    conn: &Connection,
-    vault: &Vault,
+    (conn, vault): (&Connection, &Vault),
     o: &mut Opened,
     ids: &mut Identities,
     seq: &mut i64,

@@ -60,7 +60,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         source.display(),
         g.seconds
     );
-    let s = ingest_with_bars(&args.data, &[source.clone()])?;
+    let s = ingest_with_bars(&args.data, std::slice::from_ref(&source))?;
     print_summary(&s);
     if s.contacts_encrypted.is_some() {
         // The generated files hold the contacts in plain text, inside the store folder.

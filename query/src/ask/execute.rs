@@ -271,7 +271,7 @@ pub(super) fn open_sealed(
     rows: &mut [Vec<serde_json::Value>],
 ) -> Result<()> {
     for (i, c) in columns.iter().enumerate() {
-        if !schema.field(&c.name).is_some_and(|f| f.lookup.is_some()) {
+        if schema.field(&c.name).is_none_or(|f| f.lookup.is_none()) {
             continue;
         }
         for row in rows.iter_mut() {
