@@ -72,7 +72,7 @@ pub struct Field {
     /// The column holding a keyed hash of this field's values (personal data a store may
     /// keep encrypted): the field is then matched by equality through that column, and
     /// its values are decrypted on their way out. The parser reads it like an `id` field.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lookup: Option<String>,
 }
 
