@@ -14,6 +14,7 @@ use std::thread::JoinHandle;
 use duckdb::Connection;
 
 use crate::changes::{ChangeSummary, Changes};
+use crate::crypt::{self, Access, Vault};
 use crate::delete::DeleteSummary;
 use crate::derive::Cuts;
 use crate::index::{IndexHandle, Merging, SyncReport, open_index, sync_into};
@@ -51,6 +52,9 @@ pub struct Store {
     cuts: Mutex<Option<(u64, Cuts)>>,
     /// The last write's index writer, finishing the merges its commit started.
     merging: Mutex<Option<JoinHandle<Result<()>>>>,
+    /// How the store holds its contacts (checked against `meta` at open; replaced by a
+    /// key rotation).
+    vault: Mutex<Vault>,
 }
 
 /// What a store kept open carries from one write to the next; a write borrows it.
@@ -81,30 +85,72 @@ impl Store {
     /// Opens an existing store. Errors (user errors) when `paths` is not a kesou store or
     /// another process has it open for writing. The index catches up first if an earlier
     /// process stopped between the store's commit and the index's.
+    ///
+    /// A store that keeps its contacts encrypted needs its key (`paths.key`): without it,
+    /// or with another key, opening fails and says which key is wanted. A store created
+    /// with a key is encrypted from its first row; a plain store with rows is not opened
+    /// for writing with a key (see `kesou keys rotate`). A store made before the contact
+    /// lookups gets them filled now, as one generation.
     pub fn open(paths: &StorePaths) -> Result<Store> {
-        Self::open_with(paths, false)
+        Self::open_with(paths, false, Access::Write)
     }
 
     /// Opens the store at `paths`, creating an empty one when there is none.
     pub fn open_or_create(paths: &StorePaths) -> Result<Store> {
-        Self::open_with(paths, true)
+        Self::open_with(paths, true, Access::Write)
     }
 
-    fn open_with(paths: &StorePaths, create: bool) -> Result<Store> {
+    fn open_with(paths: &StorePaths, create: bool, access: Access) -> Result<Store> {
         let conn = store::open_db(paths, create, false)?;
+        let vault = crypt::vault_for(paths, &conn, access)?;
         let mut warm = Warm::default();
         sync_into(paths, &conn, &mut warm, &NoProgress)?;
         if let Some(merging) = warm.merging {
             merging.finish()?;
         }
-        Ok(Store {
+        if let Some(index) = &mut warm.index {
+            index.vault = vault.clone();
+        }
+        let store = Store {
             paths: paths.clone(),
             root: Mutex::new(conn.try_clone()?),
             writer: Mutex::new(conn),
             index: Mutex::new(warm.index),
             cuts: Mutex::new(None),
             merging: Mutex::new(None),
-        })
+            vault: Mutex::new(vault),
+        };
+        let current = crypt::store::lookups_current(&lock(&store.writer))?;
+        if !current {
+            tracing::info!(store = %paths.root.display(), "filling the contact lookups of a store made before them");
+            let vault = store.vault();
+            store.reseal(&vault, &NoProgress)?;
+        }
+        Ok(store)
+    }
+
+    /// How the store holds its contacts.
+    pub fn vault(&self) -> Vault {
+        lock(&self.vault).clone()
+    }
+
+    /// Seals every contact with `new` (opened with the store's vault), in one generation;
+    /// the store uses `new` from then on (the lookups of a store made before them are filled
+    /// so). Returns (customers resealed, generation, index).
+    pub(crate) fn reseal(
+        &self,
+        new: &Vault,
+        progress: &dyn Progress,
+    ) -> Result<(u64, u64, SyncReport)> {
+        let old = self.vault();
+        let (n, generation, index) = self.update(progress, |conn, generation| {
+            crypt::rotate::reseal(conn, &old, new, generation)
+        })?;
+        *lock(&self.vault) = new.clone();
+        if let Some(handle) = lock(&self.index).as_mut() {
+            handle.vault = new.clone();
+        }
+        Ok((n, generation, index))
     }
 
     pub fn paths(&self) -> &StorePaths {
@@ -129,6 +175,8 @@ impl Store {
             }
             live.clone().expect("index loaded")
         };
+        let mut index = index;
+        index.vault = self.vault();
         let generation = store::generation(&conn)?;
         Ok(Reader {
             conn,
@@ -151,14 +199,17 @@ impl Store {
         progress: &dyn Progress,
     ) -> Result<IngestSummary> {
         self.write(|conn, warm| {
-            crate::ingest::ingest_inputs(conn, &self.paths, inputs, progress, warm)
+            crate::ingest::ingest_inputs(conn, &self.paths, &self.vault(), inputs, progress, warm)
         })
     }
 
     /// Applies a batch of changes (upserts and deletes, see [`Changes`]): one transaction,
     /// one generation. Bad lines are rejected with their line and reason; the rest apply.
     pub fn apply(&self, changes: &Changes, progress: &dyn Progress) -> Result<ChangeSummary> {
-        self.write(|conn, warm| crate::changes::apply(conn, &self.paths, changes, progress, warm))
+        let vault = self.vault();
+        self.write(|conn, warm| {
+            crate::changes::apply(conn, &self.paths, &vault, changes, progress, warm)
+        })
     }
 
     /// Deletes customers with their orders and interactions, from store and index.

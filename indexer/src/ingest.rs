@@ -8,6 +8,7 @@ use std::time::Instant;
 use chrono::NaiveDate;
 use duckdb::Connection;
 
+use crate::crypt::Vault;
 use crate::handle::Warm;
 use crate::index::{SyncReport, sync_into};
 use crate::report;
@@ -51,6 +52,9 @@ pub struct IngestSummary {
     pub duplicates_file: Option<PathBuf>,
     pub index: SyncReport,
     pub seconds: f64,
+    /// How the contacts are kept: `sm4-gcm, key 9f3a61c2d4e5f607`; `None`: in plain text
+    /// (a store made without a key).
+    pub contacts_encrypted: Option<String>,
 }
 
 impl IngestSummary {
@@ -155,6 +159,7 @@ pub(crate) fn open_inputs(inputs: &[PathBuf]) -> Result<Inputs> {
 pub(crate) fn ingest_inputs(
     conn: &Connection,
     paths: &StorePaths,
+    vault: &Vault,
     inputs: Inputs,
     progress: &dyn Progress,
     warm: &mut Warm,
@@ -165,7 +170,7 @@ pub(crate) fn ingest_inputs(
         started,
     } = inputs;
     conn.execute_batch(STAGING_DDL)?;
-    let staged = stage_inputs(conn, opened, progress);
+    let staged = stage_inputs(conn, vault, opened, progress);
     let (mut reports, rejects, normalised, meta_as_of) = match staged {
         Ok(v) => v,
         Err(e) => {
@@ -194,8 +199,8 @@ pub(crate) fn ingest_inputs(
     );
 
     let stamp = format!("g{generation:06}");
-    let rejects_file = report::write_rejects(paths, &stamp, &rejects)?;
-    let normalisations_file = report::write_normalisations(paths, &stamp, &normalised)?;
+    let rejects_file = report::write_rejects(paths, &stamp, &rejects, vault)?;
+    let normalisations_file = report::write_normalisations(paths, &stamp, &normalised, vault)?;
     let duplicates_file = report::write_duplicates(paths, conn)?;
     let mut counts: BTreeMap<&'static str, u64> = BTreeMap::new();
     for n in &normalised {
@@ -216,6 +221,10 @@ pub(crate) fn ingest_inputs(
         duplicates_file,
         index,
         seconds: started.elapsed().as_secs_f64(),
+        contacts_encrypted: vault
+            .cipher()
+            .zip(vault.key_id())
+            .map(|(c, id)| format!("{c}, key {id}")),
     };
     report::record_run(
         conn,
@@ -243,7 +252,12 @@ type Staged = (
     Option<NaiveDate>,
 );
 
-fn stage_inputs(conn: &Connection, opened: Vec<Opened>, progress: &dyn Progress) -> Result<Staged> {
+fn stage_inputs(
+    conn: &Connection,
+    vault: &Vault,
+    opened: Vec<Opened>,
+    progress: &dyn Progress,
+) -> Result<Staged> {
     let mut ids = load_identities(conn)?;
     let mut rejects: Vec<Reject> = Vec::new();
     let mut normalised: Vec<Normalization> = Vec::new();
@@ -258,7 +272,7 @@ fn stage_inputs(conn: &Connection, opened: Vec<Opened>, progress: &dyn Progress)
         match o.table {
             Table::Meta => meta_as_of = read_meta(&mut o, &mut rejects)?.or(meta_as_of),
             Table::Customers => load_customers(
-                conn,
+                (conn, vault),
                 &mut o,
                 &mut ids,
                 &mut seq,
@@ -460,8 +474,10 @@ fn read_meta(o: &mut Opened, rejects: &mut Vec<Reject>) -> Result<Option<NaiveDa
     Ok(as_of)
 }
 
+/// Customers files are staged through the store's connection, their contacts sealed by its
+/// vault.
 fn load_customers(
-    conn: &Connection,
+    (conn, vault): (&Connection, &Vault),
     o: &mut Opened,
     ids: &mut Identities,
     seq: &mut i64,
@@ -473,7 +489,11 @@ fn load_customers(
     let mut chunk = Vec::with_capacity(BATCH_ROWS);
     let flush = |chunk: &mut Vec<_>| -> Result<()> {
         if !chunk.is_empty() {
-            stage::append(conn, "_stage_customers", stage::customers_batch(chunk)?)?;
+            stage::append(
+                conn,
+                "_stage_customers",
+                stage::customers_batch(chunk, vault)?,
+            )?;
             phase.advance(chunk.len() as u64);
             chunk.clear();
         }

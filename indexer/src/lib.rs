@@ -14,6 +14,7 @@
 //! The [`text`] module is the analyzer shared with the query side.
 
 mod changes;
+pub mod crypt;
 mod delete;
 mod derive;
 mod error;

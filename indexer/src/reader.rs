@@ -29,6 +29,7 @@ impl std::fmt::Debug for Reader {
 /// it catches up first.
 pub fn open_for_reading(paths: &StorePaths, progress: &dyn Progress) -> Result<Reader> {
     let conn = store::open_db(paths, false, true)?;
+    let vault = crate::crypt::vault_for(paths, &conn, crate::crypt::Access::Read)?;
     let stale = match index::sync(paths, &conn, progress) {
         Ok(_) => false,
         Err(Error::IndexBusy) => {
@@ -39,7 +40,8 @@ pub fn open_for_reading(paths: &StorePaths, progress: &dyn Progress) -> Result<R
         }
         Err(e) => return Err(e),
     };
-    let index = index::open_index(paths)?;
+    let mut index = index::open_index(paths)?;
+    index.vault = vault;
     let generation = store::generation(&conn)?;
     Ok(Reader {
         conn,

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use duckdb::Connection;
 
+use crate::crypt::{self, Vault};
 use crate::store::StorePaths;
 use crate::validate::{Normalization, Reject};
 use crate::{Error, Result};
@@ -25,11 +26,13 @@ fn csv_err(path: &std::path::Path, e: csv::Error) -> Error {
 }
 
 /// `rejects/<stamp>-rejects.csv` with file, line, column, value, reason; `None` when no row
-/// was rejected.
+/// was rejected. In a store that encrypts its contacts, a contact value is written masked
+/// (138****8000): the reports are files beside the data.
 pub fn write_rejects(
     paths: &StorePaths,
     stamp: &str,
     rejects: &[Reject],
+    vault: &Vault,
 ) -> Result<Option<PathBuf>> {
     if rejects.is_empty() {
         return Ok(None);
@@ -39,18 +42,27 @@ pub fn write_rejects(
     w.write_record(["file", "line", "column", "value", "reason"])
         .map_err(|e| csv_err(&path, e))?;
     for r in rejects {
-        w.write_record([&r.file, &r.line.to_string(), &r.column, &r.value, &r.reason])
-            .map_err(|e| csv_err(&path, e))?;
+        let value = shown(vault, &r.column, &r.value);
+        w.write_record([
+            r.file.as_str(),
+            &r.line.to_string(),
+            &r.column,
+            &value,
+            &r.reason,
+        ])
+        .map_err(|e| csv_err(&path, e))?;
     }
     w.flush().map_err(|e| Error::io(&path, e))?;
     Ok(Some(path))
 }
 
-/// `rejects/<stamp>-normalised.csv` with file, line, column, before, after, rule.
+/// `rejects/<stamp>-normalised.csv` with file, line, column, before, after, rule (contacts
+/// masked as in [`write_rejects`]).
 pub fn write_normalisations(
     paths: &StorePaths,
     stamp: &str,
     rows: &[Normalization],
+    vault: &Vault,
 ) -> Result<Option<PathBuf>> {
     if rows.is_empty() {
         return Ok(None);
@@ -61,11 +73,11 @@ pub fn write_normalisations(
         .map_err(|e| csv_err(&path, e))?;
     for n in rows {
         w.write_record([
-            &n.file,
+            n.file.as_str(),
             &n.line.to_string(),
             &n.column,
-            &n.before,
-            &n.after,
+            &shown(vault, &n.column, &n.before),
+            &shown(vault, &n.column, &n.after),
             n.rule,
         ])
         .map_err(|e| csv_err(&path, e))?;
@@ -160,4 +172,13 @@ pub fn record_run(
         ],
     )?;
     Ok(())
+}
+
+/// A value as a report shows it: masked when it is a contact of a store that encrypts them.
+fn shown<'v>(vault: &Vault, column: &str, value: &'v str) -> std::borrow::Cow<'v, str> {
+    if vault.is_sealed() && crypt::is_sealed_field(column) {
+        std::borrow::Cow::Owned(crypt::mask(column, value))
+    } else {
+        std::borrow::Cow::Borrowed(value)
+    }
 }

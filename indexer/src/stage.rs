@@ -11,6 +11,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use duckdb::Connection;
 
 use crate::Result;
+use crate::crypt::Vault;
 use crate::validate::{CustomerRow, InteractionRow, OrderRow};
 
 /// Rows per batch handed to the appender.
@@ -21,7 +22,8 @@ CREATE OR REPLACE TABLE _stage_customers (
     id VARCHAR, name VARCHAR, credit_code VARCHAR, region VARCHAR, province VARCHAR, city VARCHAR,
     industry VARCHAR, size VARCHAR, employees INTEGER, registered_capital DOUBLE, founded_date DATE,
     owner VARCHAR, source_tags VARCHAR[], contact_name VARCHAR, contact_phone VARCHAR, email VARCHAR,
-    description VARCHAR, created_at TIMESTAMP, name_key VARCHAR, _seq BIGINT
+    description VARCHAR, created_at TIMESTAMP, name_key VARCHAR, contact_name_lookup VARCHAR,
+    contact_phone_lookup VARCHAR, email_lookup VARCHAR, _seq BIGINT
 );
 CREATE OR REPLACE TABLE _stage_orders (
     id VARCHAR, customer_id VARCHAR, order_date DATE, amount DOUBLE, product VARCHAR, _seq BIGINT
@@ -45,9 +47,16 @@ fn batch(columns: Vec<(&str, ArrayRef)>) -> Result<RecordBatch> {
     Ok(RecordBatch::try_from_iter(columns)?)
 }
 
-pub fn customers_batch(rows: &[(i64, CustomerRow)]) -> Result<RecordBatch> {
+/// The customers' batch; contacts sealed by `vault` (and their lookups computed) here,
+/// before anything reaches DuckDB: staging tables are tables of the store file, so a plain
+/// value staged would be written to disk.
+pub fn customers_batch(rows: &[(i64, CustomerRow)], vault: &Vault) -> Result<RecordBatch> {
     let n = rows.len();
     let s = || StringBuilder::with_capacity(n, n * 16);
+    let sealed = |field: &str, v: &Option<String>| v.as_deref().map(|v| vault.seal(field, v));
+    let lookup =
+        |field: &str, v: &Option<String>| v.as_deref().and_then(|v| vault.lookup(field, v));
+    let (mut name_lookup, mut phone_lookup, mut email_lookup) = (s(), s(), s());
     let (mut id, mut name, mut code, mut region, mut province, mut city) =
         (s(), s(), s(), s(), s(), s());
     let (mut industry, mut size, mut owner, mut cname, mut phone, mut email) =
@@ -76,9 +85,12 @@ pub fn customers_batch(rows: &[(i64, CustomerRow)]) -> Result<RecordBatch> {
             tags.values().append_value(t);
         }
         tags.append(true);
-        cname.append_option(r.contact_name.as_deref());
-        phone.append_option(r.contact_phone.as_deref());
-        email.append_option(r.email.as_deref());
+        cname.append_option(sealed("contact_name", &r.contact_name));
+        phone.append_option(sealed("contact_phone", &r.contact_phone));
+        email.append_option(sealed("email", &r.email));
+        name_lookup.append_option(lookup("contact_name", &r.contact_name));
+        phone_lookup.append_option(lookup("contact_phone", &r.contact_phone));
+        email_lookup.append_option(lookup("email", &r.email));
         desc.append_option(r.description.as_deref());
         created.append_option(r.created_at.map(micros));
         key.append_value(&r.name_key);
@@ -104,6 +116,9 @@ pub fn customers_batch(rows: &[(i64, CustomerRow)]) -> Result<RecordBatch> {
         ("description", Arc::new(desc.finish())),
         ("created_at", Arc::new(created.finish())),
         ("name_key", Arc::new(key.finish())),
+        ("contact_name_lookup", Arc::new(name_lookup.finish())),
+        ("contact_phone_lookup", Arc::new(phone_lookup.finish())),
+        ("email_lookup", Arc::new(email_lookup.finish())),
         ("_seq", Arc::new(seq.finish())),
     ])
 }

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use duckdb::{AccessMode, Config, Connection, OptionalExt, params};
 
+use crate::crypt::{Cipher, DataKey, KeyChoice};
 use crate::{Error, Result};
 
 /// Meta key holding the tag names user rules own, joined by U+001F.
@@ -49,7 +50,10 @@ CREATE TABLE IF NOT EXISTS customers (
     f_score INTEGER,
     m_score INTEGER,
     rfm_segment VARCHAR,
-    churn_factors VARCHAR[]
+    churn_factors VARCHAR[],
+    contact_name_lookup VARCHAR,
+    contact_phone_lookup VARCHAR,
+    email_lookup VARCHAR
 );
 -- Stores made before RFM get its columns (appended, as in a new store).
 ALTER TABLE customers ADD COLUMN IF NOT EXISTS r_score INTEGER;
@@ -59,6 +63,11 @@ ALTER TABLE customers ADD COLUMN IF NOT EXISTS rfm_segment VARCHAR;
 -- Stores made before churn scoring get the reasons column (churn_risk was always there).
 -- Both stay NULL until the churn model writes them (kesou train churn, then every ingest).
 ALTER TABLE customers ADD COLUMN IF NOT EXISTS churn_factors VARCHAR[];
+-- Keyed hashes of the contacts for exact lookup (see crypt/): a store made before them
+-- gets them filled at its first write.
+ALTER TABLE customers ADD COLUMN IF NOT EXISTS contact_name_lookup VARCHAR;
+ALTER TABLE customers ADD COLUMN IF NOT EXISTS contact_phone_lookup VARCHAR;
+ALTER TABLE customers ADD COLUMN IF NOT EXISTS email_lookup VARCHAR;
 CREATE TABLE IF NOT EXISTS orders (
     id VARCHAR NOT NULL,
     customer_id VARCHAR NOT NULL,
@@ -85,15 +94,28 @@ CREATE TABLE IF NOT EXISTS ingest_runs (
 );
 "#;
 
-/// Paths of a store directory's parts.
+/// Paths of a store directory's parts, and the key it is opened with.
 #[derive(Debug, Clone)]
 pub struct StorePaths {
     pub root: PathBuf,
+    /// The data key: by default the process's (`--key-file`, `KESOU_KEY_FILE`,
+    /// `KESOU_DATA_KEY`), resolved when the store is opened.
+    pub key: KeyChoice,
 }
 
 impl StorePaths {
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into() }
+        Self {
+            root: root.into(),
+            key: KeyChoice::Process,
+        }
+    }
+
+    /// The same store opened with this key (or none), whatever the process was given; a
+    /// store created so is sealed with `cipher` (default SM4-GCM).
+    pub fn with_key(mut self, key: Option<DataKey>, cipher: Option<Cipher>) -> Self {
+        self.key = KeyChoice::Given(key.map(std::sync::Arc::new), cipher);
+        self
     }
     pub fn db(&self) -> PathBuf {
         self.root.join(DB_FILE)

@@ -56,12 +56,13 @@ pub fn upsert_staged(conn: &Connection, generation: u64) -> Result<()> {
             r#"INSERT INTO customers (id, name, credit_code, region, province, city, industry, size, employees,
                    registered_capital, founded_date, owner, tags, contact_name, contact_phone, email, description,
                    created_at, source_tags, name_key, _gen, annual_purchase, total_purchase, order_count,
-                   last_order_date, consult_30d, lifecycle, value_level, r_score, f_score, m_score, rfm_segment)
+                   last_order_date, consult_30d, lifecycle, value_level, r_score, f_score, m_score, rfm_segment,
+                   contact_name_lookup, contact_phone_lookup, email_lookup)
                SELECT id, name, credit_code, region, province, city, industry, size, employees, registered_capital,
                    founded_date, owner, coalesce(o.tags, source_tags), contact_name, contact_phone, email,
                    description, created_at, source_tags, n.name_key, ?, o.annual_purchase, o.total_purchase,
                    o.order_count, o.last_order_date, o.consult_30d, o.lifecycle, o.value_level, o.r_score,
-                   o.f_score, o.m_score, o.rfm_segment
+                   o.f_score, o.m_score, o.rfm_segment, contact_name_lookup, contact_phone_lookup, email_lookup
                FROM _new_customers n LEFT JOIN _old_customers o USING (id)"#,
             params![generation as i64],
         )?;

@@ -69,6 +69,11 @@ pub struct Field {
     /// of unrelated fields joined by 和 mean both.
     #[serde(default)]
     pub group: Option<String>,
+    /// The column holding a keyed hash of this field's values (personal data a store may
+    /// keep encrypted): the field is then matched by equality through that column, and
+    /// its values are decrypted on their way out. The parser reads it like an `id` field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lookup: Option<String>,
 }
 
 impl Field {
@@ -244,6 +249,9 @@ impl Schema {
         ident(&self.key)?;
         for f in &self.fields {
             ident(&f.name)?;
+            if let Some(l) = &f.lookup {
+                ident(l)?;
+            }
         }
         for r in &self.related {
             ident(&r.table)?;

@@ -6,6 +6,7 @@ use std::ops::Bound;
 use std::str::FromStr;
 
 use kesou_domain::{CompareOp, Industry, Lifecycle, Region, Size, ValueLevel, geo};
+use kesou_indexer::crypt::{SEALED_FIELDS, Vault, is_sealed_field};
 use kesou_indexer::index::{F64_FIELDS, FACET_ROOTS, I64_FIELDS, IndexFields, facet, region_facet};
 use serde::Serialize;
 use tantivy::Term;
@@ -17,7 +18,8 @@ use crate::{Error, Result};
 /// Categories a filter may name besides the facet roots: the levels of the location.
 const LOCATION_LEVELS: &[&str] = &["province", "city"];
 
-/// Fields a filter may name: the index's facet roots, the location levels and its numbers.
+/// Fields a filter may name: the index's facet roots, the location levels, its numbers and
+/// the contacts (matched exactly, through their keyed hashes: the index never holds them).
 pub fn filter_fields() -> impl Iterator<Item = &'static str> {
     FACET_ROOTS
         .iter()
@@ -25,6 +27,7 @@ pub fn filter_fields() -> impl Iterator<Item = &'static str> {
         .chain(F64_FIELDS)
         .chain(I64_FIELDS)
         .copied()
+        .chain(SEALED_FIELDS.iter().map(|(f, _)| *f))
 }
 
 /// One filter: a field, an operator and one or more values (`industry=科技,制造` means either).
@@ -155,8 +158,28 @@ fn value_facet(field: &str, value: &str) -> Result<tantivy::schema::Facet> {
 }
 
 impl Filter {
-    /// The tantivy query of this filter and whether it must match (`false`: must not).
+    /// The tantivy query of this filter and whether it must match (`false`: must not),
+    /// in a store held by `vault`: a contact filter matches the keyed hash of its value.
+    pub fn to_query_with(
+        &self,
+        fields: &IndexFields,
+        vault: &Vault,
+    ) -> Result<(Occur, Box<dyn Query>)> {
+        if is_sealed_field(&self.field) {
+            return self.lookup_query(fields, vault);
+        }
+        self.to_query(fields)
+    }
+
+    /// The tantivy query of this filter and whether it must match (`false`: must not). A
+    /// contact filter needs the store's vault: [`Filter::to_query_with`].
     pub fn to_query(&self, fields: &IndexFields) -> Result<(Occur, Box<dyn Query>)> {
+        if is_sealed_field(&self.field) {
+            return Err(Error::BadRequest(format!(
+                "{} is matched through the store's key; not here",
+                self.field
+            )));
+        }
         if numeric(&self.field) {
             if self.values.len() != 1 {
                 return Err(Error::BadRequest(format!(
@@ -230,11 +253,58 @@ impl Filter {
 }
 
 impl Filter {
+    /// A contact filter: `=` (any of the values) or `!=`, on the keyed hashes of the
+    /// values, normalised as ingest normalises them (138-1234-8000 is 13812348000).
+    fn lookup_query(&self, fields: &IndexFields, vault: &Vault) -> Result<(Occur, Box<dyn Query>)> {
+        let occur = match self.op {
+            CompareOp::Eq => Occur::Must,
+            CompareOp::Ne => Occur::MustNot,
+            op => {
+                return Err(Error::BadRequest(format!(
+                    "{} is matched exactly: use = or != (not {op})",
+                    self.field
+                )));
+            }
+        };
+        let Some(lookups) = fields.lookups else {
+            return Err(Error::BadRequest(format!(
+                "this store's index was made before contact lookups; run `kesou ingest` on it once to filter on {}",
+                self.field
+            )));
+        };
+        let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for v in &self.values {
+            let hash = vault
+                .lookup(&self.field, v)
+                .ok_or_else(|| bad(&self.field, v, "a value"))?;
+            alternatives.push((
+                Occur::Should,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(lookups, &hash),
+                    IndexRecordOption::Basic,
+                )),
+            ));
+        }
+        let q: Box<dyn Query> = if alternatives.len() == 1 {
+            alternatives.pop().expect("one").1
+        } else {
+            Box::new(BooleanQuery::new(alternatives))
+        };
+        Ok((occur, q))
+    }
+
     /// This filter as a SQL condition on `customers` aliased `t`, with its parameters;
     /// values normalised as for the index (浙江 → 浙江省). Negations keep customers whose
-    /// value is unknown, as `kesou ask` does.
+    /// value is unknown, as `kesou ask` does. Contacts are matched in search and questions
+    /// only, where the store's key is at hand.
     pub fn to_sql(&self) -> Result<(String, Vec<duckdb::types::Value>)> {
         use duckdb::types::Value;
+        if is_sealed_field(&self.field) {
+            return Err(Error::BadRequest(format!(
+                "{} can be a filter of a search or a question, not here",
+                self.field
+            )));
+        }
         if numeric(&self.field) {
             let [raw] = self.values.as_slice() else {
                 return Err(Error::BadRequest(format!(

@@ -104,7 +104,7 @@ impl Searcher {
         let text = text_query::build(&self.handle, req.text.trim())?;
         let mut filters: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for f in &req.filters {
-            let (occur, q) = f.to_query(fields)?;
+            let (occur, q) = f.to_query_with(fields, &self.handle.vault)?;
             filters.push((occur, Box::new(BoostQuery::new(q, 0.0))));
         }
         // The caller's scope is one more filter: candidates, totals and facets stay inside it.

@@ -159,24 +159,34 @@ pub fn profile(asker: &Asker, id: &str, options: &ProfileOptions) -> Result<Prof
     }
     let (names, row) =
         found.ok_or_else(|| Error::NotFound(format!("no customer has id {id:?}")))?;
+    // Lookup columns (keyed hashes of the contacts) are bookkeeping too.
+    let lookup = |n: &str| schema.fields.iter().any(|f| f.lookup.as_deref() == Some(n));
     let (names, row): (Vec<String>, Vec<Json>) = names
         .into_iter()
         .zip(row)
-        .filter(|(n, _)| !n.starts_with('_') && !INTERNAL.contains(&n.as_str()))
+        .filter(|(n, _)| !n.starts_with('_') && !INTERNAL.contains(&n.as_str()) && !lookup(n))
         .unzip();
+    let vault = asker.vault();
     let fields: Vec<ProfileField> = names
         .iter()
         .zip(row)
         .map(|(name, value)| {
             let f = schema.field(name);
-            ProfileField {
+            // A contact is decrypted here; masking for a role is the server's.
+            let value = match value {
+                Json::String(s) if f.is_some_and(|f| f.lookup.is_some()) => {
+                    Json::String(vault.open(name, &s)?)
+                }
+                v => v,
+            };
+            Ok(ProfileField {
                 name: name.clone(),
                 label: f.map_or_else(|| name.clone(), |f| f.label.clone()),
                 kind: f.map_or(FieldKind::Text, |f| f.kind),
                 value,
-            }
+            })
         })
-        .collect();
+        .collect::<Result<_>>()?;
     let get = |name: &str| {
         fields
             .iter()

@@ -138,6 +138,11 @@ impl Searcher {
         self.semantic.as_ref()
     }
 
+    /// How the store holds its contacts (lookups hash with it; answers decrypt with it).
+    pub fn vault(&self) -> &kesou_indexer::crypt::Vault {
+        &self.handle.vault
+    }
+
     pub fn handle(&self) -> &IndexHandle {
         &self.handle
     }
@@ -179,7 +184,7 @@ impl Searcher {
             clauses.push((Occur::Must, q.box_clone()));
         }
         for f in &req.filters {
-            let (occur, q) = f.to_query(fields)?;
+            let (occur, q) = f.to_query_with(fields, &self.handle.vault)?;
             // Filters select; they must not change the ranking.
             clauses.push((occur, Box::new(BoostQuery::new(q, 0.0))));
         }

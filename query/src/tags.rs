@@ -67,9 +67,31 @@ pub fn read_rules(text: &str) -> Result<Vec<TagRule>> {
 }
 
 /// Why a rule cannot decide a tag, if it cannot.
-fn problem(query: &Query) -> Option<String> {
+/// The first field with a lookup column (a contact) a filter names.
+fn names_contact<'s>(
+    f: &kesou_nlq::Filter,
+    schema: &'s kesou_nlq::Schema,
+) -> Option<&'s kesou_nlq::Field> {
+    use kesou_nlq::Filter;
+    match f {
+        Filter::Field(c) => schema.field(&c.field).filter(|f| f.lookup.is_some()),
+        Filter::Any { any: fs, .. } | Filter::All { all: fs, .. } => {
+            fs.iter().find_map(|f| names_contact(f, schema))
+        }
+        Filter::Not { not, .. } => names_contact(not, schema),
+        Filter::Related(_) => None,
+    }
+}
+
+fn problem(query: &Query, schema: &kesou_nlq::Schema) -> Option<String> {
     if let Some(u) = query.unrecognized.first() {
         return Some(format!("「{}」 is not understood", u.text));
+    }
+    if let Some(f) = query.filters.iter().find_map(|f| names_contact(f, schema)) {
+        return Some(format!(
+            "「{}」 is a contact, kept encrypted; a rule tests other fields",
+            f.label
+        ));
     }
     if let Some(t) = query.text.first() {
         return Some(format!(
@@ -158,7 +180,7 @@ fn apply_in(
     let mut problems = Vec::new();
     for rule in rules {
         let query = parser.parse(&rule.condition, as_of);
-        match problem(&query) {
+        match problem(&query, parser.schema()) {
             Some(why) => problems.push(format!("「{}」 = 「{}」: {why}", rule.condition, rule.tag)),
             None => checked.push((rule, query)),
         }
@@ -171,9 +193,11 @@ fn apply_in(
         )));
     }
     conn.execute_batch("CREATE OR REPLACE TEMP TABLE _rule_hits (id VARCHAR, tag VARCHAR)")?;
+    // Rules never name a contact (see `problem`): no lookup is made with this vault.
+    let plain = kesou_indexer::crypt::Vault::plain();
     let mut reports = Vec::new();
     for (rule, query) in checked {
-        let mut sql = SqlBuilder::new(parser.schema());
+        let mut sql = SqlBuilder::new(parser.schema(), &plain);
         let tag = sql.bind(duckdb::types::Value::Text(rule.tag.clone()));
         let condition = sql.all(&query.filters)?;
         let statement =

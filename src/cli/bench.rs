@@ -43,6 +43,10 @@ pub struct BenchArgs {
     /// Measure only the change batches (on a store reused with --reuse).
     #[arg(long)]
     pub changes_only: bool,
+    /// Also ingest the same files three more times: contacts in plain text, encrypted with
+    /// SM4-GCM and with AES-256-GCM (with a throwaway key), and time sealing one value.
+    #[arg(long)]
+    pub crypt: bool,
     /// Also measure semantic retrieval with this model folder: load times, embedding
     /// throughput by batch size, hybrid search and questions next to BM25 alone (hybrid
     /// needs the store embedded first: `kesou embed --data DIR/store --model MODEL`).
@@ -245,6 +249,12 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             "peak RSS after ingest".into(),
             peak_rss_mib().map_or("?".into(), |m| format!("{m:.0} MiB")),
         ));
+    }
+    if args.crypt {
+        facts.extend(super::bench_crypt::time_ingests(
+            &args.dir.join("source"),
+            &args.dir,
+        )?);
     }
     let paths = StorePaths::new(&store);
     facts.push(("store (DuckDB)".into(), mib(dir_size(&paths.db()))));

@@ -98,7 +98,18 @@ fn sample(store: &Store, n: usize) -> anyhow::Result<Vec<Sample>> {
         order.insert("customer_id".into(), row["id"].clone());
         Ok(Sample { row, order })
     })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    // Contacts come back as the store keeps them (encrypted with a key): a change batch
+    // carries them in plain text, as a CRM export would.
+    let vault = store.vault();
+    let mut samples: Vec<Sample> = rows.collect::<Result<_, _>>()?;
+    for s in &mut samples {
+        for field in ["contact_name", "contact_phone", "email"] {
+            if let Some(Value::String(v)) = s.row.get_mut(field) {
+                *v = vault.open(field, v)?;
+            }
+        }
+    }
+    Ok(samples)
 }
 
 fn line(op: Value) -> String {

@@ -60,8 +60,16 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         source.display(),
         g.seconds
     );
-    let s = ingest_with_bars(&args.data, &[source])?;
+    let s = ingest_with_bars(&args.data, std::slice::from_ref(&source))?;
     print_summary(&s);
+    if s.contacts_encrypted.is_some() {
+        // The generated files hold the contacts in plain text, inside the store folder.
+        std::fs::remove_dir_all(&source)?;
+        println!(
+            "removed {}: it held the contacts in plain text (kesou generate makes the files again)",
+            source.display()
+        );
+    }
     // Churn risk from the demo's own history, so that 流失风险 questions have answers.
     let churn = match train_and_score(&kesou_indexer::StorePaths::new(&args.data), args.seed) {
         Ok((model, scores)) => {

@@ -134,6 +134,13 @@ pub fn print_summary(s: &IngestSummary) {
             println!("{what}: {}", f.display());
         }
     }
+    match &s.contacts_encrypted {
+        Some(how) => println!("contacts (联系人, 电话, 邮箱): encrypted at rest ({how})"),
+        None => println!(
+            "contacts (联系人, 电话, 邮箱): stored in plain text (no key was given); \
+             to encrypt them run `kesou keys new --out FILE` and `kesou keys rotate --data STORE --new-key-file FILE`"
+        ),
+    }
     println!(
         "took {:.1} s ({:.0} rows/s)",
         s.seconds,

@@ -6,6 +6,7 @@ mod ask;
 mod audit;
 mod bench;
 mod bench_changes;
+mod bench_crypt;
 mod bench_semantic;
 mod churn;
 mod demo;
@@ -15,6 +16,7 @@ mod eval_churn;
 mod examples;
 mod generate;
 mod ingest;
+mod keys;
 mod output;
 mod progress;
 mod search;
@@ -42,6 +44,15 @@ pub struct Cli {
     /// Show more of what kesou is doing (-v info, -vv debug).
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
+    /// The key file of a store whose contacts (联系人, 电话, 邮箱) are encrypted, kept outside
+    /// the store. Without it: KESOU_KEY_FILE, then KESOU_DATA_KEY (64 hex digits); a store
+    /// made with no key keeps contacts in plain text. See `kesou keys`.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub key_file: Option<PathBuf>,
+    /// The cipher a store encrypted from now on uses: sm4-gcm (default) or aes-256-gcm
+    /// (also KESOU_CIPHER).
+    #[arg(long, value_name = "CIPHER", global = true)]
+    pub cipher: Option<kesou_indexer::crypt::Cipher>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -77,6 +88,8 @@ pub enum Command {
     Train(train::TrainArgs),
     // The help is ChurnArgs' own (with examples).
     Churn(churn::ChurnArgs),
+    // The help is KeysArgs' own (with examples).
+    Keys(keys::KeysArgs),
     /// Measure generate, ingest and search speed against a DuckDB-only baseline.
     Bench(bench::BenchArgs),
     /// Measure answer quality against known ground truth (kesou eval lookalike, kesou eval churn).
@@ -112,7 +125,12 @@ pub fn init_logging(verbose: u8) {
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    kesou_indexer::crypt::configure(kesou_indexer::crypt::KeyOptions {
+        key_file: cli.key_file.clone(),
+        cipher: cli.cipher,
+    });
     match cli.command {
+        Command::Keys(a) => keys::run(a, cli.cipher),
         Command::Demo(a) => demo::run(a),
         Command::Generate(a) => generate::run(a),
         Command::Ingest(a) => ingest::run(a),

@@ -7,6 +7,7 @@ use std::time::Instant;
 use duckdb::Connection;
 
 use super::parse::{CHANGES, Changes, Op, fields};
+use crate::crypt::Vault;
 use crate::handle::Warm;
 use crate::index::{SyncReport, sync_into};
 use crate::ingest::load_identities_of;
@@ -55,6 +56,7 @@ pub struct ChangeSummary {
 pub(crate) fn apply(
     conn: &Connection,
     paths: &StorePaths,
+    vault: &Vault,
     changes: &Changes,
     progress: &dyn Progress,
     warm: &mut Warm,
@@ -123,7 +125,7 @@ pub(crate) fn apply(
         stage::append(
             conn,
             "_stage_customers",
-            stage::customers_batch(&customers)?,
+            stage::customers_batch(&customers, vault)?,
         )?;
     }
     if !orders.is_empty() {
@@ -176,8 +178,8 @@ pub(crate) fn apply(
     );
 
     let stamp = format!("g{generation:06}");
-    summary.rejects_file = report::write_rejects(paths, &stamp, &summary.rejected)?;
-    report::write_normalisations(paths, &stamp, &summary.normalisations)?;
+    summary.rejects_file = report::write_rejects(paths, &stamp, &summary.rejected, vault)?;
+    report::write_normalisations(paths, &stamp, &summary.normalisations, vault)?;
     report::write_duplicates(paths, conn)?;
     lap("reports written");
     summary.index = sync_into(paths, conn, warm, progress)?;

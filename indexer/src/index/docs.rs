@@ -12,8 +12,9 @@ use crate::Result;
 use crate::text::Analyzer;
 
 /// The customers changed after `since`, with their interaction notes, as Arrow batches.
+/// Contacts are never read: only their keyed hashes (`LOOKUPS`), for exact lookup.
 pub const CHANGED_SQL: &str = r#"
-SELECT c.id, c.name, c.region, c.province, c.city, c.industry, c.size, c.lifecycle, c.value_level, c.owner,
+SELECT LOOKUPS, c.id, c.name, c.region, c.province, c.city, c.industry, c.size, c.lifecycle, c.value_level, c.owner,
     strftime(c.last_order_date, '%Y-%m-%d') AS last_order_date,
     array_to_string(c.tags, chr(31)) AS tags, c.description, n.notes,
     c.annual_purchase, c.total_purchase, c.registered_capital, c.churn_risk,
@@ -28,13 +29,30 @@ LEFT JOIN (
 WHERE c._gen > ?
 "#;
 
-/// Runs `CHANGED_SQL` and hands each batch to `each`.
+/// Runs `CHANGED_SQL` and hands each batch to `each`. A store made before the contact
+/// lookups (opened read-only, so not yet given them) is indexed without them.
 pub fn for_each_changed(
     conn: &Connection,
     since: u64,
     mut each: impl FnMut(&RecordBatch) -> Result<()>,
 ) -> Result<()> {
-    let mut stmt = conn.prepare(CHANGED_SQL)?;
+    let has: i64 = conn.query_row(
+        "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'customers' AND column_name = 'contact_phone_lookup'",
+        [],
+        |r| r.get(0),
+    )?;
+    let lookups = crate::crypt::SEALED_FIELDS
+        .iter()
+        .map(|(_, l)| {
+            if has > 0 {
+                format!("c.{l}")
+            } else {
+                format!("NULL::VARCHAR AS {l}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut stmt = conn.prepare(&CHANGED_SQL.replace("LOOKUPS", &lookups))?;
     for batch in stmt.query_arrow(duckdb::params![since as i64, since as i64])? {
         each(&batch)?;
     }
@@ -126,6 +144,13 @@ pub fn document(
             tokens,
         },
     );
+    if let Some(lookups) = fields.lookups {
+        for (_, lookup) in crate::crypt::SEALED_FIELDS {
+            if let Some(h) = view.str(lookup, row) {
+                doc.add_text(lookups, h);
+            }
+        }
+    }
     if let Some(d) = view.str("description", row) {
         doc.add_text(fields.description, d);
     }

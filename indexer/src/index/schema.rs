@@ -55,6 +55,9 @@ pub struct IndexFields {
     pub notes: Field,
     pub tags: Field,
     pub facets: Field,
+    /// The keyed hashes of a customer's contacts (never the contacts): exact lookup.
+    /// `None` in an index made before them (until it is rebuilt).
+    pub lookups: Option<Field>,
 }
 
 fn text(tokenizer: &str, stored: bool) -> TextOptions {
@@ -85,6 +88,7 @@ pub fn build_schema() -> Schema {
     b.add_text_field("notes", text(TEXT_TOKENIZER, true));
     b.add_text_field("tags", text(TEXT_TOKENIZER, true));
     b.add_facet_field("facets", FacetOptions::default());
+    b.add_text_field("lookups", STRING);
     for f in STORED_STRINGS {
         b.add_text_field(f, STORED);
     }
@@ -109,6 +113,7 @@ impl IndexFields {
             notes: f("notes"),
             tags: f("tags"),
             facets: f("facets"),
+            lookups: schema.get_field("lookups").ok(),
             schema,
         }
     }

@@ -8,6 +8,7 @@ use tantivy::{Index, IndexWriter, TantivyDocument, Term};
 
 use super::docs::{BatchView, document, for_each_changed};
 use super::schema::{IndexFields, build_schema};
+use crate::crypt::Vault;
 use crate::handle::Warm;
 use crate::store::{self, StorePaths};
 use crate::text::Analyzer;
@@ -22,6 +23,9 @@ pub struct IndexHandle {
     pub index: Index,
     pub fields: IndexFields,
     pub analyzer: Analyzer,
+    /// How the store holds its contacts: lookups (`--filter contact_phone=…`) hash with it.
+    /// Plain until the store's vault is known (`Store` and `open_for_reading` set it).
+    pub vault: Vault,
 }
 
 impl std::fmt::Debug for IndexHandle {
@@ -80,6 +84,7 @@ pub fn open_index(paths: &StorePaths) -> Result<IndexHandle> {
         index,
         fields,
         analyzer,
+        vault: Vault::plain(),
     })
 }
 
@@ -302,6 +307,7 @@ pub(crate) fn sync_into(
                     index,
                     fields,
                     analyzer,
+                    vault: Vault::plain(),
                 });
             }
         }

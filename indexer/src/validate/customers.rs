@@ -190,6 +190,18 @@ pub fn validate_customer(f: &mut Fields<'_>, ids: &mut Identities) -> FieldResul
     let owner = f.text(OWNER)?;
     let tags = f.list(TAGS)?;
     let contact_name = f.text(CONTACT)?;
+    // A name that reads as kesou's own ciphertext would be taken for one on the way out
+    // (phones and e-mails of that form fail their own checks).
+    if let Some(v) = contact_name
+        .as_deref()
+        .filter(|v| crate::crypt::is_sealed(v))
+    {
+        return Err(f.reject(
+            "contact_name",
+            v,
+            "looks like an encrypted value; give the plain name",
+        ));
+    }
     let contact_phone = match f.halfwidth(PHONE)? {
         None => None,
         Some(p) => Some(check_phone(&p).map_err(|reason| f.reject("contact_phone", &p, reason))?),

@@ -579,15 +579,26 @@ impl<'p> Asm<'_, 'p> {
         if self.is(j, Word::Cmp(Op::Eq)) {
             j = self.skip_glue(j + 1);
         }
+        let piece = |p: &Self, k: usize| {
+            p.free(k) && matches!(p.t[k].kind, super::Kind::Unknown(_) | super::Kind::Num(_))
+        };
+        let touches = |p: &Self, k: usize| k < p.t.len() && p.t[k].from == p.t[k - 1].to;
+        // An identifier runs on over the pieces right after it, and over a `.`, `@`, `_`,
+        // `-` or `+` between two of them: e-mail addresses (zhang.wei@example.com).
         let mut k = j;
-        while self.free(k + 1)
-            && matches!(
-                self.t[k + 1].kind,
-                super::Kind::Unknown(_) | super::Kind::Num(_)
-            )
-            && self.t[k + 1].from == self.t[k].to
-        {
-            k += 1;
+        loop {
+            if touches(self, k + 1) && piece(self, k + 1) {
+                k += 1;
+            } else if touches(self, k + 2)
+                && touches(self, k + 1)
+                && self.free(k + 1)
+                && matches!(self.original(k + 1, k + 1), "." | "@" | "_" | "-" | "+")
+                && piece(self, k + 2)
+            {
+                k += 2;
+            } else {
+                break;
+            }
         }
         if !self.free(j)
             || !matches!(

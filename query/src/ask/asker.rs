@@ -137,6 +137,15 @@ impl Asker {
         })
     }
 
+    /// How the store holds its contacts: answers and profiles decrypt with it (plain for a
+    /// table without an index).
+    pub fn vault(&self) -> kesou_indexer::crypt::Vault {
+        self.searcher
+            .as_ref()
+            .map(|s| s.vault().clone())
+            .unwrap_or_default()
+    }
+
     /// Another asker on the same database, sharing the parser and the index (cheap).
     pub fn try_clone(&self) -> Result<Asker> {
         Ok(Asker {

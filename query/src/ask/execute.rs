@@ -5,7 +5,9 @@ use duckdb::Connection;
 use duckdb::types::Value as SqlValue;
 use kesou_nlq::{FieldKind, Query, Schema, Sort};
 
-use super::answer::{Table, json};
+use kesou_indexer::crypt::Vault;
+
+use super::answer::{Column, Table, json};
 use super::sql::{MAIN, column};
 use super::statement::{self, Page, TEXT_TABLE, TextMatch, Total};
 use crate::{Error, Result, Searcher};
@@ -74,6 +76,9 @@ pub fn execute(
     }
     let scoped_query = scoped(schema, query, options)?;
     let query = &*scoped_query;
+    // The store's vault (plain for a table without an index, or a store without a key).
+    let plain = Vault::plain();
+    let vault = searcher.map_or(&plain, |s| s.vault());
     if query.similar.is_some() {
         return Err(Error::BadRequest(format!(
             "questions about customers like others need the lookalike vectors of a kesou store; \
@@ -87,7 +92,8 @@ pub fn execute(
         TextMatch::None
     } else if let Some(searcher) = searcher {
         let words: Vec<&str> = query.text.iter().map(|t| t.text.as_str()).collect();
-        let found = searcher.text_matches(&words.join(" "), || candidates(conn, schema, query))?;
+        let found =
+            searcher.text_matches(&words.join(" "), || candidates(conn, schema, vault, query))?;
         load_matches(conn, &found.matches)?;
         retrieval = Some(found.retrieval);
         retrieval_note = found.note;
@@ -96,7 +102,7 @@ pub fn execute(
         TextMatch::Like
     };
     let page = page(query, options);
-    let st = statement::build(schema, query, text, &page)?;
+    let st = statement::build(schema, vault, query, text, &page)?;
     tracing::debug!(sql = %st.sql, params = ?st.params, "ask");
     let width = st.columns.len();
     let (rows, total) = match st.total {
@@ -149,6 +155,8 @@ pub fn execute(
             (rows, total)
         }
     };
+    let mut rows = rows;
+    open_sealed(schema, vault, &st.columns, &mut rows)?;
     Ok(Table {
         kind: st.kind,
         columns: st.columns,
@@ -229,11 +237,16 @@ fn count(conn: &Connection, sql: &str, params: &[duckdb::types::Value]) -> Resul
 
 /// The keys of the rows a query's conditions (without its text) allow, for ranking by
 /// meaning among them; `None` when it has no conditions (every row).
-fn candidates(conn: &Connection, schema: &Schema, query: &Query) -> Result<Option<Vec<String>>> {
+fn candidates(
+    conn: &Connection,
+    schema: &Schema,
+    vault: &Vault,
+    query: &Query,
+) -> Result<Option<Vec<String>>> {
     if query.filters.is_empty() {
         return Ok(None);
     }
-    let m = statement::matching(schema, query, TextMatch::None)?;
+    let m = statement::matching(schema, vault, query, TextMatch::None)?;
     let sql = format!(
         "SELECT CAST({} AS VARCHAR) {}",
         column(MAIN, &schema.key),
@@ -246,6 +259,28 @@ fn candidates(conn: &Connection, schema: &Schema, query: &Query) -> Result<Optio
         })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Some(keys))
+}
+
+/// Decrypts the values of the columns whose field is stored encrypted (a field with a
+/// lookup column): what leaves `kesou-query` is the plain value; masking for a role is the
+/// server's (`kesou_access::Principal`).
+pub(super) fn open_sealed(
+    schema: &Schema,
+    vault: &Vault,
+    columns: &[Column],
+    rows: &mut [Vec<serde_json::Value>],
+) -> Result<()> {
+    for (i, c) in columns.iter().enumerate() {
+        if schema.field(&c.name).is_none_or(|f| f.lookup.is_none()) {
+            continue;
+        }
+        for row in rows.iter_mut() {
+            if let Some(serde_json::Value::String(s)) = row.get_mut(i) {
+                *s = vault.open(&c.name, s)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The rows of a statement: `width` answer columns and `extra` columns after them.

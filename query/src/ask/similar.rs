@@ -38,8 +38,11 @@ pub(crate) fn answer(
     } else {
         TextMatch::Like
     };
+    let plain = kesou_indexer::crypt::Vault::plain();
+    let vault = searcher.map_or(&plain, |s| s.vault());
     let m = matching(
         schema,
+        vault,
         &*super::execute::scoped(schema, query, options)?,
         text,
     )?;

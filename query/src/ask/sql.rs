@@ -15,6 +15,8 @@ use chrono::NaiveDate;
 use duckdb::types::Value as SqlValue;
 use kesou_nlq::{Condition, Field, FieldKind, Filter, Op, RelatedFilter, Schema, Value};
 
+use kesou_indexer::crypt::Vault;
+
 use crate::{Error, Result};
 
 /// The main table's alias in every statement.
@@ -55,13 +57,17 @@ struct Scope<'s> {
 #[derive(Debug)]
 pub(crate) struct SqlBuilder<'a> {
     schema: &'a Schema,
+    /// How the store holds the fields with a `lookup` column: their values are matched
+    /// through keyed hashes made with it.
+    vault: &'a Vault,
     pub params: Vec<SqlValue>,
 }
 
 impl<'a> SqlBuilder<'a> {
-    pub fn new(schema: &'a Schema) -> Self {
+    pub fn new(schema: &'a Schema, vault: &'a Vault) -> Self {
         SqlBuilder {
             schema,
+            vault,
             params: Vec::new(),
         }
     }
@@ -198,6 +204,11 @@ impl<'a> SqlBuilder<'a> {
         if field.kind == FieldKind::Tags {
             return self.tags_condition(c, field, &raw);
         }
+        if let Some(lookup) = &field.lookup
+            && let Some(sql) = self.lookup_condition(c, field, &column(scope.alias, lookup))?
+        {
+            return Ok(sql);
+        }
         Ok(match c.op {
             Op::IsNull => format!("{col} IS NULL"),
             Op::NotNull => format!("{col} IS NOT NULL"),
@@ -248,6 +259,61 @@ impl<'a> SqlBuilder<'a> {
                 }
             }
         })
+    }
+
+    /// A field with a lookup column (a contact): `=`, `!=`, `in`, `not in` compare the keyed
+    /// hashes of the values (normalised as ingest normalises them, so 138-1234-8000 finds
+    /// 13812348000) with the lookup column, never the stored value, which may be encrypted.
+    /// `None` for the tests of nullness, and in a plain store for the other comparisons
+    /// (`contains` reads the plain values there); in an encrypted store those are refused.
+    fn lookup_condition(
+        &mut self,
+        c: &Condition,
+        field: &Field,
+        lookup: &str,
+    ) -> Result<Option<String>> {
+        let hash = |b: &mut Self, v: &Value| -> Result<&'static str> {
+            let text = match v {
+                Value::Str(s) => s.clone(),
+                Value::Num(n) => kesou_nlq::format_number(*n),
+                other => return Err(bad_value(field, other)),
+            };
+            let h = b
+                .vault
+                .lookup(&field.name, &text)
+                .ok_or_else(|| bad_value(field, v))?;
+            Ok(b.bind(SqlValue::Text(h)))
+        };
+        Ok(Some(match c.op {
+            Op::IsNull | Op::NotNull => return Ok(None),
+            Op::Eq => format!("{lookup} = {}", hash(self, &c.value)?),
+            Op::Ne => format!("{lookup} IS DISTINCT FROM {}", hash(self, &c.value)?),
+            Op::In | Op::NotIn => {
+                let items = list(&c.value);
+                if items.is_empty() {
+                    return Ok(Some(if c.op == Op::In { "FALSE" } else { "TRUE" }.into()));
+                }
+                let ps = items
+                    .iter()
+                    .map(|v| hash(self, v))
+                    .collect::<Result<Vec<_>>>()?
+                    .join(", ");
+                if c.op == Op::In {
+                    format!("{lookup} IN ({ps})")
+                } else {
+                    format!("({lookup} IS NULL OR {lookup} NOT IN ({ps}))")
+                }
+            }
+            _ if !self.vault.is_sealed() => return Ok(None),
+            other => {
+                return Err(Error::BadRequest(format!(
+                    "{} ({}) is stored encrypted: it is matched exactly (= != in), not with {}",
+                    field.label,
+                    field.name,
+                    other.symbol().trim()
+                )));
+            }
+        }))
     }
 
     /// A list column: `=` and `contains` mean "holds the value" (several values: all of

@@ -11,6 +11,8 @@
 use duckdb::types::Value as SqlValue;
 use kesou_nlq::{Agg, Field, FieldKind, Measure, Query, Schema, Sort};
 
+use kesou_indexer::crypt::Vault;
+
 use super::answer::{AnswerKind, Column};
 use super::sql::{MAIN, SqlBuilder, column, ident, like_pattern};
 use crate::{Error, Result};
@@ -154,8 +156,13 @@ fn has_related(f: &kesou_nlq::Filter) -> bool {
     }
 }
 
-pub(crate) fn matching(schema: &Schema, query: &Query, text: TextMatch) -> Result<Matching> {
-    let mut b = SqlBuilder::new(schema);
+pub(crate) fn matching(
+    schema: &Schema,
+    vault: &Vault,
+    query: &Query,
+    text: TextMatch,
+) -> Result<Matching> {
+    let mut b = SqlBuilder::new(schema, vault);
     let mut conditions = vec![b.all(&query.filters)?];
     if text == TextMatch::Like {
         let texts: Vec<&Field> = schema
@@ -205,15 +212,42 @@ pub(crate) fn matching(schema: &Schema, query: &Query, text: TextMatch) -> Resul
 /// The statements for a query.
 pub(crate) fn build(
     schema: &Schema,
+    vault: &Vault,
     query: &Query,
     text: TextMatch,
     page: &Page,
 ) -> Result<Statement> {
-    if query.is_summary() {
-        summary(schema, query, text, page)
-    } else {
-        list(schema, query, text, page)
+    if vault.is_sealed() {
+        refuse_sealed_order(schema, query, page)?;
     }
+    if query.is_summary() {
+        summary(schema, vault, query, text, page)
+    } else {
+        list(schema, vault, query, text, page)
+    }
+}
+
+/// In a store that encrypts a field (a field with a lookup column), its stored values are
+/// ciphertexts with random nonces: ordering or grouping by them would mean nothing.
+fn refuse_sealed_order(schema: &Schema, query: &Query, page: &Page) -> Result<()> {
+    let named = query
+        .sort
+        .iter()
+        .chain(page.sort)
+        .map(|s| s.field.as_str())
+        .chain(query.group_by.iter().map(|g| g.field.as_str()))
+        .chain(query.measures.iter().filter_map(|m| m.field.as_deref()));
+    for name in named {
+        if let Some(f) = schema.field(name)
+            && f.lookup.is_some()
+        {
+            return Err(Error::BadRequest(format!(
+                "{} ({}) is stored encrypted: answers cannot be ordered, grouped or measured by it",
+                f.label, f.name
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn field<'s>(schema: &'s Schema, name: &str) -> Result<&'s Field> {
@@ -313,7 +347,13 @@ fn list_order<'s>(
     })
 }
 
-fn list(schema: &Schema, query: &Query, text: TextMatch, page: &Page) -> Result<Statement> {
+fn list(
+    schema: &Schema,
+    vault: &Vault,
+    query: &Query,
+    text: TextMatch,
+    page: &Page,
+) -> Result<Statement> {
     let mut names: Vec<&str> = vec![&schema.key];
     names.extend(schema.title.as_deref());
     for f in &query.filters {
@@ -336,7 +376,7 @@ fn list(schema: &Schema, query: &Query, text: TextMatch, page: &Page) -> Result<
             field_column(field(schema, name)?)
         });
     }
-    let m = matching(schema, query, text)?;
+    let m = matching(schema, vault, query, text)?;
     let mut select: Vec<String> = columns.iter().map(|c| column(MAIN, &c.name)).collect();
     if text == TextMatch::Index {
         select.push(format!("x.score AS {}", ident(SCORE)));
@@ -521,7 +561,13 @@ fn measure(schema: &Schema, m: &Measure) -> Result<(String, Column)> {
     Ok((sql, col))
 }
 
-fn summary(schema: &Schema, query: &Query, text: TextMatch, page: &Page) -> Result<Statement> {
+fn summary(
+    schema: &Schema,
+    vault: &Vault,
+    query: &Query,
+    text: TextMatch,
+    page: &Page,
+) -> Result<Statement> {
     let mut measures = query.measures.clone();
     if measures.is_empty() {
         // Groups alone: how many rows each holds.
@@ -583,7 +629,7 @@ fn summary(schema: &Schema, query: &Query, text: TextMatch, page: &Page) -> Resu
         }
         names.push(&c.name);
     }
-    let m = matching(schema, query, text)?;
+    let m = matching(schema, vault, query, text)?;
     let with = format!("WITH m AS (SELECT {MAIN}.* {})", m.from_where);
     let from = unnest.unwrap_or_else(|| "m".to_owned());
     let mut params = m.params.clone();

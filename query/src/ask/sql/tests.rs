@@ -1,7 +1,10 @@
 use duckdb::Connection;
+use kesou_indexer::crypt::Vault;
 use kesou_nlq::{Filter, Op, RelatedFilter, Schema, Value};
 
 use super::*;
+
+static PLAIN: std::sync::LazyLock<Vault> = std::sync::LazyLock::new(Vault::plain);
 use crate::ask::CUSTOMERS_TOML;
 
 fn schema() -> Schema {
@@ -27,7 +30,7 @@ fn text(v: &str) -> SqlValue {
 /// The SQL and parameters of the filters, all holding.
 fn where_of(filters: &[Filter]) -> (String, Vec<SqlValue>) {
     let schema = schema();
-    let mut b = SqlBuilder::new(&schema);
+    let mut b = SqlBuilder::new(&schema, &PLAIN);
     let sql = b.all(filters).expect("filters compile");
     (sql, b.params)
 }
@@ -87,7 +90,7 @@ fn dates_and_timestamps_compare_as_dates() {
         r#"CAST(t."created_at" AS DATE) >= ?::DATE"#
     );
     let schema = schema();
-    let err = SqlBuilder::new(&schema)
+    let err = SqlBuilder::new(&schema, &PLAIN)
         .all(&[f("founded_date", Op::Gt, s("去年"))])
         .unwrap_err();
     assert!(err.is_user_error());
@@ -222,7 +225,7 @@ fn unknown_names_are_the_users_error() {
         vec![f("annual_purchase", Op::Gt, s("很多"))],
         vec![f("annual_purchase", Op::Contains, s("1"))],
     ] {
-        let err = SqlBuilder::new(&schema).all(&bad).unwrap_err();
+        let err = SqlBuilder::new(&schema, &PLAIN).all(&bad).unwrap_err();
         assert!(err.is_user_error(), "{bad:?}: {err}");
     }
 }
@@ -247,7 +250,7 @@ fn tiny_store() -> Connection {
 
 fn ids(conn: &Connection, filters: &[Filter]) -> Vec<String> {
     let schema = schema();
-    let mut b = SqlBuilder::new(&schema);
+    let mut b = SqlBuilder::new(&schema, &PLAIN);
     let cond = b.all(filters).unwrap();
     let sql = format!("SELECT id FROM customers t WHERE {cond} ORDER BY id");
     let mut stmt = conn.prepare(&sql).unwrap();
