@@ -68,6 +68,67 @@ struct Hashed<'a> {
     prev: &'a str,
 }
 
+/// Text for the log with personal contact values masked: runs of 7 or more digits (phone
+/// numbers; not those inside ids such as C0000123) keep their first 3 and last 4, e-mail addresses their first letter and domain.
+/// A question naming a phone number must not leave the number in the log.
+pub fn redact(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in split_keep(text) {
+        if word.contains('@') && word.len() > 3 {
+            out.push_str(&crate::mask("email", word));
+        } else {
+            out.push_str(&mask_digit_runs(word));
+        }
+    }
+    out
+}
+
+/// Words and the separators between them, in order (separators: whitespace and CJK text
+/// around an address are kept as they are).
+fn split_keep(text: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let is_word = |c: char| c.is_ascii_alphanumeric() || "@._-+".contains(c);
+    let mut in_word = text.chars().next().is_some_and(is_word);
+    for (i, c) in text.char_indices() {
+        if is_word(c) != in_word {
+            parts.push(&text[start..i]);
+            start = i;
+            in_word = !in_word;
+        }
+    }
+    parts.push(&text[start..]);
+    parts
+}
+
+fn mask_digit_runs(word: &str) -> String {
+    let chars: Vec<char> = word.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_ascii_digit() {
+            let mut j = i;
+            while j < chars.len() && chars[j].is_ascii_digit() {
+                j += 1;
+            }
+            let run: String = chars[i..j].iter().collect();
+            // a run inside an id (C0000123) is not a phone number
+            let in_id = (i > 0 && chars[i - 1].is_ascii_alphabetic())
+                || chars.get(j).is_some_and(char::is_ascii_alphabetic);
+            if run.len() >= 7 && !in_id {
+                out.push_str(&crate::mask("phone", &run));
+            } else {
+                out.push_str(&run);
+            }
+            i = j;
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
 fn hash_of(seq: u64, at: &str, event: &Event, prev: &str) -> String {
     let body = serde_json::to_vec(&Hashed {
         seq,
@@ -130,8 +191,11 @@ impl AuditLog {
         })
     }
 
-    /// Appends an event; the entry is on disk (written, not yet synced) when this returns.
-    pub fn record(&self, event: Event) -> Result<Entry> {
+    /// Appends an event (contact values in its input and interpretation masked: [`redact`]);
+    /// the entry is on disk (written, not yet synced) when this returns.
+    pub fn record(&self, mut event: Event) -> Result<Entry> {
+        event.input = redact(&event.input);
+        event.interpretation = redact(&event.interpretation);
         let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let seq = st.head.seq + 1;
         let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
@@ -335,6 +399,20 @@ mod tests {
 
     fn write_lines(dir: &Path, lines: &[String]) {
         std::fs::write(dir.join("audit/audit.log"), lines.join("\n") + "\n").unwrap();
+    }
+
+    #[test]
+    fn contacts_do_not_reach_the_log() {
+        assert_eq!(redact("手机号13812348000的客户"), "手机号138****8000的客户");
+        assert_eq!(
+            redact("邮箱是zhang.wei@example.com的客户 C0000123"),
+            "邮箱是z***@example.com的客户 C0000123"
+        );
+        assert_eq!(redact("年采购额超100万"), "年采购额超100万");
+        assert_eq!(
+            redact("联系电话=+86 13812348000"),
+            "联系电话=+86 138****8000"
+        );
     }
 
     #[test]
