@@ -220,6 +220,19 @@ impl Store {
         })
     }
 
+    /// Compares store and index (see [`crate::Agreement`]): holds the writer meanwhile, so
+    /// that no write moves either, after the merges of the last write have finished.
+    pub fn check(&self) -> Result<crate::Agreement> {
+        let _writer = lock(&self.writer);
+        self.finish_merges();
+        let conn = lock(&self.root).try_clone()?;
+        let index = match lock(&self.index).clone() {
+            Some(h) => h.index,
+            None => tantivy::Index::open_in_dir(self.paths.index())?,
+        };
+        crate::check::agreement(&conn, &index)
+    }
+
     /// Runs a write on the write connection with what the store keeps warm; one write at a
     /// time. The merges of the previous write's index commit finish first; this write's
     /// go on in the background after it returns. Readers keep the index as it was until

@@ -14,6 +14,7 @@
 //! The [`text`] module is the analyzer shared with the query side.
 
 mod changes;
+mod check;
 mod delete;
 mod derive;
 mod error;
@@ -32,6 +33,7 @@ pub mod store;
 pub mod text;
 
 pub use changes::{CHANGES, ChangeSummary, Changes, MAX_CHANGE_BYTES};
+pub use check::{Agreement, agreement};
 pub use delete::{DeleteSummary, delete};
 pub use error::{Error, Result};
 pub use handle::Store;

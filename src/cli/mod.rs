@@ -7,6 +7,7 @@ mod audit;
 mod bench;
 mod bench_changes;
 mod bench_semantic;
+mod check;
 mod churn;
 mod demo;
 mod embed;
@@ -64,6 +65,8 @@ pub enum Command {
     Similar(similar::SimilarArgs),
     // The help is EmbedArgs' own (with the models to use and examples).
     Embed(embed::EmbedArgs),
+    // The help is CheckArgs' own (with examples).
+    Check(check::CheckArgs),
     /// List customers that share a name but not a credit code (统一社会信用代码).
     Duplicates(ingest::DuplicatesArgs),
     /// Tag customers by rules written as questions (近30天咨询≥5次且未成交 → 高意向待转化).
@@ -124,6 +127,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Embed(a) => embed::run(a),
         Command::Eval(a) => eval::run(a),
         Command::Duplicates(a) => ingest::duplicates(a),
+        Command::Check(a) => check::run(a),
         Command::Tags(a) => tags::run(a),
         Command::User(a) => user::run(a),
         Command::Audit(a) => audit::run(a),
