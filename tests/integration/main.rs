@@ -5,6 +5,7 @@ mod ask_schema;
 mod ask_store;
 mod changes;
 mod common;
+mod crash;
 mod generated;
 mod ingest;
 mod properties;
