@@ -102,7 +102,9 @@ enum Moment {
 impl Moment {
     fn label(self) -> &'static str {
         match self {
-            Moment::BeforeStoreCommit => "killed before the store's commit",
+            Moment::BeforeStoreCommit => {
+                "killed before the store's commit (as far as its log shows)"
+            }
             Moment::BetweenCommits => "killed between the store's and the index's commits",
             Moment::AfterIndexCommit => "killed after the index's commit (side files)",
             Moment::Finished => "finished (not killed)",
@@ -294,6 +296,8 @@ struct Run {
     status: Option<std::process::ExitStatus>,
     moment: Moment,
     lines: usize,
+    /// The line that said the store committed.
+    commit_line: Option<usize>,
     elapsed: Duration,
     log_tail: Vec<String>,
 }
@@ -347,6 +351,7 @@ fn run(args: &[&str], plan: Plan) -> Run {
     });
     let mut moment = Moment::BeforeStoreCommit;
     let mut lines = 0;
+    let mut commit_line = None;
     let mut tail: Vec<String> = Vec::new();
     let note = |line: &str, moment: &mut Moment| {
         if line.contains("store committed") || line.contains("change batch committed") {
@@ -375,6 +380,9 @@ fn run(args: &[&str], plan: Plan) -> Run {
             Ok(line) => {
                 lines += 1;
                 note(&line, &mut moment);
+                if moment >= Moment::BetweenCommits && commit_line.is_none() {
+                    commit_line = Some(lines);
+                }
                 tail.push(line);
                 if tail.len() > 40 {
                     tail.remove(0);
@@ -407,6 +415,7 @@ fn run(args: &[&str], plan: Plan) -> Run {
         status,
         moment,
         lines,
+        commit_line,
         elapsed: started.elapsed(),
         log_tail: tail,
     }
@@ -508,11 +517,15 @@ fn ingest_and_apply_killed_at_random_moments_leave_store_and_index_whole() {
     let pool = existing(&store_path);
     // Batches update customers from the front of the pool and delete from the back.
     let needed = 3 * (trials + 2);
-    assert!(pool.len() > needed, "a larger store is needed for {trials} trials");
+    assert!(
+        pool.len() > needed,
+        "a larger store is needed for {trials} trials"
+    );
 
     let mut batches: Vec<(Batch, State)> = Vec::new();
-    // Per kind: (lines in an uninterrupted run, its duration).
-    let mut calibration: BTreeMap<Kind, (usize, Duration)> = BTreeMap::new();
+    // Per kind, of an uninterrupted run: its log lines, the line of the store's commit, its
+    // duration.
+    let mut calibration: BTreeMap<Kind, (usize, usize, Duration)> = BTreeMap::new();
     let mut calibrated_check = 0;
     let mut moments: BTreeMap<(Kind, Moment), (usize, usize)> = BTreeMap::new();
     let mut failures: Vec<String> = Vec::new();
@@ -520,7 +533,11 @@ fn ingest_and_apply_killed_at_random_moments_leave_store_and_index_whole() {
     // Two calibration runs (one per kind, not killed) come first; they are batches too.
     let total = trials + 2;
     for n in 0..total {
-        let kind = if n % 2 == 0 { Kind::Apply } else { Kind::Ingest };
+        let kind = if n % 2 == 0 {
+            Kind::Apply
+        } else {
+            Kind::Ingest
+        };
         let batch = Batch {
             n,
             kind,
@@ -533,7 +550,12 @@ fn ingest_and_apply_killed_at_random_moments_leave_store_and_index_whole() {
                 std::fs::create_dir_all(&files).unwrap();
                 let f = files.join("changes.ndjson");
                 std::fs::write(&f, batch.ndjson()).unwrap();
-                vec!["apply".into(), "--data".into(), store.clone(), f.display().to_string()]
+                vec![
+                    "apply".into(),
+                    "--data".into(),
+                    store.clone(),
+                    f.display().to_string(),
+                ]
             }
             Kind::Ingest => {
                 let mut a = vec!["ingest".into(), "--data".into(), store.clone()];
@@ -544,20 +566,27 @@ fn ingest_and_apply_killed_at_random_moments_leave_store_and_index_whole() {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let plan = match calibration.get(&kind) {
             None => Plan::Never,
-            Some(&(lines, took)) => match rng.below(100) {
+            // Most log lines come after the store's commit (tantivy's): half the kills
+            // at a line go before it, half after.
+            Some(&(lines, commit, took)) => match rng.below(100) {
                 0..15 => Plan::Never,
-                15..45 => Plan::After(Duration::from_micros(
+                15..40 => Plan::After(Duration::from_micros(
                     rng.below(took.as_micros() as u64 * 11 / 10),
                 )),
+                40..70 => Plan::AtLine(
+                    1 + rng.below(commit as u64) as usize,
+                    Duration::from_micros(rng.below(5_000)),
+                ),
                 _ => Plan::AtLine(
-                    1 + rng.below(lines as u64) as usize,
+                    commit + rng.below((lines - commit).max(1) as u64) as usize,
                     Duration::from_micros(rng.below(20_000)),
                 ),
             },
         };
         let r = run(&args, plan);
         if matches!(plan, Plan::Never) && !calibration.contains_key(&kind) {
-            calibration.insert(kind, (r.lines, r.elapsed));
+            let commit = r.commit_line.expect("a finished write logs its commit");
+            calibration.insert(kind, (r.lines, commit, r.elapsed));
         }
         let e = moments.entry((kind, r.moment)).or_default();
         e.0 += 1;
@@ -612,7 +641,14 @@ fn ingest_and_apply_killed_at_random_moments_leave_store_and_index_whole() {
         }
         // Lookalike search answers (vectors left stale by a kill are rebuilt).
         let r = run(
-            &["similar", "--data", &store, "--k", "3", &pool[pool.len() / 2].id],
+            &[
+                "similar",
+                "--data",
+                &store,
+                "--k",
+                "3",
+                &pool[pool.len() / 2].id,
+            ],
             Plan::Never,
         );
         if r.status.is_none_or(|s| !s.success()) {
@@ -709,9 +745,11 @@ fn an_index_commit_cut_short_is_redone_at_the_next_open() {
     )
     .unwrap();
     assert!(
-        std::fs::read_dir(&index)
+        std::fs::read_dir(&index).unwrap().any(|e| e
             .unwrap()
-            .any(|e| e.unwrap().path().extension().is_some_and(|x| x == "del")),
+            .path()
+            .extension()
+            .is_some_and(|x| x == "del")),
         "the cut-short commit left a delete file"
     );
 
