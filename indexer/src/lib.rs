@@ -18,6 +18,8 @@ mod check;
 mod delete;
 mod derive;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 mod handle;
 mod ingest;
 mod reader;
