@@ -198,7 +198,12 @@ mod tests {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/seeds");
         let mut n = 0;
         for (target, check) in [
-            ("rows", (|b: &[u8]| drop(check_file_rows(b))) as fn(&[u8])),
+            (
+                "rows",
+                (|b: &[u8]| {
+                    let _ = check_file_rows(b);
+                }) as fn(&[u8]),
+            ),
             ("changes", check_change_lines as fn(&[u8])),
         ] {
             let dir = root.join(target);
