@@ -271,6 +271,36 @@ impl Store {
         })
     }
 
+    /// Runs `f` while the store and its index hold still: the writer is held (no write
+    /// starts) and the merges of the last write have finished (the index's files do not
+    /// change). `f` gets a connection of its own on the store's database and the committed
+    /// generation; a transaction it begins there keeps that snapshot after `f` returns, so
+    /// a backup begins one, takes the index's files (hard links, instant) and returns, and
+    /// exports the database afterwards while writes go on.
+    pub fn quiesced<T, E: From<Error>>(
+        &self,
+        f: impl FnOnce(Connection, u64) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E> {
+        let _writer = lock(&self.writer);
+        self.finish_merges();
+        let conn = lock(&self.root).try_clone().map_err(Error::from)?;
+        let generation = store::generation(&conn)?;
+        f(conn, generation)
+    }
+
+    /// Compares store and index (see [`crate::Agreement`]): holds the writer meanwhile, so
+    /// that no write moves either, after the merges of the last write have finished.
+    pub fn check(&self) -> Result<crate::Agreement> {
+        let _writer = lock(&self.writer);
+        self.finish_merges();
+        let conn = lock(&self.root).try_clone()?;
+        let index = match lock(&self.index).clone() {
+            Some(h) => h.index,
+            None => tantivy::Index::open_in_dir(self.paths.index())?,
+        };
+        crate::check::agreement(&conn, &index)
+    }
+
     /// Runs a write on the write connection with what the store keeps warm; one write at a
     /// time. The merges of the previous write's index commit finish first; this write's
     /// go on in the background after it returns. Readers keep the index as it was until

@@ -14,10 +14,13 @@
 //! The [`text`] module is the analyzer shared with the query side.
 
 mod changes;
+mod check;
 pub mod crypt;
 mod delete;
 mod derive;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 mod handle;
 mod ingest;
 mod reader;
@@ -33,6 +36,7 @@ pub mod store;
 pub mod text;
 
 pub use changes::{CHANGES, ChangeSummary, Changes, MAX_CHANGE_BYTES};
+pub use check::{Agreement, agreement};
 pub use delete::{DeleteSummary, delete};
 pub use error::{Error, Result};
 pub use handle::Store;

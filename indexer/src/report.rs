@@ -11,14 +11,29 @@ use crate::store::StorePaths;
 use crate::validate::{Normalization, Reject};
 use crate::{Error, Result};
 
-fn writer(path: &PathBuf) -> Result<csv::Writer<fs::File>> {
+/// A report being written: to `NAME.tmp` beside it, renamed over the report by
+/// [`finish`], so that a process killed meanwhile leaves the previous report whole.
+fn writer(path: &std::path::Path) -> Result<csv::Writer<fs::File>> {
     if let Some(dir) = path.parent() {
         fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     }
+    let tmp = tmp_of(path);
     // A UTF-8 byte-order mark so that spreadsheet programs open the Chinese text correctly.
-    let mut file = fs::File::create(path).map_err(|e| Error::io(path, e))?;
-    std::io::Write::write_all(&mut file, "\u{feff}".as_bytes()).map_err(|e| Error::io(path, e))?;
+    let mut file = fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    std::io::Write::write_all(&mut file, "\u{feff}".as_bytes()).map_err(|e| Error::io(&tmp, e))?;
     Ok(csv::Writer::from_writer(file))
+}
+
+fn tmp_of(path: &std::path::Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_owned();
+    name.push(".tmp");
+    path.with_file_name(name)
+}
+
+fn finish(mut w: csv::Writer<fs::File>, path: &std::path::Path) -> Result<()> {
+    w.flush().map_err(|e| Error::io(path, e))?;
+    drop(w);
+    fs::rename(tmp_of(path), path).map_err(|e| Error::io(path, e))
 }
 
 fn csv_err(path: &std::path::Path, e: csv::Error) -> Error {
@@ -52,7 +67,7 @@ pub fn write_rejects(
         ])
         .map_err(|e| csv_err(&path, e))?;
     }
-    w.flush().map_err(|e| Error::io(&path, e))?;
+    finish(w, &path)?;
     Ok(Some(path))
 }
 
@@ -82,7 +97,7 @@ pub fn write_normalisations(
         ])
         .map_err(|e| csv_err(&path, e))?;
     }
-    w.flush().map_err(|e| Error::io(&path, e))?;
+    finish(w, &path)?;
     Ok(Some(path))
 }
 
@@ -144,7 +159,7 @@ pub fn write_duplicates(paths: &StorePaths, conn: &Connection) -> Result<Option<
     for r in &rows {
         w.write_record(r).map_err(|e| csv_err(&path, e))?;
     }
-    w.flush().map_err(|e| Error::io(&path, e))?;
+    finish(w, &path)?;
     Ok(Some(path))
 }
 

@@ -10,6 +10,8 @@
 
 mod error;
 mod explain;
+#[doc(hidden)]
+pub mod fuzzing;
 mod numbers;
 mod parse;
 mod query;

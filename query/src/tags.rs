@@ -153,12 +153,17 @@ pub fn apply(
             apply_in(conn, generation, &rules)
         })?;
     if rules_file.is_some() && source != paths.tag_rules() {
-        std::fs::write(paths.tag_rules(), &text).map_err(|e| {
-            Error::BadRequest(format!(
-                "tag rules applied but not kept in the store: {}: {e}",
-                paths.tag_rules().display()
-            ))
-        })?;
+        // Written beside and renamed over: a process killed meanwhile leaves the previous
+        // rules whole, never a cut-off file that would stop every later ingest.
+        let tmp = paths.tag_rules().with_extension("toml.tmp");
+        std::fs::write(&tmp, &text)
+            .and_then(|()| std::fs::rename(&tmp, paths.tag_rules()))
+            .map_err(|e| {
+                Error::BadRequest(format!(
+                    "tag rules applied but not kept in the store: {}: {e}",
+                    paths.tag_rules().display()
+                ))
+            })?;
     }
     Ok(Some(TagReport {
         rules: reports,

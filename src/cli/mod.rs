@@ -4,10 +4,12 @@
 mod apply;
 mod ask;
 mod audit;
+mod backup;
 mod bench;
 mod bench_changes;
 mod bench_crypt;
 mod bench_semantic;
+mod check;
 mod churn;
 mod demo;
 mod embed;
@@ -75,6 +77,10 @@ pub enum Command {
     Similar(similar::SimilarArgs),
     // The help is EmbedArgs' own (with the models to use and examples).
     Embed(embed::EmbedArgs),
+    // The help of these is their Args' own (with examples).
+    Check(check::CheckArgs),
+    Backup(backup::BackupArgs),
+    Restore(backup::RestoreArgs),
     /// List customers that share a name but not a credit code (统一社会信用代码).
     Duplicates(ingest::DuplicatesArgs),
     /// Tag customers by rules written as questions (近30天咨询≥5次且未成交 → 高意向待转化).
@@ -142,6 +148,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Embed(a) => embed::run(a),
         Command::Eval(a) => eval::run(a),
         Command::Duplicates(a) => ingest::duplicates(a),
+        Command::Check(a) => check::run(a),
+        Command::Backup(a) => backup::backup(a),
+        Command::Restore(a) => backup::restore(a),
         Command::Tags(a) => tags::run(a),
         Command::User(a) => user::run(a),
         Command::Audit(a) => audit::run(a),
@@ -209,6 +218,9 @@ pub fn is_user_error(e: &anyhow::Error) -> bool {
         return e.is_user_error();
     }
     if let Some(e) = e.downcast_ref::<kesou_models::Error>() {
+        return e.is_user_error();
+    }
+    if let Some(e) = e.downcast_ref::<kesou_backup::Error>() {
         return e.is_user_error();
     }
     if let Some(e) = e.downcast_ref::<kesou_datagen::Error>() {

@@ -6,6 +6,7 @@ mod ask_schema;
 mod ask_store;
 mod changes;
 mod common;
+mod crash;
 mod crypt;
 mod generated;
 mod ingest;

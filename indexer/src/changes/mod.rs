@@ -9,4 +9,5 @@ mod parse;
 
 pub use apply::ChangeSummary;
 pub(crate) use apply::apply;
+pub(crate) use parse::Op;
 pub use parse::{CHANGES, Changes, MAX_CHANGE_BYTES};

@@ -7,7 +7,9 @@ use duckdb::Connection;
 use tantivy::TantivyDocument;
 use tantivy::tokenizer::{PreTokenizedString, Token};
 
-use super::schema::{F64_FIELDS, I64_FIELDS, IndexFields, STORED_STRINGS, facet, region_facet};
+use super::schema::{
+    F64_FIELDS, GEN_FIELD, I64_FIELDS, IndexFields, STORED_STRINGS, facet, region_facet,
+};
 use crate::Result;
 use crate::text::Analyzer;
 
@@ -18,7 +20,8 @@ SELECT LOOKUPS, c.id, c.name, c.region, c.province, c.city, c.industry, c.size, 
     strftime(c.last_order_date, '%Y-%m-%d') AS last_order_date,
     array_to_string(c.tags, chr(31)) AS tags, c.description, n.notes,
     c.annual_purchase, c.total_purchase, c.registered_capital, c.churn_risk,
-    c.employees::BIGINT AS employees, c.order_count::BIGINT AS order_count, c.consult_30d::BIGINT AS consult_30d
+    c.employees::BIGINT AS employees, c.order_count::BIGINT AS order_count, c.consult_30d::BIGINT AS consult_30d,
+    c._gen AS gen
 FROM customers c
 LEFT JOIN (
     SELECT customer_id, string_agg(note, chr(10) ORDER BY ts) AS notes
@@ -207,6 +210,9 @@ pub fn document(
         if let (Some(v), Some(f)) = (view.i64(name, row), fields.field(name)) {
             doc.add_i64(f, v);
         }
+    }
+    if let (Some(g), Some(f)) = (view.i64("gen", row), fields.field(GEN_FIELD)) {
+        doc.add_u64(f, g as u64);
     }
     doc
 }

@@ -31,6 +31,10 @@ pub const I64_FIELDS: &[&str] = &["employees", "order_count", "consult_30d"];
 /// The packed closed-set categories (see [`super::category`]).
 pub const CATEGORY_FIELD: &str = "categories";
 
+/// The store generation a document was built at: the customer's `_gen` stamp when it was
+/// indexed. After a catch-up every document's stamp equals its customer's (`kesou check`).
+pub const GEN_FIELD: &str = "gen";
+
 /// Stored text fields shown with a hit.
 pub const STORED_STRINGS: &[&str] = &[
     "region",
@@ -99,6 +103,7 @@ pub fn build_schema() -> Schema {
         b.add_i64_field(f, INDEXED | FAST | STORED);
     }
     b.add_u64_field(CATEGORY_FIELD, FAST);
+    b.add_u64_field(GEN_FIELD, FAST);
     b.build()
 }
 

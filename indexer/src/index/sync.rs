@@ -232,6 +232,12 @@ pub(crate) fn sync_into(
         tantivy::TantivyError::LockFailure(..) => Error::IndexBusy,
         e => Error::Index(e),
     })?;
+    // A process killed inside tantivy's commit leaves the files it had written (segments,
+    // `<segment>.<opstamp>.del`) without the meta.json naming them. Catching up performs
+    // the same operations again, reaches the same opstamp and would find its delete file
+    // already there (FileAlreadyExists, on every open from then on): such leftovers go
+    // before anything is written.
+    writer.garbage_collect_files().wait()?;
     tracing::debug!(seconds = started.elapsed().as_secs_f64(), "index: writer");
     if rebuild {
         writer.delete_all_documents()?;

@@ -1,0 +1,42 @@
+use std::path::{Path, PathBuf};
+
+/// What can go wrong in a backup or a restore. A damaged or cut-short archive, or a
+/// target that is not empty, is the user's to fix; the rest are faults.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    BadInput(String),
+    #[error("the backup is damaged: {0}")]
+    Damaged(String),
+    #[error(transparent)]
+    Store(#[from] kesou_indexer::Error),
+    #[error("store: {0}")]
+    Duck(#[from] duckdb::Error),
+    #[error("index: {0}")]
+    Index(#[from] tantivy::TantivyError),
+}
+
+impl Error {
+    pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.to_owned(),
+            source,
+        }
+    }
+
+    /// Whether the error is the user's to fix rather than a fault.
+    pub fn is_user_error(&self) -> bool {
+        match self {
+            Error::BadInput(_) | Error::Damaged(_) => true,
+            Error::Store(e) => e.is_user_error(),
+            _ => false,
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,380 @@
+//! Backups of a generated store: taken while writes go on, they hold the store as of the
+//! snapshot; restored, store and index agree and every table reads back the same; a
+//! changed or missing byte is refused; a store in place is replaced only when asked.
+
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+use kesou_backup::{BackupOptions, RestoreOptions, Snapshot};
+use kesou_indexer::{Changes, NoProgress, Store, StorePaths};
+
+/// A generated store, built once; each test works on a copy of it.
+static BUILT: LazyLock<(tempfile::TempDir, PathBuf)> = LazyLock::new(|| {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let source = dir.path().join("source");
+    let mut config = kesou_datagen::GenerateConfig::new(source.clone());
+    config.customers = 600;
+    config.seed = 3;
+    kesou_datagen::generate(&config, &|_| {}).expect("generate");
+    let store = dir.path().join("store");
+    kesou_indexer::ingest(
+        &StorePaths::new(&store),
+        std::slice::from_ref(&source),
+        &NoProgress,
+    )
+    .expect("ingest");
+    // Side files as the other parts of kesou leave them.
+    let s = |rel: &str, text: &str| {
+        let p = store.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    s("models/churn.json", r#"{"kind":"mlp"}"#);
+    s("semantic/vectors.bin", "vectors");
+    s("access/users.json", r#"{"users":[]}"#);
+    s("lookalike/vectors.bin", "derived");
+    s("embed.key", "0123456789abcdef0123456789abcdef");
+    s(
+        "tag-rules.toml",
+        "\"近30天咨询≥3次且未成交\" = \"待跟进\"\n",
+    );
+    s(
+        "audit/audit.log",
+        "{\"seq\":1,\"x\":1}\n{\"seq\":2,\"x\":2}\n{\"seq\":3,\"x\":3}\n{\"seq\":4,\"x\":",
+    );
+    s("audit/head", r#"{"seq":2,"hash":"h2"}"#);
+    (dir, store)
+});
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+fn fresh() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    copy_dir(&BUILT.1, &store);
+    (dir, store)
+}
+
+/// Every table of a store, rows in a canonical order.
+fn dump(store: &Path) -> String {
+    dump_conn(&kesou_indexer::store::open_db(&StorePaths::new(store), false, true).unwrap())
+}
+
+fn dump_conn(conn: &duckdb::Connection) -> String {
+    let tables: Vec<String> = {
+        let mut stmt = conn
+            .prepare("SELECT table_name FROM duckdb_tables() ORDER BY 1")
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    let mut out = String::new();
+    for t in tables {
+        let rows: String = conn
+            .query_row(
+                &format!(
+                    "SELECT coalesce(string_agg(CAST(t AS VARCHAR), chr(10) ORDER BY CAST(t AS VARCHAR)), '') FROM \"{t}\" t"
+                ),
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        out.push_str(&format!("## {t}\n{rows}\n"));
+    }
+    out
+}
+
+fn change(store: &Store, n: usize) {
+    let line = format!(
+        r#"{{"op":"upsert","table":"orders","row":{{"id":"BK{n}","customer_id":"C0000001","order_date":"2026-06-01","amount":{}}}}}"#,
+        1000 * n
+    );
+    let s = store
+        .apply(&Changes::parse(line.as_bytes()).unwrap(), &NoProgress)
+        .unwrap();
+    assert_eq!(s.applied, 1);
+}
+
+#[test]
+fn a_backup_taken_while_writes_go_on_restores_the_store_as_of_its_snapshot() {
+    let (dir, path) = fresh();
+    let store = Store::open(&StorePaths::new(&path)).unwrap();
+    change(&store, 1);
+    let before = dump_conn(&store.reader().unwrap().conn);
+    let snapshot = Snapshot::take(&store, &BackupOptions::default()).unwrap();
+    let generation = snapshot.generation();
+    // Writes go on between the snapshot and its export, and during the export.
+    change(&store, 2);
+    let out = dir.path().join("backups/store.kesou-backup");
+    let ((), written) = kesou_backup::write_file(&out, |w| {
+        let s = snapshot.write_to(w)?;
+        assert_eq!(s.manifest.generation, generation);
+        Ok(())
+    })
+    .unwrap();
+    change(&store, 3);
+    assert_eq!(written.manifest.generation, generation);
+    assert!(!written.manifest.entries.is_empty());
+    assert!(
+        std::fs::read_to_string(kesou_backup::sidecar_path(&out))
+            .unwrap()
+            .starts_with(&written.sha256)
+    );
+    assert!(
+        !std::fs::read_dir(&path).unwrap().any(|e| e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .starts_with(".backup-")),
+        "the staging folder is gone"
+    );
+
+    let restored = dir.path().join("restored");
+    let r = kesou_backup::restore(&out, &restored, &RestoreOptions::default()).unwrap();
+    assert!(r.checked_whole_file);
+    assert!(r.agreement.agrees(), "{:?}", r.agreement.problems());
+    assert_eq!(r.agreement.store_generation, generation);
+    assert_eq!(dump(&restored), before, "every table as of the snapshot");
+
+    // Side files: kept, except the derived, the demo source and secrets; the audit log as
+    // of its head (whole entries up to the one the head names).
+    assert!(restored.join("models/churn.json").exists());
+    assert!(restored.join("semantic/vectors.bin").exists());
+    assert!(restored.join("tag-rules.toml").exists());
+    assert!(restored.join("access/users.json").exists());
+    assert!(!restored.join("lookalike").exists());
+    assert!(!restored.join("embed.key").exists());
+    assert!(
+        written
+            .manifest
+            .excluded
+            .iter()
+            .any(|e| e.starts_with("embed.key"))
+    );
+    assert_eq!(
+        std::fs::read_to_string(restored.join("audit/audit.log")).unwrap(),
+        "{\"seq\":1,\"x\":1}\n{\"seq\":2,\"x\":2}\n"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&out), 0o600, "a backup holds customer data");
+        assert_eq!(mode(&restored.join("audit")), 0o700);
+    }
+    // The restored store takes writes like any other.
+    let again = Store::open(&StorePaths::new(&restored)).unwrap();
+    change(&again, 4);
+    assert!(again.check().unwrap().agrees());
+}
+
+#[test]
+fn secrets_are_in_a_backup_only_when_asked_for() {
+    let (dir, path) = fresh();
+    let store = Store::open(&StorePaths::new(&path)).unwrap();
+    let out = dir.path().join("with-secrets.tar");
+    kesou_backup::backup_to_file(&store, &out, &BackupOptions { with_secrets: true }).unwrap();
+    let restored = dir.path().join("restored");
+    kesou_backup::restore(&out, &restored, &RestoreOptions::default()).unwrap();
+    assert_eq!(
+        std::fs::read(restored.join("embed.key")).unwrap(),
+        std::fs::read(path.join("embed.key")).unwrap()
+    );
+}
+
+#[test]
+fn a_damaged_or_cut_short_backup_is_refused_and_nothing_is_put_in_place() {
+    let (dir, path) = fresh();
+    let store = Store::open(&StorePaths::new(&path)).unwrap();
+    let out = dir.path().join("b.tar");
+    let s = kesou_backup::backup_to_file(&store, &out, &BackupOptions::default()).unwrap();
+    let bytes = std::fs::read(&out).unwrap();
+    let target = dir.path().join("target");
+
+    // One byte changed inside a file, checked against the manifest (no sidecar).
+    let mut bad = bytes.clone();
+    let at = bytes.len() / 2;
+    bad[at] ^= 0x40;
+    let damaged = dir.path().join("damaged.tar");
+    std::fs::write(&damaged, &bad).unwrap();
+    let e = kesou_backup::restore(&damaged, &target, &RestoreOptions::default()).unwrap_err();
+    assert!(e.is_user_error(), "{e}");
+    assert!(e.to_string().contains("damaged"), "{e}");
+    assert!(!target.exists());
+
+    // The same file with its sidecar: the whole-file hash catches it first.
+    std::fs::write(
+        kesou_backup::sidecar_path(&damaged),
+        format!("{}  damaged.tar\n", s.sha256),
+    )
+    .unwrap();
+    let e = kesou_backup::verify(&damaged).unwrap_err();
+    assert!(e.to_string().contains("SHA-256"), "{e}");
+
+    // Cut short: no manifest.
+    let cut = dir.path().join("cut.tar");
+    std::fs::write(&cut, &bytes[..bytes.len() * 2 / 3]).unwrap();
+    let e = kesou_backup::restore(&cut, &target, &RestoreOptions::default()).unwrap_err();
+    assert!(e.is_user_error(), "{e}");
+    assert!(!target.exists());
+    assert!(
+        std::fs::read_dir(dir.path()).unwrap().all(|e| !e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .contains("restoring")),
+        "no staging folder left"
+    );
+}
+
+#[test]
+fn a_store_in_place_is_replaced_only_with_force() {
+    let (dir, path) = fresh();
+    let out = dir.path().join("b.tar");
+    {
+        let store = Store::open(&StorePaths::new(&path)).unwrap();
+        kesou_backup::backup_to_file(&store, &out, &BackupOptions::default()).unwrap();
+        change(&store, 9);
+    }
+    let e = kesou_backup::restore(&out, &path, &RestoreOptions::default()).unwrap_err();
+    assert!(
+        e.is_user_error() && e.to_string().contains("--force"),
+        "{e}"
+    );
+
+    let force = RestoreOptions { force: true };
+    let r = kesou_backup::restore(&out, &path, &force).unwrap();
+    assert!(r.replaced);
+    let conn = kesou_indexer::store::open_db(&StorePaths::new(&path), false, true).unwrap();
+    let n: i64 = conn
+        .query_row("SELECT count(*) FROM orders WHERE id = 'BK9'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(n, 0, "the store as backed up, before the later write");
+}
+
+/// The route a server adds (see README, "Backup and restore"), with a stand-in login.
+mod server {
+    use std::collections::HashMap;
+    use std::sync::Arc;
+
+    use axum::Json;
+    use axum::body::Body;
+    use axum::extract::{Query, State};
+    use axum::http::{HeaderMap, StatusCode, header};
+    use axum::response::{IntoResponse, Response};
+    use kesou_backup::{ArchiveBody, BackupOptions, Snapshot};
+    use kesou_indexer::Store;
+
+    pub async fn login(Json(body): Json<serde_json::Value>) -> Response {
+        if body["name"] == "admin" && body["password"] == "s3cret" {
+            Json(serde_json::json!({"token": "t0ken"})).into_response()
+        } else {
+            (
+                StatusCode::UNAUTHORIZED,
+                Json(serde_json::json!({"error": {"code": "unauthorized", "message": "wrong name or password"}})),
+            )
+                .into_response()
+        }
+    }
+
+    pub async fn backup(
+        State(store): State<Arc<Store>>,
+        headers: HeaderMap,
+        Query(q): Query<HashMap<String, String>>,
+    ) -> Response {
+        if headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            != Some("Bearer t0ken")
+        {
+            return StatusCode::UNAUTHORIZED.into_response();
+        }
+        let options = BackupOptions {
+            with_secrets: q.get("secrets").is_some_and(|v| v == "true"),
+        };
+        // Taking the snapshot waits for a running write: on the blocking pool.
+        let snapshot = tokio::task::spawn_blocking(move || Snapshot::take(&store, &options))
+            .await
+            .expect("the snapshot task");
+        match snapshot {
+            Ok(snapshot) => Response::builder()
+                .header(header::CONTENT_TYPE, "application/x-tar")
+                .header(
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"kesou.kesou-backup\"",
+                )
+                .header("x-kesou-generation", snapshot.generation())
+                .body(Body::new(ArchiveBody::new(snapshot)))
+                .expect("a response"),
+            Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+        }
+    }
+
+    pub async fn logout() -> StatusCode {
+        StatusCode::NO_CONTENT
+    }
+}
+
+#[test]
+fn a_store_a_server_holds_is_backed_up_through_it() {
+    use axum::routing::{get, post};
+    use std::sync::Arc;
+
+    let (dir, path) = fresh();
+    let store = Arc::new(Store::open(&StorePaths::new(&path)).unwrap());
+    change(&store, 1);
+    let generation = store.generation().unwrap();
+    let before = dump_conn(&store.reader().unwrap().conn);
+    let app = axum::Router::new()
+        .route("/api/login", post(server::login))
+        .route("/api/logout", post(server::logout))
+        .route("/api/backup", get(server::backup))
+        .with_state(Arc::clone(&store));
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    rt.spawn(async move { axum::serve(listener, app).await });
+
+    let remote = |password: &str| kesou_backup::Remote {
+        url: format!("http://{addr}"),
+        user: "admin".into(),
+        password: password.into(),
+        with_secrets: false,
+    };
+    let out = dir.path().join("served.kesou-backup");
+    let e = kesou_backup::download(&remote("wrong"), &out).unwrap_err();
+    assert!(
+        e.is_user_error() && e.to_string().contains("wrong name or password"),
+        "{e}"
+    );
+    assert!(!out.exists());
+
+    let written = kesou_backup::download(&remote("s3cret"), &out).unwrap();
+    change(&store, 2);
+    assert_eq!(written.manifest.generation, generation);
+    assert_eq!(
+        std::fs::read_to_string(kesou_backup::sidecar_path(&out)).unwrap(),
+        format!("{}  served.kesou-backup\n", written.sha256)
+    );
+    let restored = dir.path().join("restored");
+    let r = kesou_backup::restore(&out, &restored, &RestoreOptions::default()).unwrap();
+    assert!(r.agreement.agrees());
+    assert_eq!(dump(&restored), before);
+}
