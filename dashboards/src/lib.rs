@@ -76,6 +76,7 @@ pub fn app(state: AppState) -> Router {
         .route("/login", post(auth::login))
         .route("/logout", post(auth::logout))
         .route("/me", get(auth::me))
+        .route("/backup", get(api::backup::backup))
         .route("/openapi.json", get(api::meta::openapi))
         .route("/ask", post(api::ask::ask))
         .route("/export", post(api::ask::export))

@@ -274,6 +274,18 @@ impl AppState {
         }
     }
 
+    /// Runs blocking work with the store itself (a backup's snapshot), on the blocking pool.
+    pub async fn with_store<T, F>(&self, work: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store) -> ApiResult<T> + Send + 'static,
+    {
+        let state = self.clone();
+        tokio::task::spawn_blocking(move || work(&state.inner.store))
+            .await
+            .map_err(AppError::from)?
+    }
+
     /// Runs blocking work (DuckDB, tantivy) with an asker, on the blocking pool.
     pub async fn blocking<T, F>(&self, work: F) -> ApiResult<T>
     where

@@ -231,6 +231,7 @@ async fn without_a_session_nothing_is_answered() {
             Some(json!({"dashboard": "map"})),
         ),
         (Method::POST, "/api/ingest", Some(json!({}))),
+        (Method::GET, "/api/backup", None),
     ] {
         let r = send(f, None, method, uri, body).await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{uri}: {}", r.text());
@@ -598,6 +599,20 @@ async fn hidden_and_masked_fields_cannot_be_searched_for() {
             );
         }
     }
+    // only administrators back the store up
+    for name in ["赵敏", "王芳", "李强"] {
+        let token = login(f, name).await;
+        assert_eq!(
+            get(f, &token, "/api/backup").await.status,
+            StatusCode::FORBIDDEN,
+            "{name}"
+        );
+    }
+    let admin = login(f, "admin").await;
+    let r = get(f, &admin, "/api/backup").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers[header::CONTENT_TYPE], "application/x-tar");
+    assert!(r.body.len() > 100_000, "{} bytes", r.body.len());
     // finance and sales may not change data
     for name in ["赵敏", "王芳"] {
         let token = login(f, name).await;

@@ -3,6 +3,7 @@
 //! the blocking pool ([`crate::state::AppState::blocking`]).
 
 pub mod ask;
+pub mod backup;
 pub mod boards;
 pub mod customers;
 pub mod embed;
