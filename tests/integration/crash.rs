@@ -758,3 +758,50 @@ fn an_index_commit_cut_short_is_redone_at_the_next_open() {
     assert!(a.agrees(), "{:?}", a.problems());
     assert_eq!(a.index_generation, s.generation);
 }
+
+/// `kesou check` sees each way the two can differ: a customer changed in the store alone
+/// (stale), one added to the store alone (missing), one deleted from the store alone
+/// (extra), and a generation the index has not reached.
+#[test]
+fn check_finds_what_differs_between_store_and_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("source");
+    let mut config = kesou_datagen::GenerateConfig::new(source.clone());
+    config.customers = 200;
+    config.seed = 8;
+    kesou_datagen::generate(&config, &|_| {}).expect("generate");
+    let paths = StorePaths::new(dir.path().join("store"));
+    kesou_indexer::ingest(&paths, std::slice::from_ref(&source), &NoProgress).unwrap();
+    let ids: Vec<String> = existing(&paths.root).into_iter().map(|e| e.id).collect();
+    {
+        let conn = kesou_indexer::store::open_db(&paths, false, false).unwrap();
+        conn.execute("UPDATE customers SET _gen = 7 WHERE id = ?", [&ids[0]])
+            .unwrap();
+        conn.execute("DELETE FROM customers WHERE id = ?", [&ids[1]])
+            .unwrap();
+        conn.execute(
+            "INSERT INTO customers SELECT * REPLACE ('ZZ1' AS id) FROM customers WHERE id = ?",
+            [&ids[2]],
+        )
+        .unwrap();
+    }
+    let conn = kesou_indexer::store::open_db(&paths, false, true).unwrap();
+    let index = kesou_indexer::index::open_index(&paths).unwrap().index;
+    let a = kesou_indexer::agreement(&conn, &index).unwrap();
+    assert!(!a.agrees());
+    assert_eq!(a.stale, vec![(ids[0].clone(), 7, 1)]);
+    assert_eq!(a.extra, vec![ids[1].clone()]);
+    assert_eq!(a.missing, vec!["ZZ1".to_owned()]);
+    assert_eq!(a.problems().len(), 3, "{:?}", a.problems());
+
+    // A generation the index has not reached.
+    drop(conn);
+    {
+        let conn = kesou_indexer::store::open_db(&paths, false, false).unwrap();
+        kesou_indexer::store::set_meta(&conn, "generation", "2").unwrap();
+    }
+    let conn = kesou_indexer::store::open_db(&paths, false, true).unwrap();
+    let a = kesou_indexer::agreement(&conn, &index).unwrap();
+    assert_eq!((a.store_generation, a.index_generation), (2, 1));
+    assert!(a.problems()[0].contains("generation"), "{:?}", a.problems());
+}
