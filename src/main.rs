@@ -6,6 +6,13 @@ use clap::Parser;
 
 mod cli;
 
+/// mimalloc rather than glibc's allocator: ingest and indexing allocate many small strings
+/// from several threads, and glibc's spent up to a third of an ingest's time in
+/// `_int_malloc`, `malloc_consolidate` and `unlink_chunk` (see ARCHITECTURE.md,
+/// Performance).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
     cli::init_logging(args.verbose);

@@ -163,8 +163,8 @@ fn check_row(
     let line = f.record.line;
     let outcome = match table {
         Table::Customers => validate_customer(f, ids).map(|_| ()),
-        Table::Orders => validate_order(f, known).map(|_| ()),
-        Table::Interactions => validate_interaction(f, known).map(|_| ()),
+        Table::Orders => validate_order(f, Some(known)).map(|_| ()),
+        Table::Interactions => validate_interaction(f, Some(known)).map(|_| ()),
         Table::Meta => f.required(0).and_then(|_| f.text(1)).map(|_| ()),
         Table::Truth => return false,
     };

@@ -1,7 +1,7 @@
 //! `kesou ingest`: files → validated rows → staging → one transaction (upsert, derived
 //! columns, duplicates report, new generation) → index catch-up.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -13,10 +13,10 @@ use crate::handle::Warm;
 use crate::index::{SyncReport, sync_into};
 use crate::report;
 use crate::source::{SourceFile, expand_paths};
-use crate::stage::{self, BATCH_ROWS, DROP_STAGING, STAGING_DDL};
+use crate::stage::{self, BATCH_ROWS, Staging};
 use crate::store::{self, StorePaths, Tx};
 use crate::validate::{
-    Columns, Fields, Identities, Normalization, Reject, Table, validate_customer,
+    Columns, Fields, Identities, NO_SUCH_CUSTOMER, Normalization, Reject, Table, validate_customer,
     validate_interaction, validate_order,
 };
 use crate::{Error, Progress, Result, derive, upsert};
@@ -169,12 +169,12 @@ pub(crate) fn ingest_inputs(
         skipped,
         started,
     } = inputs;
-    conn.execute_batch(STAGING_DDL)?;
+    Staging::Attached.create(conn)?;
     let staged = stage_inputs(conn, vault, opened, progress);
     let (mut reports, rejects, normalised, meta_as_of) = match staged {
         Ok(v) => v,
         Err(e) => {
-            let _ = conn.execute_batch(DROP_STAGING);
+            let _ = Staging::Attached.drop(conn);
             return Err(e);
         }
     };
@@ -188,7 +188,7 @@ pub(crate) fn ingest_inputs(
     let commit_started = Instant::now();
     let phase = progress.phase("committing", None);
     let committed = Tx::run(conn, || commit(conn, meta_as_of));
-    let _ = conn.execute_batch(DROP_STAGING);
+    let _ = Staging::Attached.drop(conn);
     let (generation, as_of, as_of_from_meta, changed, groups, flagged, cuts) = committed?;
     warm.cuts = Some((generation, cuts));
     drop(phase);
@@ -268,61 +268,145 @@ fn stage_inputs(
     let (events, rest): (Vec<Opened>, Vec<Opened>) = opened
         .into_iter()
         .partition(|o| matches!(o.table, Table::Orders | Table::Interactions));
-    for mut o in rest {
-        match o.table {
-            Table::Meta => meta_as_of = read_meta(&mut o, &mut rejects)?.or(meta_as_of),
-            Table::Customers => load_customers(
-                (conn, vault),
-                &mut o,
-                &mut ids,
-                &mut seq,
-                &mut rejects,
-                &mut normalised,
-                progress,
-            )?,
-            _ => unreachable!("events are loaded below"),
-        }
-        reports.push(o.report);
-    }
-    // Orders and interactions only read the identities, so their files load in parallel,
-    // each on its own connection.
-    let known = &ids.code_of;
-    let results: Vec<Result<Loaded>> = std::thread::scope(|s| {
+    let event_files: Vec<String> = events.iter().map(|o| display(&o.file.path)).collect();
+    // Orders and interactions files are read while the customers files are, each on its
+    // own connection: whether an event's customer exists is checked once they are all
+    // staged (`reject_orphans`), so reading them need not wait for the customers.
+    let (rest_done, results) = std::thread::scope(|s| {
         let handles: Vec<_> = events
             .into_iter()
             .enumerate()
             .map(|(i, mut o)| {
                 let conn = conn.try_clone();
-                let base = seq + (i as i64) * 1_000_000_000_000;
+                let base = (i as i64 + 1) * EVENT_FILE_SEQ;
                 s.spawn(move || {
                     let conn = conn?;
                     let mut rejects = Vec::new();
                     let mut normalised = Vec::new();
-                    load_events(
-                        &conn,
-                        &mut o,
-                        known,
-                        base,
-                        &mut rejects,
-                        &mut normalised,
-                        progress,
-                    )?;
+                    load_events(&conn, &mut o, base, &mut rejects, &mut normalised, progress)?;
                     Ok((o.report, rejects, normalised))
                 })
             })
             .collect();
-        handles
+        let rest_done = (|| -> Result<()> {
+            for mut o in rest {
+                match o.table {
+                    Table::Meta => meta_as_of = read_meta(&mut o, &mut rejects)?.or(meta_as_of),
+                    Table::Customers => load_customers(
+                        (conn, vault),
+                        &mut o,
+                        &mut ids,
+                        &mut seq,
+                        &mut rejects,
+                        &mut normalised,
+                        progress,
+                    )?,
+                    _ => unreachable!("events are loaded beside"),
+                }
+                reports.push(o.report);
+            }
+            Ok(())
+        })();
+        let results: Vec<Result<Loaded>> = handles
             .into_iter()
             .map(|h| h.join().expect("ingest worker panicked"))
-            .collect()
+            .collect();
+        (rest_done, results)
     });
+    rest_done?;
+    let mut event_reports = Vec::new();
     for r in results {
         let (report, rej, norm) = r?;
-        reports.push(report);
+        event_reports.push(report);
         rejects.extend(rej);
         normalised.extend(norm);
     }
+    reject_orphans(
+        conn,
+        &event_files,
+        &mut event_reports,
+        &mut rejects,
+        &mut normalised,
+    )?;
+    reports.extend(event_reports);
     Ok((reports, rejects, normalised, meta_as_of))
+}
+
+/// The staged events of the `i`th events file of an ingest carry `_seq` = (i + 1) ×
+/// this + their line: later lines win within a file, later files over earlier ones.
+const EVENT_FILE_SEQ: i64 = 1_000_000_000_000;
+
+/// Rejects the staged orders and interactions whose customer is neither in the store nor
+/// among the customers this ingest staged, as validating them would have had the
+/// customers been read first: with their file and line, the normalisations of their rows
+/// dropped, their files' counts moved from loaded to rejected.
+fn reject_orphans(
+    conn: &Connection,
+    files: &[String],
+    reports: &mut [FileReport],
+    rejects: &mut Vec<Reject>,
+    normalised: &mut Vec<Normalization>,
+) -> Result<()> {
+    let customers = Staging::Attached.table("_stage_customers");
+    let mut orphans: HashSet<(usize, u64)> = HashSet::new();
+    for table in ["_stage_orders", "_stage_interactions"] {
+        let table = Staging::Attached.table(table);
+        let orphan = format!(
+            "SELECT _seq FROM {table} s
+             WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.id = s.customer_id)
+               AND NOT EXISTS (SELECT 1 FROM {customers} k WHERE k.id = s.customer_id)"
+        );
+        let mut stmt = conn.prepare(&format!(
+            "SELECT _seq, customer_id FROM {table} WHERE _seq IN ({orphan}) ORDER BY _seq"
+        ))?;
+        let found: Vec<(i64, String)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<std::result::Result<_, _>>()?;
+        if found.is_empty() {
+            continue;
+        }
+        conn.execute(&format!("DELETE FROM {table} WHERE _seq IN ({orphan})"), [])?;
+        for (seq, id) in found {
+            let file = (seq / EVENT_FILE_SEQ - 1) as usize;
+            let line = (seq % EVENT_FILE_SEQ) as u64;
+            reports[file].loaded -= 1;
+            reports[file].rejected += 1;
+            orphans.insert((file, line));
+            rejects.push(Reject {
+                file: files[file].clone(),
+                line,
+                column: "customer_id".into(),
+                value: id,
+                reason: NO_SUCH_CUSTOMER.into(),
+            });
+        }
+    }
+    if orphans.is_empty() {
+        return Ok(());
+    }
+    let index: HashMap<&str, usize> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.as_str(), i))
+        .collect();
+    normalised.retain(|n| {
+        let Some(&file) = index.get(n.file.as_str()) else {
+            return true;
+        };
+        let orphan = orphans.contains(&(file, n.line));
+        if orphan {
+            reports[file].normalised -= 1;
+        }
+        !orphan
+    });
+    // The rejects file lists each file's rejects in line order.
+    let mut order: HashMap<String, usize> = HashMap::new();
+    for r in rejects.iter() {
+        let next = order.len();
+        order.entry(r.file.clone()).or_insert(next);
+    }
+    rejects.sort_by_key(|r| (order[&r.file], r.line));
+    Ok(())
 }
 
 type Committed = (u64, NaiveDate, bool, usize, usize, usize, derive::Cuts);
@@ -336,11 +420,17 @@ fn commit(conn: &Connection, meta_as_of: Option<NaiveDate>) -> Result<Committed>
         store::set_meta(conn, "as_of", &d.to_string())?;
     }
     let (as_of, from_meta) = store::as_of(conn)?;
+    let started = Instant::now();
+    let lap =
+        |what: &str| tracing::debug!(seconds = started.elapsed().as_secs_f64(), "commit: {what}");
     upsert::begin(conn)?;
-    upsert::upsert_staged(conn, generation)?;
+    upsert::upsert_staged(conn, Staging::Attached, generation)?;
+    lap("upserted");
     // A file ingest derives every customer: as_of, or the derivation itself, may have moved.
     let (changed, cuts) = derive::derive(conn, as_of, generation, derive::Scope::All)?;
+    lap("derived");
     let (groups, flagged) = upsert::flag_duplicate_names(conn, generation, upsert::Groups::All)?;
+    lap("duplicate names flagged");
     store::forget_tombstones(conn, generation)?;
     store::set_meta(conn, "generation", &generation.to_string())?;
     Ok((generation, as_of, from_meta, changed, groups, flagged, cuts))
@@ -400,6 +490,7 @@ fn each_record(
     let file = display(&o.file.path);
     let names = o.table.columns();
     let mut scratch = Vec::new();
+    let started = Instant::now();
     for rec in o.file.by_ref() {
         o.report.rows_read += 1;
         let outcome = match rec {
@@ -434,6 +525,12 @@ fn each_record(
             }
         }
     }
+    tracing::debug!(
+        file,
+        rows = o.report.rows_read,
+        seconds = started.elapsed().as_secs_f64(),
+        "file read and staged"
+    );
     Ok(())
 }
 
@@ -489,7 +586,7 @@ fn load_customers(
     let mut chunk = Vec::with_capacity(BATCH_ROWS);
     let flush = |chunk: &mut Vec<_>| -> Result<()> {
         if !chunk.is_empty() {
-            stage::append(
+            Staging::Attached.append(
                 conn,
                 "_stage_customers",
                 stage::customers_batch(chunk, vault)?,
@@ -517,8 +614,7 @@ fn load_customers(
 fn load_events(
     conn: &Connection,
     o: &mut Opened,
-    known: &HashMap<String, String>,
-    mut seq: i64,
+    base: i64,
     rejects: &mut Vec<Reject>,
     normalised: &mut Vec<Normalization>,
     progress: &dyn Progress,
@@ -528,12 +624,12 @@ fn load_events(
     let mut interactions = Vec::new();
     let flush = |orders: &mut Vec<_>, interactions: &mut Vec<_>| -> Result<()> {
         if !orders.is_empty() {
-            stage::append(conn, "_stage_orders", stage::orders_batch(orders)?)?;
+            Staging::Attached.append(conn, "_stage_orders", stage::orders_batch(orders)?)?;
             phase.advance(orders.len() as u64);
             orders.clear();
         }
         if !interactions.is_empty() {
-            stage::append(
+            Staging::Attached.append(
                 conn,
                 "_stage_interactions",
                 stage::interactions_batch(interactions)?,
@@ -545,11 +641,12 @@ fn load_events(
     };
     let is_orders = o.table == Table::Orders;
     each_record(o, rejects, normalised, |f| {
-        seq += 1;
+        let seq = base + f.record.line as i64;
+        // Whether the customer exists is checked once every file is staged.
         let outcome = if is_orders {
-            validate_order(f, known).map(|r| orders.push((seq, r)))
+            validate_order(f, None).map(|r| orders.push((seq, r)))
         } else {
-            validate_interaction(f, known).map(|r| interactions.push((seq, r)))
+            validate_interaction(f, None).map(|r| interactions.push((seq, r)))
         };
         if orders.len() + interactions.len() >= BATCH_ROWS {
             flush(&mut orders, &mut interactions)?;

@@ -8,6 +8,7 @@
 use duckdb::{Connection, params};
 
 use crate::Result;
+use crate::stage::Staging;
 
 /// Starts the bookkeeping of one generation's changes: empty `_touched`, `_removed` and
 /// `_affected_keys`. Runs inside the generation's transaction.
@@ -25,18 +26,25 @@ pub fn begin(conn: &Connection) -> Result<()> {
 /// Moves the staged rows into the contract tables (later rows win) and records which
 /// customers they touch in `_touched`. Tables with nothing staged are left alone: finding
 /// the previous owners of upserted orders reads every order id.
-pub fn upsert_staged(conn: &Connection, generation: u64) -> Result<()> {
+pub fn upsert_staged(conn: &Connection, staging: Staging, generation: u64) -> Result<()> {
+    let [customers_t, orders_t, interactions_t] =
+        ["_stage_customers", "_stage_orders", "_stage_interactions"].map(|t| staging.table(t));
     let (customers, orders, interactions): (i64, i64, i64) = conn.query_row(
-        "SELECT (SELECT count(*) FROM _stage_customers), (SELECT count(*) FROM _stage_orders),
-            (SELECT count(*) FROM _stage_interactions)",
+        &format!(
+            "SELECT (SELECT count(*) FROM {customers_t}), (SELECT count(*) FROM {orders_t}),
+                (SELECT count(*) FROM {interactions_t})"
+        ),
         [],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )?;
+    let started = std::time::Instant::now();
+    let lap =
+        |what: &str| tracing::debug!(seconds = started.elapsed().as_secs_f64(), "upsert: {what}");
     if customers > 0 {
-        conn.execute_batch(
+        conn.execute_batch(&format!(
             r#"
             CREATE OR REPLACE TEMP TABLE _new_customers AS
-                SELECT * EXCLUDE (_seq) FROM _stage_customers
+                SELECT * EXCLUDE (_seq) FROM {customers_t}
                 QUALIFY row_number() OVER (PARTITION BY id ORDER BY _seq DESC) = 1;
             INSERT INTO _touched SELECT id FROM _new_customers;
             -- What a reloaded customer had: derive keeps the tags user rules own, and its
@@ -50,8 +58,8 @@ pub fn upsert_staged(conn: &Connection, generation: u64) -> Result<()> {
             INSERT INTO _affected_keys
                 SELECT name_key FROM _old_customers UNION SELECT name_key FROM _new_customers;
             DELETE FROM customers WHERE id IN (SELECT id FROM _new_customers);
-            "#,
-        )?;
+            "#
+        ))?;
         conn.execute(
             r#"INSERT INTO customers (id, name, credit_code, region, province, city, industry, size, employees,
                    registered_capital, founded_date, owner, tags, contact_name, contact_phone, email, description,
@@ -66,12 +74,13 @@ pub fn upsert_staged(conn: &Connection, generation: u64) -> Result<()> {
                FROM _new_customers n LEFT JOIN _old_customers o USING (id)"#,
             params![generation as i64],
         )?;
+        lap("customers");
     }
     if orders > 0 {
-        conn.execute_batch(
+        conn.execute_batch(&format!(
             r#"
             CREATE OR REPLACE TEMP TABLE _new_orders AS
-                SELECT * EXCLUDE (_seq) FROM _stage_orders
+                SELECT * EXCLUDE (_seq) FROM {orders_t}
                 QUALIFY row_number() OVER (PARTITION BY id ORDER BY _seq DESC) = 1;
             -- An order may move to another customer: both are touched.
             INSERT INTO _touched
@@ -79,22 +88,24 @@ pub fn upsert_staged(conn: &Connection, generation: u64) -> Result<()> {
                 UNION SELECT o.customer_id FROM orders o SEMI JOIN _new_orders n ON o.id = n.id;
             DELETE FROM orders WHERE id IN (SELECT id FROM _new_orders);
             INSERT INTO orders SELECT id, customer_id, order_date, amount, product FROM _new_orders;
-            "#,
-        )?;
+            "#
+        ))?;
+        lap("orders");
     }
     if interactions > 0 {
-        conn.execute_batch(
+        conn.execute_batch(&format!(
             r#"
             CREATE OR REPLACE TEMP TABLE _new_interactions AS
-                SELECT * EXCLUDE (_seq) FROM _stage_interactions
+                SELECT * EXCLUDE (_seq) FROM {interactions_t}
                 QUALIFY row_number() OVER (PARTITION BY id ORDER BY _seq DESC) = 1;
             INSERT INTO _touched
                 SELECT customer_id FROM _new_interactions
                 UNION SELECT i.customer_id FROM interactions i SEMI JOIN _new_interactions n ON i.id = n.id;
             DELETE FROM interactions WHERE id IN (SELECT id FROM _new_interactions);
             INSERT INTO interactions SELECT id, customer_id, ts, channel, kind, note FROM _new_interactions;
-            "#,
-        )?;
+            "#
+        ))?;
+        lap("interactions");
     }
     Ok(())
 }

@@ -25,6 +25,88 @@ fn rejects(path: &std::path::Path) -> Vec<(String, String, String)> {
         .collect()
 }
 
+/// Events files are read while the customers are, and an event's customer is checked once
+/// both are staged: an event of a customer rejected in the same ingest, or of no customer
+/// at all, is rejected with its file and line, counted as rejected, and none of its
+/// normalisations is kept; an event whose customer comes later in the customers file loads.
+#[test]
+fn events_of_missing_customers_are_rejected_after_the_customers_are_read() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let src = dir.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    let customers = std::fs::read_to_string(common::data("dirty").join("customers.csv")).unwrap();
+    let header = customers.lines().next().unwrap();
+    let d001 = customers.lines().nth(1).unwrap();
+    let d002 = customers.lines().nth(2).unwrap(); // a credit code too short: rejected
+    std::fs::write(src.join("customers.csv"), format!("{header}\n{d001}\n{d002}\n")).unwrap();
+    std::fs::write(
+        src.join("orders.csv"),
+        "id,customer_id,order_date,amount,product\n\
+         O1,D001,2026/06/03,\"1,200\",云服务器\n\
+         O2,D002,2026/06/03,\"1,300\",云服务器\n\
+         O3,NOBODY,2026-06-04,100,云服务器\n\
+         O4, D001 ,2026-06-05,100,云服务器\n",
+    )
+    .unwrap();
+    std::fs::write(
+        src.join("interactions.csv"),
+        "id,customer_id,ts,channel,kind,note\n\
+         I1,NOBODY,2026-06-20 10:00:00,电话,咨询,询问报价\n\
+         I2,D001,2026-06-21 10:00:00,电话,咨询,询问报价\n",
+    )
+    .unwrap();
+    let paths = StorePaths::new(dir.path().join("store"));
+    let s = kesou_indexer::ingest(&paths, &[src], &NoProgress).expect("ingest");
+    let file = |name: &str| {
+        s.files
+            .iter()
+            .find(|f| f.path.ends_with(name))
+            .unwrap_or_else(|| panic!("{name} in {:#?}", s.files))
+    };
+    let orders = file("orders.csv");
+    assert_eq!(
+        (orders.rows_read, orders.loaded, orders.rejected),
+        (4, 2, 2)
+    );
+    let interactions = file("interactions.csv");
+    assert_eq!(
+        (interactions.rows_read, interactions.loaded, interactions.rejected),
+        (2, 1, 1)
+    );
+    let rejected = rejects(s.rejects_file.as_ref().expect("a rejects file"));
+    for place in ["orders.csv:3", "orders.csv:4", "interactions.csv:2"] {
+        assert!(
+            rejected
+                .iter()
+                .any(|(p, c, r)| p == place && c == "customer_id" && r.contains("no such customer")),
+            "{place}: {rejected:#?}"
+        );
+    }
+    // Each file's rejects in line order, the customers file's first.
+    let lines: Vec<&str> = rejected.iter().map(|(p, _, _)| p.as_str()).collect();
+    assert_eq!(
+        lines,
+        ["customers.csv:3", "orders.csv:3", "orders.csv:4", "interactions.csv:2"]
+    );
+    // The normalisations of O1 (loaded) are kept, those of O2 (rejected) are not.
+    let normalised = std::fs::read_to_string(s.normalisations_file.as_ref().expect("normalised"))
+        .unwrap();
+    let orders_lines: Vec<&str> = normalised
+        .lines()
+        .filter(|l| l.contains("orders.csv"))
+        .map(|l| l.split(',').nth(1).unwrap())
+        .collect();
+    assert!(orders_lines.contains(&"2"), "{normalised}");
+    assert!(orders_lines.contains(&"5"), "{normalised}");
+    assert!(!orders_lines.contains(&"3"), "{normalised}");
+    assert_eq!(orders.normalised as usize, orders_lines.len(), "{normalised}");
+    assert_eq!(
+        strings(&paths, "SELECT id FROM orders ORDER BY id"),
+        ["O1", "O4"]
+    );
+    assert_eq!(strings(&paths, "SELECT id FROM interactions"), ["I2"]);
+}
+
 #[test]
 fn bad_rows_are_rejected_with_reasons_and_good_rows_still_load() {
     let (_dir, paths, s) = common::ingest_into_temp(&[common::data("dirty")]);

@@ -11,7 +11,7 @@ use crate::crypt::Vault;
 use crate::handle::Warm;
 use crate::index::{SyncReport, sync_into};
 use crate::ingest::load_identities_of;
-use crate::stage::{self, DROP_STAGING, STAGING_DDL};
+use crate::stage::{self, Staging};
 use crate::store::{self, StorePaths, Tx};
 use crate::validate::{
     CustomerRow, InteractionRow, Normalization, OrderRow, Reject, Table, claimed_identity,
@@ -80,7 +80,7 @@ pub(crate) fn apply(
     let (upserts, ignored) = plan(conn, changes, &mut rejected)?;
     let deleted = delete(conn, changes, generation, &mut rejected)?;
     lap("deleted");
-    conn.execute_batch(STAGING_DDL)?;
+    Staging::Temp.create(conn)?;
     let staged = validate(conn, &upserts, &mut rejected)?;
     let applied = changes
         .lines
@@ -122,25 +122,25 @@ pub(crate) fn apply(
         return Ok(summary);
     }
     if !customers.is_empty() {
-        stage::append(
+        Staging::Temp.append(
             conn,
             "_stage_customers",
             stage::customers_batch(&customers, vault)?,
         )?;
     }
     if !orders.is_empty() {
-        stage::append(conn, "_stage_orders", stage::orders_batch(&orders)?)?;
+        Staging::Temp.append(conn, "_stage_orders", stage::orders_batch(&orders)?)?;
     }
     if !interactions.is_empty() {
-        stage::append(
+        Staging::Temp.append(
             conn,
             "_stage_interactions",
             stage::interactions_batch(&interactions)?,
         )?;
     }
     lap("validated and staged");
-    upsert::upsert_staged(conn, generation)?;
-    conn.execute_batch(DROP_STAGING)?;
+    upsert::upsert_staged(conn, Staging::Temp, generation)?;
+    Staging::Temp.drop(conn)?;
     lap("upserted");
     let (changed, after) = derive::derive(
         conn,
@@ -375,9 +375,9 @@ fn validate(
                 validate_customer(&mut f, &mut ids).map(|r| staged.customers.push((seq, r)))
             }
             Table::Orders => {
-                validate_order(&mut f, &ids.code_of).map(|r| staged.orders.push((seq, r)))
+                validate_order(&mut f, Some(&ids.code_of)).map(|r| staged.orders.push((seq, r)))
             }
-            _ => validate_interaction(&mut f, &ids.code_of)
+            _ => validate_interaction(&mut f, Some(&ids.code_of))
                 .map(|r| staged.interactions.push((seq, r))),
         };
         match outcome {

@@ -7,6 +7,7 @@
 //! 26–28 lifecycle, 29–30 value level; each set's value is its position in the set's `ALL`
 //! + 1.
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use kesou_domain::{Industry, Lifecycle, Region, Size, ValueLevel, geo};
@@ -19,6 +20,18 @@ pub static CITIES: LazyLock<Vec<(usize, &'static str)>> = LazyLock::new(|| {
         .flat_map(|(p, prov)| prov.cities.iter().map(move |(c, _)| (p, *c)))
         .collect()
 });
+
+/// Positions in `geo::PROVINCES` and in [`CITIES`] by name: every indexed customer is
+/// encoded, and scanning the ~340 cities for each cost seconds at a million customers.
+static PROVINCE_INDEX: LazyLock<HashMap<&'static str, usize>> = LazyLock::new(|| {
+    geo::PROVINCES
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.name, i))
+        .collect()
+});
+static CITY_INDEX: LazyLock<HashMap<(usize, &'static str), usize>> =
+    LazyLock::new(|| CITIES.iter().enumerate().map(|(i, pc)| (*pc, i)).collect());
 
 const CITY: (u32, u64) = (0, 0x3ff);
 const PROVINCE: (u32, u64) = (10, 0x3f);
@@ -56,12 +69,9 @@ pub fn encode(
     lifecycle: Option<&str>,
     value_level: Option<&str>,
 ) -> u64 {
-    let p = province.and_then(|p| geo::PROVINCES.iter().position(|x| x.name == p));
+    let p = province.and_then(|p| PROVINCE_INDEX.get(p).copied());
     let c = match (p, city) {
-        (Some(p), Some(c)) => CITIES
-            .iter()
-            .position(|(cp, cn)| *cp == p && *cn == c)
-            .map_or(0, |i| i as u64 + 1),
+        (Some(p), Some(c)) => CITY_INDEX.get(&(p, c)).map_or(0, |i| *i as u64 + 1),
         _ => 0,
     };
     let fields = [

@@ -17,6 +17,7 @@ use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
 pub use dict::{learn_trade_names, trade_name};
 pub use fold::Folded;
+use tokens::TokenMemo;
 pub use tokens::{Mode, Tok, index_tokens, query_tilings};
 
 use crate::Result;
@@ -140,17 +141,11 @@ impl Analyzer {
         let tokenizers = index.tokenizers();
         tokenizers.register(
             TEXT_TOKENIZER,
-            KesouTokenizer {
-                jieba: self.jieba.clone(),
-                mode: Mode::Text,
-            },
+            KesouTokenizer::new(self.jieba.clone(), Mode::Text),
         );
         tokenizers.register(
             NAME_TOKENIZER,
-            KesouTokenizer {
-                jieba: self.jieba.clone(),
-                mode: Mode::Name,
-            },
+            KesouTokenizer::new(self.jieba.clone(), Mode::Name),
         );
     }
 }
@@ -163,11 +158,26 @@ fn add_words(jieba: &mut Jieba, words: &[String]) {
     }
 }
 
-/// tantivy's view of the analyzer.
-#[derive(Clone)]
+/// tantivy's view of the analyzer. Free text goes through a memo of the words of each
+/// clause (names are mostly unique and are segmented every time). tantivy clones a
+/// tokenizer for each indexing thread: a clone starts with an empty memo of its own.
 struct KesouTokenizer {
     jieba: Arc<Jieba>,
     mode: Mode,
+    memo: Option<TokenMemo>,
+}
+
+impl KesouTokenizer {
+    fn new(jieba: Arc<Jieba>, mode: Mode) -> Self {
+        let memo = (mode == Mode::Text).then(TokenMemo::default);
+        Self { jieba, mode, memo }
+    }
+}
+
+impl Clone for KesouTokenizer {
+    fn clone(&self) -> Self {
+        Self::new(self.jieba.clone(), self.mode)
+    }
 }
 
 struct VecTokenStream {
@@ -179,7 +189,7 @@ impl Tokenizer for KesouTokenizer {
     type TokenStream<'a> = VecTokenStream;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
-        let tokens = index_tokens(&self.jieba, text, self.mode)
+        let tokens = tokens::tokens_with(&self.jieba, text, self.mode, self.memo.as_mut())
             .into_iter()
             .map(|t| Token {
                 offset_from: t.from,

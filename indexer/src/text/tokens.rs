@@ -5,6 +5,9 @@
 //! inside the document: 建设银行 at offsets (0) matches the document's 建设@n 银行@n+2 as
 //! well as its 建设银行@n.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
+
 use jieba_rs::Jieba;
 
 use super::fold::Folded;
@@ -39,23 +42,87 @@ fn is_word_char(c: char) -> bool {
 
 /// Tokens for the index.
 pub fn index_tokens(jieba: &Jieba, original: &str, mode: Mode) -> Vec<Tok> {
+    tokens_with(jieba, original, mode, None)
+}
+
+/// [`index_tokens`], remembering the words of each stretch of text between punctuation in
+/// `memo`: free text repeats itself (the same clauses recur across millions of interaction
+/// notes), and segmenting is most of the analyzer's cost.
+pub(crate) fn tokens_with(
+    jieba: &Jieba,
+    original: &str,
+    mode: Mode,
+    memo: Option<&mut TokenMemo>,
+) -> Vec<Tok> {
     let folded = Folded::new(original);
     let text = folded.text.as_str();
     let mut out = Vec::new();
-    let push = |out: &mut Vec<Tok>, word: &str, start: usize, end: usize| {
+    let push = |out: &mut Vec<Tok>, word: String, start: usize, end: usize| {
         let (from, to) = folded.original_range(start, end);
         out.push(Tok {
-            text: word.to_lowercase(),
+            text: word,
             position: start,
             from,
             to,
         });
     };
+    match memo {
+        None => {
+            for (start, end, word) in block_words(jieba, text) {
+                push(&mut out, word, start, end);
+            }
+        }
+        Some(memo) => {
+            for piece in pieces(text) {
+                match piece {
+                    Piece::Block { at, text } => {
+                        for (start, end, word) in memo.words(jieba, text).iter() {
+                            push(&mut out, word.to_string(), at + start, at + end);
+                        }
+                    }
+                    // What jieba makes of a character outside its word blocks: a token of
+                    // its own.
+                    Piece::Break { at, c } => {
+                        if is_word_char(c) {
+                            push(&mut out, c.to_lowercase().collect(), at, at + 1);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if mode == Mode::Name {
+        for (i, c) in text.chars().enumerate() {
+            if is_cjk(c) {
+                push(&mut out, c.encode_utf8(&mut [0; 4]).to_owned(), i, i + 1);
+            }
+        }
+        // 有限责任公司 and 有限公司 are the same legal form: index the short one too.
+        if let (body, Some(form)) = kesou_domain::text::split_legal_form(text)
+            && form.ends_with("有限责任公司")
+        {
+            let at = body.chars().count() + form.chars().count() - "有限责任公司".chars().count();
+            push(&mut out, "有限公司".to_owned(), at, at + 6);
+        }
+    }
+    out.sort_by(|a, b| {
+        a.position
+            .cmp(&b.position)
+            .then(a.text.len().cmp(&b.text.len()))
+    });
+    out.dedup_by(|a, b| a.position == b.position && a.text == b.text);
+    out
+}
+
+/// The words of folded `text` (search mode, plus the longer dictionary words inside long
+/// words), lower-cased, with their character ranges, in jieba's order.
+fn block_words(jieba: &Jieba, text: &str) -> Vec<(usize, usize, String)> {
+    let mut out = Vec::new();
     for t in jieba.cut_for_search(text, true) {
         if !t.word.chars().any(is_word_char) {
             continue;
         }
-        push(&mut out, t.word, t.start, t.end);
+        out.push((t.start, t.end, t.word.to_lowercase()));
         // Search mode offers the 2- and 3-character dictionary words of a long word; add
         // the longer ones too, so 建设银行 is found inside 中国建设银行.
         let len = t.end - t.start;
@@ -67,33 +134,114 @@ pub fn index_tokens(jieba: &Jieba, original: &str, mode: Mode) -> Vec<Tok> {
                     let to = chars.get(i + sub_len).map_or(t.word.len(), |c| c.0);
                     let sub = &t.word[from..to];
                     if jieba.has_word(sub) {
-                        push(&mut out, sub, t.start + i, t.start + i + sub_len);
+                        out.push((t.start + i, t.start + i + sub_len, sub.to_lowercase()));
                     }
                 }
             }
         }
     }
-    if mode == Mode::Name {
-        for (i, c) in text.chars().enumerate() {
-            if is_cjk(c) {
-                push(&mut out, c.encode_utf8(&mut [0; 4]), i, i + 1);
-            }
+    out
+}
+
+/// A character at which jieba always ends a word block: ASCII other than letters, digits
+/// and the joiners it keeps inside words (`+#&._%-`), CJK punctuation (、。「」) and the
+/// full-width forms. Jieba's own blocks end at these and at more characters; splitting at
+/// fewer places than jieba does gives the same words, as jieba splits what it is given.
+fn is_break(c: char) -> bool {
+    if c.is_ascii() {
+        !(c.is_ascii_alphanumeric() || matches!(c, '+' | '#' | '&' | '.' | '_' | '%' | '-'))
+    } else {
+        matches!(c, '\u{3000}'..='\u{303F}' | '\u{FF00}'..='\u{FFEF}')
+    }
+}
+
+enum Piece<'a> {
+    /// Text between breaks, starting at character `at`.
+    Block {
+        at: usize,
+        text: &'a str,
+    },
+    Break {
+        at: usize,
+        c: char,
+    },
+}
+
+/// `text` cut at its breaks.
+fn pieces(text: &str) -> impl Iterator<Item = Piece<'_>> {
+    let mut rest = text.char_indices().peekable();
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        let (start, c) = rest.next()?;
+        let here = at;
+        at += 1;
+        if is_break(c) {
+            return Some(Piece::Break { at: here, c });
         }
-        // 有限责任公司 and 有限公司 are the same legal form: index the short one too.
-        if let (body, Some(form)) = kesou_domain::text::split_legal_form(text)
-            && form.ends_with("有限责任公司")
-        {
-            let at = body.chars().count() + form.chars().count() - "有限责任公司".chars().count();
-            push(&mut out, "有限公司", at, at + 6);
+        let mut end = start + c.len_utf8();
+        while let Some(&(i, c)) = rest.peek() {
+            if is_break(c) {
+                break;
+            }
+            rest.next();
+            at += 1;
+            end = i + c.len_utf8();
+        }
+        Some(Piece::Block {
+            at: here,
+            text: &text[start..end],
+        })
+    })
+}
+
+/// The words of blocks seen before, for one dictionary: a tokenizer keeps one (each
+/// indexing thread has its own clone), so no lock is taken. Bounded: when full it starts
+/// again, which keeps the blocks that recur most within reach.
+pub(crate) struct TokenMemo {
+    words: HashMap<Box<str>, Box<[Word]>, rustc_hash::FxBuildHasher>,
+    /// Blocks held before starting again.
+    cap: usize,
+}
+
+impl Default for TokenMemo {
+    fn default() -> Self {
+        Self {
+            words: HashMap::default(),
+            cap: MEMO_BLOCKS,
         }
     }
-    out.sort_by(|a, b| {
-        a.position
-            .cmp(&b.position)
-            .then(a.text.len().cmp(&b.text.len()))
-    });
-    out.dedup_by(|a, b| a.position == b.position && a.text == b.text);
-    out
+}
+
+/// A word of a block: its character range in the block and its text.
+type Word = (usize, usize, Box<str>);
+
+/// Blocks a memo holds before it starts again (a few tens of MB at most).
+const MEMO_BLOCKS: usize = 200_000;
+
+/// Blocks longer than this (in bytes) are segmented every time: long runs rarely repeat.
+const MEMO_BLOCK_BYTES: usize = 96;
+
+impl TokenMemo {
+    fn words(&mut self, jieba: &Jieba, block: &str) -> Cow<'_, [Word]> {
+        if block.len() > MEMO_BLOCK_BYTES {
+            return Cow::Owned(boxed(block_words(jieba, block)));
+        }
+        if self.words.len() >= self.cap && !self.words.contains_key(block) {
+            self.words.clear();
+        }
+        let words = self
+            .words
+            .entry(block.into())
+            .or_insert_with(|| boxed(block_words(jieba, block)).into_boxed_slice());
+        Cow::Borrowed(words)
+    }
+}
+
+fn boxed(words: Vec<(usize, usize, String)>) -> Vec<Word> {
+    words
+        .into_iter()
+        .map(|(s, e, w)| (s, e, w.into_boxed_str()))
+        .collect()
 }
 
 /// A query's words with their character offsets, two ways: the segmentation a person
@@ -189,6 +337,72 @@ mod tests {
         let t: Vec<&str> = toks.iter().map(|t| t.text.as_str()).collect();
         for want in ["5g", "iphone", "abc-123", "abc"] {
             assert!(t.contains(&want), "{want} missing in {t:?}");
+        }
+    }
+
+    /// Notes as people write them: clauses with numbers, models and names, in simplified
+    /// and traditional script, with full-width and ASCII punctuation, kana, line breaks.
+    fn notes() -> Vec<String> {
+        let clauses = [
+            "客户询问精密轴承的价格",
+            "希望3天内给出报价",
+            "跟進記錄：陪同朱经理拜訪客戶",
+            "洽談年度框架協議",
+            "咨询GK-7738型号是否有替代方案",
+            "支持5G与iPhone配件",
+            "中国建设银行股份有限公司来电",
+            "预算约498万元",
+            "ＡＢＣ－１２３到货",
+            "カタログ送付済み",
+            "WES-5.4.5版本升级",
+            "a.b_c%d&e#f+g",
+            "Café订单",
+            "",
+        ];
+        let seps = [
+            "，",
+            "。",
+            ", ",
+            "\n",
+            "\r\n",
+            "；",
+            "!",
+            "、",
+            " ",
+            "·",
+            "（备注）",
+        ];
+        let mut out = Vec::new();
+        for (i, a) in clauses.iter().enumerate() {
+            for (j, b) in clauses.iter().enumerate() {
+                let sep = seps[(i * 7 + j) % seps.len()];
+                let end = seps[(i + j * 3) % seps.len()];
+                out.push(format!("{a}{sep}{b}{end}{a}"));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn memoised_words_are_the_words() {
+        for cap in [3, MEMO_BLOCKS] {
+            let mut memo = TokenMemo {
+                cap,
+                ..TokenMemo::default()
+            };
+            // Twice: the second pass reads the memo.
+            for _ in 0..2 {
+                for note in notes() {
+                    for mode in [Mode::Text, Mode::Name] {
+                        assert_eq!(
+                            tokens_with(&JIEBA, &note, mode, Some(&mut memo)),
+                            index_tokens(&JIEBA, &note, mode),
+                            "{note:?} ({mode:?}, memo of {cap})"
+                        );
+                    }
+                }
+            }
+            assert!(memo.words.len() <= cap.max(1));
         }
     }
 

@@ -38,26 +38,27 @@ fn event_id(f: &mut Fields<'_>, col: usize) -> FieldResult<String> {
     Ok(id)
 }
 
+/// Why an event whose customer does not exist is rejected.
+pub const NO_SUCH_CUSTOMER: &str = "no such customer in the store or in this ingest (load the customer first, or check it was not rejected)";
+
 fn customer_ref(
     f: &mut Fields<'_>,
     col: usize,
-    known: &HashMap<String, String>,
+    known: Option<&HashMap<String, String>>,
 ) -> FieldResult<String> {
     let id = f.required(col)?;
-    if !known.contains_key(&id) {
-        return Err(f.reject(
-            "customer_id",
-            &id,
-            "no such customer in the store or in this ingest (load the customer first, or check it was not rejected)",
-        ));
+    if known.is_some_and(|known| !known.contains_key(&id)) {
+        return Err(f.reject("customer_id", &id, NO_SUCH_CUSTOMER));
     }
     Ok(id)
 }
 
-/// `known` maps customer ids to their credit codes (only the keys matter here).
+/// `known` maps customer ids to their credit codes (only the keys matter here); `None`
+/// when the caller checks the customers exist itself, later (a file ingest does, in SQL,
+/// once its customers files are staged: see `ingest.rs`).
 pub fn validate_order(
     f: &mut Fields<'_>,
-    known: &HashMap<String, String>,
+    known: Option<&HashMap<String, String>>,
 ) -> FieldResult<OrderRow> {
     let id = event_id(f, 0)?;
     let customer_id = customer_ref(f, 1, known)?;
@@ -77,9 +78,10 @@ pub fn validate_order(
     })
 }
 
+/// As [`validate_order`].
 pub fn validate_interaction(
     f: &mut Fields<'_>,
-    known: &HashMap<String, String>,
+    known: Option<&HashMap<String, String>>,
 ) -> FieldResult<InteractionRow> {
     let id = event_id(f, 0)?;
     let customer_id = customer_ref(f, 1, known)?;

@@ -7,6 +7,8 @@ mod fields;
 mod tables;
 
 pub use customers::{CustomerRow, Identities, claimed_identity, validate_customer};
-pub use events::{InteractionRow, OrderRow, validate_interaction, validate_order};
+pub use events::{
+    InteractionRow, NO_SUCH_CUSTOMER, OrderRow, validate_interaction, validate_order,
+};
 pub use fields::{Columns, Fields, Normalization, Reject};
 pub use tables::Table;
