@@ -38,7 +38,11 @@ fn events_of_missing_customers_are_rejected_after_the_customers_are_read() {
     let header = customers.lines().next().unwrap();
     let d001 = customers.lines().nth(1).unwrap();
     let d002 = customers.lines().nth(2).unwrap(); // a credit code too short: rejected
-    std::fs::write(src.join("customers.csv"), format!("{header}\n{d001}\n{d002}\n")).unwrap();
+    std::fs::write(
+        src.join("customers.csv"),
+        format!("{header}\n{d001}\n{d002}\n"),
+    )
+    .unwrap();
     std::fs::write(
         src.join("orders.csv"),
         "id,customer_id,order_date,amount,product\n\
@@ -70,15 +74,19 @@ fn events_of_missing_customers_are_rejected_after_the_customers_are_read() {
     );
     let interactions = file("interactions.csv");
     assert_eq!(
-        (interactions.rows_read, interactions.loaded, interactions.rejected),
+        (
+            interactions.rows_read,
+            interactions.loaded,
+            interactions.rejected
+        ),
         (2, 1, 1)
     );
     let rejected = rejects(s.rejects_file.as_ref().expect("a rejects file"));
     for place in ["orders.csv:3", "orders.csv:4", "interactions.csv:2"] {
         assert!(
-            rejected
-                .iter()
-                .any(|(p, c, r)| p == place && c == "customer_id" && r.contains("no such customer")),
+            rejected.iter().any(|(p, c, r)| p == place
+                && c == "customer_id"
+                && r.contains("no such customer")),
             "{place}: {rejected:#?}"
         );
     }
@@ -86,11 +94,16 @@ fn events_of_missing_customers_are_rejected_after_the_customers_are_read() {
     let lines: Vec<&str> = rejected.iter().map(|(p, _, _)| p.as_str()).collect();
     assert_eq!(
         lines,
-        ["customers.csv:3", "orders.csv:3", "orders.csv:4", "interactions.csv:2"]
+        [
+            "customers.csv:3",
+            "orders.csv:3",
+            "orders.csv:4",
+            "interactions.csv:2"
+        ]
     );
     // The normalisations of O1 (loaded) are kept, those of O2 (rejected) are not.
-    let normalised = std::fs::read_to_string(s.normalisations_file.as_ref().expect("normalised"))
-        .unwrap();
+    let normalised =
+        std::fs::read_to_string(s.normalisations_file.as_ref().expect("normalised")).unwrap();
     let orders_lines: Vec<&str> = normalised
         .lines()
         .filter(|l| l.contains("orders.csv"))
@@ -99,7 +112,11 @@ fn events_of_missing_customers_are_rejected_after_the_customers_are_read() {
     assert!(orders_lines.contains(&"2"), "{normalised}");
     assert!(orders_lines.contains(&"5"), "{normalised}");
     assert!(!orders_lines.contains(&"3"), "{normalised}");
-    assert_eq!(orders.normalised as usize, orders_lines.len(), "{normalised}");
+    assert_eq!(
+        orders.normalised as usize,
+        orders_lines.len(),
+        "{normalised}"
+    );
     assert_eq!(
         strings(&paths, "SELECT id FROM orders ORDER BY id"),
         ["O1", "O4"]
