@@ -356,16 +356,14 @@ fn reject_orphans(
              WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.id = s.customer_id)
                AND NOT EXISTS (SELECT 1 FROM {customers} k WHERE k.id = s.customer_id)"
         );
+        // One pass: the rows go and say which they were.
         let mut stmt = conn.prepare(&format!(
-            "SELECT _seq, customer_id FROM {table} WHERE _seq IN ({orphan}) ORDER BY _seq"
+            "DELETE FROM {table} WHERE _seq IN ({orphan}) RETURNING _seq, customer_id"
         ))?;
-        let found: Vec<(i64, String)> = stmt
+        let mut found: Vec<(i64, String)> = stmt
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<std::result::Result<_, _>>()?;
-        if found.is_empty() {
-            continue;
-        }
-        conn.execute(&format!("DELETE FROM {table} WHERE _seq IN ({orphan})"), [])?;
+        found.sort_unstable();
         for (seq, id) in found {
             let file = (seq / EVENT_FILE_SEQ - 1) as usize;
             let line = (seq % EVENT_FILE_SEQ) as u64;

@@ -99,8 +99,6 @@ pub fn learn_trade_names<'a>(
     names
         .par_iter()
         .filter_map(|n| unknown_trade_name(jieba, n))
-        .collect::<Vec<_>>()
-        .into_iter()
         .collect()
 }
 
