@@ -89,7 +89,10 @@ fn staged_path(staging: &Path, path: &Path) -> PathBuf {
     }
 }
 
-/// Restores the archive `file` into the store folder `target`.
+/// Restores the archive `file` into the store folder `target.root`, opened with the key
+/// `target` names (a backup of a store that keeps its contacts encrypted holds them
+/// encrypted; its key is never in a backup, and the restored store is opened with the key
+/// given here to check it: the wrong key, or none, is refused before anything is in place).
 ///
 /// The archive is read into a folder beside the target, every file checked against the
 /// manifest (and the whole file against `FILE.sha256` when it is there); the database is
@@ -97,9 +100,13 @@ fn staged_path(staging: &Path, path: &Path) -> PathBuf {
 /// store renamed into place (the old one, with `force`, moved aside first and removed
 /// after). A target that is not empty is refused without `force`; a store another process
 /// holds open is refused always.
-pub fn restore(file: &Path, target: &Path, options: &RestoreOptions) -> Result<RestoreSummary> {
+pub fn restore(
+    file: &Path,
+    target_paths: &StorePaths,
+    options: &RestoreOptions,
+) -> Result<RestoreSummary> {
     let started = Instant::now();
-    let target_paths = StorePaths::new(target);
+    let target = target_paths.root.as_path();
     let existed = !is_empty_dir(target)?;
     if existed && !options.force {
         return Err(Error::BadInput(format!(
@@ -110,7 +117,7 @@ pub fn restore(file: &Path, target: &Path, options: &RestoreOptions) -> Result<R
     }
     if existed && target_paths.db().exists() {
         // Refused when another process (a server, an ingest) has the store open.
-        drop(kesou_indexer::store::open_db(&target_paths, false, true)?);
+        drop(kesou_indexer::store::open_db(target_paths, false, true)?);
     }
     if let Some(parent) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
         fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
@@ -145,7 +152,11 @@ pub fn restore(file: &Path, target: &Path, options: &RestoreOptions) -> Result<R
     if !import.join("schema.sql").exists() {
         return Err(Error::Damaged("it holds no database export".into()));
     }
-    let db = StorePaths::new(staging.path()).db();
+    let staged = StorePaths {
+        root: staging.path().to_owned(),
+        key: target_paths.key.clone(),
+    };
+    let db = staged.db();
     {
         let conn = duckdb::Connection::open(&db)?;
         import_database(&conn, &import)?;
@@ -155,7 +166,7 @@ pub fn restore(file: &Path, target: &Path, options: &RestoreOptions) -> Result<R
 
     let check_started = Instant::now();
     let agreement = {
-        let store = Store::open(&StorePaths::new(staging.path()))?;
+        let store = Store::open(&staged)?;
         store.check()?
     };
     if !agreement.agrees() || agreement.store_generation != manifest.generation {

@@ -143,7 +143,12 @@ fn a_backup_taken_while_writes_go_on_restores_the_store_as_of_its_snapshot() {
     );
 
     let restored = dir.path().join("restored");
-    let r = kesou_backup::restore(&out, &restored, &RestoreOptions::default()).unwrap();
+    let r = kesou_backup::restore(
+        &out,
+        &StorePaths::new(&restored),
+        &RestoreOptions::default(),
+    )
+    .unwrap();
     assert!(r.checked_whole_file);
     assert!(r.agreement.agrees(), "{:?}", r.agreement.problems());
     assert_eq!(r.agreement.store_generation, generation);
@@ -188,7 +193,12 @@ fn secrets_are_in_a_backup_only_when_asked_for() {
     let out = dir.path().join("with-secrets.tar");
     kesou_backup::backup_to_file(&store, &out, &BackupOptions { with_secrets: true }).unwrap();
     let restored = dir.path().join("restored");
-    kesou_backup::restore(&out, &restored, &RestoreOptions::default()).unwrap();
+    kesou_backup::restore(
+        &out,
+        &StorePaths::new(&restored),
+        &RestoreOptions::default(),
+    )
+    .unwrap();
     assert_eq!(
         std::fs::read(restored.join("embed.key")).unwrap(),
         std::fs::read(path.join("embed.key")).unwrap()
@@ -210,7 +220,12 @@ fn a_damaged_or_cut_short_backup_is_refused_and_nothing_is_put_in_place() {
     bad[at] ^= 0x40;
     let damaged = dir.path().join("damaged.tar");
     std::fs::write(&damaged, &bad).unwrap();
-    let e = kesou_backup::restore(&damaged, &target, &RestoreOptions::default()).unwrap_err();
+    let e = kesou_backup::restore(
+        &damaged,
+        &StorePaths::new(&target),
+        &RestoreOptions::default(),
+    )
+    .unwrap_err();
     assert!(e.is_user_error(), "{e}");
     assert!(e.to_string().contains("damaged"), "{e}");
     assert!(!target.exists());
@@ -227,7 +242,8 @@ fn a_damaged_or_cut_short_backup_is_refused_and_nothing_is_put_in_place() {
     // Cut short: no manifest.
     let cut = dir.path().join("cut.tar");
     std::fs::write(&cut, &bytes[..bytes.len() * 2 / 3]).unwrap();
-    let e = kesou_backup::restore(&cut, &target, &RestoreOptions::default()).unwrap_err();
+    let e = kesou_backup::restore(&cut, &StorePaths::new(&target), &RestoreOptions::default())
+        .unwrap_err();
     assert!(e.is_user_error(), "{e}");
     assert!(!target.exists());
     assert!(
@@ -249,14 +265,15 @@ fn a_store_in_place_is_replaced_only_with_force() {
         kesou_backup::backup_to_file(&store, &out, &BackupOptions::default()).unwrap();
         change(&store, 9);
     }
-    let e = kesou_backup::restore(&out, &path, &RestoreOptions::default()).unwrap_err();
+    let e = kesou_backup::restore(&out, &StorePaths::new(&path), &RestoreOptions::default())
+        .unwrap_err();
     assert!(
         e.is_user_error() && e.to_string().contains("--force"),
         "{e}"
     );
 
     let force = RestoreOptions { force: true };
-    let r = kesou_backup::restore(&out, &path, &force).unwrap();
+    let r = kesou_backup::restore(&out, &StorePaths::new(&path), &force).unwrap();
     assert!(r.replaced);
     let conn = kesou_indexer::store::open_db(&StorePaths::new(&path), false, true).unwrap();
     let n: i64 = conn
@@ -374,7 +391,76 @@ fn a_store_a_server_holds_is_backed_up_through_it() {
         format!("{}  served.kesou-backup\n", written.sha256)
     );
     let restored = dir.path().join("restored");
-    let r = kesou_backup::restore(&out, &restored, &RestoreOptions::default()).unwrap();
+    let r = kesou_backup::restore(
+        &out,
+        &StorePaths::new(&restored),
+        &RestoreOptions::default(),
+    )
+    .unwrap();
     assert!(r.agreement.agrees());
     assert_eq!(dump(&restored), before);
+}
+
+/// A store that keeps its contacts encrypted is backed up as it is stored (its key is
+/// never in a backup), and restored only with its key.
+#[test]
+fn an_encrypted_store_is_backed_up_encrypted_and_restored_only_with_its_key() {
+    use kesou_indexer::crypt::{Cipher, DataKey};
+
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("source");
+    let mut config = kesou_datagen::GenerateConfig::new(source.clone());
+    config.customers = 300;
+    config.seed = 9;
+    kesou_datagen::generate(&config, &|_| {}).expect("generate");
+    let key = DataKey::generate().unwrap();
+    let keyed = |p: &Path| StorePaths::new(p).with_key(Some(key.clone()), Some(Cipher::Sm4Gcm));
+    let path = dir.path().join("store");
+    kesou_indexer::ingest(&keyed(&path), std::slice::from_ref(&source), &NoProgress).unwrap();
+    let phones = |p: &Path| -> Vec<String> {
+        let conn = kesou_indexer::store::open_db(&StorePaths::new(p), false, true).unwrap();
+        let mut stmt = conn
+            .prepare(
+                "SELECT contact_phone FROM customers WHERE contact_phone IS NOT NULL ORDER BY id",
+            )
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    let stored = phones(&path);
+    assert!(!stored.is_empty());
+    assert!(
+        !stored[0].chars().all(|c| c.is_ascii_digit() || c == '-'),
+        "stored sealed: {}",
+        stored[0]
+    );
+
+    let out = dir.path().join("sealed.kesou-backup");
+    {
+        let store = Store::open(&keyed(&path)).unwrap();
+        kesou_backup::backup_to_file(&store, &out, &BackupOptions::default()).unwrap();
+    }
+    let target = dir.path().join("restored");
+    for (paths, why) in [
+        (StorePaths::new(&target).with_key(None, None), "no key"),
+        (
+            StorePaths::new(&target).with_key(Some(DataKey::generate().unwrap()), None),
+            "another key",
+        ),
+    ] {
+        let e = kesou_backup::restore(&out, &paths, &RestoreOptions::default()).unwrap_err();
+        assert!(e.to_string().contains("key"), "{why}: {e}");
+        assert!(!target.exists(), "{why}: nothing put in place");
+    }
+    let r = kesou_backup::restore(&out, &keyed(&target), &RestoreOptions::default()).unwrap();
+    assert!(r.agreement.agrees());
+    assert_eq!(
+        phones(&target),
+        stored,
+        "the same sealed values, never decrypted"
+    );
+    let store = Store::open(&keyed(&target)).expect("opens with its key");
+    assert!(store.check().unwrap().agrees());
 }

@@ -55,11 +55,14 @@ pub struct BackupArgs {
 /// imported, the store and its index are checked to agree, the lookalike vectors rebuilt,
 /// and only then is the store moved into STORE. A folder that is not empty is refused
 /// unless --force (the old store is kept until the restored one has been checked); a store
-/// that a server or an ingest holds open is refused always: stop it first.
+/// that a server or an ingest holds open is refused always: stop it first. A store that
+/// keeps its contacts encrypted is restored with its key, as every command opens it (the
+/// key is never in a backup); without it, or with another, nothing is put in place.
 ///
 ///   kesou restore --from /backups/kesou.kesou-backup --data kesou-data
 ///   kesou restore --from /backups/kesou.kesou-backup --data kesou-data --force
 ///   kesou restore --from /backups/kesou.kesou-backup --check-only
+///   kesou --key-file /secure/kesou.key restore --from /backups/kesou.kesou-backup --data kesou-data
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct RestoreArgs {
@@ -188,7 +191,8 @@ pub fn restore(args: RestoreArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     let options = RestoreOptions { force: args.force };
-    let r = kesou_backup::restore(&args.from, &args.store.data, &options)?;
+    let paths = StorePaths::new(&args.store.data);
+    let r = kesou_backup::restore(&args.from, &paths, &options)?;
     let m = &r.manifest;
     println!(
         "restored {} (generation {}, {} customers, taken {} from {}) into {}{}",
@@ -212,7 +216,6 @@ pub fn restore(args: RestoreArgs) -> anyhow::Result<()> {
             " (no .sha256 beside the file)"
         }
     );
-    let paths = StorePaths::new(&args.store.data);
     let lookalike = Instant::now();
     super::ingest::build_lookalike(&paths)?;
     println!(
