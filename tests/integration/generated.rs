@@ -64,6 +64,20 @@ struct Expected {
     /// Days since the last order, for customers with one.
     recency: Option<i64>,
     complaints_365: usize,
+    /// 复购周期: the median of the days between consecutive orders (two or more orders).
+    repurchase_days: Option<f64>,
+}
+
+/// The median of `values` as DuckDB's `median` takes it: the middle one, or the mean of
+/// the middle two.
+fn median(mut values: Vec<f64>) -> Option<f64> {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(values[n / 2]),
+        _ => Some((values[n / 2 - 1] + values[n / 2]) / 2.0),
+    }
 }
 
 fn expected(paths: &StorePaths, as_of: NaiveDate) -> HashMap<String, Expected> {
@@ -144,9 +158,13 @@ fn expected(paths: &StorePaths, as_of: NaiveDate) -> HashMap<String, Expected> {
             } else {
                 "成交"
             };
+            let mut ago: Vec<i64> = past_orders.iter().map(|(ago, _)| *ago).collect();
+            ago.sort_unstable();
+            let gaps = ago.windows(2).map(|w| (w[1] - w[0]) as f64).collect();
             (
                 id,
                 Expected {
+                    repurchase_days: median(gaps),
                     annual,
                     orders: past_orders.len(),
                     lifecycle,
@@ -306,8 +324,9 @@ fn check_rfm(conn: &duckdb::Connection, want: &HashMap<String, Expected>) {
     );
 }
 
-/// Two of the behaviour and value tags, written again: 多次投诉 (three or more complaints in
-/// the last 365 days) and the LTV third of buyers by total purchase.
+/// Three of the behaviour and value tags, written again: 多次投诉 (three or more complaints
+/// in the last 365 days), 复购周期 (the median gap between orders) and the LTV third of
+/// buyers by total purchase.
 fn check_tag_layers(conn: &duckdb::Connection, want: &HashMap<String, Expected>) {
     let mut stmt = conn
         .prepare("SELECT id, total_purchase, order_count, tags FROM customers")
@@ -334,9 +353,25 @@ fn check_tag_layers(conn: &duckdb::Connection, want: &HashMap<String, Expected>)
     let buyers: Vec<&(String, f64, i64, Vec<String>)> = rows.iter().filter(|r| r.2 > 0).collect();
     let n = buyers.len() as f64;
     let mut complainers = 0;
+    let mut cycles = std::collections::BTreeSet::new();
     for r in &rows {
         let many = want[&r.0].complaints_365 >= 3;
         assert_eq!(has(&r.3, "多次投诉"), many, "{}: 多次投诉", r.0);
+        let cycle = want[&r.0].repurchase_days.map(|d| match d {
+            d if d <= 30.0 => "复购周期≤30天",
+            d if d <= 90.0 => "复购周期31-90天",
+            d if d <= 180.0 => "复购周期91-180天",
+            _ => "复购周期>180天",
+        });
+        let tagged: Vec<&String> = r.3.iter().filter(|t| t.starts_with("复购周期")).collect();
+        assert_eq!(
+            tagged.first().map(|t| t.as_str()),
+            cycle,
+            "{}: 复购周期 (median gap {:?} days)",
+            r.0,
+            want[&r.0].repurchase_days
+        );
+        cycles.extend(cycle);
         complainers += usize::from(many);
         if r.2 == 0 {
             assert!(
@@ -363,6 +398,7 @@ fn check_tag_layers(conn: &duckdb::Connection, want: &HashMap<String, Expected>)
         );
     }
     assert!(complainers > 0, "some customers complain often");
+    assert_eq!(cycles.len(), 4, "every repurchase cycle occurs: {cycles:?}");
 }
 
 #[test]

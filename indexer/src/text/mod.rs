@@ -165,12 +165,23 @@ struct KesouTokenizer {
     jieba: Arc<Jieba>,
     mode: Mode,
     memo: Option<TokenMemo>,
+    /// The tokens of the last text, their buffers reused for the next one.
+    tokens: Vec<Token>,
 }
+
+/// Token buffers a tokenizer keeps between texts; beyond this (one very long text) they
+/// are let go.
+const KEPT_TOKENS: usize = 1 << 16;
 
 impl KesouTokenizer {
     fn new(jieba: Arc<Jieba>, mode: Mode) -> Self {
         let memo = (mode == Mode::Text).then(TokenMemo::default);
-        Self { jieba, mode, memo }
+        Self {
+            jieba,
+            mode,
+            memo,
+            tokens: Vec::new(),
+        }
     }
 }
 
@@ -180,30 +191,48 @@ impl Clone for KesouTokenizer {
     }
 }
 
-struct VecTokenStream {
-    tokens: Vec<Token>,
+/// The first `len` tokens of a tokenizer's buffer.
+struct BufTokenStream<'a> {
+    tokens: &'a mut [Token],
     next: usize,
 }
 
 impl Tokenizer for KesouTokenizer {
-    type TokenStream<'a> = VecTokenStream;
+    type TokenStream<'a> = BufTokenStream<'a>;
 
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
-        let tokens = tokens::tokens_with(&self.jieba, text, self.mode, self.memo.as_mut())
-            .into_iter()
-            .map(|t| Token {
-                offset_from: t.from,
-                offset_to: t.to,
-                position: t.position,
-                text: t.text,
-                position_length: 1,
-            })
-            .collect();
-        VecTokenStream { tokens, next: 0 }
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> BufTokenStream<'a> {
+        if self.tokens.len() > KEPT_TOKENS {
+            self.tokens.truncate(KEPT_TOKENS);
+            self.tokens.shrink_to_fit();
+        }
+        let len = match self.memo.as_mut() {
+            Some(memo) if self.mode == Mode::Text => {
+                tokens::text_tokens_into(&self.jieba, text, memo, &mut self.tokens)
+            }
+            memo => {
+                self.tokens.clear();
+                self.tokens.extend(
+                    tokens::tokens_with(&self.jieba, text, self.mode, memo)
+                        .into_iter()
+                        .map(|t| Token {
+                            offset_from: t.from,
+                            offset_to: t.to,
+                            position: t.position,
+                            text: t.text,
+                            position_length: 1,
+                        }),
+                );
+                self.tokens.len()
+            }
+        };
+        BufTokenStream {
+            tokens: &mut self.tokens[..len],
+            next: 0,
+        }
     }
 }
 
-impl TokenStream for VecTokenStream {
+impl TokenStream for BufTokenStream<'_> {
     fn advance(&mut self) -> bool {
         self.next += 1;
         self.next <= self.tokens.len()

@@ -224,17 +224,82 @@ const MEMO_BLOCK_BYTES: usize = 96;
 impl TokenMemo {
     fn words(&mut self, jieba: &Jieba, block: &str) -> Cow<'_, [Word]> {
         if block.len() > MEMO_BLOCK_BYTES {
-            return Cow::Owned(boxed(block_words(jieba, block)));
+            let mut words = boxed(block_words(jieba, block));
+            in_token_order(&mut words);
+            return Cow::Owned(words);
         }
-        if self.words.len() >= self.cap && !self.words.contains_key(block) {
-            self.words.clear();
+        // Looked up before anything is allocated: most blocks are found.
+        if !self.words.contains_key(block) {
+            if self.words.len() >= self.cap {
+                self.words.clear();
+            }
+            let mut words = boxed(block_words(jieba, block));
+            in_token_order(&mut words);
+            self.words.insert(block.into(), words.into_boxed_slice());
         }
-        let words = self
-            .words
-            .entry(block.into())
-            .or_insert_with(|| boxed(block_words(jieba, block)).into_boxed_slice());
-        Cow::Borrowed(words)
+        Cow::Borrowed(&self.words[block])
     }
+}
+
+/// Sorts a block's words as [`tokens_with`] orders tokens (by start, then length; stable)
+/// and drops repeats: blocks follow each other in the text, so the words of consecutive
+/// blocks come out in token order with nothing left to sort.
+fn in_token_order(words: &mut Vec<Word>) {
+    words.sort_by(|a, b| a.0.cmp(&b.0).then(a.2.len().cmp(&b.2.len())));
+    words.dedup_by(|a, b| a.0 == b.0 && a.2 == b.2);
+}
+
+/// The `Mode::Text` tokens of `original` (as [`tokens_with`] makes them) written into
+/// `out` as tantivy tokens, reusing the tokens and text buffers already there; returns how
+/// many were written (`out` may hold more, left from longer texts). Indexing calls this
+/// for every text value: no token allocates once the buffers have grown, and nothing is
+/// sorted, as the memo holds each block's words in token order.
+pub(crate) fn text_tokens_into(
+    jieba: &Jieba,
+    original: &str,
+    memo: &mut TokenMemo,
+    out: &mut Vec<tantivy::tokenizer::Token>,
+) -> usize {
+    let folded = Folded::new(original);
+    let mut n = 0;
+    let mut put = |word: &str, start: usize, end: usize| {
+        let (from, to) = folded.original_range(start, end);
+        if n == out.len() {
+            out.push(tantivy::tokenizer::Token::default());
+        }
+        let t = &mut out[n];
+        t.text.clear();
+        t.text.push_str(word);
+        t.offset_from = from;
+        t.offset_to = to;
+        t.position = start;
+        t.position_length = 1;
+        n += 1;
+    };
+    let mut lower = [0u8; 16];
+    for piece in pieces(&folded.text) {
+        match piece {
+            Piece::Block { at, text } => {
+                for (start, end, word) in memo.words(jieba, text).iter() {
+                    put(word, at + start, at + end);
+                }
+            }
+            Piece::Break { at, c } => {
+                if is_word_char(c) {
+                    let mut len = 0;
+                    for l in c.to_lowercase() {
+                        len += l.encode_utf8(&mut lower[len..]).len();
+                    }
+                    put(
+                        std::str::from_utf8(&lower[..len]).expect("chars"),
+                        at,
+                        at + 1,
+                    );
+                }
+            }
+        }
+    }
+    n
 }
 
 fn boxed(words: Vec<(usize, usize, String)>) -> Vec<Word> {
@@ -357,6 +422,7 @@ mod tests {
             "WES-5.4.5版本升级",
             "a.b_c%d&e#f+g",
             "Café订单",
+            "这是一段很长的没有任何标点的跟进记录客户希望我们尽快安排工程师上门调试设备并且提供培训服务",
             "",
         ];
         let seps = [
@@ -403,6 +469,31 @@ mod tests {
                 }
             }
             assert!(memo.words.len() <= cap.max(1));
+        }
+    }
+
+    #[test]
+    fn tokens_written_into_reused_buffers_are_the_tokens() {
+        let mut memo = TokenMemo {
+            cap: 5,
+            ..TokenMemo::default()
+        };
+        let mut buf = Vec::new();
+        // Long texts then short ones: buffers hold more tokens than were written.
+        let mut all = notes();
+        all.extend(notes().into_iter().rev());
+        for note in all {
+            let n = text_tokens_into(&JIEBA, &note, &mut memo, &mut buf);
+            let got: Vec<Tok> = buf[..n]
+                .iter()
+                .map(|t| Tok {
+                    text: t.text.clone(),
+                    position: t.position,
+                    from: t.offset_from,
+                    to: t.offset_to,
+                })
+                .collect();
+            assert_eq!(got, index_tokens(&JIEBA, &note, Mode::Text), "{note:?}");
         }
     }
 
