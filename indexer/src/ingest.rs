@@ -272,6 +272,12 @@ fn stage_inputs(
     // Orders and interactions files are read while the customers files are, each on its
     // own connection: whether an event's customer exists is checked once they are all
     // staged (`reject_orphans`), so reading them need not wait for the customers.
+    //
+    // Each connection stages in one transaction. Committed batch by batch, each append
+    // left a partly filled row group, and the automatic checkpoint of the in-memory
+    // staging database (every 16 MB of changes) vacuumed them: rewrote and compressed them
+    // into full ones, again and again. That was a third of the CPU time of reading the
+    // files (at 1M customers, staging took 44 s before, 26 s after).
     let (rest_done, results) = std::thread::scope(|s| {
         let handles: Vec<_> = events
             .into_iter()
@@ -288,7 +294,7 @@ fn stage_inputs(
                 })
             })
             .collect();
-        let rest_done = in_one_transaction(conn, || {
+        let rest_done = Tx::run(conn, || -> Result<()> {
             for mut o in rest {
                 match o.table {
                     Table::Meta => meta_as_of = read_meta(&mut o, &mut rejects)?.or(meta_as_of),
@@ -330,26 +336,6 @@ fn stage_inputs(
     )?;
     reports.extend(event_reports);
     Ok((reports, rejects, normalised, meta_as_of))
-}
-
-/// Runs `f` (appends to staging tables) in one transaction on `conn`, rolled back if it
-/// fails. Committed batch by batch, each append left a partly filled row group, and the
-/// automatic checkpoint of the in-memory staging database (every 16 MB of changes)
-/// vacuumed them: rewrote and compressed them into full ones, again and again. That was a
-/// third of the CPU time of reading the files (at 1M customers, staging took 44 s before,
-/// 26 s after).
-fn in_one_transaction<T>(conn: &Connection, f: impl FnOnce() -> Result<T>) -> Result<T> {
-    conn.execute_batch("BEGIN TRANSACTION")?;
-    match f() {
-        Ok(v) => {
-            conn.execute_batch("COMMIT")?;
-            Ok(v)
-        }
-        Err(e) => {
-            let _ = conn.execute_batch("ROLLBACK");
-            Err(e)
-        }
-    }
 }
 
 /// The staged events of the `i`th events file of an ingest carry `_seq` = (i + 1) ×
@@ -629,10 +615,50 @@ fn load_customers(
     flush(&mut chunk)
 }
 
-/// Validated rows of an events file, on their way to the staging table.
+/// Validated rows of an events file, on their way to the staging table, with their `_seq`.
 enum EventRows {
     Orders(Vec<(i64, OrderRow)>),
     Interactions(Vec<(i64, InteractionRow)>),
+}
+
+impl EventRows {
+    fn new(table: Table) -> Self {
+        match table {
+            Table::Orders => EventRows::Orders(Vec::with_capacity(BATCH_ROWS)),
+            _ => EventRows::Interactions(Vec::with_capacity(BATCH_ROWS)),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            EventRows::Orders(rows) => rows.len(),
+            EventRows::Interactions(rows) => rows.len(),
+        }
+    }
+
+    /// Validates a record and keeps its row. Whether the customer exists is checked once
+    /// every file is staged (`reject_orphans`).
+    fn validate(&mut self, f: &mut Fields<'_>, seq: i64) -> std::result::Result<(), Reject> {
+        match self {
+            EventRows::Orders(rows) => validate_order(f, None).map(|r| rows.push((seq, r))),
+            EventRows::Interactions(rows) => {
+                validate_interaction(f, None).map(|r| rows.push((seq, r)))
+            }
+        }
+    }
+
+    fn append(&self, conn: &Connection) -> Result<()> {
+        match self {
+            EventRows::Orders(rows) => {
+                Staging::Attached.append(conn, "_stage_orders", stage::orders_batch(rows)?)
+            }
+            EventRows::Interactions(rows) => Staging::Attached.append(
+                conn,
+                "_stage_interactions",
+                stage::interactions_batch(rows)?,
+            ),
+        }
+    }
 }
 
 /// Reads an events file into staging, on two threads: this one reads and validates, the
@@ -648,59 +674,36 @@ fn load_events(
     progress: &dyn Progress,
 ) -> Result<()> {
     let phase = progress.phase(&format!("reading {}", display(&o.file.path)), None);
-    let is_orders = o.table == Table::Orders;
+    let table = o.table;
     std::thread::scope(|s| {
         let (send, receive) = std::sync::mpsc::sync_channel::<EventRows>(2);
         let appender = s.spawn(move || {
-            in_one_transaction(&conn, || {
+            Tx::run(&conn, || -> Result<()> {
                 for rows in receive {
-                    match rows {
-                        EventRows::Orders(rows) => Staging::Attached.append(
-                            &conn,
-                            "_stage_orders",
-                            stage::orders_batch(&rows)?,
-                        )?,
-                        EventRows::Interactions(rows) => Staging::Attached.append(
-                            &conn,
-                            "_stage_interactions",
-                            stage::interactions_batch(&rows)?,
-                        )?,
-                    }
+                    rows.append(&conn)?;
                 }
                 Ok(())
             })
         });
-        let mut orders = Vec::new();
-        let mut interactions = Vec::new();
-        let flush = |orders: &mut Vec<_>, interactions: &mut Vec<_>| -> Result<()> {
-            let n = orders.len() + interactions.len();
-            let rows = if is_orders {
-                EventRows::Orders(std::mem::take(orders))
-            } else {
-                EventRows::Interactions(std::mem::take(interactions))
-            };
+        let mut rows = EventRows::new(table);
+        let flush = |rows: &mut EventRows| -> Result<()> {
+            let n = rows.len();
             if n > 0 {
-                // The appender stopped (its error is reported below).
-                send.send(rows)
+                // Fails only when the appender stopped: its error is the one returned.
+                send.send(std::mem::replace(rows, EventRows::new(table)))
                     .map_err(|_| Error::BadInput("staging stopped".into()))?;
                 phase.advance(n as u64);
             }
             Ok(())
         };
         let read = each_record(o, rejects, normalised, |f| {
-            let seq = base + f.record.line as i64;
-            // Whether the customer exists is checked once every file is staged.
-            let outcome = if is_orders {
-                validate_order(f, None).map(|r| orders.push((seq, r)))
-            } else {
-                validate_interaction(f, None).map(|r| interactions.push((seq, r)))
-            };
-            if orders.len() + interactions.len() >= BATCH_ROWS {
-                flush(&mut orders, &mut interactions)?;
+            let outcome = rows.validate(f, base + f.record.line as i64);
+            if rows.len() >= BATCH_ROWS {
+                flush(&mut rows)?;
             }
             Ok(outcome)
         })
-        .and_then(|()| flush(&mut orders, &mut interactions));
+        .and_then(|()| flush(&mut rows));
         drop(send);
         let appended = appender.join().expect("staging appender panicked");
         appended.and(read)

@@ -205,23 +205,23 @@ impl Tokenizer for KesouTokenizer {
             self.tokens.truncate(KEPT_TOKENS);
             self.tokens.shrink_to_fit();
         }
+        // Free text has a memo (`KesouTokenizer::new`); names are segmented every time.
         let len = match self.memo.as_mut() {
-            Some(memo) if self.mode == Mode::Text => {
-                tokens::text_tokens_into(&self.jieba, text, memo, &mut self.tokens)
-            }
-            memo => {
+            Some(memo) => tokens::text_tokens_into(&self.jieba, text, memo, &mut self.tokens),
+            None => {
                 self.tokens.clear();
-                self.tokens.extend(
-                    tokens::tokens_with(&self.jieba, text, self.mode, memo)
-                        .into_iter()
-                        .map(|t| Token {
-                            offset_from: t.from,
-                            offset_to: t.to,
-                            position: t.position,
-                            text: t.text,
-                            position_length: 1,
-                        }),
-                );
+                self.tokens
+                    .extend(
+                        index_tokens(&self.jieba, text, self.mode)
+                            .into_iter()
+                            .map(|t| Token {
+                                offset_from: t.from,
+                                offset_to: t.to,
+                                position: t.position,
+                                text: t.text,
+                                position_length: 1,
+                            }),
+                    );
                 self.tokens.len()
             }
         };

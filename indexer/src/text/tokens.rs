@@ -40,20 +40,9 @@ fn is_word_char(c: char) -> bool {
     c.is_alphanumeric()
 }
 
-/// Tokens for the index.
+/// Tokens for the index. Indexing free text goes through [`text_tokens_into`] and a
+/// [`TokenMemo`], which give the same tokens.
 pub fn index_tokens(jieba: &Jieba, original: &str, mode: Mode) -> Vec<Tok> {
-    tokens_with(jieba, original, mode, None)
-}
-
-/// [`index_tokens`], remembering the words of each stretch of text between punctuation in
-/// `memo`: free text repeats itself (the same clauses recur across millions of interaction
-/// notes), and segmenting is most of the analyzer's cost.
-pub(crate) fn tokens_with(
-    jieba: &Jieba,
-    original: &str,
-    mode: Mode,
-    memo: Option<&mut TokenMemo>,
-) -> Vec<Tok> {
     let folded = Folded::new(original);
     let text = folded.text.as_str();
     let mut out = Vec::new();
@@ -66,30 +55,8 @@ pub(crate) fn tokens_with(
             to,
         });
     };
-    match memo {
-        None => {
-            for (start, end, word) in block_words(jieba, text) {
-                push(&mut out, word, start, end);
-            }
-        }
-        Some(memo) => {
-            for piece in pieces(text) {
-                match piece {
-                    Piece::Block { at, text } => {
-                        for (start, end, word) in memo.words(jieba, text).iter() {
-                            push(&mut out, word.to_string(), at + start, at + end);
-                        }
-                    }
-                    // What jieba makes of a character outside its word blocks: a token of
-                    // its own.
-                    Piece::Break { at, c } => {
-                        if is_word_char(c) {
-                            push(&mut out, c.to_lowercase().collect(), at, at + 1);
-                        }
-                    }
-                }
-            }
-        }
+    for (start, end, word) in block_words(jieba, text) {
+        push(&mut out, word, start, end);
     }
     if mode == Mode::Name {
         for (i, c) in text.chars().enumerate() {
@@ -241,7 +208,7 @@ impl TokenMemo {
     }
 }
 
-/// Sorts a block's words as [`tokens_with`] orders tokens (by start, then length; stable)
+/// Sorts a block's words as [`index_tokens`] orders tokens (by start, then length; stable)
 /// and drops repeats: blocks follow each other in the text, so the words of consecutive
 /// blocks come out in token order with nothing left to sort.
 fn in_token_order(words: &mut Vec<Word>) {
@@ -249,7 +216,7 @@ fn in_token_order(words: &mut Vec<Word>) {
     words.dedup_by(|a, b| a.0 == b.0 && a.2 == b.2);
 }
 
-/// The `Mode::Text` tokens of `original` (as [`tokens_with`] makes them) written into
+/// The `Mode::Text` tokens of `original` (as [`index_tokens`] makes them) written into
 /// `out` as tantivy tokens, reusing the tokens and text buffers already there; returns how
 /// many were written (`out` may hold more, left from longer texts). Indexing calls this
 /// for every text value: no token allocates once the buffers have grown, and nothing is
@@ -284,6 +251,7 @@ pub(crate) fn text_tokens_into(
                     put(word, at + start, at + end);
                 }
             }
+            // What jieba makes of a character outside its word blocks: a token of its own.
             Piece::Break { at, c } => {
                 if is_word_char(c) {
                     let mut len = 0;
@@ -450,50 +418,35 @@ mod tests {
     }
 
     #[test]
-    fn memoised_words_are_the_words() {
+    fn memoised_tokens_written_into_reused_buffers_are_the_tokens() {
         for cap in [3, MEMO_BLOCKS] {
             let mut memo = TokenMemo {
                 cap,
                 ..TokenMemo::default()
             };
-            // Twice: the second pass reads the memo.
-            for _ in 0..2 {
-                for note in notes() {
-                    for mode in [Mode::Text, Mode::Name] {
-                        assert_eq!(
-                            tokens_with(&JIEBA, &note, mode, Some(&mut memo)),
-                            index_tokens(&JIEBA, &note, mode),
-                            "{note:?} ({mode:?}, memo of {cap})"
-                        );
-                    }
-                }
+            let mut buf = Vec::new();
+            // Twice, the second time backwards: the memo is read, and the buffers hold
+            // more tokens than are written (long texts then short ones).
+            let mut all = notes();
+            all.extend(notes().into_iter().rev());
+            for note in all {
+                let n = text_tokens_into(&JIEBA, &note, &mut memo, &mut buf);
+                let got: Vec<Tok> = buf[..n]
+                    .iter()
+                    .map(|t| Tok {
+                        text: t.text.clone(),
+                        position: t.position,
+                        from: t.offset_from,
+                        to: t.offset_to,
+                    })
+                    .collect();
+                assert_eq!(
+                    got,
+                    index_tokens(&JIEBA, &note, Mode::Text),
+                    "{note:?} (memo of {cap})"
+                );
             }
             assert!(memo.words.len() <= cap.max(1));
-        }
-    }
-
-    #[test]
-    fn tokens_written_into_reused_buffers_are_the_tokens() {
-        let mut memo = TokenMemo {
-            cap: 5,
-            ..TokenMemo::default()
-        };
-        let mut buf = Vec::new();
-        // Long texts then short ones: buffers hold more tokens than were written.
-        let mut all = notes();
-        all.extend(notes().into_iter().rev());
-        for note in all {
-            let n = text_tokens_into(&JIEBA, &note, &mut memo, &mut buf);
-            let got: Vec<Tok> = buf[..n]
-                .iter()
-                .map(|t| Tok {
-                    text: t.text.clone(),
-                    position: t.position,
-                    from: t.offset_from,
-                    to: t.offset_to,
-                })
-                .collect();
-            assert_eq!(got, index_tokens(&JIEBA, &note, Mode::Text), "{note:?}");
         }
     }
 
