@@ -9,7 +9,6 @@
 //! (rows, explain line) and, when there is one, a note for people.
 
 mod builtin;
-mod filter;
 mod reports;
 
 #[cfg(test)]
@@ -20,8 +19,8 @@ use kesou_nlq::{Agg, Filter, Measure, Query, Span};
 use serde::Serialize;
 use serde_json::{Value as Json, json};
 
+pub use crate::filters::parse::{filterable, parse_filter, parse_filters};
 pub use builtin::{BUILTIN, Builtin, builtin};
-pub use filter::{filterable, parse_filter, parse_filters};
 pub use reports::{
     MAX_NAME_CHARS, MAX_TITLE_CHARS, MeasureSpec, REPORTS_TABLE, ReportSpec, SavedReport,
     delete_report, save_report, saved_report, saved_reports,

@@ -11,8 +11,8 @@ use kesou_nlq::{Agg, FieldKind, GroupBy, Measure, Query, Span};
 use serde::{Deserialize, Serialize};
 
 use super::builtin::builtin;
-use super::filter::parse_filters;
 use crate::ask::Asker;
+use crate::filters::parse::parse_filters;
 use crate::{Error, Result};
 
 /// The table saved reports live in (created at the first save).

@@ -2,6 +2,8 @@
 //! Values are normalised the way ingest normalises them (浙江 → 浙江省, 科技类 → 科技), so a
 //! filter means the same whoever typed it.
 
+pub(crate) mod parse;
+
 use std::ops::Bound;
 use std::str::FromStr;
 
