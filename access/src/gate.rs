@@ -192,6 +192,18 @@ impl Gate {
         }
     }
 
+    /// The principal of a user as they are now (their role, rows and field rules under the
+    /// current users file): what an embed link made by them shows. A user disabled or
+    /// removed since is refused, and so are their links.
+    pub fn principal_of(&self, name: &str) -> Result<Principal> {
+        match self.with_users(|u| u.get(name).cloned())? {
+            Some(u) if !u.disabled => Principal::of(&u, &self.policy),
+            _ => Err(Error::Unauthorized(format!(
+                "the account {name:?} that made this link is disabled or gone"
+            ))),
+        }
+    }
+
     pub fn logout(&self, token: &str) {
         self.sessions
             .lock()

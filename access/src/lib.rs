@@ -16,7 +16,7 @@ mod users;
 pub use audit::{AuditLog, AuditQuery, Entry, Event, Verified};
 pub use gate::{Gate, Login, Use};
 pub use policy::{DEFAULT_POLICY, FieldAccess, Limits, Policy};
-pub use principal::{Principal, mask, mask_json};
+pub use principal::{FieldUse, Principal, mask, mask_json};
 pub use role::Role;
 pub use users::{MIN_PASSWORD_CHARS, User, Users, hash_password, verify_password};
 

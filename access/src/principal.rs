@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use kesou_domain::Region;
-use kesou_nlq::{Filter as QFilter, Query};
+use kesou_nlq::{Filter as QFilter, Query, Sort};
 use kesou_query::Scope;
 use kesou_query::ask::Table;
 use serde::Serialize;
@@ -96,30 +96,49 @@ impl Principal {
         self.fields.get(field).copied().unwrap_or(FieldAccess::Show)
     }
 
-    /// Refuses a query that filters, sorts, groups or measures by a field the principal
-    /// does not see in full: a masked phone number must not be found out digit by digit.
-    pub fn check_query(&self, query: &Query) -> Result<()> {
-        let mut used: Vec<&str> = Vec::new();
-        for f in &query.filters {
-            fields_of(f, &mut used);
-        }
-        used.extend(query.sort.iter().map(|s| s.field.as_str()));
-        used.extend(query.group_by.iter().map(|g| g.field.as_str()));
-        used.extend(query.measures.iter().filter_map(|m| m.field.as_deref()));
-        self.check_fields(used)
-    }
-
-    /// Refuses fields the principal does not see in full.
-    pub fn check_fields<'a>(&self, fields: impl IntoIterator<Item = &'a str>) -> Result<()> {
-        for f in fields {
-            if self.access(f) != FieldAccess::Show {
-                return Err(Error::Forbidden(format!(
-                    "your role ({}) may not search, sort or group by {f}",
-                    self.role
-                )));
-            }
+    /// The one question every read path asks before it touches a field on a principal's
+    /// behalf: may they `what` (filter, sort, group, measure, count facets of, embed) by
+    /// `field`? Only a field they see in full: a masked phone number must not be found out
+    /// digit by digit through filters, nor its order through a sort. The name is compared
+    /// folded (any case or width), so a spelling the executor would still accept is never
+    /// let through.
+    pub fn may(&self, what: FieldUse, field: &str) -> Result<()> {
+        let folded = kesou_domain::text::to_halfwidth(field.trim()).to_ascii_lowercase();
+        if self.access(&folded) != FieldAccess::Show || self.access(field) != FieldAccess::Show {
+            return Err(Error::Forbidden(format!(
+                "your role ({}) may not {} by {field}",
+                self.role,
+                what.verb()
+            )));
         }
         Ok(())
+    }
+
+    /// Refuses a query that filters, sorts, groups or measures by a field the principal
+    /// does not see in full, and a re-sort (`sort`) by one.
+    pub fn check_query(&self, query: &Query, sort: Option<&Sort>) -> Result<()> {
+        self.check_filters(&query.filters)?;
+        for s in query.sort.iter().chain(sort) {
+            self.may(FieldUse::Sort, &s.field)?;
+        }
+        for g in &query.group_by {
+            self.may(FieldUse::Group, &g.field)?;
+        }
+        for f in query.measures.iter().filter_map(|m| m.field.as_deref()) {
+            self.may(FieldUse::Measure, f)?;
+        }
+        Ok(())
+    }
+
+    /// Refuses filters on a field the principal does not see in full. The filters are the
+    /// typed ones of the one filter reader, their fields already resolved.
+    pub fn check_filters<'a>(&self, filters: impl IntoIterator<Item = &'a QFilter>) -> Result<()> {
+        let mut used: Vec<&str> = Vec::new();
+        for f in filters {
+            fields_of(f, &mut used);
+        }
+        used.into_iter()
+            .try_for_each(|f| self.may(FieldUse::Filter, f))
     }
 
     /// Applies the field rules to an answer: hidden columns removed, masked values masked.
@@ -214,6 +233,28 @@ impl Principal {
             FieldAccess::Show => Some(value.clone()),
             FieldAccess::Mask => Some(mask_json(field, value)),
             FieldAccess::Hide => None,
+        }
+    }
+}
+
+/// What a request does with a field, for [`Principal::may`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldUse {
+    Filter,
+    Sort,
+    Group,
+    Measure,
+    Facet,
+}
+
+impl FieldUse {
+    fn verb(self) -> &'static str {
+        match self {
+            FieldUse::Filter => "filter",
+            FieldUse::Sort => "sort",
+            FieldUse::Group => "group",
+            FieldUse::Measure => "measure",
+            FieldUse::Facet => "count facets",
         }
     }
 }
@@ -368,7 +409,9 @@ mod tests {
         finance.apply_to_table(&mut t);
         assert_eq!(t.columns.len(), 1);
         assert_eq!(t.rows[0], [Json::from("C1")]);
-        assert!(finance.check_fields(["email"]).is_err());
-        assert!(finance.check_fields(["annual_purchase"]).is_ok());
+        assert!(finance.may(FieldUse::Filter, "email").is_err());
+        assert!(finance.may(FieldUse::Sort, "EMAIL").is_err());
+        assert!(finance.may(FieldUse::Sort, "ＥＭＡＩＬ").is_err());
+        assert!(finance.may(FieldUse::Filter, "annual_purchase").is_ok());
     }
 }

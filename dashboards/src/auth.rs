@@ -54,6 +54,11 @@ fn token(headers: &HeaderMap) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
+/// Whether a request carries a live session.
+pub fn signed_in(state: &AppState, headers: &HeaderMap) -> bool {
+    token(headers).is_some_and(|t| !t.is_empty() && state.gate().session(&t).is_ok())
+}
+
 impl FromRequestParts<AppState> for Caller {
     type Rejection = AppError;
 

@@ -39,6 +39,11 @@ pub struct Grant {
     pub role: kesou_access::Role,
     #[serde(rename = "s", default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<kesou_query::Scope>,
+    /// Made on the store's machine (`kesou share`), by no account: the role and scope above
+    /// hold for as long as the token lives (revoke by rotating `embed.key`). A link made by
+    /// a user shows what that user may see *now*, and stops when the user is disabled.
+    #[serde(rename = "l", default, skip_serializing_if = "std::ops::Not::not")]
+    pub local: bool,
 }
 
 fn admin() -> kesou_access::Role {
@@ -55,6 +60,7 @@ impl Grant {
             by: "kesou share".into(),
             role: kesou_access::Role::Admin,
             scope: None,
+            local: true,
         }
     }
 }

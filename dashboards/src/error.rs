@@ -25,6 +25,8 @@ pub enum Code {
     Locked,
     /// Too many requests or exports in a short time.
     RateLimited,
+    /// The request would overwrite or remove what someone else owns (a saved report).
+    Conflict,
     Internal,
 }
 
@@ -39,6 +41,7 @@ impl Code {
             Code::Forbidden => "forbidden",
             Code::Locked => "locked",
             Code::RateLimited => "rate_limited",
+            Code::Conflict => "conflict",
             Code::Internal => "internal",
         }
     }
@@ -53,6 +56,7 @@ impl Code {
             Code::Forbidden => StatusCode::FORBIDDEN,
             Code::Locked => StatusCode::LOCKED,
             Code::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Code::Conflict => StatusCode::CONFLICT,
             Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -107,6 +111,8 @@ impl From<kesou_query::Error> for AppError {
         match &e {
             kesou_query::Error::NotUnderstood(m) => AppError::new(Code::BadQuestion, m.clone()),
             kesou_query::Error::NotFound(m) => AppError::not_found(m.clone()),
+            kesou_query::Error::Conflict(m) => AppError::new(Code::Conflict, m.clone()),
+            kesou_query::Error::Forbidden(m) => AppError::new(Code::Forbidden, m.clone()),
             _ if e.is_user_error() => AppError::bad_request(e.to_string()),
             _ => AppError::internal(e),
         }

@@ -12,6 +12,7 @@ pub mod auth;
 mod embed;
 mod error;
 mod export;
+mod origin;
 mod state;
 
 use std::net::SocketAddr;
@@ -97,7 +98,11 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/embed-tokens", post(api::embed::create_token))
         .fallback(api_not_found)
-        .method_not_allowed_fallback(method_not_allowed);
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            origin::same_origin_writes,
+        ));
     let index = get(assets::index).layer(SetResponseHeaderLayer::overriding(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(APP_CSP),

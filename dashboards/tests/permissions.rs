@@ -38,14 +38,29 @@ fn user(name: &str, role: Role, regions: &[&str], owner: Option<&str>, dept: Opt
     }
 }
 
+#[path = "permissions/attacks.rs"]
+mod attacks;
+#[path = "permissions/oracle.rs"]
+mod oracle;
+
 /// A generated store with users, opened for serving without --demo.
 fn fixture(customers: usize, policy: Option<&str>) -> Fixture {
+    fixture_with(customers, policy, |_| {})
+}
+
+/// The same, with the generated files changed by `edit` before they are ingested.
+fn fixture_with(
+    customers: usize,
+    policy: Option<&str>,
+    edit: impl FnOnce(&std::path::Path),
+) -> Fixture {
     let dir = tempfile::tempdir().expect("temp dir");
     let source = dir.path().join("source");
     let mut config = GenerateConfig::new(source.clone());
     config.customers = customers;
     config.seed = 7;
     kesou_datagen::generate(&config, &|_| {}).expect("generate");
+    edit(&source);
     let paths = StorePaths::new(dir.path().join("store"));
     kesou_indexer::ingest(&paths, &[source], &NoProgress).expect("ingest");
     let owner: String = {
@@ -241,6 +256,14 @@ async fn without_a_session_nothing_is_answered() {
     }
     let health = send(f, None, Method::GET, "/api/health", None).await.json();
     assert_eq!(health["login_required"], true);
+    // Up or down, to anyone; what the store holds, only to someone logged in.
+    assert_eq!(health["status"], "ok");
+    assert!(health.get("customers").is_none(), "{health}");
+    let token = login(f, "王芳").await;
+    let health = send(f, Some(&token), Method::GET, "/api/health", None)
+        .await
+        .json();
+    assert!(health["customers"].as_u64().is_some(), "{health}");
 }
 
 #[tokio::test]

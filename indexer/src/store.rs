@@ -94,6 +94,21 @@ CREATE TABLE IF NOT EXISTS ingest_runs (
 );
 "#;
 
+/// The table saved reports live in (`kesou report`, the web app's report builder).
+pub const REPORTS_TABLE: &str = "saved_reports";
+
+/// The saved reports table; reports saved before reports had owners get the column.
+pub const REPORTS_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS saved_reports (
+    name VARCHAR PRIMARY KEY,
+    title VARCHAR NOT NULL,
+    spec VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    owner VARCHAR
+);
+ALTER TABLE saved_reports ADD COLUMN IF NOT EXISTS owner VARCHAR;
+";
+
 /// Paths of a store directory's parts, and the key it is opened with.
 #[derive(Debug, Clone)]
 pub struct StorePaths {
@@ -167,9 +182,18 @@ pub fn open_db(paths: &StorePaths, create: bool, read_only: bool) -> Result<Conn
         }
     })?;
     if !read_only {
-        conn.execute_batch(SCHEMA)?;
+        create_schema(&conn)?;
     }
     Ok(conn)
+}
+
+/// Creates every table of a store as this binary defines them (a no-op on a store that
+/// has them; older stores get the columns added since). The one definition of a store's
+/// tables: a restore builds its database from this, never from an archive's text.
+pub fn create_schema(conn: &Connection) -> Result<()> {
+    conn.execute_batch(SCHEMA)?;
+    conn.execute_batch(REPORTS_SCHEMA)?;
+    Ok(())
 }
 
 pub fn get_meta(conn: &Connection, key: &str) -> Result<Option<String>> {

@@ -5,7 +5,7 @@
 
 use duckdb::Connection;
 use duckdb::types::Value;
-use kesou_domain::CompareOp;
+use kesou_nlq::Op;
 
 use crate::{Error, Result, SearchRequest};
 
@@ -60,20 +60,16 @@ pub fn search(conn: &Connection, req: &SearchRequest) -> Result<BaselineAnswer> 
         let col = column(&f.field)?;
         if col == "tags" {
             let alts = vec!["list_contains(c.tags, ?)"; f.values.len()].join(" OR ");
-            let neg = if f.op == CompareOp::Ne { "NOT " } else { "" };
+            let neg = if f.op == Op::Ne { "NOT " } else { "" };
             wheres.push(format!("{neg}({alts})"));
             params.extend(f.values.iter().map(|v| Value::Text(v.clone())));
         } else if f.values.len() > 1 || f.values[0].parse::<f64>().is_err() {
             let list = vec!["?"; f.values.len()].join(", ");
-            let neg = if f.op == CompareOp::Ne { "NOT " } else { "" };
+            let neg = if f.op == Op::Ne { "NOT " } else { "" };
             wheres.push(format!("c.{col} {neg}IN ({list})"));
             params.extend(f.values.iter().map(|v| Value::Text(v.clone())));
         } else {
-            let op = if f.op == CompareOp::Ne {
-                "<>"
-            } else {
-                f.op.symbol()
-            };
+            let op = if f.op == Op::Ne { "<>" } else { f.op.symbol() };
             wheres.push(format!("c.{col} {op} ?"));
             params.push(Value::Double(f.values[0].parse().expect("checked number")));
         }

@@ -10,6 +10,12 @@ pub enum Error {
     /// What was asked for does not exist: a customer id, a board or a saved report.
     #[error("{0}")]
     NotFound(String),
+    /// What was asked would overwrite what someone else owns (a saved report's name).
+    #[error("{0}")]
+    Conflict(String),
+    /// The caller may not do this to what someone else owns (delete their report).
+    #[error("{0}")]
+    Forbidden(String),
     #[error(transparent)]
     Indexer(#[from] kesou_indexer::Error),
     #[error("index: {0}")]
@@ -25,7 +31,11 @@ pub enum Error {
 impl Error {
     pub fn is_user_error(&self) -> bool {
         match self {
-            Error::BadRequest(_) | Error::NotUnderstood(_) | Error::NotFound(_) => true,
+            Error::BadRequest(_)
+            | Error::NotUnderstood(_)
+            | Error::NotFound(_)
+            | Error::Conflict(_)
+            | Error::Forbidden(_) => true,
             Error::Indexer(e) => e.is_user_error(),
             Error::Model(e) => e.is_user_error(),
             _ => false,

@@ -3,8 +3,9 @@
 //! ([`baseline`]) as the yardstick benchmarks compare against; the structured queries of
 //! the question parser ([`ask`]); lookalike customers ([`lookalike`]); semantic retrieval
 //! blended with BM25 when the store has a sentence-embedding model ([`semantic`]).
-//! Permissions next.
+//! Every number a request carries is bounded by [`bounds`].
 
+mod bounds;
 mod error;
 mod facets;
 mod filters;
@@ -26,9 +27,12 @@ pub mod semantic;
 pub mod suggest;
 pub mod tags;
 
+pub use bounds::{MAX_OFFSET, MAX_PAGE, MAX_ROWS, check_count, check_offset};
 pub use error::{Error, Result};
 pub use facets::{FacetResult, FacetValue};
-pub use filters::{Filter, filter_fields};
+pub use filters::{
+    Filter, MAX_FILTER_CHARS, filter_fields, filterable, parse_filter, parse_filters, resolve_field,
+};
 pub use hybrid::{HybridRank, TextMatches};
 pub use scope::{SCOPE_FIELDS, Scope, ScopeRule};
 pub use search::{

@@ -82,7 +82,7 @@ impl Scope {
             .iter()
             .map(|r| Filter {
                 field: r.field.clone(),
-                op: kesou_domain::CompareOp::Eq,
+                op: Op::Eq,
                 values: r.values.clone(),
             })
             .collect()

@@ -21,7 +21,7 @@ use crate::text_query::{self, TextQuery};
 use crate::{Error, Result};
 
 /// Largest page a search returns.
-pub const MAX_LIMIT: usize = 1000;
+pub const MAX_LIMIT: usize = crate::MAX_PAGE;
 
 /// A search: text (may be empty when filters say enough), filters, facets, a page.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -154,6 +154,7 @@ impl Searcher {
 
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults> {
         let started = Instant::now();
+        crate::check_offset(req.offset)?;
         facets::check(&req.facets)?;
         let limit = req.limit.clamp(1, MAX_LIMIT);
         let fields = &self.handle.fields;

@@ -200,14 +200,24 @@ fn bad_requests_say_what_is_wrong() {
         })
         .contains("no searchable word")
     );
-    let bad_region = "region=火星".parse::<kesou_query::Filter>().unwrap();
-    assert!(
-        err(SearchRequest {
-            filters: vec![bad_region],
-            ..Default::default()
-        })
-        .contains("华东")
-    );
+    // A value that is no region is refused when the filter is read, naming the regions.
+    let bad_region = "region=火星"
+        .parse::<kesou_query::Filter>()
+        .unwrap_err()
+        .to_string();
+    assert!(bad_region.contains("华东"), "{bad_region}");
+    // A page past the deepest one is refused before anything is allocated for it.
+    for offset in [kesou_query::MAX_OFFSET + 1, usize::MAX, 1 << 63] {
+        assert!(
+            err(SearchRequest {
+                text: "公司".into(),
+                offset,
+                limit: 20,
+                ..Default::default()
+            })
+            .contains("deepest page")
+        );
+    }
 }
 
 #[test]

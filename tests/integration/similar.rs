@@ -157,3 +157,62 @@ fn lookalikes_of_a_segment_come_mostly_from_it() {
         .count();
     assert!(same >= 14, "{same} of 20 from the seeds' segment");
 }
+
+#[test]
+fn huge_pages_and_top_ns_are_refused_before_anything_is_ranked() {
+    // One request with offset 10000000000000 used to make the ranker reserve that many
+    // slots and abort the process.
+    let asker = Asker::open(&STORE.paths, &kesou_indexer::NoProgress).unwrap();
+    for offset in [10_000_000_000_000, usize::MAX, 1 << 63] {
+        for q in ["和C0000004相似的客户", "华东客户", "价值贡献TOP20客户"] {
+            let e = asker
+                .ask(
+                    q,
+                    &AskOptions {
+                        offset,
+                        ..AskOptions::default()
+                    },
+                )
+                .unwrap_err();
+            assert!(
+                e.is_user_error() && e.to_string().contains("deepest page"),
+                "{q}: {e}"
+            );
+        }
+    }
+    let e = asker
+        .ask(
+            "华东客户",
+            &AskOptions {
+                page_size: Some(usize::MAX),
+                ..AskOptions::default()
+            },
+        )
+        .unwrap_err();
+    assert!(e.is_user_error(), "{e}");
+    let mut top = asker.parse("价值贡献TOP20客户");
+    top.limit.as_mut().unwrap().n = usize::MAX;
+    assert!(
+        asker
+            .run(&top, &AskOptions::default())
+            .unwrap_err()
+            .is_user_error()
+    );
+    let lookalike = asker.lookalike().unwrap();
+    let e = lookalike
+        .similar_in(
+            asker.connection(),
+            &["C0000004".into()],
+            None,
+            usize::MAX,
+            None,
+        )
+        .unwrap_err();
+    assert!(e.is_user_error(), "{e}");
+    // The deepest page itself is answered.
+    let deep = AskOptions {
+        offset: kesou_query::MAX_OFFSET,
+        ..AskOptions::default()
+    };
+    asker.ask("和C0000004相似的客户", &deep).unwrap();
+}

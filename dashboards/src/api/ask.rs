@@ -14,13 +14,11 @@ use serde_json::{Value, json};
 use kesou_access::Use;
 
 use super::ApiJson;
+use super::bounded::{Offset, PageLength};
 use crate::auth::{Caller, Done};
 use crate::error::{ApiResult, AppError, Code};
 use crate::export;
 use crate::state::AppState;
-
-/// Largest page of rows one request returns.
-pub const MAX_PAGE: usize = 1000;
 
 /// A question, or a question's interpretation edited by the user, and which page of rows.
 #[derive(Debug, Clone, Deserialize)]
@@ -39,10 +37,10 @@ pub struct AskRequest {
     #[serde(default)]
     pub sort: Option<SortBy>,
     #[serde(default)]
-    pub offset: usize,
+    pub offset: Offset,
     /// Rows per page (default 20; an explicit top-N in the question still applies).
     #[serde(default)]
-    pub limit: Option<usize>,
+    pub limit: Option<PageLength>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -78,16 +76,10 @@ impl AskRequest {
     }
 
     /// The page and ordering asked for, within the caller's rows.
-    fn options(&self, caller: &Caller) -> ApiResult<AskOptions> {
-        let limit = self.limit.unwrap_or(20);
-        if limit == 0 || limit > MAX_PAGE {
-            return Err(AppError::bad_request(format!(
-                "limit must be between 1 and {MAX_PAGE}"
-            )));
-        }
-        Ok(AskOptions {
-            offset: self.offset,
-            page_size: Some(limit),
+    fn options(&self, caller: &Caller) -> AskOptions {
+        AskOptions {
+            offset: self.offset.get(),
+            page_size: Some(self.limit.map_or(20, PageLength::get)),
             sort: self.sort.as_ref().map(|s| Sort {
                 field: s.by.clone(),
                 descending: s.desc,
@@ -95,7 +87,7 @@ impl AskRequest {
             }),
             scope: caller.principal.scope.clone(),
             ..AskOptions::default()
-        })
+        }
     }
 
     /// What the audit log says was asked.
@@ -142,28 +134,24 @@ pub async fn ask(
     let input = req.input();
     caller.spend(&state, Use::Query, "ask", &input)?;
     let principal = caller.principal.clone();
-    let result = match req.options(&caller) {
-        Ok(options) => {
-            state
-                .blocking(move |asker| {
-                    let started = Instant::now();
-                    let query = req.query(asker)?;
-                    principal.check_query(&query)?;
-                    let mut answer = asker.run(&query, &options)?;
-                    let done = Done::of_table(answer.explain.clone(), &answer.table);
-                    principal.apply_to_table(&mut answer.table);
-                    Ok((answer_json(answer, asker, started), done))
-                })
-                .await
-        }
-        Err(e) => Err(e),
-    };
+    let options = req.options(&caller);
+    let result = state
+        .blocking(move |asker| {
+            let started = Instant::now();
+            let query = req.query(asker)?;
+            principal.check_query(&query, options.sort.as_ref())?;
+            let mut answer = asker.run(&query, &options)?;
+            let done = Done::of_table(answer.explain.clone(), &answer.table);
+            principal.apply_to_table(&mut answer.table);
+            Ok((answer_json(answer, asker, started), done))
+        })
+        .await;
     let out = caller.record(&state, "ask", &input, result)?;
     Ok(axum::Json(out).into_response())
 }
 
 /// Most rows an export writes.
-pub const MAX_EXPORT_ROWS: usize = 100_000;
+pub const MAX_EXPORT_ROWS: usize = kesou_query::MAX_ROWS;
 
 pub async fn export(
     State(state): State<AppState>,
@@ -177,12 +165,12 @@ pub async fn export(
     let result = state
         .blocking(move |asker| {
             let query = req.query(asker)?;
-            principal.check_query(&query)?;
             let options = AskOptions {
                 all: true,
                 page_size: Some(MAX_EXPORT_ROWS),
-                ..req.options(&scope_caller)?
+                ..req.options(&scope_caller)
             };
+            principal.check_query(&query, options.sort.as_ref())?;
             let mut answer = asker.run(&query, &options)?;
             let truncated = (answer.table.total as usize) > answer.table.rows.len();
             let done = Done::of_table(answer.explain.clone(), &answer.table);

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use kesou_access::{Principal, Use};
 
 use super::{ApiJson, ApiQuery};
-use crate::auth::{Caller, Done};
+use crate::auth::{Caller, ConnectInfoOpt, Done};
 use crate::error::{ApiResult, AppError};
 use crate::state::AppState;
 
@@ -67,6 +67,23 @@ fn board_json(board: &Board) -> ApiResult<Json<Value>> {
     ))
 }
 
+/// Reads fixed filters through the one filter reader and refuses any on a field the
+/// principal does not see in full (checked on the resolved field, whatever was typed).
+pub async fn checked_filters(
+    state: &AppState,
+    principal: &Principal,
+    filters: Vec<String>,
+) -> ApiResult<Vec<kesou_nlq::Filter>> {
+    let principal = principal.clone();
+    state
+        .blocking(move |asker| {
+            let fixed = kesou_query::parse_filters(asker.schema(), &filters)?;
+            principal.check_filters(&fixed)?;
+            Ok(fixed)
+        })
+        .await
+}
+
 /// A board's answer with fixed filters within the principal's rows, from the engine's
 /// cache when it was computed since the last write (per board, filters and scope); the
 /// principal's field rules applied to what is returned.
@@ -76,6 +93,7 @@ async fn cached_board(
     name: String,
     filters: Vec<String>,
 ) -> ApiResult<(Response, Done)> {
+    let fixed = checked_filters(state, &principal, filters.clone()).await?;
     let scope = principal
         .scope
         .as_ref()
@@ -84,7 +102,6 @@ async fn cached_board(
     let options = options(&principal);
     let value = state
         .board(key, move |asker| {
-            let fixed = boards::parse_filters(asker.schema(), &filters)?;
             let board = boards::board(asker, &name, &fixed, &options)?;
             serde_json::to_value(&board).map_err(AppError::internal)
         })
@@ -110,23 +127,7 @@ pub async fn show(
     let input = format!("{name} {}", raw.as_deref().unwrap_or(""));
     caller.spend(&state, Use::Query, "dashboard", &input)?;
     let result = match filters_of(raw) {
-        Ok(filters) => {
-            let fields: Vec<String> = filters
-                .iter()
-                .filter_map(|f| {
-                    f.split(['=', '<', '>', '!'])
-                        .next()
-                        .map(|s| s.trim().to_owned())
-                })
-                .collect();
-            match caller
-                .principal
-                .check_fields(fields.iter().map(String::as_str))
-            {
-                Ok(()) => cached_board(&state, caller.principal.clone(), name, filters).await,
-                Err(e) => Err(e.into()),
-            }
-        }
+        Ok(filters) => cached_board(&state, caller.principal.clone(), name, filters).await,
         Err(e) => Err(e),
     };
     caller.record(&state, "dashboard", &input, result)
@@ -139,26 +140,44 @@ pub struct TokenOnly {
     pub token: String,
 }
 
-/// A board's data for an embed: only with a good token, and with the token's filters.
+/// A board's data for an embed: only with a good token, and with the token's filters. The
+/// viewer sees what the link's maker may see now (their rows, their role's field rules, the
+/// filters checked against them again), nothing once the maker is disabled; views are
+/// rate-limited per viewing address.
 pub async fn embedded(
     State(state): State<AppState>,
     Path(name): Path<String>,
+    ConnectInfoOpt(from): ConnectInfoOpt,
     ApiQuery(p): ApiQuery<TokenOnly>,
 ) -> ApiResult<Response> {
     let grant = super::embed::grant(&state, &name, &p.token)
         .map_err(|e| AppError::unauthorized(e.to_string()))?;
-    // The viewer sees what the link's maker saw: their rows, their role's field rules.
-    let viewer = Principal::for_role(
-        &format!("embed:{}", grant.by),
-        grant.role,
-        grant.scope.clone(),
-        state.gate().policy(),
-    );
-    let caller = Caller {
-        principal: viewer.clone(),
-        from: "-".into(),
+    let viewer_name = format!("embed:{}", grant.by);
+    let mut caller = Caller {
+        principal: Principal::for_role(
+            &viewer_name,
+            grant.role,
+            grant.scope.clone(),
+            state.gate().policy(),
+        ),
+        from: from.clone(),
     };
     let input = format!("{} {}", grant.dashboard, grant.filters.join(" "));
+    if let Err(e) = state.gate().spend(&format!("embed@{from}"), Use::Query) {
+        return caller.record(&state, "embed", &input, Err(e.into()));
+    }
+    if !grant.local && !state.open_demo()? {
+        match state.gate().principal_of(&grant.by) {
+            Ok(maker) => {
+                caller.principal = Principal {
+                    name: viewer_name,
+                    ..maker
+                };
+            }
+            Err(e) => return caller.record(&state, "embed", &input, Err(e.into())),
+        }
+    }
+    let viewer = caller.principal.clone();
     let result = cached_board(&state, viewer, grant.dashboard, grant.filters).await;
     caller.record(&state, "embed", &input, result)
 }
@@ -189,7 +208,7 @@ async fn preview_of(
         serde_json::from_value(spec).map_err(|e| AppError::bad_request(e.to_string()))?;
     state
         .blocking(move |asker| {
-            principal.check_query(&spec.query(asker)?)?;
+            principal.check_query(&spec.query(asker)?, None)?;
             let board = boards::preview_report(asker, &spec, &[], &options(&principal))?;
             let Json(mut value) = board_json(&board)?;
             let done = Done::of_json(board.answer.explain.clone(), &value);
@@ -210,8 +229,12 @@ pub async fn save(
         Ok(()) => {
             state
                 .blocking(move |asker| {
-                    principal.check_query(&spec.query(asker)?)?;
-                    let saved = boards::save_report(asker, &spec)?;
+                    principal.check_query(&spec.query(asker)?, None)?;
+                    let by = boards::Author {
+                        name: &principal.name,
+                        admin: principal.role == kesou_access::Role::Admin,
+                    };
+                    let saved = boards::save_report(asker, &spec, by)?;
                     Ok(((StatusCode::CREATED, Json(json!(saved))), Done::default()))
                 })
                 .await
@@ -228,11 +251,16 @@ pub async fn delete(
     Path(name): Path<String>,
 ) -> ApiResult<StatusCode> {
     let input = format!("delete {name}");
+    let principal = caller.principal.clone();
     let result = match caller.may_write() {
         Ok(()) => {
             state
                 .blocking(move |asker| {
-                    boards::delete_report(asker, &name)?;
+                    let by = boards::Author {
+                        name: &principal.name,
+                        admin: principal.role == kesou_access::Role::Admin,
+                    };
+                    boards::delete_report(asker, &name, by)?;
                     Ok((StatusCode::NO_CONTENT, Done::default()))
                 })
                 .await

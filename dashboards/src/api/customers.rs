@@ -26,7 +26,7 @@ pub const MAX_SIMILAR: usize = 200;
 #[serde(deny_unknown_fields)]
 pub struct SimilarParams {
     #[serde(default)]
-    pub k: Option<usize>,
+    pub k: Option<super::bounded::Bounded<1, { MAX_SIMILAR as u64 }>>,
 }
 
 /// Ids are short and plain: anything else is not an id of ours.
@@ -99,12 +99,7 @@ async fn similar_of(
 ) -> ApiResult<(Json<Value>, Done)> {
     check_id(&id)?;
     let principal = caller.principal.clone();
-    let k = params.k.unwrap_or(10);
-    if k == 0 || k > MAX_SIMILAR {
-        return Err(AppError::bad_request(format!(
-            "k must be between 1 and {MAX_SIMILAR}"
-        )));
-    }
+    let k = params.k.map_or(10, |k| k.get());
     state
         .blocking(move |asker| {
             let started = Instant::now();

@@ -11,8 +11,9 @@ use serde_json::{Value, json};
 use super::ApiJson;
 use crate::auth::{Caller, Done};
 use crate::embed::{Grant, MAX_TTL_SECS, TokenError};
-use crate::error::{ApiResult, AppError};
+use crate::error::{ApiResult, AppError, Code};
 use crate::state::AppState;
+use kesou_access::Use;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -22,8 +23,11 @@ pub struct TokenRequest {
     pub filters: Vec<String>,
     /// Seconds the token lives (default a day, at most 366 days).
     #[serde(default)]
-    pub expires_in: Option<i64>,
+    pub expires_in: Option<Ttl>,
 }
+
+/// How long a token lives, in seconds.
+pub type Ttl = super::bounded::Bounded<1, { MAX_TTL_SECS as u64 }>;
 
 pub async fn create_token(
     State(state): State<AppState>,
@@ -31,6 +35,7 @@ pub async fn create_token(
     ApiJson(req): ApiJson<TokenRequest>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let input = format!("{} {}", req.dashboard, req.filters.join(" "));
+    caller.spend(&state, Use::Query, "embed-token", &input)?;
     let result = make_token(&state, &caller, req).await;
     caller.record(&state, "embed-token", &input, result)
 }
@@ -40,19 +45,19 @@ async fn make_token(
     caller: &Caller,
     req: TokenRequest,
 ) -> ApiResult<((StatusCode, Json<Value>), Done)> {
-    let ttl = req.expires_in.unwrap_or(86_400);
-    if ttl <= 0 || ttl > MAX_TTL_SECS {
-        return Err(AppError::bad_request(
-            "expires_in must be between 1 second and 366 days (31622400)",
+    // A link shows data to whoever holds it: only those who may share data make one.
+    if !caller.principal.role.may_write() {
+        return Err(AppError::new(
+            Code::Forbidden,
+            format!(
+                "your role ({}) may not make embed links; ask an administrator or a manager",
+                caller.principal.role
+            ),
         ));
     }
-    let filters = req.filters.clone();
-    state
-        .blocking(move |asker| {
-            kesou_query::boards::parse_filters(asker.schema(), &filters)?;
-            Ok(())
-        })
-        .await?;
+    let ttl = req.expires_in.map_or(86_400, |t| t.get() as i64);
+    // The filters must be ones the maker may use (a masked contact is no filter of theirs).
+    super::boards::checked_filters(state, &caller.principal, req.filters.clone()).await?;
     super::boards::check_name(state, &req.dashboard).await?;
     let expires_at = chrono::Utc::now().timestamp() + ttl;
     let grant = Grant {
@@ -62,6 +67,7 @@ async fn make_token(
         by: caller.principal.name.clone(),
         role: caller.principal.role,
         scope: caller.principal.scope.clone(),
+        local: false,
     };
     let token = state.signer().sign(&grant);
     let url = embed_url(state.public_url(), &grant.dashboard, &token);

@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::header;
+use axum::http::{HeaderMap, header};
 use axum::response::IntoResponse;
 use kesou_nlq::FieldKind;
 use serde_json::{Value, json};
@@ -21,10 +21,19 @@ pub async fn openapi() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], OPENAPI)
 }
 
-pub async fn health(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+/// `GET /api/health`: whether the server is up, to anyone (a load balancer, a probe);
+/// what the store holds (customers, as_of, generation) only to a logged-in caller.
+pub async fn health(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Json<Value>> {
     let demo = state.demo();
     let login_required = !state.open_demo()?;
     let uptime = state.uptime_secs();
+    if login_required && !crate::auth::signed_in(&state, &headers) {
+        return Ok(Json(json!({
+            "status": "ok",
+            "demo": demo,
+            "login_required": login_required,
+        })));
+    }
     state
         .blocking(move |asker| {
             let conn = asker.connection();

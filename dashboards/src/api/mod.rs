@@ -5,6 +5,7 @@
 pub mod ask;
 pub mod backup;
 pub mod boards;
+pub mod bounded;
 pub mod customers;
 pub mod embed;
 pub mod ingest;

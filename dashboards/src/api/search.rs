@@ -5,9 +5,10 @@ use axum::extract::State;
 use kesou_query::{Filter, SearchRequest, SearchResults};
 use serde::Deserialize;
 
-use kesou_access::{FieldAccess, Use};
+use kesou_access::{FieldAccess, FieldUse, Use};
 
 use super::ApiJson;
+use super::bounded::{Offset, PageLength};
 use crate::auth::{Caller, Done};
 use crate::error::{ApiResult, AppError};
 use crate::state::AppState;
@@ -24,9 +25,9 @@ pub struct SearchBody {
     #[serde(default)]
     pub facets: Vec<String>,
     #[serde(default)]
-    pub limit: Option<usize>,
+    pub limit: Option<PageLength>,
     #[serde(default)]
-    pub offset: usize,
+    pub offset: Offset,
 }
 
 /// Longest search text we read.
@@ -43,16 +44,7 @@ pub async fn search(
         .join(" ");
     caller.spend(&state, Use::Query, "search", &input)?;
     let principal = caller.principal.clone();
-    let result = async {
-        principal.check_fields(
-            body.filters
-                .iter()
-                .filter_map(|f| f.split(['=', '<', '>', '!']).next().map(str::trim)),
-        )?;
-        principal.check_fields(body.facets.iter().map(String::as_str))?;
-        run(&state, body, principal).await
-    }
-    .await;
+    let result = run(&state, body, principal).await;
     Ok(Json(caller.record(&state, "search", &input, result)?))
 }
 
@@ -67,28 +59,26 @@ async fn run(
             format!("search in at most {MAX_SEARCH_CHARS} characters"),
         ));
     }
-    let filters = body
-        .filters
-        .iter()
-        .map(|f| f.parse::<Filter>())
-        .collect::<Result<Vec<_>, _>>()?;
-    let limit = body.limit.unwrap_or(20);
-    if limit == 0 || limit > kesou_query::MAX_SEARCH_LIMIT {
-        return Err(AppError::bad_request(format!(
-            "limit must be between 1 and {}",
-            kesou_query::MAX_SEARCH_LIMIT
-        )));
-    }
-    let req = SearchRequest {
-        text: body.q,
-        filters,
-        facets: body.facets,
-        limit,
-        offset: body.offset,
-        scope: principal.scope.clone(),
-    };
     state
         .blocking(move |asker| {
+            // Read through the one filter reader, then checked on the fields they resolved
+            // to (CONTACT_PHONE≠… is contact_phone, and refused to whoever sees it masked).
+            let typed = kesou_query::parse_filters(asker.schema(), &body.filters)?;
+            principal.check_filters(&typed)?;
+            for facet in &body.facets {
+                principal.may(FieldUse::Facet, facet)?;
+            }
+            let req = SearchRequest {
+                text: body.q,
+                filters: typed
+                    .iter()
+                    .map(Filter::from_question)
+                    .collect::<Result<_, _>>()?,
+                facets: body.facets,
+                limit: body.limit.map_or(20, PageLength::get),
+                offset: body.offset.get(),
+                scope: principal.scope.clone(),
+            };
             let searcher = asker
                 .searcher()
                 .ok_or_else(|| AppError::internal("the store has no index"))?;

@@ -256,6 +256,10 @@ impl Asker {
 
     /// Answers a structured query (one parsed earlier, or corrected by the user).
     pub fn run(&self, query: &Query, options: &AskOptions) -> Result<Answer> {
+        options.check()?;
+        if let Some(top) = &query.limit {
+            crate::check_count("a top-N", top.n, crate::MAX_ROWS)?;
+        }
         let schema = self.schema();
         let table = match (&query.similar, &self.lookalike) {
             (Some(_), Some(_)) if query.understood() => super::similar::answer(

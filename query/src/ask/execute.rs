@@ -53,6 +53,16 @@ impl Default for AskOptions {
 }
 
 impl AskOptions {
+    /// A user error unless the page is within the engine's bounds ([`crate::bounds`]).
+    pub fn check(&self) -> Result<()> {
+        crate::check_offset(self.offset)?;
+        crate::check_count("default_limit", self.default_limit, crate::MAX_ROWS)?;
+        if let Some(n) = self.page_size {
+            crate::check_count("a page", n, crate::MAX_ROWS)?;
+        }
+        Ok(())
+    }
+
     /// Every matching row.
     pub fn all() -> Self {
         AskOptions {

@@ -19,10 +19,10 @@ use kesou_nlq::{Agg, Filter, Measure, Query, Span};
 use serde::Serialize;
 use serde_json::{Value as Json, json};
 
-pub use crate::filters::parse::{filterable, parse_filter, parse_filters};
+pub use crate::filters::{filterable, parse_filter, parse_filters};
 pub use builtin::{BUILTIN, Builtin, builtin};
 pub use reports::{
-    MAX_NAME_CHARS, MAX_TITLE_CHARS, MeasureSpec, REPORTS_TABLE, ReportSpec, SavedReport,
+    Author, MAX_NAME_CHARS, MAX_TITLE_CHARS, MeasureSpec, REPORTS_TABLE, ReportSpec, SavedReport,
     delete_report, save_report, saved_report, saved_reports,
 };
 

@@ -12,11 +12,10 @@ use serde::{Deserialize, Serialize};
 
 use super::builtin::builtin;
 use crate::ask::Asker;
-use crate::filters::parse::parse_filters;
+use crate::filters::parse_filters;
 use crate::{Error, Result};
 
-/// The table saved reports live in (created at the first save).
-pub const REPORTS_TABLE: &str = "saved_reports";
+pub use kesou_indexer::store::REPORTS_TABLE;
 
 /// Longest report name: it goes into URLs.
 pub const MAX_NAME_CHARS: usize = 64;
@@ -85,6 +84,8 @@ pub struct SavedReport {
     pub spec: ReportSpec,
     /// When it was last saved, UTC: `YYYY-MM-DD HH:MM:SS`.
     pub created_at: String,
+    /// Who saved it (none for a report saved before reports had owners).
+    pub owner: Option<String>,
 }
 
 impl ReportSpec {
@@ -240,31 +241,98 @@ fn table_exists(asker: &Asker) -> Result<bool> {
     Ok(n > 0)
 }
 
-/// Saves a report under its name (replacing a report of that name) after checking that it
-/// builds a query. The asker's connection must be writable ([`Asker::on_store`]).
-pub fn save_report(asker: &Asker, spec: &ReportSpec) -> Result<SavedReport> {
+/// Who saves or deletes a report: the user's name and whether they administer the store.
+#[derive(Debug, Clone, Copy)]
+pub struct Author<'a> {
+    pub name: &'a str,
+    pub admin: bool,
+}
+
+/// Makes the reports table in a store made before it was part of the schema, and gives a
+/// table made before reports had owners its `owner` column (reports saved then have none:
+/// only an administrator may remove them).
+fn ensure_table(conn: &duckdb::Connection) -> Result<()> {
+    conn.execute_batch(kesou_indexer::store::REPORTS_SCHEMA)?;
+    Ok(())
+}
+
+/// The owner column to read: `NULL` in a table made before reports had owners and not
+/// written since (a read-only store cannot add the column).
+fn owner_column(asker: &Asker) -> Result<&'static str> {
+    let n: i64 = asker.connection().query_row(
+        "SELECT count(*) FROM information_schema.columns WHERE table_name = ? AND column_name = 'owner'",
+        [REPORTS_TABLE],
+        |r| r.get(0),
+    )?;
+    Ok(if n > 0 { "owner" } else { "NULL" })
+}
+
+/// Saves a report under its name after checking that it builds a query. A report belongs
+/// to whoever saved it first: its owner replaces it, anyone else is refused (an embed link
+/// of an administrator's report must not start showing a manager's filters). The asker's
+/// connection must be writable ([`Asker::on_store`]).
+pub fn save_report(asker: &Asker, spec: &ReportSpec, by: Author<'_>) -> Result<SavedReport> {
     spec.check_name()?;
     spec.query(asker)?;
     let conn = asker.connection();
-    conn.execute_batch(&format!(
-        "CREATE TABLE IF NOT EXISTS {REPORTS_TABLE} (name VARCHAR PRIMARY KEY, title VARCHAR NOT NULL, \
-         spec VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL)"
-    ))?;
+    ensure_table(conn)?;
+    if let Some(owner) = owner_of(asker, &spec.name)?
+        && owner.as_deref() != Some(by.name)
+    {
+        return Err(Error::Conflict(format!(
+            "a report named {:?} already exists, saved by {}; choose another name (only its owner can change it)",
+            spec.name,
+            owner.as_deref().unwrap_or("an earlier version of kesou")
+        )));
+    }
     let json = serde_json::to_string(spec).expect("a report spec serialises");
     let now = chrono::Utc::now()
         .naive_utc()
         .format("%Y-%m-%d %H:%M:%S")
         .to_string();
-    conn.execute(
-        &format!("INSERT OR REPLACE INTO {REPORTS_TABLE} VALUES (?, ?, ?, CAST(? AS TIMESTAMP))"),
-        duckdb::params![spec.name, spec.shown_title(), json, now],
+    // The owner check again inside the one statement that writes, so that two saves of
+    // one name at the same moment cannot both pass the check above.
+    let written = conn.execute(
+        &format!(
+            "INSERT INTO {REPORTS_TABLE} (name, title, spec, created_at, owner) \
+             VALUES (?, ?, ?, CAST(? AS TIMESTAMP), ?) \
+             ON CONFLICT (name) DO UPDATE SET title = excluded.title, spec = excluded.spec, \
+             created_at = excluded.created_at WHERE {REPORTS_TABLE}.owner = excluded.owner"
+        ),
+        duckdb::params![spec.name, spec.shown_title(), json, now, by.name],
     )?;
+    if written == 0 {
+        return Err(Error::Conflict(format!(
+            "a report named {:?} already exists, saved by someone else; choose another name",
+            spec.name
+        )));
+    }
     Ok(SavedReport {
         name: spec.name.clone(),
         title: spec.shown_title().to_owned(),
         spec: spec.clone(),
         created_at: now,
+        owner: Some(by.name.to_owned()),
     })
+}
+
+/// The owner of the saved report of that name: `None` when there is no such report,
+/// `Some(None)` for a report saved before reports had owners.
+fn owner_of(asker: &Asker, name: &str) -> Result<Option<Option<String>>> {
+    if !table_exists(asker)? {
+        return Ok(None);
+    }
+    Ok(asker
+        .connection()
+        .query_row(
+            &format!(
+                "SELECT {} FROM {REPORTS_TABLE} WHERE name = ?",
+                owner_column(asker)?
+            ),
+            [name],
+            |r| r.get::<_, Option<String>>(0),
+        )
+        .optional()?)
 }
 
 /// Every saved report, by name (none when nothing was ever saved).
@@ -273,8 +341,9 @@ pub fn saved_reports(asker: &Asker) -> Result<Vec<SavedReport>> {
         return Ok(Vec::new());
     }
     let mut stmt = asker.connection().prepare(&format!(
-        "SELECT name, title, spec, strftime(created_at, '%Y-%m-%d %H:%M:%S') FROM {REPORTS_TABLE} \
-         ORDER BY name"
+        "SELECT name, title, spec, strftime(created_at, '%Y-%m-%d %H:%M:%S'), {} \
+         FROM {REPORTS_TABLE} ORDER BY name",
+        owner_column(asker)?
     ))?;
     let rows = stmt
         .query_map([], |r| {
@@ -283,16 +352,18 @@ pub fn saved_reports(asker: &Asker) -> Result<Vec<SavedReport>> {
                 r.get::<_, String>(1)?,
                 r.get::<_, String>(2)?,
                 r.get::<_, String>(3)?,
+                r.get::<_, Option<String>>(4)?,
             ))
         })?
         .collect::<std::result::Result<Vec<_>, _>>()?;
     rows.into_iter()
-        .map(|(name, title, spec, created_at)| {
+        .map(|(name, title, spec, created_at, owner)| {
             Ok(SavedReport {
                 spec: read_spec(&name, &spec)?,
                 name,
                 title,
                 created_at,
+                owner,
             })
         })
         .collect()
@@ -307,8 +378,9 @@ pub fn saved_report(asker: &Asker, name: &str) -> Result<Option<SavedReport>> {
         .connection()
         .query_row(
             &format!(
-                "SELECT name, title, spec, strftime(created_at, '%Y-%m-%d %H:%M:%S') \
-                 FROM {REPORTS_TABLE} WHERE name = ?"
+                "SELECT name, title, spec, strftime(created_at, '%Y-%m-%d %H:%M:%S'), {} \
+                 FROM {REPORTS_TABLE} WHERE name = ?",
+                owner_column(asker)?
             ),
             [name],
             |r| {
@@ -317,32 +389,47 @@ pub fn saved_report(asker: &Asker, name: &str) -> Result<Option<SavedReport>> {
                     r.get::<_, String>(1)?,
                     r.get::<_, String>(2)?,
                     r.get::<_, String>(3)?,
+                    r.get::<_, Option<String>>(4)?,
                 ))
             },
         )
         .optional()?;
-    row.map(|(name, title, spec, created_at)| {
+    row.map(|(name, title, spec, created_at, owner)| {
         Ok(SavedReport {
             spec: read_spec(&name, &spec)?,
             name,
             title,
             created_at,
+            owner,
         })
     })
     .transpose()
 }
 
-/// Deletes a saved report; a name that is none is [`Error::NotFound`].
-pub fn delete_report(asker: &Asker, name: &str) -> Result<()> {
+/// Deletes a saved report: its owner or an administrator may; a name that is none is
+/// [`Error::NotFound`].
+pub fn delete_report(asker: &Asker, name: &str, by: Author<'_>) -> Result<()> {
     if builtin(name).is_some() {
         return Err(Error::BadRequest(format!(
             "{name:?} is a built-in board; only saved reports can be deleted"
         )));
     }
+    if let Some(owner) = owner_of(asker, name)?
+        && !by.admin
+        && owner.as_deref() != Some(by.name)
+    {
+        return Err(Error::Forbidden(format!(
+            "the report {name:?} was saved by {}; only its owner or an administrator can delete it",
+            owner.as_deref().unwrap_or("an earlier version of kesou")
+        )));
+    }
     let deleted = if table_exists(asker)? {
         asker.connection().execute(
-            &format!("DELETE FROM {REPORTS_TABLE} WHERE name = ?"),
-            [name],
+            &format!(
+                "DELETE FROM {REPORTS_TABLE} WHERE name = ? AND ({} = ? OR ?)",
+                owner_column(asker)?
+            ),
+            duckdb::params![name, by.name, by.admin],
         )?
     } else {
         0

@@ -10,6 +10,11 @@ use super::*;
 use crate::ask::AskOptions;
 use crate::testing::{self, CUSTOMERS, number, strings};
 
+const ADMIN: Author<'static> = Author {
+    name: "admin",
+    admin: true,
+};
+
 fn run(asker: &Asker, name: &str, fixed: &[Filter]) -> Board {
     board(asker, name, fixed, &AskOptions::default()).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
@@ -420,7 +425,7 @@ fn saved_reports_round_trip_beside_the_builtins() {
     let mut r = spec("size-count");
     r.title = "各规模客户数".into();
     r.dimension = Some("size".into());
-    let saved = save_report(&asker, &r).unwrap();
+    let saved = save_report(&asker, &r, ADMIN).unwrap();
     assert_eq!(saved.title, "各规模客户数");
     let listed = saved_reports(&asker).unwrap();
     assert_eq!(listed.len(), 1);
@@ -451,27 +456,31 @@ fn saved_reports_round_trip_beside_the_builtins() {
     assert_eq!(sum(&b, "count"), n);
     // saving again replaces
     r.measure = Some("avg:employees".parse().unwrap());
-    save_report(&asker, &r).unwrap();
+    save_report(&asker, &r, ADMIN).unwrap();
     assert_eq!(saved_reports(&asker).unwrap()[0].spec.measure, r.measure);
     // and it survives a reopen
     drop(asker);
     let store = kesou_indexer::Store::open(&paths).unwrap();
     let asker = Asker::on_store(&store).unwrap();
     assert_eq!(saved_report(&asker, "size-count").unwrap().unwrap().spec, r);
-    delete_report(&asker, "size-count").unwrap();
+    delete_report(&asker, "size-count", ADMIN).unwrap();
     assert!(saved_reports(&asker).unwrap().is_empty());
-    let gone = delete_report(&asker, "size-count").unwrap_err();
+    let gone = delete_report(&asker, "size-count", ADMIN).unwrap_err();
     assert!(matches!(gone, Error::NotFound(_)), "{gone}");
     let gone = board(&asker, "size-count", &[], &AskOptions::default()).unwrap_err();
     assert!(
         matches!(gone, Error::NotFound(_)) && gone.to_string().contains("top20"),
         "{gone}"
     );
-    assert!(delete_report(&asker, "map").unwrap_err().is_user_error());
+    assert!(
+        delete_report(&asker, "map", ADMIN)
+            .unwrap_err()
+            .is_user_error()
+    );
     // a bad report is refused before anything is written
     let mut bad = spec("bad");
     bad.dimension = Some("colour".into());
-    assert!(save_report(&asker, &bad).is_err());
+    assert!(save_report(&asker, &bad, ADMIN).is_err());
     assert!(saved_reports(&asker).unwrap().is_empty());
 }
 
@@ -481,7 +490,7 @@ fn a_read_only_store_lists_reports_but_cannot_save_them() {
     assert!(saved_reports(&asker).unwrap().is_empty());
     let mut r = spec("x");
     r.dimension = Some("industry".into());
-    let e = save_report(&asker, &r).unwrap_err();
+    let e = save_report(&asker, &r, ADMIN).unwrap_err();
     assert!(e.to_string().contains("read-only"), "{e}");
 }
 

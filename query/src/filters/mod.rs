@@ -1,15 +1,19 @@
-//! `--filter FIELD<op>VALUE`: equality on categories (facets), comparisons on numbers.
-//! Values are normalised the way ingest normalises them (浙江 → 浙江省, 科技类 → 科技), so a
-//! filter means the same whoever typed it.
-
-pub(crate) mod parse;
+//! Filters: the one language people write them in ([`parse_filter`], in `parse.rs`) and the
+//! form the index executes ([`Filter`]: equality on categories (facets), comparisons on
+//! numbers, exact matches on contacts through their keyed hashes). A [`Filter`] is only ever
+//! made from the parser's typed filter ([`Filter::from_question`]) or by a [`crate::Scope`],
+//! never read from text by a second reader, so that the field a permission check sees is
+//! the field that runs. Values are normalised the way ingest normalises them (浙江 → 浙江省,
+//! 科技类 → 科技), so a filter means the same whoever typed it.
 
 use std::ops::Bound;
 use std::str::FromStr;
+use std::sync::OnceLock;
 
-use kesou_domain::{CompareOp, Industry, Lifecycle, Region, Size, ValueLevel, geo};
+use kesou_domain::{Industry, Lifecycle, Region, Size, ValueLevel, geo};
 use kesou_indexer::crypt::{SEALED_FIELDS, Vault, is_sealed_field};
 use kesou_indexer::index::{F64_FIELDS, FACET_ROOTS, I64_FIELDS, IndexFields, facet, region_facet};
+use kesou_nlq::{Op, Schema, Value};
 use serde::Serialize;
 use tantivy::Term;
 use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery, TermQuery};
@@ -17,11 +21,16 @@ use tantivy::schema::IndexRecordOption;
 
 use crate::{Error, Result};
 
+mod parse;
+
+pub use parse::{MAX_FILTER_CHARS, filterable, parse_filter, parse_filters, resolve_field};
+
 /// Categories a filter may name besides the facet roots: the levels of the location.
 const LOCATION_LEVELS: &[&str] = &["province", "city"];
 
-/// Fields a filter may name: the index's facet roots, the location levels, its numbers and
-/// the contacts (matched exactly, through their keyed hashes: the index never holds them).
+/// Fields a search filter may name: the index's facet roots, the location levels, its
+/// numbers and the contacts (matched exactly, through their keyed hashes: the index never
+/// holds them).
 pub fn filter_fields() -> impl Iterator<Item = &'static str> {
     FACET_ROOTS
         .iter()
@@ -32,15 +41,16 @@ pub fn filter_fields() -> impl Iterator<Item = &'static str> {
         .chain(SEALED_FIELDS.iter().map(|(f, _)| *f))
 }
 
-/// One filter: a field, an operator and one or more values (`industry=科技,制造` means either).
+/// One filter as the index runs it: a field, an operator (`=` `!=` `>` `>=` `<` `<=`) and
+/// one or more values (`industry=科技,制造` means either).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Filter {
     pub field: String,
-    pub op: CompareOp,
+    pub op: Op,
     pub values: Vec<String>,
 }
 
-/// The `FIELD<op>VALUE` form the filter was read from (`industry=科技,制造`).
+/// The `FIELD<op>VALUE` form of the filter (`industry=科技,制造`).
 impl std::fmt::Display for Filter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
@@ -53,31 +63,73 @@ impl std::fmt::Display for Filter {
     }
 }
 
+/// The customer description kesou ships: what a filter read without a store resolves
+/// against (`kesou search --filter`).
+fn shipped_schema() -> &'static Schema {
+    static SCHEMA: OnceLock<Schema> = OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        Schema::from_toml(crate::ask::CUSTOMERS_TOML).expect("the shipped schema parses")
+    })
+}
+
+/// Reads a search filter through the one filter reader ([`parse_filter`]) against the
+/// shipped customer description.
 impl FromStr for Filter {
     type Err = Error;
     fn from_str(s: &str) -> Result<Filter> {
-        let (field, op, value) = CompareOp::split(s).ok_or_else(|| {
-            Error::BadRequest(format!(
-                "filter {s:?} has no operator; write FIELD=VALUE, FIELD>=NUMBER …"
-            ))
-        })?;
-        let field = field.to_ascii_lowercase();
-        if !filter_fields().any(|f| f == field) {
+        Filter::from_question(&parse_filter(shipped_schema(), s)?)
+    }
+}
+
+impl Filter {
+    /// The index form of one of the parser's conditions; a condition the index cannot run
+    /// (a date, a group of conditions) is a user error naming what a search can filter on.
+    pub fn from_question(f: &kesou_nlq::Filter) -> Result<Filter> {
+        let kesou_nlq::Filter::Field(c) = f else {
+            return Err(Error::BadRequest(
+                "a search filter is one FIELD<op>VALUE condition".into(),
+            ));
+        };
+        if !filter_fields().any(|name| name == c.field) {
             return Err(Error::BadRequest(format!(
-                "cannot filter on {field:?}; filterable fields are {}",
+                "a search cannot filter on {}; search filters name {}",
+                c.field,
                 filter_fields().collect::<Vec<_>>().join(", ")
             )));
         }
-        let values: Vec<String> = value
-            .split([',', '，', '|'])
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned)
-            .collect();
-        if values.is_empty() {
-            return Err(Error::BadRequest(format!("filter {s:?} has no value")));
-        }
-        Ok(Filter { field, op, values })
+        let strings = |items: &[Value]| -> Result<Vec<String>> {
+            items
+                .iter()
+                .map(|v| match v {
+                    Value::Str(s) => Ok(s.clone()),
+                    other => Err(Error::BadRequest(format!(
+                        "{}: {other} is not a value of it",
+                        c.field
+                    ))),
+                })
+                .collect()
+        };
+        let (op, values) = match (c.op, &c.value) {
+            (Op::Eq | Op::Contains, Value::Str(s)) => (Op::Eq, vec![s.clone()]),
+            (Op::Ne | Op::NotContains, Value::Str(s)) => (Op::Ne, vec![s.clone()]),
+            (Op::In, Value::List(items)) => (Op::Eq, strings(items)?),
+            (Op::NotIn, Value::List(items)) => (Op::Ne, strings(items)?),
+            (op @ (Op::Eq | Op::Ne | Op::Gt | Op::Ge | Op::Lt | Op::Le), Value::Num(n)) => {
+                (op, vec![n.to_string()])
+            }
+            (op, value) => {
+                return Err(Error::BadRequest(format!(
+                    "a search cannot filter {}{}{value}",
+                    c.field,
+                    op.symbol()
+                )));
+            }
+        };
+        Ok(Filter {
+            field: c.field.clone(),
+            op,
+            values,
+        })
     }
 }
 
@@ -208,16 +260,21 @@ impl Filter {
                 Error::BadRequest(format!("{}: {raw:?} is not a number", self.field))
             })?;
             let (lo, hi) = match self.op {
-                CompareOp::Eq | CompareOp::Ne => {
-                    (Bound::Included(term(v)), Bound::Included(term(v)))
+                Op::Eq | Op::Ne => (Bound::Included(term(v)), Bound::Included(term(v))),
+                Op::Gt => (Bound::Excluded(term(v)), Bound::Unbounded),
+                Op::Ge => (Bound::Included(term(v)), Bound::Unbounded),
+                Op::Lt => (Bound::Unbounded, Bound::Excluded(term(v))),
+                Op::Le => (Bound::Unbounded, Bound::Included(term(v))),
+                op => {
+                    return Err(Error::BadRequest(format!(
+                        "{} is a number: compare it with = != > >= < <= (not {})",
+                        self.field,
+                        op.symbol()
+                    )));
                 }
-                CompareOp::Gt => (Bound::Excluded(term(v)), Bound::Unbounded),
-                CompareOp::Ge => (Bound::Included(term(v)), Bound::Unbounded),
-                CompareOp::Lt => (Bound::Unbounded, Bound::Excluded(term(v))),
-                CompareOp::Le => (Bound::Unbounded, Bound::Included(term(v))),
             };
             let q: Box<dyn Query> = Box::new(RangeQuery::new(lo, hi));
-            let occur = if self.op == CompareOp::Ne {
+            let occur = if self.op == Op::Ne {
                 Occur::MustNot
             } else {
                 Occur::Must
@@ -225,12 +282,13 @@ impl Filter {
             return Ok((occur, q));
         }
         let occur = match self.op {
-            CompareOp::Eq => Occur::Must,
-            CompareOp::Ne => Occur::MustNot,
+            Op::Eq => Occur::Must,
+            Op::Ne => Occur::MustNot,
             op => {
                 return Err(Error::BadRequest(format!(
-                    "{} is a category: use = or != (not {op})",
-                    self.field
+                    "{} is a category: use = or != (not {})",
+                    self.field,
+                    op.symbol()
                 )));
             }
         };
@@ -259,12 +317,13 @@ impl Filter {
     /// values, normalised as ingest normalises them (138-1234-8000 is 13812348000).
     fn lookup_query(&self, fields: &IndexFields, vault: &Vault) -> Result<(Occur, Box<dyn Query>)> {
         let occur = match self.op {
-            CompareOp::Eq => Occur::Must,
-            CompareOp::Ne => Occur::MustNot,
+            Op::Eq => Occur::Must,
+            Op::Ne => Occur::MustNot,
             op => {
                 return Err(Error::BadRequest(format!(
-                    "{} is matched exactly: use = or != (not {op})",
-                    self.field
+                    "{} is matched exactly: use = or != (not {})",
+                    self.field,
+                    op.symbol()
                 )));
             }
         };
@@ -318,18 +377,26 @@ impl Filter {
                 Error::BadRequest(format!("{}: {raw:?} is not a number", self.field))
             })?;
             let op = match self.op {
-                CompareOp::Ne => "IS DISTINCT FROM",
-                op => op.symbol(),
+                Op::Ne => "IS DISTINCT FROM",
+                op @ (Op::Eq | Op::Gt | Op::Ge | Op::Lt | Op::Le) => op.symbol(),
+                op => {
+                    return Err(Error::BadRequest(format!(
+                        "{} is a number: compare it with = != > >= < <= (not {})",
+                        self.field,
+                        op.symbol()
+                    )));
+                }
             };
             return Ok((format!("t.{} {op} ?", self.field), vec![Value::Double(v)]));
         }
         let negate = match self.op {
-            CompareOp::Eq => false,
-            CompareOp::Ne => true,
+            Op::Eq => false,
+            Op::Ne => true,
             op => {
                 return Err(Error::BadRequest(format!(
-                    "{} is a category: use = or != (not {op})",
-                    self.field
+                    "{} is a category: use = or != (not {})",
+                    self.field,
+                    op.symbol()
                 )));
             }
         };
@@ -369,11 +436,24 @@ mod tests {
         assert_eq!(f.values, ["科技", "制造"]);
         assert_eq!(
             "annual_purchase>=1000000".parse::<Filter>().unwrap().op,
-            CompareOp::Ge
+            Op::Ge
         );
         let e = "colour=red".parse::<Filter>().unwrap_err().to_string();
         assert!(e.contains("cannot filter on \"colour\""), "{e}");
         assert!("region".parse::<Filter>().is_err());
+        // A field the questions know but the index does not hold.
+        let e = "founded_date>=2020-01-01"
+            .parse::<Filter>()
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("search filters name"), "{e}");
+        // The drift between the two old readers is gone: 万 and 、 read the same everywhere.
+        let f: Filter = "annual_purchase>=100万".parse().unwrap();
+        assert_eq!(f.values, ["1000000"]);
+        let f: Filter = "industry=科技、制造".parse().unwrap();
+        assert_eq!(f.values, ["科技", "制造"]);
+        let f: Filter = "CONTACT_PHONE≠18390440858".parse().unwrap();
+        assert_eq!((f.field.as_str(), f.op), ("contact_phone", Op::Ne));
     }
 
     #[test]

@@ -227,6 +227,7 @@ impl Lookalike {
         k: usize,
         scope: Option<&Scope>,
     ) -> Result<Similars> {
+        crate::check_count("k", k, crate::MAX_ROWS)?;
         let started = Instant::now();
         let v = &self.vectors;
         let mut seeds = seeds::resolve(conn, v, seeds, scope)?;
