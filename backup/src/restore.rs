@@ -149,16 +149,15 @@ pub fn restore(
 
     let import_started = Instant::now();
     let import = staging.path().join(".import");
-    if !import.join("schema.sql").exists() {
+    if !import.join("load.sql").exists() {
         return Err(Error::Damaged("it holds no database export".into()));
     }
     let staged = StorePaths {
         root: staging.path().to_owned(),
         key: target_paths.key.clone(),
     };
-    let db = staged.db();
     {
-        let conn = duckdb::Connection::open(&db)?;
+        let conn = kesou_indexer::store::open_db(&staged, true, false)?;
         import_database(&conn, &import)?;
     }
     fs::remove_dir_all(&import).map_err(|e| Error::io(&import, e))?;
@@ -216,61 +215,117 @@ pub fn restore(
     })
 }
 
-/// What schema.sql may do: create things (DuckDB's export writes one statement a line).
-const SCHEMA_STATEMENTS: &[&str] = &[
-    "CREATE TABLE ",
-    "CREATE SCHEMA ",
-    "CREATE SEQUENCE ",
-    "CREATE VIEW ",
-    "CREATE INDEX ",
-    "CREATE UNIQUE INDEX ",
-    "CREATE TYPE ",
-];
-
-/// Loads an `EXPORT DATABASE` folder into an empty database: its schema.sql (only CREATE
-/// statements), then each table of its load.sql from the Parquet file of that name in the
-/// folder. The statements are rebuilt here rather than run as written: an archive may say
-/// which tables to fill from which of its files, nothing else.
+/// Loads the data of an `EXPORT DATABASE` folder into a database that has this binary's
+/// schema ([`kesou_indexer::store::create_schema`]). An archive is data, never code: its
+/// schema.sql is not read, and its load.sql only says which Parquet file of the folder
+/// holds which table. Each file must name a table this binary defines, hold only columns
+/// that table has, and fit their types and constraints; customer ids must be unique, as
+/// an ingest makes them.
 fn import_database(conn: &duckdb::Connection, dir: &Path) -> Result<()> {
-    let read = |name: &str| -> Result<String> {
-        let p = dir.join(name);
-        fs::read_to_string(&p).map_err(|e| Error::io(&p, e))
-    };
-    let schema = read("schema.sql")?;
-    for line in schema.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        if !SCHEMA_STATEMENTS.iter().any(|p| line.starts_with(p)) {
+    let load_path = dir.join("load.sql");
+    let load = fs::read_to_string(&load_path).map_err(|e| Error::io(&load_path, e))?;
+    let tables = columns_by_table(conn)?;
+    let mut seen = std::collections::HashSet::new();
+    for line in load.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let (table, file) = load_line(line)?;
+        let Some(columns) = tables.get(&table) else {
             return Err(Error::Damaged(format!(
-                "schema.sql holds a statement a backup does not make: {}",
-                line.chars().take(80).collect::<String>()
+                "it holds a table this version of kesou does not define: {table:?}"
+            )));
+        };
+        if !seen.insert(table.clone()) {
+            return Err(Error::Damaged(format!(
+                "it loads the table {table:?} twice"
             )));
         }
-    }
-    conn.execute_batch(&schema)?;
-    let load = read("load.sql")?;
-    let here = dir.display().to_string().replace('\'', "''");
-    let mut script = String::new();
-    for line in load.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        // COPY customers FROM '/where/it/was/customers.parquet' (FORMAT 'PARQUET', …);
-        let bad = || Error::Damaged(format!("load.sql: {line:?}"));
-        let rest = line.strip_prefix("COPY ").ok_or_else(bad)?;
-        let (table, rest) = rest.split_once(" FROM '").ok_or_else(bad)?;
-        let (old, _) = rest.split_once('\'').ok_or_else(bad)?;
-        let file = Path::new(old)
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .ok_or_else(bad)?;
-        let plain = |s: &str| {
-            !s.is_empty()
-                && s.chars()
-                    .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '-' | '"'))
-        };
-        if !plain(table) || !plain(&file) || !file.ends_with(".parquet") {
-            return Err(bad());
+        let path = dir.join(&file);
+        if !path.is_file() {
+            return Err(Error::Damaged(format!("{file} is not in the archive")));
         }
-        script.push_str(&format!(
-            "COPY {table} FROM '{here}/{file}' (FORMAT PARQUET);\n"
-        ));
+        let source = format!("read_parquet({})", sql_text(&path.display().to_string()));
+        let mut stmt = conn.prepare(&format!("DESCRIBE SELECT * FROM {source}"))?;
+        let found: Vec<String> = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|e| {
+                Error::Damaged(format!("{file} is not a Parquet file kesou wrote: {e}"))
+            })?;
+        if let Some(extra) = found.iter().find(|c| !columns.contains(*c)) {
+            return Err(Error::Damaged(format!(
+                "{file} has a column the table {table} does not: {extra:?}"
+            )));
+        }
+        let list = found
+            .iter()
+            .map(|c| format!("\"{c}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
+        conn.execute_batch(&format!(
+            "INSERT INTO \"{table}\" ({list}) SELECT {list} FROM {source}"
+        ))
+        .map_err(|e| Error::Damaged(format!("{file} does not fit the table {table}: {e}")))?;
     }
-    conn.execute_batch(&script)?;
+    if !seen.contains("customers") {
+        return Err(Error::Damaged("it holds no customers table".into()));
+    }
+    let repeated: i64 = conn.query_row(
+        "SELECT count(*) - count(DISTINCT id) FROM customers",
+        [],
+        |r| r.get(0),
+    )?;
+    if repeated > 0 {
+        return Err(Error::Damaged(format!(
+            "its customers table repeats {repeated} ids"
+        )));
+    }
     Ok(())
+}
+
+/// The columns of every table the database has (this binary's schema).
+fn columns_by_table(
+    conn: &duckdb::Connection,
+) -> Result<std::collections::HashMap<String, Vec<String>>> {
+    let mut stmt = conn.prepare(
+        "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'main' \
+         AND NOT internal ORDER BY table_name, column_index",
+    )?;
+    let mut out = std::collections::HashMap::<String, Vec<String>>::new();
+    for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
+        let (table, column) = row?;
+        out.entry(table).or_default().push(column);
+    }
+    Ok(out)
+}
+
+/// A load.sql line, `COPY customers FROM '/where/it/was/customers.parquet' (FORMAT …);`,
+/// as (table, the Parquet file's name in the folder). Anything else is refused.
+fn load_line(line: &str) -> Result<(String, String)> {
+    let bad = || {
+        Error::Damaged(format!(
+            "load.sql holds a line a backup does not make: {}",
+            line.chars().take(80).collect::<String>()
+        ))
+    };
+    let rest = line.strip_prefix("COPY ").ok_or_else(bad)?;
+    let (table, rest) = rest.split_once(" FROM '").ok_or_else(bad)?;
+    let (old, _) = rest.split_once('\'').ok_or_else(bad)?;
+    let table = table.trim_matches('"');
+    let file = Path::new(old)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(bad)?;
+    let plain = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+    };
+    if !plain(table) || !plain(&file) || !file.ends_with(".parquet") || file.starts_with('.') {
+        return Err(bad());
+    }
+    Ok((table.to_owned(), file))
+}
+
+/// `s` as an SQL string literal.
+fn sql_text(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
 }

@@ -284,6 +284,212 @@ fn a_store_in_place_is_replaced_only_with_force() {
     assert_eq!(n, 0, "the store as backed up, before the later write");
 }
 
+/// The files of an archive (manifest aside), in order: (path, bytes, mode).
+type Files = Vec<(String, Vec<u8>, u32)>;
+
+/// Writes `from` again as `to` after `edit`, with a manifest that matches the edited
+/// files: what someone who edits an archive with care would make.
+fn edited(from: &Path, to: &Path, edit: impl FnOnce(&mut Files)) {
+    use sha2::Digest;
+    use std::io::Read;
+    let mut tar = tar::Archive::new(std::fs::File::open(from).unwrap());
+    let mut files = Files::new();
+    let mut manifest: Option<kesou_backup::Manifest> = None;
+    for entry in tar.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let path = entry.path().unwrap().to_string_lossy().into_owned();
+        let mode = entry.header().mode().unwrap();
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).unwrap();
+        if path == kesou_backup::MANIFEST {
+            manifest = Some(serde_json::from_slice(&bytes).unwrap());
+        } else {
+            files.push((path, bytes, mode));
+        }
+    }
+    edit(&mut files);
+    let mut manifest = manifest.expect("a manifest");
+    let mut out = tar::Builder::new(std::fs::File::create(to).unwrap());
+    manifest.entries.clear();
+    for (path, bytes, mode) in files
+        .iter()
+        .chain(std::iter::once(&(String::new(), Vec::new(), 0)))
+    {
+        let (path, bytes) = if path.is_empty() {
+            (
+                kesou_backup::MANIFEST.to_owned(),
+                serde_json::to_vec_pretty(&manifest).unwrap(),
+            )
+        } else {
+            manifest.entries.push(kesou_backup::Entry {
+                path: path.clone(),
+                bytes: bytes.len() as u64,
+                sha256: sha2::Sha256::digest(bytes)
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect(),
+                mode: *mode,
+            });
+            (path.clone(), bytes.clone())
+        };
+        let mut h = tar::Header::new_gnu();
+        h.set_size(bytes.len() as u64);
+        h.set_mode(*mode | 0o600);
+        h.set_entry_type(tar::EntryType::Regular);
+        out.append_data(&mut h, &path, bytes.as_slice()).unwrap();
+    }
+    out.finish().unwrap();
+}
+
+/// A Parquet file holding what `select` returns.
+fn parquet(dir: &Path, select: &str) -> Vec<u8> {
+    let path = dir.join("made.parquet");
+    let conn = duckdb::Connection::open_in_memory().unwrap();
+    conn.execute_batch(&format!(
+        "COPY ({select}) TO '{}' (FORMAT PARQUET)",
+        path.display()
+    ))
+    .unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    bytes
+}
+
+fn text_of(files: &Files, path: &str) -> String {
+    let (_, bytes, _) = files.iter().find(|(p, _, _)| p == path).expect(path);
+    String::from_utf8(bytes.clone()).unwrap()
+}
+
+fn set(files: &mut Files, path: &str, bytes: Vec<u8>) {
+    match files.iter_mut().find(|(p, _, _)| p == path) {
+        Some(f) => f.1 = bytes,
+        None => files.insert(0, (path.to_owned(), bytes, 0o600)),
+    }
+}
+
+#[test]
+fn an_archive_is_data_never_code() {
+    let (dir, path) = fresh();
+    let out = dir.path().join("b.tar");
+    {
+        let store = Store::open(&StorePaths::new(&path)).unwrap();
+        kesou_backup::backup_to_file(&store, &out, &BackupOptions::default()).unwrap();
+    }
+    let before = dump(&path);
+    let secret = dir.path().join("secret.txt");
+    std::fs::write(&secret, "the machine's name").unwrap();
+    let written = dir.path().join("written.csv");
+
+    // SQL in schema.sql, on lines that start as a backup's do: never run; the schema is
+    // this binary's own and the data comes in.
+    let code = dir.path().join("code.tar");
+    edited(&out, &code, |files| {
+        let schema = text_of(files, "db/schema.sql");
+        let evil = format!(
+            "CREATE TABLE pwned AS SELECT * FROM read_text('{}'); COPY (SELECT 42) TO '{}';\n\
+             CREATE TABLE customers_extra (x INTEGER);\n{schema}",
+            secret.display(),
+            written.display()
+        );
+        set(files, "db/schema.sql", evil.into_bytes());
+    });
+    let target = dir.path().join("from-code");
+    kesou_backup::restore(&code, &StorePaths::new(&target), &RestoreOptions::default())
+        .expect("the data of an archive with an edited schema.sql restores");
+    assert!(!written.exists(), "nothing in the archive ran");
+    assert_eq!(dump(&target), before, "no table of the archive's making");
+
+    // Anything else is refused and nothing is put in place.
+    let refused = |name: &str, edit: &dyn Fn(&mut Files), says: &str| {
+        let file = dir.path().join(format!("{name}.tar"));
+        edited(&out, &file, edit);
+        let target = dir.path().join(name);
+        let e = kesou_backup::restore(&file, &StorePaths::new(&target), &RestoreOptions::default())
+            .expect_err(name);
+        assert!(e.is_user_error(), "{name}: {e}");
+        assert!(e.to_string().contains(says), "{name}: {e}");
+        assert!(!target.exists(), "{name}: nothing in place");
+        assert!(!written.exists(), "{name}: nothing ran");
+    };
+    // A table this binary does not define.
+    let pwned = parquet(dir.path(), "SELECT 1 AS x");
+    refused(
+        "unknown-table",
+        &|files: &mut Files| {
+            let load = text_of(files, "db/load.sql");
+            set(files, "db/pwned.parquet", pwned.clone());
+            let load = format!("{load}COPY pwned FROM '/x/pwned.parquet' (FORMAT 'parquet');\n");
+            set(files, "db/load.sql", load.into_bytes());
+        },
+        "does not define",
+    );
+    // Statements in load.sql, and paths outside the archive.
+    for (name, line) in [
+        (
+            "load-code",
+            format!("COPY (SELECT 42) TO '{}';", written.display()),
+        ),
+        (
+            "load-outside",
+            format!("COPY meta FROM '{}' (FORMAT CSV);", secret.display()),
+        ),
+        (
+            "load-injected",
+            "COPY meta FROM 'x.parquet'; COPY (SELECT 1) TO 'y.parquet' (FORMAT PARQUET);".into(),
+        ),
+    ] {
+        refused(
+            name,
+            &|files: &mut Files| {
+                let load = format!("{}{line}\n", text_of(files, "db/load.sql"));
+                set(files, "db/load.sql", load.into_bytes());
+            },
+            "",
+        );
+    }
+    // Data that does not fit the binary's table: an unknown column, a wrong type, a
+    // repeated customer id.
+    for (name, select, says) in [
+        (
+            "extra-column",
+            "SELECT *, 1 AS planted FROM read_parquet('{p}')",
+            "planted",
+        ),
+        (
+            "wrong-type",
+            "SELECT * REPLACE ('many' AS employees) FROM read_parquet('{p}')",
+            "does not fit",
+        ),
+        (
+            "repeated-id",
+            "SELECT * FROM read_parquet('{p}') UNION ALL (SELECT * FROM read_parquet('{p}') LIMIT 1)",
+            "repeats",
+        ),
+    ] {
+        refused(
+            name,
+            &|files: &mut Files| {
+                let original = dir.path().join(format!("{name}-customers.parquet"));
+                std::fs::write(
+                    &original,
+                    &files
+                        .iter()
+                        .find(|f| f.0 == "db/customers.parquet")
+                        .unwrap()
+                        .1,
+                )
+                .unwrap();
+                let bytes = parquet(
+                    dir.path(),
+                    &select.replace("{p}", &original.display().to_string()),
+                );
+                set(files, "db/customers.parquet", bytes);
+            },
+            says,
+        );
+    }
+}
+
 /// The route a server adds (see README, "Backup and restore"), with a stand-in login.
 mod server {
     use std::collections::HashMap;
