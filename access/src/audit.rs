@@ -68,65 +68,141 @@ struct Hashed<'a> {
     prev: &'a str,
 }
 
-/// Text for the log with personal contact values masked: runs of 7 or more digits (phone
-/// numbers; not those inside ids such as C0000123) keep their first 3 and last 4, e-mail addresses their first letter and domain.
-/// A question naming a phone number must not leave the number in the log.
+/// Text for the log with personal contact values masked, however they were typed: phone
+/// numbers (7 or more digits, also split by spaces or hyphens, in full-width digits, after
+/// `tel`; customer ids such as C0000123, credit codes and dates are kept) keep their first 3
+/// and last 4 digits, e-mail addresses (also with a full-width `＠`) their first letter and
+/// domain. A question, or a refusal quoting it, must not leave a number in the log.
 pub fn redact(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for word in split_keep(text) {
-        if word.contains('@') && word.len() > 3 {
-            out.push_str(&crate::mask("email", word));
-        } else {
-            out.push_str(&mask_digit_runs(word));
-        }
-    }
-    out
-}
-
-/// Words and the separators between them, in order (separators: whitespace and CJK text
-/// around an address are kept as they are).
-fn split_keep(text: &str) -> Vec<&str> {
-    let mut parts = Vec::new();
-    let mut start = 0;
-    let is_word = |c: char| c.is_ascii_alphanumeric() || "@._-+".contains(c);
-    let mut in_word = text.chars().next().is_some_and(is_word);
-    for (i, c) in text.char_indices() {
-        if is_word(c) != in_word {
-            parts.push(&text[start..i]);
-            start = i;
-            in_word = !in_word;
-        }
-    }
-    parts.push(&text[start..]);
-    parts
-}
-
-fn mask_digit_runs(word: &str) -> String {
-    let chars: Vec<char> = word.chars().collect();
-    let mut out = String::new();
+    let folded: String = text.chars().map(fold_width).collect();
+    let chars: Vec<char> = folded.chars().collect();
+    let mut out = String::with_capacity(folded.len());
+    let mut plain = String::new();
     let mut i = 0;
     while i < chars.len() {
-        if chars[i].is_ascii_digit() {
-            let mut j = i;
-            while j < chars.len() && chars[j].is_ascii_digit() {
-                j += 1;
+        if is_email_char(chars[i]) && (i == 0 || !is_email_char(chars[i - 1])) {
+            let j = (i..chars.len())
+                .find(|&k| !is_email_char(chars[k]))
+                .unwrap_or(chars.len());
+            let word: String = chars[i..j].iter().collect();
+            if let Some((user, domain)) = word.split_once('@')
+                && !user.is_empty()
+                && domain.contains('.')
+            {
+                out.push_str(&mask_phones(&plain));
+                plain.clear();
+                out.push_str(&crate::mask("email", &word));
+                i = j;
+                continue;
             }
-            let run: String = chars[i..j].iter().collect();
-            // a run inside an id (C0000123) is not a phone number
-            let in_id = (i > 0 && chars[i - 1].is_ascii_alphabetic())
-                || chars.get(j).is_some_and(char::is_ascii_alphabetic);
-            if run.len() >= 7 && !in_id {
-                out.push_str(&crate::mask("phone", &run));
-            } else {
-                out.push_str(&run);
-            }
-            i = j;
-        } else {
+        }
+        plain.push(chars[i]);
+        i += 1;
+    }
+    out.push_str(&mask_phones(&plain));
+    out
+}
+
+/// Full-width digits, letters and the signs contacts are written with, as ASCII.
+fn fold_width(c: char) -> char {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c),
+        '\u{3000}' => ' ',
+        c => c,
+    }
+}
+
+fn is_email_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "@._%+-".contains(c)
+}
+
+/// Masks the phone numbers of `text` (see [`redact`]).
+fn mask_phones(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_digit() {
             out.push(chars[i]);
             i += 1;
+            continue;
         }
+        // Digit groups joined by one space or hyphen: 138 1234 8000, 0571-8888 1234.
+        let mut groups = vec![(i, digits_end(&chars, i))];
+        loop {
+            let end = groups.last().expect("a group").1;
+            if end + 1 < chars.len()
+                && matches!(chars[end], ' ' | '-')
+                && chars[end + 1].is_ascii_digit()
+            {
+                groups.push((end + 1, digits_end(&chars, end + 1)));
+            } else {
+                break;
+            }
+        }
+        let keep = |from: usize, to: usize, out: &mut String| {
+            out.extend(&chars[from..to]);
+        };
+        // A date (2026-06-30) starts a run: kept, and the rest looked at on its own.
+        let len = |g: &(usize, usize)| g.1 - g.0;
+        if groups.len() >= 3
+            && len(&groups[0]) == 4
+            && len(&groups[1]) <= 2
+            && len(&groups[2]) <= 2
+            && chars[groups[0].1] == '-'
+            && chars[groups[1].1] == '-'
+        {
+            keep(i, groups[2].1, &mut out);
+            i = groups[2].1;
+            continue;
+        }
+        // +86 stays readable: the number after it is what is masked.
+        if groups.len() > 1 && i > 0 && chars[i - 1] == '+' && len(&groups[0]) == 2 {
+            keep(i, groups[1].0, &mut out);
+            groups.remove(0);
+            i = groups[0].0;
+        }
+        let end = groups.last().expect("a group").1;
+        let digits: String = groups.iter().flat_map(|g| &chars[g.0..g.1]).collect();
+        if digits.len() < 7 || (groups.len() == 1 && is_code(&chars, i, end)) {
+            keep(i, end, &mut out);
+        } else {
+            out.push_str(&crate::mask("phone", &digits));
+        }
+        i = end;
     }
     out
+}
+
+fn digits_end(chars: &[char], from: usize) -> usize {
+    (from..chars.len())
+        .find(|&k| !chars[k].is_ascii_digit())
+        .unwrap_or(chars.len())
+}
+
+/// Whether the digits at `from..to` are part of a code rather than a phone number: a
+/// customer id (one letter, then up to 10 digits: C0000123) or an 18-character credit code.
+fn is_code(chars: &[char], from: usize, to: usize) -> bool {
+    let letters_before = chars[..from]
+        .iter()
+        .rev()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .count();
+    let alnum = |c: &&char| c.is_ascii_alphanumeric();
+    let token_start = from
+        - chars[..from]
+            .iter()
+            .rev()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .count();
+    let token_end = to + chars[to..].iter().take_while(alnum).count();
+    let id = letters_before == 1 && token_start == from - 1 && token_end == to && to - from <= 10;
+    let token = &chars[token_start..token_end];
+    let credit_code = token.len() == 18
+        && token
+            .iter()
+            .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase());
+    id || credit_code
 }
 
 fn hash_of(seq: u64, at: &str, event: &Event, prev: &str) -> String {
@@ -174,6 +250,7 @@ impl AuditLog {
         crate::files::private_dir(&dir)?;
         let path = dir.join("audit.log");
         let file = crate::files::open_private_append(&path)?;
+        cut_torn_tail(&file, &path)?;
         let last = last_entry(&path)?;
         let head = match last {
             Some(e) => Head {
@@ -191,11 +268,13 @@ impl AuditLog {
         })
     }
 
-    /// Appends an event (contact values in its input and interpretation masked: [`redact`]);
+    /// Appends an event (contact values in its input, interpretation and detail masked:
+    /// [`redact`]);
     /// the entry is on disk (written, not yet synced) when this returns.
     pub fn record(&self, mut event: Event) -> Result<Entry> {
         event.input = redact(&event.input);
         event.interpretation = redact(&event.interpretation);
+        event.detail = redact(&event.detail);
         let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let seq = st.head.seq + 1;
         let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
@@ -219,6 +298,44 @@ impl AuditLog {
         crate::files::replace_private_unsynced(&self.dir.join("head"), &head)?;
         Ok(entry)
     }
+}
+
+/// A crash in the middle of an append leaves a last line without its newline: that line
+/// was never a whole entry (the head file still names the one before it), so it is moved
+/// to `audit/torn-SIZE.txt` for whoever looks, and the log ends at its last whole entry.
+/// A last line that reads as a whole entry only lacks the newline: it is completed.
+fn cut_torn_tail(file: &std::fs::File, path: &Path) -> Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    let io = |e| Error::io(path, e);
+    let len = file.metadata().map_err(io)?.len();
+    if len == 0 {
+        return Ok(());
+    }
+    // The tail after the last newline; entries are short, a few KB is plenty to look at.
+    let mut reader = file;
+    let back = len.min(1 << 20);
+    reader.seek(SeekFrom::Start(len - back)).map_err(io)?;
+    let mut tail = Vec::with_capacity(back as usize);
+    reader.read_to_end(&mut tail).map_err(io)?;
+    if tail.last() == Some(&b'\n') {
+        return Ok(());
+    }
+    let start = tail.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let torn = &tail[start..];
+    let mut writer = file;
+    if serde_json::from_slice::<Entry>(torn).is_ok() {
+        writer.write_all(b"\n").map_err(io)?;
+        return Ok(());
+    }
+    let aside = path.with_file_name(format!("torn-{len}.txt"));
+    crate::files::replace_private(&aside, torn)?;
+    file.set_len(len - torn.len() as u64).map_err(io)?;
+    tracing::warn!(
+        bytes = torn.len(),
+        aside = %aside.display(),
+        "audit: the log's last line was cut off by a crash; set aside"
+    );
+    Ok(())
 }
 
 fn last_entry(path: &Path) -> Result<Option<Entry>> {
@@ -412,6 +529,71 @@ mod tests {
         assert_eq!(
             redact("联系电话=+86 13812348000"),
             "联系电话=+86 138****8000"
+        );
+        // However it is typed.
+        for (typed, logged) in [
+            ("tel13812348000", "tel138****8000"),
+            ("电话 138 1234 8000 的客户", "电话 138****8000 的客户"),
+            ("0571-8888 1234", "057****1234"),
+            ("１３８１２３４８０００", "138****8000"),
+            ("手机13812348000。", "手机138****8000。"),
+            ("zhang.wei＠example.com", "z***@example.com"),
+            ("无法理解「13987654321」", "无法理解「139****4321」"),
+        ] {
+            assert_eq!(redact(typed), logged, "{typed}");
+        }
+        // Ids, credit codes, dates and amounts stay readable.
+        for kept in [
+            "C0000123 的画像",
+            "信用代码 91330100MA27XK1234",
+            "下单日期 ≥ 2026-03-30 08:00",
+            "年采购额 ≥ 500000",
+        ] {
+            assert_eq!(redact(kept), kept);
+        }
+    }
+
+    #[test]
+    fn a_line_torn_by_a_crash_is_set_aside_and_the_chain_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let log = AuditLog::open(dir.path()).unwrap();
+            log.record(event("王芳", "ask", &["C1"])).unwrap();
+            log.record(event("王芳", "ask", &["C2"])).unwrap();
+        }
+        let path = dir.path().join("audit/audit.log");
+        let whole = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, format!("{whole}{{\"seq\":3,\"at\":\"2026")).unwrap();
+        let log = AuditLog::open(dir.path()).expect("a torn last line does not stop a start");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), whole);
+        let torn = std::fs::read_dir(dir.path().join("audit"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .find(|n| n.starts_with("torn-"))
+            .expect("the torn line is kept aside");
+        assert!(
+            std::fs::read_to_string(dir.path().join("audit").join(torn))
+                .unwrap()
+                .starts_with("{\"seq\":3")
+        );
+        assert_eq!(log.record(event("王芳", "ask", &["C3"])).unwrap().seq, 3);
+        let v = verify(dir.path()).unwrap();
+        assert!(v.problems.is_empty(), "{:?}", v.problems);
+        assert_eq!(v.entries, 3);
+    }
+
+    #[test]
+    fn refusals_are_redacted_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = AuditLog::open(dir.path()).unwrap();
+        let mut ev = event("王芳", "ask", &[]);
+        ev.detail = "could not understand 「13987654321」".into();
+        let e = log.record(ev).unwrap();
+        assert_eq!(e.event.detail, "could not understand 「139****4321」");
+        assert!(
+            !std::fs::read_to_string(dir.path().join("audit/audit.log"))
+                .unwrap()
+                .contains("13987654321")
         );
     }
 

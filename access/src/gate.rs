@@ -1,5 +1,11 @@
 //! The gate a server keeps: logins with lockout, sessions, rate limits. In memory, for one
 //! server process; the users come from [`Users`] (re-read when their file changes).
+//!
+//! A guess is counted before its password is hashed (Argon2 takes tens of milliseconds), so
+//! that parallel guesses cannot all be evaluated before the first failure is counted. The
+//! lockout holds for the account *from the address the guesses came from*: a stranger who
+//! types wrong passwords for the administrator locks only themselves out, and each address
+//! gets a few login attempts a minute whatever the accounts.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -27,12 +33,18 @@ pub enum Use {
 #[derive(Debug)]
 struct Session {
     user: String,
+    /// The password the session was opened with (a digest of its hash): a new password
+    /// ends every session opened with the old one.
+    credential: [u8; 32],
+    started: Instant,
     last_seen: Instant,
 }
 
 #[derive(Debug, Default)]
 struct Failures {
     count: u32,
+    /// Guesses whose password is being checked right now.
+    pending: u32,
     locked_until: Option<Instant>,
 }
 
@@ -50,8 +62,11 @@ pub struct Gate {
     policy: Policy,
     users: Mutex<(Users, Option<SystemTime>)>,
     sessions: Mutex<HashMap<[u8; 32], Session>>,
-    failures: Mutex<HashMap<String, Failures>>,
+    /// Per (account, client address).
+    failures: Mutex<HashMap<(String, String), Failures>>,
     buckets: Mutex<HashMap<(String, Use), Bucket>>,
+    /// Login attempts per client address.
+    login_buckets: Mutex<HashMap<String, Bucket>>,
 }
 
 /// A successful login.
@@ -64,6 +79,33 @@ pub struct Login {
 
 fn key_of(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
+}
+
+fn credential_of(password_hash: &str) -> [u8; 32] {
+    Sha256::digest(password_hash.as_bytes()).into()
+}
+
+/// Takes a token from `key`'s bucket (`capacity`, refilled at `per_second`), or says how
+/// many seconds until one is there.
+fn take<K: std::hash::Hash + Eq>(
+    buckets: &Mutex<HashMap<K, Bucket>>,
+    key: K,
+    capacity: f64,
+    per_second: f64,
+) -> std::result::Result<(), f64> {
+    let mut buckets = buckets.lock().unwrap_or_else(|p| p.into_inner());
+    let now = Instant::now();
+    let b = buckets.entry(key).or_insert(Bucket {
+        tokens: capacity,
+        at: now,
+    });
+    b.tokens = (b.tokens + (now - b.at).as_secs_f64() * per_second).min(capacity);
+    b.at = now;
+    if b.tokens < 1.0 {
+        return Err(((1.0 - b.tokens) / per_second).ceil().max(1.0));
+    }
+    b.tokens -= 1.0;
+    Ok(())
 }
 
 fn modified(path: &Path) -> Option<SystemTime> {
@@ -86,6 +128,7 @@ impl Gate {
             sessions: Mutex::new(HashMap::new()),
             failures: Mutex::new(HashMap::new()),
             buckets: Mutex::new(HashMap::new()),
+            login_buckets: Mutex::new(HashMap::new()),
         })
     }
 
@@ -113,15 +156,28 @@ impl Gate {
         self.with_users(Users::has_admin)
     }
 
-    /// Checks a name and password. Wrong passwords in a row lock the account for the
-    /// policy's lockout time; a locked account refuses even the right password.
-    pub fn login(&self, name: &str, password: &str) -> Result<Login> {
+    /// Checks a name and password tried from the client address `from`. Wrong passwords in
+    /// a row lock the account for that address for the policy's lockout time (a locked
+    /// account refuses even the right password from there); each address has a budget of
+    /// attempts per minute.
+    pub fn login(&self, name: &str, password: &str, from: &str) -> Result<Login> {
         let limits = &self.policy.limits;
+        let per_minute = f64::from(limits.login_attempts_per_minute);
+        if let Err(wait) = take(
+            &self.login_buckets,
+            from.to_owned(),
+            per_minute,
+            per_minute / 60.0,
+        ) {
+            return Err(Error::RateLimited(format!(
+                "too many login attempts from this address; try again in {wait:.0} s"
+            )));
+        }
+        let key = (name.to_owned(), from.to_owned());
         {
             let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some(f) = failures.get_mut(name)
-                && let Some(until) = f.locked_until
-            {
+            let f = failures.entry(key.clone()).or_default();
+            if let Some(until) = f.locked_until {
                 if Instant::now() < until {
                     return Err(Error::Locked(format!(
                         "too many wrong passwords: the account is locked for {} more minutes",
@@ -130,11 +186,20 @@ impl Gate {
                 }
                 *f = Failures::default();
             }
+            // Counted before the check: no more guesses in flight than failures allowed.
+            if f.count + f.pending >= limits.failed_logins {
+                return Err(Error::RateLimited(
+                    "too many login attempts for this account at once; try again in a moment"
+                        .into(),
+                ));
+            }
+            f.pending += 1;
         }
-        let user = self.with_users(|u| u.check(name, password).cloned())?;
-        let Some(user) = user else {
-            let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-            let f = failures.entry(name.to_owned()).or_default();
+        let user = self.with_users(|u| u.check(name, password).cloned());
+        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let f = failures.entry(key.clone()).or_default();
+        f.pending = f.pending.saturating_sub(1);
+        let Some(user) = user? else {
             f.count += 1;
             if f.count >= limits.failed_logins {
                 f.locked_until =
@@ -142,14 +207,17 @@ impl Gate {
             }
             return Err(Error::Unauthorized("wrong user name or password".into()));
         };
-        self.failures
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(name);
+        if f.pending == 0 {
+            failures.remove(&key);
+        } else {
+            f.count = 0;
+        }
+        drop(failures);
         let principal = Principal::of(&user, &self.policy)?;
         let mut raw = [0u8; 32];
         getrandom::fill(&mut raw).map_err(|e| Error::BadInput(format!("no randomness: {e}")))?;
         let token = B64.encode(raw);
+        let now = Instant::now();
         self.sessions
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -157,34 +225,46 @@ impl Gate {
                 key_of(&token),
                 Session {
                     user: user.name.clone(),
-                    last_seen: Instant::now(),
+                    credential: credential_of(&user.password),
+                    started: now,
+                    last_seen: now,
                 },
             );
         Ok(Login { token, principal })
     }
 
-    /// The principal of a session token; a session unused for the policy's idle time, or
-    /// whose user was disabled or removed since, has ended.
+    /// The principal of a session token; a session unused for the policy's idle time, older
+    /// than its absolute lifetime, whose user was disabled or removed since, or whose user's
+    /// password has changed since, has ended.
     pub fn session(&self, token: &str) -> Result<Principal> {
         let idle = Duration::from_secs(self.policy.limits.session_idle_minutes * 60);
+        let lifetime = Duration::from_secs(self.policy.limits.session_max_hours * 3600);
         let key = key_of(token);
-        let user = {
+        let (user, credential) = {
             let mut sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
             let Some(s) = sessions.get_mut(&key) else {
                 return Err(Error::Unauthorized("log in first".into()));
             };
-            if s.last_seen.elapsed() > idle {
+            if s.last_seen.elapsed() > idle || s.started.elapsed() > lifetime {
                 sessions.remove(&key);
                 return Err(Error::Unauthorized(
                     "the session has ended; log in again".into(),
                 ));
             }
             s.last_seen = Instant::now();
-            s.user.clone()
+            (s.user.clone(), s.credential)
         };
         let found = self.with_users(|u| u.get(&user).cloned())?;
         match found {
-            Some(u) if !u.disabled => Principal::of(&u, &self.policy),
+            Some(u) if !u.disabled && credential_of(&u.password) == credential => {
+                Principal::of(&u, &self.policy)
+            }
+            Some(u) if !u.disabled => {
+                self.logout(token);
+                Err(Error::Unauthorized(
+                    "the password has changed since this session began; log in again".into(),
+                ))
+            }
             _ => {
                 self.logout(token);
                 Err(Error::Unauthorized("the account is disabled".into()))
@@ -201,6 +281,14 @@ impl Gate {
             _ => Err(Error::Unauthorized(format!(
                 "the account {name:?} that made this link is disabled or gone"
             ))),
+        }
+    }
+
+    /// Makes every session `by` older (tests of the lifetime).
+    #[cfg(test)]
+    fn age_sessions(&self, by: Duration) {
+        for s in self.sessions.lock().unwrap().values_mut() {
+            s.started = s.started.checked_sub(by).expect("an earlier instant");
         }
     }
 
@@ -224,26 +312,15 @@ impl Gate {
                 f64::from(limits.exports_per_hour) / 3600.0,
             ),
         };
-        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        let now = Instant::now();
-        let b = buckets.entry((user.to_owned(), kind)).or_insert(Bucket {
-            tokens: capacity,
-            at: now,
-        });
-        b.tokens = (b.tokens + (now - b.at).as_secs_f64() * per_second).min(capacity);
-        b.at = now;
-        if b.tokens < 1.0 {
-            let wait = ((1.0 - b.tokens) / per_second).ceil().max(1.0);
-            return Err(Error::RateLimited(format!(
+        take(&self.buckets, (user.to_owned(), kind), capacity, per_second).map_err(|wait| {
+            Error::RateLimited(format!(
                 "too many {} in a short time; try again in {wait:.0} s",
                 match kind {
                     Use::Query => "requests",
                     Use::Export => "exports",
                 }
-            )));
-        }
-        b.tokens -= 1.0;
-        Ok(())
+            ))
+        })
     }
 }
 
@@ -278,26 +355,116 @@ mod tests {
         let gate = Gate::open(dir.path()).unwrap();
         for _ in 0..4 {
             assert!(matches!(
-                gate.login("王芳", "wrong password"),
+                gate.login("王芳", "wrong password", "10.0.0.1"),
                 Err(Error::Unauthorized(_))
             ));
         }
         // a right password before the limit resets the count
-        gate.login("王芳", "sales password 1").unwrap();
+        gate.login("王芳", "sales password 1", "10.0.0.1").unwrap();
         for _ in 0..5 {
-            assert!(gate.login("王芳", "wrong password").is_err());
+            assert!(gate.login("王芳", "wrong password", "10.0.0.1").is_err());
         }
-        let e = gate.login("王芳", "sales password 1").unwrap_err();
+        let e = gate
+            .login("王芳", "sales password 1", "10.0.0.1")
+            .unwrap_err();
         assert!(matches!(e, Error::Locked(_)), "{e}");
         // another account is not affected
-        gate.login("admin", "admin password 1").unwrap();
+        gate.login("admin", "admin password 1", "10.0.0.1").unwrap();
+        // nor the same account from another address: a stranger cannot lock anyone out
+        gate.login("王芳", "sales password 1", "10.0.0.2").unwrap();
+    }
+
+    #[test]
+    fn parallel_guesses_are_counted_before_they_are_checked() {
+        let policy = crate::policy::DEFAULT_POLICY.replace(
+            "login_attempts_per_minute = 30",
+            "login_attempts_per_minute = 1000",
+        );
+        let dir = store_with_users(Some(&policy));
+        let gate = std::sync::Arc::new(Gate::open(dir.path()).unwrap());
+        let start = std::sync::Arc::new(std::sync::Barrier::new(40));
+        let guesses: Vec<_> = (0..40)
+            .map(|i| {
+                let (gate, start) = (gate.clone(), start.clone());
+                std::thread::spawn(move || {
+                    // the right password is among the guesses
+                    let password = if i == 39 {
+                        "sales password 1".to_owned()
+                    } else {
+                        format!("guess {i}")
+                    };
+                    start.wait();
+                    gate.login("王芳", &password, "10.0.0.1")
+                })
+            })
+            .collect();
+        let results: Vec<_> = guesses.into_iter().map(|g| g.join().unwrap()).collect();
+        let checked = results
+            .iter()
+            .filter(|r| matches!(r, Ok(_) | Err(Error::Unauthorized(_))))
+            .count();
+        assert!(
+            checked <= 5,
+            "{checked} of 40 parallel guesses were checked"
+        );
+        assert!(
+            results.iter().all(|r| matches!(
+                r,
+                Ok(_) | Err(Error::Unauthorized(_) | Error::RateLimited(_) | Error::Locked(_))
+            )),
+            "{results:?}"
+        );
+    }
+
+    #[test]
+    fn each_address_has_a_budget_of_attempts() {
+        let policy = crate::policy::DEFAULT_POLICY.replace(
+            "login_attempts_per_minute = 30",
+            "login_attempts_per_minute = 3",
+        );
+        let dir = store_with_users(Some(&policy));
+        let gate = Gate::open(dir.path()).unwrap();
+        for name in ["王芳", "admin", "nobody"] {
+            assert!(matches!(
+                gate.login(name, "wrong password", "10.0.0.9"),
+                Err(Error::Unauthorized(_))
+            ));
+        }
+        let e = gate
+            .login("王芳", "sales password 1", "10.0.0.9")
+            .unwrap_err();
+        assert!(matches!(e, Error::RateLimited(_)), "{e}");
+        gate.login("王芳", "sales password 1", "10.0.0.10").unwrap();
+    }
+
+    #[test]
+    fn sessions_end_when_the_password_changes_and_at_their_lifetime() {
+        let dir = store_with_users(None);
+        let gate = Gate::open(dir.path()).unwrap();
+        let old = gate.login("王芳", "sales password 1", "10.0.0.1").unwrap();
+        let admin = gate.login("admin", "admin password 1", "10.0.0.1").unwrap();
+        let mut users = Users::load(dir.path()).unwrap();
+        users.set_password("王芳", "sales password 2").unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+        users.save().unwrap();
+        let e = gate.session(&old.token).unwrap_err();
+        assert!(e.to_string().contains("password has changed"), "{e}");
+        assert!(gate.session(&old.token).is_err(), "ended for good");
+        let new = gate.login("王芳", "sales password 2", "10.0.0.1").unwrap();
+        gate.session(&new.token).unwrap();
+        gate.session(&admin.token).unwrap();
+
+        // twelve hours after login a session ends, however busy
+        gate.age_sessions(Duration::from_secs(12 * 3600 + 1));
+        assert!(gate.session(&new.token).is_err());
+        assert!(gate.session(&admin.token).is_err());
     }
 
     #[test]
     fn sessions_end_when_the_user_is_disabled() {
         let dir = store_with_users(None);
         let gate = Gate::open(dir.path()).unwrap();
-        let login = gate.login("王芳", "sales password 1").unwrap();
+        let login = gate.login("王芳", "sales password 1", "10.0.0.1").unwrap();
         assert_eq!(gate.session(&login.token).unwrap().role, Role::Sales);
         assert!(gate.session("forged").is_err());
         let mut users = Users::load(dir.path()).unwrap();

@@ -27,9 +27,23 @@ pub enum FieldAccess {
 pub struct Limits {
     pub failed_logins: u32,
     pub lockout_minutes: u64,
+    /// Per client address (policies written before it get the default).
+    #[serde(default = "default_login_attempts")]
+    pub login_attempts_per_minute: u32,
     pub session_idle_minutes: u64,
+    /// A session's absolute lifetime (policies written before it get the default).
+    #[serde(default = "default_session_hours")]
+    pub session_max_hours: u64,
     pub queries_per_minute: u32,
     pub exports_per_hour: u32,
+}
+
+fn default_login_attempts() -> u32 {
+    30
+}
+
+fn default_session_hours() -> u64 {
+    12
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -68,9 +82,13 @@ impl Policy {
                 Error::BadInput(format!("{}: department {dept}: {e}", path.display()))
             })?;
         }
-        if p.limits.failed_logins == 0 || p.limits.queries_per_minute == 0 {
+        if p.limits.failed_logins == 0
+            || p.limits.queries_per_minute == 0
+            || p.limits.login_attempts_per_minute == 0
+            || p.limits.session_max_hours == 0
+        {
             return Err(Error::BadInput(format!(
-                "{}: failed_logins and queries_per_minute must be at least 1",
+                "{}: failed_logins, login_attempts_per_minute, session_max_hours and queries_per_minute must be at least 1",
                 path.display()
             )));
         }

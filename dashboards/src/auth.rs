@@ -219,11 +219,13 @@ pub async fn login(
     let gate_state = state.clone();
     let password = body.password;
     let login_name = name.clone();
+    let address = from.clone();
     // Argon2 takes tens of milliseconds of CPU: off the async threads.
-    let result =
-        tokio::task::spawn_blocking(move || gate_state.gate().login(&login_name, &password))
-            .await
-            .map_err(AppError::from)?;
+    let result = tokio::task::spawn_blocking(move || {
+        gate_state.gate().login(&login_name, &password, &address)
+    })
+    .await
+    .map_err(AppError::from)?;
     let mut ev = Event {
         user: name.chars().take(64).collect(),
         from,
@@ -236,8 +238,9 @@ pub async fn login(
             ev.outcome = "ok".into();
             state.audit(ev)?;
             let cookie = format!(
-                "{COOKIE}={}; Path=/; HttpOnly; SameSite=Strict",
-                login.token
+                "{COOKIE}={}; Path=/; HttpOnly; SameSite=Strict{}",
+                login.token,
+                secure_attribute(&state)
             );
             let mut resp = Json(json!({
                 "token": login.token,
@@ -259,6 +262,20 @@ pub async fn login(
     }
 }
 
+/// `; Secure` when the server is reached over HTTPS (`--url https://…`): the browser then
+/// never sends the session over plain HTTP.
+fn secure_attribute(state: &AppState) -> &'static str {
+    if state
+        .public_url()
+        .get(..8)
+        .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
+    {
+        "; Secure"
+    } else {
+        ""
+    }
+}
+
 /// The client address, when the server was started with connection info (not in tests).
 #[derive(Debug)]
 pub struct ConnectInfoOpt(pub String);
@@ -276,10 +293,13 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Respon
         state.gate().logout(&t);
     }
     let mut resp = Json(json!({"ok": true})).into_response();
-    resp.headers_mut().insert(
-        header::SET_COOKIE,
-        HeaderValue::from_static("kesou_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
+    let cookie = format!(
+        "{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}",
+        secure_attribute(&state)
     );
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        resp.headers_mut().insert(header::SET_COOKIE, v);
+    }
     resp
 }
 

@@ -54,6 +54,16 @@ fn fixture_with(
     policy: Option<&str>,
     edit: impl FnOnce(&std::path::Path),
 ) -> Fixture {
+    fixture_served(customers, policy, edit, "http://kesou.test")
+}
+
+/// A fixture whose server is reached at `public_url` (its `--url`).
+fn fixture_served(
+    customers: usize,
+    policy: Option<&str>,
+    edit: impl FnOnce(&std::path::Path),
+    public_url: &str,
+) -> Fixture {
     let dir = tempfile::tempdir().expect("temp dir");
     let source = dir.path().join("source");
     let mut config = GenerateConfig::new(source.clone());
@@ -74,9 +84,18 @@ fn fixture_with(
         .unwrap()
     };
     let policy_path = kesou_access::ensure_policy_file(&paths.root).unwrap();
-    if let Some(p) = policy {
-        std::fs::write(&policy_path, p).unwrap();
-    }
+    // Every request of these tests comes from one (unknown) address: its login budget is
+    // raised unless a test sets its own.
+    let policy = policy.map_or_else(
+        || {
+            std::fs::read_to_string(&policy_path).unwrap().replace(
+                "login_attempts_per_minute = 30",
+                "login_attempts_per_minute = 100000",
+            )
+        },
+        str::to_owned,
+    );
+    std::fs::write(&policy_path, policy).unwrap();
     let mut users = Users::load(&paths.root).unwrap();
     for u in [
         user("admin", Role::Admin, &[], None, None),
@@ -93,7 +112,7 @@ fn fixture_with(
         data: paths.root.clone(),
         demo: false,
         embed_key: Some(KEY.to_vec()),
-        public_url: "http://kesou.test".into(),
+        public_url: public_url.into(),
     })
     .expect("open");
     Fixture {

@@ -24,16 +24,35 @@ impl Table {
     }
 
     pub fn row<const N: usize>(&mut self, cells: [String; N]) {
-        self.0.add_row(cells);
+        self.0.add_row(cells.map(|c| one_line(&c)));
     }
 
     pub fn row_vec(&mut self, cells: Vec<String>) {
-        self.0.add_row(cells);
+        self.0
+            .add_row(cells.iter().map(|c| one_line(c)).collect::<Vec<_>>());
     }
 
     pub fn print(&self) {
         println!("{}", self.0);
     }
+}
+
+/// A cell's text on one line: line breaks and other control characters (typed into a
+/// question, stored in a note) are shown escaped, so that no value draws extra table
+/// lines or moves the terminal's cursor.
+pub fn one_line(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_owned();
+    }
+    text.chars()
+        .flat_map(|c| match c {
+            '\n' => "\\n".chars().collect::<Vec<_>>(),
+            '\r' => "\\r".chars().collect(),
+            '\t' => "\\t".chars().collect(),
+            c if c.is_control() => format!("\\u{{{:x}}}", u32::from(c)).chars().collect(),
+            c => vec![c],
+        })
+        .collect()
 }
 
 /// 1234567 → "1,234,567".
@@ -63,6 +82,18 @@ pub fn yuan(v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cells_stay_on_one_line() {
+        assert_eq!(one_line("华东客户"), "华东客户");
+        assert_eq!(
+            one_line("a\n│ 2 │ forged\r\u{1b}[2J"),
+            "a\\n│ 2 │ forged\\r\\u{1b}[2J"
+        );
+        let mut t = Table::new(["input"]);
+        t.row(["line one\nline two".into()]);
+        assert_eq!(t.0.to_string().lines().count(), 5, "{}", t.0);
+    }
 
     #[test]
     fn numbers_read_well() {

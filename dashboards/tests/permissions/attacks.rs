@@ -576,3 +576,58 @@ async fn writes_from_other_sites_are_refused() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     assert_eq!(count(f, "SELECT count(*) FROM customers"), before - 1);
 }
+
+#[tokio::test]
+async fn logins_are_throttled_per_address_and_cookies_are_secure_over_https() {
+    let policy = kesou_access::DEFAULT_POLICY.replace(
+        "login_attempts_per_minute = 30",
+        "login_attempts_per_minute = 3",
+    );
+    let f = &small(Some(&policy));
+    let attempt = |name: &'static str, password: &'static str| async move {
+        send(
+            f,
+            None,
+            Method::POST,
+            "/api/login",
+            Some(json!({"name": name, "password": password})),
+        )
+        .await
+    };
+    for name in ["admin", "王芳", "nobody"] {
+        assert_eq!(
+            attempt(name, "wrong password").await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let r = attempt("admin", PASSWORD).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.text());
+    still_answers_without_login(f).await;
+
+    // Over HTTPS the session cookie is Secure; over plain HTTP (a laptop demo) it cannot be.
+    let secure = &fixture_served(100, None, |_| {}, "https://kesou.example.cn/");
+    let r = send(
+        secure,
+        None,
+        Method::POST,
+        "/api/login",
+        Some(json!({"name": "李强", "password": PASSWORD})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let cookie = r.headers[header::SET_COOKIE].to_str().unwrap();
+    assert!(cookie.contains("; Secure"), "{cookie}");
+    let r = send(secure, None, Method::POST, "/api/logout", None).await;
+    assert!(
+        r.headers[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .contains("; Secure")
+    );
+}
+
+/// The server still answers what needs no login.
+async fn still_answers_without_login(f: &Fixture) {
+    let r = send(f, None, Method::GET, "/api/health", None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+}
