@@ -831,6 +831,79 @@ fn a_report_is_built_saved_shown_and_deleted() {
     );
 }
 
+#[test]
+fn charts_headlines_and_reports_show_the_right_numbers() {
+    let Some(b) = browser("numbers", 1280, 1000) else {
+        return;
+    };
+    let sum = |css: &str| {
+        b.js(&format!(
+            "return [...document.querySelectorAll('{css}')].reduce((s, g) => s + Number(g.dataset.value), 0)"
+        ))
+        .as_f64()
+        .unwrap_or(-1.0)
+    };
+    // A grouped answer's chart draws every group, not the table's page of 20.
+    b.open(&ask_hash("各省份客户数量"));
+    b.wait(
+        "the map of every province",
+        "return document.querySelector('.chart-slot[data-groups]') && document.querySelectorAll('svg.map g.tile').length === 31",
+    );
+    b.shot("provinces");
+    assert_eq!(b.column("省份").len(), 20, "the table shows one page");
+    assert_eq!(sum("svg.map g.tile"), CUSTOMERS as f64, "the map counts every customer");
+
+    b.open(&ask_hash("按大区和行业统计客户数"));
+    b.wait(
+        "the whole matrix",
+        "return document.querySelector('.chart-slot[data-groups]') && document.querySelectorAll('svg.matrix g.cell').length === 7 * 12",
+    );
+    b.shot("matrix");
+    assert_eq!(sum("svg.matrix g.cell"), CUSTOMERS as f64, "no false zeros");
+
+    // A count's headline is the count, never "1 customer" for its one row.
+    let (status, east) = b.api(
+        "POST",
+        "/api/search",
+        Some(json!({"q": "", "filters": ["region=华东"], "limit": 1})),
+    );
+    assert_eq!(status, 200, "{east}");
+    let expected = east["total"].as_u64().expect("a total");
+    b.open(&ask_hash("华东地区一共有多少家客户"));
+    b.wait("the figure", "return document.querySelector('dl.summary dd')");
+    b.shot("count");
+    assert!(
+        b.texts(".total").is_empty(),
+        "no row-count headline above a summary: {:?}",
+        b.texts(".total")
+    );
+    let figure = b.texts("dl.summary dd").join("").replace(',', "");
+    assert_eq!(figure, expected.to_string(), "the figure is the count of 华东 customers");
+
+    // The report builder keeps a typed question: its grouping and its measure.
+    b.open("/#/reports/new");
+    b.wait("builder", "return document.querySelector('.preview figure')");
+    let question = b.session.find("#rb-q").unwrap();
+    question.send_keys("各大区平均年采购额").unwrap();
+    b.wait(
+        "a preview by region",
+        "return document.getElementById('rb-dimension').value === '' && document.querySelectorAll('.preview svg g.bar').length === 7",
+    );
+    b.shot("report-question");
+    let values = b.js("return [...document.querySelectorAll('.preview svg g.bar')].map(g => Number(g.dataset.value))");
+    let values: Vec<f64> = values.as_array().unwrap().iter().filter_map(Value::as_f64).collect();
+    assert!(
+        values.iter().all(|v| *v > CUSTOMERS as f64),
+        "averages of 年采购额, not counts: {values:?}"
+    );
+    assert!(
+        b.js("return document.getElementById('rb-name').checkValidity() && document.getElementById('rb-name').validity.valid")
+            .as_bool()
+            .unwrap_or(false),
+        "the name pattern is a valid expression and accepts the default name"
+    );
+}
+
 /// Not a browser test: each page names every module it loads as a `modulepreload`, so the
 /// browser fetches them at once instead of one import level after another.
 #[test]

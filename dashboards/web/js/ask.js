@@ -22,6 +22,8 @@ const EXAMPLES = [
 ];
 
 const DEFAULT_LIMIT = 20;
+/** The most groups a chart draws (the server's largest page). */
+const MAX_CHART_GROUPS = 1000;
 
 /** The ask state held in the hash: #/ask?q=…&offset=20&limit=50&sort=annual_purchase:desc&drop=1 */
 export function askHash({ q, offset = 0, limit = DEFAULT_LIMIT, sort = null, drop = [] }) {
@@ -203,6 +205,31 @@ function hitFields(filters, out = new Set()) {
   return out;
 }
 
+/**
+ * The chart of a grouped answer: every group, whatever page the table shows (a chart of one
+ * page would draw the other groups as missing or zero). When the answer has more groups than
+ * the page, all of them are fetched for the chart.
+ */
+function groupsChart({ chart, columns, rows, total, state, body }, title) {
+  if (total <= rows.length && state.offset === 0) return drawChart({ chart, columns, rows }, { title, table: false });
+  const mine = seq;
+  const all = Math.min(total, MAX_CHART_GROUPS);
+  const slot = h("div", { class: "chart-slot", "aria-busy": "true" }, h("p", { class: "status" }, t("loading")));
+  api
+    .post("/api/ask", { ...body, offset: 0, limit: all })
+    .then((full) => {
+      if (mine !== seq) return;
+      const note = total > all ? h("p", { class: "note" }, t("chart_first_groups", { shown: integer(all), total: integer(total) })) : null;
+      mount(slot, note, drawChart({ chart, columns: full.columns || columns, rows: full.rows || [] }, { title, table: false }));
+      slot.removeAttribute("aria-busy");
+      slot.dataset.groups = String((full.rows || []).length);
+    })
+    .catch((err) => {
+      if (mine === seq) mount(slot, errorBox(err));
+    });
+  return slot;
+}
+
 function showResult(box, state, answer, body) {
   const kind = answer.kind || "list";
   const columns = answer.columns || [];
@@ -228,7 +255,8 @@ function showResult(box, state, answer, body) {
     h(
       "div",
       { class: "toolbar" },
-      h("p", { class: "total", "data-total": total }, h("strong", null, t(kind === "groups" ? "total_groups" : "total_list", { total: integer(total) }))),
+      // A summary's one row is not a count of customers: its figures say what it counts.
+      kind === "summary" ? null : h("p", { class: "total", "data-total": total }, h("strong", null, t(kind === "groups" ? "total_groups" : "total_list", { total: integer(total) }))),
       answer.ordered_by ? h("p", { class: "ordered" }, t("ordered_by", { by: answer.ordered_by })) : null,
       typeof answer.took_ms === "number" ? h("p", { class: "took" }, t("took", { ms: answer.took_ms.toFixed(1) })) : null,
       exportButton,
@@ -250,7 +278,7 @@ function showResult(box, state, answer, body) {
   } else if (kind === "groups" && columns.length >= 2) {
     const groupField = (interp.group_by || [])[0]?.field;
     const chart = groupField === "province" ? "map" : columns.length >= 3 && (interp.group_by || []).length === 2 ? "matrix" : "bar";
-    parts.push(drawChart({ chart, columns, rows }, { title: answer.explain || state.q, table: false }));
+    parts.push(groupsChart({ chart, columns, rows, total, state, body }, answer.explain || state.q));
   }
   if (kind !== "summary") {
     parts.push(

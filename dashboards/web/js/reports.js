@@ -1,6 +1,8 @@
 // The report builder (#/reports/new): a dimension, a measure and filters (or a question),
 // previewed on every change, saved under a name beside the built-in boards. The server picks
 // the chart the query suits (provinces a map, lifecycle a funnel, two groups a matrix …).
+// A typed question decides the report: the dimension and measure the page starts with step
+// aside (shown as —), and only a dimension or measure the user picks afterwards overrides it.
 
 import { api, fields } from "./api.js";
 import { errorBox } from "./ask.js";
@@ -10,7 +12,7 @@ import { filterEditor } from "./filters.js";
 import { fieldLabel, t } from "./i18n.js";
 
 const AGGS = ["count", "sum", "avg", "min", "max"];
-const NAME = /^[A-Za-z0-9_-]{1,64}$/;
+const NAME = /^[A-Za-z0-9_\-]{1,64}$/;
 
 export async function reportBuilderView(main, stale) {
   document.title = `${t("new_report")} · ${t("brand")}`;
@@ -30,16 +32,20 @@ export async function reportBuilderView(main, stale) {
 
   const title = h("input", { id: "rb-title", type: "text", value: t("report_title_default"), maxlength: "80" });
   const dimension = h("select", { id: "rb-dimension" }, h("option", { value: "" }, "—"), dims.map((f) => option(f, f.name === "province")));
-  const agg = h("select", { id: "rb-agg" }, AGGS.map((a) => h("option", { value: a }, t(`agg_${a}`))));
+  const agg = h("select", { id: "rb-agg" }, h("option", { value: "" }, "—"), AGGS.map((a) => h("option", { value: a, selected: a === "count" }, t(`agg_${a}`))));
   const measureField = h("select", { id: "rb-measure", disabled: true, "aria-label": t("measure_field") }, measures.map((f) => option(f, f.name === "annual_purchase")));
   const question = h("input", { id: "rb-q", type: "search", maxlength: "500", placeholder: t("ask_placeholder") });
   const name = h("input", { id: "rb-name", type: "text", value: `report-${Date.now().toString(36)}`, pattern: NAME.source, maxlength: "63", autocapitalize: "off", spellcheck: "false" });
   const preview = h("section", { class: "preview", "aria-live": "polite", "aria-label": t("preview") });
   const status = h("p", { class: "status", role: "status" });
   let filters = [];
+  // Whether the user chose the dimension or the measure (else a question replaces them).
+  const touched = { dimension: false, measure: false };
+  const measure = () => (agg.value === "" ? null : agg.value === "count" ? { agg: "count" } : { agg: agg.value, field: measureField.value });
 
   const body = () => {
-    const b = { name: name.value.trim() || "preview", title: title.value.trim() || t("report_title_default"), measure: agg.value === "count" ? { agg: "count" } : { agg: agg.value, field: measureField.value }, filters };
+    const b = { name: name.value.trim() || "preview", title: title.value.trim() || t("report_title_default"), filters };
+    if (measure()) b.measure = measure();
     if (dimension.value) b.dimension = dimension.value;
     const q = question.value.trim();
     if (q) b.question = q;
@@ -68,11 +74,27 @@ export async function reportBuilderView(main, stale) {
   };
   const later = debounce(refresh, 250);
   agg.addEventListener("change", () => {
-    measureField.disabled = agg.value === "count";
+    touched.measure = true;
+    measureField.disabled = agg.value === "count" || agg.value === "";
     later();
   });
-  for (const el of [dimension, measureField]) el.addEventListener("change", later);
-  question.addEventListener("input", later);
+  dimension.addEventListener("change", () => {
+    touched.dimension = true;
+    later();
+  });
+  measureField.addEventListener("change", () => {
+    touched.measure = true;
+    later();
+  });
+  question.addEventListener("input", () => {
+    const asked = question.value.trim() !== "";
+    if (!touched.dimension) dimension.value = asked ? "" : "province";
+    if (!touched.measure) {
+      agg.value = asked ? "" : "count";
+      measureField.disabled = true;
+    }
+    later();
+  });
   title.addEventListener("input", later);
 
   const save = h("button", { type: "submit", class: "primary" }, t("save"));
