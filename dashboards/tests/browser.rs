@@ -851,7 +851,11 @@ fn charts_headlines_and_reports_show_the_right_numbers() {
     );
     b.shot("provinces");
     assert_eq!(b.column("省份").len(), 20, "the table shows one page");
-    assert_eq!(sum("svg.map g.tile"), CUSTOMERS as f64, "the map counts every customer");
+    assert_eq!(
+        sum("svg.map g.tile"),
+        CUSTOMERS as f64,
+        "the map counts every customer"
+    );
 
     b.open(&ask_hash("按大区和行业统计客户数"));
     b.wait(
@@ -870,7 +874,10 @@ fn charts_headlines_and_reports_show_the_right_numbers() {
     assert_eq!(status, 200, "{east}");
     let expected = east["total"].as_u64().expect("a total");
     b.open(&ask_hash("华东地区一共有多少家客户"));
-    b.wait("the figure", "return document.querySelector('dl.summary dd')");
+    b.wait(
+        "the figure",
+        "return document.querySelector('dl.summary dd')",
+    );
     b.shot("count");
     assert!(
         b.texts(".total").is_empty(),
@@ -878,11 +885,18 @@ fn charts_headlines_and_reports_show_the_right_numbers() {
         b.texts(".total")
     );
     let figure = b.texts("dl.summary dd").join("").replace(',', "");
-    assert_eq!(figure, expected.to_string(), "the figure is the count of 华东 customers");
+    assert_eq!(
+        figure,
+        expected.to_string(),
+        "the figure is the count of 华东 customers"
+    );
 
     // The report builder keeps a typed question: its grouping and its measure.
     b.open("/#/reports/new");
-    b.wait("builder", "return document.querySelector('.preview figure')");
+    b.wait(
+        "builder",
+        "return document.querySelector('.preview figure')",
+    );
     let question = b.session.find("#rb-q").unwrap();
     question.send_keys("各大区平均年采购额").unwrap();
     b.wait(
@@ -891,7 +905,12 @@ fn charts_headlines_and_reports_show_the_right_numbers() {
     );
     b.shot("report-question");
     let values = b.js("return [...document.querySelectorAll('.preview svg g.bar')].map(g => Number(g.dataset.value))");
-    let values: Vec<f64> = values.as_array().unwrap().iter().filter_map(Value::as_f64).collect();
+    let values: Vec<f64> = values
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_f64)
+        .collect();
     assert!(
         values.iter().all(|v| *v > CUSTOMERS as f64),
         "averages of 年采购额, not counts: {values:?}"

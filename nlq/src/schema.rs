@@ -74,6 +74,21 @@ pub struct Field {
     /// its values are decrypted on their way out. The parser reads it like an `id` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lookup: Option<String>,
+    /// The values, as listed, have an order of their own (规模: 大型, 中型, 小型, 微型):
+    /// answers sort by it rather than by the characters, and show groups of the field in
+    /// the listed order. `descending` when the list goes from the most to the least.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ranked: Option<Ranked>,
+}
+
+/// Which way a ranked field's values are listed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Ranked {
+    /// From the least to the most (潜在 → 流失, the order of the stages).
+    Ascending,
+    /// From the most to the least (高 → 低).
+    Descending,
 }
 
 impl Field {

@@ -246,3 +246,48 @@ fn nothing_understood_is_never_every_customer() {
     assert_eq!(a.table.total as usize, CUSTOMERS);
     assert_eq!(a.table.rows.len(), 20, "a page, not every row");
 }
+
+#[test]
+fn ranked_fields_order_by_meaning_not_by_characters() {
+    let asker = Asker::open(&STORE.paths, &NoProgress).unwrap();
+    let first_column = |q: &str| -> Vec<String> {
+        let a = asker.ask(q, &AskOptions::default()).unwrap();
+        a.table
+            .rows
+            .iter()
+            .map(|r| r[0].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    // Groups of a ranked field come in its order, whatever their counts.
+    assert_eq!(
+        first_column("按规模统计客户数"),
+        ["大型", "中型", "小型", "微型"]
+    );
+    assert_eq!(first_column("按价值等级统计客户数"), ["高", "中", "低"]);
+    assert_eq!(
+        first_column("按生命周期统计客户数"),
+        ["潜在", "意向", "成交", "忠诚", "流失"]
+    );
+    // A list ordered by a ranked field: by rank, not by character code (微 < 大 < 小 < 中).
+    let options = AskOptions {
+        all: true,
+        sort: Some(kesou_nlq::Sort {
+            field: "size".into(),
+            descending: true,
+            span: None,
+        }),
+        ..AskOptions::default()
+    };
+    let a = asker.ask("所有客户", &options).unwrap();
+    let at = a
+        .table
+        .columns
+        .iter()
+        .position(|c| c.name == "size")
+        .unwrap();
+    let rank = |v: &serde_json::Value| ["大型", "中型", "小型", "微型"].iter().position(|s| v == s);
+    let ranks: Vec<usize> = a.table.rows.iter().filter_map(|r| rank(&r[at])).collect();
+    assert!(ranks.len() > CUSTOMERS / 2, "sizes are shown");
+    assert!(ranks.windows(2).all(|w| w[0] <= w[1]), "largest first");
+    assert_eq!(ranks.first(), Some(&0));
+}

@@ -6,7 +6,7 @@ import { api, download, ApiError } from "./api.js";
 import { announce, h, mark, mount } from "./dom.js";
 import { chipList, chipsOf, replaceSpan, splitBySpans, withoutChip } from "./chips.js";
 import { drawChart } from "./charts/index.js";
-import { cell, fieldLabel, integer, kindOf, lang, t } from "./i18n.js";
+import { cell, errorTitle, fieldLabel, integer, kindOf, lang, orderedBy, t } from "./i18n.js";
 import { attachSuggestions } from "./suggest.js";
 import { pager, resultTable } from "./table.js";
 
@@ -147,11 +147,13 @@ async function render(state) {
 }
 
 export function errorBox(err, retry) {
-  const message = err instanceof ApiError ? err.message : String(err.message || err);
+  const title = errorTitle(err);
+  const detail = err instanceof ApiError ? err.message : String((err && err.message) || err);
   return h(
     "div",
     { class: `error ${err.code || ""}`, role: "alert" },
-    h("p", null, err.code === "bad_question" ? message : t("error", { message })),
+    h("p", { class: "error-title" }, title),
+    detail && detail !== title ? h("p", { class: "error-detail" }, detail) : null,
     retry && !(err instanceof ApiError && err.status < 500) ? h("button", { type: "button", class: "secondary", onclick: retry }, t("retry")) : null,
   );
 }
@@ -257,7 +259,7 @@ function showResult(box, state, answer, body) {
       { class: "toolbar" },
       // A summary's one row is not a count of customers: its figures say what it counts.
       kind === "summary" ? null : h("p", { class: "total", "data-total": total }, h("strong", null, t(kind === "groups" ? "total_groups" : "total_list", { total: integer(total) }))),
-      answer.ordered_by ? h("p", { class: "ordered" }, t("ordered_by", { by: answer.ordered_by })) : null,
+      answer.ordered_by ? h("p", { class: "ordered" }, t("ordered_by", { by: orderedBy(answer.ordered_by) })) : null,
       typeof answer.took_ms === "number" ? h("p", { class: "took" }, t("took", { ms: answer.took_ms.toFixed(1) })) : null,
       exportButton,
     ),

@@ -4,7 +4,7 @@
 import { api, ApiError } from "./api.js";
 import { drawChart } from "./charts/index.js";
 import { h, mount } from "./dom.js";
-import { lang, t } from "./i18n.js";
+import { errorTitle, lang, t } from "./i18n.js";
 
 const root = document.getElementById("embed");
 
@@ -43,8 +43,8 @@ async function show() {
       ),
     );
   } catch (err) {
-    if (err instanceof ApiError && [400, 401, 403, 404].includes(err.status)) refused(err.message);
-    else mount(root, h("p", { class: "error", role: "alert" }, t("error", { message: err.message })));
+    if (err instanceof ApiError && [400, 401, 403, 404].includes(err.status)) refused(`${errorTitle(err)}（${err.message}）`);
+    else mount(root, h("p", { class: "error", role: "alert" }, errorTitle(err), " ", h("span", { class: "error-detail" }, err.message)));
   }
 }
 

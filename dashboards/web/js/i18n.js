@@ -39,6 +39,18 @@ const STRINGS = {
     matches: "匹配",
     loading: "加载中…",
     error: "出错了：{message}",
+    err_bad_request: "请求有误，请检查后重试",
+    err_bad_question: "没能理解这个问题，换个说法试试",
+    err_not_found: "没有找到要查看的内容",
+    err_too_large: "内容太长，请缩短后重试",
+    err_unauthorized: "请先登录（或登录已过期、链接已失效）",
+    err_forbidden: "您的角色无权进行此操作",
+    err_locked: "密码错误次数过多，账号暂时锁定，请稍后再试",
+    err_rate_limited: "请求太频繁，请稍后再试",
+    err_conflict: "与他人保存的内容冲突，请换个名称",
+    err_internal: "服务器出错了，请稍后重试",
+    err_network: "无法连接服务器",
+    error_detail: "详情",
     retry: "重试",
     not_found: "没有这个页面",
     login_title: "登录客搜",
@@ -187,6 +199,18 @@ const STRINGS = {
     matches: "Matches",
     loading: "Loading…",
     error: "Something went wrong: {message}",
+    err_bad_request: "The request is not right; check it and try again",
+    err_bad_question: "The question was not understood; try other words",
+    err_not_found: "Nothing found to show",
+    err_too_large: "Too long; shorten it and try again",
+    err_unauthorized: "Log in first (or the session or link has ended)",
+    err_forbidden: "Your role may not do this",
+    err_locked: "Too many wrong passwords: the account is locked for a while",
+    err_rate_limited: "Too many requests; try again in a moment",
+    err_conflict: "Someone else saved this; choose another name",
+    err_internal: "The server failed; try again later",
+    err_network: "The server cannot be reached",
+    error_detail: "Details",
     retry: "Retry",
     not_found: "No such page",
     login_title: "Log in to kesou",
@@ -391,6 +415,32 @@ export function t(key, vars) {
   let text = table[key] ?? STRINGS.zh[key] ?? key;
   if (vars) text = text.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
   return text;
+}
+
+/** The server's one-line ordering (「年采购额 ↓, 客户编号 ↑」) in the page's language. */
+export function orderedBy(text) {
+  if (current !== "en" || !text) return text;
+  const byLabel = Object.fromEntries(Object.entries(FIELDS_ZH).map(([name, label]) => [label, name]));
+  return text
+    .split(/[,，、]\s*/)
+    .map((part) => {
+      const m = part.trim().match(/^(.*?)\s*([↑↓])?$/);
+      const label = m ? m[1] : part;
+      const aggs = { 合计: "sum", 平均: "avg", 最低: "min", 最高: "max" };
+      const agg = Object.keys(aggs).find((a) => label.startsWith(a) && byLabel[label.slice(a.length)]);
+      const name = agg ? `${aggs[agg]}_${byLabel[label.slice(agg.length)]}` : byLabel[label];
+      const en = label === "相关度" ? "relevance" : label === "客户数" || label === "数量" ? "customers" : name ? fieldLabel(name) : label;
+      return m && m[2] ? `${en} ${m[2]}` : en;
+    })
+    .join(", ");
+}
+
+/** The headline of an API error in the page's language, by its code (the server's own
+ * words, in English, are shown beneath it as detail). */
+export function errorTitle(err) {
+  const key = `err_${(err && err.code) || "network"}`;
+  const text = t(key);
+  return text === key ? t("err_internal") : text;
 }
 
 /** A column or field label in the current language. */

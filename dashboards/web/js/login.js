@@ -3,7 +3,7 @@
 
 import { api } from "./api.js";
 import { h, mount } from "./dom.js";
-import { t } from "./i18n.js";
+import { errorTitle, t } from "./i18n.js";
 
 /** Who is logged in, or null when the server wants a login first. */
 export async function whoAmI() {
@@ -33,7 +33,7 @@ export function loginView(main, done) {
           password.value = "";
           done(r.user);
         } catch (err) {
-          error.textContent = err.message;
+          error.replaceChildren(h("span", { class: "error-title" }, errorTitle(err)), " ", h("span", { class: "error-detail" }, err.message));
           password.select();
         }
       },
@@ -43,7 +43,7 @@ export function loginView(main, done) {
     user,
     h("label", { for: "login-password" }, t("login_password")),
     password,
-    h("button", { type: "submit", id: "login-submit" }, t("login_submit")),
+    h("button", { type: "submit", id: "login-submit", class: "primary" }, t("login_submit")),
     error,
     h("p", { class: "hint" }, t("login_hint")),
   );

@@ -275,6 +275,39 @@ pub(crate) fn key_column(schema: &Schema) -> Column {
     )
 }
 
+/// The sort key of a ranked field's column (see [`kesou_nlq::Ranked`]): larger for the values
+/// that rank higher (大型 > 中型, 高 > 低, 流失 after 忠诚), values outside the list last.
+fn rank_key(f: &Field, col: &str) -> Option<String> {
+    let ranked = f.ranked?;
+    if f.values.is_empty() {
+        return None;
+    }
+    let list: Vec<String> = f
+        .values
+        .iter()
+        .map(|v| format!("'{}'", v.value.replace('\'', "''")))
+        .collect();
+    let position = format!("list_position([{}], {col})", list.join(", "));
+    Some(match ranked {
+        kesou_nlq::Ranked::Ascending => position,
+        kesou_nlq::Ranked::Descending => format!("(-{position})"),
+    })
+}
+
+/// Where a ranked field's value stands in its listed order (the order groups of it are
+/// shown in): 1 for the first listed.
+fn listed_position(f: &Field, col: &str) -> Option<String> {
+    f.ranked?;
+    rank_key(f, col).map(|_| {
+        let list: Vec<String> = f
+            .values
+            .iter()
+            .map(|v| format!("'{}'", v.value.replace('\'', "''")))
+            .collect();
+        format!("list_position([{}], {col})", list.join(", "))
+    })
+}
+
 /// A list's ordering: `ORDER BY` terms over the matches `m`, how they read (年采购额 ↓) and
 /// its first key over the main table, for a [`Cut`].
 struct ListOrder {
@@ -310,7 +343,10 @@ fn list_order<'s>(
         };
         names.push(&s.field);
         let dir = if s.descending { "DESC" } else { "ASC" };
-        terms.push(format!("{} {dir} NULLS LAST", column("m", &s.field)));
+        let key = f
+            .and_then(|f| rank_key(f, &column("m", &s.field)))
+            .unwrap_or_else(|| column("m", &s.field));
+        terms.push(format!("{key} {dir} NULLS LAST"));
         ordered_by.push(format!(
             "{} {}",
             f.map_or(s.field.as_str(), |f| &f.label),
@@ -643,7 +679,7 @@ fn summary(
             ordered_by: String::new(),
         });
     }
-    let (order, ordered_by) = group_order(&query.sort, &columns, &measures, groups.len())?;
+    let (order, ordered_by) = group_order(schema, &query.sort, &columns, &measures, groups.len())?;
     let positions: Vec<String> = (1..=groups.len()).map(|i| i.to_string()).collect();
     let grouped = format!(
         "{with} SELECT {} FROM {from} GROUP BY {}",
@@ -653,8 +689,13 @@ fn summary(
     let (mut sql, ordered_by) = match (page.sort, page.top) {
         // The question's first N groups, in the new order.
         (Some(s), Some(n)) => {
-            let (by, label) =
-                group_order(std::slice::from_ref(s), &columns, &measures, groups.len())?;
+            let (by, label) = group_order(
+                schema,
+                std::slice::from_ref(s),
+                &columns,
+                &measures,
+                groups.len(),
+            )?;
             params.push(SqlValue::BigInt(n as i64));
             (
                 format!(
@@ -666,8 +707,13 @@ fn summary(
             )
         }
         (Some(s), None) => {
-            let (by, label) =
-                group_order(std::slice::from_ref(s), &columns, &measures, groups.len())?;
+            let (by, label) = group_order(
+                schema,
+                std::slice::from_ref(s),
+                &columns,
+                &measures,
+                groups.len(),
+            )?;
             (format!("{grouped} ORDER BY {}", by.join(", ")), label)
         }
         (None, _) => (
@@ -690,6 +736,7 @@ fn summary(
 /// ordering by a group field or a measure (or a measured field: by its measure); without
 /// one, by the first measure, biggest first. The groups break ties.
 fn group_order(
+    schema: &Schema,
     sorts: &[Sort],
     columns: &[Column],
     measures: &[Measure],
@@ -697,6 +744,14 @@ fn group_order(
 ) -> Result<(Vec<String>, String)> {
     let mut order = Vec::new();
     let mut ordered_by = Vec::new();
+    // The ranked field of a group column, and the column as the ordering names it.
+    let ranked_group = |i: usize| {
+        (i < groups)
+            .then(|| schema.field(&columns[i].name))
+            .flatten()
+            .filter(|f| f.ranked.is_some() && !f.values.is_empty())
+            .map(|f| (f, ident(&columns[i].name)))
+    };
     for s in sorts {
         let target = columns
             .iter()
@@ -717,7 +772,10 @@ fn group_order(
                 ))
             })?;
         let dir = if s.descending { "DESC" } else { "ASC" };
-        order.push(format!("{} {dir} NULLS LAST", target + 1));
+        let key = ranked_group(target)
+            .and_then(|(f, col)| rank_key(f, &col))
+            .unwrap_or_else(|| (target + 1).to_string());
+        order.push(format!("{key} {dir} NULLS LAST"));
         ordered_by.push(format!(
             "{} {}",
             columns[target].label,
@@ -725,12 +783,26 @@ fn group_order(
         ));
     }
     if order.is_empty() {
-        let first = groups + 1;
-        order.push(format!("{first} DESC NULLS LAST"));
-        ordered_by.push(format!("{} ↓", columns[first - 1].label));
+        // Groups of one ranked field are shown in its order (大型, 中型, 小型, 微型); others
+        // by the first measure, biggest first.
+        match ranked_group(0).filter(|_| groups == 1) {
+            Some((f, col)) => {
+                let position = listed_position(f, &col).expect("a ranked field");
+                order.push(format!("{position} ASC NULLS LAST"));
+                ordered_by.push(f.label.clone());
+            }
+            None => {
+                let first = groups + 1;
+                order.push(format!("{first} DESC NULLS LAST"));
+                ordered_by.push(format!("{} ↓", columns[first - 1].label));
+            }
+        }
     }
     for i in 1..=groups {
-        order.push(format!("{i} ASC NULLS LAST"));
+        match ranked_group(i - 1).and_then(|(f, col)| listed_position(f, &col)) {
+            Some(position) => order.push(format!("{position} ASC NULLS LAST")),
+            None => order.push(format!("{i} ASC NULLS LAST")),
+        }
     }
     Ok((order, ordered_by.join(", ")))
 }
