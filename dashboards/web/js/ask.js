@@ -3,7 +3,7 @@
 // CSV export. The URL holds the question, its page and its order, so answers can be shared.
 
 import { api, download, ApiError } from "./api.js";
-import { announce, h, mark, mount } from "./dom.js";
+import { announce, h, mount, stamp } from "./dom.js";
 import { chipList, chipsOf, replaceSpan, splitBySpans, withoutChip } from "./chips.js";
 import { drawChart } from "./charts/index.js";
 import { cell, errorTitle, fieldLabel, integer, kindOf, lang, orderedBy, t } from "./i18n.js";
@@ -119,6 +119,7 @@ export function askView(main, params) {
 
 async function render(state) {
   const mine = ++seq;
+  const drawnFor = location.hash;
   const { understood, result, examples } = view;
   examples.hidden = true;
   result.setAttribute("aria-busy", "true");
@@ -132,12 +133,13 @@ async function render(state) {
     if (mine !== seq) return;
     showUnderstood(understood, state, answer);
     showResult(result, state, answer, body);
-    mark("ask");
+    stamp(result, drawnFor, "ask");
     announce(t(answer.kind === "groups" ? "total_groups" : "total_list", { total: integer(answer.total) }));
   } catch (err) {
     if (mine !== seq) return;
     understood.replaceChildren();
     mount(result, errorBox(err, () => render(state)));
+    stamp(result, drawnFor, "ask-error");
   } finally {
     if (mine === seq) {
       result.removeAttribute("aria-busy");

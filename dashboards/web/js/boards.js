@@ -4,7 +4,7 @@
 import { api, fields, query } from "./api.js";
 import { errorBox } from "./ask.js";
 import { drawChart } from "./charts/index.js";
-import { h, mark, mount, s as sv } from "./dom.js";
+import { h, mount, s as sv, stamp } from "./dom.js";
 import { openEmbedDialog } from "./embed-dialog.js";
 import { filterEditor } from "./filters.js";
 import { lang, t } from "./i18n.js";
@@ -27,6 +27,7 @@ function icon(chart) {
 }
 
 export async function boardsView(main, stale) {
+  const drawnFor = location.hash;
   document.title = `${t("boards")} · ${t("brand")}`;
   mount(main, h("p", { class: "status" }, t("loading")));
   let list;
@@ -37,30 +38,30 @@ export async function boardsView(main, stale) {
     return;
   }
   if (stale()) return;
-  mount(
-    main,
+  const index = h(
+    "section",
+    { class: "boards" },
+    h("h1", null, t("boards")),
+    h("p", { class: "muted" }, t("boards_intro")),
     h(
-      "section",
-      { class: "boards" },
-      h("h1", null, t("boards")),
-      h("p", { class: "muted" }, t("boards_intro")),
-      h(
-        "ul",
-        { class: "cards" },
-        list.map((b) =>
-          h(
-            "li",
-            { class: `card ${b.builtin ? "builtin" : "saved"}`, "data-board": b.name },
-            h("a", { href: `#/dashboard/${encodeURIComponent(b.name)}` }, icon(b.chart), h("span", { class: "card-title" }, titleOf(b)), h("span", { class: "card-kind" }, b.builtin ? t("builtin") : t("saved_report"), b.description && lang() === "zh" ? ` · ${b.description}` : "")),
-          ),
+      "ul",
+      { class: "cards" },
+      list.map((b) =>
+        h(
+          "li",
+          { class: `card ${b.builtin ? "builtin" : "saved"}`, "data-board": b.name },
+          h("a", { href: `#/dashboard/${encodeURIComponent(b.name)}` }, icon(b.chart), h("span", { class: "card-title" }, titleOf(b)), h("span", { class: "card-kind" }, b.builtin ? t("builtin") : t("saved_report"), b.description && lang() === "zh" ? ` · ${b.description}` : "")),
         ),
-        h("li", { class: "card new" }, h("a", { href: "#/reports/new" }, h("span", { class: "board-icon plus", "aria-hidden": "true" }, "+"), h("span", { class: "card-title" }, t("new_report")), h("span", { class: "card-kind" }, t("new_report_hint")))),
       ),
+      h("li", { class: "card new" }, h("a", { href: "#/reports/new" }, h("span", { class: "board-icon plus", "aria-hidden": "true" }, "+"), h("span", { class: "card-title" }, t("new_report")), h("span", { class: "card-kind" }, t("new_report_hint")))),
     ),
   );
+  mount(main, index);
+  stamp(index, drawnFor, "boards");
 }
 
 export async function boardView(main, name, params, stale) {
+  const drawnFor = location.hash;
   const filters = params.getAll("filter");
   mount(main, h("p", { class: "status" }, t("loading")));
   let board;
@@ -106,25 +107,23 @@ export async function boardView(main, name, params, stale) {
           t("delete_report"),
         ),
   );
-  mount(
-    main,
-    h(
-      "article",
-      { class: "board", "data-board": name },
-      h("p", { class: "crumb" }, h("a", { href: "#/dashboards" }, `‹ ${t("boards")}`)),
-      h("header", { class: "board-head" }, h("div", null, h("h1", null, title), board.explain ? h("p", { class: "muted" }, board.explain) : null), actions),
-      board.note ? h("p", { class: "note", role: "note" }, board.note) : null,
-      fieldList.length
-        ? h(
-            "details",
-            { class: "board-filters", open: filters.length > 0 },
-            h("summary", null, filters.length ? `${t("filters")} (${filters.length})` : t("filters")),
-            filterEditor({ fields: fieldList, value: filters, onChange: setFilters }),
-          )
-        : null,
-      drawChart(board, { title }),
-      typeof board.total === "number" && board.total > (board.rows || []).length ? h("p", { class: "muted small" }, `${(board.rows || []).length} / ${board.total}`) : null,
-    ),
+  const article = h(
+    "article",
+    { class: "board", "data-board": name },
+    h("p", { class: "crumb" }, h("a", { href: "#/dashboards" }, `‹ ${t("boards")}`)),
+    h("header", { class: "board-head" }, h("div", null, h("h1", null, title), board.explain ? h("p", { class: "muted" }, board.explain) : null), actions),
+    board.note ? h("p", { class: "note", role: "note" }, board.note) : null,
+    fieldList.length
+      ? h(
+          "details",
+          { class: "board-filters", open: filters.length > 0 },
+          h("summary", null, filters.length ? `${t("filters")} (${filters.length})` : t("filters")),
+          filterEditor({ fields: fieldList, value: filters, onChange: setFilters }),
+        )
+      : null,
+    drawChart(board, { title }),
+    typeof board.total === "number" && board.total > (board.rows || []).length ? h("p", { class: "muted small" }, `${(board.rows || []).length} / ${board.total}`) : null,
   );
-  mark("board");
+  mount(main, article);
+  stamp(article, drawnFor, "board");
 }

@@ -95,3 +95,16 @@ export function announce(message) {
 export function mark(name) {
   if (typeof performance !== "undefined" && performance.mark) performance.mark(`kesou:${name}`);
 }
+
+/**
+ * Stamps the element that shows an answer, once it is drawn, with what it was drawn for
+ * (`data-answer`: the address, #/ask?q=…&offset=20, as it was when the request went out)
+ * and in which language (`data-lang`). Whoever waits for an answer (the browser tests)
+ * waits for the stamp to equal the address: row counts, a changed hash or a missing
+ * spinner can all be seen while the previous answer is still on screen.
+ */
+export function stamp(el, answer, name) {
+  el.dataset.answer = answer;
+  el.dataset.lang = document.documentElement.lang === "en" ? "en" : "zh";
+  mark(name);
+}

@@ -3,7 +3,7 @@
 
 import { api, ApiError } from "./api.js";
 import { drawChart } from "./charts/index.js";
-import { h, mount } from "./dom.js";
+import { h, mount, stamp } from "./dom.js";
 import { errorTitle, lang, t } from "./i18n.js";
 
 const root = document.getElementById("embed");
@@ -19,11 +19,15 @@ function refused(detail) {
   );
 }
 
+/** What the page was asked to show: the board and its token. */
+const drawnFor = location.pathname + location.search;
+
 async function show() {
   const name = decodeURIComponent(location.pathname.split("/").filter(Boolean)[1] || "");
   const token = new URLSearchParams(location.search).get("token");
   if (!name || !token) {
     refused(t("embed_no_token"));
+    stamp(root, drawnFor, "embed");
     return;
   }
   mount(root, h("p", { class: "status" }, t("loading")));
@@ -46,6 +50,7 @@ async function show() {
     if (err instanceof ApiError && [400, 401, 403, 404].includes(err.status)) refused(`${errorTitle(err)}（${err.message}）`);
     else mount(root, h("p", { class: "error", role: "alert" }, errorTitle(err), " ", h("span", { class: "error-detail" }, err.message)));
   }
+  stamp(root, drawnFor, "embed");
 }
 
 show();

@@ -4,7 +4,7 @@
 import { api } from "./api.js";
 import { errorBox } from "./ask.js";
 import { sparkline } from "./charts/line.js";
-import { h, mark, mount } from "./dom.js";
+import { h, mount, stamp } from "./dom.js";
 import { cell, compact, fieldLabel, integer, kindOf, percent, t, valueLabel } from "./i18n.js";
 
 const FACTS = [
@@ -16,6 +16,7 @@ const SHOWN_ORDERS = 12;
 const SHOWN_INTERACTIONS = 12;
 
 export async function profileView(main, id, stale) {
+  const drawnFor = location.hash;
   mount(main, h("p", { class: "status" }, t("loading")));
   const path = `/api/customers/${encodeURIComponent(id)}`;
   let profile;
@@ -30,23 +31,24 @@ export async function profileView(main, id, stale) {
   const c = profile.customer;
   document.title = `${c.name ?? id} · ${t("brand")}`;
   const similarBox = h("aside", { class: "panel similar", "aria-labelledby": "similar-title" }, h("h2", { id: "similar-title" }, t("similar")), h("p", { class: "status" }, t("loading")));
-  mount(
-    main,
-    h(
-      "div",
-      { class: "profile" },
-      h("div", { class: "profile-main" }, card(c), facts(c, profile.kinds, profile.labels), tags(c), h("div", { class: "profile-grid" }, rfm(c), churn(profile.churn, c)), monthly(profile.monthly || []), orders(profile.orders), interactions(profile.interactions)),
-      similarBox,
-    ),
+  const page = h(
+    "div",
+    { class: "profile" },
+    h("div", { class: "profile-main" }, card(c), facts(c, profile.kinds, profile.labels), tags(c), h("div", { class: "profile-grid" }, rfm(c), churn(profile.churn, c)), monthly(profile.monthly || []), orders(profile.orders), interactions(profile.interactions)),
+    similarBox,
   );
+  mount(main, page);
   try {
     const similar = await api.get(`${path}/similar?k=10`);
     if (!stale()) {
       showSimilar(similarBox, similar.hits || objects(similar));
-      mark("profile");
+      stamp(page, drawnFor, "profile");
     }
   } catch (err) {
-    if (!stale()) similarBox.replaceChildren(h("h2", { id: "similar-title" }, t("similar")), errorBox(err));
+    if (!stale()) {
+      similarBox.replaceChildren(h("h2", { id: "similar-title" }, t("similar")), errorBox(err));
+      stamp(page, drawnFor, "profile");
+    }
   }
 }
 

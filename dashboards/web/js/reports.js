@@ -7,7 +7,7 @@
 import { api, fields } from "./api.js";
 import { errorBox } from "./ask.js";
 import { drawChart } from "./charts/index.js";
-import { debounce, h, mount } from "./dom.js";
+import { debounce, h, mount, stamp } from "./dom.js";
 import { filterEditor } from "./filters.js";
 import { fieldLabel, t } from "./i18n.js";
 
@@ -54,9 +54,10 @@ export async function reportBuilderView(main, stale) {
   let seq = 0;
   const refresh = async () => {
     const mine = ++seq;
+    const request = body();
     preview.setAttribute("aria-busy", "true");
     try {
-      const board = await api.post("/api/reports/preview", body());
+      const board = await api.post("/api/reports/preview", request);
       if (mine !== seq || stale()) return;
       mount(
         preview,
@@ -66,8 +67,13 @@ export async function reportBuilderView(main, stale) {
         h("p", { class: "muted small" }, t("chart_is", { kind: t(`chart_${board.chart}`) })),
         drawChart(board, { title: body().title }),
       );
+      // The preview is stamped with the report it shows (the request, as JSON).
+      stamp(preview, JSON.stringify(request), "preview");
     } catch (err) {
-      if (mine === seq && !stale()) mount(preview, errorBox(err));
+      if (mine === seq && !stale()) {
+        mount(preview, errorBox(err));
+        stamp(preview, JSON.stringify(request), "preview");
+      }
     } finally {
       if (mine === seq) preview.removeAttribute("aria-busy");
     }
