@@ -41,6 +41,8 @@ struct Session {
     credential: [u8; 32],
     started: Instant,
     last_seen: Instant,
+    /// The local command line's session ([`Gate::local_session`]).
+    local: bool,
 }
 
 #[derive(Debug, Default)]
@@ -235,6 +237,7 @@ impl Gate {
                     credential: credential_of(&user.password),
                     started: now,
                     last_seen: now,
+                    local: false,
                 },
             );
         Ok(Login { token, principal })
@@ -252,6 +255,9 @@ impl Gate {
             let Some(s) = sessions.get_mut(&key) else {
                 return Err(Error::Unauthorized("log in first".into()));
             };
+            if s.local {
+                return Ok(Principal::local());
+            }
             if s.last_seen.elapsed() > idle || s.started.elapsed() > lifetime {
                 sessions.remove(&key);
                 return Err(Error::Unauthorized(
@@ -289,6 +295,29 @@ impl Gate {
                 "the account {name:?} that made this link is disabled or gone"
             ))),
         }
+    }
+
+    /// A session for the command line of this machine ([`Principal::local`]), valid while
+    /// this server runs; its token goes only into the owner-only server file of the store.
+    pub fn local_session(&self) -> Result<String> {
+        let mut raw = [0u8; 32];
+        getrandom::fill(&mut raw).map_err(|e| Error::BadInput(format!("no randomness: {e}")))?;
+        let token = B64.encode(raw);
+        let now = Instant::now();
+        self.sessions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(
+                key_of(&token),
+                Session {
+                    user: Principal::local().name,
+                    credential: [0; 32],
+                    started: now,
+                    last_seen: now,
+                    local: true,
+                },
+            );
+        Ok(token)
     }
 
     /// Makes every session `by` older (tests of the lifetime).

@@ -138,6 +138,44 @@ async fn method_not_allowed() -> AppError {
 }
 
 /// Serves `app` on `addr` until Ctrl-C; `ready` is called with the bound address.
+/// The store's server file while this server runs (see [`kesou_indexer::served`]); removed
+/// when dropped.
+struct Announced(kesou_indexer::StorePaths);
+
+impl Drop for Announced {
+    fn drop(&mut self) {
+        kesou_indexer::served::Served::withdraw(&self.0);
+    }
+}
+
+fn announce(state: &AppState, bound: SocketAddr) -> Result<Announced> {
+    let local = if bound.ip().is_unspecified() {
+        SocketAddr::from(([127, 0, 0, 1], bound.port()))
+    } else {
+        bound
+    };
+    let token = state
+        .gate()
+        .local_session()
+        .map_err(|e| Error::Config(e.to_string()))?;
+    let url = format!("http://{local}");
+    // A public address made from --bind before the port was chosen (port 0) is this one.
+    let public_url = match state.public_url() {
+        p if p.ends_with(":0") => url.clone(),
+        p => p.to_owned(),
+    };
+    let served = kesou_indexer::served::Served {
+        url,
+        public_url,
+        pid: std::process::id(),
+        token,
+    };
+    served
+        .announce(state.paths())
+        .map_err(kesou_query::Error::from)?;
+    Ok(Announced(state.paths().clone()))
+}
+
 pub async fn serve(
     state: AppState,
     addr: SocketAddr,
@@ -147,6 +185,7 @@ pub async fn serve(
         .await
         .map_err(|e| Error::Bind(addr, e))?;
     let bound = listener.local_addr().map_err(|e| Error::Bind(addr, e))?;
+    let _announced = announce(&state, bound)?;
     ready(bound);
     axum::serve(
         listener,

@@ -25,6 +25,7 @@ mod handle;
 mod ingest;
 mod reader;
 mod report;
+pub mod served;
 mod source;
 mod stage;
 mod update;

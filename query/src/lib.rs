@@ -37,4 +37,5 @@ pub use hybrid::{HybridRank, TextMatches};
 pub use scope::{SCOPE_FIELDS, Scope, ScopeRule};
 pub use search::{
     Highlight, MAX_LIMIT as MAX_SEARCH_LIMIT, SearchHit, SearchRequest, SearchResults, Searcher,
+    bracketed,
 };

@@ -48,18 +48,27 @@ pub struct Highlight {
 impl Highlight {
     /// The fragment with matches in 【】 brackets, for terminals.
     pub fn bracketed(&self) -> String {
-        let mut out = String::new();
-        let mut at = 0;
-        for (from, to) in &self.ranges {
-            out.push_str(&self.fragment[at..*from]);
-            out.push('【');
-            out.push_str(&self.fragment[*from..*to]);
-            out.push('】');
-            at = *to;
-        }
-        out.push_str(&self.fragment[at..]);
-        out
+        bracketed(&self.fragment, &self.ranges)
     }
+}
+
+/// `fragment` with the byte `ranges` in 【】 brackets, for terminals; ranges that do not
+/// fall on characters of the fragment, in order, are left out.
+pub fn bracketed(fragment: &str, ranges: &[(usize, usize)]) -> String {
+    let mut out = String::new();
+    let mut at = 0;
+    for &(from, to) in ranges {
+        let Some(inside) = fragment.get(from..to).filter(|_| from >= at) else {
+            continue;
+        };
+        out.push_str(&fragment[at..from]);
+        out.push('【');
+        out.push_str(inside);
+        out.push('】');
+        at = to;
+    }
+    out.push_str(&fragment[at..]);
+    out
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -47,6 +47,9 @@ pub struct AskArgs {
 }
 
 pub fn run(args: AskArgs) -> anyhow::Result<()> {
+    if let Some(server) = super::remote::server_of(&args.store.data) {
+        return run_remote(&server, &args);
+    }
     let asker = Asker::open(&StorePaths::new(&args.store.data), &Bars::default())?;
     if asker.is_stale() {
         eprintln!("note: an ingest is running; answering from the last committed index");
@@ -84,6 +87,41 @@ pub fn run(args: AskArgs) -> anyhow::Result<()> {
         customers,
         table.rows.len() as u64,
     );
+    if args.format == "json" {
+        println!("{}", serde_json::to_string_pretty(&answer)?);
+    } else {
+        print_answer(&answer);
+    }
+    Ok(())
+}
+
+/// `kesou ask` through the server that holds the store (it audits the question). With
+/// `--all`, page after page up to the server's bounds.
+fn run_remote(server: &kesou_indexer::served::Served, args: &AskArgs) -> anyhow::Result<()> {
+    super::remote::note(server);
+    if args.explain {
+        eprintln!("note: --explain reads the store itself: it shows once the server has stopped");
+    }
+    let question = args.question.join(" ");
+    let page = if args.all { kesou_query::MAX_PAGE } else { 20 };
+    let ask = |offset: usize| -> anyhow::Result<Answer> {
+        let body = serde_json::json!({"q": question, "limit": page, "offset": offset});
+        Ok(serde_json::from_value(super::remote::post(
+            server, "/api/ask", &body,
+        )?)?)
+    };
+    let mut answer = ask(0)?;
+    while args.all
+        && answer.table.kind == AnswerKind::List
+        && (answer.table.rows.len() as u64) < answer.table.total
+        && answer.table.rows.len() <= kesou_query::MAX_OFFSET
+    {
+        let more = ask(answer.table.rows.len())?;
+        if more.table.rows.is_empty() {
+            break;
+        }
+        answer.table.rows.extend(more.table.rows);
+    }
     if args.format == "json" {
         println!("{}", serde_json::to_string_pretty(&answer)?);
     } else {

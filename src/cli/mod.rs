@@ -21,6 +21,7 @@ mod ingest;
 mod keys;
 mod output;
 mod progress;
+mod remote;
 mod search;
 mod serve;
 mod similar;

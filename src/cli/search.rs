@@ -1,8 +1,9 @@
 use std::sync::Arc;
 
 use kesou_indexer::StorePaths;
-use kesou_query::semantic::{Field, Retrieval, Semantic};
-use kesou_query::{Filter, SearchRequest, SearchResults, Searcher};
+use kesou_query::semantic::Semantic;
+use kesou_query::{Filter, SearchRequest, Searcher};
+use serde_json::Value as Json;
 
 use super::StoreArg;
 use super::output::{self, Table};
@@ -50,6 +51,18 @@ pub struct SearchArgs {
 }
 
 pub fn run(args: SearchArgs) -> anyhow::Result<()> {
+    if let Some(server) = super::remote::server_of(&args.store.data) {
+        super::remote::note(&server);
+        let body = serde_json::json!({
+            "q": args.text,
+            "filters": args.filters.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "facets": args.facets,
+            "limit": args.limit,
+            "offset": args.offset,
+        });
+        let results = super::remote::post(&server, "/api/search", &body)?;
+        return print(&results, &args.format);
+    }
     let paths = StorePaths::new(&args.store.data);
     let reader = kesou_indexer::open_for_reading(&paths, &Bars::default())?;
     if reader.stale {
@@ -78,30 +91,37 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
         results.hits.iter().map(|h| h.id.clone()).collect(),
         results.hits.len() as u64,
     );
-    if args.format == "json" {
-        println!("{}", serde_json::to_string_pretty(&results)?);
+    print(&serde_json::to_value(&results)?, &args.format)
+}
+
+/// Prints search results (as the API gives them) for people or programs.
+fn print(results: &Json, format: &str) -> anyhow::Result<()> {
+    if format == "json" {
+        println!("{}", serde_json::to_string_pretty(results)?);
     } else {
-        print_table(&results);
+        print_table(results);
     }
     Ok(())
 }
 
-fn print_table(r: &SearchResults) {
-    let retrieval = match r.retrieval {
-        Some(Retrieval::Hybrid) => ", words + meaning (hybrid)",
-        Some(Retrieval::Bm25) => ", words (bm25)",
-        None => "",
+fn print_table(r: &Json) {
+    let text = |v: &Json| v.as_str().unwrap_or_default().to_owned();
+    let retrieval = match r["retrieval"].as_str() {
+        Some("hybrid") => ", words + meaning (hybrid)",
+        Some("bm25") => ", words (bm25)",
+        _ => "",
     };
     println!(
         "{} customers match (ordered by {}{retrieval}, {:.1} ms)",
-        output::count(r.total as u64),
-        r.order,
-        r.took_ms
+        output::count(r["total"].as_u64().unwrap_or(0)),
+        text(&r["order"]),
+        r["took_ms"].as_f64().unwrap_or(0.0)
     );
-    if let Some(note) = &r.retrieval_note {
+    if let Some(note) = r["retrieval_note"].as_str() {
         println!("note: {note}");
     }
-    if r.hits.is_empty() {
+    let hits = r["hits"].as_array().map(Vec::as_slice).unwrap_or_default();
+    if hits.is_empty() {
         return;
     }
     let mut t = Table::new([
@@ -114,14 +134,17 @@ fn print_table(r: &SearchResults) {
         "年采购额",
         "matched",
     ]);
-    for h in &r.hits {
-        let name = h
-            .highlights
+    for h in hits {
+        let highlights = h["highlights"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let name = highlights
             .iter()
-            .find(|x| x.field == "name")
-            .map(|x| x.bracketed())
-            .unwrap_or_else(|| h.name.clone());
-        let place = [h.province.as_deref(), h.city.as_deref()]
+            .find(|x| x["field"] == "name")
+            .map(bracketed)
+            .unwrap_or_else(|| text(&h["name"]));
+        let place = [h["province"].as_str(), h["city"].as_str()]
             .into_iter()
             .flatten()
             .fold(String::new(), |acc, p| {
@@ -131,50 +154,58 @@ fn print_table(r: &SearchResults) {
                     format!("{acc} {p}")
                 }
             });
-        let by_meaning = h.hybrid.as_ref().and_then(|m| {
-            let field = match m.field? {
-                Field::Description => "description",
-                Field::Notes => "notes",
-            };
-            Some(format!("meaning: {field} ({:.0}%)", m.similarity? * 100.0))
+        let by_meaning = h["hybrid"]["field"].as_str().and_then(|field| {
+            let similarity = h["hybrid"]["similarity"].as_f64()?;
+            Some(format!("meaning: {field} ({:.0}%)", similarity * 100.0))
         });
-        let matched = h
-            .highlights
+        let matched = highlights
             .iter()
-            .find(|x| x.field != "name")
-            .map(|x| format!("{}: {}", x.field, x.bracketed()))
+            .find(|x| x["field"] != "name")
+            .map(|x| format!("{}: {}", text(&x["field"]), bracketed(x)))
             .or(by_meaning)
             .unwrap_or_default();
         t.row([
-            h.id.clone(),
+            text(&h["id"]),
             name,
             place,
-            h.industry.clone().unwrap_or_default(),
-            h.lifecycle.clone().unwrap_or_default(),
-            h.value_level.clone().unwrap_or_default(),
-            h.annual_purchase.map(output::yuan).unwrap_or_default(),
+            text(&h["industry"]),
+            text(&h["lifecycle"]),
+            text(&h["value_level"]),
+            h["annual_purchase"]
+                .as_f64()
+                .map(output::yuan)
+                .unwrap_or_default(),
             matched,
         ]);
     }
     t.print();
-    for f in &r.facets {
-        let values: Vec<String> = f
-            .values
+    for f in r["facets"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+    {
+        let count =
+            |v: &Json| format!("{} {}", text(&v["value"]), v["count"].as_u64().unwrap_or(0));
+        let values: Vec<String> = f["values"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
             .iter()
-            .map(|v| {
-                if v.children.is_empty() {
-                    format!("{} {}", v.value, v.count)
-                } else {
-                    let top: Vec<String> = v
-                        .children
-                        .iter()
-                        .take(3)
-                        .map(|c| format!("{} {}", c.value, c.count))
-                        .collect();
-                    format!("{} {} ({})", v.value, v.count, top.join(", "))
+            .map(|v| match v["children"].as_array() {
+                Some(children) if !children.is_empty() => {
+                    let top: Vec<String> = children.iter().take(3).map(count).collect();
+                    format!("{} ({})", count(v), top.join(", "))
                 }
+                _ => count(v),
             })
             .collect();
-        println!("{}: {}", f.field, values.join(" · "));
+        println!("{}: {}", text(&f["field"]), values.join(" · "));
     }
+}
+
+/// A highlight (as JSON) with its matches in 【】 brackets.
+fn bracketed(h: &Json) -> String {
+    let ranges: Vec<(usize, usize)> =
+        serde_json::from_value(h["ranges"].clone()).unwrap_or_default();
+    kesou_query::bracketed(h["fragment"].as_str().unwrap_or_default(), &ranges)
 }

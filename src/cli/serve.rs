@@ -111,9 +111,10 @@ pub struct ShareArgs {
     /// How long the link works: 30m, 24h, 7d (at most 366d).
     #[arg(long, default_value = "24h", value_parser = kesou_dashboards::parse_ttl)]
     pub expires: i64,
-    /// The address the server is reached at.
-    #[arg(long, value_name = "URL", default_value = "http://127.0.0.1:8080")]
-    pub url: String,
+    /// The address the server is reached at; default: that of the `kesou serve` running
+    /// on this store (its --url), else http://127.0.0.1:8080.
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
     /// The dashboard: map, top20, churn, funnel, rfm, matrix, or a saved report's name.
     pub dashboard: String,
 }
@@ -137,9 +138,19 @@ pub fn share(args: ShareArgs) -> anyhow::Result<()> {
         expires_at,
     );
     let token = signer.sign(&grant);
+    let base = match (&args.url, super::remote::server_of(&args.store.data)) {
+        (Some(url), _) => url.clone(),
+        (None, Some(server)) => server.public_url,
+        (None, None) => {
+            eprintln!(
+                "note: no server runs on this store; the link assumes http://127.0.0.1:8080 (--url to change)"
+            );
+            "http://127.0.0.1:8080".to_owned()
+        }
+    };
     let url = format!(
         "{}/embed/{}?token={token}",
-        args.url.trim_end_matches('/'),
+        base.trim_end_matches('/'),
         grant.dashboard
     );
     let until = chrono::DateTime::from_timestamp(expires_at, 0)

@@ -14,5 +14,6 @@ mod ingest;
 mod properties;
 mod search_cases;
 mod semantic;
+mod served;
 mod similar;
 mod tags;

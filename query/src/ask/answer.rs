@@ -4,13 +4,13 @@
 use chrono::{DateTime, NaiveDate};
 use duckdb::types::{TimeUnit, Value as SqlValue};
 use kesou_nlq::{Ambiguity, FieldKind, Query, Span};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
 use crate::semantic::Retrieval;
 
 /// The answer to a question.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Answer {
     /// The structured query the question became, every part with its span.
     pub interpretation: Query,
@@ -25,7 +25,7 @@ pub struct Answer {
 }
 
 /// Columns and rows of an answer.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Table {
     /// `list` (matching rows), `groups` (one row per group) or `summary` (one row of measures).
     pub kind: AnswerKind,
@@ -39,15 +39,15 @@ pub struct Table {
     pub ordered_by: String,
     /// Which retrieval matched the question's text terms: `bm25` (words) or `hybrid`
     /// (words and meaning, fused); absent when the question has no text terms.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retrieval: Option<Retrieval>,
     /// Why a store with a model matched by words only, or why its vectors may miss recent
     /// changes.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retrieval_note: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AnswerKind {
     #[default]
@@ -57,7 +57,7 @@ pub enum AnswerKind {
 }
 
 /// A column of an answer: the field or measure name, its label, what it holds.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Column {
     pub name: String,
     pub label: String,

@@ -40,7 +40,7 @@ pub const META_KEY: &str = "semantic_model";
 pub const VECTOR_K: usize = 100;
 
 /// Which retrieval found a text query's customers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Retrieval {
     /// Words only (tantivy's BM25): no model configured, or the vectors could not be used.

@@ -1,0 +1,149 @@
+//! Commands while `kesou serve` holds the store: `kesou ask` and `kesou search` go through
+//! the server and print what they would have printed; `kesou share` links to where the
+//! server is; other commands name the server instead of a bare lock error; the server's
+//! announcement is gone when it stops.
+
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use kesou_indexer::served;
+use serde_json::Value;
+
+use super::common::ingest_into_temp;
+
+const KESOU: &str = env!("CARGO_BIN_EXE_kesou");
+
+fn kesou(args: &[&str]) -> Output {
+    Command::new(KESOU).args(args).output().expect("run kesou")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// Stops the server with Ctrl-C (SIGINT) when dropped, so a failing test leaves none.
+struct Serving(std::process::Child);
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-INT", &self.0.id().to_string()])
+            .status();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn commands_go_through_a_running_server() {
+    // More customers than a page (20) and than the server's largest page (1000).
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("source");
+    let mut config = kesou_datagen::GenerateConfig::new(source.clone());
+    config.customers = 1_200;
+    config.seed = 7;
+    kesou_datagen::generate(&config, &|_| {}).expect("generate");
+    let (_store_dir, paths, _) = ingest_into_temp(&[source]);
+    let store = paths.root.to_str().unwrap();
+    let server = Serving(
+        Command::new(KESOU)
+            .args(["serve", "--demo", "--data", store, "--bind", "127.0.0.1:0"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start kesou serve"),
+    );
+    let started = Instant::now();
+    let announced = loop {
+        if let Some(s) = served::running(&paths) {
+            break s;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the server never announced itself"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(announced.pid, server.0.id());
+
+    let o = kesou(&["ask", "--data", store, "按大区统计客户数"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("groups") && text(&o).contains("华东"),
+        "{}",
+        text(&o)
+    );
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("served by"),
+        "{}",
+        text(&o)
+    );
+
+    let o = kesou(&[
+        "ask",
+        "--data",
+        store,
+        "--all",
+        "--format",
+        "json",
+        "所有客户",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let all: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let total = all["total"].as_u64().unwrap();
+    assert!(total > 1_000, "more than the largest page: {total}");
+    assert_eq!(
+        all["rows"].as_array().unwrap().len() as u64,
+        total,
+        "every row, page by page"
+    );
+
+    let o = kesou(&[
+        "search",
+        "--data",
+        store,
+        "--filter",
+        "region=华东",
+        "--format",
+        "json",
+        "",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let found: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let hits = found["hits"].as_array().unwrap();
+    assert!(!hits.is_empty());
+    assert!(hits.iter().all(|h| h["region"] == "华东"), "{found}");
+    let o = kesou(&["search", "--data", store, "--filter", "region=华东", ""]);
+    assert!(
+        o.status.success() && text(&o).contains("customers match"),
+        "{}",
+        text(&o)
+    );
+
+    // The server's refusals are the user's errors, with its words.
+    let o = kesou(&["search", "--data", store, "--filter", "region=火星", ""]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+
+    let o = kesou(&["share", "--data", store, "top20"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout)
+            .starts_with(&format!("{}/embed/top20?token=", announced.public_url)),
+        "{}",
+        text(&o)
+    );
+
+    let o = kesou(&["duplicates", "--data", store]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("held by `kesou serve`"), "{}", text(&o));
+
+    drop(server);
+    assert!(served::running(&paths).is_none());
+    assert!(
+        !paths.root.join(served::SERVER_FILE).exists(),
+        "withdrawn when it stops"
+    );
+}
