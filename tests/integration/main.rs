@@ -8,6 +8,7 @@ mod changes;
 mod common;
 mod crash;
 mod crypt;
+mod eval_questions;
 mod generated;
 mod ingest;
 mod properties;
