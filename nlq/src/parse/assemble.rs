@@ -69,16 +69,54 @@ pub(super) fn assemble<'p>(
         group_verb: None,
         preset_count: None,
     };
-    a.similar();
-    for i in 0..a.t.len() {
-        if a.free(i) {
-            a.step(i);
+    if !a.identifier_alone() {
+        a.similar();
+        for i in 0..a.t.len() {
+            if a.free(i) {
+                a.step(i);
+            }
         }
     }
     a.finish()
 }
 
 impl<'p> Asm<'_, 'p> {
+    /// A bare identifier typed alone (C0000123, a credit code): the row with that value in
+    /// one of the schema's identifier fields, so that it opens that row.
+    fn identifier_alone(&mut self) -> bool {
+        let typed = self.text.original.trim();
+        let shaped = typed.len() >= 6
+            && typed.chars().all(|c| c.is_ascii_alphanumeric())
+            && typed.chars().any(|c| c.is_ascii_digit());
+        if !shaped || self.t.is_empty() {
+            return false;
+        }
+        let all: Vec<usize> = (0..self.t.len()).collect();
+        let span = self.span(&all);
+        let mut any: Vec<Filter> = self
+            .p
+            .schema
+            .fields
+            .iter()
+            .filter(|f| f.kind == FieldKind::Id && f.lookup.is_none())
+            .map(|f| {
+                let value = crate::query::Value::Str(typed.to_string());
+                Filter::field(&f.name, crate::query::Op::Eq, value, Some(span.clone()))
+            })
+            .collect();
+        let f = match any.len() {
+            0 => return false,
+            1 => any.remove(0),
+            _ => Filter::Any {
+                any,
+                span: Some(span),
+            },
+        };
+        self.mark(&all);
+        self.q.filters.push(f);
+        true
+    }
+
     fn step(&mut self, i: usize) {
         match self.t[i].kind {
             Kind::Lex(meanings) => {
