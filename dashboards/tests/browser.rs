@@ -471,6 +471,35 @@ fn removing_or_editing_a_chip_asks_again() {
 }
 
 #[test]
+fn a_partial_answer_says_so_and_adds_an_ignored_word_back_as_text() {
+    let Some(b) = browser("partial", 1280, 900) else {
+        return;
+    };
+    b.open(&ask_hash("苏州天气不错的物流客户"));
+    b.wait(
+        "the partial notice",
+        "return !!document.querySelector('.partial')",
+    );
+    let notice = b.texts(".partial")[0].clone();
+    assert!(
+        notice.contains("部分理解") && notice.contains("天气不错"),
+        "{notice}"
+    );
+    b.shot("notice");
+    b.session
+        .find(".partial .add-text")
+        .expect("a button adds the word back")
+        .click()
+        .unwrap();
+    b.wait(
+        "asked again with the word as text",
+        "return document.getElementById('q').value.includes('提到天气不错') && !document.querySelector('.partial')",
+    );
+    b.wait("the text chip", "return [...document.querySelectorAll('.chips .chip-label')].some(c => c.textContent.includes('天气不错'))");
+    b.shot("added-back");
+}
+
+#[test]
 fn results_page_and_sort_on_the_server() {
     let Some(b) = browser("paging", 1280, 900) else {
         return;

@@ -40,6 +40,18 @@ pub struct Schema {
     pub related: Vec<Related>,
     #[serde(default)]
     pub concepts: Vec<Concept>,
+    /// Words of the table's text that a question may name without a marker: the trade
+    /// names, product and description words a store learned at ingest (filled when a store
+    /// is opened). A run of words the parser does not know becomes a text condition when a
+    /// marker says so (做…的, 提到, 包含, 关于, 名字里有) or when it is made of these words;
+    /// otherwise it is listed as not understood, so an unknown word never narrows an answer
+    /// silently.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub terms: Vec<String>,
+    /// Words of this table that introduce text to search, beside the parser's own (做, 提到,
+    /// 包含, 关于): 负责 in an HR roster (负责海外业务的员工).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub text_cues: Vec<String>,
 }
 
 /// A column and the words that name it and its values.
@@ -226,6 +238,11 @@ impl Schema {
         if let Some(f) = self.field_mut(field) {
             f.add_values(values);
         }
+    }
+
+    /// Adds words to [`Schema::terms`].
+    pub fn add_terms<I: IntoIterator<Item = String>>(&mut self, terms: I) {
+        self.terms.extend(terms);
     }
 
     /// Adds values to a related table's field.

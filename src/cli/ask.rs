@@ -133,13 +133,13 @@ fn run_remote(server: &kesou_indexer::served::Served, args: &AskArgs) -> anyhow:
 /// The explain line, what was not understood and the other readings.
 fn print_reading(a: &Answer) {
     println!("understood as: {}", a.explain);
-    if !a.unrecognized.is_empty() {
-        let parts: Vec<String> = a
-            .unrecognized
-            .iter()
-            .map(|s| format!("「{}」", s.text))
-            .collect();
-        println!("not understood (ignored): {}", parts.join(" "));
+    if a.partial {
+        let parts: Vec<String> = a.ignored.iter().map(|w| format!("「{w}」")).collect();
+        println!(
+            "部分理解：忽略了 {} (partial answer: not understood, left out; ask again with \
+             提到… to search a word as text)",
+            parts.join(" ")
+        );
     }
     for alt in &a.alternatives {
         let others: Vec<&str> = alt.others.iter().map(|o| o.label.as_str()).collect();

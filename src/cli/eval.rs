@@ -41,6 +41,20 @@ pub enum EvalWhat {
     ///   kesou eval churn --customers 100000 --format json
     #[command(verbatim_doc_comment)]
     Churn(super::eval_churn::EvalChurnArgs),
+    /// Execution accuracy of `kesou ask` on questions with hand-written SQL, by category
+    ///
+    /// Each question of the file is asked (every row) and its rows compared with those of
+    /// its SQL: the same customers for a list, the same groups and numbers for a count or a
+    /// sum. Prints accuracy by category, then every miss: a partial miss is an answer that
+    /// said it left words out; a wrong one said nothing, which must not happen.
+    ///
+    /// Examples:
+    ///   kesou generate --customers 20000 --seed 42 --as-of 2026-06-30 --out demo
+    ///   kesou ingest --data STORE demo
+    ///   kesou eval questions eval/questions.toml --data STORE
+    ///   kesou eval questions eval/questions.toml --data STORE --part held-out
+    #[command(verbatim_doc_comment)]
+    Questions(super::eval_questions::QuestionsArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -66,6 +80,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     match args.what {
         EvalWhat::Lookalike(args) => lookalike(args),
         EvalWhat::Churn(args) => super::eval_churn::run(args),
+        EvalWhat::Questions(args) => super::eval_questions::run(args),
     }
 }
 

@@ -15,6 +15,7 @@ mod demo;
 mod embed;
 mod eval;
 mod eval_churn;
+mod eval_questions;
 mod examples;
 mod generate;
 mod ingest;
@@ -99,7 +100,7 @@ pub enum Command {
     Keys(keys::KeysArgs),
     /// Measure generate, ingest and search speed against a DuckDB-only baseline.
     Bench(bench::BenchArgs),
-    /// Measure answer quality against known ground truth (kesou eval lookalike, kesou eval churn).
+    /// Measure answer quality against known ground truth (kesou eval lookalike, kesou eval churn, kesou eval questions).
     Eval(eval::EvalArgs),
 }
 

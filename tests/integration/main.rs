@@ -9,6 +9,7 @@ mod common;
 mod crash;
 mod crypt;
 mod docs;
+mod eval_questions;
 mod generated;
 mod ingest;
 mod properties;

@@ -187,6 +187,28 @@ function showUnderstood(box, state, answer) {
       h("p", { class: "unrecognized" }, t("unrecognized"), unrec.map((u) => u.text).join(lang() === "en" ? ", " : "、")),
     );
   }
+  if (answer.partial) {
+    // The answer left words out: say so, and offer each back as a text condition (提到…).
+    parts.push(
+      h(
+        "div",
+        { class: "partial", role: "status" },
+        h("strong", null, t("partial")),
+        t("partial_ignored", { words: (answer.ignored || []).map((w) => `「${w}」`).join(lang() === "en" ? ", " : "、") }),
+        unrec.map((u) =>
+          h(
+            "button",
+            {
+              type: "button",
+              class: "secondary add-text",
+              onclick: () => go({ q: replaceSpan(state.q, u, `提到${u.text.trim()}`), limit: state.limit, drop: state.drop }),
+            },
+            t("partial_add", { word: u.text.trim() }),
+          ),
+        ),
+      ),
+    );
+  }
   const alternatives = answer.alternatives || [];
   if (alternatives.length) {
     parts.push(

@@ -312,6 +312,19 @@ impl<'p> Asm<'_, 'p> {
                 used.push(k + 1);
             }
         }
+        // 超过90天没下单: had rows, none in the last 90 days (not: none at all).
+        let lapse = match self.neg {
+            Some(n) if !has_time(&filters) && count_op == Op::Ge && count == 1.0 => {
+                self.lapse_before(n)
+            }
+            _ => None,
+        };
+        let lapsed = lapse.is_some();
+        if let Some((n, unit, tokens)) = lapse {
+            let span = self.span(&tokens);
+            filters.push(time::last(self.as_of, n, unit).filter(&rel.time_field, &span));
+            used.extend(tokens);
+        }
         let f = Filter::Related(RelatedFilter {
             table: rel.table.clone(),
             filters,
@@ -320,11 +333,49 @@ impl<'p> Asm<'_, 'p> {
             span: None,
         });
         let f = self.apply_neg(f, &mut used);
+        let f = if lapsed {
+            let had = Filter::Related(RelatedFilter {
+                table: rel.table.clone(),
+                filters: Vec::new(),
+                count_op: Op::Ge,
+                count: 1.0,
+                span: None,
+            });
+            Filter::All {
+                all: vec![had, f],
+                span: None,
+            }
+        } else {
+            f
+        };
         let span = self.span(&used);
         let last = used.iter().copied().max().unwrap_or(i);
         self.mark(&used);
         self.push(f.with_span(&span));
         self.last_related = Some((self.q.filters.len() - 1, last));
+    }
+
+    /// 超过90天 / 90天以上 right before the negation at `n`: how long nothing happened.
+    fn lapse_before(&self, n: usize) -> Option<(f64, Unit, Vec<usize>)> {
+        if n >= 2
+            && matches!(self.cmp_at(n - 2), Some(Op::Gt | Op::Ge))
+            && let Some((v, unit, used)) = self.duration_at(n - 1)
+            && used.iter().all(|&k| k < n)
+        {
+            let mut tokens = used;
+            tokens.push(n - 2);
+            return Some((v, unit, tokens));
+        }
+        if n >= 2
+            && matches!(self.cmp_post_at(n - 1), Some(Op::Ge))
+            && let Some((v, unit, used)) = self.duration_at(n - 2)
+            && used.iter().all(|&k| k < n - 1)
+        {
+            let mut tokens = used;
+            tokens.push(n - 1);
+            return Some((v, unit, tokens));
+        }
+        None
     }
 
     /// Adds a condition on a related table's field to a new related filter (has rows with…).
@@ -564,10 +615,27 @@ impl<'p> Asm<'_, 'p> {
     }
 
     /// A text field's name: 名称含科技, 简介提到电池.
+    /// A text field with its words: 简介提到储能, 描述里有储能, 简介里包含光伏.
     pub(super) fn text_field(&mut self, i: usize) -> bool {
-        let j = self.skip_glue(i + 1);
+        let mut between = vec![i];
+        let mut j = self.skip_glue(i + 1);
+        while self.is(j, Word::Within) || self.is(j, Word::Has) {
+            between.push(j);
+            j = self.skip_glue(j + 1);
+        }
         if self.is(j, Word::TextCue) && self.text_cue(j) {
-            self.mark(&[i]);
+            self.mark(&between);
+            return true;
+        }
+        // 简介里有储能: the words right after 里 / 有 are the text.
+        let last = between[between.len() - 1];
+        if between.len() > 1
+            && j == last + 1
+            && self.free(j)
+            && matches!(self.t[j].kind, super::Kind::Unknown(_))
+            && self.text_cue(last)
+        {
+            self.mark(&between);
             return true;
         }
         false

@@ -517,6 +517,15 @@ const GRAMMAR: &[(&[&str], Word)] = &[
             "had",
             "having",
             "with",
+            // Asking whether there are any: never a negation (有没有浙江的客户).
+            "有没有",
+            "有沒有",
+            "有木有",
+            "有没",
+            "是否有",
+            "是不是有",
+            "有无",
+            "有否",
         ],
         Word::Has,
     ),
@@ -574,14 +583,9 @@ const GRAMMAR: &[(&[&str], Word)] = &[
             "在哪",
             "谁",
             "几点",
-            "你好",
-            "您好",
-            "谢谢",
             "好不好",
             "行不行",
             "why",
-            "hello",
-            "thanks",
         ],
         Word::Chat,
     ),
@@ -766,6 +770,27 @@ const GRAMMAR: &[(&[&str], Word)] = &[
     ),
 ];
 
+/// The conversational glue lexicon (`glue.txt`): phrases that add no condition.
+const GLUE: &str = include_str!("glue.txt");
+
+/// The phrases of the glue lexicon, comments and blank lines left out.
+pub(crate) fn glue_words() -> impl Iterator<Item = &'static str> {
+    GLUE.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+}
+
+/// Words no field computes and no store text makes a condition (`vague.txt`): listed as
+/// not understood unless a marker makes them text.
+const VAGUE: &str = include_str!("vague.txt");
+
+pub(crate) fn vague_words() -> impl Iterator<Item = &'static str> {
+    VAGUE
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+}
+
 struct Node {
     children: HashMap<char, usize>,
     meanings: Vec<Meaning>,
@@ -794,6 +819,15 @@ impl Lexicon {
             for w in *words {
                 lex.insert(w, Meaning::Word(*word));
             }
+        }
+        for w in glue_words() {
+            lex.insert(w, Meaning::Word(Word::Filler));
+        }
+        for w in vague_words() {
+            lex.insert(w, Meaning::Word(Word::Chat));
+        }
+        for w in &schema.text_cues {
+            lex.insert(w, Meaning::Word(Word::TextCue));
         }
         for w in &schema.count_words {
             lex.insert(w, Meaning::Count);

@@ -10,6 +10,9 @@ mod similar;
 mod text;
 mod time;
 
+use std::collections::HashSet;
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 use serde::Serialize;
 
@@ -24,7 +27,9 @@ use text::Text;
 /// for a store's value dictionaries) and share it: parsing takes `&self`.
 pub struct Parser {
     schema: Schema,
-    lexicon: Lexicon,
+    lexicon: Arc<Lexicon>,
+    /// [`Schema::terms`], folded the way questions are.
+    terms: HashSet<String>,
 }
 
 impl std::fmt::Debug for Parser {
@@ -61,8 +66,53 @@ impl Parser {
         if schema.fields.is_empty() {
             return Err(Error::Schema("a schema needs at least one field".into()));
         }
-        let lexicon = Lexicon::new(&schema);
-        Ok(Parser { schema, lexicon })
+        let lexicon = Arc::new(Lexicon::new(&schema));
+        let terms = folded_terms(&schema.terms);
+        Ok(Parser {
+            schema,
+            lexicon,
+            terms,
+        })
+    }
+
+    /// This parser with another vocabulary of the table's text ([`Schema::terms`]): after
+    /// the store changed, its new trade names and words are text a question may name. The
+    /// lexicon is shared, so this costs the words only.
+    pub fn with_terms(&self, terms: Vec<String>) -> Parser {
+        let mut schema = self.schema.clone();
+        schema.terms = terms;
+        Parser {
+            terms: folded_terms(&schema.terms),
+            schema,
+            lexicon: Arc::clone(&self.lexicon),
+        }
+    }
+
+    /// Whether folded `run` is made of the schema's known text words ([`Schema::terms`]),
+    /// each of at least two chars: 恒瑞精密 from 恒瑞 and 精密. An unknown run that is not
+    /// is no text condition (see `assemble::leftovers`).
+    pub(crate) fn knows_text(&self, run: &[char]) -> bool {
+        const LONGEST: usize = 16;
+        if self.terms.is_empty() || run.len() < 2 {
+            return false;
+        }
+        let mut reach = vec![false; run.len() + 1];
+        reach[0] = true;
+        let mut word = String::new();
+        for i in 0..run.len() {
+            if !reach[i] {
+                continue;
+            }
+            word.clear();
+            word.push(run[i]);
+            for j in i + 2..=run.len().min(i + LONGEST) {
+                word.push(run[j - 1]);
+                if !reach[j] && self.terms.contains(&word) {
+                    reach[j] = true;
+                }
+            }
+        }
+        reach[run.len()]
     }
 
     pub fn schema(&self) -> &Schema {
@@ -141,6 +191,15 @@ impl Parser {
         }
         tokens
     }
+}
+
+/// Words folded the way questions are, two chars or longer.
+fn folded_terms(terms: &[String]) -> HashSet<String> {
+    terms
+        .iter()
+        .map(|t| Text::new(t.trim()).chars.into_iter().collect::<String>())
+        .filter(|t| t.chars().count() >= 2)
+        .collect()
 }
 
 /// What kind of char an unknown run is made of.

@@ -1,6 +1,6 @@
 //! The question as the parser reads it: one folded char per typed char (half width,
-//! simplified, lower case), each with its byte offset in what the user typed, so that every
-//! span points into the original question.
+//! simplified, lower case; spaces between Chinese chars left out), each with its byte offset
+//! in what the user typed, so that every span points into the original question.
 
 use kesou_domain::text::{to_halfwidth, to_simplified};
 
@@ -9,6 +9,8 @@ pub(crate) struct Text<'q> {
     pub(crate) chars: Vec<char>,
     /// Byte offset of every char in the original, plus the original's length at the end.
     starts: Vec<usize>,
+    /// Byte offset just after every char in the original.
+    ends: Vec<usize>,
 }
 
 impl<'q> Text<'q> {
@@ -31,11 +33,46 @@ impl<'q> Text<'q> {
                 })
                 .collect()
         };
-        let chars = folded.into_iter().map(fold_case).collect();
+        let mut chars: Vec<char> = folded.into_iter().map(fold_case).collect();
+        let mut ends: Vec<usize> = starts[1..].to_vec();
+        // Spaces between Chinese chars mean nothing (有 没 有, 杭州　科技): drop them, so
+        // words read the same however they are spaced. Spans still cover what was typed.
+        let mut keep = vec![true; chars.len()];
+        let mut i = 0;
+        while i < chars.len() {
+            if !chars[i].is_whitespace() {
+                i += 1;
+                continue;
+            }
+            let mut j = i;
+            while j < chars.len() && chars[j].is_whitespace() {
+                j += 1;
+            }
+            if i > 0 && j < chars.len() && is_cjk(chars[i - 1]) && is_cjk(chars[j]) {
+                keep[i..j].iter_mut().for_each(|k| *k = false);
+            }
+            i = j;
+        }
+        if keep.contains(&false) {
+            let mut n = 0;
+            for k in 0..chars.len() {
+                if keep[k] {
+                    chars[n] = chars[k];
+                    starts[n] = starts[k];
+                    ends[n] = ends[k];
+                    n += 1;
+                }
+            }
+            starts[n] = starts[chars.len()];
+            chars.truncate(n);
+            starts.truncate(n + 1);
+            ends.truncate(n);
+        }
         Text {
             original,
             chars,
             starts,
+            ends,
         }
     }
 
@@ -48,13 +85,23 @@ impl<'q> Text<'q> {
         self.starts[i]
     }
 
+    /// Byte offset just after the chars before `i` in the original: the end of a span
+    /// that stops before char `i` (a space left out after it is not part of it).
+    pub(crate) fn end(&self, i: usize) -> usize {
+        if i == 0 {
+            self.starts[0]
+        } else {
+            self.ends[i - 1]
+        }
+    }
+
     /// The char index at a byte offset of the original.
     pub(crate) fn char_at_byte(&self, byte: usize) -> usize {
         self.starts.partition_point(|&b| b < byte)
     }
 
     pub(crate) fn slice(&self, from: usize, to: usize) -> &'q str {
-        &self.original[self.starts[from]..self.starts[to]]
+        &self.original[self.starts[from]..self.end(to)]
     }
 }
 
@@ -82,5 +129,13 @@ mod tests {
         assert_eq!(t.slice(0, 2), "華東");
         assert_eq!(t.slice(2, 5), "ＴＯＰ");
         assert_eq!(t.char_at_byte(6), 2);
+    }
+
+    #[test]
+    fn spaces_between_chinese_chars_are_left_out_and_spans_keep_them() {
+        let t = Text::new("有 没　有 top 20");
+        assert_eq!(t.chars.iter().collect::<String>(), "有没有 top 20");
+        assert_eq!(t.slice(0, 3), "有 没　有");
+        assert_eq!(t.slice(1, 2), "没");
     }
 }

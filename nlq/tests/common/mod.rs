@@ -1,5 +1,6 @@
 //! The customer schema as the store would give it: the shipped description with the
-//! province and city values of the domain's geography and a few owners and tags.
+//! province and city values of the domain's geography, a few owners, tags and products, and
+//! a few words of its text.
 
 use chrono::NaiveDate;
 use kesou_domain::geo::PROVINCES;
@@ -33,6 +34,27 @@ pub fn customer_schema() -> Schema {
         "orders",
         "product",
         ["工业机器人", "云服务器", "数控机床"].map(String::from),
+    );
+    // Words a store learns from its names and descriptions (`Schema::terms`): a run of
+    // unknown words made of these is a text condition without a marker.
+    s.add_terms(
+        [
+            "跨境",
+            "汽车",
+            "零部件",
+            "上市",
+            "精密",
+            "机械",
+            "恒瑞",
+            "5g",
+            "通信",
+            "b2b",
+            "平台",
+            "百货",
+            "万科",
+            "百度",
+        ]
+        .map(String::from),
     );
     s
 }

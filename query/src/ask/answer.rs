@@ -18,6 +18,12 @@ pub struct Answer {
     pub explain: String,
     /// Parts of the question that were not understood.
     pub unrecognized: Vec<Span>,
+    /// Whether the answer left part of the question out: a word not understood is never
+    /// guessed as a condition, so the answer holds without it and says so (部分理解).
+    pub partial: bool,
+    /// The words left out (the text of `unrecognized`), each one a manager may add back as
+    /// a text condition.
+    pub ignored: Vec<String>,
     /// Words with another reading than the one chosen.
     pub alternatives: Vec<Ambiguity>,
     #[serde(flatten)]
@@ -62,6 +68,28 @@ pub struct Column {
     pub name: String,
     pub label: String,
     pub kind: FieldKind,
+}
+
+impl Answer {
+    /// An answer to `query` with `table`: `explain`, what was left out and whether that
+    /// makes it partial all come from the query.
+    pub fn new(query: Query, schema: &kesou_nlq::Schema, table: Table) -> Answer {
+        let ignored: Vec<String> = query
+            .unrecognized
+            .iter()
+            .map(|s| s.text.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
+        Answer {
+            explain: kesou_nlq::explain(&query, schema),
+            unrecognized: query.unrecognized.clone(),
+            partial: !ignored.is_empty(),
+            ignored,
+            alternatives: query.alternatives.clone(),
+            interpretation: query,
+            table,
+        }
+    }
 }
 
 /// A DuckDB value as JSON.

@@ -80,13 +80,16 @@ impl Asker {
     }
 
     /// This asker over a newer reader of the same store (after a write): the new rows and
-    /// index, the same parser. Cheap (milliseconds, where [`Asker::on_store`] reads every
+    /// index, the same parser with the index's words read again (new trade names are text a
+    /// question may name). Cheap (milliseconds, where [`Asker::on_store`] reads every
     /// field's values: 0.4 s at 1M customers); values new to the store are understood in
     /// questions once an asker is made with `on_store` again.
     pub fn renewed(&self, reader: Reader) -> Result<Asker> {
         let (as_of, _) = kesou_indexer::store::as_of(&reader.conn)?;
+        // New trade names and words of the store's text are words a question may name.
+        let terms = super::vocabulary::index_terms(&reader.index)?;
         Ok(Asker {
-            parser: Arc::clone(&self.parser),
+            parser: Arc::new(self.parser.with_terms(terms)),
             searcher: Some(Arc::new(Searcher::new(reader.index)?)),
             conn: reader.conn,
             as_of,
@@ -109,7 +112,8 @@ impl Asker {
 
     /// [`Asker::from_reader`], matching text terms by meaning too with `semantic`.
     pub fn with_semantic(reader: Reader, semantic: Option<Arc<Semantic>>) -> Result<Asker> {
-        let schema = customer_schema(&reader.conn)?;
+        let mut schema = customer_schema(&reader.conn)?;
+        schema.add_terms(super::vocabulary::index_terms(&reader.index)?);
         let (as_of, _) = kesou_indexer::store::as_of(&reader.conn)?;
         let searcher = Searcher::new(reader.index)?.with_semantic(semantic);
         let mut asker = Asker::new(reader.conn, schema, Some(searcher), as_of)?;
@@ -272,13 +276,7 @@ impl Asker {
             )?,
             _ => execute(&self.conn, schema, self.searcher.as_deref(), query, options)?,
         };
-        Ok(Answer {
-            explain: kesou_nlq::explain(query, schema),
-            unrecognized: query.unrecognized.clone(),
-            alternatives: query.alternatives.clone(),
-            interpretation: query.clone(),
-            table,
-        })
+        Ok(Answer::new(query.clone(), schema, table))
     }
 }
 

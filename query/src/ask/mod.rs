@@ -15,6 +15,7 @@ mod similar;
 pub(crate) mod sql;
 mod statement;
 mod store_schema;
+mod vocabulary;
 
 pub(crate) use answer::json;
 pub use answer::{Answer, AnswerKind, Column, Table};
@@ -22,3 +23,4 @@ pub use asker::{Asker, MAX_QUESTION_CHARS};
 pub use execute::{AskOptions, execute};
 pub use similar::similar_table;
 pub use store_schema::{CUSTOMERS_TOML, add_store_values, customer_schema};
+pub use vocabulary::index_terms;

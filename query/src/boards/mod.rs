@@ -166,20 +166,15 @@ fn run_builtin(
             missing.join("、"),
             missing.join(", ")
         );
-        let answer = Answer {
-            explain: kesou_nlq::explain(&query, schema),
-            unrecognized: Vec::new(),
-            alternatives: Vec::new(),
-            table: Table {
-                kind: if query.is_summary() {
-                    AnswerKind::Groups
-                } else {
-                    AnswerKind::List
-                },
-                ..Table::default()
+        let table = Table {
+            kind: if query.is_summary() {
+                AnswerKind::Groups
+            } else {
+                AnswerKind::List
             },
-            interpretation: query,
+            ..Table::default()
         };
+        let answer = Answer::new(query, schema, table);
         return Ok(Board {
             info: b.info(),
             note: Some(note),

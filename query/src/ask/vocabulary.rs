@@ -1,0 +1,104 @@
+//! The words of a store's text that a question may name without a marker
+//! ([`kesou_nlq::Schema::terms`]): the words of the index's company names (trade names
+//! learned at ingest among them) and descriptions, each specific enough to be meant.
+//!
+//! An unknown word in a question becomes a text condition only when a marker says so
+//! (做…的, 提到, 包含) or when it is one of these; anything else is listed as not understood
+//! and the answer says it is partial. A word in more than [`MAX_SHARE`] of the customers'
+//! names or descriptions (公司, 提供, 服务: the boilerplate of profiles) narrows nothing a
+//! manager meant, so it is left out; so are single chars and numbers. Words that are common
+//! in profiles but vague in questions (重点, 长期合作) are the parser's `vague.txt`.
+
+use std::collections::HashMap;
+
+use kesou_indexer::IndexHandle;
+
+use crate::Result;
+
+/// A word in more than this share of the customers' names or descriptions is too common
+/// to be meant as a condition when nothing marks it as text.
+pub const MAX_SHARE: f64 = 0.15;
+
+/// The specific words of the index's `name` and `description` fields, sorted.
+pub fn index_terms(handle: &IndexHandle) -> Result<Vec<String>> {
+    let reader = handle.index.reader()?;
+    let searcher = reader.searcher();
+    let docs = searcher.num_docs();
+    let most = ((docs as f64) * MAX_SHARE).max(1.0) as u64;
+    // A word's share is its larger one of the two fields (a name word and a description
+    // word are counted apart).
+    let mut freq: HashMap<String, u64> = HashMap::new();
+    for field in [handle.fields.name, handle.fields.description] {
+        let mut field_freq: HashMap<String, u64> = HashMap::new();
+        for segment in searcher.segment_readers() {
+            let inverted = segment.inverted_index(field)?;
+            let mut stream = inverted
+                .terms()
+                .stream()
+                .map_err(tantivy::TantivyError::from)?;
+            while stream.advance() {
+                let Ok(word) = std::str::from_utf8(stream.key()) else {
+                    continue;
+                };
+                if !specific_shape(word) {
+                    continue;
+                }
+                *field_freq.entry(word.to_owned()).or_default() +=
+                    u64::from(stream.value().doc_freq);
+            }
+        }
+        for (word, n) in field_freq {
+            let f = freq.entry(word).or_default();
+            *f = (*f).max(n);
+        }
+    }
+    let mut terms: Vec<String> = freq
+        .into_iter()
+        .filter(|(_, n)| *n <= most)
+        .map(|(w, _)| w)
+        .collect();
+    terms.sort_unstable();
+    Ok(terms)
+}
+
+/// Two chars or more, holding a Chinese char or a letter (not a bare number).
+fn specific_shape(word: &str) -> bool {
+    word.chars().count() >= 2
+        && word
+            .chars()
+            .any(|c| c.is_alphabetic() && (!c.is_ascii() || c.is_ascii_alphabetic()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn single_chars_and_numbers_are_never_terms() {
+        assert!(!specific_shape("恒"));
+        assert!(!specific_shape("2024"));
+        assert!(specific_shape("恒瑞"));
+        assert!(specific_shape("5g"));
+    }
+
+    #[test]
+    fn a_store_s_terms_hold_its_trade_names_but_not_its_common_words() {
+        let reader = kesou_indexer::open_for_reading(
+            &crate::testing::STORE.paths,
+            &kesou_indexer::NoProgress,
+        )
+        .unwrap();
+        let terms = index_terms(&reader.index).unwrap();
+        assert!(terms.len() > 100, "{} terms", terms.len());
+        assert!(!terms.iter().any(|t| t == "公司" || t == "有限公司"));
+        // The trade name of a stored customer is a term.
+        let name: String = reader
+            .conn
+            .query_row("SELECT name FROM customers ORDER BY id LIMIT 1", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        let trade = kesou_indexer::text::trade_name(reader.index.analyzer.jieba(), &name).unwrap();
+        assert!(terms.contains(&trade), "{trade} of {name}");
+    }
+}
