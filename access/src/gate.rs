@@ -223,23 +223,7 @@ impl Gate {
         }
         drop(failures);
         let principal = Principal::of(&user, &self.policy)?;
-        let mut raw = [0u8; 32];
-        getrandom::fill(&mut raw).map_err(|e| Error::BadInput(format!("no randomness: {e}")))?;
-        let token = B64.encode(raw);
-        let now = Instant::now();
-        self.sessions
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(
-                key_of(&token),
-                Session {
-                    user: user.name.clone(),
-                    credential: credential_of(&user.password),
-                    started: now,
-                    last_seen: now,
-                    local: false,
-                },
-            );
+        let token = self.open_session(&user.name, credential_of(&user.password), false)?;
         Ok(Login { token, principal })
     }
 
@@ -300,6 +284,11 @@ impl Gate {
     /// A session for the command line of this machine ([`Principal::local`]), valid while
     /// this server runs; its token goes only into the owner-only server file of the store.
     pub fn local_session(&self) -> Result<String> {
+        self.open_session(&Principal::local().name, [0; 32], true)
+    }
+
+    /// A new session token for `user` (its SHA-256 is what is kept).
+    fn open_session(&self, user: &str, credential: [u8; 32], local: bool) -> Result<String> {
         let mut raw = [0u8; 32];
         getrandom::fill(&mut raw).map_err(|e| Error::BadInput(format!("no randomness: {e}")))?;
         let token = B64.encode(raw);
@@ -310,11 +299,11 @@ impl Gate {
             .insert(
                 key_of(&token),
                 Session {
-                    user: Principal::local().name,
-                    credential: [0; 32],
+                    user: user.to_owned(),
+                    credential,
                     started: now,
                     last_seen: now,
-                    local: true,
+                    local,
                 },
             );
         Ok(token)

@@ -686,16 +686,20 @@ fn summary(
         select.join(", "),
         positions.join(", ")
     );
+    // The page's own ordering, replacing the question's.
+    let order_by = |s: &Sort| {
+        group_order(
+            schema,
+            std::slice::from_ref(s),
+            &columns,
+            &measures,
+            groups.len(),
+        )
+    };
     let (mut sql, ordered_by) = match (page.sort, page.top) {
         // The question's first N groups, in the new order.
         (Some(s), Some(n)) => {
-            let (by, label) = group_order(
-                schema,
-                std::slice::from_ref(s),
-                &columns,
-                &measures,
-                groups.len(),
-            )?;
+            let (by, label) = order_by(s)?;
             params.push(SqlValue::BigInt(n as i64));
             (
                 format!(
@@ -707,13 +711,7 @@ fn summary(
             )
         }
         (Some(s), None) => {
-            let (by, label) = group_order(
-                schema,
-                std::slice::from_ref(s),
-                &columns,
-                &measures,
-                groups.len(),
-            )?;
+            let (by, label) = order_by(s)?;
             (format!("{grouped} ORDER BY {}", by.join(", ")), label)
         }
         (None, _) => (
