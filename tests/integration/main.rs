@@ -16,3 +16,4 @@ mod search_cases;
 mod semantic;
 mod similar;
 mod tags;
+mod typed;

@@ -150,6 +150,26 @@ pub fn document(
             tokens,
         },
     );
+    if let Some(name_syl) = fields.name_syl {
+        let tokens = analyzer
+            .syllable_grams(name)
+            .into_iter()
+            .map(|(position, text)| Token {
+                offset_from: 0,
+                offset_to: 0,
+                position,
+                text,
+                position_length: 1,
+            })
+            .collect();
+        doc.add_pre_tokenized_text(
+            name_syl,
+            PreTokenizedString {
+                text: String::new(),
+                tokens,
+            },
+        );
+    }
     if let Some(lookups) = fields.lookups {
         for (_, lookup) in crate::crypt::SEALED_FIELDS {
             if let Some(h) = view.str(lookup, row) {
