@@ -1,8 +1,10 @@
 //! What people type for a customer they have in mind: pinyin or initials of any run of
-//! the name's syllables (not only of jieba's words) and polyphones read as in the name.
-//! Hand-written customers with typed queries whose answers are known, then variants built
-//! from a generated store.
+//! the name's syllables (not only of jieba's words), polyphones read as in the name, and
+//! terms written literally in its name, description, tags or notes. Hand-written customers
+//! with typed queries whose answers are known, then variants built from a generated store;
+//! for terms, every customer whose text holds the term (SQL on the store) must be found.
 
+use std::collections::HashSet;
 use std::path::Path;
 
 use kesou_datagen::GenerateConfig;
@@ -192,6 +194,22 @@ fn typed_names_find_the_customer_meant() {
             failures.push(format!("{wrong:?} is a wrong reading, yet found {found:?}"));
         }
     }
+    // Literal terms, whatever jieba makes of the text around them: 轻钢结构 in a
+    // description, 钢结构 in a note, 新能源电池 inside a tag.
+    for (term, want) in [
+        ("钢结构", &["T09", "T11"][..]),
+        ("新能源电池", &["T10"][..]),
+        ("源电池", &["T10"][..]),
+    ] {
+        let found = top(&searcher, term, 10);
+        for id in want {
+            if !found.iter().any(|f| f == id) {
+                failures.push(format!(
+                    "{term:?} written literally misses {id}; found {found:?}"
+                ));
+            }
+        }
+    }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
@@ -255,6 +273,54 @@ fn variants(analyzer: &Analyzer, names: &[(String, String)]) -> Vec<Variant> {
     out
 }
 
+/// CJK substrings of the store's texts, 2 to 5 characters, at fixed places of every 60th
+/// customer's description and notes and tags (deterministic for the seed).
+fn literal_terms(conn: &duckdb::Connection) -> Vec<String> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT coalesce(c.description, '') || chr(10) || array_to_string(c.tags, chr(10)) \
+             || chr(10) || coalesce((SELECT string_agg(note, chr(10) ORDER BY id) FROM interactions i \
+             WHERE i.customer_id = c.id), '') FROM customers c ORDER BY id",
+        )
+        .unwrap();
+    let texts: Vec<String> = stmt
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut terms: Vec<String> = vec!["钢结构".into(), "新能源电池".into()];
+    for (i, text) in texts.iter().enumerate().step_by(60) {
+        let chars: Vec<char> = text.chars().collect();
+        for (k, len) in [(3usize, 2usize), (7, 3), (11, 4), (17, 5), (29, 3)] {
+            let at = (k + i) % chars.len().max(1);
+            let Some(term) = chars.get(at..at + len) else {
+                continue;
+            };
+            if term.iter().all(|c| matches!(*c as u32, 0x4E00..=0x9FFF)) {
+                terms.push(term.iter().collect());
+            }
+        }
+    }
+    terms.sort();
+    terms.dedup();
+    terms
+}
+
+fn ids_containing(conn: &duckdb::Connection, term: &str) -> HashSet<String> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT id FROM customers c WHERE strpos(c.name, $1) > 0 \
+             OR strpos(coalesce(c.description, ''), $1) > 0 \
+             OR list_bool_or(list_transform(c.tags, lambda t: strpos(t, $1) > 0)) \
+             OR EXISTS (SELECT 1 FROM interactions i WHERE i.customer_id = c.id AND strpos(i.note, $1) > 0)",
+        )
+        .unwrap();
+    stmt.query_map([term], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
 #[test]
 fn typed_variants_of_a_generated_store_are_found() {
     let dir = tempfile::tempdir().unwrap();
@@ -312,4 +378,34 @@ fn typed_variants_of_a_generated_store_are_found() {
             misses.join("\n")
         );
     }
+
+    // Terms written literally: every customer whose text holds the term is found.
+    let terms = literal_terms(&reader.conn);
+    assert!(terms.len() >= 40, "{} terms", terms.len());
+    let mut missed = Vec::new();
+    let mut contained = 0;
+    for term in &terms {
+        let want = ids_containing(&reader.conn, term);
+        contained += want.len();
+        let got: HashSet<String> = searcher
+            .all_matches(term)
+            .unwrap()
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        let lost: Vec<&String> = want.difference(&got).collect();
+        if !lost.is_empty() {
+            missed.push(format!(
+                "{term}: {} of {} missed, e.g. {:?}",
+                lost.len(),
+                want.len(),
+                &lost[..lost.len().min(3)]
+            ));
+        }
+    }
+    println!(
+        "literal terms: {} terms, {contained} containing customers",
+        terms.len()
+    );
+    assert!(missed.is_empty(), "{}", missed.join("\n"));
 }

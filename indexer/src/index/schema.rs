@@ -6,7 +6,7 @@ use tantivy::schema::{
     TextFieldIndexing, TextOptions,
 };
 
-use crate::text::{NAME_TOKENIZER, PINYIN_TOKENIZER, TEXT_TOKENIZER};
+use crate::text::{GRAMS_TOKENIZER, NAME_TOKENIZER, PINYIN_TOKENIZER, TEXT_TOKENIZER};
 
 /// Facet roots: `/region/华东/浙江省/杭州市` is hierarchical; the others are flat.
 pub const FACET_ROOTS: &[&str] = &[
@@ -61,6 +61,9 @@ pub struct IndexFields {
     pub description: Field,
     pub notes: Field,
     pub tags: Field,
+    /// Character bigrams of description, tags and notes (`text::bigrams`), not stored:
+    /// terms written literally. `None` in an index made before them (until it is rebuilt).
+    pub grams: Option<Field>,
     pub facets: Field,
     /// The keyed hashes of a customer's contacts (never the contacts): exact lookup.
     /// `None` in an index made before them (until it is rebuilt).
@@ -102,6 +105,7 @@ pub fn build_schema() -> Schema {
     b.add_text_field("description", text(TEXT_TOKENIZER, true));
     b.add_text_field("notes", text(TEXT_TOKENIZER, true));
     b.add_text_field("tags", text(TEXT_TOKENIZER, true));
+    b.add_text_field("grams", text(GRAMS_TOKENIZER, false));
     b.add_facet_field("facets", FacetOptions::default());
     b.add_text_field("lookups", STRING);
     for f in STORED_STRINGS {
@@ -129,6 +133,7 @@ impl IndexFields {
             description: f("description"),
             notes: f("notes"),
             tags: f("tags"),
+            grams: schema.get_field("grams").ok(),
             facets: f("facets"),
             lookups: schema.get_field("lookups").ok(),
             schema,

@@ -1,10 +1,11 @@
 //! Chinese-aware text analysis shared by indexing and querying: one `Jieba` per store
 //! (dictionary plus the trade names learned from the data), traditional → simplified
 //! folding, search-mode words, per-character name tokens, name pinyin (words and syllable
-//! grams) and typed pinyin cut into syllables.
+//! grams), typed pinyin cut into syllables, and character bigrams of free text.
 
 mod dict;
 mod fold;
+mod grams;
 mod pinyin;
 mod readings;
 mod tokens;
@@ -20,6 +21,7 @@ use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
 pub use dict::{learn_trade_names, trade_name};
 pub use fold::Folded;
+pub use grams::{GRAMS_TOKENIZER, bigrams};
 use tokens::TokenMemo;
 pub use tokens::{Mode, Tok, index_tokens, query_tilings};
 pub use typed::{INITIALS_MARK, syllable_cuts, typed_grams};
@@ -167,6 +169,7 @@ impl Analyzer {
             NAME_TOKENIZER,
             KesouTokenizer::new(self.jieba.clone(), Mode::Name),
         );
+        tokenizers.register(GRAMS_TOKENIZER, grams::GramTokenizer::default());
         // Never runs (the pinyin fields are pre-tokenized), but tantivy wants every
         // field's tokenizer to exist.
         tokenizers.register(
