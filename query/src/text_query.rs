@@ -5,9 +5,14 @@
 //! words at the same relative character offsets: either as a person would segment them
 //! (建设银行) or finer (建设 + 银行), so segmentation differences between a short query and a
 //! long document do not lose the match. Names also match character by character, so any
-//! part of a name is findable, and by pinyin and initials (huawei, hwkj). Legal forms are
-//! equivalent and optional: a group that is only a legal form (公司) ranks but does not
-//! filter, and 有限责任公司 matches 有限公司 names.
+//! part of a name is findable; description, tags and notes also match by character pairs
+//! (`grams`), so a term written there literally is found whatever jieba made of the text
+//! around it (钢结构 inside 轻钢结构), below the word matches. Names also match by pinyin
+//! and initials (huawei, hwkj): as exact word runs (`name_py`) and, cut into syllables, as
+//! a phrase over the name's syllable grams (`name_syl`), so pinyin of any run of a name's
+//! syllables finds it (`jisengongying` → 基森供应链, whose words are 基森供 and 应链;
+//! `gzdz` → 桂正电子商务). Legal forms are equivalent and optional: a group that is only a
+//! legal form (公司) ranks but does not filter, and 有限责任公司 matches 有限公司 names.
 
 use kesou_domain::text::{LEGAL_FORMS, split_legal_form};
 use kesou_indexer::IndexHandle;
@@ -24,10 +29,17 @@ pub const MAX_TEXT_CHARS: usize = 256;
 const NAME_BOOST: f32 = 3.0;
 const NAME_CHARS_BOOST: f32 = 2.0;
 const PINYIN_BOOST: f32 = 2.5;
+/// Typed pinyin matching a run of syllables across word boundaries: below a match of the
+/// name's own word runs (`PINYIN_BOOST`), which it also finds.
+const SYLLABLES_BOOST: f32 = 2.0;
+const INITIALS_BOOST: f32 = 1.5;
 const TAGS_BOOST: f32 = 1.5;
 const DESCRIPTION_BOOST: f32 = 1.0;
 const NOTES_BOOST: f32 = 0.5;
 const LEGAL_FORM_BOOST: f32 = 0.3;
+/// Chinese text found only as written (character pairs of description, tags and notes):
+/// below every word match, which it also finds.
+const GRAMS_BOOST: f32 = 0.4;
 
 /// The words of a text query as the index sees them, for highlighting outside tantivy.
 #[derive(Debug, Default)]
@@ -135,6 +147,15 @@ pub fn build(handle: &IndexHandle, text: &str) -> Result<TextQuery> {
                 Occur::Should,
                 boosted(words_query(f.name, &per_char), NAME_CHARS_BOOST),
             ));
+            if let Some(grams) = f.grams
+                && body_chars.len() >= 2
+            {
+                let pairs = kesou_indexer::text::bigrams(body);
+                alternatives.push((
+                    Occur::Should,
+                    boosted(words_query(grams, &pairs), GRAMS_BOOST),
+                ));
+            }
         }
         if body.chars().all(|c| c.is_ascii_alphanumeric())
             && body.chars().any(|c| c.is_ascii_alphabetic())
@@ -147,6 +168,22 @@ pub fn build(handle: &IndexHandle, text: &str) -> Result<TextQuery> {
                     PINYIN_BOOST,
                 ),
             ));
+            if let Some(name_syl) = f.name_syl {
+                for grams in kesou_indexer::text::typed_grams(body) {
+                    let initials = grams[0].1.starts_with(kesou_indexer::text::INITIALS_MARK);
+                    alternatives.push((
+                        Occur::Should,
+                        boosted(
+                            words_query(name_syl, &grams),
+                            if initials {
+                                INITIALS_BOOST
+                            } else {
+                                SYLLABLES_BOOST
+                            },
+                        ),
+                    ));
+                }
+            }
         }
         required.push(Box::new(BooleanQuery::new(alternatives)));
     }

@@ -18,3 +18,4 @@ mod semantic;
 mod served;
 mod similar;
 mod tags;
+mod typed;

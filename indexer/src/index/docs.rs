@@ -150,6 +150,26 @@ pub fn document(
             tokens,
         },
     );
+    if let Some(name_syl) = fields.name_syl {
+        let tokens = analyzer
+            .syllable_grams(name)
+            .into_iter()
+            .map(|(position, text)| Token {
+                offset_from: 0,
+                offset_to: 0,
+                position,
+                text,
+                position_length: 1,
+            })
+            .collect();
+        doc.add_pre_tokenized_text(
+            name_syl,
+            PreTokenizedString {
+                text: String::new(),
+                tokens,
+            },
+        );
+    }
     if let Some(lookups) = fields.lookups {
         for (_, lookup) in crate::crypt::SEALED_FIELDS {
             if let Some(h) = view.str(lookup, row) {
@@ -157,16 +177,34 @@ pub fn document(
             }
         }
     }
-    if let Some(d) = view.str("description", row) {
+    let description = view.str("description", row);
+    let notes = view.str("notes", row);
+    if let Some(d) = description {
         doc.add_text(fields.description, d);
     }
-    if let Some(n) = view.str("notes", row) {
+    if let Some(n) = notes {
         doc.add_text(fields.notes, n);
     }
     let tags: Vec<&str> = view
         .str("tags", row)
         .map(|t| t.split('\u{1f}').filter(|s| !s.is_empty()).collect())
         .unwrap_or_default();
+    if let Some(grams) = fields.grams {
+        // One value, the texts a line apart: a line break is no Chinese character, so no
+        // pair runs from one text into the next.
+        let mut all = String::new();
+        for t in description
+            .into_iter()
+            .chain(tags.iter().copied())
+            .chain(notes)
+        {
+            all.push_str(t);
+            all.push('\n');
+        }
+        if !all.is_empty() {
+            doc.add_text(grams, all);
+        }
+    }
     // One text value for all tags, a line each: one pass of the analyzer per customer
     // rather than one per tag (a dozen derived tags made that a third of the indexing time).
     // A line break is no word, so no phrase runs from one tag into the next.

@@ -6,7 +6,7 @@ use tantivy::schema::{
     TextFieldIndexing, TextOptions,
 };
 
-use crate::text::{NAME_TOKENIZER, TEXT_TOKENIZER};
+use crate::text::{GRAMS_TOKENIZER, NAME_TOKENIZER, PINYIN_TOKENIZER, TEXT_TOKENIZER};
 
 /// Facet roots: `/region/华东/浙江省/杭州市` is hierarchical; the others are flat.
 pub const FACET_ROOTS: &[&str] = &[
@@ -55,9 +55,15 @@ pub struct IndexFields {
     pub id: Field,
     pub name: Field,
     pub name_py: Field,
+    /// The name's syllable grams, with positions (`text::syllable_grams`). `None` in an
+    /// index made before them (until it is rebuilt).
+    pub name_syl: Option<Field>,
     pub description: Field,
     pub notes: Field,
     pub tags: Field,
+    /// Character bigrams of description, tags and notes (`text::bigrams`), not stored:
+    /// terms written literally. `None` in an index made before them (until it is rebuilt).
+    pub grams: Option<Field>,
     pub facets: Field,
     /// The keyed hashes of a customer's contacts (never the contacts): exact lookup.
     /// `None` in an index made before them (until it is rebuilt).
@@ -84,13 +90,22 @@ pub fn build_schema() -> Schema {
         "name_py",
         TextOptions::default().set_indexing_options(
             TextFieldIndexing::default()
-                .set_tokenizer("raw")
+                .set_tokenizer(PINYIN_TOKENIZER)
                 .set_index_option(IndexRecordOption::WithFreqs),
+        ),
+    );
+    b.add_text_field(
+        "name_syl",
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(PINYIN_TOKENIZER)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
         ),
     );
     b.add_text_field("description", text(TEXT_TOKENIZER, true));
     b.add_text_field("notes", text(TEXT_TOKENIZER, true));
     b.add_text_field("tags", text(TEXT_TOKENIZER, true));
+    b.add_text_field("grams", text(GRAMS_TOKENIZER, false));
     b.add_facet_field("facets", FacetOptions::default());
     b.add_text_field("lookups", STRING);
     for f in STORED_STRINGS {
@@ -114,9 +129,11 @@ impl IndexFields {
             id: f("id"),
             name: f("name"),
             name_py: f("name_py"),
+            name_syl: schema.get_field("name_syl").ok(),
             description: f("description"),
             notes: f("notes"),
             tags: f("tags"),
+            grams: schema.get_field("grams").ok(),
             facets: f("facets"),
             lookups: schema.get_field("lookups").ok(),
             schema,

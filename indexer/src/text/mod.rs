@@ -1,11 +1,15 @@
 //! Chinese-aware text analysis shared by indexing and querying: one `Jieba` per store
 //! (dictionary plus the trade names learned from the data), traditional → simplified
-//! folding, search-mode words, per-character name tokens and name pinyin.
+//! folding, search-mode words, per-character name tokens, name pinyin (words and syllable
+//! grams), typed pinyin cut into syllables, and character bigrams of free text.
 
 mod dict;
 mod fold;
+mod grams;
 mod pinyin;
+mod readings;
 mod tokens;
+mod typed;
 
 use std::fs;
 use std::io::Write;
@@ -17,8 +21,10 @@ use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
 pub use dict::{learn_trade_names, trade_name};
 pub use fold::Folded;
+pub use grams::{GRAMS_TOKENIZER, bigrams};
 use tokens::TokenMemo;
 pub use tokens::{Mode, Tok, index_tokens, query_tilings};
+pub use typed::{INITIALS_MARK, syllable_cuts, typed_grams};
 
 use crate::Result;
 
@@ -26,6 +32,11 @@ use crate::Result;
 pub const TEXT_TOKENIZER: &str = "kesou_text";
 /// Name under which the company-name analyzer is registered with tantivy.
 pub const NAME_TOKENIZER: &str = "kesou_name";
+/// The tokenizer named by the pinyin fields, whose tokens are made outside tantivy
+/// (pre-tokenized). The name carries the version of the readings: the index is rebuilt
+/// when its schema changes, so a change to what pinyin a name gets bumps the number and
+/// every index made before it is rebuilt on its next open.
+pub const PINYIN_TOKENIZER: &str = "kesou_pinyin_2";
 
 /// The analyzer of one store. Cheap to clone (the dictionary is shared); building one costs
 /// about 120 ms (jieba's dictionary) plus the learned words, so build it once per process.
@@ -131,6 +142,17 @@ impl Analyzer {
         pinyin::name_pinyin_tokens(&self.jieba, name)
     }
 
+    /// The syllable of every character of a name (folded; `None` for anything that has
+    /// none), as the pinyin fields read it.
+    pub fn name_syllables(&self, name: &str) -> Vec<Option<String>> {
+        pinyin::name_syllables(name)
+    }
+
+    /// The syllable grams of a name: (character position, gram); see `pinyin.rs`.
+    pub fn syllable_grams(&self, name: &str) -> Vec<(usize, String)> {
+        pinyin::syllable_grams(name)
+    }
+
     /// Query-side tilings of already folded text, see [`query_tilings`].
     pub fn query_tilings(&self, folded: &str) -> Vec<Vec<(usize, String)>> {
         query_tilings(&self.jieba, folded)
@@ -146,6 +168,13 @@ impl Analyzer {
         tokenizers.register(
             NAME_TOKENIZER,
             KesouTokenizer::new(self.jieba.clone(), Mode::Name),
+        );
+        tokenizers.register(GRAMS_TOKENIZER, grams::GramTokenizer::default());
+        // Never runs (the pinyin fields are pre-tokenized), but tantivy wants every
+        // field's tokenizer to exist.
+        tokenizers.register(
+            PINYIN_TOKENIZER,
+            tantivy::tokenizer::RawTokenizer::default(),
         );
     }
 }
