@@ -26,6 +26,9 @@ use crate::{Error, Progress, Result, derive, upsert};
 pub struct FileReport {
     pub path: PathBuf,
     pub table: Option<Table>,
+    /// The text encoding of a CSV file as detected (`UTF-8`, `GBK/GB18030`, `Big5`,
+    /// `UTF-16LE (BOM)` …); `None` for JSONL and Parquet.
+    pub encoding: Option<String>,
     pub rows_read: u64,
     pub loaded: u64,
     pub rejected: u64,
@@ -105,9 +108,13 @@ pub(crate) fn open_inputs(inputs: &[PathBuf]) -> Result<Inputs> {
     let mut skipped = Vec::new();
     for path in files {
         let file = SourceFile::open(&path)?;
+        let encoding = file
+            .encoding
+            .map(|e| format!(" (read as {})", e.label()))
+            .unwrap_or_default();
         let Some(table) = Table::detect(&path, &file.header) else {
             return Err(Error::BadInput(format!(
-                "{}: cannot tell which table this file holds; name it customers…, orders…, interactions… or meta…, \
+                "{}{encoding}: cannot tell which table this file holds; name it customers…, orders…, interactions… or meta…, \
                  or give it the contract's columns",
                 path.display()
             )));
@@ -115,6 +122,7 @@ pub(crate) fn open_inputs(inputs: &[PathBuf]) -> Result<Inputs> {
         let mut report = FileReport {
             path: path.clone(),
             table: Some(table),
+            encoding: file.encoding.map(|e| e.label()),
             rows_read: 0,
             loaded: 0,
             rejected: 0,
@@ -132,7 +140,7 @@ pub(crate) fn open_inputs(inputs: &[PathBuf]) -> Result<Inputs> {
         report.ignored_columns = ignored;
         if !missing.is_empty() {
             return Err(Error::BadInput(format!(
-                "{}: holds {} but lacks the required column(s) {}; nothing was loaded",
+                "{}{encoding}: holds {} but lacks the required column(s) {}; nothing was loaded",
                 path.display(),
                 table.name(),
                 missing.join(", ")

@@ -59,7 +59,15 @@ pub fn ingest_with_bars(
 }
 
 pub fn print_summary(s: &IngestSummary) {
-    let mut t = Table::new(["file", "table", "read", "loaded", "rejected", "normalised"]);
+    let mut t = Table::new([
+        "file",
+        "table",
+        "encoding",
+        "read",
+        "loaded",
+        "rejected",
+        "normalised",
+    ]);
     for f in &s.files {
         let table = f.table.map(|t| t.name()).unwrap_or("?");
         let name = f
@@ -71,6 +79,7 @@ pub fn print_summary(s: &IngestSummary) {
             Some(why) => t.row([
                 name,
                 table.to_owned(),
+                String::new(),
                 "-".into(),
                 "-".into(),
                 "-".into(),
@@ -79,6 +88,7 @@ pub fn print_summary(s: &IngestSummary) {
             None => t.row([
                 name,
                 table.to_owned(),
+                f.encoding.clone().unwrap_or_default(),
                 output::count(f.rows_read),
                 output::count(f.loaded),
                 output::count(f.rejected),
@@ -88,6 +98,7 @@ pub fn print_summary(s: &IngestSummary) {
     }
     t.row([
         "total".into(),
+        String::new(),
         String::new(),
         output::count(s.rows_read()),
         output::count(s.loaded()),

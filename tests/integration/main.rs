@@ -8,6 +8,7 @@ mod changes;
 mod common;
 mod crash;
 mod crypt;
+mod encodings;
 mod generated;
 mod ingest;
 mod properties;

@@ -3,6 +3,8 @@
 
 mod csv_file;
 pub(crate) use csv_file::split_list;
+mod encoding;
+pub use encoding::TextEncoding;
 mod jsonl_file;
 pub(crate) use jsonl_file::object_record;
 mod parquet_file;
@@ -69,6 +71,8 @@ impl Format {
 pub struct SourceFile {
     pub path: PathBuf,
     pub header: Vec<String>,
+    /// The text encoding of a CSV file; `None` for JSONL (UTF-8 by definition) and Parquet.
+    pub encoding: Option<TextEncoding>,
     records: Box<dyn Iterator<Item = RecordResult> + Send>,
 }
 
@@ -89,10 +93,19 @@ impl SourceFile {
                 path.display()
             ))
         })?;
-        let (header, records) = match format {
-            Format::Csv => csv_file::open(path)?,
-            Format::Jsonl => jsonl_file::open(path)?,
-            Format::Parquet => parquet_file::open(path)?,
+        let (header, records, encoding) = match format {
+            Format::Csv => {
+                let (header, records, encoding) = csv_file::open(path)?;
+                (header, records, Some(encoding))
+            }
+            Format::Jsonl => {
+                let (header, records) = jsonl_file::open(path)?;
+                (header, records, None)
+            }
+            Format::Parquet => {
+                let (header, records) = parquet_file::open(path)?;
+                (header, records, None)
+            }
         };
         let header = header
             .into_iter()
@@ -101,6 +114,7 @@ impl SourceFile {
         Ok(SourceFile {
             path: path.to_owned(),
             header,
+            encoding,
             records,
         })
     }
