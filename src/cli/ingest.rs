@@ -65,6 +65,8 @@ pub fn print_summary(s: &IngestSummary) {
         "encoding",
         "read",
         "loaded",
+        "values set aside",
+        "waiting",
         "rejected",
         "normalised",
     ]);
@@ -83,6 +85,8 @@ pub fn print_summary(s: &IngestSummary) {
                 "-".into(),
                 "-".into(),
                 "-".into(),
+                "-".into(),
+                "-".into(),
                 why.clone(),
             ]),
             None => t.row([
@@ -91,6 +95,8 @@ pub fn print_summary(s: &IngestSummary) {
                 f.encoding.clone().unwrap_or_default(),
                 output::count(f.rows_read),
                 output::count(f.loaded),
+                output::count(f.set_aside),
+                output::count(f.waiting),
                 output::count(f.rejected),
                 output::count(f.normalised),
             ]),
@@ -102,6 +108,8 @@ pub fn print_summary(s: &IngestSummary) {
         String::new(),
         output::count(s.rows_read()),
         output::count(s.loaded()),
+        output::count(s.set_aside()),
+        output::count(s.waiting()),
         output::count(s.rejected()),
         output::count(s.normalisations.values().sum()),
     ]);
@@ -128,6 +136,13 @@ pub fn print_summary(s: &IngestSummary) {
         "duplicates flagged: {} customers in this ingest; {} same-name-different-code groups in the store",
         s.duplicates_flagged, s.duplicate_groups
     );
+    if s.waiting_in_store > 0 || s.attached > 0 {
+        println!(
+            "orders and interactions waiting for their customer: {} in the store ({} attached now that their customer arrived); they load when it does",
+            output::count(s.waiting_in_store),
+            output::count(s.attached)
+        );
+    }
     if !s.normalisations.is_empty() {
         let parts: Vec<String> = s
             .normalisations
@@ -137,7 +152,10 @@ pub fn print_summary(s: &IngestSummary) {
         println!("normalised: {}", parts.join(" · "));
     }
     for (what, file) in [
-        ("rejected rows", &s.rejects_file),
+        (
+            "rejected rows, values set aside, waiting rows",
+            &s.rejects_file,
+        ),
         ("normalisations", &s.normalisations_file),
         ("duplicate names", &s.duplicates_file),
     ] {
