@@ -125,13 +125,19 @@ pub(crate) fn open_inputs(inputs: &[PathBuf]) -> Result<Inputs> {
     let files = expand_paths(inputs)?;
     let mut opened = Vec::new();
     let mut skipped = Vec::new();
-    for path in files {
-        let file = SourceFile::open(&path)?;
+    for file in files
+        .iter()
+        .map(|p| SourceFile::open_all(p))
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .flatten()
+    {
+        let path = file.path.clone();
         let encoding = file
             .encoding
             .map(|e| format!(" (read as {})", e.label()))
             .unwrap_or_default();
-        let Some(table) = Table::detect(&path, &file.header) else {
+        let Some(table) = Table::detect(&file.name_for_detection(), &file.header) else {
             return Err(Error::BadInput(format!(
                 "{}{encoding}: cannot tell which table this file holds; name it customers…, orders…, interactions… or meta…, \
                  or give it the contract's columns",

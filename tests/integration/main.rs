@@ -9,6 +9,7 @@ mod common;
 mod crash;
 mod crypt;
 mod encodings;
+mod excel;
 mod generated;
 mod ingest;
 mod properties;
