@@ -89,6 +89,7 @@ pub fn check_file_rows(input: &[u8]) -> Option<RowsOutcome> {
             columns: &columns,
             names,
             normalized: &mut normalised,
+            set_aside: Vec::new(),
         };
         if check_row(table, &mut f, &mut ids, &known) {
             out.loaded += 1;
@@ -138,6 +139,7 @@ pub fn check_change_lines(input: &[u8]) {
                     columns,
                     names: table.columns(),
                     normalized: &mut normalised,
+                    set_aside: Vec::new(),
                 };
                 check_row(*table, &mut f, &mut ids, &known);
             }

@@ -16,8 +16,8 @@ use crate::source::{SourceFile, expand_paths};
 use crate::stage::{self, BATCH_ROWS, Staging};
 use crate::store::{self, StorePaths, Tx};
 use crate::validate::{
-    Columns, Fields, Identities, InteractionRow, NO_SUCH_CUSTOMER, Normalization, OrderRow, Reject,
-    Table, validate_customer, validate_interaction, validate_order,
+    Columns, Fields, Identities, InteractionRow, Normalization, OrderRow, Outcome, Reject, Table,
+    WAITING_FOR_CUSTOMER, validate_customer, validate_interaction, validate_order,
 };
 use crate::{Error, Progress, Result, derive, upsert};
 
@@ -26,9 +26,20 @@ use crate::{Error, Progress, Result, derive, upsert};
 pub struct FileReport {
     pub path: PathBuf,
     pub table: Option<Table>,
+    /// The text encoding of a CSV file as detected (`UTF-8`, `GBK/GB18030`, `Big5`,
+    /// `UTF-16LE (BOM)` …); `None` for JSONL and Parquet.
+    pub encoding: Option<String>,
     pub rows_read: u64,
+    /// Rows loaded, with or without values set aside.
     pub loaded: u64,
+    /// Rows not loaded: customers that cannot be identified, events without their date,
+    /// time or amount, unreadable lines.
     pub rejected: u64,
+    /// Orders and interactions of customers not in the store: kept waiting in the store
+    /// and attached when the customer arrives (`rows_read = loaded + rejected + waiting`).
+    pub waiting: u64,
+    /// Values that failed their check and were left empty in rows that loaded.
+    pub set_aside: u64,
     pub normalised: u64,
     /// Columns present in the file that were not loaded (derived or unknown).
     pub ignored_columns: Vec<String>,
@@ -46,6 +57,11 @@ pub struct IngestSummary {
     pub customers_changed: usize,
     pub duplicate_groups: usize,
     pub duplicates_flagged: usize,
+    /// Orders and interactions that had waited for their customer and were attached now.
+    pub attached: u64,
+    /// Orders and interactions still waiting for their customer in the store, after this
+    /// ingest.
+    pub waiting_in_store: u64,
     pub normalisations: BTreeMap<&'static str, u64>,
     pub rejects_file: Option<PathBuf>,
     pub normalisations_file: Option<PathBuf>,
@@ -66,6 +82,12 @@ impl IngestSummary {
     }
     pub fn rejected(&self) -> u64 {
         self.files.iter().map(|f| f.rejected).sum()
+    }
+    pub fn waiting(&self) -> u64 {
+        self.files.iter().map(|f| f.waiting).sum()
+    }
+    pub fn set_aside(&self) -> u64 {
+        self.files.iter().map(|f| f.set_aside).sum()
     }
 }
 
@@ -103,11 +125,21 @@ pub(crate) fn open_inputs(inputs: &[PathBuf]) -> Result<Inputs> {
     let files = expand_paths(inputs)?;
     let mut opened = Vec::new();
     let mut skipped = Vec::new();
-    for path in files {
-        let file = SourceFile::open(&path)?;
-        let Some(table) = Table::detect(&path, &file.header) else {
+    for file in files
+        .iter()
+        .map(|p| SourceFile::open_all(p))
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .flatten()
+    {
+        let path = file.path.clone();
+        let encoding = file
+            .encoding
+            .map(|e| format!(" (read as {})", e.label()))
+            .unwrap_or_default();
+        let Some(table) = Table::detect(&file.name_for_detection(), &file.header) else {
             return Err(Error::BadInput(format!(
-                "{}: cannot tell which table this file holds; name it customers…, orders…, interactions… or meta…, \
+                "{}{encoding}: cannot tell which table this file holds; name it customers…, orders…, interactions… or meta…, \
                  or give it the contract's columns",
                 path.display()
             )));
@@ -115,9 +147,12 @@ pub(crate) fn open_inputs(inputs: &[PathBuf]) -> Result<Inputs> {
         let mut report = FileReport {
             path: path.clone(),
             table: Some(table),
+            encoding: file.encoding.map(|e| e.label()),
             rows_read: 0,
             loaded: 0,
             rejected: 0,
+            waiting: 0,
+            set_aside: 0,
             normalised: 0,
             ignored_columns: Vec::new(),
             skipped: None,
@@ -129,10 +164,20 @@ pub(crate) fn open_inputs(inputs: &[PathBuf]) -> Result<Inputs> {
             continue;
         }
         let (columns, ignored, missing) = table.map_header(&file.header);
+        // A customers file needs only what identifies its rows, an id or a name column: a
+        // value missing from a row is set aside like a bad one (a change batch's lines
+        // keep needing every required column).
+        let missing = match table {
+            Table::Customers if missing.contains(&"id") && missing.contains(&"name") => {
+                vec!["id or name"]
+            }
+            Table::Customers => Vec::new(),
+            _ => missing,
+        };
         report.ignored_columns = ignored;
         if !missing.is_empty() {
             return Err(Error::BadInput(format!(
-                "{}: holds {} but lacks the required column(s) {}; nothing was loaded",
+                "{}{encoding}: holds {} but lacks the required column(s) {}; nothing was loaded",
                 path.display(),
                 table.name(),
                 missing.join(", ")
@@ -170,8 +215,9 @@ pub(crate) fn ingest_inputs(
         started,
     } = inputs;
     Staging::Attached.create(conn)?;
-    let staged = stage_inputs(conn, vault, opened, progress);
-    let (mut reports, rejects, normalised, meta_as_of) = match staged {
+    let staged = stage_inputs(conn, vault, opened, progress)
+        .and_then(|staged| Ok((staged, stage_waiting(conn)?)));
+    let ((mut reports, rejects, normalised, meta_as_of), attached) = match staged {
         Ok(v) => v,
         Err(e) => {
             let _ = Staging::Attached.drop(conn);
@@ -189,7 +235,8 @@ pub(crate) fn ingest_inputs(
     let phase = progress.phase("committing", None);
     let committed = Tx::run(conn, || commit(conn, meta_as_of));
     let _ = Staging::Attached.drop(conn);
-    let (generation, as_of, as_of_from_meta, changed, groups, flagged, cuts) = committed?;
+    let (generation, as_of, as_of_from_meta, changed, groups, flagged, cuts, waiting_in_store) =
+        committed?;
     warm.cuts = Some((generation, cuts));
     drop(phase);
     tracing::info!(
@@ -215,6 +262,8 @@ pub(crate) fn ingest_inputs(
         customers_changed: changed,
         duplicate_groups: groups,
         duplicates_flagged: flagged,
+        attached,
+        waiting_in_store,
         normalisations: counts,
         rejects_file,
         normalisations_file,
@@ -327,7 +376,7 @@ fn stage_inputs(
         rejects.extend(rej);
         normalised.extend(norm);
     }
-    reject_orphans(
+    hold_orphans(
         conn,
         &event_files,
         &mut event_reports,
@@ -342,11 +391,12 @@ fn stage_inputs(
 /// this + their line: later lines win within a file, later files over earlier ones.
 const EVENT_FILE_SEQ: i64 = 1_000_000_000_000;
 
-/// Rejects the staged orders and interactions whose customer is neither in the store nor
-/// among the customers this ingest staged, as validating them would have had the
-/// customers been read first: with their file and line, the normalisations of their rows
-/// dropped, their files' counts moved from loaded to rejected.
-fn reject_orphans(
+/// Holds back the staged orders and interactions whose customer is neither in the store
+/// nor among the customers this ingest staged: they move to `_wait_orders` /
+/// `_wait_interactions` (with their file and line), which the commit keeps in the store's
+/// waiting tables; each is reported as waiting, its file's counts moved from loaded to
+/// waiting, the normalisations of its row dropped.
+fn hold_orphans(
     conn: &Connection,
     files: &[String],
     reports: &mut [FileReport],
@@ -355,16 +405,27 @@ fn reject_orphans(
 ) -> Result<()> {
     let customers = Staging::Attached.table("_stage_customers");
     let mut orphans: HashSet<(usize, u64)> = HashSet::new();
-    for table in ["_stage_orders", "_stage_interactions"] {
+    for (table, wait) in [
+        ("_stage_orders", "_wait_orders"),
+        ("_stage_interactions", "_wait_interactions"),
+    ] {
         let table = Staging::Attached.table(table);
-        let orphan = format!(
-            "SELECT _seq FROM {table} s
+        let wait = Staging::Attached.table(wait);
+        conn.execute_batch(&format!(
+            "CREATE OR REPLACE TABLE {wait} AS
+             SELECT *, CAST(NULL AS VARCHAR) AS file, _seq % {EVENT_FILE_SEQ} AS line FROM {table} s
              WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.id = s.customer_id)
                AND NOT EXISTS (SELECT 1 FROM {customers} k WHERE k.id = s.customer_id)"
-        );
+        ))?;
+        for (i, file) in files.iter().enumerate() {
+            conn.execute(
+                &format!("UPDATE {wait} SET file = ? WHERE _seq // {EVENT_FILE_SEQ} = ?"),
+                duckdb::params![file, i as i64 + 1],
+            )?;
+        }
         // One pass: the rows go and say which they were.
         let mut stmt = conn.prepare(&format!(
-            "DELETE FROM {table} WHERE _seq IN ({orphan}) RETURNING _seq, customer_id"
+            "DELETE FROM {table} WHERE _seq IN (SELECT _seq FROM {wait}) RETURNING _seq, customer_id"
         ))?;
         let mut found: Vec<(i64, String)> = stmt
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
@@ -374,14 +435,15 @@ fn reject_orphans(
             let file = (seq / EVENT_FILE_SEQ - 1) as usize;
             let line = (seq % EVENT_FILE_SEQ) as u64;
             reports[file].loaded -= 1;
-            reports[file].rejected += 1;
+            reports[file].waiting += 1;
             orphans.insert((file, line));
             rejects.push(Reject {
                 file: files[file].clone(),
                 line,
                 column: "customer_id".into(),
                 value: id,
-                reason: NO_SUCH_CUSTOMER.into(),
+                reason: WAITING_FOR_CUSTOMER.into(),
+                outcome: Outcome::Waiting,
             });
         }
     }
@@ -413,7 +475,9 @@ fn reject_orphans(
     Ok(())
 }
 
-type Committed = (u64, NaiveDate, bool, usize, usize, usize, derive::Cuts);
+/// Generation, as_of (and whether from meta), customers changed, duplicate groups and
+/// customers flagged, the cuts, and the events still waiting.
+type Committed = (u64, NaiveDate, bool, usize, usize, usize, derive::Cuts, u64);
 
 /// What loading one events file produced.
 type Loaded = (FileReport, Vec<Reject>, Vec<Normalization>);
@@ -427,6 +491,7 @@ fn commit(conn: &Connection, meta_as_of: Option<NaiveDate>) -> Result<Committed>
     let started = Instant::now();
     let lap =
         |what: &str| tracing::debug!(seconds = started.elapsed().as_secs_f64(), "commit: {what}");
+    let waiting = keep_waiting(conn, generation)?;
     upsert::begin(conn)?;
     upsert::upsert_staged(conn, Staging::Attached, generation)?;
     lap("upserted");
@@ -437,7 +502,76 @@ fn commit(conn: &Connection, meta_as_of: Option<NaiveDate>) -> Result<Committed>
     lap("duplicate names flagged");
     store::forget_tombstones(conn, generation)?;
     store::set_meta(conn, "generation", &generation.to_string())?;
-    Ok((generation, as_of, from_meta, changed, groups, flagged, cuts))
+    Ok((
+        generation, as_of, from_meta, changed, groups, flagged, cuts, waiting,
+    ))
+}
+
+/// The store's waiting orders and interactions and their staging tables: (store table,
+/// staged events, this ingest's held-back orphans, columns).
+const WAITING: [(&str, &str, &str, &str); 2] = [
+    (
+        "waiting_orders",
+        "_stage_orders",
+        "_wait_orders",
+        "id, customer_id, order_date, amount, product",
+    ),
+    (
+        "waiting_interactions",
+        "_stage_interactions",
+        "_wait_interactions",
+        "id, customer_id, ts, channel, kind, note",
+    ),
+];
+
+/// Whether the customer of a row of `table` is in the store or staged.
+fn arrived(table: &str) -> String {
+    let customers = Staging::Attached.table("_stage_customers");
+    format!(
+        "(EXISTS (SELECT 1 FROM customers c WHERE c.id = {table}.customer_id)
+          OR EXISTS (SELECT 1 FROM {customers} k WHERE k.id = {table}.customer_id))"
+    )
+}
+
+/// Before the commit: the waiting orders and interactions whose customer is now in the
+/// store or staged join the staged events (before every file's rows: a file's row of the
+/// same id wins). Returns how many.
+fn stage_waiting(conn: &Connection) -> Result<u64> {
+    let mut attached = 0;
+    for (kept, staged, _, cols) in WAITING {
+        let staged = Staging::Attached.table(staged);
+        let arrived = arrived(kept);
+        attached += conn.execute(
+            &format!(
+                "INSERT INTO {staged} ({cols}, _seq) SELECT {cols}, 0 FROM {kept}
+                 WHERE {arrived} AND NOT EXISTS (SELECT 1 FROM {staged} s WHERE s.id = {kept}.id)"
+            ),
+            [],
+        )? as u64;
+    }
+    Ok(attached)
+}
+
+/// In the commit (one transaction writes one database: the store): the waiting rows that
+/// [`stage_waiting`] staged leave the waiting tables, and this ingest's orphans
+/// (`hold_orphans`) take their place there. Returns how many wait on.
+fn keep_waiting(conn: &Connection, generation: u64) -> Result<u64> {
+    let mut waiting = 0;
+    for (kept, _, held, cols) in WAITING {
+        let held = Staging::Attached.table(held);
+        conn.execute(&format!("DELETE FROM {kept} WHERE {}", arrived(kept)), [])?;
+        conn.execute(
+            &format!("DELETE FROM {kept} WHERE id IN (SELECT id FROM {held})"),
+            [],
+        )?;
+        conn.execute(
+            &format!("INSERT INTO {kept} SELECT {cols}, file, line, ? FROM {held}"),
+            [generation as i64],
+        )?;
+        let n: i64 = conn.query_row(&format!("SELECT count(*) FROM {kept}"), [], |r| r.get(0))?;
+        waiting += n as u64;
+    }
+    Ok(waiting)
 }
 
 /// The identities of the customers whose id or credit code is among `keys`: all that
@@ -455,7 +589,9 @@ pub(crate) fn load_identities_of(conn: &Connection, keys: &[String]) -> Result<I
         })?;
         for row in rows {
             let (id, code) = row?;
-            ids.id_of.insert(code.clone(), id.clone());
+            if !code.is_empty() {
+                ids.id_of.insert(code.clone(), id.clone());
+            }
             ids.code_of.insert(id, code);
         }
     }
@@ -472,7 +608,9 @@ fn identities(conn: &Connection, sql: &str) -> Result<Identities> {
     let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
     for row in rows {
         let (id, code) = row?;
-        ids.id_of.insert(code.clone(), id.clone());
+        if !code.is_empty() {
+            ids.id_of.insert(code.clone(), id.clone());
+        }
         ids.code_of.insert(id, code);
     }
     Ok(ids)
@@ -497,6 +635,7 @@ fn each_record(
     let started = Instant::now();
     for rec in o.file.by_ref() {
         o.report.rows_read += 1;
+        let mut set_aside = Vec::new();
         let outcome = match rec {
             Err(u) => Err(Reject {
                 file: file.clone(),
@@ -504,6 +643,7 @@ fn each_record(
                 column: String::new(),
                 value: String::new(),
                 reason: u.reason,
+                outcome: Outcome::Rejected,
             }),
             Ok(record) => {
                 let mut f = Fields {
@@ -512,8 +652,11 @@ fn each_record(
                     columns: &o.columns,
                     names,
                     normalized: &mut scratch,
+                    set_aside: Vec::new(),
                 };
-                validate(&mut f)?
+                let outcome = validate(&mut f)?;
+                set_aside = f.set_aside;
+                outcome
             }
         };
         match outcome {
@@ -521,6 +664,8 @@ fn each_record(
                 o.report.loaded += 1;
                 o.report.normalised += scratch.len() as u64;
                 normalised.append(&mut scratch);
+                o.report.set_aside += set_aside.len() as u64;
+                rejects.append(&mut set_aside);
             }
             Err(r) => {
                 scratch.clear();

@@ -40,8 +40,8 @@ fn csv_err(path: &std::path::Path, e: csv::Error) -> Error {
     Error::BadInput(format!("{}: {e}", path.display()))
 }
 
-/// `rejects/<stamp>-rejects.csv` with file, line, column, value, reason; `None` when no row
-/// was rejected. In a store that encrypts its contacts, a contact value is written masked
+/// `rejects/<stamp>-rejects.csv` with file, line, column, value, reason and outcome (row
+/// rejected, value set aside, row waiting for its customer); `None` when there was none. In a store that encrypts its contacts, a contact value is written masked
 /// (138****8000): the reports are files beside the data.
 pub fn write_rejects(
     paths: &StorePaths,
@@ -54,7 +54,7 @@ pub fn write_rejects(
     }
     let path = paths.rejects().join(format!("{stamp}-rejects.csv"));
     let mut w = writer(&path)?;
-    w.write_record(["file", "line", "column", "value", "reason"])
+    w.write_record(["file", "line", "column", "value", "reason", "outcome"])
         .map_err(|e| csv_err(&path, e))?;
     for r in rejects {
         let value = shown(vault, &r.column, &r.value);
@@ -64,6 +64,7 @@ pub fn write_rejects(
             &r.column,
             &value,
             &r.reason,
+            r.outcome.label(),
         ])
         .map_err(|e| csv_err(&path, e))?;
     }

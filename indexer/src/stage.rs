@@ -61,7 +61,13 @@ impl Staging {
 
     /// Drops the staging tables (their memory is freed).
     pub fn drop(self, conn: &Connection) -> Result<()> {
-        for t in ["_stage_customers", "_stage_orders", "_stage_interactions"] {
+        for t in [
+            "_stage_customers",
+            "_stage_orders",
+            "_stage_interactions",
+            "_wait_orders",
+            "_wait_interactions",
+        ] {
             conn.execute_batch(&format!("DROP TABLE IF EXISTS {}", self.table(t)))?;
         }
         Ok(())
@@ -129,10 +135,10 @@ pub fn customers_batch(rows: &[(i64, CustomerRow)], vault: &Vault) -> Result<Rec
         id.append_value(&r.id);
         name.append_value(&r.name);
         code.append_value(&r.credit_code);
-        region.append_value(&r.region);
-        province.append_value(&r.province);
+        region.append_option(r.region.as_deref());
+        province.append_option(r.province.as_deref());
         city.append_option(r.city.as_deref());
-        industry.append_value(&r.industry);
+        industry.append_option(r.industry.as_deref());
         size.append_option(r.size.as_deref());
         employees.append_option(r.employees);
         capital.append_option(r.registered_capital);
@@ -220,7 +226,7 @@ pub fn interactions_batch(rows: &[(i64, InteractionRow)]) -> Result<RecordBatch>
         cid.append_value(&r.customer_id);
         ts.append_value(micros(r.ts));
         channel.append_option(r.channel.as_deref());
-        kind.append_value(&r.kind);
+        kind.append_option(r.kind.as_deref());
         note.append_option(r.note.as_deref());
         seq.append_value(*s);
     }

@@ -83,6 +83,29 @@ CREATE TABLE IF NOT EXISTS interactions (
     kind VARCHAR,
     note VARCHAR
 );
+-- Orders and interactions whose customer is not (yet) in the store, kept with the file and
+-- line they came from until the customer is loaded (ingest.rs, `attach_waiting`).
+CREATE TABLE IF NOT EXISTS waiting_orders (
+    id VARCHAR NOT NULL,
+    customer_id VARCHAR NOT NULL,
+    order_date DATE NOT NULL,
+    amount DOUBLE NOT NULL,
+    product VARCHAR,
+    file VARCHAR,
+    line BIGINT,
+    _gen BIGINT
+);
+CREATE TABLE IF NOT EXISTS waiting_interactions (
+    id VARCHAR NOT NULL,
+    customer_id VARCHAR NOT NULL,
+    ts TIMESTAMP NOT NULL,
+    channel VARCHAR,
+    kind VARCHAR,
+    note VARCHAR,
+    file VARCHAR,
+    line BIGINT,
+    _gen BIGINT
+);
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR NOT NULL, value VARCHAR);
 CREATE TABLE IF NOT EXISTS tombstones (id VARCHAR NOT NULL, gen BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS duplicate_names (

@@ -192,7 +192,9 @@ pub fn flag_duplicate_names(
         r#"INSERT INTO duplicate_names
             SELECT name_key, id, name, credit_code FROM {among}
             WHERE name_key IN (
-                SELECT name_key FROM {among} GROUP BY name_key HAVING count(DISTINCT credit_code) > 1)
+                -- Customers loaded without a name (set aside) are no one's namesakes.
+                SELECT name_key FROM {among} WHERE name_key <> ''
+                GROUP BY name_key HAVING count(DISTINCT credit_code) > 1)
             ORDER BY name_key, id;"#
     ))?;
     let groups: i64 = conn.query_row(

@@ -59,7 +59,17 @@ pub fn ingest_with_bars(
 }
 
 pub fn print_summary(s: &IngestSummary) {
-    let mut t = Table::new(["file", "table", "read", "loaded", "rejected", "normalised"]);
+    let mut t = Table::new([
+        "file",
+        "table",
+        "encoding",
+        "read",
+        "loaded",
+        "values set aside",
+        "waiting",
+        "rejected",
+        "normalised",
+    ]);
     for f in &s.files {
         let table = f.table.map(|t| t.name()).unwrap_or("?");
         let name = f
@@ -71,6 +81,9 @@ pub fn print_summary(s: &IngestSummary) {
             Some(why) => t.row([
                 name,
                 table.to_owned(),
+                String::new(),
+                "-".into(),
+                "-".into(),
                 "-".into(),
                 "-".into(),
                 "-".into(),
@@ -79,8 +92,11 @@ pub fn print_summary(s: &IngestSummary) {
             None => t.row([
                 name,
                 table.to_owned(),
+                f.encoding.clone().unwrap_or_default(),
                 output::count(f.rows_read),
                 output::count(f.loaded),
+                output::count(f.set_aside),
+                output::count(f.waiting),
                 output::count(f.rejected),
                 output::count(f.normalised),
             ]),
@@ -89,8 +105,11 @@ pub fn print_summary(s: &IngestSummary) {
     t.row([
         "total".into(),
         String::new(),
+        String::new(),
         output::count(s.rows_read()),
         output::count(s.loaded()),
+        output::count(s.set_aside()),
+        output::count(s.waiting()),
         output::count(s.rejected()),
         output::count(s.normalisations.values().sum()),
     ]);
@@ -117,6 +136,13 @@ pub fn print_summary(s: &IngestSummary) {
         "duplicates flagged: {} customers in this ingest; {} same-name-different-code groups in the store",
         s.duplicates_flagged, s.duplicate_groups
     );
+    if s.waiting_in_store > 0 || s.attached > 0 {
+        println!(
+            "orders and interactions waiting for their customer: {} in the store ({} attached now that their customer arrived); they load when it does",
+            output::count(s.waiting_in_store),
+            output::count(s.attached)
+        );
+    }
     if !s.normalisations.is_empty() {
         let parts: Vec<String> = s
             .normalisations
@@ -126,7 +152,10 @@ pub fn print_summary(s: &IngestSummary) {
         println!("normalised: {}", parts.join(" · "));
     }
     for (what, file) in [
-        ("rejected rows", &s.rejects_file),
+        (
+            "rejected rows, values set aside, waiting rows",
+            &s.rejects_file,
+        ),
         ("normalisations", &s.normalisations_file),
         ("duplicate names", &s.duplicates_file),
     ] {

@@ -26,18 +26,19 @@ fn rejects(path: &std::path::Path) -> Vec<(String, String, String)> {
 }
 
 /// Events files are read while the customers are, and an event's customer is checked once
-/// both are staged: an event of a customer rejected in the same ingest, or of no customer
-/// at all, is rejected with its file and line, counted as rejected, and none of its
-/// normalisations is kept; an event whose customer comes later in the customers file loads.
+/// both are staged: an event of no customer waits in the store (reported with its file and
+/// line, counted as waiting, its normalisations not kept); an event of a customer whose
+/// credit code was set aside loads with it; an event whose customer comes later in the
+/// customers file loads.
 #[test]
-fn events_of_missing_customers_are_rejected_after_the_customers_are_read() {
+fn events_of_missing_customers_wait_after_the_customers_are_read() {
     let dir = tempfile::tempdir().expect("temp dir");
     let src = dir.path().join("src");
     std::fs::create_dir_all(&src).unwrap();
     let customers = std::fs::read_to_string(common::data("dirty").join("customers.csv")).unwrap();
     let header = customers.lines().next().unwrap();
     let d001 = customers.lines().nth(1).unwrap();
-    let d002 = customers.lines().nth(2).unwrap(); // a credit code too short: rejected
+    let d002 = customers.lines().nth(2).unwrap(); // a credit code too short: set aside
     std::fs::write(
         src.join("customers.csv"),
         format!("{header}\n{d001}\n{d002}\n"),
@@ -69,39 +70,40 @@ fn events_of_missing_customers_are_rejected_after_the_customers_are_read() {
     };
     let orders = file("orders.csv");
     assert_eq!(
-        (orders.rows_read, orders.loaded, orders.rejected),
-        (4, 2, 2)
+        (
+            orders.rows_read,
+            orders.loaded,
+            orders.waiting,
+            orders.rejected
+        ),
+        (4, 3, 1, 0)
     );
     let interactions = file("interactions.csv");
     assert_eq!(
         (
             interactions.rows_read,
             interactions.loaded,
+            interactions.waiting,
             interactions.rejected
         ),
-        (2, 1, 1)
+        (2, 1, 1, 0)
     );
     let rejected = rejects(s.rejects_file.as_ref().expect("a rejects file"));
-    for place in ["orders.csv:3", "orders.csv:4", "interactions.csv:2"] {
+    for place in ["orders.csv:4", "interactions.csv:2"] {
         assert!(
-            rejected.iter().any(|(p, c, r)| p == place
-                && c == "customer_id"
-                && r.contains("no such customer")),
+            rejected
+                .iter()
+                .any(|(p, c, r)| p == place && c == "customer_id" && r.contains("kept waiting")),
             "{place}: {rejected:#?}"
         );
     }
-    // Each file's rejects in line order, the customers file's first.
+    // Each file's entries in line order, the customers file's first.
     let lines: Vec<&str> = rejected.iter().map(|(p, _, _)| p.as_str()).collect();
     assert_eq!(
         lines,
-        [
-            "customers.csv:3",
-            "orders.csv:3",
-            "orders.csv:4",
-            "interactions.csv:2"
-        ]
+        ["customers.csv:3", "orders.csv:4", "interactions.csv:2"]
     );
-    // The normalisations of O1 (loaded) are kept, those of O2 (rejected) are not.
+    // The normalisations of loaded orders are kept, those of the waiting O3 are not.
     let normalised =
         std::fs::read_to_string(s.normalisations_file.as_ref().expect("normalised")).unwrap();
     let orders_lines: Vec<&str> = normalised
@@ -110,8 +112,9 @@ fn events_of_missing_customers_are_rejected_after_the_customers_are_read() {
         .map(|l| l.split(',').nth(1).unwrap())
         .collect();
     assert!(orders_lines.contains(&"2"), "{normalised}");
+    assert!(orders_lines.contains(&"3"), "{normalised}");
     assert!(orders_lines.contains(&"5"), "{normalised}");
-    assert!(!orders_lines.contains(&"3"), "{normalised}");
+    assert!(!orders_lines.contains(&"4"), "{normalised}");
     assert_eq!(
         orders.normalised as usize,
         orders_lines.len(),
@@ -119,9 +122,14 @@ fn events_of_missing_customers_are_rejected_after_the_customers_are_read() {
     );
     assert_eq!(
         strings(&paths, "SELECT id FROM orders ORDER BY id"),
-        ["O1", "O4"]
+        ["O1", "O2", "O4"]
     );
     assert_eq!(strings(&paths, "SELECT id FROM interactions"), ["I2"]);
+    assert_eq!(
+        strings(&paths, "SELECT id FROM waiting_orders"),
+        ["O3"],
+        "the order of no customer waits in the store"
+    );
 }
 
 #[test]
@@ -130,7 +138,7 @@ fn bad_rows_are_rejected_with_reasons_and_good_rows_still_load() {
     for f in &s.files {
         assert_eq!(
             f.rows_read,
-            f.loaded + f.rejected,
+            f.loaded + f.rejected + f.waiting,
             "nothing silently dropped in {}",
             f.path.display()
         );
@@ -161,7 +169,6 @@ fn bad_rows_are_rejected_with_reasons_and_good_rows_still_load() {
         ("orders.csv:3", "customer_id", "no such customer"),
         ("orders.csv:4", "order_date", "is not a date"),
         ("orders.csv:5", "amount", "must be at least 0"),
-        ("orders.csv:6", "customer_id", "no such customer"),
         ("interactions.csv:3", "channel", "is not a channel"),
         ("interactions.csv:4", "ts", "is not a timestamp"),
         ("interactions.csv:5", "kind", "is not an interaction kind"),
@@ -176,8 +183,26 @@ fn bad_rows_are_rejected_with_reasons_and_good_rows_still_load() {
     }
     assert_eq!(rejected.len(), expect.len(), "{rejected:#?}");
 
+    // Every customer loads: a bad value is set aside, the field left empty.
     let ids = strings(&paths, "SELECT id FROM customers ORDER BY id");
-    assert_eq!(ids, ["D001", "D008", "D009", "D010"]);
+    let all: Vec<String> = (1..=13).map(|i| format!("D{i:03}")).collect();
+    assert_eq!(ids, all);
+    assert_eq!(
+        strings(
+            &paths,
+            "SELECT id || ':' || coalesce(credit_code, '?') || ':' || coalesce(province, '-') || ':' || coalesce(contact_phone, '-')
+             FROM customers WHERE id IN ('D002', 'D004', 'D006', 'D011') ORDER BY id"
+        ),
+        [
+            "D002::浙江省:13800138000",
+            "D004:91330100UJ65RGFLKW:浙江省:-",
+            "D006:91330100F0M2EL8DH7:-:13800138000",
+            "D011::浙江省:13800138000",
+        ],
+        "the set-aside values are empty, the rest of each row loaded"
+    );
+    // The order of no customer waits.
+    assert_eq!(strings(&paths, "SELECT id FROM waiting_orders"), ["DO2"]);
     // The later row of D001 won.
     assert_eq!(
         strings(
@@ -257,11 +282,12 @@ fn an_unreadable_input_changes_nothing() {
     assert!(!paths.db().exists(), "no store was created");
 
     let missing = dir.path().join("customers.csv");
-    std::fs::write(&missing, "id,name\nC1,甲公司\n").unwrap();
+    // A customers file without what identifies a row (an id or a name column).
+    std::fs::write(&missing, "province,industry\n浙江省,制造\n").unwrap();
     let err = kesou_indexer::ingest(&paths, &[missing], &NoProgress).unwrap_err();
     assert!(
         err.to_string()
-            .contains("lacks the required column(s) credit_code, province, industry"),
+            .contains("lacks the required column(s) id or name"),
         "{err}"
     );
 }

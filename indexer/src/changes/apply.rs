@@ -14,7 +14,7 @@ use crate::ingest::load_identities_of;
 use crate::stage::{self, Staging};
 use crate::store::{self, StorePaths, Tx};
 use crate::validate::{
-    CustomerRow, InteractionRow, Normalization, OrderRow, Reject, Table, claimed_identity,
+    CustomerRow, InteractionRow, Normalization, OrderRow, Outcome, Reject, Table, claimed_identity,
     validate_customer, validate_interaction, validate_order,
 };
 use crate::{Progress, Result, derive, report, upsert};
@@ -270,12 +270,24 @@ fn plan<'c>(
                 column: column.into(),
                 value,
                 reason,
+                outcome: Outcome::Rejected,
             }),
             None => upserts.push((l.line, *table, &l.op)),
         }
     }
     upserts.sort_by_key(|(line, table, _)| (*table, *line));
     Ok((upserts, ignored.into_iter().collect()))
+}
+
+/// The first value a row's validation set aside, as the line's rejection.
+fn whole(f: &crate::validate::Fields<'_>) -> std::result::Result<(), Reject> {
+    match f.set_aside.first() {
+        None => Ok(()),
+        Some(r) => Err(Reject {
+            outcome: Outcome::Rejected,
+            ..r.clone()
+        }),
+    }
 }
 
 /// Deletes the customers of the delete lines; a line whose customer is not in the store is
@@ -311,6 +323,7 @@ fn delete(
                 column: "id".into(),
                 value: id.clone(),
                 reason: "no such customer in the store".into(),
+                outcome: Outcome::Rejected,
             });
         }
     }
@@ -370,15 +383,15 @@ fn validate(
         };
         let seq = seq as i64 + 1;
         let mut f = fields(record, columns, *table, &mut scratch);
+        // A line of a change batch applies whole or not at all: a value a file row would
+        // set aside rejects the line.
         let outcome = match table {
-            Table::Customers => {
-                validate_customer(&mut f, &mut ids).map(|r| staged.customers.push((seq, r)))
-            }
-            Table::Orders => {
-                validate_order(&mut f, Some(&ids.code_of)).map(|r| staged.orders.push((seq, r)))
-            }
+            Table::Customers => validate_customer(&mut f, &mut ids)
+                .and_then(|r| whole(&f).map(|()| staged.customers.push((seq, r)))),
+            Table::Orders => validate_order(&mut f, Some(&ids.code_of))
+                .and_then(|r| whole(&f).map(|()| staged.orders.push((seq, r)))),
             _ => validate_interaction(&mut f, Some(&ids.code_of))
-                .map(|r| staged.interactions.push((seq, r))),
+                .and_then(|r| whole(&f).map(|()| staged.interactions.push((seq, r)))),
         };
         match outcome {
             Ok(()) => staged.normalisations.append(&mut scratch),

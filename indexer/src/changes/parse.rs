@@ -4,7 +4,7 @@ use kesou_domain::CustomerId;
 use serde_json::Value;
 
 use crate::source::{Record, object_record};
-use crate::validate::{Columns, Fields, Reject, Table};
+use crate::validate::{Columns, Fields, Outcome, Reject, Table};
 use crate::{Error, Result};
 
 /// The largest change batch accepted, in bytes.
@@ -100,6 +100,7 @@ fn reject(line: u64, column: &str, value: &str, reason: impl Into<String>) -> Re
         column: column.into(),
         value: value.into(),
         reason: reason.into(),
+        outcome: Outcome::Rejected,
     }
 }
 
@@ -248,5 +249,6 @@ pub(crate) fn fields<'a>(
         columns,
         names: table.columns(),
         normalized,
+        set_aside: Vec::new(),
     }
 }

@@ -1,5 +1,7 @@
+use std::io::Read;
 use std::path::Path;
 
+use super::encoding::{self, DecodingReader, TextEncoding};
 use super::{Cell, Record, RecordResult, Unreadable};
 use crate::{Error, Result};
 
@@ -12,20 +14,22 @@ pub(crate) fn split_list(raw: &str) -> Vec<String> {
         .collect()
 }
 
-fn first_line_ends_crlf(path: &Path) -> bool {
-    use std::io::Read;
-    let mut head = Vec::with_capacity(64 * 1024);
-    let read = std::fs::File::open(path).and_then(|f| f.take(64 * 1024).read_to_end(&mut head));
-    read.is_ok()
-        && head
-            .iter()
-            .position(|&b| b == b'\n')
-            .is_some_and(|i| i > 0 && head[i - 1] == b'\r')
+/// Whether the first line of `head` (a file's first bytes, as UTF-8 text) ends in CRLF.
+fn first_line_ends_crlf(head: &[u8]) -> bool {
+    head.iter()
+        .position(|&b| b == b'\n')
+        .is_some_and(|i| i > 0 && head[i - 1] == b'\r')
 }
 
-type Opened = (Vec<String>, Box<dyn Iterator<Item = RecordResult> + Send>);
+type Opened = (
+    Vec<String>,
+    Box<dyn Iterator<Item = RecordResult> + Send>,
+    TextEncoding,
+);
 
+/// Opens a CSV (or TSV) file in whichever encoding it is (see [`super::encoding`]).
 pub(super) fn open(path: &Path) -> Result<Opened> {
+    let (encoding, head) = encoding::sniff(path)?;
     let delimiter = if path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("tsv"))
@@ -34,12 +38,21 @@ pub(super) fn open(path: &Path) -> Result<Opened> {
     } else {
         b','
     };
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let (input, crlf): (Box<dyn Read + Send>, bool) = if encoding.is_utf8() {
+        (Box::new(file), first_line_ends_crlf(&head))
+    } else {
+        let (text, _) = encoding.encoding.decode_with_bom_removal(&head);
+        (
+            Box::new(DecodingReader::new(file, encoding.encoding)),
+            first_line_ends_crlf(text.as_bytes()),
+        )
+    };
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)
         .has_headers(true)
-        .from_path(path)
-        .map_err(|e| Error::BadInput(format!("{}: {e}", path.display())))?;
+        .from_reader(input);
     let header = reader
         .byte_headers()
         .map_err(|e| {
@@ -54,7 +67,7 @@ pub(super) fn open(path: &Path) -> Result<Opened> {
     let width = header.len();
     // The csv crate places a record's start just before the previous line's '\n' when lines
     // end in CRLF, one line too early; such files get their line numbers shifted back.
-    let crlf_shift = u64::from(first_line_ends_crlf(path));
+    let crlf_shift = u64::from(crlf);
     let mut record = csv::ByteRecord::new();
     let iter = std::iter::from_fn(move || {
         match reader.read_byte_record(&mut record) {
@@ -76,7 +89,7 @@ pub(super) fn open(path: &Path) -> Result<Opened> {
                             return Some(Err(Unreadable {
                                 line,
                                 reason: format!(
-                                    "column {} is not valid UTF-8 (is the file GBK? save it as UTF-8)",
+                                    "column {} is not valid UTF-8, though the file began as UTF-8 (save it in one encoding)",
                                     i + 1
                                 ),
                             }));
@@ -100,7 +113,7 @@ pub(super) fn open(path: &Path) -> Result<Opened> {
             }
         }
     });
-    Ok((header, Box::new(iter)))
+    Ok((header, Box::new(iter), encoding))
 }
 
 #[cfg(test)]
@@ -114,7 +127,7 @@ mod tests {
         for newline in ["\n", "\r\n"] {
             let text = "a,b\n1,x\n2,\"two\nlines\"\n3,y\n4\n".replace('\n', newline);
             std::fs::write(&path, text).unwrap();
-            let (_, records) = open(&path).unwrap();
+            let (_, records, _) = open(&path).unwrap();
             let lines: Vec<(u64, bool)> = records
                 .map(|r| r.map_or_else(|u| (u.line, false), |r| (r.line, true)))
                 .collect();

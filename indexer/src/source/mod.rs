@@ -3,6 +3,9 @@
 
 mod csv_file;
 pub(crate) use csv_file::split_list;
+mod encoding;
+pub use encoding::TextEncoding;
+mod excel_file;
 mod jsonl_file;
 pub(crate) use jsonl_file::object_record;
 mod parquet_file;
@@ -41,6 +44,7 @@ pub enum Format {
     Csv,
     Jsonl,
     Parquet,
+    Excel,
 }
 
 impl fmt::Display for Format {
@@ -49,6 +53,7 @@ impl fmt::Display for Format {
             Format::Csv => "csv",
             Format::Jsonl => "jsonl",
             Format::Parquet => "parquet",
+            Format::Excel => "excel",
         })
     }
 }
@@ -60,6 +65,7 @@ impl Format {
             "csv" | "tsv" | "txt" => Some(Format::Csv),
             "jsonl" | "ndjson" | "json" => Some(Format::Jsonl),
             "parquet" | "pq" => Some(Format::Parquet),
+            "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" => Some(Format::Excel),
             _ => None,
         }
     }
@@ -68,7 +74,11 @@ impl Format {
 /// An open source file: its header and a stream of records.
 pub struct SourceFile {
     pub path: PathBuf,
+    /// The sheet of a workbook this table is (`path` is then `book.xlsx#sheet`).
+    pub sheet: Option<String>,
     pub header: Vec<String>,
+    /// The text encoding of a CSV file; `None` for JSONL (UTF-8 by definition) and Parquet.
+    pub encoding: Option<TextEncoding>,
     records: Box<dyn Iterator<Item = RecordResult> + Send>,
 }
 
@@ -82,17 +92,83 @@ impl fmt::Debug for SourceFile {
 }
 
 impl SourceFile {
+    /// Opens a file as one or more tables: a workbook gives one per sheet (named
+    /// `book.xlsx#sheet`), any other file one.
+    pub fn open_all(path: &Path) -> Result<Vec<SourceFile>> {
+        if Format::of(path) != Some(Format::Excel) {
+            return Ok(vec![SourceFile::open(path)?]);
+        }
+        let sheets = excel_file::open(path)?;
+        if sheets.is_empty() {
+            return Err(Error::BadInput(format!(
+                "{}: no sheet holds a table (a header row of at least two columns)",
+                path.display()
+            )));
+        }
+        Ok(sheets
+            .into_iter()
+            .map(|(name, header, records)| {
+                let mut shown = path.as_os_str().to_owned();
+                shown.push("#");
+                shown.push(&name);
+                SourceFile {
+                    path: PathBuf::from(shown),
+                    sheet: Some(name),
+                    header: header.iter().map(|h| h.trim().to_owned()).collect(),
+                    encoding: None,
+                    records: Box::new(records.into_iter()),
+                }
+            })
+            .collect())
+    }
+
+    /// The name that says which table the file holds: a sheet's name (客户…, 订单…,
+    /// 跟进记录… read as customers, orders, interactions), else the file's.
+    pub fn name_for_detection(&self) -> PathBuf {
+        let Some(sheet) = &self.sheet else {
+            return self.path.clone();
+        };
+        let table = [
+            ("客户", "customers"),
+            ("订单", "orders"),
+            ("跟进", "interactions"),
+            ("互动", "interactions"),
+            ("沟通", "interactions"),
+        ]
+        .iter()
+        .find(|(zh, _)| sheet.starts_with(zh))
+        .map_or(sheet.as_str(), |(_, en)| en);
+        PathBuf::from(table)
+    }
+
     pub fn open(path: &Path) -> Result<SourceFile> {
         let format = Format::of(path).ok_or_else(|| {
             Error::BadInput(format!(
-                "{}: unknown file type; kesou reads .csv, .jsonl (.ndjson) and .parquet files",
+                "{}: unknown file type; kesou reads .csv, .jsonl (.ndjson), .parquet and .xlsx (.xls, .ods) files",
                 path.display()
             ))
         })?;
-        let (header, records) = match format {
-            Format::Csv => csv_file::open(path)?,
-            Format::Jsonl => jsonl_file::open(path)?,
-            Format::Parquet => parquet_file::open(path)?,
+        let (header, records, encoding) = match format {
+            Format::Csv => {
+                let (header, records, encoding) = csv_file::open(path)?;
+                (header, records, Some(encoding))
+            }
+            Format::Jsonl => {
+                let (header, records) = jsonl_file::open(path)?;
+                (header, records, None)
+            }
+            Format::Parquet => {
+                let (header, records) = parquet_file::open(path)?;
+                (header, records, None)
+            }
+            Format::Excel => {
+                return SourceFile::open_all(path)?
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| {
+                        Error::BadInput(format!("{}: no sheet holds a table", path.display()))
+                    });
+            }
         };
         let header = header
             .into_iter()
@@ -100,7 +176,9 @@ impl SourceFile {
             .collect();
         Ok(SourceFile {
             path: path.to_owned(),
+            sheet: None,
             header,
+            encoding,
             records,
         })
     }
@@ -124,7 +202,7 @@ pub fn expand_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
             walk(p, &mut found)?;
             if found.is_empty() {
                 return Err(Error::BadInput(format!(
-                    "{}: no .csv, .jsonl or .parquet files in this folder",
+                    "{}: no .csv, .jsonl, .parquet or .xlsx files in this folder",
                     p.display()
                 )));
             }

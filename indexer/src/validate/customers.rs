@@ -13,10 +13,10 @@ pub struct CustomerRow {
     pub id: String,
     pub name: String,
     pub credit_code: String,
-    pub region: String,
-    pub province: String,
+    pub region: Option<String>,
+    pub province: Option<String>,
     pub city: Option<String>,
-    pub industry: String,
+    pub industry: Option<String>,
     pub size: Option<String>,
     pub employees: Option<i32>,
     pub registered_capital: Option<f64>,
@@ -73,176 +73,267 @@ pub fn claimed_identity(f: &mut Fields<'_>) -> (Option<String>, Option<String>) 
     (id, code)
 }
 
+/// Validates a customer row. Only a row that cannot be identified (no id and no name, and
+/// no credit code of a known customer) is rejected; any other value that fails its check is
+/// set aside (`f.set_aside`, the field left empty) and the row loads.
 pub fn validate_customer(f: &mut Fields<'_>, ids: &mut Identities) -> FieldResult<CustomerRow> {
-    let id_raw = f.required(ID)?;
-    let id = CustomerId::parse(&id_raw)
-        .map_err(|reason| f.reject("id", &id_raw, reason))?
-        .into_string();
-    let name = f.required(NAME)?;
-    if name.chars().count() > 100 {
-        return Err(f.reject("name", &name, "is longer than 100 characters"));
-    }
-    let code = f
-        .halfwidth(CODE)?
-        .ok_or_else(|| f.reject("credit_code", "", "is required but empty"))?;
-    let upper = code.to_ascii_uppercase();
-    credit_code::validate(&upper).map_err(|reason| f.reject("credit_code", &code, reason))?;
-    if upper != code {
-        note(f, "credit_code", &code, &upper, "upper-cased");
-    }
-    let code = upper;
+    let id_text = f.text(ID);
+    let id = f
+        .aside(id_text)
+        .and_then(|raw| match CustomerId::parse(&raw) {
+            Ok(id) => Some(id.into_string()),
+            Err(reason) => {
+                let r = f.reject("id", &raw, reason);
+                f.aside::<String>(Err(r))
+            }
+        });
+    let name_text = f.text(NAME);
+    let name = f.aside(name_text).and_then(|name| {
+        if name.chars().count() > 100 {
+            let r = f.reject("name", &name, "is longer than 100 characters");
+            f.aside::<String>(Err(r))
+        } else {
+            Some(name)
+        }
+    });
+    let (code, kind) = identity_code(f);
 
-    let province_raw = f.required(PROVINCE)?;
-    let province = geo::province(&province_raw).ok_or_else(|| {
-        f.reject(
-            "province",
-            &province_raw,
-            "is not a province of mainland China (write e.g. 浙江省 or 浙江)",
-        )
-    })?;
-    if province.name != province_raw {
-        note(
-            f,
-            "province",
-            &province_raw,
-            province.name,
-            "short form to full name",
-        );
-    }
-    let region = match f.text(REGION)? {
+    // Who the row is: its id; else the customer its credit code names; else an id made
+    // from its name.
+    let id = match (id, &code) {
+        (Some(id), _) => id,
+        (None, Some(code)) if ids.id_of.contains_key(code) => {
+            let id = ids.id_of[code].clone();
+            note(f, "id", "", &id, "id of the customer with this credit code");
+            id
+        }
+        (None, _) => match &name {
+            Some(name) => {
+                let id = id_from_name(name);
+                note(f, "id", "", &id, "id made from the name (no id given)");
+                id
+            }
+            None => {
+                return Err(f.reject(
+                    "id",
+                    "",
+                    "cannot be identified: no id, no name and no credit code of a known customer",
+                ));
+            }
+        },
+    };
+    let name = match name {
+        Some(name) => name,
         None => {
+            let r = f.reject("name", "", "is required but empty");
+            f.aside::<String>(Err(r));
+            String::new()
+        }
+    };
+    // A credit code is a company's identity: one claimed by another customer, or other
+    // than the one this customer has, is set aside and the customer keeps its own.
+    let known = ids.code_of.get(&id).filter(|c| !c.is_empty()).cloned();
+    let mut tags_flag = kind.tag();
+    let code = match code {
+        Some(code) => match (ids.id_of.get(&code), &known) {
+            (Some(other), _) if *other != id => {
+                let r = f.reject(
+                    "credit_code",
+                    &code,
+                    format!("already belongs to customer {other}; a company keeps one id"),
+                );
+                f.aside::<String>(Err(r));
+                tags_flag = None;
+                known.unwrap_or_default()
+            }
+            (_, Some(mine)) if *mine != code => {
+                let r = f.reject(
+                    "credit_code",
+                    &code,
+                    format!(
+                        "customer {id} has credit_code {mine}; a customer's code cannot change (delete it first)"
+                    ),
+                );
+                f.aside::<String>(Err(r));
+                tags_flag = None;
+                mine.clone()
+            }
+            _ => code,
+        },
+        None => known.unwrap_or_default(),
+    };
+
+    let province_text = f.text(PROVINCE);
+    let province = f
+        .aside(province_text)
+        .and_then(|raw| match geo::province(&raw) {
+            Some(p) => {
+                if p.name != raw {
+                    note(f, "province", &raw, p.name, "short form to full name");
+                }
+                Some(p)
+            }
+            None => {
+                let r = f.reject(
+                    "province",
+                    &raw,
+                    "is not a province of mainland China (write e.g. 浙江省 or 浙江)",
+                );
+                f.aside::<&geo::Province>(Err(r))
+            }
+        });
+    if province.is_none() && f.set_aside.iter().all(|r| r.column != "province") {
+        let r = f.reject("province", "", "is required but empty");
+        f.aside::<String>(Err(r));
+    }
+    let region_text = f.text(REGION);
+    let region = match (f.aside(region_text), province) {
+        (None, Some(p)) => {
             note(
                 f,
                 "region",
                 "",
-                province.region.zh(),
+                p.region.zh(),
                 "region derived from province",
             );
-            province.region
+            Some(p.region)
         }
-        Some(r) => {
-            let region = Region::parse(&r).ok_or_else(|| {
-                f.reject(
+        (None, None) => None,
+        (Some(r), province) => match (Region::parse(&r), province) {
+            (None, _) => {
+                let rej = f.reject(
                     "region",
                     &r,
                     "is not a 大区; expected one of 华东 华南 华北 华中 西南 西北 东北",
-                )
-            })?;
-            if region != province.region {
-                return Err(f.reject(
+                );
+                f.aside::<String>(Err(rej));
+                province.map(|p| p.region)
+            }
+            (Some(region), Some(p)) if region != p.region => {
+                let rej = f.reject(
                     "region",
                     &r,
                     format!(
                         "{} belongs to {}, not {}",
-                        province.name,
-                        province.region.zh(),
+                        p.name,
+                        p.region.zh(),
                         region.zh()
                     ),
-                ));
+                );
+                f.aside::<String>(Err(rej));
+                Some(p.region)
             }
-            region
-        }
+            (Some(region), _) => Some(region),
+        },
     };
-    let city = match f.text(CITY)? {
+    let city_text = f.text(CITY);
+    let city = match f.aside(city_text) {
         None => None,
-        Some(c) => Some(match geo::city(&c) {
-            Some((p, full)) if p.name == province.name => {
-                if full != c {
-                    note(f, "city", &c, full, "short form to full name");
-                }
-                full.to_owned()
-            }
-            Some((p, _)) => {
-                return Err(f.reject(
+        Some(c) => match (geo::city(&c), province) {
+            (Some((p, _)), Some(province)) if p.name != province.name => {
+                let r = f.reject(
                     "city",
                     &c,
                     format!("is in {}, not in {}", p.name, province.name),
-                ));
+                );
+                f.aside::<String>(Err(r))
             }
-            None => c,
-        }),
+            (Some((_, full)), _) => {
+                if full != c {
+                    note(f, "city", &c, full, "short form to full name");
+                }
+                Some(full.to_owned())
+            }
+            (None, _) => Some(c),
+        },
     };
-    let industry_raw = f.required(INDUSTRY)?;
-    let industry = Industry::from_word(&industry_raw).ok_or_else(|| {
-        f.reject("industry", &industry_raw, "is not a known industry; expected one of 科技 制造 金融 零售 医疗 教育 物流 能源 建筑 餐饮 农业 传媒")
-    })?;
-    if industry.zh() != industry_raw {
-        note(
-            f,
-            "industry",
-            &industry_raw,
-            industry.zh(),
-            "industry synonym to canonical name",
-        );
+    let industry_text = f.required(INDUSTRY).map(Some);
+    let industry = f.aside(industry_text).and_then(|raw| match Industry::from_word(&raw) {
+        Some(industry) => {
+            if industry.zh() != raw {
+                note(f, "industry", &raw, industry.zh(), "industry synonym to canonical name");
+            }
+            Some(industry.zh().to_owned())
+        }
+        None => {
+            let r = f.reject("industry", &raw, "is not a known industry; expected one of 科技 制造 金融 零售 医疗 教育 物流 能源 建筑 餐饮 农业 传媒");
+            f.aside::<String>(Err(r))
+        }
+    });
+    let size_text = f.text(SIZE);
+    let size = f.aside(size_text).and_then(|s| match Size::parse(&s) {
+        Some(size) => Some(size.zh().to_owned()),
+        None => {
+            let r = f.reject("size", &s, "is not a size; expected 微型 小型 中型 大型");
+            f.aside::<String>(Err(r))
+        }
+    });
+    let employees = f.integer(EMPLOYEES, 0);
+    let employees = f.aside(employees).map(|v| v as i32);
+    let capital = f.number(CAPITAL, 0.0);
+    let registered_capital = f.aside(capital);
+    let founded = f.date(FOUNDED);
+    let founded_date = f.aside(founded);
+    let owner = f.text(OWNER);
+    let owner = f.aside(owner);
+    let tags = f.list(TAGS).map(Some);
+    let mut tags = f.aside(tags).unwrap_or_default();
+    if let Some((tag, rule)) = tags_flag {
+        note(f, "credit_code", &code, tag, rule);
+        if !tags.iter().any(|t| t == tag) {
+            tags.push(tag.to_owned());
+        }
     }
-    let size = match f.text(SIZE)? {
-        None => None,
-        Some(s) => Some(
-            Size::parse(&s)
-                .ok_or_else(|| f.reject("size", &s, "is not a size; expected 微型 小型 中型 大型"))?
-                .zh()
-                .to_owned(),
-        ),
-    };
-    let employees = f.integer(EMPLOYEES, 0)?.map(|v| v as i32);
-    let registered_capital = f.number(CAPITAL, 0.0)?;
-    let founded_date = f.date(FOUNDED)?;
-    let owner = f.text(OWNER)?;
-    let tags = f.list(TAGS)?;
-    let contact_name = f.text(CONTACT)?;
+    let contact = f.text(CONTACT);
     // A name that reads as kesou's own ciphertext would be taken for one on the way out
     // (phones and e-mails of that form fail their own checks).
-    if let Some(v) = contact_name
-        .as_deref()
-        .filter(|v| crate::crypt::is_sealed(v))
-    {
-        return Err(f.reject(
-            "contact_name",
-            v,
-            "looks like an encrypted value; give the plain name",
-        ));
-    }
-    let contact_phone = match f.halfwidth(PHONE)? {
-        None => None,
-        Some(p) => Some(check_phone(&p).map_err(|reason| f.reject("contact_phone", &p, reason))?),
-    };
-    let email = match f.text(EMAIL)? {
-        None => None,
-        Some(e) => Some(check_email(&e).map_err(|reason| f.reject("email", &e, reason))?),
-    };
-    let description = f.text(DESCRIPTION)?;
-    let created_at = f.timestamp(CREATED)?;
+    let contact_name = f.aside(contact).and_then(|v| {
+        if crate::crypt::is_sealed(&v) {
+            let r = f.reject(
+                "contact_name",
+                &v,
+                "looks like an encrypted value; give the plain name",
+            );
+            f.aside::<String>(Err(r))
+        } else {
+            Some(v)
+        }
+    });
+    let phone = f.halfwidth(PHONE);
+    let contact_phone = f.aside(phone).and_then(|p| match check_phone(&p) {
+        Ok(p) => Some(p),
+        Err(reason) => {
+            let r = f.reject("contact_phone", &p, reason);
+            f.aside::<String>(Err(r))
+        }
+    });
+    let email = f.text(EMAIL);
+    let email = f.aside(email).and_then(|e| match check_email(&e) {
+        Ok(e) => Some(e),
+        Err(reason) => {
+            let r = f.reject("email", &e, reason);
+            f.aside::<String>(Err(r))
+        }
+    });
+    let description = f.text(DESCRIPTION);
+    let description = f.aside(description);
+    let created = f.timestamp(CREATED);
+    let created_at = f.aside(created);
 
-    if let Some(other) = ids.id_of.get(&code)
-        && *other != id
-    {
-        return Err(f.reject(
-            "credit_code",
-            &code,
-            format!("already belongs to customer {other}; a company keeps one id"),
-        ));
-    }
-    if let Some(other) = ids.code_of.get(&id)
-        && *other != code
-    {
-        return Err(f.reject(
-            "id",
-            &id,
-            format!("customer {id} has credit_code {other}; a customer's code cannot change (delete it first)"),
-        ));
-    }
     ids.code_of.insert(id.clone(), code.clone());
-    ids.id_of.insert(code.clone(), id.clone());
+    if !code.is_empty() {
+        ids.id_of.insert(code.clone(), id.clone());
+    }
 
     Ok(CustomerRow {
         name_key: name_key(&name),
         id,
         name,
         credit_code: code,
-        region: region.zh().to_owned(),
-        province: province.name.to_owned(),
+        region: region.map(|r| r.zh().to_owned()),
+        province: province.map(|p| p.name.to_owned()),
         city,
-        industry: industry.zh().to_owned(),
+        industry,
         size,
         employees,
         registered_capital,
@@ -255,6 +346,119 @@ pub fn validate_customer(f: &mut Fields<'_>, ids: &mut Identities) -> FieldResul
         description,
         created_at,
     })
+}
+
+/// Which identity code a row holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CodeKind {
+    /// The 18-character 统一社会信用代码 (or none).
+    Credit,
+    /// A 15-digit 工商注册号 of the years before the credit code.
+    Registration,
+    /// A 9-character 组织机构代码 (GB 11714), `12345678-9` or without the dash.
+    Organisation,
+}
+
+impl CodeKind {
+    /// The source tag that flags a customer identified by an older code, and the
+    /// normalisation rule recorded.
+    fn tag(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            CodeKind::Credit => None,
+            CodeKind::Registration => Some((
+                "注册号代替信用代码",
+                "15-digit 注册号 kept as identity (no credit code)",
+            )),
+            CodeKind::Organisation => Some((
+                "组织机构代码代替信用代码",
+                "9-character organisation code kept as identity (no credit code)",
+            )),
+        }
+    }
+}
+
+/// The row's identity code: a valid credit code, or where there is none a 15-digit 注册号
+/// or a 9-character organisation code (flagged); anything else is set aside.
+fn identity_code(f: &mut Fields<'_>) -> (Option<String>, CodeKind) {
+    let text = f.halfwidth(CODE);
+    let Some(code) = f.aside(text) else {
+        return (None, CodeKind::Credit);
+    };
+    let upper = code.to_ascii_uppercase();
+    match credit_code::validate(&upper) {
+        Ok(()) => {
+            if upper != code {
+                note(f, "credit_code", &code, &upper, "upper-cased");
+            }
+            (Some(upper), CodeKind::Credit)
+        }
+        Err(reason) => {
+            if registration_number(&upper) {
+                return (Some(upper), CodeKind::Registration);
+            }
+            if let Some(org) = organisation_code(&upper) {
+                if org != code {
+                    note(
+                        f,
+                        "credit_code",
+                        &code,
+                        &org,
+                        "organisation code written XXXXXXXX-X",
+                    );
+                }
+                return (Some(org), CodeKind::Organisation);
+            }
+            let r = f.reject("credit_code", &code, reason);
+            (f.aside::<String>(Err(r)), CodeKind::Credit)
+        }
+    }
+}
+
+/// A 15-digit 工商注册号: digits, starting with a province's division code (11–65). Its
+/// last digit's check (GB/T 17710) was applied unevenly across provinces, so it is not
+/// required.
+fn registration_number(code: &str) -> bool {
+    code.len() == 15
+        && code.bytes().all(|b| b.is_ascii_digit())
+        && matches!(
+            code[..2].parse::<u8>(),
+            Ok(11..=15 | 21..=23 | 31..=37 | 41..=46 | 50..=54 | 61..=65)
+        )
+}
+
+/// A 9-character 组织机构代码 (GB 11714: eight digits or capital letters and a check
+/// character, 0–9 or X), written back as `XXXXXXXX-X`.
+fn organisation_code(code: &str) -> Option<String> {
+    let plain: String = code.chars().filter(|c| *c != '-').collect();
+    if plain.len() != 9 || code.len() > 10 || !plain.is_ascii() {
+        return None;
+    }
+    let (body, check) = plain.split_at(8);
+    const WEIGHTS: [u32; 8] = [3, 7, 9, 10, 5, 8, 4, 2];
+    let mut sum = 0;
+    for (c, w) in body.chars().zip(WEIGHTS) {
+        let v = match c {
+            '0'..='9' => c as u32 - '0' as u32,
+            'A'..='Z' => c as u32 - 'A' as u32 + 10,
+            _ => return None,
+        };
+        sum += v * w;
+    }
+    let expected = match 11 - sum % 11 {
+        10 => 'X',
+        11 => '0',
+        d => char::from_digit(d, 10)?,
+    };
+    (check.starts_with(expected)).then(|| format!("{body}-{check}"))
+}
+
+/// An id for a customer exported without one, the same for the same name every time
+/// (`N-` and 16 hex digits of the SHA-256 of its name key).
+fn id_from_name(name: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(name_key(name).as_bytes());
+    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    format!("N-{hex}")
 }
 
 fn note(f: &mut Fields<'_>, column: &str, before: &str, after: &str, rule: &'static str) {
@@ -303,5 +507,35 @@ fn check_email(e: &str) -> Result<String, String> {
         Ok(e.to_owned())
     } else {
         Err("is not an e-mail address".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn older_identity_codes_are_recognised() {
+        assert!(registration_number("441100073809477"));
+        assert!(!registration_number("991100073809477"));
+        assert!(!registration_number("44110007380947"));
+        assert_eq!(
+            organisation_code("D2143569-X").as_deref(),
+            Some("D2143569-X")
+        );
+        assert_eq!(
+            organisation_code("D2143569X").as_deref(),
+            Some("D2143569-X")
+        );
+        assert_eq!(organisation_code("D2143569-1"), None);
+        assert_eq!(organisation_code("D214356"), None);
+    }
+
+    #[test]
+    fn an_id_made_from_a_name_is_stable() {
+        let a = id_from_name("苏州恒瑞精密机械有限公司");
+        assert_eq!(a, id_from_name("苏州恒瑞精密机械有限公司"));
+        assert_ne!(a, id_from_name("杭州恒瑞精密机械有限公司"));
+        assert!(CustomerId::parse(&a).is_ok() && a.starts_with("N-"));
     }
 }

@@ -22,7 +22,7 @@ pub struct InteractionRow {
     pub customer_id: String,
     pub ts: NaiveDateTime,
     pub channel: Option<String>,
-    pub kind: String,
+    pub kind: Option<String>,
     pub note: Option<String>,
 }
 
@@ -39,6 +39,9 @@ fn event_id(f: &mut Fields<'_>, col: usize) -> FieldResult<String> {
 }
 
 /// Why an event whose customer does not exist is rejected.
+/// Why an order or interaction of a file waits (`ingest.rs`, `hold_orphans`).
+pub const WAITING_FOR_CUSTOMER: &str = "no such customer in the store or in this ingest: kept waiting in the store, loaded when the customer is";
+
 pub const NO_SUCH_CUSTOMER: &str = "no such customer in the store or in this ingest (load the customer first, or check it was not rejected)";
 
 fn customer_ref(
@@ -68,7 +71,8 @@ pub fn validate_order(
     let amount = f
         .number(3, 0.0)?
         .ok_or_else(|| f.reject("amount", "", "is required but empty"))?;
-    let product = f.text(4)?;
+    let product = f.text(4);
+    let product = f.aside(product);
     Ok(OrderRow {
         id,
         customer_id,
@@ -88,33 +92,36 @@ pub fn validate_interaction(
     let ts = f
         .timestamp(2)?
         .ok_or_else(|| f.reject("ts", "", "is required but empty"))?;
-    let channel = match f.text(3)? {
-        None => None,
-        Some(c) => Some(
-            Channel::parse(&c)
-                .ok_or_else(|| {
-                    f.reject(
-                        "channel",
-                        &c,
-                        "is not a channel; expected 电话 微信 官网 邮件 展会 拜访",
-                    )
-                })?
-                .zh()
-                .to_owned(),
-        ),
-    };
-    let kind_raw = f.required(4)?;
-    let kind = InteractionKind::parse(&kind_raw)
-        .ok_or_else(|| {
-            f.reject(
-                "kind",
-                &kind_raw,
-                "is not an interaction kind; expected 咨询 拜访 投诉 报修 回访",
-            )
-        })?
-        .zh()
-        .to_owned();
-    let note = f.text(5)?;
+    // The channel, kind and note are set aside when they fail their checks: the
+    // interaction still happened.
+    let channel = f.text(3);
+    let channel = f.aside(channel).and_then(|c| match Channel::parse(&c) {
+        Some(channel) => Some(channel.zh().to_owned()),
+        None => {
+            let r = f.reject(
+                "channel",
+                &c,
+                "is not a channel; expected 电话 微信 官网 邮件 展会 拜访",
+            );
+            f.aside::<String>(Err(r))
+        }
+    });
+    let kind = f.required(4).map(Some);
+    let kind = f
+        .aside(kind)
+        .and_then(|k| match InteractionKind::parse(&k) {
+            Some(kind) => Some(kind.zh().to_owned()),
+            None => {
+                let r = f.reject(
+                    "kind",
+                    &k,
+                    "is not an interaction kind; expected 咨询 拜访 投诉 报修 回访",
+                );
+                f.aside::<String>(Err(r))
+            }
+        });
+    let note = f.text(5);
+    let note = f.aside(note);
     Ok(InteractionRow {
         id,
         customer_id,

@@ -8,7 +8,8 @@ use kesou_domain::text::to_halfwidth;
 
 use crate::source::{Cell, Record};
 
-/// A rejected row: where, which column, the value and why.
+/// A value or row that did not load as written: where, which column, the value, why, and
+/// what became of it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Reject {
     pub file: String,
@@ -16,6 +17,32 @@ pub struct Reject {
     pub column: String,
     pub value: String,
     pub reason: String,
+    pub outcome: Outcome,
+}
+
+/// What became of a row with a problem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The row did not load (a customer that cannot be identified, an event without its
+    /// date or amount, a line of a change batch).
+    Rejected,
+    /// The value was left out (the field empty), the rest of the row loaded.
+    SetAside,
+    /// An order or interaction of a customer not (yet) in the store: kept in the store's
+    /// waiting tables and attached when the customer arrives.
+    Waiting,
+}
+
+impl Outcome {
+    /// As the rejects report writes it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::Rejected => "row rejected",
+            Outcome::SetAside => "value set aside, row loaded",
+            Outcome::Waiting => "row waiting for its customer",
+        }
+    }
 }
 
 /// A safe change made to a value on its way in, recorded so that nothing is silently fixed.
@@ -49,6 +76,8 @@ pub struct Fields<'a> {
     pub columns: &'a Columns,
     pub names: &'a [&'static str],
     pub normalized: &'a mut Vec<Normalization>,
+    /// Values that failed their check and were left out of a row that loads.
+    pub set_aside: Vec<Reject>,
 }
 
 pub type FieldResult<T> = std::result::Result<T, Reject>;
@@ -61,6 +90,20 @@ impl<'a> Fields<'a> {
             column: column.to_owned(),
             value: value.to_owned(),
             reason: reason.into(),
+            outcome: Outcome::Rejected,
+        }
+    }
+
+    /// The value of a check, or `None` with the failed value set aside (recorded in
+    /// `set_aside`): one bad cell does not cost the row.
+    pub fn aside<T>(&mut self, checked: FieldResult<Option<T>>) -> Option<T> {
+        match checked {
+            Ok(v) => v,
+            Err(mut r) => {
+                r.outcome = Outcome::SetAside;
+                self.set_aside.push(r);
+                None
+            }
         }
     }
 
@@ -126,16 +169,28 @@ impl<'a> Fields<'a> {
             return Ok(None);
         };
         let plain = text.replace(',', "");
-        let value: f64 = plain
-            .parse()
-            .map_err(|_| self.reject(name, &text, "is not a number"))?;
+        // The plain number first: the common case costs one parse.
+        let (value, money) = match plain.parse::<f64>() {
+            Ok(v) => (v, false),
+            Err(_) => (
+                money(&plain).ok_or_else(|| self.reject(name, &text, "is not a number"))?,
+                true,
+            ),
+        };
         if !value.is_finite() {
             return Err(self.reject(name, &text, "is not a finite number"));
         }
         if value < min {
             return Err(self.reject(name, &text, format!("must be at least {min}")));
         }
-        if plain != text {
+        if money {
+            self.note(
+                name,
+                &text,
+                &value.to_string(),
+                "amount with ¥, 元, 万 or 亿 written in yuan",
+            );
+        } else if plain != text {
             self.note(name, &text, &plain, "thousands separators removed");
         }
         Ok(Some(value))
@@ -219,6 +274,33 @@ impl<'a> Fields<'a> {
     }
 }
 
+/// An amount as exports write it: `¥1200`, `￥1200.50`, `1200元`, `12.5万`, `12.5万元`,
+/// `1.2亿` (thousands separators already removed), in yuan.
+fn money(text: &str) -> Option<f64> {
+    let t = text.trim();
+    let t = t
+        .strip_prefix('¥')
+        .or_else(|| t.strip_prefix('￥'))
+        .or_else(|| t.strip_prefix("RMB"))
+        .or_else(|| t.strip_prefix("CNY"))
+        .unwrap_or(t)
+        .trim();
+    let t = t.strip_suffix('元').unwrap_or(t).trim();
+    let (t, factor) = if let Some(t) = t.strip_suffix('万') {
+        (t, 1e4)
+    } else if let Some(t) = t.strip_suffix('亿') {
+        (t, 1e8)
+    } else {
+        (t, 1.0)
+    };
+    if t == text || t.is_empty() {
+        return None;
+    }
+    let v: f64 = t.trim().parse().ok()?;
+    // 12.5万 is 125000 exactly, not 124999.99999999999.
+    Some((v * factor * 100.0).round() / 100.0)
+}
+
 fn parse_timestamp(text: &str) -> Option<NaiveDateTime> {
     [
         "%Y-%m-%d %H:%M:%S",
@@ -230,4 +312,23 @@ fn parse_timestamp(text: &str) -> Option<NaiveDateTime> {
     ]
     .iter()
     .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::money;
+
+    #[test]
+    fn amounts_as_exports_write_them() {
+        assert_eq!(money("¥1200"), Some(1200.0));
+        assert_eq!(money("￥1200.50"), Some(1200.5));
+        assert_eq!(money("1200元"), Some(1200.0));
+        assert_eq!(money("12.5万"), Some(125_000.0));
+        assert_eq!(money("12.5万元"), Some(125_000.0));
+        assert_eq!(money("1.2亿"), Some(120_000_000.0));
+        assert_eq!(money("¥3.07万"), Some(30_700.0));
+        assert_eq!(money("很多"), None);
+        assert_eq!(money("元"), None);
+        assert_eq!(money("12.5"), None, "a plain number is not parsed here");
+    }
 }

@@ -8,7 +8,7 @@ mod tables;
 
 pub use customers::{CustomerRow, Identities, claimed_identity, validate_customer};
 pub use events::{
-    InteractionRow, NO_SUCH_CUSTOMER, OrderRow, validate_interaction, validate_order,
+    InteractionRow, OrderRow, WAITING_FOR_CUSTOMER, validate_interaction, validate_order,
 };
-pub use fields::{Columns, Fields, Normalization, Reject};
+pub use fields::{Columns, Fields, Normalization, Outcome, Reject};
 pub use tables::Table;
