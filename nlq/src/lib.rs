@@ -25,4 +25,6 @@ pub use query::{
     Agg, Ambiguity, Condition, Filter, GroupBy, Limit, Measure, Op, Query, Reading, RelatedFilter,
     Seed, Similar, Sort, Span, TextTerm, Value, format_number,
 };
-pub use schema::{Alternative, Concept, Field, FieldKind, Ranked, Related, Schema, ValueWords};
+pub use schema::{
+    Alternative, Concept, Field, FieldKind, Ranked, Related, RelatedMeasure, Schema, ValueWords,
+};

@@ -356,6 +356,17 @@ pub struct Measure {
     /// The field aggregated; `None` for a row count.
     pub field: Option<String>,
     pub span: Span,
+    /// The related table the measure reads (`orders`: 销售额 is the sum of their amounts):
+    /// `field` is then one of its fields, a count counts its rows, and only the rows that
+    /// belong to the matching rows and pass `filters` (the question's window) are read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub related: Option<String>,
+    /// Conditions on the related rows, by the related table's field names.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub filters: Vec<Filter>,
+    /// The answer's name for it when the schema gives one (销售额, 客单价).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
 }
 
 impl Measure {
@@ -369,6 +380,9 @@ impl Measure {
             agg,
             field: field.map(str::to_string),
             span,
+            related: None,
+            filters: Vec::new(),
+            label: None,
         }
     }
 }

@@ -42,6 +42,9 @@ pub(super) struct Asm<'a, 'p> {
     pub(super) group_verb: Option<usize>,
     /// A count said before its related table (at least 3 orders).
     pub(super) preset_count: Option<(crate::query::Op, f64)>,
+    /// The window the last related measure took and its token: 去年的营收和订单数 reads
+    /// both over 去年.
+    pub(super) measure_window: Option<(crate::query::Filter, usize)>,
 }
 
 pub(super) fn assemble<'p>(
@@ -68,6 +71,7 @@ pub(super) fn assemble<'p>(
         last_numeric: None,
         group_verb: None,
         preset_count: None,
+        measure_window: None,
     };
     if !a.identifier_alone() {
         a.similar();
@@ -148,6 +152,7 @@ impl<'p> Asm<'_, 'p> {
                 true
             }
             Meaning::Field(f) => self.field_word(i, *f),
+            Meaning::RelatedMeasure(r, k) => self.related_measure(i, *r, *k),
             Meaning::Entity => true,
             Meaning::Count => {
                 self.count(i);
@@ -429,6 +434,22 @@ impl<'p> Asm<'_, 'p> {
     }
 
     fn finish(mut self) -> (Query, Vec<Piece>) {
+        // sales by region last year: a window said after the measures of a related table
+        // (and taken by nothing else) is theirs.
+        let unwindowed = |m: &crate::query::Measure| m.related.is_some() && m.filters.is_empty();
+        if self.pending_time.is_some() && self.q.measures.iter().any(unwindowed) {
+            let pt = self.pending_time.take().expect("a pending time");
+            let span = self.span(&pt.tokens);
+            for m in self.q.measures.iter_mut().filter(|m| unwindowed(m)) {
+                let rel = self
+                    .p
+                    .schema
+                    .related(m.related.as_deref().expect("a related measure"))
+                    .expect("related table of the schema");
+                m.filters.push(pt.range.filter(&rel.time_field, &span));
+            }
+            self.mark(&pt.tokens);
+        }
         if let Some(pt) = self.pending_time.take() {
             for i in pt.tokens {
                 self.t[i].role = Some(Role::Unrecognized);
@@ -442,6 +463,15 @@ impl<'p> Asm<'_, 'p> {
                 self.measure(Measure::new(crate::query::Agg::Count, None, span));
             }
             self.mark(&[g]);
+        }
+        // 去年销售额是多少: 多少 asks for the measure named, not for a count beside it.
+        if self.q.measures.len() > 1 {
+            self.q.measures.retain(|m| {
+                !(m.agg == crate::query::Agg::Count
+                    && m.field.is_none()
+                    && m.related.is_none()
+                    && m.span.text == "多少")
+            });
         }
         if self.implied_sort && self.q.is_summary() && !self.q.measures.is_empty() {
             let name = self.q.measures[0].name.clone();

@@ -30,6 +30,8 @@ pub(crate) enum Meaning {
     Concept(usize),
     /// A word meaning "has rows in this related table": 订单, 下过单.
     Related(usize),
+    /// A word naming a measure of a related table's rows: 销售额 (related table, measure).
+    RelatedMeasure(usize, usize),
     /// A word naming the rows: 客户, companies.
     Entity,
     /// A word asking for a count: 客户数, 多少家.
@@ -900,6 +902,13 @@ impl Lexicon {
         for (i, r) in schema.related.iter().enumerate() {
             for w in &r.words {
                 lex.insert(w, Meaning::Related(i));
+            }
+        }
+        for (i, r) in schema.related.iter().enumerate() {
+            for (k, m) in r.measures.iter().enumerate() {
+                for w in &m.words {
+                    lex.insert(w, Meaning::RelatedMeasure(i, k));
+                }
             }
         }
         lex

@@ -236,7 +236,13 @@ fn refuse_sealed_order(schema: &Schema, query: &Query, page: &Page) -> Result<()
         .chain(page.sort)
         .map(|s| s.field.as_str())
         .chain(query.group_by.iter().map(|g| g.field.as_str()))
-        .chain(query.measures.iter().filter_map(|m| m.field.as_deref()));
+        .chain(
+            query
+                .measures
+                .iter()
+                .filter(|m| m.related.is_none())
+                .filter_map(|m| m.field.as_deref()),
+        );
     for name in named {
         if let Some(f) = schema.field(name)
             && f.lookup.is_some()
@@ -538,8 +544,11 @@ fn group_examples(schema: &Schema) -> String {
         .join("、")
 }
 
-/// The label of a measure column: 客户数, 平均年采购额.
+/// The label of a measure column: 客户数, 平均年采购额, 销售额.
 fn measure_label(schema: &Schema, m: &Measure, f: Option<&Field>) -> String {
+    if let Some(label) = &m.label {
+        return label.clone();
+    }
     match (m.agg, f) {
         (Agg::Count, None) => schema
             .count_words
@@ -549,6 +558,78 @@ fn measure_label(schema: &Schema, m: &Measure, f: Option<&Field>) -> String {
         (agg, Some(f)) => format!("{}{}", agg.zh(), f.label),
         (agg, None) => agg.zh().to_owned(),
     }
+}
+
+/// A measure of a related table's rows (销售额 = sum of the orders' amounts in the window):
+/// its SQL over the join `alias`, the join itself (one row per matching row's key: the
+/// related rows' sum and count, so joining keeps one row per matching row and the other
+/// measures stay right), and its column. A group with no related rows sums to 0 and
+/// averages to nothing.
+fn related_measure(
+    schema: &Schema,
+    vault: &Vault,
+    m: &Measure,
+    table: &str,
+    alias: &str,
+) -> Result<(String, String, Vec<SqlValue>, Column)> {
+    let rel = schema.related(table).ok_or_else(|| {
+        Error::BadRequest(format!("{} has no related table {table:?}", schema.table))
+    })?;
+    let f =
+        match &m.field {
+            Some(name) => Some(rel.fields.iter().find(|f| &f.name == name).ok_or_else(|| {
+                Error::BadRequest(format!("{} has no field {name:?}", rel.table))
+            })?),
+            None => None,
+        };
+    if let Some(f) = f
+        && !f.kind.is_numeric()
+        && m.agg != Agg::Count
+    {
+        return Err(Error::BadRequest(format!(
+            "cannot take the {} of {}: it is not a number",
+            m.agg.name(),
+            f.label
+        )));
+    }
+    let mut b = SqlBuilder::new(schema, vault);
+    let rows = b.related_rows(table, "r", &m.filters)?;
+    let fk = column("r", &rel.foreign_key);
+    let (sum, count) = match f {
+        Some(f) => (
+            format!("sum({})", column("r", &f.name)),
+            format!("count({})", column("r", &f.name)),
+        ),
+        None => ("NULL".to_owned(), "count(*)".to_owned()),
+    };
+    let join = format!(
+        " LEFT JOIN (SELECT {fk} AS k, {sum} AS s, {count} AS n FROM {} r WHERE {fk} IS NOT NULL \
+         AND {rows} GROUP BY 1) {alias} ON {alias}.k = {}",
+        ident(&rel.table),
+        column("m", &schema.key)
+    );
+    let sql = match m.agg {
+        Agg::Sum if f.is_some() => format!("coalesce(sum({alias}.s), 0)"),
+        Agg::Count => format!("coalesce(sum({alias}.n), 0)"),
+        Agg::Avg if f.is_some() => format!("sum({alias}.s) / nullif(sum({alias}.n), 0)"),
+        agg => {
+            return Err(Error::BadRequest(format!(
+                "the {} of {} is not computed; ask for its sum, average or count",
+                agg.name(),
+                rel.label
+            )));
+        }
+    };
+    let kind = match (m.agg, f) {
+        (Agg::Count, _) | (_, None) => FieldKind::Number,
+        (_, Some(f)) => f.kind,
+    };
+    let col = Column {
+        name: m.name.clone(),
+        label: measure_label(schema, m, f),
+        kind,
+    };
+    Ok((sql, join, b.params, col))
 }
 
 /// The SQL of a measure over the matching rows `m`, and its column.
@@ -653,8 +734,19 @@ fn summary(
         groups.push(col);
         columns.push(field_column(f));
     }
-    for m in &measures {
-        let (sql, col) = measure(schema, m)?;
+    let mut joins = String::new();
+    let mut join_params = Vec::new();
+    for (i, m) in measures.iter().enumerate() {
+        let (sql, col) = match &m.related {
+            Some(table) => {
+                let (sql, join, params, col) =
+                    related_measure(schema, vault, m, table, &format!("j{i}"))?;
+                joins.push_str(&join);
+                join_params.extend(params);
+                (sql, col)
+            }
+            None => measure(schema, m)?,
+        };
         select.push(format!("{sql} AS {}", ident(&col.name)));
         columns.push(col);
     }
@@ -667,8 +759,11 @@ fn summary(
     }
     let m = matching(schema, vault, query, text)?;
     let with = format!("WITH m AS (SELECT {MAIN}.* {})", m.from_where);
-    let from = unnest.unwrap_or_else(|| "m".to_owned());
+    let from = unnest.unwrap_or_else(|| "m".to_owned()) + &joins;
     let mut params = m.params.clone();
+    params.extend(join_params.iter().cloned());
+    let mut total_params = m.params.clone();
+    total_params.extend(join_params);
     if groups.is_empty() {
         return Ok(Statement {
             kind: AnswerKind::Summary,
@@ -727,7 +822,7 @@ fn summary(
         columns,
         sql,
         params,
-        total: Total::Count(format!("SELECT count(*) FROM ({grouped})"), m.params),
+        total: Total::Count(format!("SELECT count(*) FROM ({grouped})"), total_params),
         ordered_by,
     })
 }
