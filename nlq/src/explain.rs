@@ -18,6 +18,11 @@ pub fn canonical(q: &Query) -> String {
         format!("similar:{}", seeds.join("|"))
     }));
     parts.extend(q.group_by.iter().map(|g| format!("group:{}", g.field)));
+    parts.extend(
+        q.series
+            .iter()
+            .map(|s| format!("series:{}", s.bucket.name())),
+    );
     parts.extend(q.measures.iter().map(|m| {
         let field = match (&m.related, &m.field) {
             (Some(t), Some(f)) => format!("{t}.{f}"),
@@ -159,6 +164,11 @@ pub fn chips(q: &Query, schema: &Schema) -> Vec<Chip> {
             Some(&g.span),
         )
     }));
+    out.extend(
+        q.series
+            .iter()
+            .map(|s| chip(format!("按{}", s.bucket.zh()), "series", 0, Some(&s.span))),
+    );
     out.extend(
         q.measures
             .iter()

@@ -45,6 +45,9 @@ pub(super) struct Asm<'a, 'p> {
     /// The window the last related measure took and its token: 去年的营收和订单数 reads
     /// both over 去年.
     pub(super) measure_window: Option<(crate::query::Filter, usize)>,
+    /// The tokens of the series word (按月统计), not understood when no measure of a
+    /// related table goes with it.
+    pub(super) series_tokens: Vec<usize>,
 }
 
 pub(super) fn assemble<'p>(
@@ -72,6 +75,7 @@ pub(super) fn assemble<'p>(
         group_verb: None,
         preset_count: None,
         measure_window: None,
+        series_tokens: Vec::new(),
     };
     if !a.identifier_alone() {
         a.similar();
@@ -197,6 +201,21 @@ impl<'p> Asm<'_, 'p> {
                 true
             }
             Word::Agg(agg) => self.agg(i, agg),
+            Word::Per(bucket) => {
+                if self.q.series.is_some() {
+                    return false;
+                }
+                let mut used = vec![i];
+                let k = self.skip_glue(i + 1);
+                if self.is(k, Word::GroupVerb) {
+                    used.push(k);
+                }
+                let span = self.span(&used);
+                self.q.series = Some(crate::query::Series { bucket, span });
+                self.series_tokens = used.clone();
+                self.mark(&used);
+                true
+            }
             Word::Recent | Word::Period(_) | Word::Since | Word::Before => self.time(i),
             Word::TextCue => self.text_cue(i),
             Word::And
@@ -449,6 +468,25 @@ impl<'p> Asm<'_, 'p> {
                 m.filters.push(pt.range.filter(&rel.time_field, &span));
             }
             self.mark(&pt.tokens);
+        }
+        // A series is of the measures of one related table, alone: 按月统计客户数 or
+        // 各省份按月销售额 are not computed, so the series word is not understood.
+        if self.q.series.is_some() {
+            let tables: Vec<Option<&str>> = self
+                .q
+                .measures
+                .iter()
+                .map(|m| m.related.as_deref())
+                .collect();
+            let one_table = !tables.is_empty()
+                && tables.iter().all(|t| t.is_some() && *t == tables[0])
+                && self.q.group_by.is_empty();
+            if !one_table {
+                self.q.series = None;
+                for i in std::mem::take(&mut self.series_tokens) {
+                    self.t[i].role = Some(Role::Unrecognized);
+                }
+            }
         }
         if let Some(pt) = self.pending_time.take() {
             for i in pt.tokens {

@@ -97,6 +97,8 @@ pub(crate) enum Word {
     SortVerb,
     /// 各, 每个, each: a group field follows.
     Each,
+    /// 按月, 每季度, 按年统计: a time series follows.
+    Per(crate::query::Bucket),
     /// 统计, 分组, 分布: the verb closing a grouping.
     GroupVerb,
     /// An aggregate before its field: 平均, 总.
@@ -376,6 +378,60 @@ const GRAMMAR: &[(&[&str], Word)] = &[
     (
         &["排序", "排列", "排名", "排行", "排个序", "sorted", "ranked"],
         Word::SortVerb,
+    ),
+    // 按年 and 每年 alone are not here: 按年采购额排序 and 每年采购额 name a field.
+    (
+        &[
+            "按月",
+            "按月份",
+            "每月",
+            "每个月",
+            "各月",
+            "各月份",
+            "逐月",
+            "分月",
+            "月度",
+            "monthly",
+            "by month",
+            "per month",
+            "each month",
+        ],
+        Word::Per(crate::query::Bucket::Month),
+    ),
+    (
+        &[
+            "按季度",
+            "按季",
+            "每季度",
+            "每个季度",
+            "各季度",
+            "逐季",
+            "分季度",
+            "quarterly",
+            "by quarter",
+            "per quarter",
+            "each quarter",
+        ],
+        Word::Per(crate::query::Bucket::Quarter),
+    ),
+    (
+        &[
+            "按年统计",
+            "按年度",
+            "按年份",
+            "每一年",
+            "各年",
+            "各年度",
+            "各年份",
+            "逐年",
+            "分年度",
+            "yearly",
+            "by year",
+            "per year",
+            "each year",
+            "annually",
+        ],
+        Word::Per(crate::query::Bucket::Year),
     ),
     (
         &["各", "每个", "每", "各个", "分", "per", "each", "every"],
