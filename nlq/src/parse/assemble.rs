@@ -243,7 +243,10 @@ impl<'p> Asm<'_, 'p> {
     fn field_word(&mut self, i: usize, f: FieldRef) -> bool {
         match self.field(f).kind {
             FieldKind::Number | FieldKind::Money | FieldKind::Ratio => {
-                self.numeric_condition(i, f) || self.field_rank(i, f) || self.field_measure(i, f)
+                self.numeric_condition(i, f)
+                    || self.field_rank(i, f)
+                    || self.field_measure(i, f)
+                    || self.grouped_field(i, f)
             }
             FieldKind::Date | FieldKind::Timestamp => {
                 self.date_condition(i, f) || self.field_rank(i, f)

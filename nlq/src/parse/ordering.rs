@@ -210,6 +210,38 @@ impl Asm<'_, '_> {
         true
     }
 
+    /// 按负责销售统计年采购额, 各大区的流失风险: a numeric field named beside a grouping is
+    /// its measure: the sum of money and counts, the average of a ratio (平均 says so
+    /// itself, through `agg`).
+    pub(super) fn grouped_field(&mut self, i: usize, f: FieldRef) -> bool {
+        // 各大区订单数: a measure of the related rows (over the window) says it better.
+        let related_measure = self
+            .meanings(i)
+            .iter()
+            .any(|m| matches!(m, Meaning::RelatedMeasure(..)));
+        if !self.main_numeric(f) || self.q.group_by.is_empty() || related_measure {
+            return false;
+        }
+        let next = self.skip_glue(i + 1);
+        if self.cmp_at(next).is_some()
+            || self.cmp_post_at(next).is_some()
+            || self.num(next).is_some()
+        {
+            return false;
+        }
+        let field = self.field(f);
+        let agg = if field.kind == FieldKind::Ratio {
+            Agg::Avg
+        } else {
+            Agg::Sum
+        };
+        let name = field.name.clone();
+        let span = self.span(&[i]);
+        self.measure(Measure::new(agg, Some(&name), span));
+        self.mark(&[i]);
+        true
+    }
+
     /// 按 + field: a numeric or date field sorts, a category groups (按省份统计) unless
     /// 排序 follows; 按客户数排序 sorts by the count.
     pub(super) fn by(&mut self, i: usize) -> bool {
