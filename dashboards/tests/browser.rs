@@ -500,6 +500,33 @@ fn a_partial_answer_says_so_and_adds_an_ignored_word_back_as_text() {
 }
 
 #[test]
+fn a_trend_question_draws_a_line_over_its_periods() {
+    let Some(b) = browser("trend", 1280, 900) else {
+        return;
+    };
+    b.open(&ask_hash("今年每个月的销售额"));
+    b.wait(
+        "the line of six months",
+        "return document.querySelectorAll('svg.line circle.line-dot').length === 6",
+    );
+    let points = b.js(
+        "return document.querySelector('svg.line polyline.line-path').getAttribute('points').trim().split(/\\s+/).length",
+    );
+    assert_eq!(points.as_u64(), Some(6), "one point a month");
+    let labels = b.js(
+        "return [...document.querySelectorAll('svg.line text.axis-label')].map(t => t.textContent)",
+    );
+    let labels: Vec<String> = serde_json::from_value(labels).unwrap();
+    assert!(
+        labels.iter().any(|l| l == "2026-01") && labels.iter().any(|l| l == "2026-06"),
+        "months from January to June: {labels:?}"
+    );
+    let total = b.js("return [...document.querySelectorAll('svg.line circle.line-dot')].reduce((s, c) => s + Number(c.dataset.value), 0)");
+    assert!(total.as_f64().unwrap() > 0.0, "the months hold sales");
+    b.shot("line");
+}
+
+#[test]
 fn results_page_and_sort_on_the_server() {
     let Some(b) = browser("paging", 1280, 900) else {
         return;

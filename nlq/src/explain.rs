@@ -18,9 +18,24 @@ pub fn canonical(q: &Query) -> String {
         format!("similar:{}", seeds.join("|"))
     }));
     parts.extend(q.group_by.iter().map(|g| format!("group:{}", g.field)));
-    parts.extend(q.measures.iter().map(|m| match &m.field {
-        Some(f) => format!("{}({f})", m.agg.name()),
-        None => m.agg.name().to_string(),
+    parts.extend(
+        q.series
+            .iter()
+            .map(|s| format!("series:{}", s.bucket.name())),
+    );
+    parts.extend(q.measures.iter().map(|m| {
+        let field = match (&m.related, &m.field) {
+            (Some(t), Some(f)) => format!("{t}.{f}"),
+            (Some(t), None) => t.clone(),
+            (None, Some(f)) => f.clone(),
+            (None, None) => return m.agg.name().to_string(),
+        };
+        let window: Vec<String> = m.filters.iter().map(canonical_filter).collect();
+        if window.is_empty() {
+            format!("{}({field})", m.agg.name())
+        } else {
+            format!("{}({field} | {})", m.agg.name(), window.join(" & "))
+        }
     }));
     parts.extend(q.sort.iter().map(|s| {
         format!(
@@ -150,6 +165,11 @@ pub fn chips(q: &Query, schema: &Schema) -> Vec<Chip> {
         )
     }));
     out.extend(
+        q.series
+            .iter()
+            .map(|s| chip(format!("按{}", s.bucket.zh()), "series", 0, Some(&s.span))),
+    );
+    out.extend(
         q.measures
             .iter()
             .enumerate()
@@ -174,6 +194,18 @@ pub fn chips(q: &Query, schema: &Schema) -> Vec<Chip> {
 }
 
 fn measure_label(m: &Measure, schema: &Schema) -> String {
+    if let Some(label) = &m.label {
+        let window: Vec<String> = m
+            .filters
+            .iter()
+            .map(|f| explain_filter(f, schema, m.related.as_deref()))
+            .collect();
+        return if window.is_empty() {
+            label.clone()
+        } else {
+            format!("{label}（{}）", window.join("，"))
+        };
+    }
     match &m.field {
         Some(f) => format!("{}{}", m.agg.zh(), label(schema, None, f)),
         None => "数量".to_string(),

@@ -356,6 +356,17 @@ pub struct Measure {
     /// The field aggregated; `None` for a row count.
     pub field: Option<String>,
     pub span: Span,
+    /// The related table the measure reads (`orders`: 销售额 is the sum of their amounts):
+    /// `field` is then one of its fields, a count counts its rows, and only the rows that
+    /// belong to the matching rows and pass `filters` (the question's window) are read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub related: Option<String>,
+    /// Conditions on the related rows, by the related table's field names.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub filters: Vec<Filter>,
+    /// The answer's name for it when the schema gives one (销售额, 客单价).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
 }
 
 impl Measure {
@@ -369,8 +380,47 @@ impl Measure {
             agg,
             field: field.map(str::to_string),
             span,
+            related: None,
+            filters: Vec::new(),
+            label: None,
         }
     }
+}
+
+/// The periods of a time series: 按月, 按季度, 按年统计.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Bucket {
+    Month,
+    Quarter,
+    Year,
+}
+
+impl Bucket {
+    pub fn name(self) -> &'static str {
+        match self {
+            Bucket::Month => "month",
+            Bucket::Quarter => "quarter",
+            Bucket::Year => "year",
+        }
+    }
+
+    /// The label of the period column: 月份.
+    pub fn zh(self) -> &'static str {
+        match self {
+            Bucket::Month => "月份",
+            Bucket::Quarter => "季度",
+            Bucket::Year => "年份",
+        }
+    }
+}
+
+/// 按月统计销售额: the related measures of the query per period of their table's time
+/// field, every period of the window in order (those with no rows as 0).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Series {
+    pub bucket: Bucket,
+    pub span: Span,
 }
 
 /// Words searched in the full-text fields.
@@ -420,6 +470,9 @@ pub struct Query {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub similar: Option<Similar>,
     pub group_by: Vec<GroupBy>,
+    /// A time series of the related measures (按月统计销售额).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series: Option<Series>,
     pub measures: Vec<Measure>,
     pub sort: Vec<Sort>,
     pub limit: Option<Limit>,
@@ -436,6 +489,7 @@ impl Query {
             && self.text.is_empty()
             && self.similar.is_none()
             && self.group_by.is_empty()
+            && self.series.is_none()
             && self.measures.is_empty()
             && self.sort.is_empty()
             && self.limit.is_none()
@@ -461,6 +515,6 @@ impl Query {
 
     /// Whether the answer is a summary (grouped or measured) rather than a list of rows.
     pub fn is_summary(&self) -> bool {
-        !self.group_by.is_empty() || !self.measures.is_empty()
+        !self.group_by.is_empty() || !self.measures.is_empty() || self.series.is_some()
     }
 }

@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::query::{Filter, Sort};
+use crate::query::{Agg, Filter, Sort};
 use crate::{Error, Result};
 
 /// One queryable table and what surrounds it.
@@ -178,6 +178,26 @@ pub struct Related {
     #[serde(default)]
     pub units: Vec<String>,
     pub fields: Vec<Field>,
+    /// Measures of these rows a question may name, over its window (销售额 = the sum of
+    /// the orders' amounts).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub measures: Vec<RelatedMeasure>,
+}
+
+/// A measure of a related table's rows: 销售额 (sum of amount), 客单价 (average amount),
+/// 订单数 (count of rows).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RelatedMeasure {
+    /// The answer's column name: `sales`.
+    pub name: String,
+    /// The column label: 销售额.
+    pub label: String,
+    pub agg: Agg,
+    /// The related field aggregated; none for a count of rows.
+    #[serde(default)]
+    pub field: Option<String>,
+    pub words: Vec<String>,
 }
 
 /// A word of the business glossary that stands for conditions, an ordering, or both:
@@ -290,6 +310,32 @@ impl Schema {
             ident(&r.foreign_key)?;
             for f in &r.fields {
                 ident(&f.name)?;
+            }
+            for m in &r.measures {
+                ident(&m.name)?;
+                let field = m
+                    .field
+                    .as_ref()
+                    .map(|name| r.fields.iter().find(|f| &f.name == name));
+                match (m.agg, field) {
+                    (_, Some(None)) => {
+                        return Err(Error::Schema(format!(
+                            "measure {} names unknown field of {}",
+                            m.name, r.table
+                        )));
+                    }
+                    (Agg::Count, None) => {}
+                    (_, None) => {
+                        return Err(Error::Schema(format!("measure {} needs a field", m.name)));
+                    }
+                    (_, Some(Some(f))) if !f.kind.is_numeric() => {
+                        return Err(Error::Schema(format!(
+                            "measure {}: {} is not a number",
+                            m.name, f.name
+                        )));
+                    }
+                    _ => {}
+                }
             }
             if !r.fields.iter().any(|f| f.name == r.time_field) {
                 return Err(Error::Schema(format!(

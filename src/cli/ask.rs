@@ -272,11 +272,18 @@ fn print_parse(question: &str, q: &Query, pieces: &[Piece]) {
         add("group by", g.field.clone(), Some(&g.span));
     }
     for m in &q.measures {
-        let of = m
-            .field
-            .as_deref()
-            .map(|f| format!(" of {f}"))
-            .unwrap_or_default();
+        let of = match (&m.related, &m.field) {
+            (Some(t), Some(f)) => format!(" of {t}.{f}"),
+            (Some(t), None) => format!(" of {t}"),
+            (None, Some(f)) => format!(" of {f}"),
+            (None, None) => String::new(),
+        };
+        let window: Vec<String> = m.filters.iter().map(describe).collect();
+        let of = if window.is_empty() {
+            of
+        } else {
+            format!("{of} where {}", window.join(" and "))
+        };
         add("measure", format!("{}{of}", m.agg.name()), Some(&m.span));
     }
     for s in &q.sort {

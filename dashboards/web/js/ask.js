@@ -303,7 +303,14 @@ function showResult(box, state, answer, body) {
     );
   } else if (kind === "groups" && columns.length >= 2) {
     const groupField = (interp.group_by || [])[0]?.field;
-    const chart = groupField === "province" ? "map" : columns.length >= 3 && (interp.group_by || []).length === 2 ? "matrix" : "bar";
+    // A time series (按月统计销售额) is a line over its periods, in order.
+    const chart = interp.series
+      ? "line"
+      : groupField === "province"
+        ? "map"
+        : columns.length >= 3 && (interp.group_by || []).length === 2
+          ? "matrix"
+          : "bar";
     parts.push(groupsChart({ chart, columns, rows, total, state, body }, answer.explain || state.q));
   }
   if (kind !== "summary") {

@@ -42,6 +42,12 @@ pub(super) struct Asm<'a, 'p> {
     pub(super) group_verb: Option<usize>,
     /// A count said before its related table (at least 3 orders).
     pub(super) preset_count: Option<(crate::query::Op, f64)>,
+    /// The window the last related measure took and its token: 去年的营收和订单数 reads
+    /// both over 去年.
+    pub(super) measure_window: Option<(crate::query::Filter, usize)>,
+    /// The tokens of the series word (按月统计), not understood when no measure of a
+    /// related table goes with it.
+    pub(super) series_tokens: Vec<usize>,
 }
 
 pub(super) fn assemble<'p>(
@@ -68,6 +74,8 @@ pub(super) fn assemble<'p>(
         last_numeric: None,
         group_verb: None,
         preset_count: None,
+        measure_window: None,
+        series_tokens: Vec::new(),
     };
     if !a.identifier_alone() {
         a.similar();
@@ -148,6 +156,7 @@ impl<'p> Asm<'_, 'p> {
                 true
             }
             Meaning::Field(f) => self.field_word(i, *f),
+            Meaning::RelatedMeasure(r, k) => self.related_measure(i, *r, *k),
             Meaning::Entity => true,
             Meaning::Count => {
                 self.count(i);
@@ -192,6 +201,21 @@ impl<'p> Asm<'_, 'p> {
                 true
             }
             Word::Agg(agg) => self.agg(i, agg),
+            Word::Per(bucket) => {
+                if self.q.series.is_some() {
+                    return false;
+                }
+                let mut used = vec![i];
+                let k = self.skip_glue(i + 1);
+                if self.is(k, Word::GroupVerb) {
+                    used.push(k);
+                }
+                let span = self.span(&used);
+                self.q.series = Some(crate::query::Series { bucket, span });
+                self.series_tokens = used.clone();
+                self.mark(&used);
+                true
+            }
             Word::Recent | Word::Period(_) | Word::Since | Word::Before => self.time(i),
             Word::TextCue => self.text_cue(i),
             Word::And
@@ -219,7 +243,10 @@ impl<'p> Asm<'_, 'p> {
     fn field_word(&mut self, i: usize, f: FieldRef) -> bool {
         match self.field(f).kind {
             FieldKind::Number | FieldKind::Money | FieldKind::Ratio => {
-                self.numeric_condition(i, f) || self.field_rank(i, f) || self.field_measure(i, f)
+                self.numeric_condition(i, f)
+                    || self.field_rank(i, f)
+                    || self.field_measure(i, f)
+                    || self.grouped_field(i, f)
             }
             FieldKind::Date | FieldKind::Timestamp => {
                 self.date_condition(i, f) || self.field_rank(i, f)
@@ -429,6 +456,41 @@ impl<'p> Asm<'_, 'p> {
     }
 
     fn finish(mut self) -> (Query, Vec<Piece>) {
+        // sales by region last year: a window said after the measures of a related table
+        // (and taken by nothing else) is theirs.
+        let unwindowed = |m: &crate::query::Measure| m.related.is_some() && m.filters.is_empty();
+        if self.pending_time.is_some() && self.q.measures.iter().any(unwindowed) {
+            let pt = self.pending_time.take().expect("a pending time");
+            let span = self.span(&pt.tokens);
+            for m in self.q.measures.iter_mut().filter(|m| unwindowed(m)) {
+                let rel = self
+                    .p
+                    .schema
+                    .related(m.related.as_deref().expect("a related measure"))
+                    .expect("related table of the schema");
+                m.filters.push(pt.range.filter(&rel.time_field, &span));
+            }
+            self.mark(&pt.tokens);
+        }
+        // A series is of the measures of one related table, alone: 按月统计客户数 or
+        // 各省份按月销售额 are not computed, so the series word is not understood.
+        if self.q.series.is_some() {
+            let tables: Vec<Option<&str>> = self
+                .q
+                .measures
+                .iter()
+                .map(|m| m.related.as_deref())
+                .collect();
+            let one_table = !tables.is_empty()
+                && tables.iter().all(|t| t.is_some() && *t == tables[0])
+                && self.q.group_by.is_empty();
+            if !one_table {
+                self.q.series = None;
+                for i in std::mem::take(&mut self.series_tokens) {
+                    self.t[i].role = Some(Role::Unrecognized);
+                }
+            }
+        }
         if let Some(pt) = self.pending_time.take() {
             for i in pt.tokens {
                 self.t[i].role = Some(Role::Unrecognized);
@@ -442,6 +504,15 @@ impl<'p> Asm<'_, 'p> {
                 self.measure(Measure::new(crate::query::Agg::Count, None, span));
             }
             self.mark(&[g]);
+        }
+        // 去年销售额是多少: 多少 asks for the measure named, not for a count beside it.
+        if self.q.measures.len() > 1 {
+            self.q.measures.retain(|m| {
+                !(m.agg == crate::query::Agg::Count
+                    && m.field.is_none()
+                    && m.related.is_none()
+                    && m.span.text == "多少")
+            });
         }
         if self.implied_sort && self.q.is_summary() && !self.q.measures.is_empty() {
             let name = self.q.measures[0].name.clone();

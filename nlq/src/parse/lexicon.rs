@@ -30,6 +30,8 @@ pub(crate) enum Meaning {
     Concept(usize),
     /// A word meaning "has rows in this related table": 订单, 下过单.
     Related(usize),
+    /// A word naming a measure of a related table's rows: 销售额 (related table, measure).
+    RelatedMeasure(usize, usize),
     /// A word naming the rows: 客户, companies.
     Entity,
     /// A word asking for a count: 客户数, 多少家.
@@ -95,6 +97,8 @@ pub(crate) enum Word {
     SortVerb,
     /// 各, 每个, each: a group field follows.
     Each,
+    /// 按月, 每季度, 按年统计: a time series follows.
+    Per(crate::query::Bucket),
     /// 统计, 分组, 分布: the verb closing a grouping.
     GroupVerb,
     /// An aggregate before its field: 平均, 总.
@@ -374,6 +378,60 @@ const GRAMMAR: &[(&[&str], Word)] = &[
     (
         &["排序", "排列", "排名", "排行", "排个序", "sorted", "ranked"],
         Word::SortVerb,
+    ),
+    // 按年 and 每年 alone are not here: 按年采购额排序 and 每年采购额 name a field.
+    (
+        &[
+            "按月",
+            "按月份",
+            "每月",
+            "每个月",
+            "各月",
+            "各月份",
+            "逐月",
+            "分月",
+            "月度",
+            "monthly",
+            "by month",
+            "per month",
+            "each month",
+        ],
+        Word::Per(crate::query::Bucket::Month),
+    ),
+    (
+        &[
+            "按季度",
+            "按季",
+            "每季度",
+            "每个季度",
+            "各季度",
+            "逐季",
+            "分季度",
+            "quarterly",
+            "by quarter",
+            "per quarter",
+            "each quarter",
+        ],
+        Word::Per(crate::query::Bucket::Quarter),
+    ),
+    (
+        &[
+            "按年统计",
+            "按年度",
+            "按年份",
+            "每一年",
+            "各年",
+            "各年度",
+            "各年份",
+            "逐年",
+            "分年度",
+            "yearly",
+            "by year",
+            "per year",
+            "each year",
+            "annually",
+        ],
+        Word::Per(crate::query::Bucket::Year),
     ),
     (
         &["各", "每个", "每", "各个", "分", "per", "each", "every"],
@@ -900,6 +958,13 @@ impl Lexicon {
         for (i, r) in schema.related.iter().enumerate() {
             for w in &r.words {
                 lex.insert(w, Meaning::Related(i));
+            }
+        }
+        for (i, r) in schema.related.iter().enumerate() {
+            for (k, m) in r.measures.iter().enumerate() {
+                for w in &m.words {
+                    lex.insert(w, Meaning::RelatedMeasure(i, k));
+                }
             }
         }
         lex

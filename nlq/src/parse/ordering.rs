@@ -210,6 +210,38 @@ impl Asm<'_, '_> {
         true
     }
 
+    /// 按负责销售统计年采购额, 各大区的流失风险: a numeric field named beside a grouping is
+    /// its measure: the sum of money and counts, the average of a ratio (平均 says so
+    /// itself, through `agg`).
+    pub(super) fn grouped_field(&mut self, i: usize, f: FieldRef) -> bool {
+        // 各大区订单数: a measure of the related rows (over the window) says it better.
+        let related_measure = self
+            .meanings(i)
+            .iter()
+            .any(|m| matches!(m, Meaning::RelatedMeasure(..)));
+        if !self.main_numeric(f) || self.q.group_by.is_empty() || related_measure {
+            return false;
+        }
+        let next = self.skip_glue(i + 1);
+        if self.cmp_at(next).is_some()
+            || self.cmp_post_at(next).is_some()
+            || self.num(next).is_some()
+        {
+            return false;
+        }
+        let field = self.field(f);
+        let agg = if field.kind == FieldKind::Ratio {
+            Agg::Avg
+        } else {
+            Agg::Sum
+        };
+        let name = field.name.clone();
+        let span = self.span(&[i]);
+        self.measure(Measure::new(agg, Some(&name), span));
+        self.mark(&[i]);
+        true
+    }
+
     /// 按 + field: a numeric or date field sorts, a category groups (按省份统计) unless
     /// 排序 follows; 按客户数排序 sorts by the count.
     pub(super) fn by(&mut self, i: usize) -> bool {
@@ -304,6 +336,73 @@ impl Asm<'_, '_> {
         let name = self.field(f).name.clone();
         self.measure(Measure::new(agg, Some(&name), span));
         self.mark(&[i, j]);
+        true
+    }
+
+    /// 去年销售额, 各省份订单总金额, 客单价: a measure of a related table's rows over the
+    /// question's window (the time said before it). Not when it is compared or ranked
+    /// (销售额超过100万的客户, 按销售额排序): conditions and orderings on it are not computed,
+    /// so the word stays not understood rather than answering something else.
+    pub(super) fn related_measure(&mut self, i: usize, r: usize, k: usize) -> bool {
+        let next = self.skip_glue(i + 1);
+        let compared = self.cmp_at(next).is_some()
+            || self.cmp_post_at(next).is_some()
+            || self.num(next).is_some()
+            || [
+                Word::High,
+                Word::Low,
+                Word::Desc,
+                Word::Asc,
+                Word::SortVerb,
+                Word::Top,
+            ]
+            .iter()
+            .any(|&w| self.is(next, w));
+        let lex = |j: usize| match &self.t[j].kind {
+            super::Kind::Lex(ms) => *ms,
+            _ => &[],
+        };
+        let after_by = (0..i)
+            .rev()
+            .find(|&j| lex(j).first() != Some(&Meaning::Word(Word::Filler)))
+            .is_some_and(|j| lex(j).contains(&Meaning::Word(Word::By)));
+        if compared || after_by {
+            return false;
+        }
+        let rel = &self.p.schema.related[r];
+        let rm = &rel.measures[k];
+        let mut used = vec![i];
+        let mut filters = Vec::new();
+        if let Some(pt) = self.pending_time.take() {
+            let span = self.span(&pt.tokens);
+            filters.push(pt.range.filter(&rel.time_field, &span));
+            used.extend(pt.tokens);
+        } else if let Some((window, at)) = self.measure_window.clone()
+            && (at + 1..i).all(|j| {
+                lex(j).first() == Some(&Meaning::Word(Word::Filler))
+                    || lex(j).contains(&Meaning::Word(Word::And))
+                    || lex(j).contains(&Meaning::Word(Word::Comma))
+            })
+            && window.fields().contains(&rel.time_field.as_str())
+        {
+            // 去年的营收和订单数: the window said once reads for both.
+            filters.push(window);
+        }
+        if let Some(w) = filters.first() {
+            self.measure_window = Some((w.clone(), i));
+        }
+        let span = self.span(&used);
+        let m = Measure {
+            name: rm.name.clone(),
+            agg: rm.agg,
+            field: rm.field.clone(),
+            span,
+            related: Some(rel.table.clone()),
+            filters,
+            label: Some(rm.label.clone()),
+        };
+        self.measure(m);
+        self.mark(&used);
         true
     }
 

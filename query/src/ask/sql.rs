@@ -93,6 +93,29 @@ impl<'a> SqlBuilder<'a> {
         self.join(filters, scope, " AND ", "TRUE")
     }
 
+    /// All the filters hold for a row of related table `table` read through `alias`
+    /// (`TRUE` when there are none).
+    pub fn related_rows(
+        &mut self,
+        table: &str,
+        alias: &'static str,
+        filters: &[Filter],
+    ) -> Result<String> {
+        let rel = self.schema.related(table).ok_or_else(|| {
+            Error::BadRequest(format!(
+                "{} has no related table {table:?}",
+                self.schema.table
+            ))
+        })?;
+        let scope = Scope {
+            alias,
+            table: &rel.table,
+            fields: &rel.fields,
+            related: false,
+        };
+        self.join(filters, scope, " AND ", "TRUE")
+    }
+
     fn join(&mut self, filters: &[Filter], scope: Scope, sep: &str, empty: &str) -> Result<String> {
         if filters.is_empty() {
             return Ok(empty.to_owned());

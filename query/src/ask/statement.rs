@@ -9,7 +9,7 @@
 //! or a group field), else by their first measure, biggest first.
 
 use duckdb::types::Value as SqlValue;
-use kesou_nlq::{Agg, Field, FieldKind, Measure, Query, Schema, Sort};
+use kesou_nlq::{Agg, Bucket, Field, FieldKind, Filter, Measure, Op, Query, Schema, Sort, Value};
 
 use kesou_indexer::crypt::Vault;
 
@@ -236,7 +236,13 @@ fn refuse_sealed_order(schema: &Schema, query: &Query, page: &Page) -> Result<()
         .chain(page.sort)
         .map(|s| s.field.as_str())
         .chain(query.group_by.iter().map(|g| g.field.as_str()))
-        .chain(query.measures.iter().filter_map(|m| m.field.as_deref()));
+        .chain(
+            query
+                .measures
+                .iter()
+                .filter(|m| m.related.is_none())
+                .filter_map(|m| m.field.as_deref()),
+        );
     for name in named {
         if let Some(f) = schema.field(name)
             && f.lookup.is_some()
@@ -538,8 +544,11 @@ fn group_examples(schema: &Schema) -> String {
         .join("、")
 }
 
-/// The label of a measure column: 客户数, 平均年采购额.
+/// The label of a measure column: 客户数, 平均年采购额, 销售额.
 fn measure_label(schema: &Schema, m: &Measure, f: Option<&Field>) -> String {
+    if let Some(label) = &m.label {
+        return label.clone();
+    }
     match (m.agg, f) {
         (Agg::Count, None) => schema
             .count_words
@@ -549,6 +558,78 @@ fn measure_label(schema: &Schema, m: &Measure, f: Option<&Field>) -> String {
         (agg, Some(f)) => format!("{}{}", agg.zh(), f.label),
         (agg, None) => agg.zh().to_owned(),
     }
+}
+
+/// A measure of a related table's rows (销售额 = sum of the orders' amounts in the window):
+/// its SQL over the join `alias`, the join itself (one row per matching row's key: the
+/// related rows' sum and count, so joining keeps one row per matching row and the other
+/// measures stay right), and its column. A group with no related rows sums to 0 and
+/// averages to nothing.
+fn related_measure(
+    schema: &Schema,
+    vault: &Vault,
+    m: &Measure,
+    table: &str,
+    alias: &str,
+) -> Result<(String, String, Vec<SqlValue>, Column)> {
+    let rel = schema.related(table).ok_or_else(|| {
+        Error::BadRequest(format!("{} has no related table {table:?}", schema.table))
+    })?;
+    let f =
+        match &m.field {
+            Some(name) => Some(rel.fields.iter().find(|f| &f.name == name).ok_or_else(|| {
+                Error::BadRequest(format!("{} has no field {name:?}", rel.table))
+            })?),
+            None => None,
+        };
+    if let Some(f) = f
+        && !f.kind.is_numeric()
+        && m.agg != Agg::Count
+    {
+        return Err(Error::BadRequest(format!(
+            "cannot take the {} of {}: it is not a number",
+            m.agg.name(),
+            f.label
+        )));
+    }
+    let mut b = SqlBuilder::new(schema, vault);
+    let rows = b.related_rows(table, "r", &m.filters)?;
+    let fk = column("r", &rel.foreign_key);
+    let (sum, count) = match f {
+        Some(f) => (
+            format!("sum({})", column("r", &f.name)),
+            format!("count({})", column("r", &f.name)),
+        ),
+        None => ("NULL".to_owned(), "count(*)".to_owned()),
+    };
+    let join = format!(
+        " LEFT JOIN (SELECT {fk} AS k, {sum} AS s, {count} AS n FROM {} r WHERE {fk} IS NOT NULL \
+         AND {rows} GROUP BY 1) {alias} ON {alias}.k = {}",
+        ident(&rel.table),
+        column("m", &schema.key)
+    );
+    let sql = match m.agg {
+        Agg::Sum if f.is_some() => format!("coalesce(sum({alias}.s), 0)"),
+        Agg::Count => format!("coalesce(sum({alias}.n), 0)"),
+        Agg::Avg if f.is_some() => format!("sum({alias}.s) / nullif(sum({alias}.n), 0)"),
+        agg => {
+            return Err(Error::BadRequest(format!(
+                "the {} of {} is not computed; ask for its sum, average or count",
+                agg.name(),
+                rel.label
+            )));
+        }
+    };
+    let kind = match (m.agg, f) {
+        (Agg::Count, _) | (_, None) => FieldKind::Number,
+        (_, Some(f)) => f.kind,
+    };
+    let col = Column {
+        name: m.name.clone(),
+        label: measure_label(schema, m, f),
+        kind,
+    };
+    Ok((sql, join, b.params, col))
 }
 
 /// The SQL of a measure over the matching rows `m`, and its column.
@@ -604,6 +685,9 @@ fn summary(
     text: TextMatch,
     page: &Page,
 ) -> Result<Statement> {
+    if let Some(series) = &query.series {
+        return time_series(schema, vault, query, text, series.bucket, page);
+    }
     let mut measures = query.measures.clone();
     if measures.is_empty() {
         // Groups alone: how many rows each holds.
@@ -653,8 +737,19 @@ fn summary(
         groups.push(col);
         columns.push(field_column(f));
     }
-    for m in &measures {
-        let (sql, col) = measure(schema, m)?;
+    let mut joins = String::new();
+    let mut join_params = Vec::new();
+    for (i, m) in measures.iter().enumerate() {
+        let (sql, col) = match &m.related {
+            Some(table) => {
+                let (sql, join, params, col) =
+                    related_measure(schema, vault, m, table, &format!("j{i}"))?;
+                joins.push_str(&join);
+                join_params.extend(params);
+                (sql, col)
+            }
+            None => measure(schema, m)?,
+        };
         select.push(format!("{sql} AS {}", ident(&col.name)));
         columns.push(col);
     }
@@ -667,8 +762,11 @@ fn summary(
     }
     let m = matching(schema, vault, query, text)?;
     let with = format!("WITH m AS (SELECT {MAIN}.* {})", m.from_where);
-    let from = unnest.unwrap_or_else(|| "m".to_owned());
+    let from = unnest.unwrap_or_else(|| "m".to_owned()) + &joins;
     let mut params = m.params.clone();
+    params.extend(join_params.iter().cloned());
+    let mut total_params = m.params.clone();
+    total_params.extend(join_params);
     if groups.is_empty() {
         return Ok(Statement {
             kind: AnswerKind::Summary,
@@ -725,8 +823,153 @@ fn summary(
         columns,
         sql,
         params,
-        total: Total::Count(format!("SELECT count(*) FROM ({grouped})"), m.params),
+        total: Total::Count(format!("SELECT count(*) FROM ({grouped})"), total_params),
         ordered_by,
+    })
+}
+
+/// The bounds a window filter on `time_field` sets: 今年 → (2026-01-01, 2026-06-30).
+fn window_bounds(filters: &[Filter], time_field: &str) -> (Option<String>, Option<String>) {
+    let date = |v: &Value| match v {
+        Value::Str(s) => Some(s.clone()),
+        _ => None,
+    };
+    for f in filters {
+        if let Filter::Field(c) = f
+            && c.field == time_field
+        {
+            return match (c.op, &c.value) {
+                (Op::Between, Value::List(ends)) if ends.len() == 2 => {
+                    (date(&ends[0]), date(&ends[1]))
+                }
+                (Op::Ge | Op::Gt, v) => (date(v), None),
+                (Op::Le | Op::Lt, v) => (None, date(v)),
+                _ => (None, None),
+            };
+        }
+    }
+    (None, None)
+}
+
+/// 按月统计销售额, 今年每个月的订单数: the related measures per period of their table's time
+/// field, every period from the window's start (else the first row's) to its end (else the
+/// last row's) in order, a period with no rows as 0 (an average as nothing).
+fn time_series(
+    schema: &Schema,
+    vault: &Vault,
+    query: &Query,
+    text: TextMatch,
+    bucket: Bucket,
+    page: &Page,
+) -> Result<Statement> {
+    let first = query.measures.first().ok_or_else(|| {
+        Error::BadRequest("a time series needs a measure, such as 销售额 or 订单数".into())
+    })?;
+    let table = first.related.as_deref().ok_or_else(|| {
+        Error::BadRequest(format!(
+            "a time series is of a measure of related rows (销售额, 订单数), not of {}",
+            measure_label(schema, first, None)
+        ))
+    })?;
+    if query
+        .measures
+        .iter()
+        .any(|m| m.related.as_deref() != Some(table) || m.filters != first.filters)
+        || !query.group_by.is_empty()
+    {
+        return Err(Error::BadRequest(
+            "a time series takes measures of one table over one window, with no other groups"
+                .into(),
+        ));
+    }
+    let rel = schema.related(table).ok_or_else(|| {
+        Error::BadRequest(format!("{} has no related table {table:?}", schema.table))
+    })?;
+    let m = matching(schema, vault, query, text)?;
+    let mut params = m.params.clone();
+    let mut b = SqlBuilder::new(schema, vault);
+    let rows = b.related_rows(table, "r", &first.filters)?;
+    params.extend(b.params);
+    let (lo, hi) = window_bounds(&first.filters, &rel.time_field);
+    let date = |d: Option<String>| d.map_or(SqlValue::Null, SqlValue::Text);
+    params.push(date(lo));
+    params.push(date(hi));
+    let unit = bucket.name();
+    let step = match bucket {
+        Bucket::Month => "INTERVAL 1 MONTH",
+        Bucket::Quarter => "INTERVAL 3 MONTH",
+        Bucket::Year => "INTERVAL 1 YEAR",
+    };
+    let label = match bucket {
+        Bucket::Month => "strftime(s.p, '%Y-%m')",
+        Bucket::Quarter => "year(s.p)::VARCHAR || '-Q' || quarter(s.p)::VARCHAR",
+        Bucket::Year => "year(s.p)::VARCHAR",
+    };
+    let mut columns = vec![Column {
+        name: "period".to_owned(),
+        label: bucket.zh().to_owned(),
+        kind: FieldKind::Category,
+    }];
+    let mut select = vec![format!("{label} AS period")];
+    for measure in &query.measures {
+        let f = match &measure.field {
+            Some(name) => Some(rel.fields.iter().find(|f| &f.name == name).ok_or_else(|| {
+                Error::BadRequest(format!("{} has no field {name:?}", rel.table))
+            })?),
+            None => None,
+        };
+        let sql = match (measure.agg, f) {
+            (Agg::Count, Some(f)) => format!("count({})", column("r", &f.name)),
+            (Agg::Count, None) => format!("count({})", column("r", &rel.foreign_key)),
+            (Agg::Sum, Some(f)) if f.kind.is_numeric() => {
+                format!("coalesce(sum({}), 0)", column("r", &f.name))
+            }
+            (Agg::Avg, Some(f)) if f.kind.is_numeric() => format!("avg({})", column("r", &f.name)),
+            (agg, _) => {
+                return Err(Error::BadRequest(format!(
+                    "the {} of {} is not computed; ask for its sum, average or count",
+                    agg.name(),
+                    rel.label
+                )));
+            }
+        };
+        let col = Column {
+            name: measure.name.clone(),
+            label: measure_label(schema, measure, f),
+            kind: match (measure.agg, f) {
+                (Agg::Count, _) | (_, None) => FieldKind::Number,
+                (_, Some(f)) => f.kind,
+            },
+        };
+        select.push(format!("{sql} AS {}", ident(&col.name)));
+        columns.push(col);
+    }
+    let time = column("r", &rel.time_field);
+    let sql = format!(
+        "WITH m AS (SELECT {MAIN}.* {}), \
+         r AS (SELECT CAST(date_trunc('{unit}', {time}) AS DATE) AS p, r.* FROM {} r \
+         JOIN m ON {} = {} WHERE {rows}), \
+         b AS (SELECT CAST(date_trunc('{unit}', coalesce(CAST(? AS DATE), min(p))) AS DATE) AS lo, \
+         CAST(date_trunc('{unit}', coalesce(CAST(? AS DATE), max(p))) AS DATE) AS hi FROM r), \
+         s AS (SELECT CAST(unnest(generate_series(lo, hi, {step})) AS DATE) AS p FROM b \
+         WHERE lo IS NOT NULL AND hi IS NOT NULL) \
+         SELECT {} FROM s LEFT JOIN r ON r.p = s.p GROUP BY s.p ORDER BY s.p",
+        m.from_where,
+        ident(&rel.table),
+        column("r", &rel.foreign_key),
+        column("m", &schema.key),
+        select.join(", ")
+    );
+    let total = Total::Count(format!("SELECT count(*) FROM ({sql})"), params.clone());
+    let mut sql = sql;
+    sql.push_str(&page.clause(&mut params));
+    Ok(Statement {
+        kind: AnswerKind::Groups,
+        columns,
+        sql,
+        params,
+        total,
+        ordered_by: bucket.zh().to_owned(),
     })
 }
 
