@@ -198,13 +198,16 @@ pub fn open_db(paths: &StorePaths, create: bool, read_only: bool) -> Result<Conn
         if e.to_string().contains("Could not set lock") {
             Error::BadInput(match crate::served::running(paths) {
                 Some(s) => format!(
-                    "{} is held by `kesou serve` (pid {}, {}): `kesou ask` and `kesou search` go                      through it; for this command use the web app or the API there, or stop the                      server first",
+                    "{} is held by `kesou serve` (pid {}, {}): `kesou ask` and `kesou search` \
+                     go through it; for this command use the web app or the API there, or \
+                     stop the server first",
                     paths.root.display(),
                     s.pid,
                     s.public_url
                 ),
                 None => format!(
-                    "{} is in use by another kesou process (an ingest, a delete or a server); try                      again when it has finished",
+                    "{} is in use by another kesou process (an ingest, a delete or a server); try \
+                     again when it has finished",
                     paths.root.display()
                 ),
             })

@@ -139,6 +139,7 @@ fn commands_go_through_a_running_server() {
     let o = kesou(&["duplicates", "--data", store]);
     assert!(!o.status.success());
     assert!(text(&o).contains("held by `kesou serve`"), "{}", text(&o));
+    assert!(!text(&o).contains("   "), "one sentence: {}", text(&o));
 
     drop(server);
     assert!(served::running(&paths).is_none());
