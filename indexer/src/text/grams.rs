@@ -12,8 +12,9 @@
 //! Only pairs of Chinese characters are indexed: letters and digits are words jieba keeps
 //! whole, and a single character is too common to be worth a posting list here.
 
-use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
+use tantivy::tokenizer::{Token, Tokenizer};
 
+use super::BufTokenStream;
 use super::fold::Folded;
 use super::tokens::is_cjk;
 
@@ -38,15 +39,10 @@ pub(crate) struct GramTokenizer {
     tokens: Vec<Token>,
 }
 
-pub(crate) struct GramStream<'a> {
-    tokens: &'a mut [Token],
-    next: usize,
-}
-
 impl Tokenizer for GramTokenizer {
-    type TokenStream<'a> = GramStream<'a>;
+    type TokenStream<'a> = BufTokenStream<'a>;
 
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> GramStream<'a> {
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> BufTokenStream<'a> {
         self.tokens.clear();
         let folded = Folded::new(text);
         let mut chars = folded.text.chars().enumerate().peekable();
@@ -68,30 +64,14 @@ impl Tokenizer for GramTokenizer {
                 });
             }
         }
-        GramStream {
-            tokens: &mut self.tokens,
-            next: 0,
-        }
-    }
-}
-
-impl TokenStream for GramStream<'_> {
-    fn advance(&mut self) -> bool {
-        self.next += 1;
-        self.next <= self.tokens.len()
-    }
-
-    fn token(&self) -> &Token {
-        &self.tokens[self.next - 1]
-    }
-
-    fn token_mut(&mut self) -> &mut Token {
-        &mut self.tokens[self.next - 1]
+        BufTokenStream::new(&mut self.tokens)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use tantivy::tokenizer::TokenStream;
+
     use super::*;
 
     #[test]

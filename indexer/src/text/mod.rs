@@ -220,10 +220,17 @@ impl Clone for KesouTokenizer {
     }
 }
 
-/// The first `len` tokens of a tokenizer's buffer.
-struct BufTokenStream<'a> {
+/// The first `len` tokens of a tokenizer's buffer (every tokenizer of this module streams
+/// from one).
+pub(crate) struct BufTokenStream<'a> {
     tokens: &'a mut [Token],
     next: usize,
+}
+
+impl<'a> BufTokenStream<'a> {
+    pub(crate) fn new(tokens: &'a mut [Token]) -> Self {
+        BufTokenStream { tokens, next: 0 }
+    }
 }
 
 impl Tokenizer for KesouTokenizer {
