@@ -1,8 +1,9 @@
 //! The gate a server keeps: logins with lockout, sessions, rate limits. In memory, for one
-//! server process; the users come from [`Users`], re-read when their file's contents change
-//! (`kesou user disable` while serving). Contents, not the file's time: two writes within
-//! the file system's time granularity (a second on some) leave the same mtime, and a
-//! disabled user would keep their sessions.
+//! server process; the users come from [`Users`], re-read when their file may have changed
+//! (`kesou user disable` while serving): when its time or size moved, or when it was last
+//! read within the file system's time granularity of its time (two writes in one tick leave
+//! the same mtime, and a disabled user would keep their sessions). Otherwise a request costs
+//! one `stat`, not a read.
 //!
 //! A guess is counted before its password is hashed (Argon2 takes tens of milliseconds), so
 //! that parallel guesses cannot all be evaluated before the first failure is counted. The
@@ -13,7 +14,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
@@ -65,8 +66,7 @@ struct Bucket {
 pub struct Gate {
     store: PathBuf,
     policy: Policy,
-    /// The users and the SHA-256 of the file text they were read from.
-    users: Mutex<(Users, Option<[u8; 32]>)>,
+    users: Mutex<KnownUsers>,
     sessions: Mutex<HashMap<[u8; 32], Session>>,
     /// Per (account, client address).
     failures: Mutex<HashMap<(String, String), Failures>>,
@@ -114,24 +114,55 @@ fn take<K: std::hash::Hash + Eq>(
     Ok(())
 }
 
-fn digest(text: Option<&str>) -> Option<[u8; 32]> {
-    text.map(|t| Sha256::digest(t.as_bytes()).into())
+/// Longer than any file system's timestamp granularity.
+const SETTLED: Duration = Duration::from_secs(2);
+
+/// The users as last read, and what they were read from.
+#[derive(Debug)]
+struct KnownUsers {
+    users: Users,
+    /// The file's modification time and size then (none: no file).
+    stamp: Option<(SystemTime, u64)>,
+    read_at: SystemTime,
+}
+
+fn stamp_of(path: &Path) -> Option<(SystemTime, u64)> {
+    let m = std::fs::metadata(path).ok()?;
+    Some((m.modified().ok()?, m.len()))
+}
+
+impl KnownUsers {
+    fn read(store: &Path) -> Result<KnownUsers> {
+        let stamp = stamp_of(&Users::path_in(store));
+        let read_at = SystemTime::now();
+        let text = Users::read(store)?;
+        Ok(KnownUsers {
+            users: Users::parse(store, text.as_deref())?,
+            stamp,
+            read_at,
+        })
+    }
+
+    /// Whether the file may hold something else than what was read: its time or size moved,
+    /// or it was read so soon after its time that a write in the same tick would not show.
+    fn may_have_changed(&self, stamp: Option<(SystemTime, u64)>) -> bool {
+        stamp != self.stamp || stamp.is_some_and(|(modified, _)| self.read_at < modified + SETTLED)
+    }
 }
 
 impl Gate {
     /// The gate of a store: its users and policy (`STORE/access/`).
     pub fn open(store: &Path) -> Result<Gate> {
         let policy = Policy::load(&store.join("access").join("policy.toml"))?;
-        let text = Users::read(store)?;
-        let users = Users::parse(store, text.as_deref())?;
+        let known = KnownUsers::read(store)?;
         // Every user must make sense under the policy (a department it knows …).
-        for u in users.all() {
+        for u in known.users.all() {
             Principal::of(u, &policy)?;
         }
         Ok(Gate {
             store: store.to_owned(),
             policy,
-            users: Mutex::new((users, digest(text.as_deref()))),
+            users: Mutex::new(known),
             sessions: Mutex::new(HashMap::new()),
             failures: Mutex::new(HashMap::new()),
             buckets: Mutex::new(HashMap::new()),
@@ -146,14 +177,11 @@ impl Gate {
     /// The users, read again when their file's contents changed (`kesou user …` while
     /// serving). The file is small (one line of JSON per user) and in the page cache.
     fn with_users<T>(&self, f: impl FnOnce(&Users) -> T) -> Result<T> {
-        let mut guard = self.users.lock().unwrap_or_else(|p| p.into_inner());
-        let text = Users::read(&self.store)?;
-        let now = digest(text.as_deref());
-        if now != guard.1 {
-            guard.0 = Users::parse(&self.store, text.as_deref())?;
-            guard.1 = now;
+        let mut known = self.users.lock().unwrap_or_else(|p| p.into_inner());
+        if known.may_have_changed(stamp_of(&Users::path_in(&self.store))) {
+            *known = KnownUsers::read(&self.store)?;
         }
-        Ok(f(&guard.0))
+        Ok(f(&known.users))
     }
 
     /// Whether any user exists (a server without users runs only as a demo).

@@ -284,8 +284,17 @@ pub(crate) fn key_column(schema: &Schema) -> Column {
 /// The sort key of a ranked field's column (see [`kesou_nlq::Ranked`]): larger for the values
 /// that rank higher (大型 > 中型, 高 > 低, 流失 after 忠诚), values outside the list last.
 fn rank_key(f: &Field, col: &str) -> Option<String> {
-    let ranked = f.ranked?;
-    if f.values.is_empty() {
+    let position = listed_position(f, col)?;
+    Some(match f.ranked? {
+        kesou_nlq::Ranked::Ascending => position,
+        kesou_nlq::Ranked::Descending => format!("(-{position})"),
+    })
+}
+
+/// Where a ranked field's value stands in its listed order (the order groups of it are
+/// shown in): 1 for the first listed; none for a field that is not ranked.
+fn listed_position(f: &Field, col: &str) -> Option<String> {
+    if f.ranked.is_none() || f.values.is_empty() {
         return None;
     }
     let list: Vec<String> = f
@@ -293,25 +302,7 @@ fn rank_key(f: &Field, col: &str) -> Option<String> {
         .iter()
         .map(|v| format!("'{}'", v.value.replace('\'', "''")))
         .collect();
-    let position = format!("list_position([{}], {col})", list.join(", "));
-    Some(match ranked {
-        kesou_nlq::Ranked::Ascending => position,
-        kesou_nlq::Ranked::Descending => format!("(-{position})"),
-    })
-}
-
-/// Where a ranked field's value stands in its listed order (the order groups of it are
-/// shown in): 1 for the first listed.
-fn listed_position(f: &Field, col: &str) -> Option<String> {
-    f.ranked?;
-    rank_key(f, col).map(|_| {
-        let list: Vec<String> = f
-            .values
-            .iter()
-            .map(|v| format!("'{}'", v.value.replace('\'', "''")))
-            .collect();
-        format!("list_position([{}], {col})", list.join(", "))
-    })
+    Some(format!("list_position([{}], {col})", list.join(", ")))
 }
 
 /// A list's ordering: `ORDER BY` terms over the matches `m`, how they read (年采购额 ↓) and
@@ -620,16 +611,21 @@ fn related_measure(
             )));
         }
     };
+    let col = measure_column(schema, m, f);
+    Ok((sql, join, b.params, col))
+}
+
+/// The column of a measure of `f` (none: a count).
+fn measure_column(schema: &Schema, m: &Measure, f: Option<&Field>) -> Column {
     let kind = match (m.agg, f) {
         (Agg::Count, _) | (_, None) => FieldKind::Number,
         (_, Some(f)) => f.kind,
     };
-    let col = Column {
+    Column {
         name: m.name.clone(),
         label: measure_label(schema, m, f),
         kind,
-    };
-    Ok((sql, join, b.params, col))
+    }
 }
 
 /// The SQL of a measure over the matching rows `m`, and its column.
@@ -666,15 +662,7 @@ fn measure(schema: &Schema, m: &Measure) -> Result<(String, Column)> {
             format!("{}({})", agg.name(), column("m", &f.name))
         }
     };
-    let kind = match (m.agg, f) {
-        (Agg::Count, _) | (_, None) => FieldKind::Number,
-        (_, Some(f)) => f.kind,
-    };
-    let col = Column {
-        name: m.name.clone(),
-        label: measure_label(schema, m, f),
-        kind,
-    };
+    let col = measure_column(schema, m, f);
     Ok((sql, col))
 }
 

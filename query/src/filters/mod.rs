@@ -292,23 +292,33 @@ impl Filter {
                 )));
             }
         };
-        let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for v in &self.values {
-            let f = value_facet(&self.field, v)?;
-            alternatives.push((
-                Occur::Should,
-                Box::new(TermQuery::new(
-                    Term::from_facet(fields.facets, &f),
-                    IndexRecordOption::Basic,
-                )),
-            ));
-        }
-        let q: Box<dyn Query> = if alternatives.len() == 1 {
-            alternatives.pop().expect("one").1
-        } else {
-            Box::new(BooleanQuery::new(alternatives))
-        };
-        Ok((occur, q))
+        let terms = self
+            .values
+            .iter()
+            .map(|v| {
+                Ok(Term::from_facet(
+                    fields.facets,
+                    &value_facet(&self.field, v)?,
+                ))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((occur, any_of(terms)))
+    }
+}
+
+/// A query matching any of `terms` (one term: that term's query alone).
+fn any_of(terms: Vec<Term>) -> Box<dyn Query> {
+    let mut alternatives: Vec<(Occur, Box<dyn Query>)> = terms
+        .into_iter()
+        .map(|t| {
+            let q: Box<dyn Query> = Box::new(TermQuery::new(t, IndexRecordOption::Basic));
+            (Occur::Should, q)
+        })
+        .collect();
+    if alternatives.len() == 1 {
+        alternatives.pop().expect("one").1
+    } else {
+        Box::new(BooleanQuery::new(alternatives))
     }
 }
 
@@ -333,25 +343,17 @@ impl Filter {
                 self.field
             )));
         };
-        let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for v in &self.values {
-            let hash = vault
-                .lookup(&self.field, v)
-                .ok_or_else(|| bad(&self.field, v, "a value"))?;
-            alternatives.push((
-                Occur::Should,
-                Box::new(TermQuery::new(
-                    Term::from_field_text(lookups, &hash),
-                    IndexRecordOption::Basic,
-                )),
-            ));
-        }
-        let q: Box<dyn Query> = if alternatives.len() == 1 {
-            alternatives.pop().expect("one").1
-        } else {
-            Box::new(BooleanQuery::new(alternatives))
-        };
-        Ok((occur, q))
+        let terms = self
+            .values
+            .iter()
+            .map(|v| {
+                let hash = vault
+                    .lookup(&self.field, v)
+                    .ok_or_else(|| bad(&self.field, v, "a value"))?;
+                Ok(Term::from_field_text(lookups, &hash))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((occur, any_of(terms)))
     }
 
     /// This filter as a SQL condition on `customers` aliased `t`, with its parameters;
