@@ -527,6 +527,40 @@ fn a_trend_question_draws_a_line_over_its_periods() {
 }
 
 #[test]
+fn a_share_question_shows_each_group_s_part_of_the_total() {
+    let Some(b) = browser("share", 1280, 900) else {
+        return;
+    };
+    b.open(&ask_hash("各大区客户数占比"));
+    b.answered(
+        "the share column",
+        "[...document.querySelectorAll('table.results thead th')].some(th => th.textContent.includes('占比'))",
+    );
+    let shares: Vec<f64> = b
+        .column("占比")
+        .iter()
+        .map(|s| {
+            s.trim_end_matches('%')
+                .parse::<f64>()
+                .expect("a percentage")
+        })
+        .collect();
+    assert!(!shares.is_empty(), "a share per region");
+    let sum: f64 = shares.iter().sum();
+    // Each share is rounded to a whole percent.
+    assert!(
+        (sum - 100.0).abs() <= 0.5 * shares.len() as f64,
+        "the shares add up to the whole: {shares:?}"
+    );
+    let chips = b.js("return [...document.querySelectorAll('.chip')].map(c => c.textContent)");
+    assert!(
+        chips.to_string().contains("占比"),
+        "the reading shows the share: {chips}"
+    );
+    b.shot("share");
+}
+
+#[test]
 fn results_page_and_sort_on_the_server() {
     let Some(b) = browser("paging", 1280, 900) else {
         return;

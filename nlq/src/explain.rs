@@ -37,6 +37,8 @@ pub fn canonical(q: &Query) -> String {
             format!("{}({field} | {})", m.agg.name(), window.join(" & "))
         }
     }));
+    parts.extend(q.share.iter().map(|_| "share".to_string()));
+    parts.extend(q.compare.iter().map(|c| format!("compare:{}", c.kind.zh())));
     parts.extend(q.sort.iter().map(|s| {
         format!(
             "sort:{} {}",
@@ -84,6 +86,14 @@ fn canonical_filter(f: &Filter) -> String {
                 .map(canonical_filter)
                 .collect::<Vec<_>>()
                 .join(" & ");
+            if let Some(field) = &r.sum {
+                return format!(
+                    "{}[{inner}] sum({field}){}{}",
+                    r.table,
+                    r.count_op.symbol(),
+                    format_number(r.count)
+                );
+            }
             match (r.count_op, r.count) {
                 (Op::Ge, 1.0) => format!("has {}[{inner}]", r.table),
                 (Op::Eq, 0.0) => format!("no {}[{inner}]", r.table),
@@ -119,7 +129,8 @@ pub fn explain(q: &Query, schema: &Schema) -> String {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Chip {
     pub label: String,
-    /// Which list of the query: `filter`, `text`, `similar`, `group`, `measure`, `sort`, `limit`.
+    /// Which part of the query: `filter`, `text`, `similar`, `group`, `series`, `measure`,
+    /// `share`, `compare`, `sort`, `limit`.
     pub part: &'static str,
     /// The position in that list (0 for `similar` and `limit`).
     pub index: usize,
@@ -156,13 +167,17 @@ pub fn chips(q: &Query, schema: &Schema) -> Vec<Chip> {
             Some(&s.span),
         )
     }));
-    out.extend(q.group_by.iter().enumerate().map(|(i, g)| {
-        chip(
-            format!("按{}分组", label(schema, None, &g.field)),
-            "group",
-            i,
-            Some(&g.span),
-        )
+    // Grouped by the key (and the title beside it): one row per customer.
+    let per_row = q.group_by.first().is_some_and(|g| g.field == schema.key);
+    out.extend(q.group_by.iter().enumerate().filter_map(|(i, g)| {
+        let text = if per_row && i == 0 {
+            format!("逐个{}", schema.entity.first().map_or("", String::as_str))
+        } else if per_row && schema.title.as_deref() == Some(g.field.as_str()) {
+            return None;
+        } else {
+            format!("按{}分组", label(schema, None, &g.field))
+        };
+        Some(chip(text, "group", i, Some(&g.span)))
     }));
     out.extend(
         q.series
@@ -174,6 +189,16 @@ pub fn chips(q: &Query, schema: &Schema) -> Vec<Chip> {
             .iter()
             .enumerate()
             .map(|(i, m)| chip(measure_label(m, schema), "measure", i, Some(&m.span))),
+    );
+    out.extend(
+        q.share
+            .iter()
+            .map(|s| chip("占比".to_string(), "share", 0, Some(s))),
+    );
+    out.extend(
+        q.compare
+            .iter()
+            .map(|c| chip(c.kind.zh().to_string(), "compare", 0, Some(&c.span))),
     );
     out.extend(q.sort.iter().enumerate().map(|(i, s)| {
         let name = q
@@ -312,21 +337,23 @@ fn explain_filter(f: &Filter, schema: &Schema, table: Option<&str>) -> String {
             } else {
                 format!("[{}]", inner.join(", "))
             };
+            let op = match r.count_op {
+                Op::Gt => ">",
+                Op::Ge => "≥",
+                Op::Lt => "<",
+                Op::Le => "≤",
+                Op::Ne => "≠",
+                _ => "=",
+            };
+            if let Some(field) = &r.sum {
+                let name = label(schema, Some(&r.table), field);
+                let shown = show(&Value::Num(r.count), kind(schema, Some(&r.table), field));
+                return format!("{rel_label}{inner}{name}合计{op}{shown}");
+            }
             match (r.count_op, r.count) {
                 (Op::Ge, 1.0) => format!("有{rel_label}{inner}"),
                 (Op::Eq, 0.0) => format!("无{rel_label}{inner}"),
-                (op, n) => format!(
-                    "{rel_label}{inner}次数{}{}",
-                    match op {
-                        Op::Gt => ">",
-                        Op::Ge => "≥",
-                        Op::Lt => "<",
-                        Op::Le => "≤",
-                        Op::Ne => "≠",
-                        _ => "=",
-                    },
-                    format_number(n)
-                ),
+                (_, n) => format!("{rel_label}{inner}次数{op}{}", format_number(n)),
             }
         }
     }

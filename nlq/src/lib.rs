@@ -22,8 +22,9 @@ pub use explain::{Chip, canonical, chips, explain};
 pub use numbers::{NumberKind, NumberMatch, find_numbers, parse_number};
 pub use parse::{Parser, Piece, Role};
 pub use query::{
-    Agg, Ambiguity, Bucket, Condition, Filter, GroupBy, Limit, Measure, Op, Query, Reading,
-    RelatedFilter, Seed, Series, Similar, Sort, Span, TextTerm, Value, format_number,
+    Agg, Ambiguity, Bucket, Compare, Comparison, Condition, Filter, GroupBy, Limit, Measure, Op,
+    Query, Reading, RelatedFilter, Seed, Series, Similar, Sort, Span, TextTerm, Value,
+    format_number,
 };
 pub use schema::{
     Alternative, Concept, Field, FieldKind, Ranked, Related, RelatedMeasure, Schema, ValueWords,

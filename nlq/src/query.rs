@@ -168,6 +168,11 @@ pub struct RelatedFilter {
     pub filters: Vec<Filter>,
     pub count_op: Op,
     pub count: f64,
+    /// The related field summed: `count_op count` then tests the sum of it over the rows
+    /// (本季度订单金额合计不少于50万: amount, >=, 500000) instead of how many rows there are.
+    /// A row with no related rows sums to 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sum: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub span: Option<Span>,
 }
@@ -269,6 +274,11 @@ impl Filter {
             Filter::Field(mut c) if c.op != Op::Between => {
                 c.op = c.op.negated();
                 Filter::Field(c)
+            }
+            // Sums of no rows are 0, so the opposite test is the opposite comparison.
+            Filter::Related(mut r) if r.sum.is_some() && r.count_op != Op::Between => {
+                r.count_op = r.count_op.negated();
+                Filter::Related(r)
             }
             Filter::Related(mut r) if r.count_op == Op::Ge && r.count == 1.0 => {
                 r.count_op = Op::Eq;
@@ -423,6 +433,32 @@ pub struct Series {
     pub span: Span,
 }
 
+/// 同比 / 环比: each measure beside its value in the period before, and the change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Compare {
+    /// 同比: the same period a year before.
+    YearOnYear,
+    /// 环比: the period just before (the month before a month, the window before a window).
+    PeriodOnPeriod,
+}
+
+impl Compare {
+    pub fn zh(self) -> &'static str {
+        match self {
+            Compare::YearOnYear => "同比",
+            Compare::PeriodOnPeriod => "环比",
+        }
+    }
+}
+
+/// A comparison asked for, and where.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    pub kind: Compare,
+    pub span: Span,
+}
+
 /// Words searched in the full-text fields.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TextTerm {
@@ -474,6 +510,13 @@ pub struct Query {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub series: Option<Series>,
     pub measures: Vec<Measure>,
+    /// 占比: each group's share of the first measure's total (of all groups, or for an
+    /// answer without groups, of every row the caller may see).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share: Option<Span>,
+    /// 同比 / 环比 of the related measures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compare: Option<Comparison>,
     pub sort: Vec<Sort>,
     pub limit: Option<Limit>,
     /// Parts of the question that were not understood.

@@ -112,7 +112,7 @@ fn a_word_nothing_marks_and_the_store_does_not_know_is_listed_never_searched() {
     let parser = common::parser();
     for (q, unknown) in [
         ("杭州那啥的科技客户", "那啥"),
-        ("各行业客户数占比", "占比"),
+        ("各行业客户数增速", "增速"),
         ("天气很好的杭州客户", "天气很好"),
     ] {
         let query = parser.parse(q, common::as_of());

@@ -325,9 +325,12 @@ fn describe(f: &Filter) -> String {
         Filter::All { all, .. } => format!("all({})", join(all, " & ")),
         Filter::Not { not, .. } => format!("not({})", describe(not)),
         Filter::Related(r) => format!(
-            "{}[{}] count {} {}",
+            "{}[{}] {} {} {}",
             r.table,
             join(&r.filters, " & "),
+            r.sum
+                .as_ref()
+                .map_or_else(|| "count".to_owned(), |f| format!("sum({f})")),
             r.count_op.symbol().trim(),
             kesou_nlq::format_number(r.count)
         ),

@@ -95,9 +95,16 @@ export function chipsOf(answer) {
     chips.push({ label: en ? `${fieldLabel(so.field)} ${dir}` : `按${fieldLabel(so.field)}${dir}`, span: so.span, part: "sort" });
   }
   if (interp.limit) chips.push({ label: en ? `top ${interp.limit.n}` : `前${interp.limit.n}`, span: interp.limit.span, part: "limit" });
+  if (interp.share) chips.push({ label: en ? "share of total" : "占比", span: interp.share, part: "share" });
+  if (interp.compare) {
+    const yoy = interp.compare.kind === "year_on_year";
+    const label = en ? (yoy ? "year over year" : "period over period") : yoy ? "同比" : "环比";
+    chips.push({ label, span: interp.compare.span, part: "compare" });
+  }
   // Parts the server knows and this list does not (new kinds of chips) stay visible.
+  const known = ["filter", "text", "similar", "group", "measure", "sort", "limit", "share", "compare"];
   for (const c of serverChips) {
-    if (c.part && !["filter", "text", "similar", "group", "measure", "sort", "limit"].includes(c.part)) chips.push(c);
+    if (c.part && !known.includes(c.part)) chips.push(c);
   }
   return chips;
 }

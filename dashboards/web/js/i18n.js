@@ -457,8 +457,20 @@ export function fieldLabel(name, serverLabel, serverLabelEn) {
 
 const AGG_EN = { sum: "Total", avg: "Average", min: "Lowest", max: "Highest" };
 
-/** sum_annual_purchase → Total annual purchase. */
+/** Columns of answers that are no field: shares, sales measures, periods. */
+const ANSWER_EN = {
+  share: "Share", sales: "Sales", avg_order: "Average order", orders: "Orders",
+  interactions: "Interactions", period: "Period",
+};
+
+/** sum_annual_purchase → Total annual purchase; sales_prev → Sales (before); sales_change → Sales change. */
 function measureEn(name) {
+  const around = /^(.+)_(prev|change)$/.exec(name);
+  if (around) {
+    const base = FIELDS_EN[around[1]] || ANSWER_EN[around[1]] || measureEn(around[1]);
+    if (base) return around[2] === "prev" ? `${base} (period before)` : `${base} change`;
+  }
+  if (ANSWER_EN[name]) return ANSWER_EN[name];
   const m = /^(sum|avg|min|max)_(.+)$/.exec(name);
   return m && FIELDS_EN[m[2]] ? `${AGG_EN[m[1]]} ${FIELDS_EN[m[2]].toLowerCase()}` : null;
 }

@@ -48,6 +48,21 @@ pub(super) struct Asm<'a, 'p> {
     /// The tokens of the series word (按月统计), not understood when no measure of a
     /// related table goes with it.
     pub(super) series_tokens: Vec<usize>,
+    /// 占比 / 比例 tokens, understood when the answer has a count or sum to share out.
+    pub(super) share_tokens: Vec<usize>,
+    /// 同比 / 环比 and its token, understood for a series or windowed related measures.
+    pub(super) compare: Option<(crate::query::Compare, usize)>,
+    /// 趋势: a series by month of the related measures when no period is said.
+    pub(super) trend: Option<usize>,
+    /// 哪个行业 / 哪3个省份 / which industry: the groups asked for and how many of them
+    /// a later superlative keeps (哪个: 1).
+    pub(super) which: Option<Option<usize>>,
+    /// The token of the last related measure named (销售额), for a ranking after it.
+    pub(super) last_related_measure: Option<usize>,
+    /// 上个月下单金额最多的10家: rows ranked by a related measure of each (its name).
+    pub(super) per_row: Option<String>,
+    /// The groups were ranked by a count no word named (客户最多的 / the most).
+    pub(super) ranked_by_count: bool,
 }
 
 pub(super) fn assemble<'p>(
@@ -76,6 +91,13 @@ pub(super) fn assemble<'p>(
         preset_count: None,
         measure_window: None,
         series_tokens: Vec::new(),
+        share_tokens: Vec::new(),
+        compare: None,
+        trend: None,
+        which: None,
+        last_related_measure: None,
+        per_row: None,
+        ranked_by_count: false,
     };
     if !a.identifier_alone() {
         a.similar();
@@ -168,6 +190,9 @@ impl<'p> Asm<'_, 'p> {
     fn word(&mut self, i: usize, w: Word) -> bool {
         match w {
             Word::Not => {
+                if self.elliptic_related(i) {
+                    return true;
+                }
                 self.neg = Some(i);
                 self.except = false;
                 true
@@ -216,6 +241,27 @@ impl<'p> Asm<'_, 'p> {
                 self.mark(&used);
                 true
             }
+            Word::Share => {
+                self.share_tokens.push(i);
+                self.mark(&[i]);
+                true
+            }
+            Word::Compare(c) => {
+                if self.compare.is_some() {
+                    return false;
+                }
+                self.compare = Some((c, i));
+                self.mark(&[i]);
+                true
+            }
+            Word::Trend => {
+                if self.trend.is_some() {
+                    return false;
+                }
+                self.trend = Some(i);
+                self.mark(&[i]);
+                true
+            }
             Word::Recent | Word::Period(_) | Word::Since | Word::Before => self.time(i),
             Word::TextCue => self.text_cue(i),
             Word::And
@@ -241,6 +287,17 @@ impl<'p> Asm<'_, 'p> {
     }
 
     fn field_word(&mut self, i: usize, f: FieldRef) -> bool {
+        // 近90天订单数超过3笔: a window said before a word that is also a related measure
+        // (订单数) makes it that measure over the window, not the row's own all-time field.
+        if self.pending_time.is_some()
+            && matches!(f, FieldRef::Main(_))
+            && self
+                .meanings(i)
+                .iter()
+                .any(|m| matches!(m, Meaning::RelatedMeasure(..)))
+        {
+            return false;
+        }
         match self.field(f).kind {
             FieldKind::Number | FieldKind::Money | FieldKind::Ratio => {
                 self.numeric_condition(i, f)
@@ -472,6 +529,20 @@ impl<'p> Asm<'_, 'p> {
             }
             self.mark(&pt.tokens);
         }
+        // 销售额趋势, 近12个月订单数走势: by month unless a period was said.
+        if let Some(t) = self.trend.take() {
+            if self.q.series.is_none() && self.q.measures.iter().any(|m| m.related.is_some()) {
+                let span = self.span(&[t]);
+                self.q.series = Some(crate::query::Series {
+                    bucket: crate::query::Bucket::Month,
+                    span,
+                });
+                self.series_tokens = vec![t];
+            } else if self.q.series.is_none() {
+                self.t[t].role = Some(Role::Unrecognized);
+            }
+        }
+        self.rows_ranked();
         // A series is of the measures of one related table, alone: 按月统计客户数 or
         // 各省份按月销售额 are not computed, so the series word is not understood.
         if self.q.series.is_some() {
@@ -514,6 +585,33 @@ impl<'p> Asm<'_, 'p> {
                     && m.span.text == "多少")
             });
         }
+        // Groups ranked with no measure named (哪个行业的忠诚客户最多): by how many rows.
+        if self.implied_sort
+            && !self.q.group_by.is_empty()
+            && self.q.measures.is_empty()
+            && !self.q.sort.is_empty()
+        {
+            let span = self.q.sort[0]
+                .span
+                .clone()
+                .unwrap_or_else(|| self.span(&[0]));
+            self.measure(Measure::new(crate::query::Agg::Count, None, span));
+        }
+        // which region has the lowest average annual purchase: the measure named after
+        // the superlative is what ranks, not the count it provisionally took.
+        if self.ranked_by_count && self.q.measures.len() > 1 {
+            let count = self.q.measures.iter().position(|m| {
+                m.agg == crate::query::Agg::Count && m.field.is_none() && m.related.is_none()
+            });
+            if let Some(at) = count {
+                let gone = self.q.measures.remove(at).name;
+                let now = self.q.measures[0].name.clone();
+                for s in self.q.sort.iter_mut().filter(|s| s.field == gone) {
+                    s.field = now.clone();
+                }
+            }
+        }
+        self.shares_and_comparisons();
         if self.implied_sort && self.q.is_summary() && !self.q.measures.is_empty() {
             let name = self.q.measures[0].name.clone();
             if let Some(s) = self.q.sort.first_mut() {
@@ -561,6 +659,63 @@ impl<'p> Asm<'_, 'p> {
         }
         self.q.unrecognized = unrecognized;
         (self.q, pieces)
+    }
+
+    /// 前年有订单、去年没有(的制造业客户): a window and then the negation at `n`, after a
+    /// related condition and with no table of their own, mean none of the same related
+    /// rows in that window.
+    fn elliptic_related(&mut self, n: usize) -> bool {
+        let (Some(pt), Some((at, last))) = (&self.pending_time, self.last_related) else {
+            return false;
+        };
+        let Some(Filter::Related(prev)) = self.q.filters.get(at) else {
+            return false;
+        };
+        let first = pt.tokens.iter().copied().min().unwrap_or(n);
+        let end = pt.tokens.iter().copied().max().unwrap_or(n);
+        let glue = |a: &Self, k: usize| {
+            a.free(k) && a.meanings(k).first() == Some(&Meaning::Word(Word::Filler))
+        };
+        if first <= last || end >= n || prev.sum.is_some() || !(end + 1..n).all(|k| glue(self, k)) {
+            return false;
+        }
+        // 去年没有下单 / 没有投诉: the table (or a kind of its rows) is said; the usual rules.
+        let mut next = n + 1;
+        while next < self.t.len() && (glue(self, next) || self.is(next, Word::Past)) {
+            next += 1;
+        }
+        let related_next = self.meanings(next).iter().any(|m| match m {
+            Meaning::Related(_) | Meaning::RelatedMeasure(..) => true,
+            Meaning::Value { field, .. } | Meaning::Field(field) => {
+                matches!(field, FieldRef::Rel(..))
+            }
+            _ => false,
+        });
+        if related_next {
+            return false;
+        }
+        let table = prev.table.clone();
+        let rel = self
+            .p
+            .schema
+            .related(&table)
+            .expect("related table of the schema");
+        let pt = self.pending_time.take().expect("a pending time");
+        let mut used = pt.tokens.clone();
+        used.push(n);
+        let span = self.span(&used);
+        let f = Filter::Related(crate::query::RelatedFilter {
+            table,
+            filters: vec![pt.range.filter(&rel.time_field, &self.span(&pt.tokens))],
+            count_op: crate::query::Op::Eq,
+            count: 0.0,
+            sum: None,
+            span: None,
+        });
+        self.mark(&used);
+        self.q.filters.push(f.with_span(&span));
+        self.last_related = Some((self.q.filters.len() - 1, n));
+        true
     }
 
     /// Gives every token nothing used a role: glue words are glue, runs of two or more

@@ -1,6 +1,8 @@
 //! Rules that make filters: values and lists of values, concepts, comparisons with
 //! numbers, ranges, related tables and time.
 
+use chrono::Datelike;
+
 use super::assemble::{Asm, PendingTime};
 use super::lexicon::{FieldRef, Meaning, Period, Word};
 use super::time::{self, Range, Unit};
@@ -330,6 +332,7 @@ impl<'p> Asm<'_, 'p> {
             filters,
             count_op,
             count,
+            sum: None,
             span: None,
         });
         let f = self.apply_neg(f, &mut used);
@@ -339,6 +342,7 @@ impl<'p> Asm<'_, 'p> {
                 filters: Vec::new(),
                 count_op: Op::Ge,
                 count: 1.0,
+                sum: None,
                 span: None,
             });
             Filter::All {
@@ -575,6 +579,16 @@ impl<'p> Asm<'_, 'p> {
 
     /// A category or tag field's name: 行业为科技, 行业不是制造, 省份分布.
     pub(super) fn category_field(&mut self, i: usize, f: FieldRef) -> bool {
+        // 哪个行业, 哪3个省份, which regions: the groups asked for.
+        if self.q.group_by.is_empty()
+            && matches!(f, FieldRef::Main(_))
+            && let Some((n, mut used)) = self.which_before(i)
+        {
+            used.push(i);
+            self.group(f, used);
+            self.which = Some(n);
+            return true;
+        }
         let mut j = self.skip_glue(i + 1);
         if self.is(j, Word::Cmp(Op::Eq)) {
             j = self.skip_glue(j + 1);
@@ -612,6 +626,29 @@ impl<'p> Asm<'_, 'p> {
             return true;
         }
         false
+    }
+
+    /// A which-word right before token `i` (哪个, 哪些, 哪3个, which 3): how many groups
+    /// a superlative keeps (哪个 / which + one: 1; 哪些: all) and its tokens.
+    fn which_before(&self, i: usize) -> Option<(Option<usize>, Vec<usize>)> {
+        const ONE: &[&str] = &["哪个", "哪一个", "哪家", "哪一", "哪", "which", "what"];
+        const ALL: &[&str] = &["哪些", "哪几个", "哪几", "哪几家"];
+        let word = |k: usize| self.free(k).then(|| self.original(k, k).to_lowercase());
+        let is_which = |w: &str| ONE.contains(&w) || ALL.contains(&w);
+        let prev = i.checked_sub(1)?;
+        if let Some(w) = word(prev)
+            && is_which(&w)
+        {
+            let n = ONE.contains(&w.as_str()).then_some(1);
+            return Some((n, vec![prev]));
+        }
+        let m = self.num(prev)?;
+        let whole = m.value >= 1.0 && m.value.fract() == 0.0 && m.value <= 1000.0;
+        let before = prev.checked_sub(1)?;
+        match word(before) {
+            Some(w) if whole && is_which(&w) => Some((Some(m.value as usize), vec![before, prev])),
+            _ => None,
+        }
     }
 
     /// A text field's name: 名称含科技, 简介提到电池.
@@ -810,7 +847,18 @@ impl<'p> Asm<'_, 'p> {
         };
         if let Some(p) = self.period_at(i) {
             let mut used = vec![i];
-            let range = time::period(self.as_of, p);
+            let mut range = time::period(self.as_of, p);
+            // 去年第三季度, 今年上半年: a part of the year said.
+            if let Some(year) = match p {
+                Period::ThisYear => Some(self.as_of.year()),
+                Period::LastYear => Some(self.as_of.year() - 1),
+                Period::YearBeforeLast => Some(self.as_of.year() - 2),
+                _ => None,
+            } && let Some(part) = self.year_part(year, i + 1)
+            {
+                range = part;
+                used.push(i + 1);
+            }
             // 半年以前: before the period began.
             if self.is(i + 1, Word::Before) {
                 return Some((open(range, false), vec![i, i + 1]));
@@ -822,6 +870,12 @@ impl<'p> Asm<'_, 'p> {
             return Some((range, used));
         }
         if self.is(i, Word::Recent) {
+            // 近三季度: the last three quarters, not the third.
+            if let Some(Period::Quarter(n)) = self.period_at(i + 1) {
+                let mut used = vec![i, i + 1];
+                within(i + 2, &mut used);
+                return Some((time::last(self.as_of, f64::from(n), Unit::Quarter), used));
+            }
             if let Some(p) = self.period_at(i + 1) {
                 let mut used = vec![i, i + 1];
                 within(i + 2, &mut used);
@@ -914,9 +968,9 @@ impl<'p> Asm<'_, 'p> {
             return None;
         }
         let y = m.value as i32;
-        // 2024年下半年
-        if let Some(p @ (Period::FirstHalf | Period::SecondHalf)) = self.period_at(i + 1) {
-            return Some((time::half(y, p == Period::FirstHalf), vec![i, i + 1]));
+        // 2024年下半年, 2025年Q3
+        if let Some(part) = self.year_part(y, i + 1) {
+            return Some((part, vec![i, i + 1]));
         }
         if let Some(mm) = self.num(i + 1)
             && mm.unit == Some("月")
@@ -934,6 +988,19 @@ impl<'p> Asm<'_, 'p> {
             return None;
         }
         Some((time::year(y)?, vec![i]))
+    }
+}
+
+impl Asm<'_, '_> {
+    /// A half or quarter of year `y` at token `i`: 上半年, 第三季度, Q3.
+    fn year_part(&self, y: i32, i: usize) -> Option<Range> {
+        match self.period_at(i)? {
+            p @ (Period::FirstHalf | Period::SecondHalf) => {
+                Some(time::half(y, p == Period::FirstHalf))
+            }
+            Period::Quarter(q) => Some(time::quarter(y, q)),
+            _ => None,
+        }
     }
 }
 

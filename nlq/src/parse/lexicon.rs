@@ -57,6 +57,9 @@ pub(crate) enum Period {
     /// 上半年 / 下半年: of as_of's year, or of the year written before.
     FirstHalf,
     SecondHalf,
+    /// 第三季度, Q3: the latest such quarter that has begun by as_of, or of the year
+    /// written before (2025年Q3, 去年第三季度).
+    Quarter(u8),
 }
 
 /// Grammar words.
@@ -128,6 +131,12 @@ pub(crate) enum Word {
     Like,
     /// 像, 类似于: opens a lookalike seed list.
     LikeOpen,
+    /// 占比, 比例, share: each group's part of the total.
+    Share,
+    /// 同比 / 环比: the measure beside its value in the period before.
+    Compare(crate::query::Compare),
+    /// 趋势, 走势: a time series of the measure (by month unless a period is said).
+    Trend,
     /// Chat and question words that are neither a condition nor text to search (怎么样,
     /// 什么, 为什么): always listed as unrecognised.
     Chat,
@@ -555,6 +564,54 @@ const GRAMMAR: &[(&[&str], Word)] = &[
     ),
     (&["半年", "半年度"], Word::Period(Period::HalfYear)),
     (
+        &[
+            "第一季度",
+            "一季度",
+            "第1季度",
+            "1季度",
+            "q1",
+            "first quarter",
+            "第一季",
+        ],
+        Word::Period(Period::Quarter(1)),
+    ),
+    (
+        &[
+            "第二季度",
+            "二季度",
+            "第2季度",
+            "2季度",
+            "q2",
+            "second quarter",
+            "第二季",
+        ],
+        Word::Period(Period::Quarter(2)),
+    ),
+    (
+        &[
+            "第三季度",
+            "三季度",
+            "第3季度",
+            "3季度",
+            "q3",
+            "third quarter",
+            "第三季",
+        ],
+        Word::Period(Period::Quarter(3)),
+    ),
+    (
+        &[
+            "第四季度",
+            "四季度",
+            "第4季度",
+            "4季度",
+            "q4",
+            "fourth quarter",
+            "第四季",
+        ],
+        Word::Period(Period::Quarter(4)),
+    ),
+    (
         &["上半年", "上半年度", "first half"],
         Word::Period(Period::FirstHalf),
     ),
@@ -670,6 +727,61 @@ const GRAMMAR: &[(&[&str], Word)] = &[
         Word::Like,
     ),
     (&["像", "类似于", "相似于", "好比"], Word::LikeOpen),
+    (
+        &[
+            "占比",
+            "比例",
+            "百分比",
+            "比重",
+            "份额",
+            "占比多少",
+            "各占多少",
+            "分别占多少",
+            "佔比",
+            "share",
+            "shares",
+            "percentage",
+            "proportion",
+            "share of total",
+        ],
+        Word::Share,
+    ),
+    (
+        &[
+            "同比",
+            "同比增长",
+            "同比变化",
+            "同比增速",
+            "同比增长率",
+            "和去年同期比",
+            "与去年同期相比",
+            "比去年同期",
+            "year over year",
+            "year-over-year",
+            "yoy",
+        ],
+        Word::Compare(crate::query::Compare::YearOnYear),
+    ),
+    (
+        &[
+            "环比",
+            "环比增长",
+            "环比变化",
+            "环比增速",
+            "环比增长率",
+            "环比上月",
+            "month over month",
+            "month-over-month",
+            "period over period",
+            "mom",
+            "qoq",
+        ],
+        Word::Compare(crate::query::Compare::PeriodOnPeriod),
+    ),
+    (
+        &["趋势", "走势", "变化趋势", "趋势图", "trend", "trends"],
+        Word::Trend,
+    ),
     (&["day", "days"], Word::TimeUnit(Unit::Day)),
     (&["week", "weeks"], Word::TimeUnit(Unit::Week)),
     (&["month", "months"], Word::TimeUnit(Unit::Month)),

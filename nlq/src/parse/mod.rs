@@ -163,8 +163,15 @@ impl Parser {
             let found = self.lexicon.best(text, i);
             let number = numbers.last().filter(|(from, _, _)| *from == i);
             let lex_len = found.as_ref().map_or(0, |f| f.len);
+            // A number wins a tie, except against a named period: 三季度 is Q3, not three
+            // quarters (近三季度 reads it back as a duration).
+            let period = found.as_ref().is_some_and(|f| {
+                f.meanings
+                    .iter()
+                    .any(|m| matches!(m, Meaning::Word(lexicon::Word::Period(_))))
+            });
             if let Some((from, to, m)) = number
-                && to - from >= lex_len
+                && (to - from > lex_len || (to - from == lex_len && !period))
             {
                 tokens.push(Token::new(*from, *to, Kind::Num(m.clone())));
                 i = *to;

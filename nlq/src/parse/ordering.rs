@@ -4,8 +4,16 @@
 use super::assemble::Asm;
 use super::lexicon::{FieldRef, Meaning, Word};
 use crate::numbers::NumberKind;
-use crate::query::{Agg, GroupBy, Limit, Measure, Sort, TextTerm};
+use crate::query::{Agg, Filter, GroupBy, Limit, Measure, RelatedFilter, Sort, TextTerm};
 use crate::schema::FieldKind;
+
+/// A group field after a superlative: the field, its token, and the count said between
+/// (its value and token).
+struct GroupAfter {
+    field: FieldRef,
+    at: usize,
+    count: Option<(usize, usize)>,
+}
 
 /// Measure words a rank count may carry: 前10名, 最高的5家.
 const RANK_UNITS: &[&str] = &["名", "家", "个", "位", "条", "户", "款", "种", "件"];
@@ -52,6 +60,31 @@ impl Asm<'_, '_> {
             return false;
         };
         let used = [i, i + 1];
+        // top 3 provinces: the first groups by a measure.
+        let k = self.skip_glue(i + 2);
+        if self.q.group_by.is_empty()
+            && let Some(f) = self.group_field_at(k)
+        {
+            self.group(f, vec![k]);
+            self.rank_groups(true, used.to_vec(), Some(n));
+            return true;
+        }
+        // 销售额前10 / 销售额TOP10: rows ranked by a related measure.
+        if self.related_measure_before(i) {
+            let name = self.q.measures.last().expect("a measure").name.clone();
+            if self.q.group_by.is_empty() {
+                self.per_row = Some(name.clone());
+            }
+            self.set_limit(n, &used);
+            let span = self.span(&used);
+            self.set_sort(Sort {
+                field: name,
+                descending: true,
+                span: Some(span),
+            });
+            self.mark(&used);
+            return true;
+        }
         self.set_limit(n, &used);
         // A lookalike question ranks by likeness; TOP N only limits it.
         if self.q.sort.is_empty()
@@ -72,6 +105,18 @@ impl Asm<'_, '_> {
 
     /// 最高的5家, 最低的, 最高年采购额 (a maximum when grouped).
     pub(super) fn rank(&mut self, i: usize, desc: bool) -> bool {
+        if self.group_superlative(i, desc) || self.which_ranked(i, desc) {
+            return true;
+        }
+        if self.related_measure_before(i) {
+            let used = vec![i];
+            let name = self.q.measures.last().expect("a measure").name.clone();
+            if self.q.group_by.is_empty() {
+                self.per_row = Some(name.clone());
+            }
+            self.ranked(name, desc, used);
+            return true;
+        }
         let j = self.skip_glue(i + 1);
         let mut used = vec![i];
         let field = match self.field_at(j, |f, _| self.main_numeric(f)) {
@@ -146,6 +191,18 @@ impl Asm<'_, '_> {
         }
         if self.is(j, Word::High) || self.is(j, Word::Low) {
             let desc = self.is(j, Word::High);
+            // 年采购额最高的3个省份: groups by the field's total (a ratio's average).
+            if self.q.group_by.is_empty() && self.group_after(j).is_some() {
+                let agg = if self.field(f).kind == FieldKind::Ratio {
+                    Agg::Avg
+                } else {
+                    Agg::Sum
+                };
+                let span = self.span(&[i]);
+                self.measure(Measure::new(agg, Some(&name), span));
+                self.mark(&[i]);
+                return self.group_superlative(j, desc);
+            }
             if !self.q.group_by.is_empty() {
                 let span = self.span(&[i, j]);
                 let agg = if desc { Agg::Max } else { Agg::Min };
@@ -347,28 +404,25 @@ impl Asm<'_, '_> {
         let next = self.skip_glue(i + 1);
         let compared = self.cmp_at(next).is_some()
             || self.cmp_post_at(next).is_some()
-            || self.num(next).is_some()
-            || [
-                Word::High,
-                Word::Low,
-                Word::Desc,
-                Word::Asc,
-                Word::SortVerb,
-                Word::Top,
-            ]
-            .iter()
-            .any(|&w| self.is(next, w));
+            || self.num(next).is_some();
+        // 有订单金额超过100万: has an order of that amount (the field's condition), not a
+        // total; without 有 the measure word means the total.
+        let has_before = i > 0 && self.is(i - 1, Word::Has);
+        if compared && !has_before {
+            return self.related_total_condition(i, r, k, next);
+        }
+        if compared {
+            return false;
+        }
         let lex = |j: usize| match &self.t[j].kind {
             super::Kind::Lex(ms) => *ms,
             _ => &[],
         };
-        let after_by = (0..i)
+        // 按销售额排序: ordered by it (the groups, or else each row's own).
+        let by = (0..i)
             .rev()
             .find(|&j| lex(j).first() != Some(&Meaning::Word(Word::Filler)))
-            .is_some_and(|j| lex(j).contains(&Meaning::Word(Word::By)));
-        if compared || after_by {
-            return false;
-        }
+            .filter(|&j| self.free(j) && lex(j).contains(&Meaning::Word(Word::By)));
         let rel = &self.p.schema.related[r];
         let rm = &rel.measures[k];
         let mut used = vec![i];
@@ -401,9 +455,285 @@ impl Asm<'_, '_> {
             filters,
             label: Some(rm.label.clone()),
         };
+        let name = m.name.clone();
         self.measure(m);
         self.mark(&used);
+        self.last_related_measure = Some(i);
+        if let Some(b) = by {
+            let (desc, more) = self.direction(i + 1).unwrap_or((true, Vec::new()));
+            let mut sort_tokens = vec![b, i];
+            sort_tokens.extend(more);
+            if self.q.group_by.is_empty() {
+                self.per_row = Some(name.clone());
+            }
+            let span = self.span(&sort_tokens);
+            self.set_sort(Sort {
+                field: name,
+                descending: desc,
+                span: Some(span),
+            });
+            self.mark(&sort_tokens);
+        }
         true
+    }
+
+    /// 本季度订单金额合计不少于50万的客户, 去年订单数超过3笔: a condition on the total (or
+    /// count) of each row's related rows in the window. An average compared (客单价超过1万)
+    /// is not computed per row, so it stays not understood.
+    fn related_total_condition(&mut self, i: usize, r: usize, k: usize, j: usize) -> bool {
+        let rel = &self.p.schema.related[r];
+        let rm = &rel.measures[k];
+        let mut used = vec![i];
+        let sum = match (rm.agg, &rm.field) {
+            (Agg::Sum, Some(f)) => Some(f.clone()),
+            (Agg::Count, _) => None,
+            _ => {
+                // The comparison goes with the measure: left out with it, never given to
+                // another field (客单价超过1万 is not 年采购额>1万).
+                let mut k = j;
+                while k < self.t.len()
+                    && self.free(k)
+                    && (k == j
+                        || self.num(k).is_some()
+                        || self.cmp_post_at(k).is_some()
+                        || self.cmp_at(k).is_some())
+                {
+                    self.t[k].role = Some(super::Role::Unrecognized);
+                    k += 1;
+                }
+                return false;
+            }
+        };
+        let (op, value) = if let Some(op) = self.cmp_at(j) {
+            let n = self.skip_glue(j + 1);
+            let Some(m) = self.num(n) else { return false };
+            used.extend([j, n]);
+            if self.cmp_post_at(n + 1).is_some() {
+                used.push(n + 1);
+            }
+            (op, m.value)
+        } else if let Some(m) = self.num(j) {
+            used.push(j);
+            let op = match self.cmp_post_at(j + 1) {
+                Some(op) => {
+                    used.push(j + 1);
+                    op
+                }
+                None => return false,
+            };
+            (op, m.value)
+        } else {
+            return false;
+        };
+        let mut filters = Vec::new();
+        if let Some(pt) = self.pending_time.take() {
+            let span = self.span(&pt.tokens);
+            filters.push(pt.range.filter(&rel.time_field, &span));
+            used.extend(pt.tokens);
+        }
+        let f = Filter::Related(RelatedFilter {
+            table: rel.table.clone(),
+            filters,
+            count_op: op,
+            count: value,
+            sum,
+            span: None,
+        });
+        let last = used.iter().copied().max().unwrap_or(i);
+        self.add_filter(f, used);
+        self.last_related = Some((self.q.filters.len() - 1, last));
+        true
+    }
+
+    /// Whether the last thing named before token `i` (glue aside) is a related measure.
+    pub(super) fn related_measure_before(&self, i: usize) -> bool {
+        let Some(at) = self.last_related_measure else {
+            return false;
+        };
+        at < i
+            && (at + 1..i).all(|k| {
+                !self.free(k) && self.t[k].role.is_some()
+                    || self.meanings(k).first() == Some(&Meaning::Word(Word::Filler))
+            })
+            && self.q.measures.last().is_some_and(|m| m.related.is_some())
+    }
+
+    /// A field that groups at `k`: a category or tag field of the rows.
+    pub(super) fn group_field_at(&self, k: usize) -> Option<FieldRef> {
+        self.field_at(k, |f, field| {
+            matches!(f, FieldRef::Main(_))
+                && matches!(field.kind, FieldKind::Category | FieldKind::Tags)
+        })
+    }
+
+    /// The group field after a superlative at `i` (最多的3个省份).
+    fn group_after(&self, i: usize) -> Option<GroupAfter> {
+        let j = self.skip_glue(i + 1);
+        let (count, at) = match self.rank_count(j) {
+            Some(n) => (Some((n, j)), self.skip_glue(j + 1)),
+            None => (None, j),
+        };
+        self.group_field_at(at)
+            .map(|field| GroupAfter { field, at, count })
+    }
+
+    /// 客户最多的3个省份, 平均年采购额最低的大区, 销售额最高的行业: a superlative at `i`
+    /// followed by a group field ranks the groups by the measure named before (how many
+    /// rows when none), keeping the count said or the first one.
+    pub(super) fn group_superlative(&mut self, i: usize, desc: bool) -> bool {
+        if !self.q.group_by.is_empty() {
+            return false;
+        }
+        let Some(GroupAfter {
+            field: f,
+            at: k,
+            count: n,
+        }) = self.group_after(i)
+        else {
+            return false;
+        };
+        let mut used = vec![i];
+        if let Some((_, j)) = n {
+            used.push(j);
+        }
+        self.group(f, vec![k]);
+        self.rank_groups(desc, used, Some(n.map_or(1, |(n, _)| n)));
+        true
+    }
+
+    /// 哪个行业的忠诚客户最多: the superlative after the groups a which-word asked for.
+    fn which_ranked(&mut self, i: usize, desc: bool) -> bool {
+        let Some(n) = self.which.take() else {
+            return false;
+        };
+        let mut used = vec![i];
+        let j = self.skip_glue(i + 1);
+        let n = match self.rank_count(j) {
+            Some(m) if n.is_none() => {
+                used.push(j);
+                Some(m)
+            }
+            _ => n,
+        };
+        // 哪个省份的客户数最多: the count named before the superlative is the measure.
+        self.rank_groups(desc, used, n);
+        true
+    }
+
+    /// Sorts the groups by the last measure named (how many rows when none) and keeps `n`.
+    pub(super) fn rank_groups(&mut self, desc: bool, used: Vec<usize>, n: Option<usize>) {
+        let span = self.span(&used);
+        if self.q.measures.is_empty() {
+            // Provisional: a measure named after the superlative replaces it (which 3
+            // provinces have the lowest average annual purchase).
+            self.measure(Measure::new(Agg::Count, None, span.clone()));
+            self.ranked_by_count = true;
+        }
+        let name = self.q.measures.last().expect("a measure").name.clone();
+        if let Some(n) = n {
+            self.q.limit = Some(Limit {
+                n,
+                span: span.clone(),
+            });
+        }
+        if std::mem::take(&mut self.implied_sort) {
+            self.q.sort.clear();
+        }
+        self.q.sort.retain(|s| s.field != name);
+        self.q.sort.insert(
+            0,
+            Sort {
+                field: name,
+                descending: desc,
+                span: Some(span),
+            },
+        );
+        self.mark(&used);
+    }
+
+    /// Rows ranked by a related measure of each (上个月下单金额最多的10家): the answer lists
+    /// each row (its key and title) with the measure, among the rows that have related rows
+    /// in the window.
+    pub(super) fn rows_ranked(&mut self) {
+        let Some(name) = self.per_row.take() else {
+            return;
+        };
+        if !self.q.group_by.is_empty() || self.q.series.is_some() {
+            return;
+        }
+        let Some(m) = self.q.measures.iter().find(|m| m.name == name).cloned() else {
+            return;
+        };
+        let Some(table) = m.related.clone() else {
+            return;
+        };
+        let schema = &self.p.schema;
+        let mut fields = vec![schema.key.clone()];
+        fields.extend(schema.title.iter().cloned());
+        for field in fields {
+            self.q.group_by.push(GroupBy {
+                field,
+                span: m.span.clone(),
+            });
+        }
+        let has = Filter::Related(RelatedFilter {
+            table,
+            filters: m.filters.clone(),
+            count_op: crate::query::Op::Ge,
+            count: 1.0,
+            sum: None,
+            span: Some(m.span.clone()),
+        });
+        self.q.filters.push(has);
+    }
+
+    /// 占比 and 同比 / 环比 where the answer can carry them; otherwise their words are
+    /// listed as not understood (the answer is partial, never a plain count in disguise).
+    pub(super) fn shares_and_comparisons(&mut self) {
+        let tokens = std::mem::take(&mut self.share_tokens);
+        if !tokens.is_empty() {
+            let span = self.span(&tokens);
+            let shareable = self.q.series.is_none()
+                && self.q.similar.is_none()
+                && match self.q.measures.first() {
+                    None => true,
+                    Some(m) => matches!(m.agg, Agg::Count | Agg::Sum),
+                };
+            if shareable {
+                if self.q.measures.is_empty() {
+                    self.measure(Measure::new(Agg::Count, None, span.clone()));
+                }
+                self.q.share = Some(span);
+            } else {
+                for k in tokens {
+                    self.t[k].role = Some(super::Role::Unrecognized);
+                }
+            }
+        }
+        if let Some((kind, k)) = self.compare.take() {
+            let windowed = |m: &Measure| {
+                m.related.as_ref().is_some_and(|t| {
+                    self.p.schema.related(t).is_some_and(|r| {
+                        m.filters
+                            .iter()
+                            .any(|f| f.fields().contains(&r.time_field.as_str()))
+                    })
+                })
+            };
+            let comparable = !self.q.measures.is_empty()
+                && self.q.share.is_none()
+                && if self.q.series.is_some() {
+                    self.q.measures.iter().all(|m| m.related.is_some())
+                } else {
+                    self.q.measures.iter().all(windowed)
+                };
+            if comparable {
+                let span = self.span(&[k]);
+                self.q.compare = Some(crate::query::Comparison { kind, span });
+            } else {
+                self.t[k].role = Some(super::Role::Unrecognized);
+            }
+        }
     }
 
     pub(super) fn count(&mut self, i: usize) {

@@ -126,6 +126,25 @@ pub(crate) fn period(as_of: NaiveDate, p: Period) -> Range {
         Period::Today => upto(as_of),
         Period::HalfYear => last(as_of, 6.0, Unit::Month),
         Period::FirstHalf | Period::SecondHalf => half(y, p == Period::FirstHalf),
+        Period::Quarter(q) => {
+            let this = quarter(y, q);
+            match this.from {
+                Some(from) if from > as_of => quarter(y - 1, q),
+                _ => this,
+            }
+        }
+    }
+}
+
+/// Quarter `q` (1–4) of year `y`.
+pub(crate) fn quarter(y: i32, q: u8) -> Range {
+    let q = u32::from(q.clamp(1, 4));
+    let from = NaiveDate::from_ymd_opt(y, (q - 1) * 3 + 1, 1);
+    Range {
+        from,
+        to: from
+            .and_then(|d| d.checked_add_months(Months::new(3)))
+            .and_then(|d| d.pred_opt()),
     }
 }
 
@@ -191,6 +210,15 @@ mod tests {
         assert_eq!(
             p(Period::LastMonth),
             ("2026-05-01".into(), "2026-05-31".into())
+        );
+        assert_eq!(
+            p(Period::Quarter(2)),
+            ("2026-04-01".into(), "2026-06-30".into())
+        );
+        // A quarter that has not begun by as_of is last year's.
+        assert_eq!(
+            p(Period::Quarter(3)),
+            ("2025-07-01".into(), "2025-09-30".into())
         );
     }
 }

@@ -84,6 +84,7 @@ pub fn execute(
     if !query.understood() {
         return Err(not_understood(schema, query));
     }
+    let asked = query;
     let scoped_query = scoped(schema, query, options)?;
     let query = &*scoped_query;
     // The store's vault (plain for a table without an index, or a store without a key).
@@ -166,16 +167,59 @@ pub fn execute(
         }
     };
     let mut rows = rows;
-    open_sealed(schema, vault, &st.columns, &mut rows)?;
+    let mut columns = st.columns;
+    if query.share.is_some() && st.kind == super::answer::AnswerKind::Summary {
+        share_of_all(conn, schema, vault, asked, options, &mut columns, &mut rows)?;
+    }
+    open_sealed(schema, vault, &columns, &mut rows)?;
     Ok(Table {
         kind: st.kind,
-        columns: st.columns,
+        columns,
         rows,
         total,
         ordered_by: st.ordered_by,
         retrieval,
         retrieval_note,
     })
+}
+
+/// 华东客户占比: an answer without groups as a share of the same measure over every row
+/// the caller may see (the question's conditions and text left out, its windows kept).
+fn share_of_all(
+    conn: &Connection,
+    schema: &Schema,
+    vault: &Vault,
+    asked: &Query,
+    options: &AskOptions,
+    columns: &mut Vec<Column>,
+    answer: &mut [Vec<serde_json::Value>],
+) -> Result<()> {
+    let mut all = asked.clone();
+    all.filters.clear();
+    all.text.clear();
+    all.share = None;
+    all.compare = None;
+    let all = scoped(schema, &all, options)?;
+    let st = statement::build(schema, vault, &all, TextMatch::None, &Page::default())?;
+    let whole = rows(conn, &st.sql, &st.params, st.columns.len(), 0)?;
+    let total = whole
+        .first()
+        .and_then(|r| r.first())
+        .and_then(|v| v.as_f64());
+    for row in answer.iter_mut() {
+        let part = row.first().and_then(|v| v.as_f64());
+        let share = match (part, total) {
+            (Some(p), Some(t)) if t != 0.0 => serde_json::json!(p / t),
+            _ => serde_json::Value::Null,
+        };
+        row.push(share);
+    }
+    columns.push(Column {
+        name: statement::SHARE.to_owned(),
+        label: "占比".to_owned(),
+        kind: FieldKind::Ratio,
+    });
+    Ok(())
 }
 
 /// The query with the caller's scope as one more condition; the question's own.

@@ -16,6 +16,7 @@ pub(crate) mod sql;
 mod statement;
 mod store_schema;
 mod vocabulary;
+mod window;
 
 pub(crate) use answer::json;
 pub use answer::{Answer, AnswerKind, Column, Table};

@@ -167,10 +167,29 @@ impl<'a> SqlBuilder<'a> {
             conditions.push_str(&self.filter(f, scope)?);
         }
         let n = r.count;
-        let at_least_one =
-            matches!(r.count_op, Op::Ge if n == 1.0) || (r.count_op == Op::Gt && n == 0.0);
-        let none =
-            matches!(r.count_op, Op::Eq | Op::Le if n == 0.0) || (r.count_op == Op::Lt && n == 1.0);
+        // What is compared: how many related rows there are, or the sum of one of their
+        // numbers (订单金额合计 ≥ 50万).
+        let measured = match &r.sum {
+            None => "count(*)".to_owned(),
+            Some(name) => {
+                let f = rel.fields.iter().find(|f| &f.name == name).ok_or_else(|| {
+                    Error::BadRequest(format!("{} has no field {name:?}", rel.table))
+                })?;
+                if !f.kind.is_numeric() {
+                    return Err(Error::BadRequest(format!(
+                        "cannot add up {}: it is not a number",
+                        f.label
+                    )));
+                }
+                format!("coalesce(sum({}), 0)", column(RELATED, &f.name))
+            }
+        };
+        let counting = r.sum.is_none();
+        let at_least_one = counting
+            && (matches!(r.count_op, Op::Ge if n == 1.0) || (r.count_op == Op::Gt && n == 0.0));
+        let none = counting
+            && (matches!(r.count_op, Op::Eq | Op::Le if n == 0.0)
+                || (r.count_op == Op::Lt && n == 1.0));
         if at_least_one || none {
             let not = if none { "NOT " } else { "" };
             return Ok(format!(
@@ -188,7 +207,7 @@ impl<'a> SqlBuilder<'a> {
             Op::Le => ("<=", 0.0 <= n),
             other => {
                 return Err(Error::BadRequest(format!(
-                    "a count of {} takes = != > >= < <=, not {}",
+                    "a count or sum of {} takes = != > >= < <=, not {}",
                     rel.label,
                     other.symbol().trim()
                 )));
@@ -204,9 +223,9 @@ impl<'a> SqlBuilder<'a> {
             ident(&rel.table)
         );
         Ok(if zero_holds {
-            format!("NOT ({key} IN ({counted} NOT (count(*) {op} {p})))")
+            format!("NOT ({key} IN ({counted} NOT ({measured} {op} {p})))")
         } else {
-            format!("{key} IN ({counted} count(*) {op} {p})")
+            format!("{key} IN ({counted} {measured} {op} {p})")
         })
     }
 

@@ -9,12 +9,15 @@
 //! or a group field), else by their first measure, biggest first.
 
 use duckdb::types::Value as SqlValue;
-use kesou_nlq::{Agg, Bucket, Field, FieldKind, Filter, Measure, Op, Query, Schema, Sort, Value};
+use kesou_nlq::{
+    Agg, Bucket, Compare, Field, FieldKind, Filter, Measure, Op, Query, Schema, Sort, Value,
+};
 
 use kesou_indexer::crypt::Vault;
 
 use super::answer::{AnswerKind, Column};
 use super::sql::{MAIN, SqlBuilder, column, ident, like_pattern};
+use super::window;
 use crate::{Error, Result};
 
 /// The temporary table text matches from the index are loaded into: `(id, score)`.
@@ -727,6 +730,7 @@ fn summary(
     }
     let mut joins = String::new();
     let mut join_params = Vec::new();
+    let mut first_sql = String::new();
     for (i, m) in measures.iter().enumerate() {
         let (sql, col) = match &m.related {
             Some(table) => {
@@ -738,8 +742,63 @@ fn summary(
             }
             None => measure(schema, m)?,
         };
+        if i == 0 {
+            first_sql = sql.clone();
+        }
         select.push(format!("{sql} AS {}", ident(&col.name)));
+        let label = col.label.clone();
         columns.push(col);
+        // 同比 / 环比: the measure over the window moved back, and the change.
+        if let (Some(c), Some(table)) = (&query.compare, &m.related) {
+            let rel = schema.related(table).ok_or_else(|| {
+                Error::BadRequest(format!("{} has no related table {table:?}", schema.table))
+            })?;
+            let by = window::shift(&m.filters, &rel.time_field, c.kind).ok_or_else(|| {
+                Error::BadRequest(format!(
+                    "{} needs a period with a start and an end, such as 去年 or 上个月",
+                    c.kind.zh()
+                ))
+            })?;
+            let before = Measure {
+                name: format!("{}_prev", m.name),
+                filters: window::moved(&m.filters, &rel.time_field, by, false),
+                label: Some(format!("{label}（{}）", previous_label(c.kind))),
+                ..m.clone()
+            };
+            let (prev, join, params, pcol) =
+                related_measure(schema, vault, &before, table, &format!("j{i}p"))?;
+            joins.push_str(&join);
+            join_params.extend(params);
+            select.push(format!("{prev} AS {}", ident(&pcol.name)));
+            columns.push(pcol);
+            let change = format!("{}_change", m.name);
+            select.push(format!(
+                "({sql} - {prev}) / nullif(abs({prev}), 0) AS {}",
+                ident(&change)
+            ));
+            columns.push(Column {
+                name: change,
+                label: format!("{label}{}", c.kind.zh()),
+                kind: FieldKind::Ratio,
+            });
+        }
+    }
+    // 占比: each group's part of all the groups (of all the rows for groups of labels, where
+    // one row sits in several groups). An answer without groups gets its share from the
+    // executor, which knows every row the caller may see.
+    if query.share.is_some() && !groups.is_empty() {
+        let first = &measures[0];
+        let total = if unnest.is_some() && first.agg == Agg::Count && first.related.is_none() {
+            "(SELECT count(*) FROM m)".to_owned()
+        } else {
+            format!("sum({first_sql}) OVER ()")
+        };
+        select.push(format!("{first_sql} * 1.0 / nullif({total}, 0) AS share"));
+        columns.push(Column {
+            name: SHARE.to_owned(),
+            label: "占比".to_owned(),
+            kind: FieldKind::Ratio,
+        });
     }
     let mut names: Vec<&str> = Vec::new();
     for c in &columns {
@@ -816,6 +875,17 @@ fn summary(
     })
 }
 
+/// The column of a group's (or an answer's) share of the total.
+pub(crate) const SHARE: &str = "share";
+
+/// How the period before reads: 去年同期 for 同比, 上期 for 环比.
+fn previous_label(kind: Compare) -> &'static str {
+    match kind {
+        Compare::YearOnYear => "去年同期",
+        Compare::PeriodOnPeriod => "上期",
+    }
+}
+
 /// The bounds a window filter on `time_field` sets: 今年 → (2026-01-01, 2026-06-30).
 fn window_bounds(filters: &[Filter], time_field: &str) -> (Option<String>, Option<String>) {
     let date = |v: &Value| match v {
@@ -873,12 +943,29 @@ fn time_series(
     let rel = schema.related(table).ok_or_else(|| {
         Error::BadRequest(format!("{} has no related table {table:?}", schema.table))
     })?;
+    // 同比 / 环比: each period beside the one a year (or one period) before, so the rows
+    // read reach back that far.
+    let lag = query.compare.as_ref().map(|c| match (c.kind, bucket) {
+        (Compare::YearOnYear, Bucket::Month) => 12,
+        (Compare::YearOnYear, Bucket::Quarter) => 4,
+        _ => 1,
+    });
+    let reach = lag.map(|n| match bucket {
+        Bucket::Month => window::Shift::Months(n),
+        Bucket::Quarter => window::Shift::Months(3 * n),
+        Bucket::Year => window::Shift::Months(12 * n),
+    });
+    let read = match reach {
+        Some(by) => window::moved(&first.filters, &rel.time_field, by, true),
+        None => first.filters.clone(),
+    };
     let m = matching(schema, vault, query, text)?;
     let mut params = m.params.clone();
     let mut b = SqlBuilder::new(schema, vault);
-    let rows = b.related_rows(table, "r", &first.filters)?;
+    let rows = b.related_rows(table, "r", &read)?;
     params.extend(b.params);
-    let (lo, hi) = window_bounds(&first.filters, &rel.time_field);
+    let (lo, hi) = window_bounds(&read, &rel.time_field);
+    let (shown_from, _) = window_bounds(&first.filters, &rel.time_field);
     let date = |d: Option<String>| d.map_or(SqlValue::Null, SqlValue::Text);
     params.push(date(lo));
     params.push(date(hi));
@@ -899,6 +986,9 @@ fn time_series(
         kind: FieldKind::Category,
     }];
     let mut select = vec![format!("{label} AS period")];
+    if lag.is_some() {
+        select.insert(0, "s.p AS __p".to_owned());
+    }
     for measure in &query.measures {
         let f = match &measure.field {
             Some(name) => Some(rel.fields.iter().find(|f| &f.name == name).ok_or_else(|| {
@@ -948,6 +1038,53 @@ fn time_series(
         column("m", &schema.key),
         select.join(", ")
     );
+    let sql = match (&query.compare, lag) {
+        (Some(c), Some(lag)) => {
+            // The periods before the window were read only to compare with.
+            let mut outer = vec!["period".to_owned()];
+            let mut inner = vec!["period".to_owned()];
+            let mut more = Vec::new();
+            for col in &columns[1..] {
+                let name = ident(&col.name);
+                let prev = format!("{}_prev", col.name);
+                let change = format!("{}_change", col.name);
+                inner.push(name.clone());
+                inner.push(format!(
+                    "lag({name}, {lag}) OVER (ORDER BY __p) AS {}",
+                    ident(&prev)
+                ));
+                outer.extend([name.clone(), ident(&prev)]);
+                outer.push(format!(
+                    "({name} - {p}) / nullif(abs({p}), 0) AS {}",
+                    ident(&change),
+                    p = ident(&prev)
+                ));
+                more.push(Column {
+                    name: prev,
+                    label: format!("{}（{}）", col.label, previous_label(c.kind)),
+                    kind: col.kind,
+                });
+                more.push(Column {
+                    name: change,
+                    label: format!("{}{}", col.label, c.kind.zh()),
+                    kind: FieldKind::Ratio,
+                });
+            }
+            let mut all = vec![columns[0].clone()];
+            for (i, col) in columns[1..].iter().enumerate() {
+                all.push(col.clone());
+                all.extend(more[2 * i..2 * i + 2].iter().cloned());
+            }
+            columns = all;
+            params.push(shown_from.map_or(SqlValue::Null, SqlValue::Text));
+            format!(
+                "SELECT {} FROM (SELECT __p, {} FROM ({sql}))                  WHERE __p >= coalesce(CAST(date_trunc('{unit}', CAST(? AS DATE)) AS DATE), __p)                  ORDER BY __p",
+                outer.join(", "),
+                inner.join(", ")
+            )
+        }
+        _ => sql,
+    };
     let total = Total::Count(format!("SELECT count(*) FROM ({sql})"), params.clone());
     let mut sql = sql;
     sql.push_str(&page.clause(&mut params));
