@@ -12,6 +12,7 @@ mod docs;
 mod encodings;
 mod eval_questions;
 mod excel;
+mod export_styles;
 mod generated;
 mod ingest;
 mod properties;
