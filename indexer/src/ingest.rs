@@ -11,6 +11,7 @@ use duckdb::Connection;
 use crate::crypt::Vault;
 use crate::handle::Warm;
 use crate::index::{SyncReport, sync_into};
+use crate::plan::{Mapping, map_columns, open_tables};
 use crate::report;
 use crate::source::{SourceFile, expand_paths};
 use crate::stage::{self, BATCH_ROWS, Staging};
@@ -115,29 +116,38 @@ pub fn ingest(
     inputs: &[PathBuf],
     progress: &dyn Progress,
 ) -> Result<IngestSummary> {
-    let inputs = open_inputs(inputs)?;
+    ingest_mapped(paths, inputs, &Mapping::default(), progress)
+}
+
+/// [`ingest`] with a person's word on how columns load (`kesou ingest --map`).
+pub fn ingest_mapped(
+    paths: &StorePaths,
+    inputs: &[PathBuf],
+    mapping: &Mapping,
+    progress: &dyn Progress,
+) -> Result<IngestSummary> {
+    let inputs = open_inputs(inputs, mapping)?;
     crate::Store::open_or_create(paths)?.ingest_inputs(inputs, progress)
 }
 
-/// Opens and classifies every input file.
-pub(crate) fn open_inputs(inputs: &[PathBuf]) -> Result<Inputs> {
+/// Opens and classifies every input file, mapping its columns as the dry run shows them
+/// (`crate::plan::map_columns`).
+pub(crate) fn open_inputs(inputs: &[PathBuf], mapping: &Mapping) -> Result<Inputs> {
     let started = Instant::now();
     let files = expand_paths(inputs)?;
     let mut opened = Vec::new();
     let mut skipped = Vec::new();
-    for file in files
-        .iter()
-        .map(|p| SourceFile::open_all(p))
-        .collect::<Result<Vec<_>>>()?
-        .into_iter()
-        .flatten()
-    {
+    let mut tables = Vec::new();
+    for path in &files {
+        tables.extend(open_tables(path, mapping)?);
+    }
+    for (file, table, sample) in tables {
         let path = file.path.clone();
         let encoding = file
             .encoding
             .map(|e| format!(" (read as {})", e.label()))
             .unwrap_or_default();
-        let Some(table) = Table::detect(&file.name_for_detection(), &file.header) else {
+        let Some(table) = table else {
             return Err(Error::BadInput(format!(
                 "{}{encoding}: cannot tell which table this file holds; name it customers…, orders…, interactions… or meta…, \
                  or give it the contract's columns",
@@ -163,7 +173,8 @@ pub(crate) fn open_inputs(inputs: &[PathBuf]) -> Result<Inputs> {
             skipped.push(report);
             continue;
         }
-        let (columns, ignored, missing) = table.map_header(&file.header);
+        let mapped = map_columns(table, &file.header, &sample, mapping.for_file(&path), &path)?;
+        let (columns, ignored, missing) = (mapped.columns, mapped.ignored, mapped.missing);
         // A customers file needs only what identifies its rows, an id or a name column: a
         // value missing from a row is set aside like a bad one (a change batch's lines
         // keep needing every required column).

@@ -9,6 +9,7 @@ mod common;
 mod crash;
 mod crypt;
 mod docs;
+mod dry_run;
 mod encodings;
 mod eval_questions;
 mod excel;

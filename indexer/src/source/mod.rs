@@ -237,6 +237,20 @@ pub(crate) fn is_total<'a>(mut cells: impl Iterator<Item = &'a str>) -> bool {
     })
 }
 
+impl SourceFile {
+    /// The first `n` readable records, kept for the stream too (they are read again).
+    pub fn sample(&mut self, n: usize) -> Vec<Record> {
+        let taken: Vec<RecordResult> = self.records.by_ref().take(n).collect();
+        let sample = taken
+            .iter()
+            .filter_map(|r| r.as_ref().ok().cloned())
+            .collect();
+        let rest = std::mem::replace(&mut self.records, Box::new(std::iter::empty()));
+        self.records = Box::new(taken.into_iter().chain(rest));
+        sample
+    }
+}
+
 impl Iterator for SourceFile {
     type Item = RecordResult;
     fn next(&mut self) -> Option<RecordResult> {

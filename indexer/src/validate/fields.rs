@@ -375,6 +375,18 @@ pub(crate) fn excel_serial(text: &str) -> Option<NaiveDateTime> {
     Some(epoch + chrono::Duration::seconds(seconds))
 }
 
+/// A date in any of the forms [`Fields::date`] reads without a note of time: 2024-01-05,
+/// 2024/1/5, 2024.1.5, 20240105, 2024年1月5日.
+pub(crate) fn parse_date(text: &str) -> Option<NaiveDate> {
+    ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日"]
+        .iter()
+        .find_map(|f| NaiveDate::parse_from_str(text.trim(), f).ok())
+}
+
+pub(crate) fn parse_any_timestamp(text: &str) -> Option<NaiveDateTime> {
+    parse_timestamp(text.trim())
+}
+
 fn parse_timestamp(text: &str) -> Option<NaiveDateTime> {
     [
         "%Y-%m-%d %H:%M:%S",

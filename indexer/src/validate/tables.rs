@@ -86,6 +86,10 @@ impl Table {
                 // As CRM and ERP exports name them (纷享销客, 销售易, 金蝶, 用友, Salesforce).
                 ("客户编码", "id"),
                 ("客户代码", "id"),
+                ("编号", "id"),
+                ("公司", "name"),
+                ("公司全称", "name"),
+                ("客户全称", "name"),
                 ("account id", "id"),
                 ("单位名称", "name"),
                 ("account name", "name"),
