@@ -160,7 +160,7 @@ pub fn print_dry_run(d: &DryRun) {
         .count();
     if custom > 0 {
         println!(
-            "{custom} column(s) are fields of the files' own (custom): they are listed here but not loaded yet"
+            "{custom} column(s) are fields of the files' own (custom): kept with the customers, with their type"
         );
     }
     println!(
@@ -226,6 +226,13 @@ pub fn print_summary(s: &IngestSummary) {
     ]);
     t.print();
     for f in &s.files {
+        if !f.custom_fields.is_empty() {
+            println!(
+                "{}: custom fields {}",
+                f.path.display(),
+                f.custom_fields.join(", ")
+            );
+        }
         if !f.ignored_columns.is_empty() {
             println!(
                 "{}: ignored columns {}",

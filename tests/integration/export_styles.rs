@@ -85,7 +85,7 @@ fn every_export_style_reads_back_to_the_generated_data() {
         let (_d, paths, s) = common::ingest_into_temp(&[out]);
 
         // Each sheet or file is found as its table, each contract header mapped; the
-        // product's own fields are the only columns left over.
+        // product's own fields load as custom fields.
         for table in ["customers", "orders", "interactions"] {
             let files: Vec<_> = s
                 .files
@@ -96,9 +96,12 @@ fn every_export_style_reads_back_to_the_generated_data() {
             let f = files[0];
             let (_, own) = style.headers(table);
             assert_eq!(
-                f.ignored_columns,
-                own.iter().map(|h| h.to_string()).collect::<Vec<_>>(),
-                "{style}: {table} ({}) maps every contract header",
+                (f.ignored_columns.clone(), f.custom_fields.clone()),
+                (
+                    Vec::new(),
+                    own.iter().map(|h| h.to_string()).collect::<Vec<_>>()
+                ),
+                "{style}: {table} ({}) maps every contract header, and keeps the product's own fields",
                 table_of(&f.path)
             );
         }
@@ -167,4 +170,76 @@ fn encodings_are_those_the_products_save_in() {
             );
         }
     }
+}
+
+#[test]
+fn the_products_own_fields_are_kept_with_their_types() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("yonyou");
+    let mut c = config(out.clone());
+    c.customers = 40;
+    kesou_datagen::export(&c, ExportStyle::Yonyou).unwrap();
+    let (_d, paths, s) = common::ingest_into_temp(std::slice::from_ref(&out));
+    assert_eq!(s.set_aside(), 0, "{:?}", s.rejects_file);
+    assert_eq!(
+        common::strings(
+            &paths,
+            "SELECT name || ':' || kind FROM custom_fields ORDER BY name"
+        ),
+        ["信用等级:category", "客户来源:category", "毛利率:percent"]
+    );
+    // Each value as written and as its type: 毛利率 35.5% is 0.355.
+    let margins = common::strings(
+        &paths,
+        "SELECT text || '=' || CAST(round(number, 4) AS VARCHAR) FROM custom_values
+         WHERE field = '毛利率' ORDER BY id",
+    );
+    assert_eq!(margins.len(), 40);
+    for m in &margins {
+        let (text, number) = m.split_once('=').unwrap();
+        let pct: f64 = text.trim_end_matches('%').parse().unwrap();
+        assert!(
+            (pct / 100.0 - number.parse::<f64>().unwrap()).abs() < 1e-9,
+            "{m}"
+        );
+    }
+
+    // Fields of another product's export join them; dates are days.
+    let fx = dir.path().join("fxiaoke");
+    let mut c = config(fx.clone());
+    c.customers = 40;
+    kesou_datagen::export(&c, ExportStyle::Fxiaoke).unwrap();
+    let s = kesou_indexer::ingest(
+        &paths,
+        std::slice::from_ref(&fx),
+        &kesou_indexer::NoProgress,
+    )
+    .unwrap();
+    assert_eq!(s.set_aside(), 0, "{:?}", s.rejects_file);
+    let kinds = common::strings(
+        &paths,
+        "SELECT name || ':' || kind FROM custom_fields ORDER BY name",
+    );
+    assert!(kinds.contains(&"合同到期日:date".to_owned()), "{kinds:?}");
+    assert!(kinds.contains(&"客户来源:category".to_owned()), "{kinds:?}");
+    assert_eq!(
+        kinds.len(),
+        5,
+        "客户来源 is one field in both exports: {kinds:?}"
+    );
+    let undated = common::strings(
+        &paths,
+        "SELECT text FROM custom_values WHERE field = '合同到期日' AND day IS NULL",
+    );
+    assert!(undated.is_empty(), "{undated:?}");
+
+    // Deleting a customer takes its fields' values with it.
+    kesou_indexer::delete(&paths, &["C0000001".to_owned()], &kesou_indexer::NoProgress).unwrap();
+    assert!(
+        common::strings(
+            &paths,
+            "SELECT field FROM custom_values WHERE id = 'C0000001'"
+        )
+        .is_empty()
+    );
 }

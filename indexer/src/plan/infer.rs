@@ -206,6 +206,40 @@ pub fn column_by_values(table: Table, values: &[&str], taken: &[&str]) -> Option
         .map(|(col, _)| *col)
 }
 
+/// A custom field's value as its type: a number (money in yuan, a percentage as a
+/// fraction) or a day. `scale` is the factor of the header's unit (万元). Text, categories,
+/// phones and the like have neither; a value that is not of its column's type says why.
+pub fn typed(
+    kind: FieldKind,
+    text: &str,
+    scale: f64,
+) -> std::result::Result<(Option<f64>, Option<chrono::NaiveDate>), String> {
+    let bad = || {
+        format!(
+            "is not a {} (the column holds {}s)",
+            kind.label(),
+            kind.label()
+        )
+    };
+    match kind {
+        FieldKind::Number | FieldKind::Money => {
+            let own_unit = text.contains(['万', '亿', '元']);
+            let n = number(text).ok_or_else(bad)?;
+            let n = if own_unit { n } else { n * scale };
+            Ok((Some((n * 100.0).round() / 100.0), None))
+        }
+        FieldKind::Percent => Ok((Some(percent(text).ok_or_else(bad)?), None)),
+        FieldKind::Date | FieldKind::Timestamp => {
+            let day = crate::validate::parse_date(text)
+                .or_else(|| crate::validate::parse_any_timestamp(text).map(|t| t.date()))
+                .or_else(|| crate::validate::excel_serial(text).map(|t| t.date()))
+                .ok_or_else(bad)?;
+            Ok((None, Some(day)))
+        }
+        _ => Ok((None, None)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -253,6 +287,22 @@ mod tests {
             FieldKind::Category
         );
         assert_eq!(percent("35.5%"), Some(0.355));
+        assert_eq!(
+            typed(FieldKind::Money, "12.5", 1e4),
+            Ok((Some(125_000.0), None))
+        );
+        assert_eq!(
+            typed(FieldKind::Money, "¥1,200", 1.0),
+            Ok((Some(1200.0), None))
+        );
+        let day = chrono::NaiveDate::from_ymd_opt(2024, 1, 5);
+        assert_eq!(typed(FieldKind::Date, "45296", 1.0), Ok((None, day)));
+        assert_eq!(typed(FieldKind::Date, "2024年1月5日", 1.0), Ok((None, day)));
+        assert!(
+            typed(FieldKind::Number, "很多", 1.0)
+                .unwrap_err()
+                .contains("not a number")
+        );
     }
 
     #[test]
