@@ -36,6 +36,7 @@ mod describe;
 mod dirty;
 mod error;
 mod events;
+mod export;
 mod generate;
 mod names;
 mod notes;
@@ -52,6 +53,7 @@ pub use batch::{Schemas, schemas};
 pub use chunk::Batches;
 pub use config::{FileFormat, GenerateConfig, GenerateSummary};
 pub use error::{Error, Result};
+pub use export::{ExportStyle, export};
 pub use generate::{generate, generate_batches};
 
 #[cfg(test)]

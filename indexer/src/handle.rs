@@ -189,7 +189,17 @@ impl Store {
     /// Loads files or folders (see [`crate::ingest`]): one generation. The files are opened
     /// and classified first; one that cannot be read stops the ingest with nothing changed.
     pub fn ingest(&self, inputs: &[PathBuf], progress: &dyn Progress) -> Result<IngestSummary> {
-        let inputs = open_inputs(inputs)?;
+        self.ingest_mapped(inputs, &crate::plan::Mapping::default(), progress)
+    }
+
+    /// [`Store::ingest`] with a person's word on how columns load (`mapping.toml`).
+    pub fn ingest_mapped(
+        &self,
+        inputs: &[PathBuf],
+        mapping: &crate::plan::Mapping,
+        progress: &dyn Progress,
+    ) -> Result<IngestSummary> {
+        let inputs = open_inputs(inputs, mapping)?;
         self.ingest_inputs(inputs, progress)
     }
 

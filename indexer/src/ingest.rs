@@ -11,13 +11,14 @@ use duckdb::Connection;
 use crate::crypt::Vault;
 use crate::handle::Warm;
 use crate::index::{SyncReport, sync_into};
+use crate::plan::{FieldKind, Mapping, map_columns, open_tables, typed};
 use crate::report;
-use crate::source::{SourceFile, expand_paths};
+use crate::source::{Cell, SourceFile, expand_paths};
 use crate::stage::{self, BATCH_ROWS, Staging};
 use crate::store::{self, StorePaths, Tx};
 use crate::validate::{
     Columns, Fields, Identities, InteractionRow, Normalization, OrderRow, Outcome, Reject, Table,
-    WAITING_FOR_CUSTOMER, validate_customer, validate_interaction, validate_order,
+    WAITING_FOR_CUSTOMER, split_unit, validate_customer, validate_interaction, validate_order,
 };
 use crate::{Error, Progress, Result, derive, upsert};
 
@@ -41,8 +42,10 @@ pub struct FileReport {
     /// Values that failed their check and were left empty in rows that loaded.
     pub set_aside: u64,
     pub normalised: u64,
-    /// Columns present in the file that were not loaded (derived or unknown).
+    /// Columns present in the file that were not loaded (derived, or ignored by the mapping).
     pub ignored_columns: Vec<String>,
+    /// Columns of a customers file's own, loaded as custom fields (客户来源, 合同到期日 …).
+    pub custom_fields: Vec<String>,
     /// Why the file as a whole was skipped, if it was.
     pub skipped: Option<String>,
 }
@@ -95,6 +98,8 @@ pub(crate) struct Opened {
     file: SourceFile,
     table: Table,
     columns: Columns,
+    /// The file's own fields (customers files): position, name, type, the header unit's factor.
+    custom: Vec<(usize, String, FieldKind, f64)>,
     report: FileReport,
 }
 
@@ -115,29 +120,38 @@ pub fn ingest(
     inputs: &[PathBuf],
     progress: &dyn Progress,
 ) -> Result<IngestSummary> {
-    let inputs = open_inputs(inputs)?;
+    ingest_mapped(paths, inputs, &Mapping::default(), progress)
+}
+
+/// [`ingest`] with a person's word on how columns load (`kesou ingest --map`).
+pub fn ingest_mapped(
+    paths: &StorePaths,
+    inputs: &[PathBuf],
+    mapping: &Mapping,
+    progress: &dyn Progress,
+) -> Result<IngestSummary> {
+    let inputs = open_inputs(inputs, mapping)?;
     crate::Store::open_or_create(paths)?.ingest_inputs(inputs, progress)
 }
 
-/// Opens and classifies every input file.
-pub(crate) fn open_inputs(inputs: &[PathBuf]) -> Result<Inputs> {
+/// Opens and classifies every input file, mapping its columns as the dry run shows them
+/// (`crate::plan::map_columns`).
+pub(crate) fn open_inputs(inputs: &[PathBuf], mapping: &Mapping) -> Result<Inputs> {
     let started = Instant::now();
     let files = expand_paths(inputs)?;
     let mut opened = Vec::new();
     let mut skipped = Vec::new();
-    for file in files
-        .iter()
-        .map(|p| SourceFile::open_all(p))
-        .collect::<Result<Vec<_>>>()?
-        .into_iter()
-        .flatten()
-    {
+    let mut tables = Vec::new();
+    for path in &files {
+        tables.extend(open_tables(path, mapping)?);
+    }
+    for (file, table, sample) in tables {
         let path = file.path.clone();
         let encoding = file
             .encoding
             .map(|e| format!(" (read as {})", e.label()))
             .unwrap_or_default();
-        let Some(table) = Table::detect(&file.name_for_detection(), &file.header) else {
+        let Some(table) = table else {
             return Err(Error::BadInput(format!(
                 "{}{encoding}: cannot tell which table this file holds; name it customers…, orders…, interactions… or meta…, \
                  or give it the contract's columns",
@@ -155,6 +169,7 @@ pub(crate) fn open_inputs(inputs: &[PathBuf]) -> Result<Inputs> {
             set_aside: 0,
             normalised: 0,
             ignored_columns: Vec::new(),
+            custom_fields: Vec::new(),
             skipped: None,
         };
         if table == Table::Truth {
@@ -163,7 +178,16 @@ pub(crate) fn open_inputs(inputs: &[PathBuf]) -> Result<Inputs> {
             skipped.push(report);
             continue;
         }
-        let (columns, ignored, missing) = table.map_header(&file.header);
+        let mapped = map_columns(table, &file.header, &sample, mapping.for_file(&path), &path)?;
+        let custom: Vec<(usize, String, FieldKind, f64)> = mapped
+            .plan
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.target == "custom")
+            .map(|(pos, c)| (pos, c.header.clone(), c.kind, split_unit(&c.header).1))
+            .collect();
+        report.custom_fields = custom.iter().map(|c| c.1.clone()).collect();
+        let (columns, ignored, missing) = (mapped.columns, mapped.ignored, mapped.missing);
         // A customers file needs only what identifies its rows, an id or a name column: a
         // value missing from a row is set aside like a bad one (a change batch's lines
         // keep needing every required column).
@@ -174,7 +198,10 @@ pub(crate) fn open_inputs(inputs: &[PathBuf]) -> Result<Inputs> {
             Table::Customers => Vec::new(),
             _ => missing,
         };
-        report.ignored_columns = ignored;
+        report.ignored_columns = ignored
+            .into_iter()
+            .filter(|h| !report.custom_fields.contains(h))
+            .collect();
         if !missing.is_empty() {
             return Err(Error::BadInput(format!(
                 "{}{encoding}: holds {} but lacks the required column(s) {}; nothing was loaded",
@@ -187,6 +214,7 @@ pub(crate) fn open_inputs(inputs: &[PathBuf]) -> Result<Inputs> {
             file,
             table,
             columns,
+            custom,
             report,
         });
     }
@@ -494,6 +522,7 @@ fn commit(conn: &Connection, meta_as_of: Option<NaiveDate>) -> Result<Committed>
     let waiting = keep_waiting(conn, generation)?;
     upsert::begin(conn)?;
     upsert::upsert_staged(conn, Staging::Attached, generation)?;
+    upsert::upsert_custom(conn, Staging::Attached, generation)?;
     lap("upserted");
     // A file ingest derives every customer: as_of, or the derivation itself, may have moved.
     let (changed, cuts) = derive::derive(conn, as_of, generation, derive::Scope::All)?;
@@ -733,7 +762,8 @@ fn load_customers(
 ) -> Result<()> {
     let phase = progress.phase(&format!("reading {}", display(&o.file.path)), None);
     let mut chunk = Vec::with_capacity(BATCH_ROWS);
-    let flush = |chunk: &mut Vec<_>| -> Result<()> {
+    let mut own: Vec<CustomValue> = Vec::new();
+    let flush = |chunk: &mut Vec<_>, own: &mut Vec<CustomValue>| -> Result<()> {
         if !chunk.is_empty() {
             Staging::Attached.append(
                 conn,
@@ -743,22 +773,84 @@ fn load_customers(
             phase.advance(chunk.len() as u64);
             chunk.clear();
         }
+        if !own.is_empty() {
+            let mut app =
+                conn.appender_to_catalog_and_db("_stage_custom", Staging::Attached.db(), "main")?;
+            for v in own.drain(..) {
+                let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch");
+                let day = v.5.map_or(duckdb::types::Value::Null, |d| {
+                    duckdb::types::Value::Date32((d - epoch).num_days() as i32)
+                });
+                app.append_row(duckdb::params![v.0, v.1, v.2, v.3, v.4, day, v.6])?;
+            }
+            app.flush()?;
+        }
         Ok(())
     };
+    let custom = std::mem::take(&mut o.custom);
     each_record(o, rejects, normalised, |f| {
         let row = match validate_customer(f, ids) {
             Ok(row) => row,
             Err(r) => return Ok(Err(r)),
         };
         *seq += 1;
+        for (pos, name, kind, scale) in &custom {
+            let text = match f.record.cells.get(*pos).cloned().flatten() {
+                Some(Cell::Text(t)) => t.trim().to_owned(),
+                Some(Cell::List(items)) => items.join("|"),
+                None => String::new(),
+            };
+            if text.is_empty() {
+                // An empty cell clears what the customer had.
+                own.push((
+                    row.id.clone(),
+                    name.clone(),
+                    kind.label(),
+                    None,
+                    None,
+                    None,
+                    *seq,
+                ));
+                continue;
+            }
+            match typed(*kind, &text, *scale) {
+                Ok((number, day)) => {
+                    own.push((
+                        row.id.clone(),
+                        name.clone(),
+                        kind.label(),
+                        Some(text),
+                        number,
+                        day,
+                        *seq,
+                    ));
+                }
+                Err(reason) => {
+                    let r = f.reject(name, &text, reason);
+                    f.aside::<String>(Err(r));
+                }
+            }
+        }
         chunk.push((*seq, row));
         if chunk.len() == BATCH_ROWS {
-            flush(&mut chunk)?;
+            flush(&mut chunk, &mut own)?;
         }
         Ok(Ok(()))
     })?;
-    flush(&mut chunk)
+    flush(&mut chunk, &mut own)
 }
+
+/// A custom field's value on its way to staging: customer id, field, type, the text as
+/// written (`None`: an empty cell), its number, its day, `_seq`.
+type CustomValue = (
+    String,
+    String,
+    &'static str,
+    Option<String>,
+    Option<f64>,
+    Option<NaiveDate>,
+    i64,
+);
 
 /// Validated rows of an events file, on their way to the staging table, with their `_seq`.
 enum EventRows {

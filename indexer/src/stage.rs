@@ -34,7 +34,7 @@ pub enum Staging {
 }
 
 impl Staging {
-    fn db(self) -> &'static str {
+    pub(crate) fn db(self) -> &'static str {
         match self {
             Staging::Attached => "kesou_stage",
             Staging::Temp => "temp",
@@ -67,6 +67,7 @@ impl Staging {
             "_stage_interactions",
             "_wait_orders",
             "_wait_interactions",
+            "_stage_custom",
         ] {
             conn.execute_batch(&format!("DROP TABLE IF EXISTS {}", self.table(t)))?;
         }
@@ -95,6 +96,9 @@ CREATE STAGE._stage_orders (
 );
 CREATE STAGE._stage_interactions (
     id VARCHAR, customer_id VARCHAR, ts TIMESTAMP, channel VARCHAR, kind VARCHAR, note VARCHAR, _seq BIGINT
+);
+CREATE STAGE._stage_custom (
+    id VARCHAR, field VARCHAR, kind VARCHAR, text VARCHAR, number DOUBLE, day DATE, _seq BIGINT
 );
 "#;
 

@@ -106,6 +106,22 @@ CREATE TABLE IF NOT EXISTS waiting_interactions (
     line BIGINT,
     _gen BIGINT
 );
+-- Fields of the customers files' own (客户来源, 合同到期日 …): each with the type read
+-- from its values when it first came, and each customer's value as written (text) and as
+-- that type (number: numbers, money in yuan, percentages as fractions; day: dates).
+CREATE TABLE IF NOT EXISTS custom_fields (
+    name VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    _gen BIGINT
+);
+CREATE TABLE IF NOT EXISTS custom_values (
+    id VARCHAR NOT NULL,
+    field VARCHAR NOT NULL,
+    text VARCHAR NOT NULL,
+    number DOUBLE,
+    day DATE,
+    _gen BIGINT
+);
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR NOT NULL, value VARCHAR);
 CREATE TABLE IF NOT EXISTS tombstones (id VARCHAR NOT NULL, gen BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS duplicate_names (

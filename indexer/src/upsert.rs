@@ -125,6 +125,37 @@ fn latest(conn: &Connection, staged: &str, name: &str) -> Result<String> {
     Ok(name.to_owned())
 }
 
+/// Moves the staged values of custom fields into the store: fields new to the store are
+/// added with the type read for them; a customer's value of a field staged in this ingest
+/// replaces the one it had (an empty cell clears it). A field keeps the type it first came
+/// with.
+pub fn upsert_custom(conn: &Connection, staging: Staging, generation: u64) -> Result<()> {
+    let staged = staging.table("_stage_custom");
+    conn.execute(
+        &format!(
+            "INSERT INTO custom_fields
+             SELECT field, arg_min(kind, _seq), ? FROM {staged}
+             WHERE field NOT IN (SELECT name FROM custom_fields) GROUP BY field"
+        ),
+        params![generation as i64],
+    )?;
+    conn.execute_batch(&format!(
+        "DELETE FROM custom_values
+         WHERE (id, field) IN (SELECT DISTINCT id, field FROM {staged})"
+    ))?;
+    conn.execute(
+        &format!(
+            "INSERT INTO custom_values
+             SELECT id, field, text, number, day, ? FROM (
+                 SELECT *, row_number() OVER (PARTITION BY id, field ORDER BY _seq DESC) AS rn
+                 FROM {staged})
+             WHERE rn = 1 AND text IS NOT NULL"
+        ),
+        params![generation as i64],
+    )?;
+    Ok(())
+}
+
 /// Removes customers and their orders and interactions, leaving tombstones for the index.
 /// Returns the ids that existed.
 pub fn delete_customers(conn: &Connection, ids: &[String], generation: u64) -> Result<Vec<String>> {
@@ -149,6 +180,7 @@ pub fn delete_customers(conn: &Connection, ids: &[String], generation: u64) -> R
                FROM customers WHERE order_count > 0 AND id IN (SELECT id FROM _delete);
            DELETE FROM orders WHERE customer_id IN (SELECT id FROM _delete);
            DELETE FROM interactions WHERE customer_id IN (SELECT id FROM _delete);
+           DELETE FROM custom_values WHERE id IN (SELECT id FROM _delete);
            DELETE FROM customers WHERE id IN (SELECT id FROM _delete);
            DELETE FROM _touched WHERE id IN (SELECT id FROM _delete);"#,
     )?;

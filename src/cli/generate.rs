@@ -3,7 +3,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressStyle};
-use kesou_datagen::{FileFormat, GenerateConfig, GenerateSummary};
+use kesou_datagen::{ExportStyle, FileFormat, GenerateConfig, GenerateSummary};
 
 /// Writes `customers`, `orders`, `interactions`, `meta` and `truth_segments` files.
 ///
@@ -11,6 +11,12 @@ use kesou_datagen::{FileFormat, GenerateConfig, GenerateSummary};
 /// with their history extended. --dirty adds what real exports contain: duplicates, bad
 /// phone numbers and credit codes, missing fields, same names with different codes, stray
 /// spaces and full-width digits.
+///
+/// --export-style writes the same data the way a CRM or ERP exports it, to try loading
+/// real exports: fxiaoke (纷享销客, .xlsx), xiaoshouyi (销售易, .xlsx), kingdee (金蝶, GBK
+/// CSV), yonyou (用友, GB18030 CSV) or salesforce (UTF-8 CSV, English headers). Their own
+/// header names, titles above the header, 合计 rows, dates and amounts as each writes them,
+/// and fields of their own (客户来源, 客户等级, 合同到期日 …).
 #[derive(Debug, clap::Args)]
 pub struct GenerateArgs {
     /// How many customers.
@@ -28,6 +34,9 @@ pub struct GenerateArgs {
     /// File format: csv, jsonl or parquet.
     #[arg(long, default_value = "csv")]
     pub format: FileFormat,
+    /// Write the data as this product exports it (--format is then the product's).
+    #[arg(long, value_name = "NAME")]
+    pub export_style: Option<ExportStyle>,
     /// Folder to write the files into (created if missing).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
@@ -62,7 +71,16 @@ pub fn generate_with_bar(config: &GenerateConfig) -> anyhow::Result<GenerateSumm
 
 pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
     let config = args.config();
-    let s = generate_with_bar(&config)?;
+    let s = match args.export_style {
+        Some(style) => kesou_datagen::export(&config, style).with_context(|| {
+            format!(
+                "writing a {} export into {}",
+                style.product(),
+                config.out.display()
+            )
+        })?,
+        None => generate_with_bar(&config)?,
+    };
     println!(
         "generated {} customers, {} orders, {} interactions in {:.1} s ({:.0} rows/s)",
         s.customers,

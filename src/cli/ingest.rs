@@ -1,5 +1,6 @@
 use std::path::PathBuf;
 
+use kesou_indexer::plan::{DryRun, Mapping};
 use kesou_indexer::{IngestSummary, Store, StorePaths};
 
 use super::StoreArg;
@@ -8,9 +9,11 @@ use super::progress::Bars;
 
 /// Loads files into a store (creating it), validating every row.
 ///
-/// PATH may be files or folders of .csv, .jsonl and .parquet files. Which table a file holds
-/// is read from its name (customers…, orders…, interactions…, meta…) or its columns;
-/// Chinese headers of common ERP/CRM exports (企业名称, 统一社会信用代码 …) are understood.
+/// PATH may be files or folders of .csv, .jsonl, .parquet and .xlsx files. Which table a
+/// file holds is read from its name (customers…, 客户资料, 销售订单 …) or its columns;
+/// the headers of common ERP/CRM exports (企业名称, 统一社会信用代码, 税号 …) are understood.
+/// Try --dry-run first: it shows how each column would load and writes nothing; save the
+/// mapping it prints, correct it, and load with --map mapping.toml.
 /// Bad rows are rejected with file, line, column and reason into STORE/rejects/, good rows
 /// of the same file still load; safe fixes (trimming, full-width digits, 浙江 → 浙江省) are
 /// applied and listed there too. Re-ingesting updates customers by credit code.
@@ -21,6 +24,16 @@ pub struct IngestArgs {
     /// Files or folders to load.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// Show how each file would load (table, columns, types, problems, rows) and a
+    /// mapping.toml to start from; load nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// How columns load, over what is read from headers and values (see --dry-run).
+    #[arg(long, value_name = "mapping.toml")]
+    pub map: Option<PathBuf>,
+    /// Output of --dry-run: table or json.
+    #[arg(long, default_value = "table", value_parser = ["table", "json"])]
+    pub format: String,
 }
 
 /// Deletes customers by id, with their orders and interactions, from store and index.
@@ -50,12 +63,110 @@ pub fn ingest_with_bars(
     store: &std::path::Path,
     paths: &[PathBuf],
 ) -> anyhow::Result<IngestSummary> {
+    ingest_mapped_with_bars(store, paths, &Mapping::default())
+}
+
+fn ingest_mapped_with_bars(
+    store: &std::path::Path,
+    paths: &[PathBuf],
+    mapping: &Mapping,
+) -> anyhow::Result<IngestSummary> {
     let bars = Bars::default();
-    Ok(kesou_indexer::ingest(
+    Ok(kesou_indexer::ingest_mapped(
         &StorePaths::new(store),
         paths,
+        mapping,
         &bars,
     )?)
+}
+
+/// Prints what loading would do, file by file, then a mapping file to start from.
+pub fn print_dry_run(d: &DryRun) {
+    for f in &d.files {
+        let name = f.file.clone();
+        println!(
+            "{name} · {} · {}",
+            f.table.unwrap_or("?"),
+            f.encoding.as_deref().unwrap_or("-")
+        );
+        if !f.columns.is_empty() {
+            let mut t = Table::new(["column", "→ field", "type", "matched by", "values"]);
+            for c in &f.columns {
+                let target = if c.target == "custom" {
+                    format!("custom: {}", c.header)
+                } else {
+                    c.target.clone()
+                };
+                t.row([
+                    c.header.clone(),
+                    target,
+                    c.kind.label().to_owned(),
+                    c.matched_by.to_owned(),
+                    c.samples
+                        .iter()
+                        .map(|v| match v.char_indices().nth(24) {
+                            Some((at, _)) => format!("{}…", &v[..at]),
+                            None => v.clone(),
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" · "),
+                ]);
+            }
+            t.print();
+        }
+        if let Some(note) = &f.note {
+            println!("  {note}");
+            continue;
+        }
+        let wait = match f.would_wait {
+            Some(n) => format!("{} would wait for their customer", output::count(n)),
+            None => "their customers are checked against the store at ingest".into(),
+        };
+        let events = f
+            .table
+            .is_some_and(|t| t == "orders" || t == "interactions");
+        println!(
+            "  rows read {} · would load {} · rejected {} · values set aside {}{}",
+            output::count(f.rows_read),
+            output::count(f.would_load),
+            output::count(f.would_reject),
+            output::count(f.values_set_aside),
+            if events {
+                format!(" · {wait}")
+            } else {
+                String::new()
+            }
+        );
+        if !f.problems.is_empty() {
+            println!("  first problems:");
+            for p in &f.problems {
+                println!(
+                    "    line {} {} {:?}: {} ({})",
+                    p.line,
+                    p.column,
+                    p.value,
+                    p.reason,
+                    p.outcome.label()
+                );
+            }
+        }
+        println!();
+    }
+    let custom = d
+        .files
+        .iter()
+        .flat_map(|f| &f.columns)
+        .filter(|c| c.target == "custom")
+        .count();
+    if custom > 0 {
+        println!(
+            "{custom} column(s) are fields of the files' own (custom): kept with the customers, with their type"
+        );
+    }
+    println!(
+        "nothing was loaded. A mapping to start from (save it, correct it, load with --map FILE):\n"
+    );
+    print!("{}", d.mapping_toml);
 }
 
 pub fn print_summary(s: &IngestSummary) {
@@ -115,6 +226,13 @@ pub fn print_summary(s: &IngestSummary) {
     ]);
     t.print();
     for f in &s.files {
+        if !f.custom_fields.is_empty() {
+            println!(
+                "{}: custom fields {}",
+                f.path.display(),
+                f.custom_fields.join(", ")
+            );
+        }
         if !f.ignored_columns.is_empty() {
             println!(
                 "{}: ignored columns {}",
@@ -178,7 +296,20 @@ pub fn print_summary(s: &IngestSummary) {
 }
 
 pub fn run(args: IngestArgs) -> anyhow::Result<()> {
-    let s = ingest_with_bars(&args.store.data, &args.paths)?;
+    let mapping = match &args.map {
+        Some(path) => Mapping::load(path)?,
+        None => Mapping::default(),
+    };
+    if args.dry_run {
+        let d = kesou_indexer::plan::dry_run(&args.paths, &mapping)?;
+        if args.format == "json" {
+            println!("{}", serde_json::to_string_pretty(&d)?);
+        } else {
+            print_dry_run(&d);
+        }
+        return Ok(());
+    }
+    let s = ingest_mapped_with_bars(&args.store.data, &args.paths, &mapping)?;
     print_summary(&s);
     // The store's tag rules hold for the customers just loaded too.
     let paths = StorePaths::new(&args.store.data);

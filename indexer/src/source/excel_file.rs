@@ -3,8 +3,8 @@
 //! is by its file name or columns.
 //!
 //! Exports put a title above the header (often a merged cell), leave empty lines and end
-//! with a 合计 row: the header is the first row with at least two filled cells, empty rows
-//! are skipped, and a row that starts with 合计 / 总计 / 小计 is a total, not a record.
+//! with a 合计 row: the header is found as [`super::header_row`] finds it, empty rows are
+//! skipped, and a row that starts with 合计 / 总计 / 小计 is a total, not a record.
 //! Dates are cells of a date format (Excel's serial numbers) and are written back as
 //! `YYYY-MM-DD` or `YYYY-MM-DD HH:MM:SS`; a number is written as Excel shows it without a
 //! format (`1200`, `1200.5`). Line numbers are the sheet's row numbers.
@@ -13,14 +13,11 @@ use std::path::Path;
 
 use calamine::{Data, Reader, open_workbook_auto};
 
-use super::{Cell, Record, RecordResult};
+use super::{Cell, HEADER_WITHIN, Record, RecordResult, header_row, is_total};
 use crate::{Error, Result};
 
 /// One sheet: its name, its header and its records.
 pub(super) type Sheet = (String, Vec<String>, Vec<RecordResult>);
-
-/// How many rows from the top may come before the header (titles, notes, dates).
-const HEADER_WITHIN: usize = 20;
 
 pub(super) fn open(path: &Path) -> Result<Vec<Sheet>> {
     let bad = |e: calamine::Error| Error::BadInput(format!("{}: {e}", path.display()));
@@ -34,11 +31,8 @@ pub(super) fn open(path: &Path) -> Result<Vec<Sheet>> {
             .map(|row| row.iter().map(text).collect())
             .collect();
         let filled = |row: &[Option<String>]| row.iter().filter(|c| c.is_some()).count();
-        let Some(at) = rows
-            .iter()
-            .take(HEADER_WITHIN)
-            .position(|row| filled(row) >= 2)
-        else {
+        let counts: Vec<usize> = rows.iter().take(HEADER_WITHIN).map(|r| filled(r)).collect();
+        let Some(at) = header_row(&counts) else {
             continue; // an empty sheet, or one of notes: no table
         };
         let header: Vec<String> = rows[at]
@@ -48,7 +42,7 @@ pub(super) fn open(path: &Path) -> Result<Vec<Sheet>> {
         let width = header.len();
         let mut records = Vec::new();
         for (i, row) in rows.iter().enumerate().skip(at + 1) {
-            if filled(row) == 0 || is_total(row) {
+            if filled(row) == 0 || is_total(row.iter().flatten().map(String::as_str)) {
                 continue;
             }
             let mut cells: Vec<Option<Cell>> = row
@@ -65,16 +59,6 @@ pub(super) fn open(path: &Path) -> Result<Vec<Sheet>> {
         sheets.push((name, header, records));
     }
     Ok(sheets)
-}
-
-/// A row of totals: its first filled cell says so.
-fn is_total(row: &[Option<String>]) -> bool {
-    row.iter().flatten().next().is_some_and(|c| {
-        let c = c.trim().replace(' ', "");
-        ["合计", "总计", "小计", "总和"]
-            .iter()
-            .any(|t| c.starts_with(t))
-    })
 }
 
 fn text(cell: &Data) -> Option<String> {
@@ -116,10 +100,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn totals_and_numbers() {
-        assert!(is_total(&[None, Some("合计".into()), Some("1200".into())]));
-        assert!(is_total(&[Some("总 计".into())]));
-        assert!(!is_total(&[Some("C0001".into()), Some("合计科技".into())]));
+    fn numbers_as_excel_shows_them() {
         assert_eq!(number(1200.0), "1200");
         assert_eq!(number(1200.5), "1200.5");
     }

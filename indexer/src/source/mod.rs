@@ -122,23 +122,28 @@ impl SourceFile {
             .collect())
     }
 
-    /// The name that says which table the file holds: a sheet's name (客户…, 订单…,
-    /// 跟进记录… read as customers, orders, interactions), else the file's.
+    /// The name that says which table the file holds: a file named after a table
+    /// (customers…, orders-2024…) as it is; else a sheet's or file's name read for the
+    /// words exports use (客户资料, 销售订单, 跟进记录, accounts, opportunities …).
     pub fn name_for_detection(&self) -> PathBuf {
-        let Some(sheet) = &self.sheet else {
-            return self.path.clone();
+        let name = match &self.sheet {
+            Some(sheet) => sheet.clone(),
+            None => self
+                .path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
         };
-        let table = [
-            ("客户", "customers"),
-            ("订单", "orders"),
-            ("跟进", "interactions"),
-            ("互动", "interactions"),
-            ("沟通", "interactions"),
-        ]
-        .iter()
-        .find(|(zh, _)| sheet.starts_with(zh))
-        .map_or(sheet.as_str(), |(_, en)| en);
-        PathBuf::from(table)
+        let lower = name.to_lowercase();
+        let named = ["customers", "orders", "interactions", "meta", "truth"]
+            .iter()
+            .any(|t| lower.starts_with(t))
+            || lower.contains("truth");
+        match table_by_words(&lower) {
+            Some(table) if !named => PathBuf::from(table),
+            _ if self.sheet.is_some() => PathBuf::from(name),
+            _ => self.path.clone(),
+        }
     }
 
     pub fn open(path: &Path) -> Result<SourceFile> {
@@ -184,6 +189,68 @@ impl SourceFile {
     }
 }
 
+/// The table a sheet or file name says it holds, by the words exports use. Events first:
+/// 客户跟进记录 holds follow-ups, not customers.
+fn table_by_words(name: &str) -> Option<&'static str> {
+    const WORDS: [(&[&str], &str); 3] = [
+        (
+            &[
+                "跟进",
+                "互动",
+                "沟通",
+                "拜访",
+                "活动",
+                "联系记录",
+                "activit",
+                "task",
+                "interaction",
+            ],
+            "interactions",
+        ),
+        (&["订单", "销售单", "opportunit", "order"], "orders"),
+        (&["客户", "企业", "account", "customer"], "customers"),
+    ];
+    WORDS
+        .iter()
+        .find(|(words, _)| words.iter().any(|w| name.contains(w)))
+        .map(|(_, table)| *table)
+}
+
+/// How many rows from the top may come before the header (titles, notes, dates).
+pub(crate) const HEADER_WITHIN: usize = 20;
+
+/// Which of a file's first rows (given by how many cells each fills) is its header: the
+/// first with at least two filled cells and at least half as many as the fullest. A title,
+/// an export date or a note above the header fills one or two.
+pub(crate) fn header_row(filled: &[usize]) -> Option<usize> {
+    let most = filled.iter().copied().max()?;
+    filled.iter().position(|&n| n >= 2 && n * 2 >= most)
+}
+
+/// A row of totals under a table: its first filled cell says so (合计, 总计, 小计).
+pub(crate) fn is_total<'a>(mut cells: impl Iterator<Item = &'a str>) -> bool {
+    cells.find(|c| !c.trim().is_empty()).is_some_and(|c| {
+        let c = c.trim().replace(' ', "");
+        ["合计", "总计", "小计", "总和"]
+            .iter()
+            .any(|t| c.starts_with(t))
+    })
+}
+
+impl SourceFile {
+    /// The first `n` readable records, kept for the stream too (they are read again).
+    pub fn sample(&mut self, n: usize) -> Vec<Record> {
+        let taken: Vec<RecordResult> = self.records.by_ref().take(n).collect();
+        let sample = taken
+            .iter()
+            .filter_map(|r| r.as_ref().ok().cloned())
+            .collect();
+        let rest = std::mem::replace(&mut self.records, Box::new(std::iter::empty()));
+        self.records = Box::new(taken.into_iter().chain(rest));
+        sample
+    }
+}
+
 impl Iterator for SourceFile {
     type Item = RecordResult;
     fn next(&mut self) -> Option<RecordResult> {
@@ -225,4 +292,36 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_under_titles_and_totals() {
+        assert_eq!(header_row(&[1, 1, 0, 12, 12]), Some(3));
+        assert_eq!(header_row(&[2, 0, 5, 5]), Some(2), "a title of two cells");
+        assert_eq!(header_row(&[2, 2]), Some(0));
+        assert_eq!(header_row(&[]), None);
+        assert!(is_total([" ", "合计", "1200"].into_iter()));
+        assert!(is_total(["总 计"].into_iter()));
+        assert!(!is_total(["C0001", "合计科技"].into_iter()));
+    }
+
+    #[test]
+    fn tables_by_the_words_exports_use() {
+        for (name, table) in [
+            ("客户资料", Some("customers")),
+            ("销售订单列表", Some("orders")),
+            ("客户拜访记录", Some("interactions")),
+            ("客户跟进", Some("interactions")),
+            ("accounts", Some("customers")),
+            ("opportunities", Some("orders")),
+            ("activities", Some("interactions")),
+            ("产品目录", None),
+        ] {
+            assert_eq!(table_by_words(name), table, "{name}");
+        }
+    }
 }

@@ -494,7 +494,7 @@ pub fn check_phone(p: &str) -> Result<String, String> {
     }
 }
 
-fn check_email(e: &str) -> Result<String, String> {
+pub fn check_email(e: &str) -> Result<String, String> {
     let ok = e.len() <= 254
         && e.split_once('@').is_some_and(|(user, domain)| {
             !user.is_empty()

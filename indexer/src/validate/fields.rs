@@ -61,11 +61,31 @@ pub struct Normalization {
 pub struct Columns {
     /// `index[i]` is the position in the file of table column `i`, if present.
     index: Vec<Option<usize>>,
+    /// The factor of table column `i`'s amounts from the unit in its header (10,000 for
+    /// 注册资本(万元)); empty when every factor is 1.
+    scale: Vec<f64>,
 }
 
 impl Columns {
     pub fn new(index: Vec<Option<usize>>) -> Self {
-        Self { index }
+        Self {
+            index,
+            scale: Vec::new(),
+        }
+    }
+
+    /// With the factors the headers' units give the columns' amounts.
+    pub fn with_scale(mut self, scale: Vec<f64>) -> Self {
+        self.scale = if scale.iter().all(|s| *s == 1.0) {
+            Vec::new()
+        } else {
+            scale
+        };
+        self
+    }
+
+    fn scale(&self, col: usize) -> f64 {
+        self.scale.get(col).copied().unwrap_or(1.0)
     }
 }
 
@@ -170,20 +190,33 @@ impl<'a> Fields<'a> {
         };
         let plain = text.replace(',', "");
         // The plain number first: the common case costs one parse.
-        let (value, money) = match plain.parse::<f64>() {
+        let (mut value, money) = match plain.parse::<f64>() {
             Ok(v) => (v, false),
             Err(_) => (
                 money(&plain).ok_or_else(|| self.reject(name, &text, "is not a number"))?,
                 true,
             ),
         };
+        // The header's unit (注册资本(万元)) counts for a cell without one of its own.
+        let scale = self.columns.scale(col);
+        let scaled = scale != 1.0 && !plain.contains(['万', '亿', '元']);
+        if scaled {
+            value = (value * scale * 100.0).round() / 100.0;
+        }
         if !value.is_finite() {
             return Err(self.reject(name, &text, "is not a finite number"));
         }
         if value < min {
             return Err(self.reject(name, &text, format!("must be at least {min}")));
         }
-        if money {
+        if scaled {
+            self.note(
+                name,
+                &text,
+                &value.to_string(),
+                "amount in the header's unit (万元) written in yuan",
+            );
+        } else if money {
             self.note(
                 name,
                 &text,
@@ -221,6 +254,16 @@ impl<'a> Fields<'a> {
                 return Ok(Some(d));
             }
         }
+        // A date column pasted as values in Excel: the day's serial number.
+        if let Some(ts) = excel_serial(&text) {
+            self.note(
+                name,
+                &text,
+                &ts.date().to_string(),
+                "Excel serial number as a date",
+            );
+            return Ok(Some(ts.date()));
+        }
         // A timestamp in a date column: keep the date part.
         if let Some(ts) = parse_timestamp(&text) {
             self.note(
@@ -244,6 +287,22 @@ impl<'a> Fields<'a> {
         }
         if let Ok(d) = NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
             return Ok(Some(d.and_hms_opt(0, 0, 0).expect("midnight")));
+        }
+        if let Some(ts) = excel_serial(&text) {
+            self.note(
+                name,
+                &text,
+                &ts.to_string(),
+                "Excel serial number as a date",
+            );
+            return Ok(Some(ts));
+        }
+        for fmt in ["%Y/%m/%d", "%Y年%m月%d日"] {
+            if let Ok(d) = NaiveDate::parse_from_str(&text, fmt) {
+                let ts = d.and_hms_opt(0, 0, 0).expect("midnight");
+                self.note(name, &text, &ts.to_string(), "date written as YYYY-MM-DD");
+                return Ok(Some(ts));
+            }
         }
         Err(self.reject(name, &text, "is not a timestamp; write YYYY-MM-DD HH:MM:SS"))
     }
@@ -301,6 +360,33 @@ fn money(text: &str) -> Option<f64> {
     Some((v * factor * 100.0).round() / 100.0)
 }
 
+/// A date (and time) written as Excel keeps it: days since 1899-12-30, the fraction the
+/// time of day, as a date column's cells read when they lost their date format. Only
+/// serial numbers of 1927 to 2173 (10000 to 99999) are taken, so that a year, a count or a
+/// yyyymmdd date is never read as one.
+pub(crate) fn excel_serial(text: &str) -> Option<NaiveDateTime> {
+    let whole = text.split_once('.').map_or(text, |(w, _)| w);
+    if whole.len() != 5 || !whole.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let serial: f64 = text.parse().ok()?;
+    let epoch = NaiveDate::from_ymd_opt(1899, 12, 30)?.and_hms_opt(0, 0, 0)?;
+    let seconds = (serial * 86_400.0).round() as i64;
+    Some(epoch + chrono::Duration::seconds(seconds))
+}
+
+/// A date in any of the forms [`Fields::date`] reads without a note of time: 2024-01-05,
+/// 2024/1/5, 2024.1.5, 20240105, 2024年1月5日.
+pub(crate) fn parse_date(text: &str) -> Option<NaiveDate> {
+    ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日"]
+        .iter()
+        .find_map(|f| NaiveDate::parse_from_str(text.trim(), f).ok())
+}
+
+pub(crate) fn parse_any_timestamp(text: &str) -> Option<NaiveDateTime> {
+    parse_timestamp(text.trim())
+}
+
 fn parse_timestamp(text: &str) -> Option<NaiveDateTime> {
     [
         "%Y-%m-%d %H:%M:%S",
@@ -309,6 +395,9 @@ fn parse_timestamp(text: &str) -> Option<NaiveDateTime> {
         "%Y-%m-%dT%H:%M:%S%.f",
         "%Y/%m/%d %H:%M:%S",
         "%Y-%m-%d %H:%M",
+        "%Y/%m/%d %H:%M",
+        "%Y年%m月%d日 %H:%M:%S",
+        "%Y年%m月%d日 %H:%M",
     ]
     .iter()
     .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
@@ -316,7 +405,23 @@ fn parse_timestamp(text: &str) -> Option<NaiveDateTime> {
 
 #[cfg(test)]
 mod tests {
-    use super::money;
+    use super::{excel_serial, money, parse_timestamp};
+
+    #[test]
+    fn dates_as_exports_write_them() {
+        let at = |s: &str| excel_serial(s).map(|t| t.to_string());
+        assert_eq!(at("45296").as_deref(), Some("2024-01-05 00:00:00"));
+        assert_eq!(at("45296.5").as_deref(), Some("2024-01-05 12:00:00"));
+        assert_eq!(at("2024"), None, "a year is no serial number");
+        assert_eq!(at("20240105"), None);
+        assert_eq!(at("4529x"), None);
+        let ts = |s: &str| parse_timestamp(s).map(|t| t.to_string());
+        assert_eq!(ts("2024/1/5 8:00").as_deref(), Some("2024-01-05 08:00:00"));
+        assert_eq!(
+            ts("2024-01-05 08:00").as_deref(),
+            Some("2024-01-05 08:00:00")
+        );
+    }
 
     #[test]
     fn amounts_as_exports_write_them() {

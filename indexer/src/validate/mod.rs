@@ -6,9 +6,12 @@ mod events;
 mod fields;
 mod tables;
 
-pub use customers::{CustomerRow, Identities, claimed_identity, validate_customer};
+pub use customers::{
+    CustomerRow, Identities, check_email, check_phone, claimed_identity, validate_customer,
+};
 pub use events::{
     InteractionRow, OrderRow, WAITING_FOR_CUSTOMER, validate_interaction, validate_order,
 };
 pub use fields::{Columns, Fields, Normalization, Outcome, Reject};
-pub use tables::Table;
+pub(crate) use fields::{excel_serial, parse_any_timestamp, parse_date};
+pub use tables::{Table, split_unit};
