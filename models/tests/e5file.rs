@@ -158,11 +158,11 @@ fn vectors_agree_with_the_engines() {
 }
 
 #[test]
-fn dequantised_weights_agree_too() {
+fn quantized_kernels_agree_too() {
     let Some(path) = require(PATH.as_ref()) else {
         return;
     };
-    let m = Embedder::load_with(&ModelConfig::new(path), Kernels::Dequantized).unwrap();
+    let m = Embedder::load_with(&ModelConfig::new(path), Kernels::Quantized).unwrap();
     vectors_agree(&m, 8);
 }
 
