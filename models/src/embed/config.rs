@@ -34,12 +34,17 @@ pub struct ModelConfig {
 }
 
 impl ModelConfig {
-    /// A model folder with no prefixes and the folder's own settings.
+    /// A model folder with no prefixes and the folder's own settings; an E5S1 file
+    /// (multilingual-e5-small) with the prefixes it was trained with, `"query: "` and
+    /// `"passage: "`.
     pub fn new(path: impl Into<PathBuf>) -> ModelConfig {
+        let path = path.into();
+        let e5 = path.is_file() && super::e5::is_e5_file(&path);
+        let prefix = |p: &str| if e5 { p.to_owned() } else { String::new() };
         ModelConfig {
-            path: path.into(),
-            query_prefix: String::new(),
-            passage_prefix: String::new(),
+            query_prefix: prefix("query: "),
+            passage_prefix: prefix("passage: "),
+            path,
             max_tokens: None,
             pooling: None,
         }

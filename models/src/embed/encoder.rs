@@ -61,6 +61,7 @@ impl Encoder {
                     xlm_roberta::XLMRobertaModel::new(&config, vb).map_err(missing)?,
                 ))
             }
+            Architecture::E5s1 => unreachable!("a folder never reads as an E5S1 file"),
         }
     }
 

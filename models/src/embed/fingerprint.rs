@@ -86,6 +86,32 @@ pub(crate) fn model(dir: &Path, files: &[&str], weights: &str, extra: &[&str]) -
     Ok(format!("{:016x}", h.finish()))
 }
 
+/// Hashes an E5S1 file the same way: its size, everything before the first tensor
+/// (sizes, vocabulary, normalisation, directory), the first and last MiB of the tensors.
+pub(crate) fn e5_file(path: &Path, header_len: usize, extra: &[&str]) -> Result<String> {
+    let io = |e| Error::io(path, e);
+    let mut file = File::open(path).map_err(io)?;
+    let size = file.metadata().map_err(io)?.len();
+    let mut h = StableHasher::default();
+    h.write(b"E5S1");
+    h.write(&size.to_le_bytes());
+    let header_len = (header_len as u64).min(size);
+    for (from, len) in [
+        (0, header_len),
+        (header_len, SAMPLE),
+        (size.saturating_sub(SAMPLE).max(header_len), SAMPLE),
+    ] {
+        file.seek(SeekFrom::Start(from)).map_err(io)?;
+        let mut chunk = Vec::new();
+        (&mut file).take(len).read_to_end(&mut chunk).map_err(io)?;
+        h.write_part(&chunk);
+    }
+    for e in extra {
+        h.write_part(e.as_bytes());
+    }
+    Ok(format!("{:016x}", h.finish()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,6 +18,8 @@ pub enum Architecture {
     Bert,
     /// XLM-RoBERTa: multilingual-e5-base/large, bge-m3. Positions count from the padding id + 1.
     XlmRoberta,
+    /// multilingual-e5-small as one 4-bit E5S1 file (`e5-small-q4.bin`), not a folder.
+    E5s1,
 }
 
 /// How token vectors become one sentence vector.
@@ -101,7 +103,7 @@ impl Folder {
         let positions = number("max_position_embeddings")?;
         // XLM-RoBERTa numbers positions from padding_idx + 1.
         let max_positions = match architecture {
-            Architecture::Bert => positions,
+            Architecture::Bert | Architecture::E5s1 => positions,
             Architecture::XlmRoberta => positions.saturating_sub(pad_token_id as usize + 1),
         };
         let trained_max_tokens = optional_json(&dir.join("sentence_bert_config.json"))?
@@ -183,7 +185,7 @@ fn fill_defaults(config: &mut Json, architecture: Architecture) {
         (
             "pad_token_id",
             Json::from(match architecture {
-                Architecture::Bert => 0,
+                Architecture::Bert | Architecture::E5s1 => 0,
                 Architecture::XlmRoberta => 1,
             }),
         ),

@@ -1,9 +1,11 @@
 //! Sentence embeddings from a local model folder: text → tokens (tokenizer.json) → a BERT or
 //! XLM-RoBERTa encoder (candle, CPU) → mean (or CLS) pooling over the attention mask → L2
 //! normalisation. A batch is padded to its longest input, never to a fixed length; texts
-//! of similar length are batched together so that little is spent on padding.
+//! of similar length are batched together so that little is spent on padding. Or from one
+//! 4-bit E5S1 file, multilingual-e5-small ([`e5`]), the model Chinese search uses.
 
 mod config;
+mod e5;
 mod encoder;
 mod fingerprint;
 mod folder;
@@ -16,9 +18,11 @@ use candle_nn::VarBuilder;
 use tokenizers::{Encoding, Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
 
 pub use config::{ModelConfig, ModelInfo};
+pub use e5::Kernels;
 pub use fingerprint::{StableHasher, stable_hash};
 pub use folder::{Architecture, Pooling};
 
+use e5::E5Model;
 use encoder::{Batch, Encoder};
 use folder::{Folder, TOKENIZER, WEIGHTS};
 
@@ -50,10 +54,19 @@ impl Embeddings {
 pub struct Embedder {
     config: ModelConfig,
     info: ModelInfo,
-    tokenizer: Tokenizer,
-    encoder: Encoder,
-    pad_id: u32,
-    device: Device,
+    backend: Backend,
+}
+
+// One embedder per process: the variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
+enum Backend {
+    Folder {
+        tokenizer: Tokenizer,
+        encoder: Encoder,
+        pad_id: u32,
+        device: Device,
+    },
+    E5(E5Model),
 }
 
 impl std::fmt::Debug for Embedder {
@@ -65,9 +78,26 @@ impl std::fmt::Debug for Embedder {
 }
 
 impl Embedder {
-    /// Loads the model a config names: reads the folder, the tokenizer and every weight.
+    /// Loads the model a config names: reads the folder, the tokenizer and every weight
+    /// (or the E5S1 file, its 4-bit matrices dequantised to f32: measured faster here than
+    /// candle's Q4_0 kernels at batch 1 and 32, see docs/performance.md).
     pub fn load(config: &ModelConfig) -> Result<Embedder> {
+        Embedder::load_with(config, Kernels::Dequantized)
+    }
+
+    /// [`Embedder::load`], an E5S1 file's matrices multiplied the given way (a folder's
+    /// weights are f32 whatever `kernels` says).
+    pub fn load_with(config: &ModelConfig, kernels: Kernels) -> Result<Embedder> {
         let started = Instant::now();
+        if config.path.is_file() && e5::is_e5_file(&config.path) {
+            let embedder = Embedder::load_e5(config, kernels)?;
+            tracing::debug!(
+                model = %embedder.info.name,
+                ms = started.elapsed().as_secs_f64() * 1000.0,
+                "embedding model loaded"
+            );
+            return Ok(embedder);
+        }
         let folder = Folder::read(&config.path)?;
         let device = Device::Cpu;
         let weights = folder.dir.join(WEIGHTS);
@@ -146,11 +176,63 @@ impl Embedder {
                 max_tokens,
                 fingerprint,
             },
-            tokenizer,
-            encoder,
-            pad_id,
-            device,
+            backend: Backend::Folder {
+                tokenizer,
+                encoder,
+                pad_id,
+                device,
+            },
         })
+    }
+
+    fn load_e5(config: &ModelConfig, kernels: Kernels) -> Result<Embedder> {
+        if config.pooling == Some(Pooling::Cls) {
+            return Err(Error::BadModel(format!(
+                "{}: multilingual-e5 is trained with mean pooling, not CLS",
+                config.path.display()
+            )));
+        }
+        let model = E5Model::load(&config.path, kernels, config.max_tokens)?;
+        let max_tokens = model.window;
+        let fingerprint = fingerprint::e5_file(
+            &config.path,
+            model.header_len,
+            &[
+                "mean",
+                &max_tokens.to_string(),
+                &config.query_prefix,
+                &config.passage_prefix,
+            ],
+        )?;
+        let name = config
+            .path
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        Ok(Embedder {
+            config: config.clone(),
+            info: ModelInfo {
+                name,
+                architecture: Architecture::E5s1,
+                dims: model.dims,
+                pooling: Pooling::Mean,
+                max_tokens,
+                fingerprint,
+            },
+            backend: Backend::E5(model),
+        })
+    }
+
+    /// The token ids the model runs for a text as given (no prefix added), specials
+    /// included.
+    pub fn token_ids(&self, text: &str) -> Result<Vec<u32>> {
+        match &self.backend {
+            Backend::Folder { tokenizer, .. } => Ok(tokenizer
+                .encode(text, true)
+                .map_err(|e| Error::Tokenizer(e.to_string()))?
+                .get_ids()
+                .to_vec()),
+            Backend::E5(m) => m.token_ids(text),
+        }
     }
 
     pub fn info(&self) -> &ModelInfo {
@@ -192,6 +274,12 @@ impl Embedder {
 
     /// Vectors of texts as given (no prefix), in one forward pass padded to the longest.
     pub fn embed_batch(&self, texts: &[&str]) -> Result<Embeddings> {
+        if let Backend::E5(m) = &self.backend {
+            return Ok(Embeddings {
+                dims: self.dims(),
+                data: m.embed(texts, texts.len(), &mut |_| {})?,
+            });
+        }
         let encodings = self.tokenize(texts)?;
         let all: Vec<&Encoding> = encodings.iter().collect();
         Ok(Embeddings {
@@ -210,6 +298,10 @@ impl Embedder {
         done: &mut dyn FnMut(usize),
     ) -> Result<Embeddings> {
         let dims = self.dims();
+        if let Backend::E5(m) = &self.backend {
+            let data = m.embed(texts, batch_size, done)?;
+            return Ok(Embeddings { dims, data });
+        }
         let encodings = self.tokenize(texts)?;
         let mut order: Vec<usize> = (0..texts.len()).collect();
         order.sort_by_key(|&i| std::cmp::Reverse(encodings[i].get_ids().len()));
@@ -226,12 +318,24 @@ impl Embedder {
     }
 
     fn tokenize(&self, texts: &[&str]) -> Result<Vec<Encoding>> {
-        self.tokenizer
+        let Backend::Folder { tokenizer, .. } = &self.backend else {
+            unreachable!("E5 files tokenize in e5")
+        };
+        tokenizer
             .encode_batch(texts.to_vec(), true)
             .map_err(|e| Error::Tokenizer(e.to_string()))
     }
 
     fn forward(&self, encodings: &[&Encoding]) -> Result<Vec<f32>> {
+        let Backend::Folder {
+            encoder,
+            pad_id,
+            device,
+            ..
+        } = &self.backend
+        else {
+            unreachable!("E5 files run in e5")
+        };
         if encodings.is_empty() {
             return Ok(Vec::new());
         }
@@ -242,7 +346,7 @@ impl Embedder {
             .unwrap_or(0)
             .max(1);
         let rows = encodings.len();
-        let mut ids = vec![self.pad_id; rows * len];
+        let mut ids = vec![*pad_id; rows * len];
         let mut mask = vec![0u32; rows * len];
         for (r, e) in encodings.iter().enumerate() {
             let n = e.get_ids().len();
@@ -255,7 +359,7 @@ impl Embedder {
             ids,
             mask,
         };
-        self.encoder.embed(&batch, self.info.pooling, &self.device)
+        encoder.embed(&batch, self.info.pooling, device)
     }
 }
 
@@ -264,9 +368,10 @@ pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
-/// Whether a folder looks like a model kesou can load (for messages before loading).
+/// Whether a folder (or an E5S1 file) looks like a model kesou can load (for messages
+/// before loading).
 pub fn is_model_folder(dir: &Path) -> bool {
-    Folder::read(dir).is_ok()
+    (dir.is_file() && e5::is_e5_file(dir)) || Folder::read(dir).is_ok()
 }
 
 #[cfg(test)]
