@@ -9,6 +9,7 @@
 //! (rows, explain line) and, when there is one, a note for people.
 
 mod builtin;
+mod overview;
 mod reports;
 
 #[cfg(test)]
@@ -21,6 +22,7 @@ use serde_json::{Value as Json, json};
 
 pub use crate::filters::{filterable, parse_filter, parse_filters};
 pub use builtin::{BUILTIN, Builtin, builtin};
+pub use overview::{Kpi, NEW_DAYS, Overview, overview};
 pub use reports::{
     Author, MAX_NAME_CHARS, MAX_TITLE_CHARS, MeasureSpec, REPORTS_TABLE, ReportSpec, SavedReport,
     delete_report, save_report, saved_report, saved_reports,

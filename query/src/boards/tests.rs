@@ -401,7 +401,8 @@ fn reports_that_cannot_run_say_what_is_valid() {
     for name in [
         "",
         "has space",
-        "报表",
+        "报表 一",
+        "报表/一",
         "-lead",
         &"x".repeat(65),
         "map",
@@ -414,6 +415,11 @@ fn reports_that_cannot_run_say_what_is_valid() {
     let mut r = spec("top20");
     r.dimension = Some("industry".into());
     assert!(r.check_name().unwrap_err().to_string().contains("built-in"));
+    for name in ["华东月报", "区域_周报-2026", "report-1"] {
+        let mut r = spec(name);
+        r.dimension = Some("industry".into());
+        assert!(r.check_name().is_ok(), "{name:?}");
+    }
 }
 
 #[test]
