@@ -31,7 +31,7 @@ fn options(principal: &Principal) -> AskOptions {
 }
 
 /// Every `filter=` of a query string, in order (`?filter=region=华东&filter=size=大型`).
-fn filters_of(raw: Option<String>) -> ApiResult<Vec<String>> {
+pub(crate) fn filters_of(raw: Option<String>) -> ApiResult<Vec<String>> {
     let Some(raw) = raw else {
         return Ok(Vec::new());
     };
@@ -269,6 +269,23 @@ pub async fn delete(
     };
     state.forget_boards();
     caller.record(&state, "report", &input, result)
+}
+
+/// A saved report as saved (its spec: title, dimension, measure, filters, question), for
+/// the report builder to edit; saving it again under its name replaces it.
+pub async fn report(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(name): Path<String>,
+) -> ApiResult<Json<Value>> {
+    state
+        .blocking(move |asker| match boards::saved_report(asker, &name)? {
+            Some(r) => Ok(Json(json!(r))),
+            None => Err(AppError::not_found(format!(
+                "no saved report is named {name:?}"
+            ))),
+        })
+        .await
 }
 
 /// A user error unless `name` is a dashboard or a saved report.
