@@ -1129,3 +1129,201 @@ fn a_server_with_users_asks_to_log_in_and_shows_only_their_rows() {
     let (status, _) = b.api("POST", "/api/ask", Some(json!({"q": "华东客户"})));
     assert_eq!(status, 401);
 }
+
+/// Text a person sees on the page that is Chinese (characters, or full-width punctuation),
+/// outside elements marked `lang="zh"` (data as written: a company's name, a city).
+const CHINESE_SHOWN: &str = r#"
+const cjk = /[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]/;
+const out = [];
+const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+while (walker.nextNode()) {
+  const n = walker.currentNode; const el = n.parentElement; const text = n.textContent.trim();
+  if (!el || !text || !cjk.test(text)) continue;
+  if (el.closest('[lang^="zh"], script, style, template, [hidden]')) continue;
+  if (!el.getClientRects().length) continue;
+  out.push(text.slice(0, 80));
+}
+for (const el of document.querySelectorAll('[placeholder]')) {
+  if (cjk.test(el.placeholder) && !el.closest('[lang^="zh"]') && el.getClientRects().length) out.push(`placeholder: ${el.placeholder}`);
+}
+// The title names what is shown: a customer (its name) or a question (as typed).
+const q = document.getElementById('q');
+const named = document.querySelector('h1[lang^="zh"]') || (q && q.value && document.title.startsWith(q.value));
+if (cjk.test(document.title) && !named) out.push(`title: ${document.title}`);
+return out;
+"#;
+
+/// Errors on the page whose words hold no Chinese at all.
+const ERRORS_WITHOUT_CHINESE: &str = r#"
+const cjk = /[\u3400-\u9fff]/;
+return [...document.querySelectorAll('[role="alert"], .error')]
+  .map(e => e.textContent.trim())
+  .filter(t => t && !cjk.test(t));
+"#;
+
+/// Every page of the app, with what shows it is drawn.
+fn every_page() -> Vec<(String, &'static str)> {
+    let mut pages = vec![
+        ("#/".to_owned(), "true"),
+        (
+            ask_hash(QUESTION)[1..].to_owned(),
+            "document.querySelectorAll('table.results tbody tr').length > 0",
+        ),
+        (
+            ask_hash("各省份客户数量")[1..].to_owned(),
+            "document.querySelector('.result figure, .result svg') !== null",
+        ),
+        (
+            ask_hash("！！！")[1..].to_owned(),
+            "document.querySelector('.error') !== null",
+        ),
+        (
+            "#/customer/C0000123".to_owned(),
+            "document.querySelector('.profile h1') && !document.querySelector('.similar .status')",
+        ),
+        (
+            "#/customer/C0999999".to_owned(),
+            "document.querySelector('.error') !== null",
+        ),
+        (
+            "#/dashboards".to_owned(),
+            "document.querySelectorAll('.cards .card').length >= 7",
+        ),
+        (
+            "#/dashboard/nothing-here".to_owned(),
+            "document.querySelector('.error') !== null",
+        ),
+        (
+            "#/nowhere".to_owned(),
+            "document.querySelector('.notfound') !== null",
+        ),
+    ];
+    for board in ["map", "top20", "churn", "funnel", "rfm", "matrix"] {
+        pages.push((
+            format!("#/dashboard/{board}"),
+            "document.querySelector('article.board') !== null",
+        ));
+    }
+    pages
+}
+
+/// Opens each page in `lang` and checks its words: in English no Chinese a person reads
+/// outside data, in Chinese no error without Chinese. Screenshots each page.
+fn walk_every_page(b: &Browser, lang: &str, width: &str) {
+    for (hash, ready) in every_page() {
+        b.open(&format!("/?lang={lang}{hash}"));
+        b.answered(&hash, ready);
+        if hash.starts_with("#/reports") {
+            continue;
+        }
+        let shown = format!(
+            "{lang}-{width}-{}",
+            hash.replace(['/', '#', '?', '%', '='], "-")
+        );
+        b.shot(&shown.chars().take(60).collect::<String>());
+        if lang == "en" {
+            let leaks = b.js(CHINESE_SHOWN);
+            assert_eq!(leaks, json!([]), "{hash}: Chinese in the English app");
+        } else {
+            let errors = b.js(ERRORS_WITHOUT_CHINESE);
+            assert_eq!(
+                errors,
+                json!([]),
+                "{hash}: an error with no Chinese in the Chinese app"
+            );
+        }
+    }
+    // The report builder has no address of its own to stamp: its preview is drawn.
+    b.open(&format!("/?lang={lang}#/reports/new"));
+    b.wait(
+        "the report builder",
+        "return document.querySelector('.preview[data-answer] figure')",
+    );
+    b.shot(&format!("{lang}-{width}-reports-new"));
+    if lang == "en" {
+        assert_eq!(
+            b.js(CHINESE_SHOWN),
+            json!([]),
+            "report builder: Chinese in the English app"
+        );
+    }
+}
+
+#[test]
+fn every_page_speaks_the_language_of_the_app() {
+    let Some(b) = browser("language", 1280, 900) else {
+        return;
+    };
+    for lang in ["zh", "en"] {
+        walk_every_page(&b, lang, "desktop");
+    }
+    b.session.set_viewport(390, 844).expect("phone width");
+    for lang in ["en", "zh"] {
+        walk_every_page(&b, lang, "phone");
+    }
+    // The server's own words come in the page's language.
+    b.open("/?lang=zh#/customer/C0999999");
+    b.answered(
+        "the missing customer",
+        "document.querySelector('.error') !== null",
+    );
+    let zh = b.texts(".error")[0].clone();
+    assert!(zh.contains("没有编号为 C0999999 的客户"), "{zh}");
+    b.open("/?lang=en#/customer/C0999999");
+    b.answered(
+        "the missing customer",
+        "document.querySelector('.error') !== null",
+    );
+    let en = b.texts(".error")[0].clone();
+    assert!(en.contains("C0999999") && en.is_ascii(), "{en}");
+}
+
+#[test]
+fn the_login_page_speaks_the_language_of_the_app() {
+    let Some(b) = browser("login-language", 1280, 900) else {
+        return;
+    };
+    let server = &*SERVER_WITH_USERS;
+    for lang in ["zh", "en"] {
+        b.open_on(server, &format!("/?lang={lang}#/"));
+        b.wait(
+            "the login form",
+            "return document.getElementById('login-user') !== null",
+        );
+        let before =
+            b.js("return document.getElementById('login-error').getClientRects().length === 0");
+        assert_eq!(
+            before,
+            json!(true),
+            "{lang}: no refusal shown before an attempt"
+        );
+        b.session
+            .find("#login-user")
+            .unwrap()
+            .send_keys("nobody")
+            .unwrap();
+        b.session
+            .find("#login-password")
+            .unwrap()
+            .send_keys("wrong")
+            .unwrap();
+        b.session.find("#login-submit").unwrap().click().unwrap();
+        b.wait(
+            "the refusal",
+            "const e = document.getElementById('login-error'); return e && e.textContent.length > 0",
+        );
+        b.shot(&format!("{lang}-wrong-password"));
+        let refusal = b.texts("#login-error")[0].clone();
+        if lang == "en" {
+            assert_eq!(
+                b.js(CHINESE_SHOWN),
+                json!([]),
+                "login: Chinese in the English app"
+            );
+            assert!(refusal.contains("wrong user name or password"), "{refusal}");
+        } else {
+            assert_eq!(b.js(ERRORS_WITHOUT_CHINESE), json!([]));
+            assert!(refusal.contains("用户名或密码错误"), "{refusal}");
+        }
+    }
+}

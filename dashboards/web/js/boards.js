@@ -6,8 +6,9 @@ import { errorBox } from "./ask.js";
 import { drawChart } from "./charts/index.js";
 import { h, mount, s as sv, stamp } from "./dom.js";
 import { openEmbedDialog } from "./embed-dialog.js";
+import { filterBar, globalFilters, withGlobal } from "./filterbar.js";
 import { filterEditor } from "./filters.js";
-import { lang, t } from "./i18n.js";
+import { aboutOf, lang, noteOf, t } from "./i18n.js";
 
 const ICONS = {
   map: "M3 3h5v5H3zM9 3h5v5H9zM9 9h5v5H9zM15 9h5v5h-5zM3 9h5v5H3zM9 15h5v5H9z",
@@ -26,7 +27,7 @@ function icon(chart) {
   return h("span", { class: "board-icon", "aria-hidden": "true" }, sv("svg", { viewBox: "0 0 24 24" }, sv("path", { d: ICONS[chart] || ICONS.table })));
 }
 
-export async function boardsView(main, stale) {
+export async function boardsView(main, stale, params = new URLSearchParams()) {
   const drawnFor = location.hash;
   document.title = `${t("boards")} · ${t("brand")}`;
   mount(main, h("p", { class: "status" }, t("loading")));
@@ -34,7 +35,7 @@ export async function boardsView(main, stale) {
   try {
     list = (await api.get("/api/dashboards")).dashboards || [];
   } catch (err) {
-    if (!stale()) mount(main, errorBox(err, () => boardsView(main, stale)));
+    if (!stale()) mount(main, errorBox(err, () => boardsView(main, stale, params)));
     return;
   }
   if (stale()) return;
@@ -50,7 +51,7 @@ export async function boardsView(main, stale) {
         h(
           "li",
           { class: `card ${b.builtin ? "builtin" : "saved"}`, "data-board": b.name },
-          h("a", { href: `#/dashboard/${encodeURIComponent(b.name)}` }, icon(b.chart), h("span", { class: "card-title" }, titleOf(b)), h("span", { class: "card-kind" }, b.builtin ? t("builtin") : t("saved_report"), b.description && lang() === "zh" ? ` · ${b.description}` : "")),
+          h("a", { href: withGlobal(`#/dashboard/${encodeURIComponent(b.name)}`, params) }, icon(b.chart), h("span", { class: "card-title" }, titleOf(b)), h("span", { class: "card-kind" }, b.builtin ? t("builtin") : t("saved_report"), aboutOf(b) ? ` · ${aboutOf(b)}` : "")),
         ),
       ),
       h("li", { class: "card new" }, h("a", { href: "#/reports/new" }, h("span", { class: "board-icon plus", "aria-hidden": "true" }, "+"), h("span", { class: "card-title" }, t("new_report")), h("span", { class: "card-kind" }, t("new_report_hint")))),
@@ -62,7 +63,9 @@ export async function boardsView(main, stale) {
 
 export async function boardView(main, name, params, stale) {
   const drawnFor = location.hash;
-  const filters = params.getAll("filter");
+  // The board's own filters (its editor), then the page's bar (大区, 行业, 负责销售).
+  const own = params.getAll("filter");
+  const filters = [...own, ...globalFilters(params)];
   mount(main, h("p", { class: "status" }, t("loading")));
   let board;
   let fieldList;
@@ -74,19 +77,31 @@ export async function boardView(main, name, params, stale) {
       api.get("/api/dashboards").then((r) => (r.dashboards || []).find((b) => b.name === name)?.builtin ?? true, () => true),
     ]);
   } catch (err) {
-    if (!stale()) mount(main, errorBox(err, () => boardView(main, name, params, stale)));
+    if (!stale()) {
+      const box = errorBox(err, () => boardView(main, name, params, stale));
+      mount(main, box);
+      stamp(box, drawnFor, "board-error");
+    }
     return;
   }
   if (stale()) return;
   const title = titleOf(board);
   document.title = `${title} · ${t("brand")}`;
+  const address = (own, bar) => {
+    const next = new URLSearchParams(bar);
+    next.delete("filter");
+    for (const f of own) next.append("filter", f);
+    const text = next.toString();
+    return `#/dashboard/${encodeURIComponent(name)}${text ? `?${text}` : ""}`;
+  };
   const setFilters = (list) => {
-    location.hash = `#/dashboard/${encodeURIComponent(name)}${query({ filter: list })}`;
+    location.hash = address(list, params);
   };
   const actions = h(
     "div",
     { class: "actions" },
     h("button", { type: "button", class: "secondary", onclick: () => openEmbedDialog({ name, title, filters, fields: fieldList }) }, t("embed")),
+    builtin ? null : h("a", { class: "button secondary", href: `#/reports/edit/${encodeURIComponent(name)}`, id: "edit-report" }, t("edit_report")),
     builtin
       ? null
       : h(
@@ -110,15 +125,18 @@ export async function boardView(main, name, params, stale) {
   const article = h(
     "article",
     { class: "board", "data-board": name },
-    h("p", { class: "crumb" }, h("a", { href: "#/dashboards" }, `‹ ${t("boards")}`)),
-    h("header", { class: "board-head" }, h("div", null, h("h1", null, title), board.explain ? h("p", { class: "muted" }, board.explain) : null), actions),
-    board.note ? h("p", { class: "note", role: "note" }, board.note) : null,
+    h("p", { class: "crumb" }, h("a", { href: withGlobal("#/dashboards", params) }, `‹ ${t("boards")}`)),
+    filterBar(params, (next) => {
+      location.hash = address(own, next);
+    }),
+    h("header", { class: "board-head" }, h("div", null, h("h1", null, title), aboutOf(board) ? h("p", { class: "muted" }, aboutOf(board)) : null), actions),
+    board.note ? h("p", { class: "note", role: "note" }, noteOf(board.note)) : null,
     fieldList.length
       ? h(
           "details",
-          { class: "board-filters", open: filters.length > 0 },
-          h("summary", null, filters.length ? `${t("filters")} (${filters.length})` : t("filters")),
-          filterEditor({ fields: fieldList, value: filters, onChange: setFilters }),
+          { class: "board-filters", open: own.length > 0 },
+          h("summary", null, own.length ? `${t("filters")} (${own.length})` : t("filters")),
+          filterEditor({ fields: fieldList, value: own, onChange: setFilters }),
         )
       : null,
     drawChart(board, { title }),

@@ -20,7 +20,7 @@ export function loginView(main, done) {
   document.title = `${t("login_title")} · ${t("brand")}`;
   const user = h("input", { id: "login-user", name: "username", autocomplete: "username", required: true });
   const password = h("input", { id: "login-password", name: "password", type: "password", autocomplete: "current-password", required: true });
-  const error = h("p", { class: "error", role: "alert", id: "login-error" });
+  const error = h("p", { class: "error", role: "alert", id: "login-error", hidden: true });
   const form = h(
     "form",
     {
@@ -28,12 +28,14 @@ export function loginView(main, done) {
       onsubmit: async (e) => {
         e.preventDefault();
         error.textContent = "";
+        error.hidden = true;
         try {
           const r = await api.post("/api/login", { name: user.value, password: password.value });
           password.value = "";
           done(r.user);
         } catch (err) {
           error.replaceChildren(h("span", { class: "error-title" }, errorTitle(err)), " ", h("span", { class: "error-detail" }, err.message));
+          error.hidden = false;
           password.select();
         }
       },
