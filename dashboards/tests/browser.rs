@@ -1327,3 +1327,170 @@ fn the_login_page_speaks_the_language_of_the_app() {
         }
     }
 }
+
+#[test]
+fn the_home_overview_links_into_each_figure_and_the_bar_narrows_every_board() {
+    let Some(b) = browser("home", 1280, 1000) else {
+        return;
+    };
+    b.open("/?lang=zh#/");
+    b.answered(
+        "the overview",
+        "document.querySelectorAll('.kpi').length === 5",
+    );
+    b.shot("overview");
+    let value = |key: &str| -> f64 {
+        b.js(&format!(
+            "return Number(document.querySelector('.kpi[data-kpi={key}]').dataset.value)"
+        ))
+        .as_f64()
+        .unwrap()
+    };
+    assert_eq!(value("customers"), CUSTOMERS as f64);
+    assert_eq!(
+        b.texts(".kpi[data-kpi=customers] .kpi-value"),
+        ["3,000"],
+        "a count with its separator"
+    );
+    let (_, overview) = b.api("GET", "/api/overview", None);
+    for k in overview["kpis"].as_array().unwrap() {
+        let key = k["key"].as_str().unwrap();
+        assert_eq!(Some(value(key)), k["value"].as_f64(), "{key}");
+    }
+    // A figure's link lists what it counts.
+    b.js("document.querySelector('.kpi[data-kpi=high_intent] a').click()");
+    b.answered(
+        "the high-intent list",
+        "document.querySelector('.total[data-total]')",
+    );
+    assert_eq!(b.total() as f64, value_of(&overview, "high_intent"));
+    // The bar: 华东 narrows the figures, stays in the address and follows to the boards.
+    b.open("/?lang=zh#/");
+    b.answered(
+        "the overview",
+        "document.querySelectorAll('.kpi').length === 5",
+    );
+    b.js("const s = document.querySelector('.filter-bar select[name=region]'); s.value = '华东'; s.dispatchEvent(new Event('change'))");
+    b.answered(
+        "the overview of 华东",
+        "location.hash.includes('region=') && document.querySelectorAll('.kpi').length === 5",
+    );
+    b.shot("overview-east");
+    let (_, regions) = b.api(
+        "POST",
+        "/api/ask",
+        Some(json!({"q": "按大区统计客户数", "limit": 50})),
+    );
+    let east = regions["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r[0] == "华东")
+        .map(|r| r[1].as_f64().unwrap())
+        .expect("a 华东 row");
+    assert_eq!(value("customers"), east);
+    b.js("[...document.querySelectorAll('nav a')].find(a => a.getAttribute('href').startsWith('#/dashboards')).click()");
+    b.answered(
+        "the boards of 华东",
+        "location.hash.includes('region=') && document.querySelectorAll('.cards .card').length >= 7",
+    );
+    b.js("document.querySelector('.card[data-board=map] a').click()");
+    b.answered(
+        "the map of 华东",
+        "location.hash.startsWith('#/dashboard/map?') && document.querySelectorAll('svg.map g.tile').length === 31",
+    );
+    b.shot("map-east");
+    let (shown, total) = {
+        let v = b.js("const tiles = [...document.querySelectorAll('svg.map g.tile')].filter(g => Number(g.dataset.value) > 0);
+                      return [tiles.map(g => g.dataset.province), tiles.reduce((s, g) => s + Number(g.dataset.value), 0)]");
+        (v[0].clone(), v[1].as_f64().unwrap())
+    };
+    assert_eq!(total, east, "the map counts 华东's customers: {shown}");
+    for p in shown.as_array().unwrap() {
+        assert!(
+            ["上海", "江苏", "浙江", "安徽", "福建", "江西", "山东"].contains(&p.as_str().unwrap()),
+            "{p} is not in 华东"
+        );
+    }
+    assert_eq!(
+        b.js("return document.querySelector('.filter-bar select[name=region]').value"),
+        json!("华东"),
+        "the bar shows what narrows the board"
+    );
+}
+
+fn value_of(overview: &Value, key: &str) -> f64 {
+    overview["kpis"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["key"] == key)
+        .and_then(|k| k["value"].as_f64())
+        .unwrap()
+}
+
+#[test]
+fn a_saved_report_with_a_chinese_name_is_edited() {
+    let Some(b) = browser("report-edit", 1280, 1000) else {
+        return;
+    };
+    b.open("/?lang=zh#/dashboards");
+    b.answered(
+        "the index",
+        "document.querySelectorAll('.cards .card').length >= 7",
+    );
+    let (status, saved) = b.api(
+        "POST",
+        "/api/reports",
+        Some(
+            json!({"name": "华东月报", "title": "华东各行业", "dimension": "industry",
+                    "measure": {"agg": "count"}, "filters": ["region=华东"]}),
+        ),
+    );
+    assert!(status == 200 || status == 201, "{status} {saved}");
+    b.open("/?lang=zh#/dashboard/%E5%8D%8E%E4%B8%9C%E6%9C%88%E6%8A%A5");
+    b.answered(
+        "the report",
+        "document.querySelectorAll('svg g.bar').length === 12",
+    );
+    b.js("document.getElementById('edit-report').click()");
+    b.wait(
+        "the builder with the report",
+        "return location.hash.startsWith('#/reports/edit/') && document.getElementById('rb-title') && document.getElementById('rb-title').value === '华东各行业' && document.querySelector('.preview[data-answer] figure')",
+    );
+    assert_eq!(
+        b.js("return document.getElementById('rb-dimension').value"),
+        json!("industry")
+    );
+    assert_eq!(
+        b.js("return document.getElementById('rb-name').value"),
+        json!("华东月报")
+    );
+    assert!(
+        b.texts(".builder .chip").iter().any(|c| c.contains("华东")),
+        "its filter is there"
+    );
+    b.js("const d = document.getElementById('rb-dimension'); d.value = 'size'; d.dispatchEvent(new Event('change'));
+          document.getElementById('rb-title').value = '华东各规模';");
+    b.wait(
+        "the preview by size",
+        "const p = document.querySelector('.preview[data-answer]'); return p && JSON.parse(p.dataset.answer).dimension === 'size' && document.querySelectorAll('.preview svg g.bar').length === 4",
+    );
+    b.shot("edited");
+    b.session
+        .find(".builder button[type=submit]")
+        .unwrap()
+        .click()
+        .unwrap();
+    b.answered(
+        "the edited report",
+        "location.hash.startsWith('#/dashboard/') && document.querySelectorAll('svg g.bar').length === 4",
+    );
+    assert_eq!(b.texts(".board h1"), ["华东各规模"]);
+    let (status, _) = b.api(
+        "DELETE",
+        "/api/reports/%E5%8D%8E%E4%B8%9C%E6%9C%88%E6%8A%A5",
+        None,
+    );
+    assert_eq!(status, 204);
+}
