@@ -140,7 +140,7 @@ fn rfm_groups_buyers_by_segment_and_the_rest_without_one() {
     let b = run(&asker, "rfm", &[]);
     let want = counts(
         &asker,
-        "SELECT rfm_segment, count(*)::DOUBLE FROM customers GROUP BY 1",
+        "SELECT coalesce(rfm_segment, '无订单（潜在/意向）'), count(*)::DOUBLE FROM customers GROUP BY 1",
     );
     let got: BTreeMap<String, f64> = b
         .answer
@@ -151,8 +151,16 @@ fn rfm_groups_buyers_by_segment_and_the_rest_without_one() {
         .collect();
     assert_eq!(got, want);
     assert!(
-        want.contains_key(""),
-        "customers without orders have no segment"
+        want.contains_key(NO_ORDERS_SEGMENT) && !got.contains_key(""),
+        "customers without orders are named, not a blank segment: {got:?}"
+    );
+    let no_orders = number(
+        &asker,
+        "SELECT count(*) FROM customers WHERE order_count = 0",
+    );
+    assert_eq!(
+        got[NO_ORDERS_SEGMENT], no_orders,
+        "they are the customers without orders"
     );
 }
 
