@@ -1,5 +1,6 @@
 //! The web UI in a real browser: headless Chromium driven over WebDriver against the real
-//! server (in-process, on 127.0.0.1:0) over a generated store of 3,000 customers (seed 7).
+//! server (in-process, on 127.0.0.1:0) over a generated store of 3,000 customers (seed 7),
+//! scored by the churn model as `kesou demo` does.
 //! Each step saves a screenshot under `<target>/browser-screenshots/`, printed at the start.
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (`apt-get install -y chromium
@@ -35,6 +36,15 @@ static SERVER: LazyLock<Server> = LazyLock::new(|| {
     let summary =
         kesou_indexer::ingest(&paths, &[source], &kesou_indexer::NoProgress).expect("ingest");
     assert_eq!(summary.rejected(), 0, "generated data loads cleanly");
+    // As `kesou demo` does: the churn model scores the customers, with their reasons.
+    let model = {
+        let conn = kesou_indexer::store::open_db(&paths, false, true).expect("open");
+        let (as_of, _) = kesou_indexer::store::as_of(&conn).expect("as_of");
+        kesou_models::churn::train(&conn, as_of, &kesou_models::churn::TrainOptions::default())
+            .expect("train churn")
+    };
+    kesou_models::churn::score_with(&paths, &model, &kesou_indexer::NoProgress)
+        .expect("score churn");
     let base = serve(paths, true);
     Server { base, _dir: dir }
 });
@@ -1493,4 +1503,71 @@ fn a_saved_report_with_a_chinese_name_is_edited() {
         None,
     );
     assert_eq!(status, 204);
+}
+
+#[test]
+fn the_churn_board_pages_and_gives_each_customer_its_reasons() {
+    let Some(b) = browser("churn", 1280, 1000) else {
+        return;
+    };
+    // The 3,000 customers of the fixture have a few at high risk (the demo's 100,000 have
+    // hundreds): pages of 2 show the paging.
+    b.open("/?lang=zh#/dashboard/churn?limit=2");
+    b.answered(
+        "the first page",
+        "document.querySelectorAll('table.results tbody tr').length > 0",
+    );
+    b.shot("first-page");
+    let (_, whole) = b.api("GET", "/api/dashboards/churn", None);
+    let total = whole["total"].as_u64().unwrap();
+    assert!(
+        total > 2,
+        "the fixture has more than a page at risk: {total}"
+    );
+    assert_eq!(b.total(), total, "the total counts every customer at risk");
+    let rows = b.texts("table.results tbody tr");
+    assert_eq!(rows.len(), 2, "a page of 2, not {total} rows at once");
+    let reasons = b.column("主要原因");
+    assert!(
+        reasons.iter().all(|r| !r.is_empty() && r != "—"),
+        "each row says why: {reasons:?}"
+    );
+    let first_page_ids = b.column("客户编号");
+    let risks = |b: &Browser| -> Vec<u64> {
+        b.column("流失风险")
+            .iter()
+            .map(|r| r.trim_end_matches('%').parse().unwrap())
+            .collect()
+    };
+    let first_risks = risks(&b);
+    b.session
+        .find(".pager button:last-of-type")
+        .unwrap()
+        .click()
+        .unwrap();
+    b.answered(
+        "the second page",
+        "location.hash.includes('offset=2') && document.querySelectorAll('table.results tbody tr').length > 0",
+    );
+    b.shot("second-page");
+    let second_ids = b.column("客户编号");
+    assert!(
+        second_ids.iter().all(|id| !first_page_ids.contains(id)),
+        "the next page holds the next customers"
+    );
+    assert!(
+        risks(&b)[0] <= *first_risks.last().unwrap(),
+        "riskiest first, across pages"
+    );
+    // The same page in English: the reasons read in English.
+    b.open("/?lang=en#/dashboard/churn?limit=2");
+    b.answered(
+        "the English page",
+        "document.querySelectorAll('table.results tbody tr').length > 0",
+    );
+    let reasons = b.column("Main reasons");
+    assert!(
+        reasons.iter().all(|r| !r.is_empty() && r.is_ascii()),
+        "{reasons:?}"
+    );
 }

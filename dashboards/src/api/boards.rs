@@ -40,15 +40,50 @@ pub(crate) fn filters_of(raw: Option<String>) -> ApiResult<Vec<String>> {
     for (k, v) in pairs {
         match k.as_str() {
             "filter" => out.push(v),
-            "token" => {}
+            "token" | "offset" | "limit" => {}
             other => {
                 return Err(AppError::bad_request(format!(
-                    "unknown parameter {other:?}; a board takes filter=FIELD=VALUE (repeatable)"
+                    "unknown parameter {other:?}; a board takes filter=FIELD=VALUE (repeatable), \
+                     offset and limit"
                 )));
             }
         }
     }
     Ok(out)
+}
+
+/// Most rows of a board's page (`limit`).
+const MAX_PAGE: usize = 200;
+
+/// A page of a board's rows: `offset` (from 0) and `limit` (1 to 200), when asked for.
+fn page_of(raw: Option<&str>) -> ApiResult<Option<(usize, usize)>> {
+    let Some(raw) = raw else {
+        return Ok(None);
+    };
+    let (mut offset, mut limit) = (None, None);
+    for (k, v) in serde_urlencoded_pairs(raw)? {
+        let n = || {
+            v.parse::<usize>()
+                .map_err(|_| AppError::bad_request(format!("{k}: {v:?} is not a whole number")))
+        };
+        match k.as_str() {
+            "offset" => offset = Some(n()?.min(1_000_000)),
+            "limit" => {
+                let l = n()?;
+                if !(1..=MAX_PAGE).contains(&l) {
+                    return Err(AppError::bad_request(format!(
+                        "limit: {l} is not between 1 and {MAX_PAGE}"
+                    )));
+                }
+                limit = Some(l);
+            }
+            _ => {}
+        }
+    }
+    Ok(match (offset, limit) {
+        (None, None) => None,
+        (o, l) => Some((o.unwrap_or(0), l.unwrap_or(20))),
+    })
 }
 
 fn serde_urlencoded_pairs(raw: &str) -> ApiResult<Vec<(String, String)>> {
@@ -92,14 +127,19 @@ async fn cached_board(
     principal: Principal,
     name: String,
     filters: Vec<String>,
+    page: Option<(usize, usize)>,
 ) -> ApiResult<(Response, Done)> {
     let fixed = checked_filters(state, &principal, filters.clone()).await?;
     let scope = principal
         .scope
         .as_ref()
         .map_or_else(|| "*".to_owned(), ToString::to_string);
-    let key = format!("{name}\n{}\n{scope}", filters.join("\n"));
-    let options = options(&principal);
+    let key = format!("{name}\n{}\n{scope}\n{page:?}", filters.join("\n"));
+    let mut options = options(&principal);
+    if let Some((offset, limit)) = page {
+        options.offset = offset;
+        options.page_size = Some(limit);
+    }
     let value = state
         .board(key, move |asker| {
             let board = boards::board(asker, &name, &fixed, &options)?;
@@ -126,9 +166,12 @@ pub async fn show(
 ) -> ApiResult<Response> {
     let input = format!("{name} {}", raw.as_deref().unwrap_or(""));
     caller.spend(&state, Use::Query, "dashboard", &input)?;
-    let result = match filters_of(raw) {
-        Ok(filters) => cached_board(&state, caller.principal.clone(), name, filters).await,
-        Err(e) => Err(e),
+    let page = page_of(raw.as_deref());
+    let result = match (filters_of(raw), page) {
+        (Ok(filters), Ok(page)) => {
+            cached_board(&state, caller.principal.clone(), name, filters, page).await
+        }
+        (Err(e), _) | (_, Err(e)) => Err(e),
     };
     caller.record(&state, "dashboard", &input, result)
 }
@@ -178,7 +221,7 @@ pub async fn embedded(
         }
     }
     let viewer = caller.principal.clone();
-    let result = cached_board(&state, viewer, grant.dashboard, grant.filters).await;
+    let result = cached_board(&state, viewer, grant.dashboard, grant.filters, None).await;
     caller.record(&state, "embed", &input, result)
 }
 

@@ -3,12 +3,13 @@
 
 import { api, fields, query } from "./api.js";
 import { errorBox } from "./ask.js";
+import { pager } from "./table.js";
 import { drawChart } from "./charts/index.js";
 import { h, mount, s as sv, stamp } from "./dom.js";
 import { openEmbedDialog } from "./embed-dialog.js";
 import { filterBar, globalFilters, withGlobal } from "./filterbar.js";
 import { filterEditor } from "./filters.js";
-import { aboutOf, lang, noteOf, t } from "./i18n.js";
+import { aboutOf, integer, lang, noteOf, t } from "./i18n.js";
 
 const ICONS = {
   map: "M3 3h5v5H3zM9 3h5v5H9zM9 9h5v5H9zM15 9h5v5h-5zM3 9h5v5H3zM9 15h5v5H9z",
@@ -66,13 +67,17 @@ export async function boardView(main, name, params, stale) {
   // The board's own filters (its editor), then the page's bar (大区, 行业, 负责销售).
   const own = params.getAll("filter");
   const filters = [...own, ...globalFilters(params)];
+  // The churn board is a list of hundreds: it comes a page at a time.
+  const paged = name === "churn";
+  const offset = Math.max(0, Number(params.get("offset")) || 0);
+  const limit = Math.min(200, Math.max(1, Number(params.get("limit")) || 20));
   mount(main, h("p", { class: "status" }, t("loading")));
   let board;
   let fieldList;
   let builtin = true;
   try {
     [board, fieldList, builtin] = await Promise.all([
-      api.get(`/api/dashboards/${encodeURIComponent(name)}${query({ filter: filters })}`),
+      api.get(`/api/dashboards/${encodeURIComponent(name)}${query({ filter: filters, offset: paged ? offset : undefined, limit: paged ? limit : undefined })}`),
       fields().catch(() => []),
       api.get("/api/dashboards").then((r) => (r.dashboards || []).find((b) => b.name === name)?.builtin ?? true, () => true),
     ]);
@@ -87,9 +92,13 @@ export async function boardView(main, name, params, stale) {
   if (stale()) return;
   const title = titleOf(board);
   document.title = `${title} · ${t("brand")}`;
-  const address = (own, bar) => {
+  const address = (own, bar, page = {}) => {
     const next = new URLSearchParams(bar);
     next.delete("filter");
+    next.delete("offset");
+    next.delete("limit");
+    if (page.offset) next.set("offset", page.offset);
+    if (page.limit && page.limit !== 20) next.set("limit", page.limit);
     for (const f of own) next.append("filter", f);
     const text = next.toString();
     return `#/dashboard/${encodeURIComponent(name)}${text ? `?${text}` : ""}`;
@@ -140,7 +149,22 @@ export async function boardView(main, name, params, stale) {
         )
       : null,
     drawChart(board, { title }),
-    typeof board.total === "number" && board.total > (board.rows || []).length ? h("p", { class: "muted small" }, `${(board.rows || []).length} / ${board.total}`) : null,
+    paged && typeof board.total === "number"
+      ? [
+          h("p", { class: "total muted small", "data-total": board.total }, t("total_list", { total: integer(board.total) })),
+          board.total > limit || offset > 0
+            ? pager({
+                offset,
+                limit,
+                total: board.total,
+                onPage: (next) => (location.hash = address(own, params, { offset: next, limit })),
+                onLimit: (next) => (location.hash = address(own, params, { offset: 0, limit: next })),
+              })
+            : null,
+        ]
+      : typeof board.total === "number" && board.total > (board.rows || []).length
+        ? h("p", { class: "muted small" }, `${(board.rows || []).length} / ${board.total}`)
+        : null,
   );
   mount(main, article);
   stamp(article, drawnFor, "board");

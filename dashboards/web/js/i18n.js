@@ -355,7 +355,7 @@ const FIELDS_EN = {
   last_order_date: "Last order", consult_30d: "Enquiries (30 days)", churn_risk: "Churn risk",
   contact_name: "Contact", contact_phone: "Phone", email: "Email", description: "About",
   created_at: "Created", r_score: "R score", f_score: "F score", m_score: "M score",
-  rfm_segment: "RFM segment", count: "Customers", score: "Similarity", reasons: "Why alike",
+  rfm_segment: "RFM segment", churn_factors: "Main reasons", count: "Customers", score: "Similarity", reasons: "Why alike",
   amount: "Amount", order_date: "Date", product: "Product", ts: "Time", channel: "Channel",
   kind: "Kind", note: "Note", month: "Month", sum: "Sum", avg: "Average", min: "Minimum",
   max: "Maximum",
@@ -384,6 +384,7 @@ const VALUES_EN = {
   重要保持客户: "Big spenders at risk", 重要挽留客户: "Big spenders to win back",
   一般价值客户: "Loyal small spenders", 一般发展客户: "New small spenders",
   一般保持客户: "Small spenders at risk", 一般挽留客户: "Small spenders lost",
+  "无订单（潜在/意向）": "No orders yet (prospect / interested)",
   电话: "Phone", 微信: "WeChat", 官网: "Website", 邮件: "Email", 展会: "Trade fair", 拜访: "Visit",
   咨询: "Enquiry", 投诉: "Complaint", 报修: "Repair", 回访: "Follow-up",
   // the tags kesou derives (attribute tags of the data stay as written)
@@ -526,14 +527,49 @@ function capitalised(text) {
   return text ? `${text[0].toUpperCase()}${text.slice(1)}` : text;
 }
 
-/** A data value shown in the current language (display only): the closed sets and the
- * provinces (浙江省 → Zhejiang) in English; other values (names, cities) stay as written. */
+/** A data value shown in the current language (display only): the closed sets, the
+ * provinces (浙江省 → Zhejiang) and the churn model's reasons in English; other values
+ * (names, cities) stay as written. */
 export function valueLabel(value) {
   if (current !== "en" || typeof value !== "string") return value;
   if (value in VALUES_EN) return VALUES_EN[value];
   const province = PROVINCES.find((p) => p.full === value || p.short === value);
-  return province ? province.en : value;
+  if (province) return province.en;
+  for (const [re, make] of FACTORS_EN) {
+    const m = re.exec(value);
+    if (m) return make(m);
+  }
+  return value;
 }
+
+/** 3.2万 / 1.5亿 / 800元 (the churn model's amounts) as the English app writes them. */
+function yuanOf(text) {
+  const m = /^([\d.]+)(亿|万|元)$/.exec(text);
+  return m ? compact(Number(m[1]) * { 亿: 1e8, 万: 1e4, 元: 1 }[m[2]]) : text;
+}
+
+const WINDOW_EN = { 近90天: "in the last 90 days", 近180天: "in the last 180 days", 近一年: "in the last year" };
+
+/** The churn model's reasons (models/src/churn/factors.rs) in English. */
+const FACTORS_EN = [
+  [/^已(\d+)天未下单（平均(\d+)天一单）$/, (m) => `No order for ${m[1]} days (one every ${m[2]} days before)`],
+  [/^已(\d+)天未下单$/, (m) => `No order for ${m[1]} days`],
+  [/^下单减少（近半年(\d+)次，此前半年(\d+)次）$/, (m) => `Fewer orders (${m[1]} in the last 6 months, ${m[2]} in the 6 before)`],
+  [/^仅下过1单$/, () => "Only one order ever"],
+  [/^近一年仅下单(\d+)次$/, (m) => `Only ${m[1]} orders in the last year`],
+  [/^采购额同比下降(\d+)%$/, (m) => `Purchases down ${m[1]}% on the year before`],
+  [/^近半年采购额环比下降(\d+)%$/, (m) => `Purchases down ${m[1]}% on the 6 months before`],
+  [/^近一年采购额仅(.+)$/, (m) => `Only ${yuanOf(m[1])} bought in the last year`],
+  [/^近3单平均金额下降(\d+)%$/, (m) => `Last 3 orders ${m[1]}% smaller`],
+  [/^(近90天|近180天|近一年)(投诉|报修)(\d+)次$/, (m) => `${m[3]} ${m[2] === "投诉" ? "complaints" : "repairs"} ${WINDOW_EN[m[1]]}`],
+  [/^从未有过互动记录$/, () => "Never in touch"],
+  [/^已(\d+)天无互动$/, (m) => `No contact for ${m[1]} days`],
+  [/^互动减少（近半年(\d+)次，此前半年(\d+)次）$/, (m) => `Less contact (${m[1]} in the last 6 months, ${m[2]} in the 6 before)`],
+  [/^首单至今仅(\d+)个月$/, (m) => `First order only ${m[1]} months ago`],
+  [/^企业规模小（(\d+)人）$/, (m) => `Small company (${m[1]} staff)`],
+  [/^(.+)行业客户流失较多$/, (m) => `${VALUES_EN[m[1]] || m[1]} customers often churn`],
+  [/^(.+)企业流失较多$/, (m) => `${VALUES_EN[m[1]] || m[1]} companies often churn`],
+];
 
 const CHINESE = /[\u3400-\u9fff\uf900-\ufaff]/;
 

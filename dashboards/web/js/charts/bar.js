@@ -24,7 +24,9 @@ export function barChart({ columns, rows, title, link }) {
 
 function horizontal(items, format, title) {
   const rowH = 26;
-  const labelW = Math.min(210, Math.max(48, ...items.map((i) => textWidth(i.label, 12) + 10)));
+  // A few groups (RFM segments) keep their whole names; long lists of customers are cut.
+  const widest = items.length <= 12 ? 300 : 210;
+  const labelW = Math.min(widest, Math.max(48, ...items.map((i) => textWidth(i.label, 12) + 10)));
   const valueW = 64;
   const area = WIDTH - labelW - valueW;
   const max = Math.max(0, ...items.map((i) => i.value)) || 1;
