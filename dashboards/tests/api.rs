@@ -908,3 +908,50 @@ async fn errors_come_in_the_language_asked_for() {
         "没有名为「nothing」的看板"
     );
 }
+
+#[tokio::test]
+async fn the_overview_counts_over_the_period_asked_for() {
+    let v = get("/api/overview?period=90&filter=region%3D%E5%8D%8E%E4%B8%9C")
+        .await
+        .json();
+    assert_eq!(v["period_days"], 90, "{v}");
+    let kpi = |key: &str| {
+        v["kpis"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["key"] == key)
+            .unwrap()
+            .clone()
+    };
+    let sales = |from: u32, to: u32| {
+        number(&format!(
+            "SELECT sum(o.amount) FROM orders o JOIN customers c ON c.id = o.customer_id \
+             WHERE c.region = '华东' AND o.order_date > DATE '2026-06-30' - INTERVAL {from} DAY \
+             AND o.order_date <= DATE '2026-06-30' - INTERVAL {to} DAY"
+        ))
+    };
+    let (now, before) = (sales(90, 0), sales(180, 90));
+    assert!(now > 0.0 && before > 0.0);
+    let got = kpi("purchase");
+    assert!(
+        (got["value"].as_f64().unwrap() - now).abs() < 1e-6 * now,
+        "{got} vs {now}"
+    );
+    assert!((got["previous"].as_f64().unwrap() - before).abs() < 1e-6 * before);
+    assert_eq!(got["title"], "近90天销售额");
+    assert_eq!(
+        kpi("customers")["value"].as_f64(),
+        Some(count("SELECT count(*) FROM customers WHERE region = '华东'") as f64)
+    );
+    assert_eq!(
+        kpi("new")["value"].as_f64(),
+        Some(count(
+            "SELECT count(*) FROM customers WHERE region = '华东' AND \
+             CAST(created_at AS DATE) > DATE '2026-06-30' - INTERVAL 90 DAY"
+        ) as f64)
+    );
+    let bad = get("/api/overview?period=7").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert_eq!(bad.error(), "bad_request");
+}

@@ -1386,6 +1386,20 @@ fn the_home_overview_links_into_each_figure_and_the_bar_narrows_every_board() {
         "location.hash.includes('region=') && document.querySelectorAll('.kpi').length === 5",
     );
     b.shot("overview-east");
+    // The period: sales over the last 90 days, as the API counts them, kept beside 华东.
+    b.js("const s = document.querySelector('.filter-bar select[name=period]'); s.value = '90'; s.dispatchEvent(new Event('change'))");
+    b.answered(
+        "the last 90 days of 华东",
+        "location.hash.includes('period=90') && location.hash.includes('region=') && document.querySelectorAll('.kpi').length === 5",
+    );
+    let (_, ninety) = b.api(
+        "GET",
+        "/api/overview?period=90&filter=region%3D%E5%8D%8E%E4%B8%9C",
+        None,
+    );
+    assert_eq!(value("purchase"), value_of(&ninety, "purchase"));
+    assert!(b.texts(".kpi[data-kpi=purchase] .kpi-title")[0].contains("近90天"));
+    b.shot("overview-east-90-days");
     let (_, regions) = b.api(
         "POST",
         "/api/ask",

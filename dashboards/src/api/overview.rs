@@ -13,7 +13,8 @@ use crate::auth::{Caller, Done};
 use crate::error::{ApiResult, AppError};
 use crate::state::AppState;
 
-/// The overview, with the page's `filter=FIELD=VALUE`s (repeatable) as on a board.
+/// The overview, with the page's `filter=FIELD=VALUE`s (repeatable) as on a board and its
+/// `period` (30, 90 or 365 days).
 pub async fn overview(
     State(state): State<AppState>,
     caller: Caller,
@@ -26,11 +27,24 @@ pub async fn overview(
         ..AskOptions::default()
     };
     let result = async {
-        let filters = super::boards::filters_of(raw)?;
+        // `period=30|90|365` (days; default 365) beside the board-like `filter=`s.
+        let (period, rest): (Vec<&str>, Vec<&str>) = raw
+            .as_deref()
+            .unwrap_or_default()
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .partition(|p| p.starts_with("period="));
+        let days = match period.last() {
+            None => boards::YEAR,
+            Some(p) => p["period=".len()..].parse::<u64>().map_err(|_| {
+                AppError::bad_request(format!("{p}: a period is 30, 90 or 365 (days)"))
+            })?,
+        };
+        let filters = super::boards::filters_of(Some(rest.join("&")))?;
         let fixed = super::boards::checked_filters(&state, &caller.principal, filters).await?;
         state
             .blocking(move |asker| {
-                let overview = boards::overview(asker, &options, &fixed)?;
+                let overview = boards::overview(asker, &options, &fixed, days)?;
                 let done = Done {
                     interpretation: "overview".to_owned(),
                     rows: overview.kpis.len() as u64,

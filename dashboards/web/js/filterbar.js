@@ -47,8 +47,12 @@ function ownerNames() {
   return owners;
 }
 
-/** The bar for the address `params`; `onChange(next)` with the new URLSearchParams. */
-export function filterBar(params, onChange) {
+/** The periods the home page's figures count over (days), the year first. */
+export const PERIODS = ["365", "90", "30"];
+
+/** The bar for the address `params`; `onChange(next)` with the new URLSearchParams. With
+ * `period`, also the period the figures count over (the home page's; boards have none). */
+export function filterBar(params, onChange, { period = false } = {}) {
   const set = (field, value) => {
     const next = new URLSearchParams(params);
     if (value) next.set(field, value);
@@ -79,9 +83,23 @@ export function filterBar(params, onChange) {
   const clear = chosen(params).length
     ? h("button", { type: "button", class: "link", onclick: () => onChange(new URLSearchParams([...params].filter(([k]) => !GLOBAL.includes(k)))) }, t("bar_clear"))
     : null;
+  const periodId = uid("bar-period");
+  const periodField = period
+    ? h(
+        "label",
+        { class: "bar-field", for: periodId },
+        h("span", null, t("bar_period")),
+        h(
+          "select",
+          { id: periodId, name: "period", onchange: (e) => set("period", e.target.value === "365" ? "" : e.target.value) },
+          PERIODS.map((d) => h("option", { value: d, selected: d === (params.get("period") || "365") }, t(`period_${d}`))),
+        ),
+      )
+    : null;
   return h(
     "form",
     { class: "filter-bar", role: "search", "aria-label": t("bar_label"), onsubmit: (e) => { e.preventDefault(); set("owner", owner.value.trim()); } },
+    periodField,
     select("region"),
     select("industry"),
     h("label", { class: "bar-field", for: ownerId }, h("span", null, fieldLabel("owner")), owner, datalist),

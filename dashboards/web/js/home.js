@@ -5,7 +5,7 @@
 import { api, query } from "./api.js";
 import { errorBox } from "./ask.js";
 import { h, stamp } from "./dom.js";
-import { chosen, filterBar, globalFilters, withGlobal } from "./filterbar.js";
+import { PERIODS, chosen, filterBar, globalFilters, withGlobal } from "./filterbar.js";
 import { compact, integer, lang, percent, t } from "./i18n.js";
 
 /** A figure's link with the bar's choices: a board keeps them as its filters; a question
@@ -20,14 +20,19 @@ function linkOf(k, params) {
 /** The filter bar and the overview's cards in `box` for the address's `params`, stamped
  * with the address they were drawn for. */
 export async function drawOverview(box, drawnFor, params) {
-  const bar = filterBar(params, (next) => {
-    const text = next.toString();
-    location.hash = text ? `#/?${text}` : "#/";
-  });
+  const bar = filterBar(
+    params,
+    (next) => {
+      const text = next.toString();
+      location.hash = text ? `#/?${text}` : "#/";
+    },
+    { period: true },
+  );
+  const period = PERIODS.includes(params.get("period")) ? params.get("period") : undefined;
   box.replaceChildren(bar, h("p", { class: "status" }, t("loading")));
   let overview;
   try {
-    overview = await api.get(`/api/overview${query({ filter: globalFilters(params) })}`);
+    overview = await api.get(`/api/overview${query({ filter: globalFilters(params), period: period === "365" ? undefined : period })}`);
   } catch (err) {
     box.replaceChildren(bar, errorBox(err));
     stamp(box, drawnFor, "overview-error");
@@ -39,7 +44,7 @@ export async function drawOverview(box, drawnFor, params) {
     const value = k.kind === "money" ? compact(k.value) : integer(k.value);
     const change =
       typeof k.change === "number"
-        ? h("span", { class: `kpi-change ${k.change >= 0 ? "up" : "down"}` }, t("kpi_change", { pct: `${k.change >= 0 ? "+" : "−"}${percent(Math.abs(k.change))}` }))
+        ? h("span", { class: `kpi-change ${k.change >= 0 ? "up" : "down"}` }, t(overview.period_days === 365 ? "kpi_change" : "kpi_change_period", { pct: `${k.change >= 0 ? "+" : "−"}${percent(Math.abs(k.change))}`, days: overview.period_days }))
         : null;
     return h(
       "li",

@@ -5,8 +5,8 @@
 //! | key             | figure                                              | link            |
 //! |-----------------|-----------------------------------------------------|-----------------|
 //! | `customers`     | customers                                           | 按大区统计客户数 |
-//! | `purchase`      | Σ 年采购额; change against the orders of the 365 days before | 价值贡献TOP20 |
-//! | `new`           | customers 建档 in the last 365 days (created_at > as_of − 365 days) | the list |
+//! | `purchase`      | Σ 年采购额 (a shorter period: its orders); change on the period before | 价值贡献TOP20 |
+//! | `new`           | customers 建档 in the period (created_at > as_of − its days) | the list |
 //! | `churn_high`    | 流失风险高: churn_risk ≥ 0.7                         | 流失风险预警     |
 //! | `high_intent`   | 高意向待转化: consult_30d ≥ 5 and no order           | the list        |
 
@@ -18,8 +18,11 @@ use super::builtin::HIGH_CHURN_RISK;
 use crate::Result;
 use crate::ask::{AskOptions, Asker};
 
-/// Days back a customer counts as new: the year of 年采购额.
-pub const NEW_DAYS: u64 = 365;
+/// The periods the overview offers, in days: 近30天, 近90天, 近一年 (the default, the year of
+/// 年采购额).
+pub const PERIODS: [u64; 3] = [30, 90, 365];
+/// The default period.
+pub const YEAR: u64 = 365;
 
 /// One figure of the overview.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -48,11 +51,25 @@ pub struct Kpi {
     pub note: Option<[&'static str; 2]>,
 }
 
-/// The overview as of the store's `as_of`.
+/// The overview as of the store's `as_of`, over a period.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Overview {
     pub as_of: NaiveDate,
+    /// The period's days: sales and new customers are counted over it, and the change is
+    /// against the period before.
+    pub period_days: u64,
     pub kpis: Vec<Kpi>,
+}
+
+fn sales(name: &str, from_back: u64, to_back: u64, as_of: NaiveDate) -> Measure {
+    let mut m = Measure::new(Agg::Sum, Some("amount"), span());
+    m.name = name.to_owned();
+    m.related = Some("orders".to_owned());
+    m.filters = vec![
+        Filter::field("order_date", Op::Gt, day(as_of, from_back), None),
+        Filter::field("order_date", Op::Le, day(as_of, to_back), None),
+    ];
+    m
 }
 
 fn span() -> Span {
@@ -121,8 +138,19 @@ fn ask_link(question: &str) -> String {
 }
 
 /// The overview within `options.scope` (the caller's rows) and the `fixed` filters (the
-/// page's 大区, 行业, 负责销售), ANDed into every figure.
-pub fn overview(asker: &Asker, options: &AskOptions, fixed: &[Filter]) -> Result<Overview> {
+/// page's 大区, 行业, 负责销售), ANDed into every figure, over the last `days` (one of
+/// [`PERIODS`]; sales and new customers).
+pub fn overview(
+    asker: &Asker,
+    options: &AskOptions,
+    fixed: &[Filter],
+    days: u64,
+) -> Result<Overview> {
+    if !PERIODS.contains(&days) {
+        return Err(crate::Error::BadRequest(format!(
+            "period: {days} days; the overview takes 30, 90 or 365"
+        )));
+    }
     let as_of = asker.as_of();
     let table = asker.schema().table.clone();
     let count_of = |mut filters: Vec<Filter>| -> Result<f64> {
@@ -136,22 +164,18 @@ pub fn overview(asker: &Asker, options: &AskOptions, fixed: &[Filter]) -> Result
         Ok(summary(asker, &q, options)?.first().copied().unwrap_or(0.0))
     };
     let customers = count_of(Vec::new())?;
-    // 年采购额 is the orders of the 365 days up to as_of; the year before is the orders of
-    // the 365 days before those, summed the same way (a related measure of the orders).
-    let mut before = Measure::new(Agg::Sum, Some("amount"), span());
-    before.name = "sales_before".to_owned();
-    before.related = Some("orders".to_owned());
-    before.filters = vec![
-        Filter::field("order_date", Op::Gt, day(as_of, 730), None),
-        Filter::field("order_date", Op::Le, day(as_of, 365), None),
-    ];
+    // Over a year the figure is Σ 年采购额 (the orders of the 365 days up to as_of); over a
+    // shorter period the orders of its days. The period before is the orders of as many
+    // days before, summed the same way (a related measure of the orders).
+    let now = if days == YEAR {
+        Measure::new(Agg::Sum, Some("annual_purchase"), span())
+    } else {
+        sales("sales_now", days, 0, as_of)
+    };
     let purchase_query = Query {
         table: table.clone(),
         filters: fixed.to_vec(),
-        measures: vec![
-            Measure::new(Agg::Sum, Some("annual_purchase"), span()),
-            before,
-        ],
+        measures: vec![now, sales("sales_before", 2 * days, days, as_of)],
         ..Query::default()
     };
     let sums = summary(asker, &purchase_query, options)?;
@@ -160,7 +184,7 @@ pub fn overview(asker: &Asker, options: &AskOptions, fixed: &[Filter]) -> Result
     let new = count_of(vec![Filter::field(
         "created_at",
         Op::Gt,
-        day(as_of, NEW_DAYS),
+        day(as_of, days),
         None,
     )])?;
     let churn_high = count_of(vec![Filter::field(
@@ -175,12 +199,26 @@ pub fn overview(asker: &Asker, options: &AskOptions, fixed: &[Filter]) -> Result
     ])?;
     let mut purchase_kpi = kpi(
         "purchase",
-        [
-            "年采购额合计",
-            "Annual purchase",
-            "近365天订单金额之和",
-            "orders of the last 365 days",
-        ],
+        match days {
+            30 => [
+                "近30天销售额",
+                "Sales, last 30 days",
+                "近30天订单金额之和",
+                "orders of the last 30 days",
+            ],
+            90 => [
+                "近90天销售额",
+                "Sales, last 90 days",
+                "近90天订单金额之和",
+                "orders of the last 90 days",
+            ],
+            _ => [
+                "年采购额合计",
+                "Annual purchase",
+                "近365天订单金额之和",
+                "orders of the last 365 days",
+            ],
+        },
         purchase,
         "money",
         ask_link("价值贡献TOP20客户"),
@@ -207,6 +245,7 @@ pub fn overview(asker: &Asker, options: &AskOptions, fixed: &[Filter]) -> Result
     }
     Ok(Overview {
         as_of,
+        period_days: days,
         kpis: vec![
             kpi(
                 "customers",
@@ -223,15 +262,33 @@ pub fn overview(asker: &Asker, options: &AskOptions, fixed: &[Filter]) -> Result
             purchase_kpi,
             kpi(
                 "new",
-                [
-                    "新增客户",
-                    "New customers",
-                    "近一年建档",
-                    "added in the last year",
-                ],
+                match days {
+                    30 => [
+                        "新增客户",
+                        "New customers",
+                        "近30天建档",
+                        "added in the last 30 days",
+                    ],
+                    90 => [
+                        "新增客户",
+                        "New customers",
+                        "近90天建档",
+                        "added in the last 90 days",
+                    ],
+                    _ => [
+                        "新增客户",
+                        "New customers",
+                        "近一年建档",
+                        "added in the last year",
+                    ],
+                },
                 new,
                 "count",
-                ask_link("近一年新增的客户"),
+                ask_link(match days {
+                    30 => "近30天新增的客户",
+                    90 => "近90天新增的客户",
+                    _ => "近一年新增的客户",
+                }),
             ),
             churn_kpi,
             kpi(
