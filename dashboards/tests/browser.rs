@@ -1585,3 +1585,89 @@ fn the_churn_board_pages_and_gives_each_customer_its_reasons() {
         "{reasons:?}"
     );
 }
+
+/// The pinyin of a name's first two characters and their initials (亨瑞 → hengrui, hr), as
+/// the index reads them.
+fn a_named_customer(b: &Browser) -> (String, String) {
+    let (_, found) = b.api(
+        "POST",
+        "/api/search",
+        Some(json!({"q": "hengrui", "limit": 1})),
+    );
+    let hit = &found["hits"][0];
+    (
+        hit["id"]
+            .as_str()
+            .expect("a customer read hengrui")
+            .to_owned(),
+        hit["name"].as_str().unwrap().to_owned(),
+    )
+}
+
+#[test]
+fn suggestions_find_customers_by_pinyin_initials_and_id_and_open_them() {
+    let Some(b) = browser("suggest-customers", 1280, 900) else {
+        return;
+    };
+    b.open("/?lang=zh#/");
+    b.answered(
+        "the home page",
+        "document.querySelectorAll('.kpi').length === 5",
+    );
+    let (id, name) = a_named_customer(&b);
+    let (_, by_pinyin) = b.api("GET", "/api/suggest?q=hengrui", None);
+    assert!(
+        by_pinyin["suggestions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["kind"] == "customer" && s["id"] == id.as_str()),
+        "hengrui suggests {name}: {by_pinyin}"
+    );
+    // Initials too: the fixture's hengrui is 曲靖亨瑞电力工程有限公司, 亨瑞电力 → hrdl.
+    assert_eq!(name, "曲靖亨瑞电力工程有限公司");
+    let (_, by_initials) = b.api("GET", "/api/suggest?q=hrdl", None);
+    assert!(
+        by_initials["suggestions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["id"] == id.as_str()),
+        "hrdl suggests {name}: {by_initials}"
+    );
+    let (_, by_id) = b.api("GET", &format!("/api/suggest?q={}", &id[..6]), None);
+    let ids: Vec<&str> = by_id["suggestions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["kind"] == "customer")
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        !ids.is_empty() && ids.iter().all(|i| i.starts_with(&id[..6])),
+        "{ids:?}"
+    );
+    // Typed in the box, chosen with the keyboard: the profile opens.
+    let input = b.session.find("#q").expect("the question box");
+    input.send_keys("hengrui").unwrap();
+    b.wait(
+        "a customer suggested",
+        "return document.querySelectorAll('.suggest [role=option]').length > 0",
+    );
+    let at = b.js(&format!(
+        "return [...document.querySelectorAll('.suggest [role=option]')].findIndex(o => o.textContent.includes({}))",
+        json!(name)
+    ));
+    let at = at.as_i64().expect("an index");
+    assert!(at >= 0, "{name} is offered");
+    b.shot("pinyin-suggestions");
+    for _ in 0..=at {
+        input.send_keys(keys::ARROW_DOWN).unwrap();
+    }
+    input.send_keys(keys::ENTER).unwrap();
+    b.answered(
+        "the profile",
+        &format!("location.hash === '#/customer/{id}' && document.querySelector('.profile h1')"),
+    );
+    assert_eq!(b.texts(".profile h1"), [name]);
+}

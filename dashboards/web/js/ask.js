@@ -69,7 +69,16 @@ function build() {
     h("div", { class: "combo" }, input),
     h("button", { type: "submit", class: "primary" }, t("ask")),
   );
-  const suggest = attachSuggestions(input, { onChoose: () => submit(), lang });
+  // A customer chosen opens their profile; anything else is asked.
+  const suggest = attachSuggestions(input, {
+    onChoose: (item) => {
+      if (item && item.kind === "customer" && item.id) {
+        suggest.close();
+        location.hash = `#/customer/${encodeURIComponent(item.id)}`;
+      } else submit();
+    },
+    lang,
+  });
   form.querySelector(".combo").append(suggest.list);
   const submit = () => {
     suggest.close();
