@@ -9,6 +9,7 @@
 //! (rows, explain line) and, when there is one, a note for people.
 
 mod builtin;
+mod flow;
 mod overview;
 mod reports;
 
@@ -22,6 +23,7 @@ use serde_json::{Value as Json, json};
 
 pub use crate::filters::{filterable, parse_filter, parse_filters};
 pub use builtin::{BUILTIN, Builtin, builtin};
+pub use flow::{Flow, Step, flow};
 pub use overview::{Kpi, Overview, PERIODS, YEAR, overview};
 pub use reports::{
     Author, MAX_NAME_CHARS, MAX_TITLE_CHARS, MeasureSpec, REPORTS_TABLE, ReportSpec, SavedReport,

@@ -80,7 +80,7 @@ fn span() -> Span {
     }
 }
 
-fn day(d: NaiveDate, back: u64) -> Value {
+pub(super) fn day(d: NaiveDate, back: u64) -> Value {
     let d = d
         .checked_sub_days(Days::new(back))
         .unwrap_or(NaiveDate::MIN);

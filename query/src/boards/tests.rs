@@ -632,3 +632,63 @@ fn pages_under_any_ordering_match_hand_sql() {
         assert_eq!(a.table.total as f64, n);
     }
 }
+
+#[test]
+fn the_funnel_flow_counts_who_moved_over_the_period() {
+    let asker = testing::asker();
+    let as_of = asker.as_of();
+    for days in [90u64, 365] {
+        let f = flow(&asker, &AskOptions::default(), &[], days).unwrap();
+        let cut = |back: u64| format!("DATE '{as_of}' - INTERVAL {back} DAY");
+        let no_order_before = format!(
+            "NOT EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.id AND o.order_date <= {})",
+            cut(days)
+        );
+        let base = number(
+            &asker,
+            &format!("SELECT count(*) FROM customers c WHERE {no_order_before}"),
+        );
+        let moved = number(
+            &asker,
+            &format!(
+                "SELECT count(*) FROM customers c WHERE {no_order_before} AND EXISTS \
+                 (SELECT 1 FROM orders o WHERE o.customer_id = c.id AND o.order_date > {})",
+                cut(days)
+            ),
+        );
+        assert_eq!(
+            (f.converted.base as f64, f.converted.moved as f64),
+            (base, moved),
+            "{days}"
+        );
+        assert!(
+            moved > 0.0,
+            "{days}: some customers ordered for the first time"
+        );
+        let buying = format!(
+            "EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.id AND o.order_date > {} \
+             AND o.order_date <= {})",
+            cut(days + 180),
+            cut(days)
+        );
+        let base = number(
+            &asker,
+            &format!("SELECT count(*) FROM customers c WHERE {buying}"),
+        );
+        let lost = number(
+            &asker,
+            &format!(
+                "SELECT count(*) FROM customers c WHERE {buying} AND NOT EXISTS \
+                 (SELECT 1 FROM orders o WHERE o.customer_id = c.id AND o.order_date > {})",
+                cut(180)
+            ),
+        );
+        assert_eq!(
+            (f.lapsed.base as f64, f.lapsed.moved as f64),
+            (base, lost),
+            "{days}"
+        );
+        assert_eq!(f.lapsed.rate, Some(lost / base));
+    }
+    assert!(flow(&asker, &AskOptions::default(), &[], 7).is_err());
+}
