@@ -1671,3 +1671,47 @@ fn suggestions_find_customers_by_pinyin_initials_and_id_and_open_them() {
     );
     assert_eq!(b.texts(".profile h1"), [name]);
 }
+
+#[test]
+fn the_funnel_shows_who_moved_over_its_period() {
+    let Some(b) = browser("funnel-flow", 1280, 1000) else {
+        return;
+    };
+    b.open("/?lang=zh#/dashboard/funnel");
+    b.answered(
+        "the funnel",
+        "document.querySelectorAll('.flow-step').length === 2",
+    );
+    b.shot("year");
+    let shown = |b: &Browser, key: &str| -> (u64, u64) {
+        let v = b.js(&format!(
+            "const e = document.querySelector('.flow-step[data-flow={key}]'); return [Number(e.dataset.base), Number(e.dataset.moved)]"
+        ));
+        (v[0].as_u64().unwrap(), v[1].as_u64().unwrap())
+    };
+    let (_, year) = b.api("GET", "/api/dashboards/funnel", None);
+    assert_eq!(year["flow"]["period_days"], 365);
+    for key in ["converted", "lapsed"] {
+        let want = (
+            year["flow"][key]["base"].as_u64().unwrap(),
+            year["flow"][key]["moved"].as_u64().unwrap(),
+        );
+        assert_eq!(shown(&b, key), want, "{key}");
+        assert!(want.1 > 0 && want.1 <= want.0, "{key}: {want:?}");
+    }
+    b.js("const s = document.querySelector('.flow select'); s.value = '90'; s.dispatchEvent(new Event('change'))");
+    b.answered(
+        "the last 90 days",
+        "location.hash.includes('period=90') && document.querySelectorAll('.flow-step').length === 2",
+    );
+    b.shot("ninety-days");
+    let (_, ninety) = b.api("GET", "/api/dashboards/funnel?period=90", None);
+    assert_eq!(ninety["flow"]["period_days"], 90);
+    assert_eq!(
+        shown(&b, "converted").0,
+        ninety["flow"]["converted"]["base"].as_u64().unwrap()
+    );
+    assert_ne!(ninety["flow"], year["flow"], "the period changes the flow");
+    let (status, _) = b.api("GET", "/api/dashboards/map?period=90", None);
+    assert_eq!(status, 400, "only the funnel has a period");
+}

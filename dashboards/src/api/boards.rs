@@ -40,13 +40,42 @@ pub(crate) fn filters_of(raw: Option<String>) -> ApiResult<Vec<String>> {
     for (k, v) in pairs {
         match k.as_str() {
             "filter" => out.push(v),
-            "token" | "offset" | "limit" => {}
+            "token" | "offset" | "limit" | "period" => {}
             other => {
                 return Err(AppError::bad_request(format!(
                     "unknown parameter {other:?}; a board takes filter=FIELD=VALUE (repeatable), \
-                     offset and limit"
+                     offset and limit (the funnel also period)"
                 )));
             }
+        }
+    }
+    Ok(out)
+}
+
+/// How a board is shown: a page of its rows, and for the funnel the period of its flow.
+#[derive(Debug, Clone, Copy, Default)]
+struct View {
+    page: Option<(usize, usize)>,
+    /// The funnel's flow period in days (365 when not asked).
+    period: Option<u64>,
+}
+
+/// `period=30|90|365`: the funnel's only (its flow over those days).
+fn period_of(raw: Option<&str>, name: &str) -> ApiResult<Option<u64>> {
+    let Some(raw) = raw else {
+        return Ok(None);
+    };
+    let mut out = None;
+    for (k, v) in serde_urlencoded_pairs(raw)? {
+        if k == "period" {
+            if name != "funnel" {
+                return Err(AppError::bad_request(
+                    "period: only the funnel board has one (its flow over 30, 90 or 365 days)",
+                ));
+            }
+            out = Some(v.parse::<u64>().map_err(|_| {
+                AppError::bad_request(format!("period: {v:?}; a period is 30, 90 or 365 (days)"))
+            })?);
         }
     }
     Ok(out)
@@ -127,14 +156,18 @@ async fn cached_board(
     principal: Principal,
     name: String,
     filters: Vec<String>,
-    page: Option<(usize, usize)>,
+    view: View,
 ) -> ApiResult<(Response, Done)> {
+    let View { page, period } = view;
     let fixed = checked_filters(state, &principal, filters.clone()).await?;
     let scope = principal
         .scope
         .as_ref()
         .map_or_else(|| "*".to_owned(), ToString::to_string);
-    let key = format!("{name}\n{}\n{scope}\n{page:?}", filters.join("\n"));
+    let key = format!(
+        "{name}\n{}\n{scope}\n{page:?}\n{period:?}",
+        filters.join("\n")
+    );
     let mut options = options(&principal);
     if let Some((offset, limit)) = page {
         options.offset = offset;
@@ -143,7 +176,17 @@ async fn cached_board(
     let value = state
         .board(key, move |asker| {
             let board = boards::board(asker, &name, &fixed, &options)?;
-            serde_json::to_value(&board).map_err(AppError::internal)
+            let mut value = serde_json::to_value(&board).map_err(AppError::internal)?;
+            if name == "funnel" {
+                let whole = AskOptions {
+                    scope: options.scope.clone(),
+                    ..AskOptions::default()
+                };
+                let days = period.unwrap_or(boards::YEAR);
+                let flow = boards::flow(asker, &whole, &fixed, days)?;
+                value["flow"] = serde_json::to_value(&flow).map_err(AppError::internal)?;
+            }
+            Ok(value)
         })
         .await?;
     let mut value = (*value).clone();
@@ -167,11 +210,13 @@ pub async fn show(
     let input = format!("{name} {}", raw.as_deref().unwrap_or(""));
     caller.spend(&state, Use::Query, "dashboard", &input)?;
     let page = page_of(raw.as_deref());
-    let result = match (filters_of(raw), page) {
-        (Ok(filters), Ok(page)) => {
-            cached_board(&state, caller.principal.clone(), name, filters, page).await
+    let period = period_of(raw.as_deref(), &name);
+    let result = match (filters_of(raw), page, period) {
+        (Ok(filters), Ok(page), Ok(period)) => {
+            let view = View { page, period };
+            cached_board(&state, caller.principal.clone(), name, filters, view).await
         }
-        (Err(e), _) | (_, Err(e)) => Err(e),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => Err(e),
     };
     caller.record(&state, "dashboard", &input, result)
 }
@@ -221,7 +266,14 @@ pub async fn embedded(
         }
     }
     let viewer = caller.principal.clone();
-    let result = cached_board(&state, viewer, grant.dashboard, grant.filters, None).await;
+    let result = cached_board(
+        &state,
+        viewer,
+        grant.dashboard,
+        grant.filters,
+        View::default(),
+    )
+    .await;
     caller.record(&state, "embed", &input, result)
 }
 

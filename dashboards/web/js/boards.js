@@ -7,9 +7,9 @@ import { pager } from "./table.js";
 import { drawChart } from "./charts/index.js";
 import { h, mount, s as sv, stamp } from "./dom.js";
 import { openEmbedDialog } from "./embed-dialog.js";
-import { filterBar, globalFilters, withGlobal } from "./filterbar.js";
+import { PERIODS, filterBar, globalFilters, withGlobal } from "./filterbar.js";
 import { filterEditor } from "./filters.js";
-import { aboutOf, integer, lang, noteOf, t } from "./i18n.js";
+import { aboutOf, integer, lang, noteOf, percent, t } from "./i18n.js";
 
 const ICONS = {
   map: "M3 3h5v5H3zM9 3h5v5H9zM9 9h5v5H9zM15 9h5v5h-5zM3 9h5v5H3zM9 15h5v5H9z",
@@ -62,6 +62,36 @@ export async function boardsView(main, stale, params = new URLSearchParams()) {
   stamp(index, drawnFor, "boards");
 }
 
+/** The funnel's movement over its period: who ordered for the first time, who lapsed. */
+function flowStrip(flow, onPeriod) {
+  const days = String(flow.period_days);
+  const step = (key, st) =>
+    h(
+      "p",
+      { class: "flow-step", "data-flow": key, "data-base": st.base, "data-moved": st.moved },
+      h("strong", null, typeof st.rate === "number" ? percent(st.rate) : "—"),
+      " ",
+      t(`flow_${key}`, { moved: integer(st.moved), base: integer(st.base) }),
+    );
+  const id = `flow-period-${days}`;
+  return h(
+    "section",
+    { class: "flow", "aria-label": t("flow_title") },
+    h(
+      "label",
+      { class: "bar-field", for: id },
+      h("span", null, t("flow_title")),
+      h(
+        "select",
+        { id, name: "period", onchange: (e) => onPeriod(e.target.value) },
+        PERIODS.map((d) => h("option", { value: d, selected: d === days }, t(`period_${d}`))),
+      ),
+    ),
+    step("converted", flow.converted),
+    step("lapsed", flow.lapsed),
+  );
+}
+
 export async function boardView(main, name, params, stale) {
   const drawnFor = location.hash;
   // The board's own filters (its editor), then the page's bar (大区, 行业, 负责销售).
@@ -70,6 +100,8 @@ export async function boardView(main, name, params, stale) {
   // The churn board is a list of hundreds: it comes a page at a time.
   const paged = name === "churn";
   const offset = Math.max(0, Number(params.get("offset")) || 0);
+  // The funnel's flow over a period (近一年 unless chosen).
+  const period = name === "funnel" && ["30", "90"].includes(params.get("period")) ? params.get("period") : undefined;
   const limit = Math.min(200, Math.max(1, Number(params.get("limit")) || 20));
   mount(main, h("p", { class: "status" }, t("loading")));
   let board;
@@ -77,7 +109,7 @@ export async function boardView(main, name, params, stale) {
   let builtin = true;
   try {
     [board, fieldList, builtin] = await Promise.all([
-      api.get(`/api/dashboards/${encodeURIComponent(name)}${query({ filter: filters, offset: paged ? offset : undefined, limit: paged ? limit : undefined })}`),
+      api.get(`/api/dashboards/${encodeURIComponent(name)}${query({ filter: filters, offset: paged ? offset : undefined, limit: paged ? limit : undefined, period })}`),
       fields().catch(() => []),
       api.get("/api/dashboards").then((r) => (r.dashboards || []).find((b) => b.name === name)?.builtin ?? true, () => true),
     ]);
@@ -148,6 +180,12 @@ export async function boardView(main, name, params, stale) {
           filterEditor({ fields: fieldList, value: own, onChange: setFilters }),
         )
       : null,
+    board.flow ? flowStrip(board.flow, (days) => {
+      const next = new URLSearchParams(params);
+      if (days === "365") next.delete("period");
+      else next.set("period", days);
+      location.hash = address(own, next);
+    }) : null,
     drawChart(board, { title }),
     paged && typeof board.total === "number"
       ? [
