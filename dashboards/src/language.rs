@@ -21,38 +21,81 @@ pub(crate) struct Said {
     pub message: String,
 }
 
-/// Whether the request asks for Chinese: an `Accept-Language` whose first language is
-/// Chinese (the web app sends its own language). Without one the API answers in English.
-fn wants_chinese(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .is_some_and(|first| first.trim().to_ascii_lowercase().starts_with("zh"))
+/// The language a request asks for first (`Accept-Language`; the web app sends its own):
+/// `Some(true)` Chinese, `Some(false)` English, `None` neither (the API's English as is).
+fn wants(headers: &HeaderMap) -> Option<bool> {
+    let first = headers
+        .get(header::ACCEPT_LANGUAGE)?
+        .to_str()
+        .ok()?
+        .split(',')
+        .next()?
+        .trim()
+        .to_ascii_lowercase();
+    if first.starts_with("zh") {
+        Some(true)
+    } else if first.starts_with("en") {
+        Some(false)
+    } else {
+        None
+    }
 }
 
-/// Rewrites an error's message into Chinese when the request reads Chinese.
+/// Rewrites an error's message into Chinese when the request reads Chinese, and the one
+/// message written with Chinese in it (nothing understood) into plain English when it
+/// reads English.
 pub(crate) async fn localise(req: Request, next: Next) -> Response {
-    let chinese = wants_chinese(req.headers());
+    let language = wants(req.headers());
     let mut res = next.run(req).await;
-    if !chinese {
+    let Some(chinese) = language else {
         return res;
-    }
+    };
     let Some(said) = res.extensions_mut().remove::<Said>() else {
+        return res;
+    };
+    let message = if chinese {
+        chinese_of(said.code, &said.message)
+    } else if said.code == Code::BadQuestion {
+        english_of_question(&said.message)
+    } else {
         return res;
     };
     let body = json!({"error": {
         "code": said.code.as_str(),
-        "message": chinese_of(said.code, &said.message),
+        "message": message,
         "detail": said.message,
     }});
     let (mut parts, _) = res.into_parts();
     parts.headers.remove(header::CONTENT_LENGTH);
     parts.headers.insert(
         header::CONTENT_LANGUAGE,
-        header::HeaderValue::from_static("zh-CN"),
+        header::HeaderValue::from_static(if chinese { "zh-CN" } else { "en" }),
     );
     Response::from_parts(parts, Body::from(body.to_string()))
+}
+
+/// "could not understand 「…」 (没有理解); ask about customers (大区、行业 …) …" in English only:
+/// the words not understood as typed, then what can be asked.
+fn english_of_question(en: &str) -> String {
+    let words: Vec<&str> = en
+        .split('「')
+        .skip(1)
+        .filter_map(|w| w.split('」').next())
+        .collect();
+    let what = if words.is_empty() {
+        "the question".to_owned()
+    } else {
+        words
+            .iter()
+            .map(|w| format!("\"{w}\""))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    format!(
+        "could not understand {what}; ask about customers' region, industry, size and other \
+         fields (\"manufacturing customers in Zhejiang\"), a ranking (\"top 20 customers by \
+         annual purchase\") or a count (\"customers by province\")"
+    )
 }
 
 /// The first `"quoted"` word of an English message (an id, a name).
@@ -239,15 +282,27 @@ mod tests {
     }
 
     #[test]
+    fn nothing_understood_reads_in_english_without_chinese_but_the_words_typed() {
+        let en = english_of_question(
+            "could not understand 「asdf」 「qwer」 (没有理解); ask about customers (大区、行业 …)",
+        );
+        assert!(
+            en.starts_with("could not understand \"asdf\" \"qwer\";"),
+            "{en}"
+        );
+        assert!(en.is_ascii(), "{en}");
+    }
+
+    #[test]
     fn chinese_is_asked_for_by_the_first_language() {
         let mut h = HeaderMap::new();
-        assert!(!wants_chinese(&h));
+        assert_ne!(wants(&h), Some(true));
         h.insert(
             header::ACCEPT_LANGUAGE,
             "zh-CN,zh;q=0.9,en;q=0.8".parse().unwrap(),
         );
-        assert!(wants_chinese(&h));
+        assert_eq!(wants(&h), Some(true));
         h.insert(header::ACCEPT_LANGUAGE, "en-US,zh;q=0.5".parse().unwrap());
-        assert!(!wants_chinese(&h));
+        assert_ne!(wants(&h), Some(true));
     }
 }

@@ -1187,6 +1187,11 @@ fn every_page() -> Vec<(String, &'static str)> {
             ask_hash("！！！")[1..].to_owned(),
             "document.querySelector('.error') !== null",
         ),
+        // Nothing understood (the parser's 422).
+        (
+            ask_hash("asdf qwer")[1..].to_owned(),
+            "document.querySelector('.error.bad_question') !== null",
+        ),
         (
             "#/customer/C0000123".to_owned(),
             "document.querySelector('.profile h1') && !document.querySelector('.similar .status')",
