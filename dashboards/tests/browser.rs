@@ -1495,6 +1495,14 @@ fn a_saved_report_with_a_chinese_name_is_edited() {
         b.js("return document.getElementById('rb-name').value"),
         json!("华东月报")
     );
+    // The name's pattern compiles under the v flag (an invalid one is ignored by the
+    // browser, which would let "-bad" through).
+    let valid = b.js(
+        "const n = document.getElementById('rb-name'); const was = n.value; const out = []; n.readOnly = false;
+         for (const v of ['华东月报', 'report_2-b', '-bad', 'has space']) { n.value = v; out.push(n.checkValidity()); }
+         n.value = was; n.readOnly = true; return out",
+    );
+    assert_eq!(valid, json!([true, true, false, false]));
     assert!(
         b.texts(".builder .chip").iter().any(|c| c.contains("华东")),
         "its filter is there"
@@ -1719,4 +1727,40 @@ fn the_funnel_shows_who_moved_over_its_period() {
     assert_ne!(ninety["flow"], year["flow"], "the period changes the flow");
     let (status, _) = b.api("GET", "/api/dashboards/map?period=90", None);
     assert_eq!(status, 400, "only the funnel has a period");
+}
+
+#[test]
+fn a_customer_without_orders_says_churn_risk_does_not_apply() {
+    let Some(b) = browser("no-orders", 1280, 1000) else {
+        return;
+    };
+    b.open("/?lang=zh#/");
+    b.answered(
+        "the home page",
+        "document.querySelectorAll('.kpi').length === 5",
+    );
+    let (_, none) = b.api(
+        "POST",
+        "/api/ask",
+        Some(json!({"q": "没下过单的客户", "limit": 1})),
+    );
+    let id = none["rows"][0][0]
+        .as_str()
+        .expect("a customer without orders")
+        .to_owned();
+    b.open(&format!("/?lang=zh#/customer/{id}"));
+    b.answered(
+        "the profile",
+        "document.querySelector('.profile h1') && document.querySelector('.panel.churn')",
+    );
+    b.shot("profile");
+    let churn = b.texts(".panel.churn")[0].clone();
+    assert!(
+        churn.contains("不适用") && churn.contains("尚无订单"),
+        "{churn}"
+    );
+    assert!(
+        !churn.contains("尚未在这个数据上运行"),
+        "not 'the model never ran': {churn}"
+    );
 }
