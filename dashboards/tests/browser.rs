@@ -854,6 +854,18 @@ fn a_phone_screen_has_no_horizontal_page_overflow() {
         b.shot(page.replace(['/', '#'], "-").trim_matches('-'));
         b.no_horizontal_overflow(page);
     }
+    // The matrix keeps its numbers readable (it scrolls in its box instead of shrinking).
+    b.open("/#/dashboard/matrix");
+    b.answered(
+        "matrix",
+        "document.querySelectorAll('svg.matrix g.cell').length > 0",
+    );
+    let size = b.js("return document.querySelector('svg.matrix text.cell-value').getBoundingClientRect().height");
+    assert!(
+        size.as_f64().unwrap() >= 9.0,
+        "matrix numbers {size} px high on a phone"
+    );
+    b.no_horizontal_overflow("/#/dashboard/matrix");
     // The report builder's preview is stamped with the report it previews.
     b.open("/#/reports/new");
     b.wait(
