@@ -67,7 +67,7 @@ fn main() -> ExitCode {
     match cli::run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", cli::message(&e));
             ExitCode::from(if cli::is_user_error(&e) { 2 } else { 1 })
         }
     }

@@ -102,7 +102,12 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let body = json!({"error": {"code": self.code.as_str(), "message": self.message}});
-        (self.code.status(), Json(body)).into_response()
+        let mut res = (self.code.status(), Json(body)).into_response();
+        res.extensions_mut().insert(crate::language::Said {
+            code: self.code,
+            message: self.message,
+        });
+        res
     }
 }
 

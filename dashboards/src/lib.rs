@@ -12,6 +12,7 @@ pub mod auth;
 mod embed;
 mod error;
 mod export;
+mod language;
 mod origin;
 mod state;
 
@@ -22,7 +23,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
-use axum::routing::{delete, get, post};
+use axum::routing::{get, post};
 use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -86,11 +87,15 @@ pub fn app(state: AppState) -> Router {
         .route("/customers/{id}/similar", get(api::customers::similar))
         .route("/suggest", get(api::suggest::suggest))
         .route("/fields", get(api::meta::fields))
+        .route("/overview", get(api::overview::overview))
         .route("/dashboards", get(api::boards::list))
         .route("/dashboards/{name}", get(api::boards::show))
         .route("/reports", post(api::boards::save))
         .route("/reports/preview", post(api::boards::preview))
-        .route("/reports/{name}", delete(api::boards::delete))
+        .route(
+            "/reports/{name}",
+            get(api::boards::report).delete(api::boards::delete),
+        )
         .route("/embed/{name}", get(api::boards::embedded))
         .route(
             "/ingest",
@@ -102,7 +107,8 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             origin::same_origin_writes,
-        ));
+        ))
+        .layer(axum::middleware::from_fn(language::localise));
     let index = get(assets::index).layer(SetResponseHeaderLayer::overriding(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(APP_CSP),

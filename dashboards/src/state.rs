@@ -113,6 +113,17 @@ impl AppState {
     /// Opens the store (the index catches up first when it is behind) and the signing key.
     pub fn open(config: &ServerConfig) -> Result<AppState, crate::Error> {
         let paths = StorePaths::new(&config.data);
+        // Before anything is written beside it (access/, audit/): a server that cannot
+        // start leaves the folder as it was, for `kesou demo` to fill.
+        if !paths.db().exists() {
+            return Err(crate::Error::Config(format!(
+                "{} is not a kesou store: create one with `kesou demo --data {}` (demo data) \
+                 or `kesou ingest --data {} FILES`",
+                paths.root.display(),
+                paths.root.display(),
+                paths.root.display()
+            )));
+        }
         let gate = Gate::open(&paths.root).map_err(|e| crate::Error::Config(e.to_string()))?;
         if !config.demo
             && !gate

@@ -762,3 +762,196 @@ async fn an_ingested_batch_is_visible_to_the_next_request() {
     assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
     assert_eq!(v["error"]["code"], "bad_request");
 }
+
+/// A sum or any number by hand SQL.
+fn number(sql: &str) -> f64 {
+    let conn = kesou_indexer::store::open_db(&STORE.paths, false, true).expect("open");
+    conn.query_row(sql, [], |r| r.get::<_, Option<f64>>(0))
+        .unwrap()
+        .unwrap_or(0.0)
+}
+
+#[tokio::test]
+async fn the_overview_counts_what_sql_counts() {
+    let r = get("/api/overview").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v["as_of"], "2026-06-30");
+    let kpi = |key: &str| {
+        v["kpis"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["key"] == key)
+            .unwrap_or_else(|| panic!("no {key} in {v}"))
+            .clone()
+    };
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1.0);
+    assert_eq!(kpi("customers")["value"].as_f64(), Some(2000.0));
+    let purchase = number("SELECT sum(annual_purchase) FROM customers");
+    let value = kpi("purchase")["value"].as_f64().unwrap();
+    assert!(close(value, purchase), "{value} vs {purchase}");
+    let before = number(
+        "SELECT sum(amount) FROM orders WHERE order_date > DATE '2026-06-30' - INTERVAL 730 DAY \
+         AND order_date <= DATE '2026-06-30' - INTERVAL 365 DAY",
+    );
+    assert!(before > 0.0, "the fixture has orders two years back");
+    let previous = kpi("purchase")["previous"].as_f64().unwrap();
+    assert!(close(previous, before), "{previous} vs {before}");
+    let change = kpi("purchase")["change"].as_f64().unwrap();
+    assert!(
+        (change - (purchase - before) / before).abs() < 1e-6,
+        "{change}"
+    );
+    for (key, sql) in [
+        (
+            "new",
+            "SELECT count(*) FROM customers WHERE CAST(created_at AS DATE) > DATE '2026-06-30' - INTERVAL 365 DAY",
+        ),
+        (
+            "churn_high",
+            "SELECT count(*) FROM customers WHERE churn_risk >= 0.7",
+        ),
+        (
+            "high_intent",
+            "SELECT count(*) FROM customers WHERE consult_30d >= 5 AND order_count = 0",
+        ),
+    ] {
+        let expected = count(sql);
+        assert!(
+            expected > 0 || key == "churn_high",
+            "{key}: the fixture has some"
+        );
+        assert_eq!(kpi(key)["value"].as_f64(), Some(expected as f64), "{key}");
+    }
+    assert_eq!(kpi("churn_high")["link"], "#/dashboard/churn");
+    // The fixture's churn risk was never computed: the figure says so.
+    assert!(
+        kpi("churn_high")["note"][0]
+            .as_str()
+            .unwrap()
+            .contains("尚未计算")
+    );
+    assert!(kpi("new")["note"].is_null());
+    // A figure's link asks a question whose answer lists as many customers.
+    for key in ["new", "high_intent"] {
+        let link = kpi(key)["link"].as_str().unwrap().to_owned();
+        let q = link.strip_prefix("#/ask?q=").expect("a question link");
+        let q = percent_decode(q);
+        let answer = post("/api/ask", json!({ "q": q })).await.json();
+        assert_eq!(
+            answer["total"].as_f64(),
+            kpi(key)["value"].as_f64(),
+            "{key}: {q} → {answer}"
+        );
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap());
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+async fn get_in(uri: &str, language: &str) -> Reply {
+    let req = Request::builder()
+        .uri(uri)
+        .header(header::ACCEPT_LANGUAGE, language)
+        .body(Body::empty())
+        .unwrap();
+    let res = app(STORE.state.clone()).oneshot(req).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+    Reply {
+        status,
+        content_type: String::new(),
+        headers,
+        body,
+    }
+}
+
+#[tokio::test]
+async fn errors_come_in_the_language_asked_for() {
+    let zh = get_in("/api/customers/C0999999", "zh-CN,zh;q=0.9").await;
+    assert_eq!(zh.status, StatusCode::NOT_FOUND);
+    assert_eq!(zh.error(), "not_found");
+    let v = zh.json();
+    assert_eq!(v["error"]["message"], "没有编号为 C0999999 的客户", "{v}");
+    assert!(v["error"]["detail"].as_str().unwrap().contains("C0999999"));
+    let en = get_in("/api/customers/C0999999", "en-US,en;q=0.9").await;
+    let v = en.json();
+    let message = v["error"]["message"].as_str().unwrap();
+    assert!(message.is_ascii() && message.contains("C0999999"), "{v}");
+    assert!(v["error"].get("detail").is_none());
+    // A bad embed token reads Chinese too.
+    let token = get_in("/api/embed/map?token=forged", "zh").await;
+    assert_eq!(token.error(), "unauthorized");
+    let message = token.json()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(message.contains("令牌"), "{message}");
+    let board = get_in("/api/dashboards/nothing", "zh").await;
+    assert_eq!(
+        board.json()["error"]["message"],
+        "没有名为「nothing」的看板"
+    );
+}
+
+#[tokio::test]
+async fn the_overview_counts_over_the_period_asked_for() {
+    let v = get("/api/overview?period=90&filter=region%3D%E5%8D%8E%E4%B8%9C")
+        .await
+        .json();
+    assert_eq!(v["period_days"], 90, "{v}");
+    let kpi = |key: &str| {
+        v["kpis"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["key"] == key)
+            .unwrap()
+            .clone()
+    };
+    let sales = |from: u32, to: u32| {
+        number(&format!(
+            "SELECT sum(o.amount) FROM orders o JOIN customers c ON c.id = o.customer_id \
+             WHERE c.region = '华东' AND o.order_date > DATE '2026-06-30' - INTERVAL {from} DAY \
+             AND o.order_date <= DATE '2026-06-30' - INTERVAL {to} DAY"
+        ))
+    };
+    let (now, before) = (sales(90, 0), sales(180, 90));
+    assert!(now > 0.0 && before > 0.0);
+    let got = kpi("purchase");
+    assert!(
+        (got["value"].as_f64().unwrap() - now).abs() < 1e-6 * now,
+        "{got} vs {now}"
+    );
+    assert!((got["previous"].as_f64().unwrap() - before).abs() < 1e-6 * before);
+    assert_eq!(got["title"], "近90天销售额");
+    assert_eq!(
+        kpi("customers")["value"].as_f64(),
+        Some(count("SELECT count(*) FROM customers WHERE region = '华东'") as f64)
+    );
+    assert_eq!(
+        kpi("new")["value"].as_f64(),
+        Some(count(
+            "SELECT count(*) FROM customers WHERE region = '华东' AND \
+             CAST(created_at AS DATE) > DATE '2026-06-30' - INTERVAL 90 DAY"
+        ) as f64)
+    );
+    let bad = get("/api/overview?period=7").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert_eq!(bad.error(), "bad_request");
+}

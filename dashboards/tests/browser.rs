@@ -1,5 +1,6 @@
 //! The web UI in a real browser: headless Chromium driven over WebDriver against the real
-//! server (in-process, on 127.0.0.1:0) over a generated store of 3,000 customers (seed 7).
+//! server (in-process, on 127.0.0.1:0) over a generated store of 3,000 customers (seed 7),
+//! scored by the churn model as `kesou demo` does.
 //! Each step saves a screenshot under `<target>/browser-screenshots/`, printed at the start.
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (`apt-get install -y chromium
@@ -35,6 +36,15 @@ static SERVER: LazyLock<Server> = LazyLock::new(|| {
     let summary =
         kesou_indexer::ingest(&paths, &[source], &kesou_indexer::NoProgress).expect("ingest");
     assert_eq!(summary.rejected(), 0, "generated data loads cleanly");
+    // As `kesou demo` does: the churn model scores the customers, with their reasons.
+    let model = {
+        let conn = kesou_indexer::store::open_db(&paths, false, true).expect("open");
+        let (as_of, _) = kesou_indexer::store::as_of(&conn).expect("as_of");
+        kesou_models::churn::train(&conn, as_of, &kesou_models::churn::TrainOptions::default())
+            .expect("train churn")
+    };
+    kesou_models::churn::score_with(&paths, &model, &kesou_indexer::NoProgress)
+        .expect("score churn");
     let base = serve(paths, true);
     Server { base, _dir: dir }
 });
@@ -878,6 +888,18 @@ fn a_phone_screen_has_no_horizontal_page_overflow() {
         b.shot(page.replace(['/', '#'], "-").trim_matches('-'));
         b.no_horizontal_overflow(page);
     }
+    // The matrix keeps its numbers readable (it scrolls in its box instead of shrinking).
+    b.open("/#/dashboard/matrix");
+    b.answered(
+        "matrix",
+        "document.querySelectorAll('svg.matrix g.cell').length > 0",
+    );
+    let size = b.js("return document.querySelector('svg.matrix text.cell-value').getBoundingClientRect().height");
+    assert!(
+        size.as_f64().unwrap() >= 9.0,
+        "matrix numbers {size} px high on a phone"
+    );
+    b.no_horizontal_overflow("/#/dashboard/matrix");
     // The report builder's preview is stamped with the report it previews.
     b.open("/#/reports/new");
     b.wait(
@@ -1162,4 +1184,629 @@ fn a_server_with_users_asks_to_log_in_and_shows_only_their_rows() {
     );
     let (status, _) = b.api("POST", "/api/ask", Some(json!({"q": "华东客户"})));
     assert_eq!(status, 401);
+}
+
+/// Text a person sees on the page that is Chinese (characters, or full-width punctuation),
+/// outside elements marked `lang="zh"` (data as written: a company's name, a city).
+const CHINESE_SHOWN: &str = r#"
+const cjk = /[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]/;
+const out = [];
+const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+while (walker.nextNode()) {
+  const n = walker.currentNode; const el = n.parentElement; const text = n.textContent.trim();
+  if (!el || !text || !cjk.test(text)) continue;
+  if (el.closest('[lang^="zh"], script, style, template, [hidden]')) continue;
+  if (!el.getClientRects().length) continue;
+  out.push(text.slice(0, 80));
+}
+for (const el of document.querySelectorAll('[placeholder]')) {
+  if (cjk.test(el.placeholder) && !el.closest('[lang^="zh"]') && el.getClientRects().length) out.push(`placeholder: ${el.placeholder}`);
+}
+// The title names what is shown: a customer (its name) or a question (as typed).
+const q = document.getElementById('q');
+const named = document.querySelector('h1[lang^="zh"]') || (q && q.value && document.title.startsWith(q.value));
+if (cjk.test(document.title) && !named) out.push(`title: ${document.title}`);
+return out;
+"#;
+
+/// Errors on the page whose words hold no Chinese at all.
+const ERRORS_WITHOUT_CHINESE: &str = r#"
+const cjk = /[\u3400-\u9fff]/;
+return [...document.querySelectorAll('[role="alert"], .error')]
+  .map(e => e.textContent.trim())
+  .filter(t => t && !cjk.test(t));
+"#;
+
+/// Every page of the app, with what shows it is drawn.
+fn every_page() -> Vec<(String, &'static str)> {
+    let mut pages = vec![
+        ("#/".to_owned(), "true"),
+        (
+            ask_hash(QUESTION)[1..].to_owned(),
+            "document.querySelectorAll('table.results tbody tr').length > 0",
+        ),
+        (
+            ask_hash("各省份客户数量")[1..].to_owned(),
+            "document.querySelector('.result figure, .result svg') !== null",
+        ),
+        (
+            ask_hash("！！！")[1..].to_owned(),
+            "document.querySelector('.error') !== null",
+        ),
+        // Nothing understood (the parser's 422).
+        (
+            ask_hash("asdf qwer")[1..].to_owned(),
+            "document.querySelector('.error.bad_question') !== null",
+        ),
+        (
+            "#/customer/C0000123".to_owned(),
+            "document.querySelector('.profile h1') && !document.querySelector('.similar .status')",
+        ),
+        (
+            "#/customer/C0999999".to_owned(),
+            "document.querySelector('.error') !== null",
+        ),
+        (
+            "#/dashboards".to_owned(),
+            "document.querySelectorAll('.cards .card').length >= 7",
+        ),
+        (
+            "#/dashboard/nothing-here".to_owned(),
+            "document.querySelector('.error') !== null",
+        ),
+        (
+            "#/nowhere".to_owned(),
+            "document.querySelector('.notfound') !== null",
+        ),
+    ];
+    for board in ["map", "top20", "churn", "funnel", "rfm", "matrix"] {
+        pages.push((
+            format!("#/dashboard/{board}"),
+            "document.querySelector('article.board') !== null",
+        ));
+    }
+    pages
+}
+
+/// Opens each page in `lang` and checks its words: in English no Chinese a person reads
+/// outside data, in Chinese no error without Chinese. Screenshots each page.
+fn walk_every_page(b: &Browser, lang: &str, width: &str) {
+    for (hash, ready) in every_page() {
+        b.open(&format!("/?lang={lang}{hash}"));
+        b.answered(&hash, ready);
+        if hash.starts_with("#/reports") {
+            continue;
+        }
+        let shown = format!(
+            "{lang}-{width}-{}",
+            hash.replace(['/', '#', '?', '%', '='], "-")
+        );
+        b.shot(&shown.chars().take(60).collect::<String>());
+        if lang == "en" {
+            let leaks = b.js(CHINESE_SHOWN);
+            assert_eq!(leaks, json!([]), "{hash}: Chinese in the English app");
+        } else {
+            let errors = b.js(ERRORS_WITHOUT_CHINESE);
+            assert_eq!(
+                errors,
+                json!([]),
+                "{hash}: an error with no Chinese in the Chinese app"
+            );
+        }
+    }
+    // The report builder has no address of its own to stamp: its preview is drawn.
+    b.open(&format!("/?lang={lang}#/reports/new"));
+    b.wait(
+        "the report builder",
+        "return document.querySelector('.preview[data-answer] figure')",
+    );
+    b.shot(&format!("{lang}-{width}-reports-new"));
+    if lang == "en" {
+        assert_eq!(
+            b.js(CHINESE_SHOWN),
+            json!([]),
+            "report builder: Chinese in the English app"
+        );
+    }
+}
+
+#[test]
+fn every_page_speaks_the_language_of_the_app() {
+    let Some(b) = browser("language", 1280, 900) else {
+        return;
+    };
+    for lang in ["zh", "en"] {
+        walk_every_page(&b, lang, "desktop");
+    }
+    b.session.set_viewport(390, 844).expect("phone width");
+    for lang in ["en", "zh"] {
+        walk_every_page(&b, lang, "phone");
+    }
+    // The server's own words come in the page's language.
+    b.open("/?lang=zh#/customer/C0999999");
+    b.answered(
+        "the missing customer",
+        "document.querySelector('.error') !== null",
+    );
+    let zh = b.texts(".error")[0].clone();
+    assert!(zh.contains("没有编号为 C0999999 的客户"), "{zh}");
+    b.open("/?lang=en#/customer/C0999999");
+    b.answered(
+        "the missing customer",
+        "document.querySelector('.error') !== null",
+    );
+    let en = b.texts(".error")[0].clone();
+    assert!(en.contains("C0999999") && en.is_ascii(), "{en}");
+}
+
+#[test]
+fn the_login_page_speaks_the_language_of_the_app() {
+    let Some(b) = browser("login-language", 1280, 900) else {
+        return;
+    };
+    let server = &*SERVER_WITH_USERS;
+    for lang in ["zh", "en"] {
+        b.open_on(server, &format!("/?lang={lang}#/"));
+        b.wait(
+            "the login form",
+            "return document.getElementById('login-user') !== null",
+        );
+        let before =
+            b.js("return document.getElementById('login-error').getClientRects().length === 0");
+        assert_eq!(
+            before,
+            json!(true),
+            "{lang}: no refusal shown before an attempt"
+        );
+        b.session
+            .find("#login-user")
+            .unwrap()
+            .send_keys("nobody")
+            .unwrap();
+        b.session
+            .find("#login-password")
+            .unwrap()
+            .send_keys("wrong")
+            .unwrap();
+        b.session.find("#login-submit").unwrap().click().unwrap();
+        b.wait(
+            "the refusal",
+            "const e = document.getElementById('login-error'); return e && e.textContent.length > 0",
+        );
+        b.shot(&format!("{lang}-wrong-password"));
+        let refusal = b.texts("#login-error")[0].clone();
+        if lang == "en" {
+            assert_eq!(
+                b.js(CHINESE_SHOWN),
+                json!([]),
+                "login: Chinese in the English app"
+            );
+            assert!(refusal.contains("wrong user name or password"), "{refusal}");
+        } else {
+            assert_eq!(b.js(ERRORS_WITHOUT_CHINESE), json!([]));
+            assert!(refusal.contains("用户名或密码错误"), "{refusal}");
+        }
+    }
+}
+
+#[test]
+fn the_home_overview_links_into_each_figure_and_the_bar_narrows_every_board() {
+    let Some(b) = browser("home", 1280, 1000) else {
+        return;
+    };
+    b.open("/?lang=zh#/");
+    b.answered(
+        "the overview",
+        "document.querySelectorAll('.kpi').length === 5",
+    );
+    b.shot("overview");
+    let value = |key: &str| -> f64 {
+        b.js(&format!(
+            "return Number(document.querySelector('.kpi[data-kpi={key}]').dataset.value)"
+        ))
+        .as_f64()
+        .unwrap()
+    };
+    assert_eq!(value("customers"), CUSTOMERS as f64);
+    assert_eq!(
+        b.texts(".kpi[data-kpi=customers] .kpi-value"),
+        ["3,000"],
+        "a count with its separator"
+    );
+    let (_, overview) = b.api("GET", "/api/overview", None);
+    for k in overview["kpis"].as_array().unwrap() {
+        let key = k["key"].as_str().unwrap();
+        assert_eq!(Some(value(key)), k["value"].as_f64(), "{key}");
+    }
+    // A figure's link lists what it counts.
+    b.js("document.querySelector('.kpi[data-kpi=high_intent] a').click()");
+    b.answered(
+        "the high-intent list",
+        "document.querySelector('.total[data-total]')",
+    );
+    assert_eq!(b.total() as f64, value_of(&overview, "high_intent"));
+    // The bar: 华东 narrows the figures, stays in the address and follows to the boards.
+    b.open("/?lang=zh#/");
+    b.answered(
+        "the overview",
+        "document.querySelectorAll('.kpi').length === 5",
+    );
+    b.js("const s = document.querySelector('.filter-bar select[name=region]'); s.value = '华东'; s.dispatchEvent(new Event('change'))");
+    b.answered(
+        "the overview of 华东",
+        "location.hash.includes('region=') && document.querySelectorAll('.kpi').length === 5",
+    );
+    b.shot("overview-east");
+    // The period: sales over the last 90 days, as the API counts them, kept beside 华东.
+    b.js("const s = document.querySelector('.filter-bar select[name=period]'); s.value = '90'; s.dispatchEvent(new Event('change'))");
+    b.answered(
+        "the last 90 days of 华东",
+        "location.hash.includes('period=90') && location.hash.includes('region=') && document.querySelectorAll('.kpi').length === 5",
+    );
+    let (_, ninety) = b.api(
+        "GET",
+        "/api/overview?period=90&filter=region%3D%E5%8D%8E%E4%B8%9C",
+        None,
+    );
+    assert_eq!(value("purchase"), value_of(&ninety, "purchase"));
+    assert!(b.texts(".kpi[data-kpi=purchase] .kpi-title")[0].contains("近90天"));
+    b.shot("overview-east-90-days");
+    let (_, regions) = b.api(
+        "POST",
+        "/api/ask",
+        Some(json!({"q": "按大区统计客户数", "limit": 50})),
+    );
+    let east = regions["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r[0] == "华东")
+        .map(|r| r[1].as_f64().unwrap())
+        .expect("a 华东 row");
+    assert_eq!(value("customers"), east);
+    b.js("[...document.querySelectorAll('nav a')].find(a => a.getAttribute('href').startsWith('#/dashboards')).click()");
+    b.answered(
+        "the boards of 华东",
+        "location.hash.includes('region=') && document.querySelectorAll('.cards .card').length >= 7",
+    );
+    b.js("document.querySelector('.card[data-board=map] a').click()");
+    b.answered(
+        "the map of 华东",
+        "location.hash.startsWith('#/dashboard/map?') && document.querySelectorAll('svg.map g.tile').length === 31",
+    );
+    b.shot("map-east");
+    let (shown, total) = {
+        let v = b.js("const tiles = [...document.querySelectorAll('svg.map g.tile')].filter(g => Number(g.dataset.value) > 0);
+                      return [tiles.map(g => g.dataset.province), tiles.reduce((s, g) => s + Number(g.dataset.value), 0)]");
+        (v[0].clone(), v[1].as_f64().unwrap())
+    };
+    assert_eq!(total, east, "the map counts 华东's customers: {shown}");
+    for p in shown.as_array().unwrap() {
+        assert!(
+            ["上海", "江苏", "浙江", "安徽", "福建", "江西", "山东"].contains(&p.as_str().unwrap()),
+            "{p} is not in 华东"
+        );
+    }
+    assert_eq!(
+        b.js("return document.querySelector('.filter-bar select[name=region]').value"),
+        json!("华东"),
+        "the bar shows what narrows the board"
+    );
+}
+
+fn value_of(overview: &Value, key: &str) -> f64 {
+    overview["kpis"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["key"] == key)
+        .and_then(|k| k["value"].as_f64())
+        .unwrap()
+}
+
+#[test]
+fn a_saved_report_with_a_chinese_name_is_edited() {
+    let Some(b) = browser("report-edit", 1280, 1000) else {
+        return;
+    };
+    b.open("/?lang=zh#/dashboards");
+    b.answered(
+        "the index",
+        "document.querySelectorAll('.cards .card').length >= 7",
+    );
+    let (status, saved) = b.api(
+        "POST",
+        "/api/reports",
+        Some(
+            json!({"name": "华东月报", "title": "华东各行业", "dimension": "industry",
+                    "measure": {"agg": "count"}, "filters": ["region=华东"]}),
+        ),
+    );
+    assert!(status == 200 || status == 201, "{status} {saved}");
+    b.open("/?lang=zh#/dashboard/%E5%8D%8E%E4%B8%9C%E6%9C%88%E6%8A%A5");
+    b.answered(
+        "the report",
+        "document.querySelectorAll('svg g.bar').length === 12",
+    );
+    b.js("document.getElementById('edit-report').click()");
+    b.wait(
+        "the builder with the report",
+        "return location.hash.startsWith('#/reports/edit/') && document.getElementById('rb-title') && document.getElementById('rb-title').value === '华东各行业' && document.querySelector('.preview[data-answer] figure')",
+    );
+    assert_eq!(
+        b.js("return document.getElementById('rb-dimension').value"),
+        json!("industry")
+    );
+    assert_eq!(
+        b.js("return document.getElementById('rb-name').value"),
+        json!("华东月报")
+    );
+    // The name's pattern compiles under the v flag (an invalid one is ignored by the
+    // browser, which would let "-bad" through).
+    let valid = b.js(
+        "const n = document.getElementById('rb-name'); const was = n.value; const out = []; n.readOnly = false;
+         for (const v of ['华东月报', 'report_2-b', '-bad', 'has space']) { n.value = v; out.push(n.checkValidity()); }
+         n.value = was; n.readOnly = true; return out",
+    );
+    assert_eq!(valid, json!([true, true, false, false]));
+    assert!(
+        b.texts(".builder .chip").iter().any(|c| c.contains("华东")),
+        "its filter is there"
+    );
+    b.js("const d = document.getElementById('rb-dimension'); d.value = 'size'; d.dispatchEvent(new Event('change'));
+          document.getElementById('rb-title').value = '华东各规模';");
+    b.wait(
+        "the preview by size",
+        "const p = document.querySelector('.preview[data-answer]'); return p && JSON.parse(p.dataset.answer).dimension === 'size' && document.querySelectorAll('.preview svg g.bar').length === 4",
+    );
+    b.shot("edited");
+    b.session
+        .find(".builder button[type=submit]")
+        .unwrap()
+        .click()
+        .unwrap();
+    b.answered(
+        "the edited report",
+        "location.hash.startsWith('#/dashboard/') && document.querySelectorAll('svg g.bar').length === 4",
+    );
+    assert_eq!(b.texts(".board h1"), ["华东各规模"]);
+    let (status, _) = b.api(
+        "DELETE",
+        "/api/reports/%E5%8D%8E%E4%B8%9C%E6%9C%88%E6%8A%A5",
+        None,
+    );
+    assert_eq!(status, 204);
+}
+
+#[test]
+fn the_churn_board_pages_and_gives_each_customer_its_reasons() {
+    let Some(b) = browser("churn", 1280, 1000) else {
+        return;
+    };
+    // The 3,000 customers of the fixture have a few at high risk (the demo's 100,000 have
+    // hundreds): pages of 2 show the paging.
+    b.open("/?lang=zh#/dashboard/churn?limit=2");
+    b.answered(
+        "the first page",
+        "document.querySelectorAll('table.results tbody tr').length > 0",
+    );
+    b.shot("first-page");
+    let (_, whole) = b.api("GET", "/api/dashboards/churn", None);
+    let total = whole["total"].as_u64().unwrap();
+    assert!(
+        total > 2,
+        "the fixture has more than a page at risk: {total}"
+    );
+    assert_eq!(b.total(), total, "the total counts every customer at risk");
+    let rows = b.texts("table.results tbody tr");
+    assert_eq!(rows.len(), 2, "a page of 2, not {total} rows at once");
+    let reasons = b.column("主要原因");
+    assert!(
+        reasons.iter().all(|r| !r.is_empty() && r != "—"),
+        "each row says why: {reasons:?}"
+    );
+    let first_page_ids = b.column("客户编号");
+    let risks = |b: &Browser| -> Vec<u64> {
+        b.column("流失风险")
+            .iter()
+            .map(|r| r.trim_end_matches('%').parse().unwrap())
+            .collect()
+    };
+    let first_risks = risks(&b);
+    b.session
+        .find(".pager button:last-of-type")
+        .unwrap()
+        .click()
+        .unwrap();
+    b.answered(
+        "the second page",
+        "location.hash.includes('offset=2') && document.querySelectorAll('table.results tbody tr').length > 0",
+    );
+    b.shot("second-page");
+    let second_ids = b.column("客户编号");
+    assert!(
+        second_ids.iter().all(|id| !first_page_ids.contains(id)),
+        "the next page holds the next customers"
+    );
+    assert!(
+        risks(&b)[0] <= *first_risks.last().unwrap(),
+        "riskiest first, across pages"
+    );
+    // The same page in English: the reasons read in English.
+    b.open("/?lang=en#/dashboard/churn?limit=2");
+    b.answered(
+        "the English page",
+        "document.querySelectorAll('table.results tbody tr').length > 0",
+    );
+    let reasons = b.column("Main reasons");
+    assert!(
+        reasons.iter().all(|r| !r.is_empty() && r.is_ascii()),
+        "{reasons:?}"
+    );
+}
+
+/// The pinyin of a name's first two characters and their initials (亨瑞 → hengrui, hr), as
+/// the index reads them.
+fn a_named_customer(b: &Browser) -> (String, String) {
+    let (_, found) = b.api(
+        "POST",
+        "/api/search",
+        Some(json!({"q": "hengrui", "limit": 1})),
+    );
+    let hit = &found["hits"][0];
+    (
+        hit["id"]
+            .as_str()
+            .expect("a customer read hengrui")
+            .to_owned(),
+        hit["name"].as_str().unwrap().to_owned(),
+    )
+}
+
+#[test]
+fn suggestions_find_customers_by_pinyin_initials_and_id_and_open_them() {
+    let Some(b) = browser("suggest-customers", 1280, 900) else {
+        return;
+    };
+    b.open("/?lang=zh#/");
+    b.answered(
+        "the home page",
+        "document.querySelectorAll('.kpi').length === 5",
+    );
+    let (id, name) = a_named_customer(&b);
+    let (_, by_pinyin) = b.api("GET", "/api/suggest?q=hengrui", None);
+    assert!(
+        by_pinyin["suggestions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["kind"] == "customer" && s["id"] == id.as_str()),
+        "hengrui suggests {name}: {by_pinyin}"
+    );
+    // Initials too: the fixture's hengrui is 曲靖亨瑞电力工程有限公司, 亨瑞电力 → hrdl.
+    assert_eq!(name, "曲靖亨瑞电力工程有限公司");
+    let (_, by_initials) = b.api("GET", "/api/suggest?q=hrdl", None);
+    assert!(
+        by_initials["suggestions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["id"] == id.as_str()),
+        "hrdl suggests {name}: {by_initials}"
+    );
+    let (_, by_id) = b.api("GET", &format!("/api/suggest?q={}", &id[..6]), None);
+    let ids: Vec<&str> = by_id["suggestions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["kind"] == "customer")
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        !ids.is_empty() && ids.iter().all(|i| i.starts_with(&id[..6])),
+        "{ids:?}"
+    );
+    // Typed in the box, chosen with the keyboard: the profile opens.
+    let input = b.session.find("#q").expect("the question box");
+    input.send_keys("hengrui").unwrap();
+    b.wait(
+        "a customer suggested",
+        "return document.querySelectorAll('.suggest [role=option]').length > 0",
+    );
+    let at = b.js(&format!(
+        "return [...document.querySelectorAll('.suggest [role=option]')].findIndex(o => o.textContent.includes({}))",
+        json!(name)
+    ));
+    let at = at.as_i64().expect("an index");
+    assert!(at >= 0, "{name} is offered");
+    b.shot("pinyin-suggestions");
+    for _ in 0..=at {
+        input.send_keys(keys::ARROW_DOWN).unwrap();
+    }
+    input.send_keys(keys::ENTER).unwrap();
+    b.answered(
+        "the profile",
+        &format!("location.hash === '#/customer/{id}' && document.querySelector('.profile h1')"),
+    );
+    assert_eq!(b.texts(".profile h1"), [name]);
+}
+
+#[test]
+fn the_funnel_shows_who_moved_over_its_period() {
+    let Some(b) = browser("funnel-flow", 1280, 1000) else {
+        return;
+    };
+    b.open("/?lang=zh#/dashboard/funnel");
+    b.answered(
+        "the funnel",
+        "document.querySelectorAll('.flow-step').length === 2",
+    );
+    b.shot("year");
+    let shown = |b: &Browser, key: &str| -> (u64, u64) {
+        let v = b.js(&format!(
+            "const e = document.querySelector('.flow-step[data-flow={key}]'); return [Number(e.dataset.base), Number(e.dataset.moved)]"
+        ));
+        (v[0].as_u64().unwrap(), v[1].as_u64().unwrap())
+    };
+    let (_, year) = b.api("GET", "/api/dashboards/funnel", None);
+    assert_eq!(year["flow"]["period_days"], 365);
+    for key in ["converted", "lapsed"] {
+        let want = (
+            year["flow"][key]["base"].as_u64().unwrap(),
+            year["flow"][key]["moved"].as_u64().unwrap(),
+        );
+        assert_eq!(shown(&b, key), want, "{key}");
+        assert!(want.1 > 0 && want.1 <= want.0, "{key}: {want:?}");
+    }
+    b.js("const s = document.querySelector('.flow select'); s.value = '90'; s.dispatchEvent(new Event('change'))");
+    b.answered(
+        "the last 90 days",
+        "location.hash.includes('period=90') && document.querySelectorAll('.flow-step').length === 2",
+    );
+    b.shot("ninety-days");
+    let (_, ninety) = b.api("GET", "/api/dashboards/funnel?period=90", None);
+    assert_eq!(ninety["flow"]["period_days"], 90);
+    assert_eq!(
+        shown(&b, "converted").0,
+        ninety["flow"]["converted"]["base"].as_u64().unwrap()
+    );
+    assert_ne!(ninety["flow"], year["flow"], "the period changes the flow");
+    let (status, _) = b.api("GET", "/api/dashboards/map?period=90", None);
+    assert_eq!(status, 400, "only the funnel has a period");
+}
+
+#[test]
+fn a_customer_without_orders_says_churn_risk_does_not_apply() {
+    let Some(b) = browser("no-orders", 1280, 1000) else {
+        return;
+    };
+    b.open("/?lang=zh#/");
+    b.answered(
+        "the home page",
+        "document.querySelectorAll('.kpi').length === 5",
+    );
+    let (_, none) = b.api(
+        "POST",
+        "/api/ask",
+        Some(json!({"q": "没下过单的客户", "limit": 1})),
+    );
+    let id = none["rows"][0][0]
+        .as_str()
+        .expect("a customer without orders")
+        .to_owned();
+    b.open(&format!("/?lang=zh#/customer/{id}"));
+    b.answered(
+        "the profile",
+        "document.querySelector('.profile h1') && document.querySelector('.panel.churn')",
+    );
+    b.shot("profile");
+    let churn = b.texts(".panel.churn")[0].clone();
+    assert!(
+        churn.contains("不适用") && churn.contains("尚无订单"),
+        "{churn}"
+    );
+    assert!(
+        !churn.contains("尚未在这个数据上运行"),
+        "not 'the model never ran': {churn}"
+    );
 }

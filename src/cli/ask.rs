@@ -224,15 +224,7 @@ fn cell(v: &Json, kind: FieldKind, list_sep: &str) -> String {
             match kind {
                 FieldKind::Money => output::yuan(f),
                 FieldKind::Ratio => format!("{:.0}%", f * 100.0),
-                _ if f.fract() == 0.0 && f.abs() < 1e15 => {
-                    let digits = output::count(f.abs() as u64);
-                    if f < 0.0 {
-                        format!("-{digits}")
-                    } else {
-                        digits
-                    }
-                }
-                _ => format!("{f:.1}"),
+                _ => output::number(f),
             }
         }
         other => other.to_string(),

@@ -233,3 +233,45 @@ pub fn is_user_error(e: &anyhow::Error) -> bool {
     }
     e.downcast_ref::<clap::Error>().is_some()
 }
+
+/// An error and its causes on one line, each said once: a cause whose words the message
+/// already holds (`{path}: {source}` over its own source) is not repeated, as `{:#}` would.
+pub fn message(e: &anyhow::Error) -> String {
+    let mut out = e.to_string();
+    for cause in e.chain().skip(1) {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod message_tests {
+    #[test]
+    fn a_cause_already_said_is_not_repeated() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file or directory");
+        #[derive(Debug)]
+        struct Read {
+            source: std::io::Error,
+        }
+        impl std::fmt::Display for Read {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "data/x.csv: {}", self.source)
+            }
+        }
+        impl std::error::Error for Read {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.source)
+            }
+        }
+        let e = anyhow::Error::from(Read { source: io }).context("cannot load");
+        assert_eq!(
+            super::message(&e),
+            "cannot load: data/x.csv: No such file or directory"
+        );
+        assert_eq!(format!("{e:#}").matches("No such file").count(), 2);
+    }
+}

@@ -68,14 +68,47 @@ pub fn count(n: u64) -> String {
     out
 }
 
-/// Yuan as people read them: 1.2亿, 350.5万, 8,000.
+/// Yuan as people read them, written as the web app writes them: 1.5亿, 350.5万, 114万,
+/// 8,000, 0.25 (no trailing zeros; separators below 万).
 pub fn yuan(v: f64) -> String {
-    if v >= 1e8 {
-        format!("{:.2}亿", v / 1e8)
-    } else if v >= 1e4 {
-        format!("{:.1}万", v / 1e4)
+    let abs = v.abs();
+    if abs >= 1e8 {
+        format!("{}亿", trimmed(v / 1e8, 2))
+    } else if abs >= 1e4 {
+        format!("{}万", trimmed(v / 1e4, 1))
+    } else if abs >= 100.0 {
+        number(v.round())
     } else {
-        format!("{v:.0}")
+        number(v)
+    }
+}
+
+/// `v` with at most `digits` decimals and no trailing zeros: 114.0 → "114", 1.50 → "1.5".
+fn trimmed(v: f64, digits: usize) -> String {
+    let s = format!("{v:.digits$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        s
+    }
+}
+
+/// A number with thousands separators and at most two decimals: 100000 → "100,000",
+/// 1234.5 → "1,234.5" (as the web app's `integer`).
+pub fn number(v: f64) -> String {
+    if !v.is_finite() {
+        return v.to_string();
+    }
+    let text = trimmed(v.abs(), 2);
+    let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+    let digits = whole
+        .parse::<u64>()
+        .map_or_else(|_| whole.to_owned(), count);
+    let sign = if v < 0.0 && text != "0" { "-" } else { "" };
+    if fraction.is_empty() {
+        format!("{sign}{digits}")
+    } else {
+        format!("{sign}{digits}.{fraction}")
     }
 }
 
@@ -99,7 +132,14 @@ mod tests {
     fn numbers_read_well() {
         assert_eq!(count(1234567), "1,234,567");
         assert_eq!(count(12), "12");
-        assert_eq!(yuan(150_000_000.0), "1.50亿");
+        assert_eq!(yuan(150_000_000.0), "1.5亿");
         assert_eq!(yuan(3_505_000.0), "350.5万");
+        assert_eq!(yuan(1_140_000.0), "114万");
+        assert_eq!(yuan(8_000.4), "8,000");
+        assert_eq!(yuan(0.25), "0.25");
+        assert_eq!(yuan(-25_000.0), "-2.5万");
+        assert_eq!(number(100_000.0), "100,000");
+        assert_eq!(number(-1234.5), "-1,234.5");
+        assert_eq!(number(20.0), "20");
     }
 }

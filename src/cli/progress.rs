@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressState, ProgressStyle};
 use kesou_indexer::Phase;
 
 #[derive(Debug, Default)]
@@ -25,19 +25,31 @@ impl Drop for Bar {
     }
 }
 
+/// Rows a second as a whole number with separators (12,345 rows/s), not indicatif's
+/// `{per_sec}` with four decimals.
+fn rate(state: &ProgressState, w: &mut dyn std::fmt::Write) {
+    let _ = write!(
+        w,
+        "{} rows/s",
+        super::output::count(state.per_sec().max(0.0) as u64)
+    );
+}
+
 impl kesou_indexer::Progress for Bars {
     fn phase(&self, what: &str, total: Option<u64>) -> Box<dyn Phase + '_> {
         let bar = match total {
             Some(n) => ProgressBar::new(n).with_style(
                 ProgressStyle::with_template(
-                    "{msg:>24} [{bar:30}] {human_pos}/{human_len} ({per_sec}, eta {eta})",
+                    "{msg:>24} [{bar:30}] {human_pos}/{human_len} ({rate}, eta {eta})",
                 )
                 .expect("valid template")
+                .with_key("rate", rate)
                 .progress_chars("=> "),
             ),
             None => ProgressBar::new_spinner().with_style(
-                ProgressStyle::with_template("{spinner} {msg} {human_pos} rows ({per_sec})")
-                    .expect("valid template"),
+                ProgressStyle::with_template("{spinner} {msg} {human_pos} rows ({rate})")
+                    .expect("valid template")
+                    .with_key("rate", rate),
             ),
         };
         let bar = self.multi.add(bar);

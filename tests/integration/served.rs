@@ -148,3 +148,37 @@ fn commands_go_through_a_running_server() {
         "withdrawn when it stops"
     );
 }
+
+#[test]
+fn serving_a_folder_without_a_store_advises_making_one_and_leaves_it_as_it_was() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("kesou-data");
+    for demo in [true, false] {
+        let mut args = vec![
+            "serve",
+            "--data",
+            data.to_str().unwrap(),
+            "--bind",
+            "127.0.0.1:0",
+        ];
+        if demo {
+            args.push("--demo");
+        }
+        let out = kesou(&args);
+        let said = text(&out);
+        assert!(!out.status.success(), "{said}");
+        assert!(
+            said.contains("is not a kesou store") && said.contains("kesou demo --data"),
+            "the advice makes a store: {said}"
+        );
+        assert!(
+            !said.contains("user add"),
+            "no advice that cannot work: {said}"
+        );
+        assert_eq!(said.matches("error:").count(), 1, "said once: {said}");
+        assert!(
+            !data.exists() || std::fs::read_dir(&data).unwrap().next().is_none(),
+            "nothing left behind (no audit/), so `kesou demo` takes the folder"
+        );
+    }
+}

@@ -111,7 +111,7 @@ fn check_question(q: &str) -> ApiResult<()> {
     }
     if !q.chars().any(char::is_alphanumeric) {
         return Err(AppError::bad_request(
-            "ask a question, e.g. 「华东地区年采购额超百万的科技客户」 or 「按省份统计客户数」",
+            "ask a question, e.g. \"tech customers in East China\" or \"customers by province\"",
         ));
     }
     Ok(())

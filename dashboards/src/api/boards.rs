@@ -31,7 +31,7 @@ fn options(principal: &Principal) -> AskOptions {
 }
 
 /// Every `filter=` of a query string, in order (`?filter=region=华东&filter=size=大型`).
-fn filters_of(raw: Option<String>) -> ApiResult<Vec<String>> {
+pub(crate) fn filters_of(raw: Option<String>) -> ApiResult<Vec<String>> {
     let Some(raw) = raw else {
         return Ok(Vec::new());
     };
@@ -40,15 +40,79 @@ fn filters_of(raw: Option<String>) -> ApiResult<Vec<String>> {
     for (k, v) in pairs {
         match k.as_str() {
             "filter" => out.push(v),
-            "token" => {}
+            "token" | "offset" | "limit" | "period" => {}
             other => {
                 return Err(AppError::bad_request(format!(
-                    "unknown parameter {other:?}; a board takes filter=FIELD=VALUE (repeatable)"
+                    "unknown parameter {other:?}; a board takes filter=FIELD=VALUE (repeatable), \
+                     offset and limit (the funnel also period)"
                 )));
             }
         }
     }
     Ok(out)
+}
+
+/// How a board is shown: a page of its rows, and for the funnel the period of its flow.
+#[derive(Debug, Clone, Copy, Default)]
+struct View {
+    page: Option<(usize, usize)>,
+    /// The funnel's flow period in days (365 when not asked).
+    period: Option<u64>,
+}
+
+/// `period=30|90|365`: the funnel's only (its flow over those days).
+fn period_of(raw: Option<&str>, name: &str) -> ApiResult<Option<u64>> {
+    let Some(raw) = raw else {
+        return Ok(None);
+    };
+    let mut out = None;
+    for (k, v) in serde_urlencoded_pairs(raw)? {
+        if k == "period" {
+            if name != "funnel" {
+                return Err(AppError::bad_request(
+                    "period: only the funnel board has one (its flow over 30, 90 or 365 days)",
+                ));
+            }
+            out = Some(v.parse::<u64>().map_err(|_| {
+                AppError::bad_request(format!("period: {v:?}; a period is 30, 90 or 365 (days)"))
+            })?);
+        }
+    }
+    Ok(out)
+}
+
+/// Most rows of a board's page (`limit`).
+const MAX_PAGE: usize = 200;
+
+/// A page of a board's rows: `offset` (from 0) and `limit` (1 to 200), when asked for.
+fn page_of(raw: Option<&str>) -> ApiResult<Option<(usize, usize)>> {
+    let Some(raw) = raw else {
+        return Ok(None);
+    };
+    let (mut offset, mut limit) = (None, None);
+    for (k, v) in serde_urlencoded_pairs(raw)? {
+        let n = || {
+            v.parse::<usize>()
+                .map_err(|_| AppError::bad_request(format!("{k}: {v:?} is not a whole number")))
+        };
+        match k.as_str() {
+            "offset" => offset = Some(n()?.min(1_000_000)),
+            "limit" => {
+                let l = n()?;
+                if !(1..=MAX_PAGE).contains(&l) {
+                    return Err(AppError::bad_request(format!(
+                        "limit: {l} is not between 1 and {MAX_PAGE}"
+                    )));
+                }
+                limit = Some(l);
+            }
+            _ => {}
+        }
+    }
+    Ok(match (offset, limit) {
+        (None, None) => None,
+        (o, l) => Some((o.unwrap_or(0), l.unwrap_or(20))),
+    })
 }
 
 fn serde_urlencoded_pairs(raw: &str) -> ApiResult<Vec<(String, String)>> {
@@ -92,18 +156,37 @@ async fn cached_board(
     principal: Principal,
     name: String,
     filters: Vec<String>,
+    view: View,
 ) -> ApiResult<(Response, Done)> {
+    let View { page, period } = view;
     let fixed = checked_filters(state, &principal, filters.clone()).await?;
     let scope = principal
         .scope
         .as_ref()
         .map_or_else(|| "*".to_owned(), ToString::to_string);
-    let key = format!("{name}\n{}\n{scope}", filters.join("\n"));
-    let options = options(&principal);
+    let key = format!(
+        "{name}\n{}\n{scope}\n{page:?}\n{period:?}",
+        filters.join("\n")
+    );
+    let mut options = options(&principal);
+    if let Some((offset, limit)) = page {
+        options.offset = offset;
+        options.page_size = Some(limit);
+    }
     let value = state
         .board(key, move |asker| {
             let board = boards::board(asker, &name, &fixed, &options)?;
-            serde_json::to_value(&board).map_err(AppError::internal)
+            let mut value = serde_json::to_value(&board).map_err(AppError::internal)?;
+            if name == "funnel" {
+                let whole = AskOptions {
+                    scope: options.scope.clone(),
+                    ..AskOptions::default()
+                };
+                let days = period.unwrap_or(boards::YEAR);
+                let flow = boards::flow(asker, &whole, &fixed, days)?;
+                value["flow"] = serde_json::to_value(&flow).map_err(AppError::internal)?;
+            }
+            Ok(value)
         })
         .await?;
     let mut value = (*value).clone();
@@ -126,9 +209,14 @@ pub async fn show(
 ) -> ApiResult<Response> {
     let input = format!("{name} {}", raw.as_deref().unwrap_or(""));
     caller.spend(&state, Use::Query, "dashboard", &input)?;
-    let result = match filters_of(raw) {
-        Ok(filters) => cached_board(&state, caller.principal.clone(), name, filters).await,
-        Err(e) => Err(e),
+    let page = page_of(raw.as_deref());
+    let period = period_of(raw.as_deref(), &name);
+    let result = match (filters_of(raw), page, period) {
+        (Ok(filters), Ok(page), Ok(period)) => {
+            let view = View { page, period };
+            cached_board(&state, caller.principal.clone(), name, filters, view).await
+        }
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => Err(e),
     };
     caller.record(&state, "dashboard", &input, result)
 }
@@ -178,7 +266,14 @@ pub async fn embedded(
         }
     }
     let viewer = caller.principal.clone();
-    let result = cached_board(&state, viewer, grant.dashboard, grant.filters).await;
+    let result = cached_board(
+        &state,
+        viewer,
+        grant.dashboard,
+        grant.filters,
+        View::default(),
+    )
+    .await;
     caller.record(&state, "embed", &input, result)
 }
 
@@ -269,6 +364,23 @@ pub async fn delete(
     };
     state.forget_boards();
     caller.record(&state, "report", &input, result)
+}
+
+/// A saved report as saved (its spec: title, dimension, measure, filters, question), for
+/// the report builder to edit; saving it again under its name replaces it.
+pub async fn report(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(name): Path<String>,
+) -> ApiResult<Json<Value>> {
+    state
+        .blocking(move |asker| match boards::saved_report(asker, &name)? {
+            Some(r) => Ok(Json(json!(r))),
+            None => Err(AppError::not_found(format!(
+                "no saved report is named {name:?}"
+            ))),
+        })
+        .await
 }
 
 /// A user error unless `name` is a dashboard or a saved report.

@@ -10,6 +10,7 @@ pub mod customers;
 pub mod embed;
 pub mod ingest;
 pub mod meta;
+pub mod overview;
 pub mod search;
 pub mod suggest;
 

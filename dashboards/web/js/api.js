@@ -1,5 +1,13 @@
 // The HTTP API of kesou (see the OpenAPI document at /api/openapi.json): JSON in and out,
-// errors as {"error": {"code", "message"}} turned into ApiError.
+// errors as {"error": {"code", "message"}} turned into ApiError. Every request says the
+// page's language (Accept-Language), so the server's messages come in it.
+
+import { lang } from "./i18n.js";
+
+/** The Accept-Language of the page's language. */
+function language() {
+  return lang() === "en" ? "en" : "zh-CN";
+}
 
 export class ApiError extends Error {
   constructor(status, code, message) {
@@ -25,7 +33,7 @@ async function failure(res) {
 }
 
 async function request(method, path, body, signal) {
-  const init = { method, signal, headers: { accept: "application/json" } };
+  const init = { method, signal, headers: { accept: "application/json", "accept-language": language() } };
   if (body !== undefined) {
     init.headers["content-type"] = "application/json";
     init.body = JSON.stringify(body);
@@ -62,7 +70,7 @@ export function query(params) {
 export async function download(path, body, fallbackName) {
   const res = await fetch(path, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", "accept-language": language() },
     body: JSON.stringify(body),
   });
   if (!res.ok) throw await failure(res);

@@ -3,7 +3,8 @@
 
 import { askView } from "./ask.js";
 import { boardView, boardsView } from "./boards.js";
-import { h, mount } from "./dom.js";
+import { h, mount, stamp } from "./dom.js";
+import { withGlobal } from "./filterbar.js";
 import { lang, onLangChange, setLang, t } from "./i18n.js";
 import { loginView, logout, whoAmI } from "./login.js";
 import { profileView } from "./profile.js";
@@ -22,7 +23,7 @@ function parseHash() {
 }
 
 function drawHeader() {
-  const { parts } = parseHash();
+  const { parts, params } = parseHash();
   const here = parts[0] || "ask";
   const link = (href, key, active) => h("a", { href, class: "nav-link", "aria-current": active ? "page" : null }, t(key));
   mount(
@@ -35,8 +36,8 @@ function drawHeader() {
       h(
         "nav",
         { "aria-label": "main" },
-        link("#/", "nav_ask", here === "ask"),
-        link("#/dashboards", "nav_boards", here === "dashboards" || here === "dashboard"),
+        link(withGlobal("#/", params), "nav_ask", here === "ask"),
+        link(withGlobal("#/dashboards", params), "nav_boards", here === "dashboards" || here === "dashboard"),
         link("#/reports/new", "nav_new_report", here === "reports"),
       ),
       me && !me.demo
@@ -70,11 +71,14 @@ function route() {
   const [first, second] = parts;
   if (!first || first === "ask") return askView(main, params);
   if (first === "customer" && second) return profileView(main, second, stale);
-  if (first === "dashboards") return boardsView(main, stale);
+  if (first === "dashboards") return boardsView(main, stale, params);
   if (first === "dashboard" && second) return boardView(main, second, params, stale);
   if (first === "reports" && second === "new") return reportBuilderView(main, stale);
+  if (first === "reports" && second === "edit" && parts[2]) return reportBuilderView(main, stale, parts[2]);
   document.title = t("brand");
-  mount(main, h("section", { class: "notfound" }, h("h1", null, t("not_found")), h("p", null, h("a", { href: "#/" }, t("back_home")))));
+  const page = h("section", { class: "notfound" }, h("h1", null, t("not_found")), h("p", null, h("a", { href: "#/" }, t("back_home"))));
+  mount(main, page);
+  stamp(page, location.hash, "not-found");
 }
 
 document.documentElement.lang = lang() === "en" ? "en" : "zh-CN";

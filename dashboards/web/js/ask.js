@@ -6,7 +6,8 @@ import { api, download, ApiError } from "./api.js";
 import { announce, h, mount, stamp } from "./dom.js";
 import { chipList, chipsOf, replaceSpan, splitBySpans, withoutChip } from "./chips.js";
 import { drawChart } from "./charts/index.js";
-import { cell, errorTitle, fieldLabel, integer, kindOf, lang, orderedBy, t } from "./i18n.js";
+import { cell, dataAttrs, errorTitle, fieldLabel, integer, kindOf, lang, orderedBy, t } from "./i18n.js";
+import { drawOverview } from "./home.js";
 import { attachSuggestions } from "./suggest.js";
 import { pager, resultTable } from "./table.js";
 
@@ -68,7 +69,16 @@ function build() {
     h("div", { class: "combo" }, input),
     h("button", { type: "submit", class: "primary" }, t("ask")),
   );
-  const suggest = attachSuggestions(input, { onChoose: () => submit(), lang });
+  // A customer chosen opens their profile; anything else is asked.
+  const suggest = attachSuggestions(input, {
+    onChoose: (item) => {
+      if (item && item.kind === "customer" && item.id) {
+        suggest.close();
+        location.hash = `#/customer/${encodeURIComponent(item.id)}`;
+      } else submit();
+    },
+    lang,
+  });
   form.querySelector(".combo").append(suggest.list);
   const submit = () => {
     suggest.close();
@@ -86,10 +96,11 @@ function build() {
     "section",
     { class: "examples" },
     h("h2", null, t("examples")),
-    h("ul", null, EXAMPLES.map((q) => h("li", null, h("a", { href: askHash({ q }) }, q)))),
+    h("ul", null, EXAMPLES.map((q) => h("li", null, h("a", dataAttrs(q, { href: askHash({ q }) }), q)))),
   );
-  const root = h("div", { class: "ask-view", "data-lang": lang() }, form, examples, understood, result);
-  return { root, input, understood, result, examples, suggest };
+  const overview = h("section", { class: "overview", "aria-label": t("overview") });
+  const root = h("div", { class: "ask-view", "data-lang": lang() }, form, overview, examples, understood, result);
+  return { root, input, understood, result, examples, overview, suggest };
 }
 
 function go(state) {
@@ -109,9 +120,11 @@ export function askView(main, params) {
   document.title = state.q ? `${state.q} · ${t("brand")}` : t("brand");
   if (!state.q) {
     view.examples.hidden = false;
+    view.overview.hidden = false;
     view.understood.replaceChildren();
     view.result.replaceChildren();
     view.input.focus();
+    drawOverview(view.overview, location.hash, params);
     return;
   }
   render(state);
@@ -120,8 +133,9 @@ export function askView(main, params) {
 async function render(state) {
   const mine = ++seq;
   const drawnFor = location.hash;
-  const { understood, result, examples } = view;
+  const { understood, result, examples, overview } = view;
   examples.hidden = true;
+  overview.hidden = true;
   result.setAttribute("aria-busy", "true");
   result.classList.add("loading");
   if (!result.childElementCount) result.append(h("p", { class: "status" }, t("loading")));
@@ -146,6 +160,14 @@ async function render(state) {
       result.classList.remove("loading");
     }
   }
+}
+
+/** How the question was read, in the page's language: the server's line in Chinese, the
+ * chips' English in English (the question itself when nothing was read). */
+function readingOf(answer, state) {
+  if (lang() !== "en") return answer.explain || state.q;
+  const labels = chipsOf(answer).map((c) => c.label);
+  return labels.length ? labels.join(" · ") : state.q;
 }
 
 export function errorBox(err, retry) {
@@ -311,7 +333,7 @@ function showResult(box, state, answer, body) {
         : columns.length >= 3 && (interp.group_by || []).length === 2
           ? "matrix"
           : "bar";
-    parts.push(groupsChart({ chart, columns, rows, total, state, body }, answer.explain || state.q));
+    parts.push(groupsChart({ chart, columns, rows, total, state, body }, readingOf(answer, state)));
   }
   if (kind !== "summary") {
     parts.push(
@@ -326,7 +348,7 @@ function showResult(box, state, answer, body) {
         highlights: answer.highlights,
         hits: hitFields(interp.filters),
         terms: (interp.text || []).map((x) => x.text),
-        caption: answer.explain || state.q,
+        caption: readingOf(answer, state),
       }),
     );
     if (total > rows.length || state.offset > 0) {

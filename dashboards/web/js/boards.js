@@ -3,11 +3,13 @@
 
 import { api, fields, query } from "./api.js";
 import { errorBox } from "./ask.js";
+import { pager } from "./table.js";
 import { drawChart } from "./charts/index.js";
 import { h, mount, s as sv, stamp } from "./dom.js";
 import { openEmbedDialog } from "./embed-dialog.js";
+import { PERIODS, filterBar, globalFilters, withGlobal } from "./filterbar.js";
 import { filterEditor } from "./filters.js";
-import { lang, t } from "./i18n.js";
+import { aboutOf, integer, lang, noteOf, percent, t } from "./i18n.js";
 
 const ICONS = {
   map: "M3 3h5v5H3zM9 3h5v5H9zM9 9h5v5H9zM15 9h5v5h-5zM3 9h5v5H3zM9 15h5v5H9z",
@@ -26,7 +28,7 @@ function icon(chart) {
   return h("span", { class: "board-icon", "aria-hidden": "true" }, sv("svg", { viewBox: "0 0 24 24" }, sv("path", { d: ICONS[chart] || ICONS.table })));
 }
 
-export async function boardsView(main, stale) {
+export async function boardsView(main, stale, params = new URLSearchParams()) {
   const drawnFor = location.hash;
   document.title = `${t("boards")} · ${t("brand")}`;
   mount(main, h("p", { class: "status" }, t("loading")));
@@ -34,7 +36,7 @@ export async function boardsView(main, stale) {
   try {
     list = (await api.get("/api/dashboards")).dashboards || [];
   } catch (err) {
-    if (!stale()) mount(main, errorBox(err, () => boardsView(main, stale)));
+    if (!stale()) mount(main, errorBox(err, () => boardsView(main, stale, params)));
     return;
   }
   if (stale()) return;
@@ -50,7 +52,7 @@ export async function boardsView(main, stale) {
         h(
           "li",
           { class: `card ${b.builtin ? "builtin" : "saved"}`, "data-board": b.name },
-          h("a", { href: `#/dashboard/${encodeURIComponent(b.name)}` }, icon(b.chart), h("span", { class: "card-title" }, titleOf(b)), h("span", { class: "card-kind" }, b.builtin ? t("builtin") : t("saved_report"), b.description && lang() === "zh" ? ` · ${b.description}` : "")),
+          h("a", { href: withGlobal(`#/dashboard/${encodeURIComponent(b.name)}`, params) }, icon(b.chart), h("span", { class: "card-title" }, titleOf(b)), h("span", { class: "card-kind" }, b.builtin ? t("builtin") : t("saved_report"), aboutOf(b) ? ` · ${aboutOf(b)}` : "")),
         ),
       ),
       h("li", { class: "card new" }, h("a", { href: "#/reports/new" }, h("span", { class: "board-icon plus", "aria-hidden": "true" }, "+"), h("span", { class: "card-title" }, t("new_report")), h("span", { class: "card-kind" }, t("new_report_hint")))),
@@ -60,33 +62,87 @@ export async function boardsView(main, stale) {
   stamp(index, drawnFor, "boards");
 }
 
+/** The funnel's movement over its period: who ordered for the first time, who lapsed. */
+function flowStrip(flow, onPeriod) {
+  const days = String(flow.period_days);
+  const step = (key, st) =>
+    h(
+      "p",
+      { class: "flow-step", "data-flow": key, "data-base": st.base, "data-moved": st.moved },
+      h("strong", null, typeof st.rate === "number" ? percent(st.rate) : "—"),
+      " ",
+      t(`flow_${key}`, { moved: integer(st.moved), base: integer(st.base) }),
+    );
+  const id = `flow-period-${days}`;
+  return h(
+    "section",
+    { class: "flow", "aria-label": t("flow_title") },
+    h(
+      "label",
+      { class: "bar-field", for: id },
+      h("span", null, t("flow_title")),
+      h(
+        "select",
+        { id, name: "period", onchange: (e) => onPeriod(e.target.value) },
+        PERIODS.map((d) => h("option", { value: d, selected: d === days }, t(`period_${d}`))),
+      ),
+    ),
+    step("converted", flow.converted),
+    step("lapsed", flow.lapsed),
+  );
+}
+
 export async function boardView(main, name, params, stale) {
   const drawnFor = location.hash;
-  const filters = params.getAll("filter");
+  // The board's own filters (its editor), then the page's bar (大区, 行业, 负责销售).
+  const own = params.getAll("filter");
+  const filters = [...own, ...globalFilters(params)];
+  // The churn board is a list of hundreds: it comes a page at a time.
+  const paged = name === "churn";
+  const offset = Math.max(0, Number(params.get("offset")) || 0);
+  // The funnel's flow over a period (近一年 unless chosen).
+  const period = name === "funnel" && ["30", "90"].includes(params.get("period")) ? params.get("period") : undefined;
+  const limit = Math.min(200, Math.max(1, Number(params.get("limit")) || 20));
   mount(main, h("p", { class: "status" }, t("loading")));
   let board;
   let fieldList;
   let builtin = true;
   try {
     [board, fieldList, builtin] = await Promise.all([
-      api.get(`/api/dashboards/${encodeURIComponent(name)}${query({ filter: filters })}`),
+      api.get(`/api/dashboards/${encodeURIComponent(name)}${query({ filter: filters, offset: paged ? offset : undefined, limit: paged ? limit : undefined, period })}`),
       fields().catch(() => []),
       api.get("/api/dashboards").then((r) => (r.dashboards || []).find((b) => b.name === name)?.builtin ?? true, () => true),
     ]);
   } catch (err) {
-    if (!stale()) mount(main, errorBox(err, () => boardView(main, name, params, stale)));
+    if (!stale()) {
+      const box = errorBox(err, () => boardView(main, name, params, stale));
+      mount(main, box);
+      stamp(box, drawnFor, "board-error");
+    }
     return;
   }
   if (stale()) return;
   const title = titleOf(board);
   document.title = `${title} · ${t("brand")}`;
+  const address = (own, bar, page = {}) => {
+    const next = new URLSearchParams(bar);
+    next.delete("filter");
+    next.delete("offset");
+    next.delete("limit");
+    if (page.offset) next.set("offset", page.offset);
+    if (page.limit && page.limit !== 20) next.set("limit", page.limit);
+    for (const f of own) next.append("filter", f);
+    const text = next.toString();
+    return `#/dashboard/${encodeURIComponent(name)}${text ? `?${text}` : ""}`;
+  };
   const setFilters = (list) => {
-    location.hash = `#/dashboard/${encodeURIComponent(name)}${query({ filter: list })}`;
+    location.hash = address(list, params);
   };
   const actions = h(
     "div",
     { class: "actions" },
     h("button", { type: "button", class: "secondary", onclick: () => openEmbedDialog({ name, title, filters, fields: fieldList }) }, t("embed")),
+    builtin ? null : h("a", { class: "button secondary", href: `#/reports/edit/${encodeURIComponent(name)}`, id: "edit-report" }, t("edit_report")),
     builtin
       ? null
       : h(
@@ -110,19 +166,43 @@ export async function boardView(main, name, params, stale) {
   const article = h(
     "article",
     { class: "board", "data-board": name },
-    h("p", { class: "crumb" }, h("a", { href: "#/dashboards" }, `‹ ${t("boards")}`)),
-    h("header", { class: "board-head" }, h("div", null, h("h1", null, title), board.explain ? h("p", { class: "muted" }, board.explain) : null), actions),
-    board.note ? h("p", { class: "note", role: "note" }, board.note) : null,
+    h("p", { class: "crumb" }, h("a", { href: withGlobal("#/dashboards", params) }, `‹ ${t("boards")}`)),
+    filterBar(params, (next) => {
+      location.hash = address(own, next);
+    }),
+    h("header", { class: "board-head" }, h("div", null, h("h1", null, title), aboutOf(board) ? h("p", { class: "muted" }, aboutOf(board)) : null), actions),
+    board.note ? h("p", { class: "note", role: "note" }, noteOf(board.note)) : null,
     fieldList.length
       ? h(
           "details",
-          { class: "board-filters", open: filters.length > 0 },
-          h("summary", null, filters.length ? `${t("filters")} (${filters.length})` : t("filters")),
-          filterEditor({ fields: fieldList, value: filters, onChange: setFilters }),
+          { class: "board-filters", open: own.length > 0 },
+          h("summary", null, own.length ? `${t("filters")} (${own.length})` : t("filters")),
+          filterEditor({ fields: fieldList, value: own, onChange: setFilters }),
         )
       : null,
+    board.flow ? flowStrip(board.flow, (days) => {
+      const next = new URLSearchParams(params);
+      if (days === "365") next.delete("period");
+      else next.set("period", days);
+      location.hash = address(own, next);
+    }) : null,
     drawChart(board, { title }),
-    typeof board.total === "number" && board.total > (board.rows || []).length ? h("p", { class: "muted small" }, `${(board.rows || []).length} / ${board.total}`) : null,
+    paged && typeof board.total === "number"
+      ? [
+          h("p", { class: "total muted small", "data-total": board.total }, t("total_list", { total: integer(board.total) })),
+          board.total > limit || offset > 0
+            ? pager({
+                offset,
+                limit,
+                total: board.total,
+                onPage: (next) => (location.hash = address(own, params, { offset: next, limit })),
+                onLimit: (next) => (location.hash = address(own, params, { offset: 0, limit: next })),
+              })
+            : null,
+        ]
+      : typeof board.total === "number" && board.total > (board.rows || []).length
+        ? h("p", { class: "muted small" }, `${(board.rows || []).length} / ${board.total}`)
+        : null,
   );
   mount(main, article);
   stamp(article, drawnFor, "board");

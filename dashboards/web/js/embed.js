@@ -4,7 +4,7 @@
 import { api, ApiError } from "./api.js";
 import { drawChart } from "./charts/index.js";
 import { h, mount, stamp } from "./dom.js";
-import { errorTitle, lang, t } from "./i18n.js";
+import { aboutOf, errorTitle, lang, noteOf, t } from "./i18n.js";
 
 const root = document.getElementById("embed");
 
@@ -41,8 +41,8 @@ async function show() {
         "article",
         { class: "board embedded", "data-board": name },
         h("h1", null, title),
-        board.explain ? h("p", { class: "muted small" }, board.explain) : null,
-        board.note ? h("p", { class: "note", role: "note" }, board.note) : null,
+        aboutOf(board) ? h("p", { class: "muted small" }, aboutOf(board)) : null,
+        board.note ? h("p", { class: "note", role: "note" }, noteOf(board.note)) : null,
         drawChart(board, { title, links: false, table: false }),
       ),
     );

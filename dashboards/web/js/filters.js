@@ -2,7 +2,7 @@
 // removable chips with an adder (field, comparison, value) fed by GET /api/fields.
 
 import { h, uid } from "./dom.js";
-import { compact, fieldLabel, kindOf, t, valueLabel } from "./i18n.js";
+import { compact, fieldLabel, kindOf, lang, t, valueLabel } from "./i18n.js";
 import { PROVINCES } from "./charts/provinces.js";
 
 const OPS = ["=", "!=", ">", ">=", "<", "<="];
@@ -68,7 +68,8 @@ export function filterEditor({ fields, value = [], onChange, legend }) {
     datalist.replaceChildren(...values.map((v) => h("option", { value: v }, valueLabel(v))));
     const kind = kindOf(field.value, byName[field.value]?.kind);
     input.inputMode = ["number", "money", "ratio"].includes(kind) ? "decimal" : "text";
-    input.placeholder = kind === "money" ? "1000000" : kind === "date" ? "2026-01-01" : values[0] ?? "";
+    // An example value as the server takes it (华东): only in Chinese, where it reads as such.
+    input.placeholder = kind === "money" ? "1000000" : kind === "date" ? "2026-01-01" : lang() === "en" ? "" : values[0] ?? "";
   };
   field.addEventListener("change", fillValues);
   const add = () => {

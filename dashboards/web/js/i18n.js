@@ -1,6 +1,8 @@
 // The UI's two languages (Chinese by default, English by switch or ?lang=en, kept in
 // localStorage) and the number formats managers read: 万/亿 in Chinese, K/M/B in English.
 
+import { PROVINCES } from "./charts/provinces.js";
+
 const STRINGS = {
   zh: {
     brand: "客搜",
@@ -56,6 +58,20 @@ const STRINGS = {
     error_detail: "详情",
     retry: "重试",
     not_found: "没有这个页面",
+    overview: "概览",
+    bar_all: "全部",
+    bar_clear: "清除",
+    bar_label: "页面筛选",
+    bar_period: "期间",
+    flow_title: "期间转化",
+    flow_converted: "首次下单：期初无订单的 {base} 家客户中 {moved} 家在期间内下单",
+    flow_lapsed: "流失：期初在购的 {base} 家客户中 {moved} 家已180天无订单",
+    period_365: "近一年",
+    period_90: "近90天",
+    period_30: "近30天",
+    kpi_change_period: "较前{days}天 {pct}",
+    as_of: "数据截至 {date}",
+    kpi_change: "较前一年 {pct}",
     login_title: "登录客搜",
     login_user: "用户名",
     login_password: "密码",
@@ -76,6 +92,8 @@ const STRINGS = {
     churn: "流失风险",
     churn_none: "未计算",
     churn_none_hint: "流失模型尚未在这个数据上运行",
+    churn_no_orders: "不适用",
+    churn_no_orders_hint: "尚无订单：流失风险只评估下过单的客户（这家是潜在或意向客户）",
     churn_high: "高",
     churn_mid: "中",
     churn_low: "低",
@@ -139,9 +157,10 @@ const STRINGS = {
     chart_table: "表格",
     preview: "预览",
     save: "保存报表",
-    report_name: "名称（英文字母、数字、- 和 _，用于链接）",
+    report_name: "名称（字母或汉字、数字、- 和 _，用于链接）",
+    edit_report: "编辑报表",
     saved: "已保存「{title}」",
-    name_invalid: "名称只能包含英文字母、数字、- 和 _，最多 64 个字符",
+    name_invalid: "名称只能包含字母或汉字、数字、- 和 _，以字母、汉字或数字开头，最多 64 个字符",
     // embed
     embed_title: "嵌入「{title}」",
     embed_intro: "生成一个只读、带签名、会过期的链接，可以固定筛选条件。",
@@ -208,6 +227,20 @@ const STRINGS = {
     err_bad_request: "The request is not right; check it and try again",
     err_bad_question: "The question was not understood; try other words",
     err_not_found: "Nothing found to show",
+    overview: "Overview",
+    bar_all: "All",
+    bar_clear: "Clear",
+    bar_label: "Page filters",
+    bar_period: "Period",
+    flow_title: "Movement over",
+    flow_converted: "first orders: {moved} of the {base} customers without an order at the start ordered since",
+    flow_lapsed: "lapsed: {moved} of the {base} customers buying at the start have had no order for 180 days",
+    period_365: "Last year",
+    period_90: "Last 90 days",
+    period_30: "Last 30 days",
+    kpi_change_period: "{pct} on the {days} days before",
+    as_of: "data as of {date}",
+    kpi_change: "{pct} on the year before",
     err_too_large: "Too long; shorten it and try again",
     err_unauthorized: "Log in first (or the session or link has ended)",
     err_forbidden: "Your role may not do this",
@@ -238,6 +271,8 @@ const STRINGS = {
     churn: "Churn risk",
     churn_none: "Not computed",
     churn_none_hint: "The churn model has not run on this data yet",
+    churn_no_orders: "Not applicable",
+    churn_no_orders_hint: "No orders yet: churn risk is assessed only for customers who have ordered (this one is a prospect or interested)",
     churn_high: "high",
     churn_mid: "medium",
     churn_low: "low",
@@ -299,9 +334,10 @@ const STRINGS = {
     chart_table: "Table",
     preview: "Preview",
     save: "Save report",
-    report_name: "Name (letters, digits, - and _; used in links)",
+    report_name: "Name (letters, Chinese too, digits, - and _; used in links)",
     saved: "Saved “{title}”",
-    name_invalid: "A name holds only letters, digits, - and _, at most 64 of them",
+    name_invalid: "A name holds only letters (Chinese too), digits, - and _, starts with a letter or digit, at most 64 of them",
+    edit_report: "Edit report",
     embed_title: "Embed “{title}”",
     embed_intro: "Creates a signed, read-only link that expires; it may fix filters.",
     embed_fixed: "Fixed filters",
@@ -335,7 +371,7 @@ const FIELDS_EN = {
   last_order_date: "Last order", consult_30d: "Enquiries (30 days)", churn_risk: "Churn risk",
   contact_name: "Contact", contact_phone: "Phone", email: "Email", description: "About",
   created_at: "Created", r_score: "R score", f_score: "F score", m_score: "M score",
-  rfm_segment: "RFM segment", count: "Customers", score: "Similarity", reasons: "Why alike",
+  rfm_segment: "RFM segment", churn_factors: "Main reasons", count: "Customers", score: "Similarity", reasons: "Why alike",
   amount: "Amount", order_date: "Date", product: "Product", ts: "Time", channel: "Channel",
   kind: "Kind", note: "Note", month: "Month", sum: "Sum", avg: "Average", min: "Minimum",
   max: "Maximum",
@@ -364,9 +400,49 @@ const VALUES_EN = {
   重要保持客户: "Big spenders at risk", 重要挽留客户: "Big spenders to win back",
   一般价值客户: "Loyal small spenders", 一般发展客户: "New small spenders",
   一般保持客户: "Small spenders at risk", 一般挽留客户: "Small spenders lost",
+  "无订单（潜在/意向）": "No orders yet (prospect / interested)",
   电话: "Phone", 微信: "WeChat", 官网: "Website", 邮件: "Email", 展会: "Trade fair", 拜访: "Visit",
   咨询: "Enquiry", 投诉: "Complaint", 报修: "Repair", 回访: "Follow-up",
+  // the tags kesou derives (attribute tags of the data stay as written)
+  活跃: "Active", 沉睡: "Dormant", 高意向待转化: "High intent, no order", 复购客户: "Repeat buyer",
+  "复购周期≤30天": "Reorders within 30 days", "复购周期31-90天": "Reorders in 31–90 days",
+  "复购周期91-180天": "Reorders in 91–180 days", "复购周期>180天": "Reorders after 180+ days",
+  多次投诉: "Repeated complaints", 多次报修: "Repeated repairs", 频繁咨询: "Frequent enquiries",
+  LTV高: "High LTV", LTV中: "Medium LTV", LTV低: "Low LTV", ARPU高: "High ARPU", ARPU中: "Medium ARPU", ARPU低: "Low ARPU",
+  展会获客: "Trade-fair lead", 老客户推荐: "Referral", 线上注册: "Online sign-up", 电话营销: "Telemarketing",
+  渠道代理: "Channel partner", 招投标: "Tender",
 };
+
+const BANDS_EN = { "10万以下": "under 100K", "10–50万": "100K–500K", "50–100万": "500K–1M", "100–500万": "1M–5M", "500–1000万": "5M–10M", "1000万以上": "over 10M" };
+
+/** A similar customer's reason (同为餐饮行业, 主购产品相同（收银系统）…) in English: parts
+ * [text, isData], the data (products, attribute tags) kept as written. */
+export function reasonParts(reason) {
+  if (current !== "en") return [[reason, false]];
+  const list = (text) => text.split("、").map((v) => valueLabel(v));
+  const rules = [
+    [/^同为(.+)行业$/, (m) => [[`Same industry: ${valueLabel(m[1])}`, false]]],
+    [/^同为(.+)企业$/, (m) => [[`Same size: ${valueLabel(m[1])}`, false]]],
+    [/^同为(.+)$/, (m) => [[`Same region: ${valueLabel(m[1])}`, false]]],
+    [/^同在(.+)$/, (m) => [[`Same province: ${valueLabel(m[1])}`, false]]],
+    [/^主购产品相同（(.+)）$/, (m) => [["Buys the same: ", false], [m[1], true]]],
+    [/^互动多为(.+)$/, (m) => [[`Interactions mostly: ${valueLabel(m[1])}`, false]]],
+    [/^常用(.+)联系$/, (m) => [[`Mostly reached by ${valueLabel(m[1])}`, false]]],
+    [/^同有标签(.+)$/, (m) => {
+      const tags = list(m[1]);
+      const untranslated = tags.some(hasChinese);
+      return [["Shared tags: ", false], [tags.join(", "), untranslated]];
+    }],
+    [/^年采购额(.+)$/, (m) => (BANDS_EN[m[1]] ? [[`Annual purchase ${BANDS_EN[m[1]]}`, false]] : [[reason, true]])],
+  ];
+  const fixed = { 员工规模相近: "Similar headcount", 注册资本相近: "Similar registered capital", 下单次数相近: "Similar number of orders", 最近下单时间相近: "Ordered at a similar time", 简介用词相近: "Similar description", 今年无采购: "No purchase this year" };
+  if (fixed[reason]) return [[fixed[reason], false]];
+  for (const [re, make] of rules) {
+    const m = re.exec(reason);
+    if (m) return make(m);
+  }
+  return [[reason, hasChinese(reason)]];
+}
 
 /** Fields holding money in yuan or a 0..1 ratio, when no column kind says so. */
 export const MONEY_FIELDS = new Set(["annual_purchase", "total_purchase", "registered_capital", "amount"]);
@@ -479,10 +555,62 @@ function capitalised(text) {
   return text ? `${text[0].toUpperCase()}${text.slice(1)}` : text;
 }
 
-/** A data value shown in the current language (display only). */
+/** A data value shown in the current language (display only): the closed sets, the
+ * provinces (浙江省 → Zhejiang) and the churn model's reasons in English; other values
+ * (names, cities) stay as written. */
 export function valueLabel(value) {
-  if (current === "en" && typeof value === "string" && value in VALUES_EN) return VALUES_EN[value];
+  if (current !== "en" || typeof value !== "string") return value;
+  if (value in VALUES_EN) return VALUES_EN[value];
+  const province = PROVINCES.find((p) => p.full === value || p.short === value);
+  if (province) return province.en;
+  for (const [re, make] of FACTORS_EN) {
+    const m = re.exec(value);
+    if (m) return make(m);
+  }
   return value;
+}
+
+/** 3.2万 / 1.5亿 / 800元 (the churn model's amounts) as the English app writes them. */
+function yuanOf(text) {
+  const m = /^([\d.]+)(亿|万|元)$/.exec(text);
+  return m ? compact(Number(m[1]) * { 亿: 1e8, 万: 1e4, 元: 1 }[m[2]]) : text;
+}
+
+const WINDOW_EN = { 近90天: "in the last 90 days", 近180天: "in the last 180 days", 近一年: "in the last year" };
+
+/** The churn model's reasons (models/src/churn/factors.rs) in English. */
+const FACTORS_EN = [
+  [/^已(\d+)天未下单（平均(\d+)天一单）$/, (m) => `No order for ${m[1]} days (one every ${m[2]} days before)`],
+  [/^已(\d+)天未下单$/, (m) => `No order for ${m[1]} days`],
+  [/^下单减少（近半年(\d+)次，此前半年(\d+)次）$/, (m) => `Fewer orders (${m[1]} in the last 6 months, ${m[2]} in the 6 before)`],
+  [/^仅下过1单$/, () => "Only one order ever"],
+  [/^近一年仅下单(\d+)次$/, (m) => `Only ${m[1]} orders in the last year`],
+  [/^采购额同比下降(\d+)%$/, (m) => `Purchases down ${m[1]}% on the year before`],
+  [/^近半年采购额环比下降(\d+)%$/, (m) => `Purchases down ${m[1]}% on the 6 months before`],
+  [/^近一年采购额仅(.+)$/, (m) => `Only ${yuanOf(m[1])} bought in the last year`],
+  [/^近3单平均金额下降(\d+)%$/, (m) => `Last 3 orders ${m[1]}% smaller`],
+  [/^(近90天|近180天|近一年)(投诉|报修)(\d+)次$/, (m) => `${m[3]} ${m[2] === "投诉" ? "complaints" : "repairs"} ${WINDOW_EN[m[1]]}`],
+  [/^从未有过互动记录$/, () => "Never in touch"],
+  [/^已(\d+)天无互动$/, (m) => `No contact for ${m[1]} days`],
+  [/^互动减少（近半年(\d+)次，此前半年(\d+)次）$/, (m) => `Less contact (${m[1]} in the last 6 months, ${m[2]} in the 6 before)`],
+  [/^首单至今仅(\d+)个月$/, (m) => `First order only ${m[1]} months ago`],
+  [/^企业规模小（(\d+)人）$/, (m) => `Small company (${m[1]} staff)`],
+  [/^(.+)行业客户流失较多$/, (m) => `${VALUES_EN[m[1]] || m[1]} customers often churn`],
+  [/^(.+)企业流失较多$/, (m) => `${VALUES_EN[m[1]] || m[1]} companies often churn`],
+];
+
+const CHINESE = /[\u3400-\u9fff\uf900-\ufaff]/;
+
+/** Whether text holds Chinese characters. */
+export function hasChinese(text) {
+  return CHINESE.test(String(text ?? ""));
+}
+
+/** The attributes of an element showing data as written (a company's name, a city, a
+ * note): in the English app, Chinese data is marked lang="zh" so that it is read (and
+ * checked) as the Chinese it is; UI text never is. */
+export function dataAttrs(text, attrs = {}) {
+  return current === "en" && hasChinese(text) ? { ...attrs, lang: "zh" } : attrs;
 }
 
 const grouping = () => new Intl.NumberFormat(current === "en" ? "en-US" : "zh-CN", { maximumFractionDigits: 2 });
@@ -546,4 +674,29 @@ export function cell(value, kind) {
     default:
       return typeof value === "number" ? integer(value) : String(value);
   }
+}
+
+/** What each built-in board shows, in English (the server describes them in Chinese). */
+const ABOUT_EN = {
+  map: "Customers and total annual purchase of each province",
+  top20: "The 20 customers with the highest annual purchase",
+  churn: "Customers with a churn risk of 70% or more, riskiest first",
+  funnel: "Customers at each lifecycle stage: prospect → interested → customer → loyal → lost",
+  rfm: "Customers and total annual purchase of each RFM segment",
+  matrix: "Customers of each region and industry",
+};
+
+/** A board's one-line description in the page's language (none when only Chinese exists). */
+export function aboutOf(board) {
+  if (lang() !== "en") return board.explain || board.description || "";
+  if (board.builtin && ABOUT_EN[board.name]) return ABOUT_EN[board.name];
+  const line = board.explain || board.description || "";
+  return hasChinese(line) ? "" : line;
+}
+
+/** A server note (written in Chinese, then English) in the page's language. */
+export function noteOf(note) {
+  if (!note || lang() !== "en") return note;
+  const english = note.split(/(?<=[。！？])\s*/).filter((part) => part && !hasChinese(part));
+  return english.join(" ") || note;
 }

@@ -1,7 +1,7 @@
 // Logging in: the form shown when the server asks for it (a server with users), and who is
 // logged in (GET /api/me). The session is an HttpOnly cookie the server sets.
 
-import { api } from "./api.js";
+import { api, ApiError } from "./api.js";
 import { h, mount } from "./dom.js";
 import { errorTitle, t } from "./i18n.js";
 
@@ -20,7 +20,7 @@ export function loginView(main, done) {
   document.title = `${t("login_title")} · ${t("brand")}`;
   const user = h("input", { id: "login-user", name: "username", autocomplete: "username", required: true });
   const password = h("input", { id: "login-password", name: "password", type: "password", autocomplete: "current-password", required: true });
-  const error = h("p", { class: "error", role: "alert", id: "login-error" });
+  const error = h("p", { class: "error", role: "alert", id: "login-error", hidden: true });
   const form = h(
     "form",
     {
@@ -28,12 +28,17 @@ export function loginView(main, done) {
       onsubmit: async (e) => {
         e.preventDefault();
         error.textContent = "";
+        error.hidden = true;
         try {
           const r = await api.post("/api/login", { name: user.value, password: password.value });
           password.value = "";
           done(r.user);
         } catch (err) {
-          error.replaceChildren(h("span", { class: "error-title" }, errorTitle(err)), " ", h("span", { class: "error-detail" }, err.message));
+          // The server's own words (用户名或密码错误, 账号锁定 …) in the page's language;
+          // the generic headline only when it had none (a network or server fault).
+          const said = err instanceof ApiError && err.status < 500 && err.message;
+          error.replaceChildren(h("span", { class: "error-title" }, said || errorTitle(err)));
+          error.hidden = false;
           password.select();
         }
       },

@@ -5,7 +5,9 @@ import { api } from "./api.js";
 import { errorBox } from "./ask.js";
 import { sparkline } from "./charts/line.js";
 import { h, mount, stamp } from "./dom.js";
-import { cell, compact, fieldLabel, integer, kindOf, percent, t, valueLabel } from "./i18n.js";
+import { cell, compact, dataAttrs, fieldLabel, integer, kindOf, lang, percent, reasonParts, t, valueLabel } from "./i18n.js";
+
+const colon = () => (lang() === "en" ? ": " : "：");
 
 const FACTS = [
   "annual_purchase", "total_purchase", "order_count", "last_order_date", "consult_30d",
@@ -23,7 +25,12 @@ export async function profileView(main, id, stale) {
   try {
     profile = await api.get(path);
   } catch (err) {
-    if (!stale()) mount(main, errorBox(err, () => profileView(main, id, stale)));
+    if (!stale()) {
+      document.title = `${t("profile")} · ${t("brand")}`;
+      const box = errorBox(err, () => profileView(main, id, stale));
+      mount(main, box);
+      stamp(box, drawnFor, "profile-error");
+    }
     return;
   }
   if (stale()) return;
@@ -95,28 +102,28 @@ function card(c) {
     "header",
     { class: "profile-card" },
     h("p", { class: "crumb" }, h("button", { type: "button", class: "link", onclick: () => (history.length > 1 ? history.back() : (location.hash = "#/")) }, `‹ ${t("profile")}`)),
-    h("h1", null, c.name ?? c.id),
+    h("h1", dataAttrs(c.name), c.name ?? c.id),
     h(
       "p",
       { class: "badges" },
       h("span", { class: "badge id" }, c.id),
-      place ? h("span", { class: "badge" }, place) : null,
+      place ? h("span", dataAttrs(place, { class: "badge" }), place) : null,
       c.industry ? h("span", { class: "badge" }, valueLabel(c.industry)) : null,
       c.size ? h("span", { class: "badge" }, valueLabel(c.size)) : null,
-      c.lifecycle ? h("span", { class: `badge stage stage-${c.lifecycle}` }, `${fieldLabel("lifecycle")}：${valueLabel(c.lifecycle)}`) : null,
-      c.value_level ? h("span", { class: `badge value value-${c.value_level}` }, `${fieldLabel("value_level")}：${valueLabel(c.value_level)}`) : null,
+      c.lifecycle ? h("span", { class: `badge stage stage-${c.lifecycle}` }, `${fieldLabel("lifecycle")}${colon()}${valueLabel(c.lifecycle)}`) : null,
+      c.value_level ? h("span", { class: `badge value value-${c.value_level}` }, `${fieldLabel("value_level")}${colon()}${valueLabel(c.value_level)}`) : null,
     ),
-    c.description ? h("p", { class: "description" }, c.description) : null,
+    c.description ? h("p", dataAttrs(c.description, { class: "description" }), c.description) : null,
   );
 }
 
 function facts(c, kinds, labels) {
   const guess = (name) => (name.endsWith("date") ? "date" : typeof c[name] === "number" ? "number" : "text");
   const items = FACTS.filter((name) => name in c).map((name) =>
-    h("div", { class: "fact" }, h("dt", null, fieldLabel(name, labels[name])), h("dd", null, cell(c[name], kindOf(name, kinds[name] || guess(name))))),
+    h("div", { class: "fact" }, h("dt", null, fieldLabel(name, labels[name])), h("dd", dataAttrs(cell(c[name], kindOf(name, kinds[name] || guess(name)))), cell(c[name], kindOf(name, kinds[name] || guess(name))))),
   );
   const contact = [c.contact_name, c.contact_phone, c.email].filter(Boolean).join(" · ");
-  if (contact) items.push(h("div", { class: "fact wide" }, h("dt", null, t("contact")), h("dd", null, contact)));
+  if (contact) items.push(h("div", { class: "fact wide" }, h("dt", null, t("contact")), h("dd", dataAttrs(contact), contact)));
   return h("dl", { class: "facts" }, items);
 }
 
@@ -126,7 +133,7 @@ function tags(c) {
     "section",
     { class: "panel tags", "aria-labelledby": "tags-title" },
     h("h2", { id: "tags-title" }, t("tags")),
-    list.length ? h("ul", { class: "pills" }, list.map((tag) => h("li", { class: "pill" }, h("a", { href: `#/ask?q=${encodeURIComponent(`${tag}的客户`)}` }, valueLabel(tag))))) : h("p", { class: "muted" }, t("no_tags")),
+    list.length ? h("ul", { class: "pills" }, list.map((tag) => h("li", dataAttrs(valueLabel(tag), { class: "pill" }), h("a", { href: `#/ask?q=${encodeURIComponent(`${tag}的客户`)}` }, valueLabel(tag))))) : h("p", { class: "muted" }, t("no_tags")),
   );
 }
 
@@ -152,7 +159,7 @@ function rfm(c) {
               ),
             ),
           ),
-          c.rfm_segment ? h("p", null, `${t("rfm_segment")}：`, h("strong", null, valueLabel(c.rfm_segment))) : null,
+          c.rfm_segment ? h("p", null, `${t("rfm_segment")}${colon()}`, h("strong", null, valueLabel(c.rfm_segment))) : null,
         ]
       : h("p", { class: "muted" }, t("rfm_none")),
   );
@@ -165,7 +172,9 @@ function churn(churnInfo, c) {
     "section",
     { class: "panel churn", "aria-labelledby": "churn-title" },
     h("h2", { id: "churn-title" }, t("churn")),
-    risk === null
+    risk === null && c.order_count === 0
+      ? [h("p", { class: "big muted" }, t("churn_no_orders")), h("p", { class: "muted small" }, t("churn_no_orders_hint"))]
+      : risk === null
       ? [h("p", { class: "big muted" }, t("churn_none")), h("p", { class: "muted small" }, t("churn_none_hint"))]
       : [
           h("p", { class: `big risk-${level}` }, percent(risk), h("span", { class: "risk-level" }, ` ${t(`churn_${level}`)}`)),
@@ -195,7 +204,7 @@ function orders(block) {
       ? h(
           "ol",
           { class: "timeline" },
-          rows.slice(0, SHOWN_ORDERS).map((o) => h("li", null, h("time", null, o.order_date), h("span", { class: "what" }, o.product ?? ""), h("span", { class: "amount" }, compact(o.amount)))),
+          rows.slice(0, SHOWN_ORDERS).map((o) => h("li", null, h("time", null, o.order_date), h("span", dataAttrs(o.product, { class: "what" }), o.product ?? ""), h("span", { class: "amount" }, compact(o.amount)))),
         )
       : h("p", { class: "muted" }, t("none")),
   );
@@ -212,7 +221,7 @@ function interactions(block) {
           "ol",
           { class: "timeline" },
           rows.slice(0, SHOWN_INTERACTIONS).map((i) =>
-            h("li", null, h("time", null, String(i.ts ?? "").slice(0, 16)), h("span", { class: `what kind-${i.kind}` }, `${valueLabel(i.channel ?? "")} · ${valueLabel(i.kind ?? "")}`), i.note ? h("span", { class: "note" }, i.note) : null),
+            h("li", null, h("time", null, String(i.ts ?? "").slice(0, 16)), h("span", { class: `what kind-${i.kind}` }, `${valueLabel(i.channel ?? "")} · ${valueLabel(i.kind ?? "")}`), i.note ? h("span", dataAttrs(i.note, { class: "note" }), i.note) : null),
           ),
         )
       : h("p", { class: "muted" }, t("none")),
@@ -230,10 +239,10 @@ function showSimilar(box, hits) {
             h(
               "li",
               null,
-              h("a", { href: `#/customer/${encodeURIComponent(hit.id)}`, class: "similar-name" }, hit.name ?? hit.id),
+              h("a", dataAttrs(hit.name, { href: `#/customer/${encodeURIComponent(hit.id)}`, class: "similar-name" }), hit.name ?? hit.id),
               h("span", { class: "similar-score" }, t("similarity", { pct: percent(hit.score) })),
               h("span", { class: "muted small" }, [hit.region, hit.industry].filter(Boolean).map(valueLabel).join(" · "), typeof hit.annual_purchase === "number" ? ` · ${compact(hit.annual_purchase)}` : ""),
-              hit.reasons?.length ? h("ul", { class: "reasons" }, hit.reasons.map((r) => h("li", null, r))) : null,
+              hit.reasons?.length ? h("ul", { class: "reasons" }, hit.reasons.map((r) => h("li", null, reasonParts(r).map(([text, data]) => (data ? h("span", { lang: "zh" }, text) : text))))) : null,
             ),
           ),
         )

@@ -3,44 +3,54 @@
 // the chart the query suits (provinces a map, lifecycle a funnel, two groups a matrix …).
 // A typed question decides the report: the dimension and measure the page starts with step
 // aside (shown as —), and only a dimension or measure the user picks afterwards overrides it.
+// #/reports/edit/NAME opens a saved report in the builder; saving keeps its name.
 
 import { api, fields } from "./api.js";
 import { errorBox } from "./ask.js";
 import { drawChart } from "./charts/index.js";
 import { debounce, h, mount, stamp } from "./dom.js";
 import { filterEditor } from "./filters.js";
-import { fieldLabel, t } from "./i18n.js";
+import { aboutOf, fieldLabel, noteOf, t } from "./i18n.js";
 
 const AGGS = ["count", "sum", "avg", "min", "max"];
-const NAME = /^[A-Za-z0-9_\-]{1,64}$/;
+/** A report's name: letters (Chinese too), digits, - and _, starting with a letter or
+ * digit. Written for the input's pattern, which browsers compile with the v flag. */
+const NAME_PATTERN = "[\\p{L}\\p{N}][\\p{L}\\p{N}_\\-]{0,63}";
+const NAME = new RegExp(`^(?:${NAME_PATTERN})$`, "v");
 
-export async function reportBuilderView(main, stale) {
-  document.title = `${t("new_report")} · ${t("brand")}`;
+export async function reportBuilderView(main, stale, editing = null) {
+  document.title = `${editing ? t("edit_report") : t("new_report")} · ${t("brand")}`;
   mount(main, h("p", { class: "status" }, t("loading")));
   let fieldList;
+  let saved = null;
   try {
-    fieldList = await fields();
+    [fieldList, saved] = await Promise.all([fields(), editing ? api.get(`/api/reports/${encodeURIComponent(editing)}`) : null]);
   } catch (err) {
-    if (!stale()) mount(main, errorBox(err, () => reportBuilderView(main, stale)));
+    if (!stale()) mount(main, errorBox(err, () => reportBuilderView(main, stale, editing)));
     return;
   }
+  const spec = saved ? saved.spec : {};
   if (stale()) return;
   const dims = fieldList.filter((f) => f.dimension);
   const measures = fieldList.filter((f) => f.measure);
   const label = (f) => fieldLabel(f.name, f.label, f.label_en);
   const option = (f, selected) => h("option", { value: f.name, selected }, label(f));
 
-  const title = h("input", { id: "rb-title", type: "text", value: t("report_title_default"), maxlength: "80" });
-  const dimension = h("select", { id: "rb-dimension" }, h("option", { value: "" }, "—"), dims.map((f) => option(f, f.name === "province")));
-  const agg = h("select", { id: "rb-agg" }, h("option", { value: "" }, "—"), AGGS.map((a) => h("option", { value: a, selected: a === "count" }, t(`agg_${a}`))));
-  const measureField = h("select", { id: "rb-measure", disabled: true, "aria-label": t("measure_field") }, measures.map((f) => option(f, f.name === "annual_purchase")));
-  const question = h("input", { id: "rb-q", type: "search", maxlength: "500", placeholder: t("ask_placeholder") });
-  const name = h("input", { id: "rb-name", type: "text", value: `report-${Date.now().toString(36)}`, pattern: NAME.source, maxlength: "63", autocapitalize: "off", spellcheck: "false" });
+  const startDimension = saved ? spec.dimension || "" : "province";
+  const startAgg = saved ? spec.measure?.agg || "" : "count";
+  const startField = spec.measure?.field || "annual_purchase";
+  const title = h("input", { id: "rb-title", type: "text", value: saved ? saved.title : t("report_title_default"), maxlength: "80" });
+  const dimension = h("select", { id: "rb-dimension" }, h("option", { value: "" }, "—"), dims.map((f) => option(f, f.name === startDimension)));
+  const agg = h("select", { id: "rb-agg" }, h("option", { value: "" }, "—"), AGGS.map((a) => h("option", { value: a, selected: a === startAgg }, t(`agg_${a}`))));
+  const measureField = h("select", { id: "rb-measure", disabled: startAgg === "" || startAgg === "count", "aria-label": t("measure_field") }, measures.map((f) => option(f, f.name === startField)));
+  const question = h("input", { id: "rb-q", type: "search", maxlength: "500", placeholder: t("ask_placeholder"), value: spec.question || "" });
+  const name = h("input", { id: "rb-name", type: "text", value: saved ? saved.name : `report-${Date.now().toString(36)}`, pattern: NAME_PATTERN, maxlength: "64", autocapitalize: "off", spellcheck: "false", readonly: Boolean(saved) });
   const preview = h("section", { class: "preview", "aria-live": "polite", "aria-label": t("preview") });
   const status = h("p", { class: "status", role: "status" });
-  let filters = [];
-  // Whether the user chose the dimension or the measure (else a question replaces them).
-  const touched = { dimension: false, measure: false };
+  let filters = spec.filters || [];
+  // Whether the user chose the dimension or the measure (else a question replaces them); a
+  // saved report's own are as chosen.
+  const touched = { dimension: Boolean(saved), measure: Boolean(saved) };
   const measure = () => (agg.value === "" ? null : agg.value === "count" ? { agg: "count" } : { agg: agg.value, field: measureField.value });
 
   const body = () => {
@@ -62,8 +72,8 @@ export async function reportBuilderView(main, stale) {
       mount(
         preview,
         h("h2", null, body().title),
-        board.note ? h("p", { class: "note" }, board.note) : null,
-        board.explain ? h("p", { class: "muted" }, board.explain) : null,
+        board.note ? h("p", { class: "note" }, noteOf(board.note)) : null,
+        aboutOf(board) ? h("p", { class: "muted" }, aboutOf(board)) : null,
         h("p", { class: "muted small" }, t("chart_is", { kind: t(`chart_${board.chart}`) })),
         drawChart(board, { title: body().title }),
       );
@@ -107,11 +117,11 @@ export async function reportBuilderView(main, stale) {
   const form = h(
     "form",
     { class: "builder" },
-    h("h1", null, t("new_report")),
+    h("h1", null, editing ? t("edit_report") : t("new_report")),
     row("rb-title", t("report_title"), title),
     row("rb-dimension", t("dimension"), dimension),
     h("div", { class: "field" }, h("label", { for: "rb-agg" }, t("measure")), h("div", { class: "inline" }, agg, measureField)),
-    filterEditor({ fields: fieldList, value: [], onChange: (list) => { filters = list; later(); } }),
+    filterEditor({ fields: fieldList, value: filters, onChange: (list) => { filters = list; later(); } }),
     row("rb-q", t("or_question"), question, t("or_question_hint")),
     row("rb-name", t("report_name"), name),
     h("div", { class: "actions" }, h("button", { type: "button", class: "secondary", onclick: refresh }, t("preview")), save),

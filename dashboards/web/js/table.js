@@ -2,7 +2,7 @@
 // server-side sorting by clicking a header, and the pager under it.
 
 import { h, marked } from "./dom.js";
-import { cell, fieldLabel, kindOf, t, valueLabel } from "./i18n.js";
+import { cell, dataAttrs, fieldLabel, kindOf, t, valueLabel } from "./i18n.js";
 
 const NUMERIC = new Set(["number", "money", "ratio"]);
 
@@ -42,7 +42,8 @@ export function resultTable({ columns, rows, sort, onSort, highlights, hits, ter
       null,
       row.map((value, i) => {
         const col = columns[i];
-        const td = h("td", { class: NUMERIC.has(kinds[i]) ? "num" : null });
+        const shown = Array.isArray(value) ? value.map(valueLabel).join(" ") : cell(value, kinds[i]);
+        const td = h("td", dataAttrs(shown, { class: NUMERIC.has(kinds[i]) ? "num" : null }));
         const content = cellContent(value, kinds[i], col.name, terms);
         const linked = link && id && (col.name === "id" || col.name === "name") ? h("a", { href: `#/customer/${encodeURIComponent(id)}` }, content) : content;
         td.append(hits && hits.has(col.name) && value !== null ? h("mark", { class: "hit" }, linked) : linked);
@@ -62,7 +63,7 @@ export function resultTable({ columns, rows, sort, onSort, highlights, hits, ter
 
 function cellContent(value, kind, name, terms) {
   if (kind === "tags" && Array.isArray(value)) {
-    return h("span", { class: "pills" }, value.map((v) => h("span", { class: "pill" }, valueLabel(v))));
+    return h("span", { class: "pills" }, value.map((v) => h("span", dataAttrs(valueLabel(v), { class: "pill" }), valueLabel(v))));
   }
   const text = cell(value, kind);
   if (terms && terms.length && (kind === "text" || name === "name")) return markTerms(text, terms);

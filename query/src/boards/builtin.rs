@@ -79,7 +79,7 @@ pub const BUILTIN: &[Builtin] = &[
         title: "RFM客户分群",
         title_en: "RFM segments",
         chart: ChartKind::Bar,
-        description: "各RFM分群的客户数与年采购额合计（无订单的客户没有分群）",
+        description: "各RFM分群的客户数与年采购额合计（无订单的客户归为潜在/意向）",
         shape: Shape::Rfm,
     },
     Builtin {

@@ -9,24 +9,28 @@
 //! (rows, explain line) and, when there is one, a note for people.
 
 mod builtin;
+mod flow;
+mod overview;
 mod reports;
 
 #[cfg(test)]
 mod tests;
 
 use kesou_domain::Lifecycle;
-use kesou_nlq::{Agg, Filter, Measure, Query, Span};
+use kesou_nlq::{Agg, FieldKind, Filter, Measure, Query, Span};
 use serde::Serialize;
 use serde_json::{Value as Json, json};
 
 pub use crate::filters::{filterable, parse_filter, parse_filters};
 pub use builtin::{BUILTIN, Builtin, builtin};
+pub use flow::{Flow, Step, flow};
+pub use overview::{Kpi, Overview, PERIODS, YEAR, overview};
 pub use reports::{
     Author, MAX_NAME_CHARS, MAX_TITLE_CHARS, MeasureSpec, REPORTS_TABLE, ReportSpec, SavedReport,
     delete_report, save_report, saved_report, saved_reports,
 };
 
-use crate::ask::{Answer, AnswerKind, AskOptions, Asker, Table};
+use crate::ask::{Answer, AnswerKind, AskOptions, Asker, Column, Table};
 use crate::{Error, Result};
 
 /// How a board is best drawn.
@@ -70,6 +74,9 @@ pub struct Board {
     #[serde(flatten)]
     pub answer: Answer,
 }
+
+/// The RFM board's group of the customers without orders (no RFM score).
+pub const NO_ORDERS_SEGMENT: &str = "无订单（潜在/意向）";
 
 /// The note of the churn board while no customer has a churn risk.
 pub const CHURN_NOT_COMPUTED: &str = "流失风险尚未计算（每个客户的流失风险都为空），所以这里没有客户。\
@@ -182,7 +189,18 @@ fn run_builtin(
         });
     }
     query.filters.extend(fixed.iter().cloned());
-    let answer = run(asker, &query, options)?;
+    let mut answer = run(asker, &query, options)?;
+    if b.name == "churn" {
+        with_reasons(asker, &mut answer)?;
+    }
+    if b.name == "rfm" {
+        // Customers without orders have no RFM score: they are 潜在 or 意向, and say so.
+        for row in &mut answer.table.rows {
+            if row.first().is_some_and(Json::is_null) {
+                row[0] = json!(NO_ORDERS_SEGMENT);
+            }
+        }
+    }
     let note = if b.name == "churn" && answer.table.total == 0 && !churn_computed(asker)? {
         Some(CHURN_NOT_COMPUTED.to_owned())
     } else {
@@ -243,6 +261,73 @@ fn stage_order(answer: &mut Answer) {
     t.total = rows.len() as u64;
     t.rows = rows;
     t.ordered_by = "生命周期阶段".to_owned();
+}
+
+/// The churn board's rows with each customer's reasons beside their risk (`churn_factors`:
+/// the churn model's words, strongest first, written with the scores), read for the rows
+/// shown only. A store scored before reasons were kept has none to show: no column.
+fn with_reasons(asker: &Asker, answer: &mut Answer) -> Result<()> {
+    let t = &mut answer.table;
+    let Some(id_at) = t.columns.iter().position(|c| c.name == "id") else {
+        return Ok(());
+    };
+    let conn = asker.connection();
+    let has_column: i64 = conn.query_row(
+        "SELECT count(*) FROM information_schema.columns \
+         WHERE table_name = 'customers' AND column_name = 'churn_factors'",
+        [],
+        |r| r.get(0),
+    )?;
+    if has_column == 0 {
+        return Ok(());
+    }
+    let ids: Vec<String> = t
+        .rows
+        .iter()
+        .filter_map(|r| r.get(id_at).and_then(Json::as_str).map(str::to_owned))
+        .collect();
+    let mut reasons: std::collections::HashMap<String, Vec<String>> = Default::default();
+    if !ids.is_empty() {
+        let sql = format!(
+            "SELECT id, array_to_string(churn_factors, chr(31)) FROM customers WHERE id IN ({})",
+            vec!["?"; ids.len()].join(", ")
+        );
+        let mut stmt = conn.prepare(&sql)?;
+        let found = stmt.query_map(duckdb::params_from_iter(ids.iter()), |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+        })?;
+        for row in found {
+            let (id, words) = row?;
+            let words = words
+                .map(|w| {
+                    w.split('\u{1f}')
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default();
+            reasons.insert(id, words);
+        }
+    }
+    let at = t
+        .columns
+        .iter()
+        .position(|c| c.name == "churn_risk")
+        .map_or(t.columns.len(), |i| i + 1);
+    t.columns.insert(
+        at,
+        Column {
+            name: "churn_factors".to_owned(),
+            label: "主要原因".to_owned(),
+            kind: FieldKind::Tags,
+        },
+    );
+    for row in &mut t.rows {
+        let id = row.get(id_at).and_then(Json::as_str).unwrap_or_default();
+        let words = reasons.remove(id).unwrap_or_default();
+        row.insert(at, json!(words));
+    }
+    Ok(())
 }
 
 /// Whether any customer has a churn risk (one count over the column, unfiltered).

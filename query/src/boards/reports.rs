@@ -216,12 +216,13 @@ fn check_name(name: &str) -> Result<()> {
         && name.chars().count() <= MAX_NAME_CHARS
         && name
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        && name.starts_with(|c: char| c.is_ascii_alphanumeric());
+            .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+        && name.starts_with(char::is_alphanumeric);
     if !ok {
         return Err(Error::BadRequest(format!(
-            "report name {name:?}: use 1 to {MAX_NAME_CHARS} of A-Z a-z 0-9 - _, starting with a \
-             letter or digit (it goes into embed URLs); the title can be anything"
+            "report name {name:?}: use 1 to {MAX_NAME_CHARS} letters (Chinese too), digits, - \
+             and _, starting with a letter or digit (it goes into embed URLs); the title can \
+             be anything"
         )));
     }
     if builtin(name).is_some() {

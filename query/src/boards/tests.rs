@@ -140,7 +140,7 @@ fn rfm_groups_buyers_by_segment_and_the_rest_without_one() {
     let b = run(&asker, "rfm", &[]);
     let want = counts(
         &asker,
-        "SELECT rfm_segment, count(*)::DOUBLE FROM customers GROUP BY 1",
+        "SELECT coalesce(rfm_segment, '无订单（潜在/意向）'), count(*)::DOUBLE FROM customers GROUP BY 1",
     );
     let got: BTreeMap<String, f64> = b
         .answer
@@ -151,8 +151,16 @@ fn rfm_groups_buyers_by_segment_and_the_rest_without_one() {
         .collect();
     assert_eq!(got, want);
     assert!(
-        want.contains_key(""),
-        "customers without orders have no segment"
+        want.contains_key(NO_ORDERS_SEGMENT) && !got.contains_key(""),
+        "customers without orders are named, not a blank segment: {got:?}"
+    );
+    let no_orders = number(
+        &asker,
+        "SELECT count(*) FROM customers WHERE order_count = 0",
+    );
+    assert_eq!(
+        got[NO_ORDERS_SEGMENT], no_orders,
+        "they are the customers without orders"
     );
 }
 
@@ -401,7 +409,8 @@ fn reports_that_cannot_run_say_what_is_valid() {
     for name in [
         "",
         "has space",
-        "报表",
+        "报表 一",
+        "报表/一",
         "-lead",
         &"x".repeat(65),
         "map",
@@ -414,6 +423,11 @@ fn reports_that_cannot_run_say_what_is_valid() {
     let mut r = spec("top20");
     r.dimension = Some("industry".into());
     assert!(r.check_name().unwrap_err().to_string().contains("built-in"));
+    for name in ["华东月报", "区域_周报-2026", "report-1"] {
+        let mut r = spec(name);
+        r.dimension = Some("industry".into());
+        assert!(r.check_name().is_ok(), "{name:?}");
+    }
 }
 
 #[test]
@@ -617,4 +631,64 @@ fn pages_under_any_ordering_match_hand_sql() {
         );
         assert_eq!(a.table.total as f64, n);
     }
+}
+
+#[test]
+fn the_funnel_flow_counts_who_moved_over_the_period() {
+    let asker = testing::asker();
+    let as_of = asker.as_of();
+    for days in [90u64, 365] {
+        let f = flow(&asker, &AskOptions::default(), &[], days).unwrap();
+        let cut = |back: u64| format!("DATE '{as_of}' - INTERVAL {back} DAY");
+        let no_order_before = format!(
+            "NOT EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.id AND o.order_date <= {})",
+            cut(days)
+        );
+        let base = number(
+            &asker,
+            &format!("SELECT count(*) FROM customers c WHERE {no_order_before}"),
+        );
+        let moved = number(
+            &asker,
+            &format!(
+                "SELECT count(*) FROM customers c WHERE {no_order_before} AND EXISTS \
+                 (SELECT 1 FROM orders o WHERE o.customer_id = c.id AND o.order_date > {})",
+                cut(days)
+            ),
+        );
+        assert_eq!(
+            (f.converted.base as f64, f.converted.moved as f64),
+            (base, moved),
+            "{days}"
+        );
+        assert!(
+            moved > 0.0,
+            "{days}: some customers ordered for the first time"
+        );
+        let buying = format!(
+            "EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.id AND o.order_date > {} \
+             AND o.order_date <= {})",
+            cut(days + 180),
+            cut(days)
+        );
+        let base = number(
+            &asker,
+            &format!("SELECT count(*) FROM customers c WHERE {buying}"),
+        );
+        let lost = number(
+            &asker,
+            &format!(
+                "SELECT count(*) FROM customers c WHERE {buying} AND NOT EXISTS \
+                 (SELECT 1 FROM orders o WHERE o.customer_id = c.id AND o.order_date > {})",
+                cut(180)
+            ),
+        );
+        assert_eq!(
+            (f.lapsed.base as f64, f.lapsed.moved as f64),
+            (base, lost),
+            "{days}"
+        );
+        assert_eq!(f.lapsed.rate, Some(lost / base));
+    }
+    assert!(flow(&asker, &AskOptions::default(), &[], 7).is_err());
 }

@@ -290,12 +290,22 @@ impl Suggester {
             .rev()
             .find(|(_, c)| c.is_whitespace() || is_separator(*c))
             .map_or(0, |(at, c)| at + c.len_utf8());
-        let key = kesou_domain::text::name_key(&trimmed[start..]);
-        if key.chars().count() < 2 {
-            return Vec::new();
-        }
-        self.names
-            .find_in(&key, MAX_SUGGESTIONS, scope)
+        let word = &trimmed[start..];
+        // An id being typed (C00001, c00001): the customers whose id starts so.
+        let id = word.to_ascii_uppercase();
+        let found = if id.len() >= 3
+            && id.starts_with('C')
+            && id[1..].bytes().all(|b| b.is_ascii_digit())
+        {
+            self.names.with_id_prefix(&id, MAX_SUGGESTIONS, scope)
+        } else {
+            let key = kesou_domain::text::name_key(word);
+            if key.chars().count() < 2 {
+                return Vec::new();
+            }
+            self.names.find_in(&key, MAX_SUGGESTIONS, scope)
+        };
+        found
             .into_iter()
             .map(|f| {
                 (

@@ -330,6 +330,22 @@ impl Names {
         })
     }
 
+    /// Customers whose id starts with `prefix` (C00001 → C0000100 …), best known first:
+    /// one pass over the ids in rank order, stopping at `limit`.
+    pub fn with_id_prefix(
+        &self,
+        prefix: &str,
+        limit: usize,
+        scope: Option<&Scope>,
+    ) -> Vec<Found<'_>> {
+        let keep = |r: u32| scope.is_none_or(|s| self.in_scope(r, s));
+        (0..self.ids.len() as u32)
+            .filter(|&r| self.ids.get(r as usize).starts_with(prefix) && keep(r))
+            .take(limit)
+            .map(|r| self.found(r, true))
+            .collect()
+    }
+
     /// [`Names::find`] among the customers of a scope (`None`: all).
     pub fn find_in(&self, key: &str, limit: usize, scope: Option<&Scope>) -> Vec<Found<'_>> {
         if key.is_empty() || limit == 0 || key.contains('\n') {

@@ -180,3 +180,30 @@ fn a_suggester_is_shared_between_threads() {
     fn shared<T: Send + Sync + 'static>() {}
     shared::<Suggester>();
 }
+
+#[test]
+fn an_id_being_typed_offers_the_customers_it_begins() {
+    let found = suggest("C00001");
+    let ids: Vec<&str> = found
+        .iter()
+        .filter(|s| s.kind == SuggestionKind::Customer)
+        .filter_map(|s| s.id.as_deref())
+        .collect();
+    assert!(!ids.is_empty(), "{found:?}");
+    assert!(ids.iter().all(|id| id.starts_with("C00001")), "{ids:?}");
+    let lower = suggest("c00001");
+    assert_eq!(
+        lower
+            .iter()
+            .filter_map(|s| s.id.as_deref())
+            .collect::<Vec<_>>(),
+        ids,
+        "as typed in lower case"
+    );
+    assert!(
+        suggest("C0")
+            .iter()
+            .all(|s| s.kind != SuggestionKind::Customer
+                || s.id.as_deref().is_some_and(|i| i.starts_with("C0")))
+    );
+}

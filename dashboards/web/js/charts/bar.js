@@ -2,7 +2,7 @@
 // short ones; each bar says its value and may link to the row's customer.
 
 import { s } from "../dom.js";
-import { valueLabel } from "../i18n.js";
+import { dataAttrs, valueLabel } from "../i18n.js";
 import { columnTitle, fit, formatter, pick, svgRoot, textWidth, ticks } from "./common.js";
 
 const WIDTH = 640;
@@ -24,7 +24,9 @@ export function barChart({ columns, rows, title, link }) {
 
 function horizontal(items, format, title) {
   const rowH = 26;
-  const labelW = Math.min(210, Math.max(48, ...items.map((i) => textWidth(i.label, 12) + 10)));
+  // A few groups (RFM segments) keep their whole names; long lists of customers are cut.
+  const widest = items.length <= 12 ? 300 : 210;
+  const labelW = Math.min(widest, Math.max(48, ...items.map((i) => textWidth(i.label, 12) + 10)));
   const valueW = 64;
   const area = WIDTH - labelW - valueW;
   const max = Math.max(0, ...items.map((i) => i.value)) || 1;
@@ -36,7 +38,7 @@ function horizontal(items, format, title) {
       "g",
       { class: "bar", "data-value": item.value },
       s("title", null, `${item.label}: ${format(item.value)}`),
-      s("text", { x: labelW - 8, y: y + 15, "text-anchor": "end", class: "axis-label" }, fit(item.label, labelW - 12, 12)),
+      s("text", dataAttrs(item.label, { x: labelW - 8, y: y + 15, "text-anchor": "end", class: "axis-label" }), fit(item.label, labelW - 12, 12)),
       s("rect", { x: labelW, y: y + 3, width: w, height: 17, rx: 3, class: "bar-fill" }),
       s("text", { x: labelW + w + 5, y: y + 16, class: "bar-value" }, format(item.value)),
     );
@@ -71,7 +73,7 @@ function columnsChart(items, format, title) {
       s("title", null, `${item.label}: ${format(item.value)}`),
       s("rect", { x, y: top + plotH - bh, width: band * 0.7, height: bh, rx: 3, class: "bar-fill" }),
       s("text", { x: x + band * 0.35, y: top + plotH - bh - 5, "text-anchor": "middle", class: "bar-value" }, format(item.value)),
-      s("text", { x: x + band * 0.35, y: height - 10, "text-anchor": "middle", class: "axis-label" }, fit(item.label, band - 4, 12)),
+      s("text", dataAttrs(item.label, { x: x + band * 0.35, y: height - 10, "text-anchor": "middle", class: "axis-label" }), fit(item.label, band - 4, 12)),
     );
     svg.append(item.href ? s("a", { href: item.href }, g) : g);
   });

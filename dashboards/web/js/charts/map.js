@@ -39,7 +39,7 @@ export function mapChart({ columns, rows, title, link }) {
         { class: "tile", "data-province": p.short, "data-value": value },
         s("title", null, `${lang() === "en" ? p.en : entry?.name ?? p.short}: ${format(value)}`),
         s("rect", { x, y, width: TILE, height: TILE, rx: 6, fill }),
-        s("text", { x: x + TILE / 2, y: y + 27, "text-anchor": "middle", class: "tile-name", fill: inkOn(fill) }, lang() === "en" ? p.code : name),
+        s("text", { x: x + TILE / 2, y: y + 27, "text-anchor": "middle", class: name.length > 8 ? "tile-name long" : "tile-name", fill: inkOn(fill), ...(name.length > 11 ? { textLength: TILE - 6, lengthAdjust: "spacingAndGlyphs" } : {}) }, name),
         s("text", { x: x + TILE / 2, y: y + 46, "text-anchor": "middle", class: "tile-value", fill: inkOn(fill) }, format(value)),
       );
       const href = link ? link(entry?.name ?? p.short) : null;
