@@ -684,8 +684,16 @@ impl<'p> Asm<'_, 'p> {
         if self.is(j, Word::Cmp(Op::Eq)) {
             j = self.skip_glue(j + 1);
         }
+        // An identifier keeps to the script it starts in: C0000123独角兽 is the id
+        // C0000123 and a word after it.
+        let cjk = |p: &Self, k: usize| {
+            matches!(p.t[k].kind, super::Kind::Unknown(super::CharClass::Cjk))
+        };
+        let starts_cjk = j < self.t.len() && cjk(self, j);
         let piece = |p: &Self, k: usize| {
-            p.free(k) && matches!(p.t[k].kind, super::Kind::Unknown(_) | super::Kind::Num(_))
+            p.free(k)
+                && matches!(p.t[k].kind, super::Kind::Unknown(_) | super::Kind::Num(_))
+                && cjk(p, k) == starts_cjk
         };
         let touches = |p: &Self, k: usize| k < p.t.len() && p.t[k].from == p.t[k - 1].to;
         // An identifier runs on over the pieces right after it, and over a `.`, `@`, `_`,
