@@ -348,7 +348,7 @@ fn explain_filter(f: &Filter, schema: &Schema, table: Option<&str>) -> String {
             if let Some(field) = &r.sum {
                 let name = label(schema, Some(&r.table), field);
                 let shown = show(&Value::Num(r.count), kind(schema, Some(&r.table), field));
-                return format!("{rel_label}{inner}{name}合计{op}{shown}");
+                return format!("{name}合计{inner}{op}{shown}");
             }
             match (r.count_op, r.count) {
                 (Op::Ge, 1.0) => format!("有{rel_label}{inner}"),

@@ -3,8 +3,9 @@
 //!
 //! A question is right when kesou's rows are the rows of its SQL: for a list, the same set
 //! of keys (the SQL's first column); for groups and summaries, the same rows (numbers to two
-//! decimals, in any order). A question expected to be refused (nonsense) is right when kesou
-//! refuses it or says its answer is partial. Partial answers are counted apart: a partial
+//! decimals, within one step of the last, in any order). A question expected to be refused
+//! (nonsense) is right when kesou refuses it or says its answer is partial. Partial answers
+//! are counted apart: a partial
 //! answer with other rows is a miss the user was warned about; a miss without `partial` is
 //! a confident wrong answer, the one kind that must not happen.
 
@@ -193,12 +194,21 @@ fn grade(asker: &Asker, q: &Question, options: &AskOptions) -> anyhow::Result<Gr
     Ok(g)
 }
 
+/// The same rows in any order; numbers (written to two decimals) equal within one step of
+/// the last decimal, as sums of doubles added in another order may round the other way.
 fn same(a: &[Vec<String>], b: &[Vec<String>]) -> bool {
     let mut a = a.to_vec();
     let mut b = b.to_vec();
     a.sort();
     b.sort();
-    a == b
+    let cell = |x: &String, y: &String| {
+        x == y
+            || matches!((x.parse::<f64>(), y.parse::<f64>()), (Ok(p), Ok(q)) if (p - q).abs() <= 0.011)
+    };
+    a.len() == b.len()
+        && a.iter()
+            .zip(&b)
+            .all(|(r, s)| r.len() == s.len() && r.iter().zip(s).all(|(x, y)| cell(x, y)))
 }
 
 fn sql_rows(asker: &Asker, sql: &str) -> anyhow::Result<Vec<Vec<String>>> {

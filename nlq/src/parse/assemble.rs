@@ -63,6 +63,8 @@ pub(super) struct Asm<'a, 'p> {
     pub(super) per_row: Option<String>,
     /// The groups were ranked by a count no word named (客户最多的 / the most).
     pub(super) ranked_by_count: bool,
+    /// The related condition a per-row count was made from (投诉最多的客户).
+    pub(super) per_row_from: Option<usize>,
 }
 
 pub(super) fn assemble<'p>(
@@ -98,6 +100,7 @@ pub(super) fn assemble<'p>(
         last_related_measure: None,
         per_row: None,
         ranked_by_count: false,
+        per_row_from: None,
     };
     if !a.identifier_alone() {
         a.similar();

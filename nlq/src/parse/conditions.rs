@@ -686,9 +686,8 @@ impl<'p> Asm<'_, 'p> {
         }
         // An identifier keeps to the script it starts in: C0000123独角兽 is the id
         // C0000123 and a word after it.
-        let cjk = |p: &Self, k: usize| {
-            matches!(p.t[k].kind, super::Kind::Unknown(super::CharClass::Cjk))
-        };
+        let cjk =
+            |p: &Self, k: usize| matches!(p.t[k].kind, super::Kind::Unknown(super::CharClass::Cjk));
         let starts_cjk = j < self.t.len() && cjk(self, j);
         let piece = |p: &Self, k: usize| {
             p.free(k)

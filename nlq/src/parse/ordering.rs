@@ -132,9 +132,9 @@ impl Asm<'_, '_> {
                 used.push(j);
                 self.field(f).name.clone()
             }
-            // 投诉最多的客户: ranking by a count of related rows is not something kesou does;
-            // saying so beats ranking by something else.
-            None if self.last_related.is_some_and(|(_, last)| last + 1 == i) => return false,
+            // 投诉最多的客户, 下单最多的: each row ranked by how many of those related rows
+            // it has (in the window), among the rows that have any.
+            None if self.related_just_before(i) => return self.rank_by_related_count(i, desc),
             None => match self
                 .last_numeric
                 .map(|f| self.field(f).name.clone())
@@ -407,7 +407,8 @@ impl Asm<'_, '_> {
             || self.num(next).is_some();
         // 有订单金额超过100万: has an order of that amount (the field's condition), not a
         // total; without 有 the measure word means the total.
-        let has_before = i > 0 && self.is(i - 1, Word::Has);
+        let has_before =
+            i > 0 && self.is(i - 1, Word::Has) && self.original(i - 1, i - 1).starts_with('有');
         if compared && !has_before {
             return self.related_total_condition(i, r, k, next);
         }
@@ -545,6 +546,57 @@ impl Asm<'_, '_> {
         true
     }
 
+    /// Whether the related condition made last ends right before token `i` (glue aside).
+    fn related_just_before(&self, i: usize) -> bool {
+        self.last_related.is_some_and(|(_, last)| {
+            last < i
+                && (last + 1..i).all(|k| {
+                    self.free(k) && self.meanings(k).first() == Some(&Meaning::Word(Word::Filler))
+                })
+        })
+    }
+
+    /// 投诉最多的客户: the related condition before the superlative at `i` becomes the count
+    /// each row is ranked by; its rows (kind, window) are what is counted.
+    fn rank_by_related_count(&mut self, i: usize, desc: bool) -> bool {
+        let Some((at, _)) = self.last_related else {
+            return false;
+        };
+        let Some(Filter::Related(rf)) = self.q.filters.get(at) else {
+            return false;
+        };
+        let plain_has = rf.sum.is_none() && rf.count_op == crate::query::Op::Ge && rf.count == 1.0;
+        let Some(rel) = self.p.schema.related(&rf.table) else {
+            return false;
+        };
+        let Some(rm) = rel
+            .measures
+            .iter()
+            .find(|m| m.agg == Agg::Count && m.field.is_none())
+        else {
+            return false;
+        };
+        if !plain_has || !self.q.group_by.is_empty() {
+            return false;
+        }
+        let span = rf.span.clone().unwrap_or_else(|| self.span(&[i]));
+        let m = Measure {
+            name: rm.name.clone(),
+            agg: Agg::Count,
+            field: None,
+            span,
+            related: Some(rel.table.clone()),
+            filters: rf.filters.clone(),
+            label: Some(rm.label.clone()),
+        };
+        let name = m.name.clone();
+        self.measure(m);
+        self.per_row = Some(name.clone());
+        self.per_row_from = Some(at);
+        self.ranked(name, desc, vec![i]);
+        true
+    }
+
     /// Whether the last thing named before token `i` (glue aside) is a related measure.
     pub(super) fn related_measure_before(&self, i: usize) -> bool {
         let Some(at) = self.last_related_measure else {
@@ -659,6 +711,34 @@ impl Asm<'_, '_> {
             return;
         };
         if !self.q.group_by.is_empty() || self.q.series.is_some() {
+            return;
+        }
+        // Counted from a related condition (下单最多的 … 去年): the condition keeps the rows,
+        // and a window said after it is the measure's too.
+        if let Some(at) = self.per_row_from.take()
+            && let Some(Filter::Related(rf)) = self.q.filters.get(at)
+        {
+            let filters = rf.filters.clone();
+            if let Some(m) = self.q.measures.iter_mut().find(|m| m.name == name) {
+                m.filters = filters;
+            }
+            let schema = &self.p.schema;
+            let span = self
+                .q
+                .measures
+                .iter()
+                .find(|m| m.name == name)
+                .map(|m| m.span.clone());
+            if let Some(span) = span {
+                let mut fields = vec![schema.key.clone()];
+                fields.extend(schema.title.iter().cloned());
+                for field in fields {
+                    self.q.group_by.push(GroupBy {
+                        field,
+                        span: span.clone(),
+                    });
+                }
+            }
             return;
         }
         let Some(m) = self.q.measures.iter().find(|m| m.name == name).cloned() else {
