@@ -71,10 +71,7 @@ impl Asm<'_, '_> {
         }
         // 销售额前10 / 销售额TOP10: rows ranked by a related measure.
         if self.related_measure_before(i) {
-            let name = self.q.measures.last().expect("a measure").name.clone();
-            if self.q.group_by.is_empty() {
-                self.per_row = Some(name.clone());
-            }
+            let name = self.ranked_measure();
             self.set_limit(n, &used);
             let span = self.span(&used);
             self.set_sort(Sort {
@@ -109,12 +106,8 @@ impl Asm<'_, '_> {
             return true;
         }
         if self.related_measure_before(i) {
-            let used = vec![i];
-            let name = self.q.measures.last().expect("a measure").name.clone();
-            if self.q.group_by.is_empty() {
-                self.per_row = Some(name.clone());
-            }
-            self.ranked(name, desc, used);
+            let name = self.ranked_measure();
+            self.ranked(name, desc, vec![i]);
             return true;
         }
         let j = self.skip_glue(i + 1);
@@ -544,6 +537,15 @@ impl Asm<'_, '_> {
         self.add_filter(f, used);
         self.last_related = Some((self.q.filters.len() - 1, last));
         true
+    }
+
+    /// The last measure named, which now ranks: the groups, or else each row by its own.
+    fn ranked_measure(&mut self) -> String {
+        let name = self.q.measures.last().expect("a measure").name.clone();
+        if self.q.group_by.is_empty() {
+            self.per_row = Some(name.clone());
+        }
+        name
     }
 
     /// Whether the related condition made last ends right before token `i` (glue aside).
