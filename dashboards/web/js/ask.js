@@ -323,7 +323,9 @@ function showResult(box, state, answer, body) {
         columns.map((c, i) => h("div", { class: "figure" }, h("dt", null, fieldLabel(c.name, c.label)), h("dd", null, cell(rows[0][i], kindOf(c.name, c.kind))))),
       ),
     );
-  } else if (kind === "groups" && columns.length >= 2) {
+  } else if (kind === "groups" && columns.length >= 2 && (interp.group_by || [])[0]?.field !== "id") {
+    // (Grouped by the key: customers ranked one by one, 上个月下单金额最多的10家; the table is
+    // the answer, each id a link to its profile.)
     const groupField = (interp.group_by || [])[0]?.field;
     // A time series (按月统计销售额) is a line over its periods, in order.
     const chart = interp.series
