@@ -97,7 +97,7 @@ pub fn similar_table(
         let sql = format!(
             "SELECT {} FROM {} {MAIN} WHERE {MAIN}.rowid IN ({})",
             select.join(", "),
-            ident(&schema.table),
+            ident(schema.source()),
             vec!["?"; found.hits.len()].join(", ")
         );
         let params: Vec<SqlValue> = found

@@ -205,7 +205,7 @@ pub(crate) fn matching(
         format!(" WHERE {}", conditions.join(" AND "))
     };
     Ok(Matching {
-        from_where: format!("FROM {} {MAIN}{join}{filter}", ident(&schema.table)),
+        from_where: format!("FROM {} {MAIN}{join}{filter}", ident(schema.source())),
         params: b.params,
         related: query.filters.iter().any(has_related),
         filtered: !filter.is_empty(),
