@@ -23,5 +23,7 @@ pub use answer::{Answer, AnswerKind, Column, Table};
 pub use asker::{Asker, MAX_QUESTION_CHARS};
 pub use execute::{AskOptions, execute};
 pub use similar::similar_table;
-pub use store_schema::{CUSTOMERS_TOML, add_store_values, customer_schema};
+pub use store_schema::{
+    CUSTOMERS_TOML, add_store_values, customer_schema, field_column, is_custom,
+};
 pub use vocabulary::index_terms;

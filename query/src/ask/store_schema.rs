@@ -12,7 +12,10 @@
 //! its values are words of questions (客户来源是展会的). A field's name is its column (the
 //! header made a plain identifier: 信用额度(元) → 信用额度_元), its label the header.
 
+use std::sync::OnceLock;
+
 use duckdb::Connection;
+pub use kesou_indexer::store::field_column;
 use kesou_indexer::store::{FIELDS_VIEW, ViewField, view_fields};
 use kesou_nlq::{Field, FieldKind, Schema};
 
@@ -37,6 +40,20 @@ pub fn customer_schema(conn: &Connection) -> Result<Schema> {
     schema.check()?;
     add_store_values(conn, &mut schema)?;
     Ok(schema)
+}
+
+/// Whether `field` of a schema is one of the store's custom fields (not of the shipped
+/// description).
+pub fn is_custom(schema: &Schema, field: &str) -> bool {
+    static SHIPPED: OnceLock<Vec<String>> = OnceLock::new();
+    let shipped = SHIPPED.get_or_init(|| {
+        Schema::from_toml(CUSTOMERS_TOML)
+            .map(|s| s.fields.into_iter().map(|f| f.name).collect())
+            .unwrap_or_default()
+    });
+    schema.source.as_deref() == Some(FIELDS_VIEW)
+        && schema.field(field).is_some()
+        && !shipped.iter().any(|f| f == field)
 }
 
 /// A text custom field with at most this many distinct values is a category.
