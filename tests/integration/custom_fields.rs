@@ -238,3 +238,50 @@ fn a_store_without_custom_fields_reads_its_table() {
     );
     assert!(self::asker().schema().source.is_some());
 }
+
+#[test]
+fn a_store_s_schema_toml_adds_labels_and_words_without_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("kingdee");
+    let mut config = GenerateConfig::new(out.clone());
+    config.customers = 40;
+    config.seed = 23;
+    kesou_datagen::export(&config, ExportStyle::Kingdee).unwrap();
+    let (_d, paths, _) = common::ingest_into_temp(&[out]);
+    let ask = |q: &str| {
+        let a = Asker::open(&paths, &NoProgress)
+            .unwrap()
+            .ask(q, &AskOptions::all())
+            .unwrap_or_else(|e| panic!("{q}: {e}"));
+        assert!(!a.partial, "{q}: {:?}", a.ignored);
+        a
+    };
+    let before = ask("信用额度超过100万的客户");
+    assert!(
+        Asker::open(&paths, &NoProgress)
+            .unwrap()
+            .ask("授信额度超过100万的客户", &AskOptions::all())
+            .map_or(true, |a| a.partial),
+        "授信额度 is no word before the file says so"
+    );
+    std::fs::write(
+        paths.root.join(kesou_query::ask::USER_SCHEMA_FILE),
+        "[fields.\"信用额度(元)\"]\nlabel = \"授信额度\"\nwords = [\"额度\"]\n\
+         [fields.\"客户等级\"]\nvalues = { \"A\" = [\"一级\", \"A级\"] }\n",
+    )
+    .unwrap();
+    let after = ask("授信额度超过100万的客户");
+    assert_eq!(after.explain, "授信额度>100万");
+    assert_eq!(ids(&after), ids(&before));
+    assert_eq!(ids(&ask("额度超过100万的客户")), ids(&before));
+    let graded = ask("客户等级是一级的客户");
+    assert_eq!(graded.explain, "客户等级=A");
+    let want: BTreeSet<String> = common::strings(
+        &paths,
+        "SELECT id FROM custom_values WHERE field = '客户等级' AND text = 'A'",
+    )
+    .into_iter()
+    .collect();
+    assert!(!want.is_empty());
+    assert_eq!(ids(&graded), want);
+}

@@ -15,6 +15,7 @@ mod similar;
 pub(crate) mod sql;
 mod statement;
 mod store_schema;
+mod user_schema;
 mod vocabulary;
 mod window;
 
@@ -26,4 +27,5 @@ pub use similar::similar_table;
 pub use store_schema::{
     CUSTOMERS_TOML, add_store_values, customer_schema, field_column, is_custom,
 };
+pub use user_schema::USER_SCHEMA_FILE;
 pub use vocabulary::index_terms;

@@ -25,7 +25,8 @@ use crate::Result;
 /// The customer table's description, as shipped.
 pub const CUSTOMERS_TOML: &str = include_str!("customers.toml");
 
-/// The customer description with the store's distinct values added. Fields the store's
+/// The customer description with the store's custom fields, the words of its
+/// `schema.toml` ([`super::user_schema`]) and its distinct values added. Fields the store's
 /// tables do not have (a store made by an older kesou, opened read-only before an ingest added
 /// them) are left out, so questions about the rest still work.
 pub fn customer_schema(conn: &Connection) -> Result<Schema> {
@@ -37,6 +38,7 @@ pub fn customer_schema(conn: &Connection) -> Result<Schema> {
         r.fields.retain(|f| have.contains(&f.name));
     }
     add_custom_fields(conn, &mut schema)?;
+    super::user_schema::apply_user_schema(conn, &mut schema)?;
     schema.check()?;
     add_store_values(conn, &mut schema)?;
     Ok(schema)
