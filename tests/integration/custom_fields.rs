@@ -285,3 +285,38 @@ fn a_store_s_schema_toml_adds_labels_and_words_without_code() {
     assert!(!want.is_empty());
     assert_eq!(ids(&graded), want);
 }
+
+#[test]
+fn reports_group_measure_and_filter_by_custom_fields() {
+    use kesou_query::boards::ReportSpec;
+    let asker = asker();
+    let spec = ReportSpec {
+        name: "credit-by-grade".into(),
+        title: String::new(),
+        dimension: Some("客户等级".into()),
+        measure: Some("avg:信用额度_元".parse().unwrap()),
+        filters: vec!["客户来源=展会".into()],
+        question: None,
+    };
+    let q = spec.query(&asker).unwrap();
+    let a = asker.run(&q, &AskOptions::all()).unwrap();
+    let got = groups(&a, "客户等级", 1);
+    let want: BTreeMap<String, f64> = common::strings(
+        &STORE.paths,
+        "SELECT g.text || '=' || avg(c.number) FROM custom_values g \
+         JOIN custom_values c ON c.id = g.id AND c.field = '信用额度(元)' \
+         JOIN custom_values s ON s.id = g.id AND s.field = '客户来源' AND s.text = '展会' \
+         WHERE g.field = '客户等级' GROUP BY g.text",
+    )
+    .iter()
+    .map(|s| {
+        let (k, v) = s.split_once('=').unwrap();
+        (k.to_owned(), v.parse().unwrap())
+    })
+    .collect();
+    assert!(!want.is_empty());
+    assert_eq!(got.len(), want.len(), "{got:?} vs {want:?}");
+    for (k, v) in &want {
+        assert!((got[k] - v).abs() < 1e-6, "{k}: {} vs {v}", got[k]);
+    }
+}
