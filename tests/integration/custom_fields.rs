@@ -320,3 +320,41 @@ fn reports_group_measure_and_filter_by_custom_fields() {
         assert!((got[k] - v).abs() < 1e-6, "{k}: {} vs {v}", got[k]);
     }
 }
+
+#[test]
+fn a_list_re_sorted_by_a_custom_field_it_does_not_name() {
+    // The question names no custom field (its rows are read from the table itself); the
+    // ordering that replaces its own does.
+    let options = AskOptions {
+        sort: Some(kesou_nlq::Sort {
+            field: "信用额度_元".into(),
+            descending: true,
+            span: None,
+        }),
+        page_size: Some(5),
+        ..AskOptions::default()
+    };
+    let a = asker().ask("华东客户", &options).unwrap();
+    let at = col(&a, "信用额度_元");
+    let got: Vec<f64> = a
+        .table
+        .rows
+        .iter()
+        .map(|r| r[at].as_f64().unwrap())
+        .collect();
+    let want: Vec<f64> = common::strings(
+        &STORE.paths,
+        "SELECT CAST(v.number AS VARCHAR) FROM custom_values v JOIN customers c ON c.id = v.id \
+         WHERE v.field = '信用额度(元)' AND c.region = '华东' ORDER BY v.number DESC LIMIT 5",
+    )
+    .iter()
+    .map(|n| n.parse().unwrap())
+    .collect();
+    assert_eq!(got, want);
+    // The same question without it reads the same rows.
+    let plain = asker().ask("华东客户", &AskOptions::all()).unwrap();
+    assert_eq!(
+        ids(&plain),
+        sql_ids("SELECT id FROM customers WHERE region = '华东'")
+    );
+}

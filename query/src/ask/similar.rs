@@ -45,6 +45,7 @@ pub(crate) fn answer(
         vault,
         &*super::execute::scoped(schema, query, options)?,
         text,
+        None,
     )?;
     let candidates =
         (!query.filters.is_empty() || text != TextMatch::None || options.scope.is_some())

@@ -63,7 +63,7 @@ pub const MAX_CATEGORY_VALUES: i64 = 50;
 
 /// Adds the store's custom fields to the description, reading rows through [`FIELDS_VIEW`]
 /// (a store without the view, made by an older kesou and opened read-only, is asked without
-/// them). A field whose name or words another field already has is left out.
+/// them).
 fn add_custom_fields(conn: &Connection, schema: &mut Schema) -> Result<()> {
     let view: i64 = conn.query_row(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
@@ -112,14 +112,18 @@ fn add_custom_fields(conn: &Connection, schema: &mut Schema) -> Result<()> {
         if !words.contains(&column) {
             words.push(column.clone());
         }
+        // A word another field has keeps that field's meaning (等级 stays 价值等级): the
+        // custom field keeps its other words, and is listed and reachable by name anyway.
         let known = |w: &String| {
             schema
                 .fields
                 .iter()
                 .any(|f| f.name == *w || f.label == *w || f.words.contains(w))
         };
-        if words.iter().any(known) {
-            continue;
+        let taken: Vec<String> = words.iter().filter(|w| known(w)).cloned().collect();
+        if !taken.is_empty() {
+            tracing::info!(field = %header, words = ?taken, "custom field words already name another field; left to it");
+            words.retain(|w| !taken.contains(w));
         }
         schema.fields.push(Field {
             name: column,
