@@ -75,7 +75,7 @@ impl Policy {
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<Policy> {
-        let p: Policy = toml::from_str(text)
+        let mut p: Policy = toml::from_str(text)
             .map_err(|e| Error::BadInput(format!("{}: {e}", path.display())))?;
         for (dept, regions) in &p.departments {
             kesou_query::Scope::new([("region".to_owned(), regions.clone())]).map_err(|e| {
@@ -92,6 +92,13 @@ impl Policy {
                 path.display()
             )));
         }
+        // A custom field is a column named by its header made an identifier (信用额度(元) →
+        // 信用额度_元): a rule written with the header as shown applies to that column.
+        let fields = std::mem::take(&mut p.fields);
+        p.fields = fields
+            .into_iter()
+            .map(|(f, by_role)| (kesou_query::ask::field_column(&f).unwrap_or(f), by_role))
+            .collect();
         Ok(p)
     }
 
@@ -128,6 +135,17 @@ mod tests {
             FieldAccess::Show
         );
         assert_eq!(p.departments["华北事业部"], ["华北", "东北"]);
+    }
+
+    #[test]
+    fn a_custom_field_s_rule_may_name_it_by_its_header() {
+        let text = format!(
+            "{}\n[fields.\"信用额度(元)\"]\n\"业务员\" = \"hide\"\n",
+            crate::DEFAULT_POLICY
+        );
+        let p = Policy::parse(&text, Path::new("p.toml")).unwrap();
+        assert_eq!(p.access(Role::Sales, "信用额度_元"), FieldAccess::Hide);
+        assert_eq!(p.access(Role::Sales, "contact_phone"), FieldAccess::Mask);
     }
 
     #[test]

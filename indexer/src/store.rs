@@ -243,6 +243,125 @@ pub fn open_db(paths: &StorePaths, create: bool, read_only: bool) -> Result<Conn
 pub fn create_schema(conn: &Connection) -> Result<()> {
     conn.execute_batch(SCHEMA)?;
     conn.execute_batch(REPORTS_SCHEMA)?;
+    refresh_fields_view(conn)?;
+    Ok(())
+}
+
+/// The view questions read customers through when the store has custom fields: every
+/// column of `customers` (and its `rowid`, which the lookalike vectors are keyed by), then
+/// one column per custom field named by its header, typed by the field's kind (number,
+/// money and percent: DOUBLE, percentages as fractions; date and timestamp: DATE; any
+/// other: the value as written). `custom_values` stays the source of truth; the view only
+/// pivots it.
+pub const FIELDS_VIEW: &str = "customers_fields";
+
+/// A custom field as a column of [`FIELDS_VIEW`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ViewField {
+    /// The column: the header with every run of other chars than letters, digits and `_`
+    /// made one `_` (信用额度(元) → 信用额度_元), so that it is a plain identifier.
+    pub column: String,
+    /// The header as written, the field's name in `custom_fields`.
+    pub header: String,
+    /// The kind read from its values: number, money, percent, date, category, text …
+    pub kind: String,
+}
+
+/// The column a custom field's header gives (see [`ViewField::column`]); `None` when the
+/// header has no letter or digit.
+pub fn field_column(header: &str) -> Option<String> {
+    let mut column = String::new();
+    for c in header.trim().chars() {
+        if c.is_alphanumeric() {
+            column.push(c);
+        } else if !column.is_empty() && !column.ends_with('_') {
+            column.push('_');
+        }
+    }
+    let column = column.trim_end_matches('_');
+    if column.is_empty() {
+        return None;
+    }
+    Some(if column.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("f_{column}")
+    } else {
+        column.to_owned()
+    })
+}
+
+/// The custom fields a question can name as columns of [`FIELDS_VIEW`], in the order they
+/// came. A field whose column is one of `customers` (in any case), or repeats another's in
+/// another case, is left out: DuckDB's names ignore case.
+pub fn view_fields(conn: &Connection) -> Result<Vec<ViewField>> {
+    let mut stmt = conn.prepare(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'customers'",
+    )?;
+    let mut taken: Vec<String> = stmt
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<std::result::Result<Vec<_>, _>>()?
+        .into_iter()
+        .map(|c| c.to_lowercase())
+        .collect();
+    taken.push("rowid".into());
+    let mut stmt = conn.prepare("SELECT name, kind FROM custom_fields ORDER BY _gen, name")?;
+    let all = stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let mut fields = Vec::new();
+    for (header, kind) in all {
+        let Some(column) = field_column(&header) else {
+            continue;
+        };
+        let folded = column.to_lowercase();
+        if taken.contains(&folded) {
+            continue;
+        }
+        taken.push(folded);
+        fields.push(ViewField {
+            column,
+            header,
+            kind,
+        });
+    }
+    Ok(fields)
+}
+
+/// (Re)creates [`FIELDS_VIEW`] for the store's custom fields, or drops it when there are
+/// none. Called when a store is opened for writing and after each ingest that adds fields.
+pub fn refresh_fields_view(conn: &Connection) -> Result<()> {
+    let fields = view_fields(conn)?;
+    if fields.is_empty() {
+        conn.execute_batch(&format!("DROP VIEW IF EXISTS {FIELDS_VIEW}"))?;
+        return Ok(());
+    }
+    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let literal = |s: &str| format!("'{}'", s.replace('\'', "''"));
+    let pivots: Vec<String> = fields
+        .iter()
+        .map(|f| {
+            let value = match f.kind.as_str() {
+                "number" | "money" | "percent" => "number",
+                "date" | "timestamp" => "day",
+                _ => "text",
+            };
+            format!(
+                "max({value}) FILTER (WHERE field = {}) AS {}",
+                literal(&f.header),
+                quote(&f.column)
+            )
+        })
+        .collect();
+    let columns: Vec<String> = fields
+        .iter()
+        .map(|f| format!("f.{}", quote(&f.column)))
+        .collect();
+    conn.execute_batch(&format!(
+        "CREATE OR REPLACE VIEW {FIELDS_VIEW} AS \
+         SELECT c.*, c.rowid AS rowid, {} FROM customers c LEFT JOIN \
+         (SELECT id, {} FROM custom_values GROUP BY id) f ON f.id = c.id",
+        columns.join(", "),
+        pivots.join(", ")
+    ))?;
     Ok(())
 }
 

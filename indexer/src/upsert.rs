@@ -153,6 +153,7 @@ pub fn upsert_custom(conn: &Connection, staging: Staging, generation: u64) -> Re
         ),
         params![generation as i64],
     )?;
+    crate::store::refresh_fields_view(conn)?;
     Ok(())
 }
 

@@ -17,6 +17,10 @@ use crate::{Error, Result};
 pub struct Schema {
     /// The table rows come from: `customers`.
     pub table: String,
+    /// The relation rows are read through when it is not `table` itself: a view of the
+    /// table with more columns (a store's custom fields). Queries still name `table`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
     /// The key column, always returned in list answers: `id`.
     pub key: String,
     /// The column that names a row (shown second in list answers): `name`.
@@ -233,6 +237,11 @@ impl Schema {
         Ok(schema)
     }
 
+    /// The relation rows are read from: [`Schema::source`], else the table.
+    pub fn source(&self) -> &str {
+        self.source.as_deref().unwrap_or(&self.table)
+    }
+
     pub fn field(&self, name: &str) -> Option<&Field> {
         self.fields.iter().find(|f| f.name == name)
     }
@@ -283,11 +292,12 @@ impl Schema {
     }
 
     /// Checks that every name the description uses exists and is a plain identifier (they
-    /// are written into SQL as identifiers, so nothing else may pass).
+    /// are written into SQL as identifiers, so nothing else may pass): letters of any
+    /// script, digits and `_` (a store's custom field is named by its header, 客户来源).
     pub fn check(&self) -> Result<()> {
         let ident = |s: &str| {
             let ok = !s.is_empty()
-                && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && s.chars().all(|c| c.is_alphanumeric() || c == '_')
                 && !s.starts_with(|c: char| c.is_ascii_digit());
             if ok {
                 Ok(())
@@ -298,6 +308,7 @@ impl Schema {
             }
         };
         ident(&self.table)?;
+        ident(self.source())?;
         ident(&self.key)?;
         for f in &self.fields {
             ident(&f.name)?;

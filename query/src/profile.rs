@@ -16,7 +16,7 @@ use crate::ask::{Asker, Column, json};
 use crate::{Error, Result};
 
 /// Columns of the customer table that are bookkeeping, not the customer's profile.
-const INTERNAL: &[&str] = &["name_key", "source_tags"];
+const INTERNAL: &[&str] = &["name_key", "source_tags", "rowid"];
 
 /// How much history a profile carries.
 #[derive(Debug, Clone)]
@@ -123,14 +123,14 @@ pub fn profile(asker: &Asker, id: &str, options: &ProfileOptions) -> Result<Prof
             Some(r) => (
                 format!(
                     "SELECT * FROM {} WHERE rowid BETWEEN ? AND ?",
-                    ident(&schema.table)
+                    ident(schema.source())
                 ),
                 vec![SqlValue::BigInt(r), SqlValue::BigInt(r)],
             ),
             None => (
                 format!(
                     "SELECT * FROM {} WHERE {} = ?",
-                    ident(&schema.table),
+                    ident(schema.source()),
                     ident(&schema.key)
                 ),
                 vec![SqlValue::Text(id.to_owned())],

@@ -8,6 +8,7 @@ mod changes;
 mod common;
 mod crash;
 mod crypt;
+mod custom_fields;
 mod docs;
 mod dry_run;
 mod encodings;

@@ -56,7 +56,8 @@ pub async fn health(State(state): State<AppState>, headers: HeaderMap) -> ApiRes
 }
 
 /// `GET /api/fields`: what the report builder offers: dimensions (categories and tags to
-/// group by), measures (numbers to sum or average) and filterable fields, with their labels.
+/// group by), measures (numbers to sum or average) and filterable fields, with their labels;
+/// `custom` marks the store's own fields (客户来源 …), listed after the contract's.
 pub async fn fields(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
     let principal = caller.principal;
     state
@@ -78,6 +79,7 @@ pub async fn fields(State(state): State<AppState>, caller: Caller) -> ApiResult<
                         "dimension": full && matches!(f.kind, FieldKind::Category | FieldKind::Tags),
                         "measure": full && matches!(f.kind, FieldKind::Number | FieldKind::Money | FieldKind::Ratio),
                         "filter": full && filterable.contains(&f.name.as_str()),
+                        "custom": kesou_query::ask::is_custom(schema, &f.name),
                     })
                 })
                 .collect();

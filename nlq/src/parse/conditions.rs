@@ -860,6 +860,7 @@ impl<'p> Asm<'_, 'p> {
                 Period::ThisYear => Some(self.as_of.year()),
                 Period::LastYear => Some(self.as_of.year() - 1),
                 Period::YearBeforeLast => Some(self.as_of.year() - 2),
+                Period::NextYear => Some(self.as_of.year() + 1),
                 _ => None,
             } && let Some(part) = self.year_part(year, i + 1)
             {

@@ -52,6 +52,10 @@ pub(crate) enum Period {
     ThisWeek,
     LastWeek,
     Today,
+    /// 下个月, 下季度, 明年: the whole next calendar period (due dates: 合同到期日).
+    NextMonth,
+    NextQuarter,
+    NextYear,
     /// 半年: six months up to as_of.
     HalfYear,
     /// 上半年 / 下半年: of as_of's year, or of the year written before.
@@ -549,6 +553,18 @@ const GRAMMAR: &[(&[&str], Word)] = &[
     (
         &["上月", "上个月", "上一个月", "last month"],
         Word::Period(Period::LastMonth),
+    ),
+    (
+        &["下月", "下个月", "下一个月", "next month"],
+        Word::Period(Period::NextMonth),
+    ),
+    (
+        &["下季度", "下个季度", "下一季度", "next quarter"],
+        Word::Period(Period::NextQuarter),
+    ),
+    (
+        &["明年", "下一年", "next year"],
+        Word::Period(Period::NextYear),
     ),
     (
         &["本周", "这周", "这一周", "this week"],

@@ -121,6 +121,19 @@ pub(crate) fn period(as_of: NaiveDate, p: Period) -> Range {
             first_of_month.checked_sub_months(Months::new(1)),
             first_of_month.pred_opt(),
         ),
+        Period::NextMonth => between(
+            first_of_month.checked_add_months(Months::new(1)),
+            first_of_month
+                .checked_add_months(Months::new(2))
+                .and_then(|d| d.pred_opt()),
+        ),
+        Period::NextQuarter => between(
+            quarter_start.checked_add_months(Months::new(3)),
+            quarter_start
+                .checked_add_months(Months::new(6))
+                .and_then(|d| d.pred_opt()),
+        ),
+        Period::NextYear => year(y + 1).unwrap_or(upto(as_of)),
         Period::ThisWeek => upto(monday),
         Period::LastWeek => between(monday.checked_sub_days(Days::new(7)), monday.pred_opt()),
         Period::Today => upto(as_of),
@@ -220,5 +233,21 @@ mod tests {
             p(Period::Quarter(3)),
             ("2025-07-01".into(), "2025-09-30".into())
         );
+        // Next periods are whole, after as_of (due dates).
+        assert_eq!(
+            p(Period::NextMonth),
+            ("2026-07-01".into(), "2026-07-31".into())
+        );
+        assert_eq!(
+            p(Period::NextQuarter),
+            ("2026-07-01".into(), "2026-09-30".into())
+        );
+        assert_eq!(
+            p(Period::NextYear),
+            ("2027-01-01".into(), "2027-12-31".into())
+        );
+        let r = period(d("2026-11-15"), Period::NextQuarter);
+        assert_eq!(r.from, Some(d("2027-01-01")));
+        assert_eq!(r.to, Some(d("2027-03-31")));
     }
 }

@@ -300,7 +300,7 @@ fn candidates(
     if query.filters.is_empty() {
         return Ok(None);
     }
-    let m = statement::matching(schema, vault, query, TextMatch::None)?;
+    let m = statement::matching(schema, vault, query, TextMatch::None, None)?;
     let sql = format!(
         "SELECT CAST({} AS VARCHAR) {}",
         column(MAIN, &schema.key),

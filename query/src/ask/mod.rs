@@ -15,6 +15,7 @@ mod similar;
 pub(crate) mod sql;
 mod statement;
 mod store_schema;
+mod user_schema;
 mod vocabulary;
 mod window;
 
@@ -23,5 +24,8 @@ pub use answer::{Answer, AnswerKind, Column, Table};
 pub use asker::{Asker, MAX_QUESTION_CHARS};
 pub use execute::{AskOptions, execute};
 pub use similar::similar_table;
-pub use store_schema::{CUSTOMERS_TOML, add_store_values, customer_schema};
+pub use store_schema::{
+    CUSTOMERS_TOML, add_store_values, customer_schema, field_column, is_custom,
+};
+pub use user_schema::USER_SCHEMA_FILE;
 pub use vocabulary::index_terms;

@@ -45,6 +45,7 @@ pub(crate) fn answer(
         vault,
         &*super::execute::scoped(schema, query, options)?,
         text,
+        None,
     )?;
     let candidates =
         (!query.filters.is_empty() || text != TextMatch::None || options.scope.is_some())
@@ -97,7 +98,7 @@ pub fn similar_table(
         let sql = format!(
             "SELECT {} FROM {} {MAIN} WHERE {MAIN}.rowid IN ({})",
             select.join(", "),
-            ident(&schema.table),
+            ident(schema.source()),
             vec!["?"; found.hits.len()].join(", ")
         );
         let params: Vec<SqlValue> = found

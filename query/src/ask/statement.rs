@@ -159,11 +159,48 @@ fn has_related(f: &kesou_nlq::Filter) -> bool {
     }
 }
 
+/// The relation a query reads rows from: the schema's [`Schema::source`] when the query (or
+/// the ordering that replaces its own, `sort`) names a field only the source has, else the
+/// table itself, which answers the same rows without the source's extra work (a store's
+/// custom fields are pivoted from their rows by the view; 2.5× the time of a plain list at
+/// 100k customers). Every string of the query is compared, so that no field a part of it
+/// names can be missed: a value spelled like a field only costs the view.
+fn relation<'s>(schema: &'s Schema, query: &Query, sort: Option<&Sort>) -> &'s str {
+    if schema.source.is_none() {
+        return &schema.table;
+    }
+    let only_source: Vec<&str> = schema
+        .fields
+        .iter()
+        .filter(|f| super::store_schema::is_custom(schema, &f.name))
+        .map(|f| f.name.as_str())
+        .collect();
+    if only_source.is_empty() {
+        return &schema.table;
+    }
+    fn names_one(v: &serde_json::Value, names: &[&str]) -> bool {
+        match v {
+            serde_json::Value::String(s) => names.contains(&s.as_str()),
+            serde_json::Value::Array(a) => a.iter().any(|v| names_one(v, names)),
+            serde_json::Value::Object(o) => o.values().any(|v| names_one(v, names)),
+            _ => false,
+        }
+    }
+    let named = sort.is_some_and(|s| only_source.contains(&s.field.as_str()))
+        || serde_json::to_value(query).map_or(true, |v| names_one(&v, &only_source));
+    if named {
+        schema.source()
+    } else {
+        &schema.table
+    }
+}
+
 pub(crate) fn matching(
     schema: &Schema,
     vault: &Vault,
     query: &Query,
     text: TextMatch,
+    sort: Option<&Sort>,
 ) -> Result<Matching> {
     let mut b = SqlBuilder::new(schema, vault);
     let mut conditions = vec![b.all(&query.filters)?];
@@ -205,7 +242,10 @@ pub(crate) fn matching(
         format!(" WHERE {}", conditions.join(" AND "))
     };
     Ok(Matching {
-        from_where: format!("FROM {} {MAIN}{join}{filter}", ident(&schema.table)),
+        from_where: format!(
+            "FROM {} {MAIN}{join}{filter}",
+            ident(relation(schema, query, sort))
+        ),
         params: b.params,
         related: query.filters.iter().any(has_related),
         filtered: !filter.is_empty(),
@@ -412,7 +452,7 @@ fn list(
             field_column(field(schema, name)?)
         });
     }
-    let m = matching(schema, vault, query, text)?;
+    let m = matching(schema, vault, query, text, page.sort)?;
     let mut select: Vec<String> = columns.iter().map(|c| column(MAIN, &c.name)).collect();
     if text == TextMatch::Index {
         select.push(format!("x.score AS {}", ident(SCORE)));
@@ -807,7 +847,7 @@ fn summary(
         }
         names.push(&c.name);
     }
-    let m = matching(schema, vault, query, text)?;
+    let m = matching(schema, vault, query, text, page.sort)?;
     let with = format!("WITH m AS (SELECT {MAIN}.* {})", m.from_where);
     let from = unnest.unwrap_or_else(|| "m".to_owned()) + &joins;
     let mut params = m.params.clone();
@@ -959,7 +999,7 @@ fn time_series(
         Some(by) => window::moved(&first.filters, &rel.time_field, by, true),
         None => first.filters.clone(),
     };
-    let m = matching(schema, vault, query, text)?;
+    let m = matching(schema, vault, query, text, page.sort)?;
     let mut params = m.params.clone();
     let mut b = SqlBuilder::new(schema, vault);
     let rows = b.related_rows(table, "r", &read)?;

@@ -119,9 +119,12 @@ impl Suggester {
         for f in schema.fields.iter().filter(|f| f.kind.has_values()) {
             let col = ident(&f.name);
             let values = if f.kind == FieldKind::Tags {
-                format!("(SELECT unnest({col}) AS v FROM {})", ident(&schema.table))
+                format!(
+                    "(SELECT unnest({col}) AS v FROM {})",
+                    ident(schema.source())
+                )
             } else {
-                format!("(SELECT {col} AS v FROM {})", ident(&schema.table))
+                format!("(SELECT {col} AS v FROM {})", ident(schema.source()))
             };
             let sql = format!(
                 "SELECT CAST(v AS VARCHAR), count(*) FROM {values} WHERE v IS NOT NULL GROUP BY 1"
