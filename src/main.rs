@@ -13,9 +13,9 @@ mod cli;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// The one place kesou calls C itself: mimalloc's option API, linked in with the
-/// allocator (libmimalloc-sys builds mimalloc v3). The workspace denies `unsafe` code
-/// everywhere else.
+/// One of the two places kesou calls C itself (with `sigpipe`): mimalloc's option API,
+/// linked in with the allocator (libmimalloc-sys builds mimalloc v3). The workspace denies
+/// `unsafe` code everywhere else.
 #[allow(unsafe_code)]
 mod allocator {
     unsafe extern "C" {
@@ -56,8 +56,33 @@ mod allocator {
     }
 }
 
+/// A command whose output goes into a pipe that closes early (`kesou ask … | head`) ends
+/// quietly, as other command-line tools do, instead of panicking in `println!`: SIGPIPE
+/// gets its default action back (Rust ignores it). Not for the server, where a client that
+/// goes away must stay an error on one connection.
+#[cfg(unix)]
+#[allow(unsafe_code)]
+mod sigpipe {
+    unsafe extern "C" {
+        fn signal(signum: std::ffi::c_int, handler: usize) -> usize;
+    }
+
+    /// SIGPIPE and SIG_DFL on Linux and macOS.
+    const SIGPIPE: std::ffi::c_int = 13;
+    const SIG_DFL: usize = 0;
+
+    pub fn default_action() {
+        // SAFETY: restores the default disposition of one signal; no handler runs.
+        unsafe { signal(SIGPIPE, SIG_DFL) };
+    }
+}
+
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
+    #[cfg(unix)]
+    if !matches!(args.command, cli::Command::Serve(_) | cli::Command::Demo(_)) {
+        sigpipe::default_action();
+    }
     // A command that runs and exits keeps what it frees; a server gives memory back when
     // idle.
     if !matches!(args.command, cli::Command::Serve(_) | cli::Command::Demo(_)) {

@@ -213,3 +213,32 @@ fn ask_table() {
         failures.join("\n")
     );
 }
+
+#[test]
+fn an_answer_piped_into_a_reader_that_stops_early_ends_quietly() {
+    use std::io::Read;
+    use std::process::Stdio;
+    // `kesou ask --all … | head -1`: the reader closes the pipe after one line.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_kesou"))
+        .args(["ask", "--all", "--format", "json", "所有客户", "--data"])
+        .arg(&crate::ask_store::STORE.paths.root)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run kesou ask");
+    let mut first = [0u8; 16];
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_exact(&mut first)
+        .expect("the answer starts");
+    let out = child.wait_with_output().expect("kesou ask ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_ne!(
+        out.status.code(),
+        Some(101),
+        "a panic's exit code: {stderr}"
+    );
+}
