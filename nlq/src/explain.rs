@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::query::{Filter, Measure, Op, Query, Span, Value, format_number};
+use crate::query::{Agg, Filter, Measure, Op, Query, Span, Value, format_number};
 use crate::schema::{FieldKind, Schema};
 
 /// The query in a compact, stable form: filters, text, groups, measures, sort, limit,
@@ -86,10 +86,12 @@ fn canonical_filter(f: &Filter) -> String {
                 .map(canonical_filter)
                 .collect::<Vec<_>>()
                 .join(" & ");
-            if let Some(field) = &r.sum {
+            if let Some(t) = &r.total {
                 return format!(
-                    "{}[{inner}] sum({field}){}{}",
+                    "{}[{inner}] {}({}){}{}",
                     r.table,
+                    t.agg.name(),
+                    t.field,
                     r.count_op.symbol(),
                     format_number(r.count)
                 );
@@ -345,10 +347,15 @@ fn explain_filter(f: &Filter, schema: &Schema, table: Option<&str>) -> String {
                 Op::Ne => "≠",
                 _ => "=",
             };
-            if let Some(field) = &r.sum {
-                let name = label(schema, Some(&r.table), field);
-                let shown = show(&Value::Num(r.count), kind(schema, Some(&r.table), field));
-                return format!("{name}合计{inner}{op}{shown}");
+            if let Some(t) = &r.total {
+                let name = label(schema, Some(&r.table), &t.field);
+                let shown = show(&Value::Num(r.count), kind(schema, Some(&r.table), &t.field));
+                let agg = if t.agg == Agg::Avg {
+                    "平均"
+                } else {
+                    "合计"
+                };
+                return format!("{name}{agg}{inner}{op}{shown}");
             }
             match (r.count_op, r.count) {
                 (Op::Ge, 1.0) => format!("有{rel_label}{inner}"),

@@ -23,7 +23,7 @@ pub use numbers::{NumberKind, NumberMatch, find_numbers, parse_number};
 pub use parse::{Parser, Piece, Role};
 pub use query::{
     Agg, Ambiguity, Bucket, Compare, Comparison, Condition, Filter, GroupBy, Limit, Measure, Op,
-    Query, Reading, RelatedFilter, Seed, Series, Similar, Sort, Span, TextTerm, Value,
+    Query, Reading, RelatedFilter, Seed, Series, Similar, Sort, Span, TextTerm, Total, Value,
     format_number,
 };
 pub use schema::{

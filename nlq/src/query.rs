@@ -168,13 +168,21 @@ pub struct RelatedFilter {
     pub filters: Vec<Filter>,
     pub count_op: Op,
     pub count: f64,
-    /// The related field summed: `count_op count` then tests the sum of it over the rows
-    /// (本季度订单金额合计不少于50万: amount, >=, 500000) instead of how many rows there are.
-    /// A row with no related rows sums to 0.
+    /// An aggregate of one field of the related rows: `count_op count` then tests it
+    /// (本季度订单金额合计不少于50万: the sum of amount >= 500000; 客单价超过1万: the average)
+    /// instead of how many rows there are. No rows sum to 0 and have no average.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sum: Option<String>,
+    pub total: Option<Total>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub span: Option<Span>,
+}
+
+/// The sum or average of one field of a row's related rows (a [`RelatedFilter`] compares it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Total {
+    pub agg: Agg,
+    pub field: String,
 }
 
 /// A condition tree. The top level of a query is an implicit `all`.
@@ -275,17 +283,25 @@ impl Filter {
                 c.op = c.op.negated();
                 Filter::Field(c)
             }
-            // Sums of no rows are 0, so the opposite test is the opposite comparison.
-            Filter::Related(mut r) if r.sum.is_some() && r.count_op != Op::Between => {
+            // Sums of no rows are 0, so the opposite test is the opposite comparison (an
+            // average of no rows is unknown: it stays a `not`, which keeps those rows).
+            Filter::Related(mut r)
+                if r.total.as_ref().is_some_and(|t| t.agg == Agg::Sum)
+                    && r.count_op != Op::Between =>
+            {
                 r.count_op = r.count_op.negated();
                 Filter::Related(r)
             }
-            Filter::Related(mut r) if r.count_op == Op::Ge && r.count == 1.0 => {
+            Filter::Related(mut r)
+                if r.total.is_none() && r.count_op == Op::Ge && r.count == 1.0 =>
+            {
                 r.count_op = Op::Eq;
                 r.count = 0.0;
                 Filter::Related(r)
             }
-            Filter::Related(mut r) if r.count_op == Op::Eq && r.count == 0.0 => {
+            Filter::Related(mut r)
+                if r.total.is_none() && r.count_op == Op::Eq && r.count == 0.0 =>
+            {
                 r.count_op = Op::Ge;
                 r.count = 1.0;
                 Filter::Related(r)

@@ -320,9 +320,10 @@ fn describe(f: &Filter) -> String {
             "{}[{}] {} {} {}",
             r.table,
             join(&r.filters, " & "),
-            r.sum
-                .as_ref()
-                .map_or_else(|| "count".to_owned(), |f| format!("sum({f})")),
+            r.total.as_ref().map_or_else(
+                || "count".to_owned(),
+                |t| format!("{}({})", t.agg.name(), t.field)
+            ),
             r.count_op.symbol().trim(),
             kesou_nlq::format_number(r.count)
         ),

@@ -679,7 +679,8 @@ impl<'p> Asm<'_, 'p> {
         let glue = |a: &Self, k: usize| {
             a.free(k) && a.meanings(k).first() == Some(&Meaning::Word(Word::Filler))
         };
-        if first <= last || end >= n || prev.sum.is_some() || !(end + 1..n).all(|k| glue(self, k)) {
+        if first <= last || end >= n || prev.total.is_some() || !(end + 1..n).all(|k| glue(self, k))
+        {
             return false;
         }
         // 去年没有下单 / 没有投诉: the table (or a kind of its rows) is said; the usual rules.
@@ -712,7 +713,7 @@ impl<'p> Asm<'_, 'p> {
             filters: vec![pt.range.filter(&rel.time_field, &self.span(&pt.tokens))],
             count_op: crate::query::Op::Eq,
             count: 0.0,
-            sum: None,
+            total: None,
             span: None,
         });
         self.mark(&used);

@@ -332,7 +332,7 @@ impl<'p> Asm<'_, 'p> {
             filters,
             count_op,
             count,
-            sum: None,
+            total: None,
             span: None,
         });
         let f = self.apply_neg(f, &mut used);
@@ -342,7 +342,7 @@ impl<'p> Asm<'_, 'p> {
                 filters: Vec::new(),
                 count_op: Op::Ge,
                 count: 1.0,
-                sum: None,
+                total: None,
                 span: None,
             });
             Filter::All {

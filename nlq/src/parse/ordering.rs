@@ -478,8 +478,11 @@ impl Asm<'_, '_> {
         let rel = &self.p.schema.related[r];
         let rm = &rel.measures[k];
         let mut used = vec![i];
-        let sum = match (rm.agg, &rm.field) {
-            (Agg::Sum, Some(f)) => Some(f.clone()),
+        let total = match (rm.agg, &rm.field) {
+            (Agg::Sum | Agg::Avg, Some(f)) => Some(crate::query::Total {
+                agg: rm.agg,
+                field: f.clone(),
+            }),
             (Agg::Count, _) => None,
             _ => {
                 // The comparison goes with the measure: left out with it, never given to
@@ -530,7 +533,7 @@ impl Asm<'_, '_> {
             filters,
             count_op: op,
             count: value,
-            sum,
+            total,
             span: None,
         });
         let last = used.iter().copied().max().unwrap_or(i);
@@ -567,7 +570,8 @@ impl Asm<'_, '_> {
         let Some(Filter::Related(rf)) = self.q.filters.get(at) else {
             return false;
         };
-        let plain_has = rf.sum.is_none() && rf.count_op == crate::query::Op::Ge && rf.count == 1.0;
+        let plain_has =
+            rf.total.is_none() && rf.count_op == crate::query::Op::Ge && rf.count == 1.0;
         let Some(rel) = self.p.schema.related(&rf.table) else {
             return false;
         };
@@ -763,7 +767,7 @@ impl Asm<'_, '_> {
             filters: m.filters.clone(),
             count_op: crate::query::Op::Ge,
             count: 1.0,
-            sum: None,
+            total: None,
             span: Some(m.span.clone()),
         });
         self.q.filters.push(has);

@@ -13,7 +13,7 @@
 
 use chrono::NaiveDate;
 use duckdb::types::Value as SqlValue;
-use kesou_nlq::{Condition, Field, FieldKind, Filter, Op, RelatedFilter, Schema, Value};
+use kesou_nlq::{Agg, Condition, Field, FieldKind, Filter, Op, RelatedFilter, Schema, Value};
 
 use kesou_indexer::crypt::Vault;
 
@@ -169,9 +169,10 @@ impl<'a> SqlBuilder<'a> {
         let n = r.count;
         // What is compared: how many related rows there are, or the sum of one of their
         // numbers (订单金额合计 ≥ 50万).
-        let measured = match &r.sum {
+        let measured = match &r.total {
             None => "count(*)".to_owned(),
-            Some(name) => {
+            Some(t) => {
+                let name = &t.field;
                 let f = rel.fields.iter().find(|f| &f.name == name).ok_or_else(|| {
                     Error::BadRequest(format!("{} has no field {name:?}", rel.table))
                 })?;
@@ -181,10 +182,22 @@ impl<'a> SqlBuilder<'a> {
                         f.label
                     )));
                 }
-                format!("coalesce(sum({}), 0)", column(RELATED, &f.name))
+                match t.agg {
+                    Agg::Sum => format!("coalesce(sum({}), 0)", column(RELATED, &f.name)),
+                    Agg::Avg => format!("avg({})", column(RELATED, &f.name)),
+                    other => {
+                        return Err(Error::BadRequest(format!(
+                            "the {} of {} is not compared; compare its sum or average",
+                            other.name(),
+                            f.label
+                        )));
+                    }
+                }
             }
         };
-        let counting = r.sum.is_none();
+        let counting = r.total.is_none();
+        // An average of no rows is unknown: no comparison holds for it.
+        let averaged = r.total.as_ref().is_some_and(|t| t.agg == Agg::Avg);
         let at_least_one = counting
             && (matches!(r.count_op, Op::Ge if n == 1.0) || (r.count_op == Op::Gt && n == 0.0));
         let none = counting
@@ -222,7 +235,7 @@ impl<'a> SqlBuilder<'a> {
             "SELECT {fk} FROM {} {RELATED} WHERE {fk} IS NOT NULL{conditions} GROUP BY 1 HAVING",
             ident(&rel.table)
         );
-        Ok(if zero_holds {
+        Ok(if zero_holds && !averaged {
             format!("NOT ({key} IN ({counted} NOT ({measured} {op} {p})))")
         } else {
             format!("{key} IN ({counted} {measured} {op} {p})")

@@ -42,7 +42,7 @@ fn orders(filters: Vec<Filter>, count_op: Op, count: f64) -> Filter {
         filters,
         count_op,
         count,
-        sum: None,
+        total: None,
         span: None,
     })
 }

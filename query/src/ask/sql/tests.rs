@@ -170,7 +170,7 @@ fn related(table: &str, filters: Vec<Filter>, op: Op, n: f64) -> Filter {
         filters,
         count_op: op,
         count: n,
-        sum: None,
+        total: None,
         span: None,
     })
 }
