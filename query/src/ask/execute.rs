@@ -112,7 +112,7 @@ pub fn execute(
     } else {
         TextMatch::Like
     };
-    let page = page(query, options);
+    let page = page(schema, query, options);
     let st = statement::build(schema, vault, query, text, &page)?;
     tracing::debug!(sql = %st.sql, params = ?st.params, "ask");
     let width = st.columns.len();
@@ -266,11 +266,18 @@ fn bindable(v: &SqlValue) -> bool {
 }
 
 /// Which rows the options ask for.
-pub(super) fn page<'o>(query: &Query, options: &'o AskOptions) -> Page<'o> {
+pub(super) fn page<'o>(schema: &Schema, query: &Query, options: &'o AskOptions) -> Page<'o> {
     let top = query.limit.as_ref().map(|l| l.n);
+    // Groups come whole, except rows ranked one by one (grouped by the key: 按销售额排序的
+    // 客户), which are as many as a list and paged like one.
+    let per_row = query
+        .group_by
+        .first()
+        .is_some_and(|g| g.field == schema.key);
+    let whole_groups = query.is_summary() && !per_row;
     let size = match options.page_size {
         Some(n) => Some(n),
-        None if query.is_summary() || top.is_some() || options.all => None,
+        None if whole_groups || top.is_some() || options.all => None,
         None => Some(options.default_limit),
     };
     Page {

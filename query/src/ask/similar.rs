@@ -59,7 +59,7 @@ pub(crate) fn answer(
         ));
     }
     // Ranking is exact: a page is the first offset + length hits without the first offset.
-    let page = page(query, options);
+    let page = page(schema, query, options);
     let k = page.offset + page.limit().unwrap_or(options.default_limit);
     let seeds: Vec<String> = similar.seeds.iter().map(|s| s.text.clone()).collect();
     let mut found =
