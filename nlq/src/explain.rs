@@ -18,11 +18,10 @@ pub fn canonical(q: &Query) -> String {
         format!("similar:{}", seeds.join("|"))
     }));
     parts.extend(q.group_by.iter().map(|g| format!("group:{}", g.field)));
-    parts.extend(
-        q.series
-            .iter()
-            .map(|s| format!("series:{}", s.bucket.name())),
-    );
+    parts.extend(q.series.iter().map(|s| match &s.field {
+        Some(f) => format!("series:{}({f})", s.bucket.name()),
+        None => format!("series:{}", s.bucket.name()),
+    }));
     parts.extend(q.measures.iter().map(|m| {
         let field = match (&m.related, &m.field) {
             (Some(t), Some(f)) => format!("{t}.{f}"),
@@ -181,11 +180,19 @@ pub fn chips(q: &Query, schema: &Schema) -> Vec<Chip> {
         };
         Some(chip(text, "group", i, Some(&g.span)))
     }));
-    out.extend(
-        q.series
-            .iter()
-            .map(|s| chip(format!("按{}", s.bucket.zh()), "series", 0, Some(&s.span))),
-    );
+    out.extend(q.series.iter().map(|s| {
+        let of = s
+            .field
+            .as_ref()
+            .map(|f| format!("（{}）", label(schema, None, f)))
+            .unwrap_or_default();
+        chip(
+            format!("按{}{of}", s.bucket.zh()),
+            "series",
+            0,
+            Some(&s.span),
+        )
+    }));
     out.extend(
         q.measures
             .iter()

@@ -442,11 +442,14 @@ impl Bucket {
 }
 
 /// 按月统计销售额: the related measures of the query per period of their table's time
-/// field, every period of the window in order (those with no rows as 0).
+/// field, every period of the window in order (those with no rows as 0). With `field`, the
+/// rows themselves per period of that date field of theirs (按月统计新增客户数: created_at).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Series {
     pub bucket: Bucket,
     pub span: Span,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
 }
 
 /// 同比 / 环比: each measure beside its value in the period before, and the change.

@@ -239,7 +239,11 @@ impl<'p> Asm<'_, 'p> {
                     used.push(k);
                 }
                 let span = self.span(&used);
-                self.q.series = Some(crate::query::Series { bucket, span });
+                self.q.series = Some(crate::query::Series {
+                    bucket,
+                    span,
+                    field: None,
+                });
                 self.series_tokens = used.clone();
                 self.mark(&used);
                 true
@@ -539,6 +543,7 @@ impl<'p> Asm<'_, 'p> {
                 self.q.series = Some(crate::query::Series {
                     bucket: crate::query::Bucket::Month,
                     span,
+                    field: None,
                 });
                 self.series_tokens = vec![t];
             } else if self.q.series.is_none() {
@@ -558,7 +563,9 @@ impl<'p> Asm<'_, 'p> {
             let one_table = !tables.is_empty()
                 && tables.iter().all(|t| t.is_some() && *t == tables[0])
                 && self.q.group_by.is_empty();
-            if !one_table {
+            if !one_table && self.rows_series() {
+                // 按月统计新增客户数: the rows per period of their own date field.
+            } else if !one_table {
                 self.q.series = None;
                 for i in std::mem::take(&mut self.series_tokens) {
                     self.t[i].role = Some(Role::Unrecognized);

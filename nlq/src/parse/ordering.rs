@@ -822,6 +822,43 @@ impl Asm<'_, '_> {
         }
     }
 
+    /// 按月统计新增客户数, 今年每个月新增了多少客户: a series of the rows themselves, by a date
+    /// field of theirs that the question names (新增 → 建档时间) or already tests (建档时间在
+    /// 今年), counted (or measured by main-table measures only). False when there is none.
+    pub(super) fn rows_series(&mut self) -> bool {
+        if !self.q.group_by.is_empty() || self.q.measures.iter().any(|m| m.related.is_some()) {
+            return false;
+        }
+        let dated = |f: &crate::schema::Field| f.kind.is_time();
+        // A date field named and taken by nothing (新增).
+        let named = (0..self.t.len()).find_map(|k| {
+            self.field_at(k, |f, field| matches!(f, FieldRef::Main(_)) && dated(field))
+                .map(|f| (k, self.field(f).name.clone()))
+        });
+        let tested = self.q.filters.iter().find_map(|f| {
+            f.fields()
+                .into_iter()
+                .find(|name| self.p.schema.field(name).is_some_and(dated))
+                .map(str::to_string)
+        });
+        let field = match (named, tested) {
+            (Some((k, name)), _) => {
+                self.mark(&[k]);
+                name
+            }
+            (None, Some(name)) => name,
+            (None, None) => return false,
+        };
+        if self.q.measures.is_empty() {
+            let span = self.q.series.as_ref().expect("a series").span.clone();
+            self.measure(Measure::new(Agg::Count, None, span));
+        }
+        if let Some(s) = self.q.series.as_mut() {
+            s.field = Some(field);
+        }
+        true
+    }
+
     pub(super) fn count(&mut self, i: usize) {
         let span = self.span(&[i]);
         self.measure(Measure::new(Agg::Count, None, span));

@@ -717,6 +717,9 @@ fn summary(
     page: &Page,
 ) -> Result<Statement> {
     if let Some(series) = &query.series {
+        if let Some(field) = &series.field {
+            return rows_series(schema, vault, query, text, series.bucket, field, page);
+        }
         return time_series(schema, vault, query, text, series.bucket, page);
     }
     let mut measures = query.measures.clone();
@@ -1125,6 +1128,89 @@ fn time_series(
         }
         _ => sql,
     };
+    let total = Total::Count(format!("SELECT count(*) FROM ({sql})"), params.clone());
+    let mut sql = sql;
+    sql.push_str(&page.clause(&mut params));
+    Ok(Statement {
+        kind: AnswerKind::Groups,
+        columns,
+        sql,
+        params,
+        total,
+        ordered_by: bucket.zh().to_owned(),
+    })
+}
+
+/// The SQL of a period bucket: its truncation unit, its step and its label over `s.p`.
+fn bucket_sql(bucket: Bucket) -> (&'static str, &'static str, &'static str) {
+    match bucket {
+        Bucket::Month => ("month", "INTERVAL 1 MONTH", "strftime(s.p, '%Y-%m')"),
+        Bucket::Quarter => (
+            "quarter",
+            "INTERVAL 3 MONTH",
+            "year(s.p)::VARCHAR || '-Q' || quarter(s.p)::VARCHAR",
+        ),
+        Bucket::Year => ("year", "INTERVAL 1 YEAR", "year(s.p)::VARCHAR"),
+    }
+}
+
+/// 按月统计新增客户数, 今年每个月新增了多少客户: the matching rows per period of their own
+/// date `field`, every period from the window's start (else the first row's) to its end
+/// (else the last row's), a period with none as 0.
+fn rows_series(
+    schema: &Schema,
+    vault: &Vault,
+    query: &Query,
+    text: TextMatch,
+    bucket: Bucket,
+    field: &str,
+    page: &Page,
+) -> Result<Statement> {
+    let f = self::field(schema, field)?;
+    if !f.kind.is_time() {
+        return Err(Error::BadRequest(format!(
+            "a series is by a date, and {} is not one",
+            f.label
+        )));
+    }
+    let m = matching(schema, vault, query, text, page.sort)?;
+    let mut params = m.params.clone();
+    let (lo, hi) = window_bounds(&query.filters, field);
+    let date = |d: Option<String>| d.map_or(SqlValue::Null, SqlValue::Text);
+    params.push(date(lo));
+    params.push(date(hi));
+    let (unit, step, label) = bucket_sql(bucket);
+    let mut columns = vec![Column {
+        name: "period".to_owned(),
+        label: bucket.zh().to_owned(),
+        kind: FieldKind::Category,
+    }];
+    let mut select = vec![format!("{label} AS period")];
+    for measure in &query.measures {
+        let (sql, col) = match (measure.agg, &measure.field) {
+            // Periods without rows join as one empty row: count what is there.
+            (Agg::Count, None) => (
+                "count(m.__p)".to_owned(),
+                measure_column(schema, measure, None),
+            ),
+            _ => self::measure(schema, measure)?,
+        };
+        select.push(format!("{sql} AS {}", ident(&col.name)));
+        columns.push(col);
+    }
+    let time = column("m", field);
+    let sql = format!(
+        "WITH t0 AS (SELECT {MAIN}.* {}), \
+         m AS (SELECT CAST(date_trunc('{unit}', {time}) AS DATE) AS __p, m.* FROM t0 m \
+         WHERE {time} IS NOT NULL), \
+         b AS (SELECT CAST(date_trunc('{unit}', coalesce(CAST(? AS DATE), min(__p))) AS DATE) AS lo, \
+         CAST(date_trunc('{unit}', coalesce(CAST(? AS DATE), max(__p))) AS DATE) AS hi FROM m), \
+         s AS (SELECT CAST(unnest(generate_series(lo, hi, {step})) AS DATE) AS p FROM b \
+         WHERE lo IS NOT NULL AND hi IS NOT NULL) \
+         SELECT {} FROM s LEFT JOIN m ON m.__p = s.p GROUP BY s.p ORDER BY s.p",
+        m.from_where,
+        select.join(", ")
+    );
     let total = Total::Count(format!("SELECT count(*) FROM ({sql})"), params.clone());
     let mut sql = sql;
     sql.push_str(&page.clause(&mut params));
