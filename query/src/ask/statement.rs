@@ -1012,17 +1012,7 @@ fn time_series(
     let date = |d: Option<String>| d.map_or(SqlValue::Null, SqlValue::Text);
     params.push(date(lo));
     params.push(date(hi));
-    let unit = bucket.name();
-    let step = match bucket {
-        Bucket::Month => "INTERVAL 1 MONTH",
-        Bucket::Quarter => "INTERVAL 3 MONTH",
-        Bucket::Year => "INTERVAL 1 YEAR",
-    };
-    let label = match bucket {
-        Bucket::Month => "strftime(s.p, '%Y-%m')",
-        Bucket::Quarter => "year(s.p)::VARCHAR || '-Q' || quarter(s.p)::VARCHAR",
-        Bucket::Year => "year(s.p)::VARCHAR",
-    };
+    let (unit, step, label) = bucket_sql(bucket);
     let mut columns = vec![Column {
         name: "period".to_owned(),
         label: bucket.zh().to_owned(),
@@ -1128,17 +1118,28 @@ fn time_series(
         }
         _ => sql,
     };
+    Ok(series_statement(sql, params, columns, bucket, page))
+}
+
+/// A series answer from its statement: periods in order, counted for the total, paged.
+fn series_statement(
+    sql: String,
+    mut params: Vec<SqlValue>,
+    columns: Vec<Column>,
+    bucket: Bucket,
+    page: &Page,
+) -> Statement {
     let total = Total::Count(format!("SELECT count(*) FROM ({sql})"), params.clone());
     let mut sql = sql;
     sql.push_str(&page.clause(&mut params));
-    Ok(Statement {
+    Statement {
         kind: AnswerKind::Groups,
         columns,
         sql,
         params,
         total,
         ordered_by: bucket.zh().to_owned(),
-    })
+    }
 }
 
 /// The SQL of a period bucket: its truncation unit, its step and its label over `s.p`.
@@ -1211,17 +1212,7 @@ fn rows_series(
         m.from_where,
         select.join(", ")
     );
-    let total = Total::Count(format!("SELECT count(*) FROM ({sql})"), params.clone());
-    let mut sql = sql;
-    sql.push_str(&page.clause(&mut params));
-    Ok(Statement {
-        kind: AnswerKind::Groups,
-        columns,
-        sql,
-        params,
-        total,
-        ordered_by: bucket.zh().to_owned(),
-    })
+    Ok(series_statement(sql, params, columns, bucket, page))
 }
 
 /// A grouped answer's `ORDER BY` terms (column positions) and how they read, for an
