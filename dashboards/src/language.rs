@@ -77,11 +77,7 @@ pub(crate) async fn localise(req: Request, next: Next) -> Response {
 /// "could not understand 「…」 (没有理解); ask about customers (大区、行业 …) …" in English only:
 /// the words not understood as typed, then what can be asked.
 fn english_of_question(en: &str) -> String {
-    let words: Vec<&str> = en
-        .split('「')
-        .skip(1)
-        .filter_map(|w| w.split('」').next())
-        .collect();
+    let words = bracketed(en);
     let what = if words.is_empty() {
         "the question".to_owned()
     } else {
@@ -96,6 +92,14 @@ fn english_of_question(en: &str) -> String {
          fields (\"manufacturing customers in Zhejiang\"), a ranking (\"top 20 customers by \
          annual purchase\") or a count (\"customers by province\")"
     )
+}
+
+/// The words a message names in 「…」 (the parts of a question not understood).
+fn bracketed(en: &str) -> Vec<&str> {
+    en.split('「')
+        .skip(1)
+        .filter_map(|w| w.split('」').next())
+        .collect()
 }
 
 /// The first `"quoted"` word of an English message (an id, a name).
@@ -128,11 +132,7 @@ fn role(en: &str) -> Option<&str> {
 pub(crate) fn chinese_of(code: Code, en: &str) -> String {
     match code {
         Code::BadQuestion => {
-            let words: Vec<&str> = en
-                .split('「')
-                .skip(1)
-                .filter_map(|w| w.split('」').next())
-                .collect();
+            let words = bracketed(en);
             let what = if words.is_empty() {
                 "这个问题".to_owned()
             } else {

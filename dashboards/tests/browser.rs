@@ -294,17 +294,7 @@ const EMBED_ANSWERED: &str = "const e = document.getElementById('embed'); return
 const EMBED_REFUSED: &str = "return document.readyState === 'complete' && document.title.endsWith('无法显示') && !document.getElementById('embed')";
 
 fn ask_hash(q: &str) -> String {
-    let encoded: String = q
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    format!("/#/ask?q={encoded}")
+    format!("/{}", kesou_query::boards::ask_link(q))
 }
 
 #[test]

@@ -24,7 +24,7 @@ use serde_json::{Value as Json, json};
 pub use crate::filters::{filterable, parse_filter, parse_filters};
 pub use builtin::{BUILTIN, Builtin, builtin};
 pub use flow::{Flow, Step, flow};
-pub use overview::{Kpi, Overview, PERIODS, YEAR, overview};
+pub use overview::{Kpi, Overview, PERIODS, YEAR, ask_link, overview};
 pub use reports::{
     Author, MAX_NAME_CHARS, MAX_TITLE_CHARS, MeasureSpec, REPORTS_TABLE, ReportSpec, SavedReport,
     delete_report, save_report, saved_report, saved_reports,

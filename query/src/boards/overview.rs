@@ -123,7 +123,8 @@ fn kpi(
     }
 }
 
-fn ask_link(question: &str) -> String {
+/// The web app's address of a question: `#/ask?q=` and the question percent-encoded.
+pub fn ask_link(question: &str) -> String {
     let encoded: String = question
         .bytes()
         .map(|b| {
