@@ -789,7 +789,6 @@ fn summary(
             first_sql = sql.clone();
         }
         select.push(format!("{sql} AS {}", ident(&col.name)));
-        let label = col.label.clone();
         columns.push(col);
         // 同比 / 环比: the measure over the window moved back, and the change.
         if let (Some(c), Some(table)) = (&query.compare, &m.related) {
@@ -802,28 +801,23 @@ fn summary(
                     c.kind.zh()
                 ))
             })?;
+            let [pcol, ccol] = compared_columns(columns.last().expect("the measure"), c.kind);
             let before = Measure {
-                name: format!("{}_prev", m.name),
+                name: pcol.name.clone(),
                 filters: window::moved(&m.filters, &rel.time_field, by, false),
-                label: Some(format!("{label}（{}）", previous_label(c.kind))),
+                label: Some(pcol.label.clone()),
                 ..m.clone()
             };
-            let (prev, join, params, pcol) =
+            let (prev, join, params, _) =
                 related_measure(schema, vault, &before, table, &format!("j{i}p"))?;
             joins.push_str(&join);
             join_params.extend(params);
             select.push(format!("{prev} AS {}", ident(&pcol.name)));
-            columns.push(pcol);
-            let change = format!("{}_change", m.name);
             select.push(format!(
                 "({sql} - {prev}) / nullif(abs({prev}), 0) AS {}",
-                ident(&change)
+                ident(&ccol.name)
             ));
-            columns.push(Column {
-                name: change,
-                label: format!("{label}{}", c.kind.zh()),
-                kind: FieldKind::Ratio,
-            });
+            columns.extend([pcol, ccol]);
         }
     }
     // 占比: each group's part of all the groups (of all the rows for groups of labels, where
@@ -921,6 +915,23 @@ fn summary(
 /// The column of a group's (or an answer's) share of the total.
 pub(crate) const SHARE: &str = "share";
 
+/// The columns 同比 / 环比 add beside a measure's `col`: its value in the period before
+/// (`X_prev`, 销售额（去年同期）) and the change (`X_change`, 销售额同比).
+fn compared_columns(col: &Column, kind: Compare) -> [Column; 2] {
+    [
+        Column {
+            name: format!("{}_prev", col.name),
+            label: format!("{}（{}）", col.label, previous_label(kind)),
+            kind: col.kind,
+        },
+        Column {
+            name: format!("{}_change", col.name),
+            label: format!("{}{}", col.label, kind.zh()),
+            kind: FieldKind::Ratio,
+        },
+    ]
+}
+
 /// How the period before reads: 去年同期 for 同比, 上期 for 环比.
 fn previous_label(kind: Compare) -> &'static str {
     match kind {
@@ -1013,11 +1024,7 @@ fn time_series(
     params.push(date(lo));
     params.push(date(hi));
     let (unit, step, label) = bucket_sql(bucket);
-    let mut columns = vec![Column {
-        name: "period".to_owned(),
-        label: bucket.zh().to_owned(),
-        kind: FieldKind::Category,
-    }];
+    let mut columns = vec![period_column(bucket)];
     let mut select = vec![format!("{label} AS period")];
     if lag.is_some() {
         select.insert(0, "s.p AS __p".to_owned());
@@ -1076,42 +1083,26 @@ fn time_series(
             // The periods before the window were read only to compare with.
             let mut outer = vec!["period".to_owned()];
             let mut inner = vec!["period".to_owned()];
-            let mut more = Vec::new();
+            let mut all = vec![columns[0].clone()];
             for col in &columns[1..] {
                 let name = ident(&col.name);
-                let prev = format!("{}_prev", col.name);
-                let change = format!("{}_change", col.name);
+                let [prev, change] = compared_columns(col, c.kind);
+                let p = ident(&prev.name);
                 inner.push(name.clone());
-                inner.push(format!(
-                    "lag({name}, {lag}) OVER (ORDER BY __p) AS {}",
-                    ident(&prev)
-                ));
-                outer.extend([name.clone(), ident(&prev)]);
+                inner.push(format!("lag({name}, {lag}) OVER (ORDER BY __p) AS {p}"));
+                outer.extend([name.clone(), p.clone()]);
                 outer.push(format!(
                     "({name} - {p}) / nullif(abs({p}), 0) AS {}",
-                    ident(&change),
-                    p = ident(&prev)
+                    ident(&change.name)
                 ));
-                more.push(Column {
-                    name: prev,
-                    label: format!("{}（{}）", col.label, previous_label(c.kind)),
-                    kind: col.kind,
-                });
-                more.push(Column {
-                    name: change,
-                    label: format!("{}{}", col.label, c.kind.zh()),
-                    kind: FieldKind::Ratio,
-                });
-            }
-            let mut all = vec![columns[0].clone()];
-            for (i, col) in columns[1..].iter().enumerate() {
-                all.push(col.clone());
-                all.extend(more[2 * i..2 * i + 2].iter().cloned());
+                all.extend([col.clone(), prev, change]);
             }
             columns = all;
             params.push(shown_from.map_or(SqlValue::Null, SqlValue::Text));
             format!(
-                "SELECT {} FROM (SELECT __p, {} FROM ({sql}))                  WHERE __p >= coalesce(CAST(date_trunc('{unit}', CAST(? AS DATE)) AS DATE), __p)                  ORDER BY __p",
+                "SELECT {} FROM (SELECT __p, {} FROM ({sql})) \
+                 WHERE __p >= coalesce(CAST(date_trunc('{unit}', CAST(? AS DATE)) AS DATE), __p) \
+                 ORDER BY __p",
                 outer.join(", "),
                 inner.join(", ")
             )
@@ -1139,6 +1130,15 @@ fn series_statement(
         params,
         total,
         ordered_by: bucket.zh().to_owned(),
+    }
+}
+
+/// The first column of a series: its periods (2026-03, 2026-Q1, 2026).
+fn period_column(bucket: Bucket) -> Column {
+    Column {
+        name: "period".to_owned(),
+        label: bucket.zh().to_owned(),
+        kind: FieldKind::Category,
     }
 }
 
@@ -1181,11 +1181,7 @@ fn rows_series(
     params.push(date(lo));
     params.push(date(hi));
     let (unit, step, label) = bucket_sql(bucket);
-    let mut columns = vec![Column {
-        name: "period".to_owned(),
-        label: bucket.zh().to_owned(),
-        kind: FieldKind::Category,
-    }];
+    let mut columns = vec![period_column(bucket)];
     let mut select = vec![format!("{label} AS period")];
     for measure in &query.measures {
         let (sql, col) = match (measure.agg, &measure.field) {
