@@ -719,58 +719,42 @@ impl Asm<'_, '_> {
         if !self.q.group_by.is_empty() || self.q.series.is_some() {
             return;
         }
+        let Some(at) = self.q.measures.iter().position(|m| m.name == name) else {
+            return;
+        };
         // Counted from a related condition (下单最多的 … 去年): the condition keeps the rows,
-        // and a window said after it is the measure's too.
-        if let Some(at) = self.per_row_from.take()
-            && let Some(Filter::Related(rf)) = self.q.filters.get(at)
-        {
-            let filters = rf.filters.clone();
-            if let Some(m) = self.q.measures.iter_mut().find(|m| m.name == name) {
-                m.filters = filters;
-            }
-            let schema = &self.p.schema;
-            let span = self
-                .q
-                .measures
-                .iter()
-                .find(|m| m.name == name)
-                .map(|m| m.span.clone());
-            if let Some(span) = span {
-                let mut fields = vec![schema.key.clone()];
-                fields.extend(schema.title.iter().cloned());
-                for field in fields {
-                    self.q.group_by.push(GroupBy {
-                        field,
-                        span: span.clone(),
-                    });
+        // and a window said after it is the measure's too. Else the rows that have any.
+        match self.per_row_from.take() {
+            Some(from) => {
+                if let Some(Filter::Related(rf)) = self.q.filters.get(from) {
+                    self.q.measures[at].filters = rf.filters.clone();
                 }
             }
-            return;
+            None => {
+                let m = &self.q.measures[at];
+                let Some(table) = m.related.clone() else {
+                    return;
+                };
+                let has = Filter::Related(RelatedFilter {
+                    table,
+                    filters: m.filters.clone(),
+                    count_op: crate::query::Op::Ge,
+                    count: 1.0,
+                    total: None,
+                    span: Some(m.span.clone()),
+                });
+                self.q.filters.push(has);
+            }
         }
-        let Some(m) = self.q.measures.iter().find(|m| m.name == name).cloned() else {
-            return;
-        };
-        let Some(table) = m.related.clone() else {
-            return;
-        };
+        // One row per row: grouped by the key, with the title beside it.
+        let span = self.q.measures[at].span.clone();
         let schema = &self.p.schema;
-        let mut fields = vec![schema.key.clone()];
-        fields.extend(schema.title.iter().cloned());
-        for field in fields {
+        for field in std::iter::once(&schema.key).chain(schema.title.iter()) {
             self.q.group_by.push(GroupBy {
-                field,
-                span: m.span.clone(),
+                field: field.clone(),
+                span: span.clone(),
             });
         }
-        let has = Filter::Related(RelatedFilter {
-            table,
-            filters: m.filters.clone(),
-            count_op: crate::query::Op::Ge,
-            count: 1.0,
-            total: None,
-            span: Some(m.span.clone()),
-        });
-        self.q.filters.push(has);
     }
 
     /// 占比 and 同比 / 环比 where the answer can carry them; otherwise their words are
