@@ -31,6 +31,29 @@ pub struct Asker {
     lookalike: Option<Arc<LookalikeSlot>>,
     /// Rowids by key, read at the first lookup by key (shared by clones).
     keys: Arc<Mutex<Option<Arc<KeyIndex>>>>,
+    /// The store's own fields the parser was made with ([`fields_key`]); `None` for an
+    /// asker over a table of its own schema.
+    fields: Option<Arc<str>>,
+}
+
+/// The store's custom fields with their kinds, in one string: a write that adds or retypes
+/// one changes it.
+fn fields_key(conn: &Connection) -> Result<Arc<str>> {
+    let kept: i64 = conn.query_row(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'custom_fields'",
+        [],
+        |r| r.get(0),
+    )?;
+    if kept == 0 {
+        return Ok("".into());
+    }
+    let fields = kesou_indexer::store::view_fields(conn)?;
+    Ok(fields
+        .iter()
+        .map(|f| format!("{}:{}", f.column, f.kind))
+        .collect::<Vec<_>>()
+        .join(",")
+        .into())
 }
 
 /// A store's lookalike vectors, loaded (or rebuilt) at the first question that needs them.
@@ -84,12 +107,27 @@ impl Asker {
     /// question may name). Cheap (milliseconds, where [`Asker::on_store`] reads every
     /// field's values: 0.4 s at 1M customers); values new to the store are understood in
     /// questions once an asker is made with `on_store` again.
+    ///
+    /// A write that brought fields of the store's own (an import with 客户来源) makes the
+    /// parser again at once, as `on_store` does: a question may name them right away.
     pub fn renewed(&self, reader: Reader) -> Result<Asker> {
         let (as_of, _) = kesou_indexer::store::as_of(&reader.conn)?;
         // New trade names and words of the store's text are words a question may name.
         let terms = super::vocabulary::index_terms(&reader.index)?;
+        let fields = match &self.fields {
+            Some(_) => Some(fields_key(&reader.conn)?),
+            None => None,
+        };
+        let parser = if fields == self.fields {
+            self.parser.with_terms(terms)
+        } else {
+            let mut schema = customer_schema(&reader.conn)?;
+            schema.add_terms(terms);
+            Parser::new(schema)?
+        };
         Ok(Asker {
-            parser: Arc::new(self.parser.with_terms(terms)),
+            fields,
+            parser: Arc::new(parser),
             searcher: Some(Arc::new(Searcher::new(reader.index)?)),
             conn: reader.conn,
             as_of,
@@ -116,8 +154,10 @@ impl Asker {
         schema.add_terms(super::vocabulary::index_terms(&reader.index)?);
         let (as_of, _) = kesou_indexer::store::as_of(&reader.conn)?;
         let searcher = Searcher::new(reader.index)?.with_semantic(semantic);
+        let fields = Some(fields_key(&reader.conn)?);
         let mut asker = Asker::new(reader.conn, schema, Some(searcher), as_of)?;
         asker.stale = reader.stale;
+        asker.fields = fields;
         Ok(asker)
     }
 
@@ -138,6 +178,7 @@ impl Asker {
             stale: false,
             lookalike: None,
             keys: Arc::default(),
+            fields: None,
         })
     }
 
@@ -160,6 +201,7 @@ impl Asker {
             stale: self.stale,
             lookalike: self.lookalike.clone(),
             keys: Arc::clone(&self.keys),
+            fields: self.fields.clone(),
         })
     }
 
