@@ -104,9 +104,17 @@ pub fn print_dry_run(d: &DryRun) {
                     c.matched_by.to_owned(),
                     c.samples
                         .iter()
-                        .map(|v| match v.char_indices().nth(24) {
-                            Some((at, _)) => format!("{}…", &v[..at]),
-                            None => v.clone(),
+                        .enumerate()
+                        .map(|(i, v)| {
+                            let v = match v.char_indices().nth(24) {
+                                Some((at, _)) => format!("{}…", &v[..at]),
+                                None => v.clone(),
+                            };
+                            // As kesou reads it, when that differs from the text.
+                            match c.read_as.get(i) {
+                                Some(r) if *r != v => format!("{v} → {r}"),
+                                _ => v,
+                            }
                         })
                         .collect::<Vec<_>>()
                         .join(" · "),

@@ -70,6 +70,23 @@ fn a_kingdee_export_is_shown_column_by_column() {
         ),
         (written.customers, written.customers, 0)
     );
+    // Values as kesou reads them: money in 万元 as yuan, dates as days.
+    let capital = column(customers, "注册资本(万元)");
+    assert_eq!(capital.read_as.len(), capital.samples.len());
+    for (written, read) in capital.samples.iter().zip(&capital.read_as) {
+        let wan: f64 = written.replace(',', "").parse().unwrap();
+        assert_eq!(read.parse::<f64>().unwrap(), wan * 10_000.0, "{written}");
+    }
+    let due = column(customers, "合同到期日");
+    assert!(
+        due.read_as
+            .iter()
+            .all(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok()),
+        "{:?} → {:?}",
+        due.samples,
+        due.read_as
+    );
+    assert!(column(customers, "客户等级").read_as.is_empty());
     let orders = d.files.iter().find(|f| f.table == Some("orders")).unwrap();
     assert_eq!(column(orders, "价税合计").target, "amount");
     assert_eq!(orders.would_load, written.orders);

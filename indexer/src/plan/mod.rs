@@ -39,6 +39,9 @@ pub struct ColumnPlan {
     pub matched_by: &'static str,
     /// A few of its values, as written.
     pub samples: Vec<String>,
+    /// The same values as kesou reads them, for numbers, money, percentages and dates
+    /// (`46404` → `2027-01-17`, `¥1,611.25` → `1611.25`, in 万元 → yuan); else empty.
+    pub read_as: Vec<String>,
 }
 
 /// A file's columns mapped onto its table.
@@ -73,6 +76,26 @@ fn samples(values: &[String]) -> Vec<String> {
         }
     }
     seen
+}
+
+/// `samples` as values of `kind` read with the header's unit `scale`; a value that does
+/// not read says so. Empty for kinds read as written.
+fn read_as(kind: FieldKind, samples: &[String], scale: f64) -> Vec<String> {
+    if !matches!(
+        kind,
+        FieldKind::Number | FieldKind::Money | FieldKind::Percent | FieldKind::Date
+    ) {
+        return Vec::new();
+    }
+    samples
+        .iter()
+        .map(|v| match infer::typed(kind, v, scale) {
+            Ok((Some(n), _)) => format!("{n}"),
+            Ok((_, Some(day))) => day.format("%Y-%m-%d").to_string(),
+            Ok((None, None)) => v.clone(),
+            Err(why) => why,
+        })
+        .collect()
 }
 
 /// Maps `header` onto `table`'s columns: a person's choice (`chosen`) first, then the name,
@@ -179,12 +202,15 @@ pub fn map_columns(
         if target == "custom" || target == "ignore" {
             ignored.push(h.trim().to_owned());
         }
+        let samples = samples(&values);
+        let read_as = read_as(kind, &samples, split_unit(h).1);
         plan.push(ColumnPlan {
             header: h.trim().to_owned(),
             target,
             kind,
             matched_by,
-            samples: samples(&values),
+            samples,
+            read_as,
         });
     }
     let missing = table
@@ -228,6 +254,11 @@ pub struct FilePlan {
     pub problems: Vec<Reject>,
     /// Why the file would not load, or is skipped.
     pub note: Option<String>,
+}
+
+/// Whether kesou reads files of this one's kind (by its extension).
+pub fn readable(path: &Path) -> bool {
+    crate::source::Format::of(path).is_some()
 }
 
 /// A dry run's answer: per file, and a mapping file to start from.
