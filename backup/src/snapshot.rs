@@ -161,6 +161,12 @@ fn side_files(
                         );
                         continue;
                     }
+                    "uploads" => {
+                        excluded.insert(
+                            "uploads/: files sent to the web app's import, not loaded yet".into(),
+                        );
+                        continue;
+                    }
                     n if n.starts_with(STAGING_PREFIX) || n.contains(".restoring-") => continue,
                     _ => {}
                 }

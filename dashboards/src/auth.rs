@@ -142,6 +142,11 @@ impl Caller {
         }
     }
 
+    /// An audit entry of the caller, for work that ends after the request (an import).
+    pub fn audit_event(&self) -> Event {
+        self.event("", "")
+    }
+
     /// Takes one use from the caller's budget; a refusal is recorded.
     pub fn spend(&self, state: &AppState, kind: Use, action: &str, input: &str) -> ApiResult<()> {
         if let Err(e) = state.gate().spend(&self.principal.name, kind) {

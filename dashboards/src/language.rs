@@ -41,6 +41,15 @@ fn wants(headers: &HeaderMap) -> Option<bool> {
     }
 }
 
+/// An error's message in the language `headers` ask for, for errors answered inside a
+/// successful response (an import that failed after it started).
+pub(crate) fn in_language(headers: &HeaderMap, code: Code, en: &str) -> String {
+    match wants(headers) {
+        Some(true) => chinese_of(code, en),
+        _ => en.to_owned(),
+    }
+}
+
 /// Rewrites an error's message into Chinese when the request reads Chinese, and the one
 /// message written with Chinese in it (nothing understood) into plain English when it
 /// reads English.

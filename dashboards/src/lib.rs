@@ -23,7 +23,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -102,6 +102,18 @@ pub fn app(state: AppState) -> Router {
             post(api::ingest::ingest).layer(DefaultBodyLimit::max(api::ingest::MAX_BODY + 1)),
         )
         .route("/embed-tokens", post(api::embed::create_token))
+        .route("/imports", post(api::imports::open))
+        .route(
+            "/imports/{id}",
+            get(api::imports::status).delete(api::imports::discard),
+        )
+        .route(
+            "/imports/{id}/files/{name}",
+            put(api::imports::put_file).layer(DefaultBodyLimit::disable()),
+        )
+        .route("/imports/{id}/plan", post(api::imports::plan))
+        .route("/imports/{id}/load", post(api::imports::load))
+        .route("/imports/{id}/rejects", get(api::imports::rejects))
         .fallback(api_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(

@@ -8,7 +8,8 @@
 //! - `Sec-Fetch-Site`, when sent, must be `same-origin` or `none` (typed by a person);
 //! - a body must be JSON or NDJSON: the content types an HTML form or a no-preflight
 //!   `fetch` can send (form, multipart, text/plain) are refused. The JSON endpoints refuse
-//!   them anyway; this also covers `/api/ingest`, which reads its body as bytes.
+//!   them anyway; this also covers `/api/ingest`, which reads its body as bytes. A file sent
+//!   to an import is `application/octet-stream`, which needs a preflight just as JSON does.
 
 use axum::extract::{Request, State};
 use axum::http::{Method, header};
@@ -23,6 +24,8 @@ const BODY_TYPES: &[&str] = &[
     "application/json",
     "application/x-ndjson",
     "application/jsonl",
+    // A file sent to an import: like JSON, not a type a form or a no-preflight fetch sends.
+    "application/octet-stream",
 ];
 
 pub async fn same_origin_writes(
@@ -74,7 +77,8 @@ pub async fn same_origin_writes(
             return Err(AppError::new(
                 Code::BadRequest,
                 format!(
-                    "send the body as application/json (or application/x-ndjson for /api/ingest), not {:?}",
+                    "send the body as application/json (application/x-ndjson for /api/ingest, \
+                     application/octet-stream for a file of /api/imports), not {:?}",
                     if kind.is_empty() {
                         "no content type"
                     } else {

@@ -44,6 +44,7 @@ struct Inner {
     gate: Gate,
     audit: AuditLog,
     engine: RwLock<Arc<Engine>>,
+    imports: crate::api::imports::Imports,
     started: Instant,
 }
 
@@ -137,6 +138,7 @@ impl AppState {
                 paths.root.display()
             )));
         }
+        crate::api::imports::Imports::clear_leftovers(&paths.root);
         let audit = AuditLog::open(&paths.root).map_err(|e| crate::Error::Config(e.to_string()))?;
         // For writing: the server applies change batches and saves reports in the store it
         // serves; DuckDB lets one process at a time hold it so.
@@ -155,9 +157,15 @@ impl AppState {
                 gate,
                 audit,
                 engine: RwLock::new(Arc::new(Engine::new(asker)?)),
+                imports: crate::api::imports::Imports::default(),
                 started: Instant::now(),
             }),
         })
+    }
+
+    /// The imports of the web app's 「导入数据」 page.
+    pub fn imports(&self) -> &crate::api::imports::Imports {
+        &self.inner.imports
     }
 
     pub fn paths(&self) -> &StorePaths {

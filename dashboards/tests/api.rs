@@ -955,3 +955,207 @@ async fn the_overview_counts_over_the_period_asked_for() {
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert_eq!(bad.error(), "bad_request");
 }
+
+/// A request with a raw body of `content_type`.
+async fn send_bytes(
+    state: &AppState,
+    method: Method,
+    uri: &str,
+    content_type: &str,
+    body: Vec<u8>,
+) -> (StatusCode, Value) {
+    let req = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(header::CONTENT_TYPE, content_type)
+        .body(Body::from(body))
+        .unwrap();
+    let res = app(state.clone()).oneshot(req).await.unwrap();
+    let status = res.status();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or_else(|_| json!(String::from_utf8_lossy(&bytes))),
+    )
+}
+
+/// Follows an import until it is no longer running.
+async fn finished(state: &AppState, id: &str) -> Value {
+    for _ in 0..600 {
+        let (status, v) = send_to(state, Method::GET, &format!("/api/imports/{id}"), "").await;
+        assert_eq!(status, StatusCode::OK, "{v}");
+        if v["state"] != "running" {
+            return v;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the import of {id} did not finish");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_is_sent_planned_mapped_loaded_and_its_rejects_downloaded() {
+    let (dir, state) = own_state(200);
+    // A GBK file of the store's own shape, with a field of its own and one bad row.
+    let csv = "客户编号,公司名称,统一社会信用代码,省份,行业,客户来源,合同金额（万元）,打印备注\n\
+               K001,杭州恒瑞精密机械有限公司,91330100MA27XL8T04,浙江省,制造,展会,12.5,x\n\
+               K002,苏州明达电子科技有限公司,91320500MA1MXXXX1B,江苏省,科技,官网,3,y\n\
+               ,,,,,,,\n\
+               K003,,,上海市,科技,官网,1,z\n\
+               ,,,浙江省,制造,展会,1,w\n";
+    let (gbk, _, _) = encoding_rs::GBK.encode(csv);
+    let (status, v) = send_to(&state, Method::POST, "/api/imports", "{}").await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_str().unwrap().to_owned();
+    // Names are plain names of readable files.
+    for bad in ["..%2Fkesou.duckdb", "a%2Fb.csv", "x.exe", ".csv"] {
+        let (status, v) = send_bytes(
+            &state,
+            Method::PUT,
+            &format!("/api/imports/{id}/files/{bad}"),
+            "application/octet-stream",
+            b"a,b\n".to_vec(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {v}");
+    }
+    let (status, v) = send_bytes(
+        &state,
+        Method::PUT,
+        &format!("/api/imports/{id}/files/%E5%AE%A2%E6%88%B7.csv"),
+        "application/octet-stream",
+        gbk.into_owned(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["files"][0]["name"], "客户.csv");
+
+    let (status, plan) =
+        send_to(&state, Method::POST, &format!("/api/imports/{id}/plan"), "").await;
+    assert_eq!(status, StatusCode::OK, "{plan}");
+    let file = &plan["files"][0];
+    assert_eq!(
+        file["file"], "客户.csv",
+        "no server path reaches the client: {file}"
+    );
+    assert_eq!(file["table"], "customers");
+    assert_eq!(file["encoding"], "GBK/GB18030");
+    let target = |plan: &Value, header: &str| {
+        plan["files"][0]["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["header"] == header)
+            .map(|c| c["target"].as_str().unwrap().to_owned())
+            .unwrap()
+    };
+    assert_eq!(target(&plan, "客户来源"), "custom");
+    assert_eq!(target(&plan, "打印备注"), "custom");
+    assert!(
+        plan["targets"]["customers"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("credit_code"))
+    );
+    assert!(!plan.to_string().contains(&dir.path().display().to_string()));
+
+    // A person leaves 打印备注 out; the plan shows it so.
+    let mapping =
+        json!({"mapping": {"file": [{"name": "客户.csv", "columns": {"打印备注": "ignore"}}]}});
+    let (status, plan) = send_to(
+        &state,
+        Method::POST,
+        &format!("/api/imports/{id}/plan"),
+        &mapping.to_string(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{plan}");
+    assert_eq!(target(&plan, "打印备注"), "ignore");
+    let (status, v) = send_to(
+        &state,
+        Method::POST,
+        &format!("/api/imports/{id}/plan"),
+        "{\"mapping\": 3}",
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+
+    let (status, v) = send_to(
+        &state,
+        Method::POST,
+        &format!("/api/imports/{id}/load"),
+        &mapping.to_string(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{v}");
+    let (status, v) = send_to(&state, Method::POST, &format!("/api/imports/{id}/load"), "").await;
+    assert_eq!(status, StatusCode::CONFLICT, "loaded once: {v}");
+    let done = finished(&state, &id).await;
+    assert_eq!(done["state"], "done", "{done}");
+    let s = &done["summary"];
+    // Read = loaded + rejected + waiting. K002's bad code and K003's missing name are set
+    // aside (the rows load); the row with neither id nor name is rejected.
+    assert_eq!(
+        (s["loaded"].as_u64(), s["rejected"].as_u64()),
+        (Some(3), Some(1)),
+        "{s}"
+    );
+    assert_eq!(s["rejects"], true, "{s}");
+    assert_eq!(
+        s["rows_read"].as_u64().unwrap(),
+        s["loaded"].as_u64().unwrap()
+            + s["rejected"].as_u64().unwrap()
+            + s["waiting"].as_u64().unwrap(),
+        "{s}"
+    );
+    assert_eq!(
+        s["files"][0]["custom_fields"],
+        json!(["客户来源", "合同金额（万元）"])
+    );
+    assert_eq!(s["files"][0]["ignored_columns"], json!(["打印备注"]));
+
+    // Asked about at once, the custom field by its name and the money in 万元 as yuan.
+    let (_, answer) = send_to(
+        &state,
+        Method::POST,
+        "/api/ask",
+        &json!({"q": "客户来源是展会的客户"}).to_string(),
+    )
+    .await;
+    assert_eq!(answer["total"], 1, "{answer}");
+    let (_, answer) = send_to(
+        &state,
+        Method::POST,
+        "/api/ask",
+        &json!({"q": "合同金额超过10万的客户"}).to_string(),
+    )
+    .await;
+    assert_eq!(answer["total"], 1, "{answer}");
+
+    {
+        let req = Request::builder()
+            .uri(format!("/api/imports/{id}/rejects"))
+            .body(Body::empty())
+            .unwrap();
+        let res = app(state.clone()).oneshot(req).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert!(
+            res.headers()[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .starts_with("text/csv")
+        );
+        let text = String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec())
+            .unwrap();
+        // With a BOM, for Excel.
+        assert!(
+            text.trim_start_matches('\u{feff}')
+                .starts_with("file,line,column,value,reason"),
+            "{text}"
+        );
+        assert!(text.contains("客户.csv"), "{text}");
+        assert!(!text.contains(&dir.path().display().to_string()), "{text}");
+    }
+    // The files are gone from the store's folder once loaded.
+    let uploads = dir.path().join("store").join("uploads").join(&id);
+    assert!(!uploads.exists(), "{} is left", uploads.display());
+}

@@ -1150,6 +1150,12 @@ fn a_server_with_users_asks_to_log_in_and_shows_only_their_rows() {
     );
     let who = b.texts("#who-name");
     assert!(who[0].contains("测试业务员"), "{who:?}");
+    assert!(
+        b.js("return document.querySelector('a[href=\"#/import\"]') === null")
+            .as_bool()
+            .unwrap(),
+        "only administrators are offered the import page"
+    );
     // A grouped answer shows 华东 only (no customer's 负责销售 is named 测试业务员).
     b.open_on(server, &ask_hash("按大区统计客户数"));
     b.answered(
@@ -1247,6 +1253,10 @@ fn every_page() -> Vec<(String, &'static str)> {
         (
             "#/nowhere".to_owned(),
             "document.querySelector('.notfound') !== null",
+        ),
+        (
+            "#/import".to_owned(),
+            "document.getElementById('im-files') !== null",
         ),
     ];
     for board in ["map", "top20", "churn", "funnel", "rfm", "matrix"] {
@@ -1799,4 +1809,113 @@ fn a_customer_without_orders_says_churn_risk_does_not_apply() {
         !churn.contains("尚未在这个数据上运行"),
         "not 'the model never ran': {churn}"
     );
+}
+
+#[test]
+fn an_excel_export_is_uploaded_mapped_loaded_and_asked_about() {
+    let Some(b) = browser("import", 1280, 1000) else {
+        return;
+    };
+    // A store of its own: the import changes it.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = kesou_datagen::GenerateConfig::new(dir.path().join("source"));
+    config.customers = 120;
+    config.seed = 11;
+    kesou_datagen::generate(&config, &|_| {}).expect("generate");
+    let paths = kesou_indexer::StorePaths::new(dir.path().join("store"));
+    kesou_indexer::ingest(&paths, &[config.out.clone()], &kesou_indexer::NoProgress)
+        .expect("ingest");
+    // The same customers as 纷享销客 exports them: one workbook, custom fields included.
+    let mut export = config.clone();
+    export.out = dir.path().join("export");
+    kesou_datagen::export(&export, kesou_datagen::ExportStyle::Fxiaoke).expect("export");
+    let workbook = std::fs::read_dir(&export.out)
+        .expect("export folder")
+        .map(|e| e.expect("entry").path())
+        .find(|p| p.extension().is_some_and(|x| x == "xlsx"))
+        .expect("an .xlsx");
+    let server = Server {
+        base: serve(paths, true),
+        _dir: dir,
+    };
+    b.open_on(&server, "/?lang=zh#/import");
+    b.answered(
+        "the import page",
+        "document.getElementById('im-files') !== null",
+    );
+    b.session
+        .find("#im-files")
+        .expect("file input")
+        .send_keys(workbook.to_str().expect("a UTF-8 path"))
+        .expect("choose the file");
+    b.wait(
+        "the plan of the workbook's three sheets",
+        "const p = document.getElementById('im-plan'); return p && p.dataset.planned === '3' && !document.getElementById('im-load').disabled",
+    );
+    b.shot("planned");
+    let sheet_tables = b.js(
+        "return [...document.querySelectorAll('.import-file')].map(f => [f.dataset.file, f.querySelector('select').value])",
+    );
+    let sheet_tables: Vec<(String, String)> = serde_json::from_value(sheet_tables).unwrap();
+    assert!(
+        sheet_tables
+            .iter()
+            .any(|(f, t)| f.ends_with("#客户") && t == "customers"),
+        "{sheet_tables:?}"
+    );
+    assert!(sheet_tables.iter().any(|(_, t)| t == "orders"));
+    // 客户级别 would load as a custom field: the person chooses not to load it.
+    let level = "document.querySelector('select[data-header=\"客户级别\"]')";
+    assert_eq!(b.js(&format!("return {level}.value")), json!("custom"));
+    b.js(&format!(
+        "const s = {level}; s.value = 'ignore'; s.dispatchEvent(new Event('change'));"
+    ));
+    b.wait(
+        "the plan again, with the column left out",
+        &format!("const s = {level}; return s && s.value === 'ignore' && !document.getElementById('im-load').disabled"),
+    );
+    b.session.find("#im-load").unwrap().click().unwrap();
+    b.wait(
+        "the summary",
+        "return document.getElementById('im-summary') !== null",
+    );
+    b.shot("loaded");
+    let (status, fields) = b.api("GET", "/api/fields", None);
+    assert_eq!(status, 200);
+    let names: Vec<&str> = fields["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["name"].as_str())
+        .collect();
+    assert!(names.contains(&"客户来源"), "{names:?}");
+    assert!(
+        !names.contains(&"客户级别"),
+        "an ignored column is not a field: {names:?}"
+    );
+    // Asking about the custom field: each source's count, and one source's customers.
+    let (status, groups) = b.api(
+        "POST",
+        "/api/ask",
+        Some(json!({"q": "按客户来源统计客户数", "limit": 100})),
+    );
+    assert_eq!(status, 200, "{groups}");
+    let rows = groups["rows"].as_array().unwrap();
+    let (source, count) = rows
+        .iter()
+        .filter_map(|r| Some((r[0].as_str()?.to_owned(), r[1].as_u64()?)))
+        .max_by_key(|(_, n)| *n)
+        .expect("a source with customers");
+    assert!(count > 0);
+    b.open_on(&server, &ask_hash(&format!("客户来源是{source}的客户")));
+    b.answered(
+        "the customers of one source",
+        "document.querySelector('.total[data-total]') !== null",
+    );
+    assert_eq!(b.total(), count, "the list holds the group's customers");
+    assert!(
+        b.texts(".chip").iter().any(|c| c.contains(&source)),
+        "the chips show the custom field's condition"
+    );
+    b.shot("asked");
 }

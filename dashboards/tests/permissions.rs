@@ -267,6 +267,8 @@ async fn without_a_session_nothing_is_answered() {
             Some(json!({"dashboard": "map"})),
         ),
         (Method::POST, "/api/ingest", Some(json!({}))),
+        (Method::POST, "/api/imports", Some(json!({}))),
+        (Method::GET, "/api/imports/abc", None),
         (Method::GET, "/api/backup", None),
     ] {
         let r = send(f, None, method, uri, body).await;
@@ -668,7 +670,38 @@ async fn hidden_and_masked_fields_cannot_be_searched_for() {
         )
         .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{name}: {}", r.text());
+        let r = post(f, &token, "/api/imports", json!({})).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{name}: {}", r.text());
     }
+    // An import an administrator opened is the administrators' alone.
+    let r = post(f, &admin, "/api/imports", json!({})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let id = r.json()["id"].as_str().unwrap().to_owned();
+    let sales = login(f, "王芳").await;
+    for (method, uri) in [
+        (Method::GET, format!("/api/imports/{id}")),
+        (Method::POST, format!("/api/imports/{id}/plan")),
+        (Method::POST, format!("/api/imports/{id}/load")),
+        (Method::GET, format!("/api/imports/{id}/rejects")),
+        (Method::DELETE, format!("/api/imports/{id}")),
+    ] {
+        let r = send(f, Some(&sales), method.clone(), &uri, None).await;
+        assert_eq!(
+            r.status,
+            StatusCode::FORBIDDEN,
+            "{method} {uri}: {}",
+            r.text()
+        );
+    }
+    let r = send(
+        f,
+        Some(&admin),
+        Method::DELETE,
+        &format!("/api/imports/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
     let token = login(f, "赵敏").await;
     let r = post(
         f,

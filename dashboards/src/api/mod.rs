@@ -8,6 +8,7 @@ pub mod boards;
 pub mod bounded;
 pub mod customers;
 pub mod embed;
+pub mod imports;
 pub mod ingest;
 pub mod meta;
 pub mod overview;

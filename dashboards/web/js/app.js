@@ -1,5 +1,6 @@
 // The app: header (brand, navigation, language switch) and the hash routes
 //   #/ · #/ask?q=… · #/customer/C0000123 · #/dashboards · #/dashboard/map · #/reports/new
+//   #/import (administrators)
 
 import { askView } from "./ask.js";
 import { boardView, boardsView } from "./boards.js";
@@ -7,6 +8,7 @@ import { h, mount, stamp } from "./dom.js";
 import { withGlobal } from "./filterbar.js";
 import { lang, onLangChange, setLang, t } from "./i18n.js";
 import { loginView, logout, whoAmI } from "./login.js";
+import { importView } from "./import.js";
 import { profileView } from "./profile.js";
 import { reportBuilderView } from "./reports.js";
 
@@ -39,6 +41,7 @@ function drawHeader() {
         link(withGlobal("#/", params), "nav_ask", here === "ask"),
         link(withGlobal("#/dashboards", params), "nav_boards", here === "dashboards" || here === "dashboard"),
         link("#/reports/new", "nav_new_report", here === "reports"),
+        me && me.role === "管理员" ? link("#/import", "nav_import", here === "import") : null,
       ),
       me && !me.demo
         ? h(
@@ -73,6 +76,7 @@ function route() {
   if (first === "customer" && second) return profileView(main, second, stale);
   if (first === "dashboards") return boardsView(main, stale, params);
   if (first === "dashboard" && second) return boardView(main, second, params, stale);
+  if (first === "import") return importView(main);
   if (first === "reports" && second === "new") return reportBuilderView(main, stale);
   if (first === "reports" && second === "edit" && parts[2]) return reportBuilderView(main, stale, parts[2]);
   document.title = t("brand");
