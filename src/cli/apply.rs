@@ -1,7 +1,7 @@
 use std::io::Read;
 use std::path::PathBuf;
 
-use kesou_indexer::{ChangeSummary, Changes, Store, StorePaths};
+use kesou_indexer::{Changes, Store, StorePaths};
 
 use super::StoreArg;
 use super::output::{Table, count};
@@ -37,10 +37,25 @@ pub fn run(args: ApplyArgs) -> anyhow::Result<()> {
         std::fs::read(&args.file)
             .map_err(|e| kesou_indexer::Error::BadInput(format!("{}: {e}", args.file.display())))?
     };
+    if let Some(server) = super::remote::server_of(&args.store.data) {
+        eprintln!(
+            "note: the store is served by `kesou serve` (pid {}); applying through it at {}",
+            server.pid, server.url
+        );
+        let v = super::remote::send(
+            &server,
+            "POST",
+            "/api/ingest",
+            "application/x-ndjson",
+            &mut bytes.as_slice(),
+        )?;
+        print_summary(&v);
+        return Ok(());
+    }
     let changes = Changes::parse(&bytes)?;
     let paths = StorePaths::new(&args.store.data);
     let summary = Store::open(&paths)?.apply(&changes, &Bars::default())?;
-    print_summary(&summary);
+    print_summary(&serde_json::to_value(&summary)?);
     // The store's tag rules hold for the changed customers too.
     if summary.applied > 0
         && let Some(report) = kesou_query::tags::apply(&paths, None, &Bars::default())?
@@ -51,50 +66,58 @@ pub fn run(args: ApplyArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn print_summary(s: &ChangeSummary) {
+/// Prints what a batch did, from its summary as JSON (the server answers it so, and a
+/// local batch's summary serialises to the same).
+pub fn print_summary(s: &serde_json::Value) {
+    let n = |v: &serde_json::Value| v.as_u64().unwrap_or(0);
+    let len = |v: &serde_json::Value| v.as_array().map_or(0, Vec::len) as u64;
     println!(
         "read {} · applied {} ({} customers, {} orders, {} interactions upserted; {} deleted) · rejected {}",
-        count(s.read),
-        count(s.applied),
-        count(s.customers_upserted),
-        count(s.orders_upserted),
-        count(s.interactions_upserted),
-        count(s.deleted.len() as u64),
-        count(s.rejected.len() as u64)
+        count(n(&s["read"])),
+        count(n(&s["applied"])),
+        count(n(&s["customers_upserted"])),
+        count(n(&s["orders_upserted"])),
+        count(n(&s["interactions_upserted"])),
+        count(len(&s["deleted"])),
+        count(len(&s["rejected"]))
     );
-    if !s.rejected.is_empty() {
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::String(t) => t.clone(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    if let Some(rejected) = s["rejected"].as_array().filter(|r| !r.is_empty()) {
         let mut t = Table::new(["line", "column", "value", "reason"]);
-        for r in &s.rejected {
+        for r in rejected {
             t.row([
-                r.line.to_string(),
-                r.column.clone(),
-                r.value.clone(),
-                r.reason.clone(),
+                text(&r["line"]),
+                text(&r["column"]),
+                text(&r["value"]),
+                text(&r["reason"]),
             ]);
         }
         t.print();
     }
-    if !s.ignored_columns.is_empty() {
-        println!("ignored columns: {}", s.ignored_columns.join(", "));
+    if let Some(ignored) = s["ignored_columns"].as_array().filter(|r| !r.is_empty()) {
+        let names: Vec<String> = ignored.iter().map(text).collect();
+        println!("ignored columns: {}", names.join(", "));
     }
-    if !s.normalisations.is_empty() {
-        println!(
-            "normalised: {} values",
-            count(s.normalisations.len() as u64)
-        );
+    if len(&s["normalisations"]) > 0 {
+        println!("normalised: {} values", count(len(&s["normalisations"])));
     }
     println!(
         "generation {} · {} customers changed · index: {} documents in {:.2} s · took {:.2} s",
-        s.generation,
-        count(s.customers_changed as u64),
-        count(s.index.indexed as u64),
-        s.index.seconds,
-        s.seconds
+        n(&s["generation"]),
+        count(n(&s["customers_changed"])),
+        count(n(&s["index"]["indexed"])),
+        s["index"]["seconds"].as_f64().unwrap_or(0.0),
+        s["seconds"].as_f64().unwrap_or(0.0)
     );
-    if s.duplicates_flagged > 0 {
+    if n(&s["duplicates_flagged"]) > 0 {
         println!(
             "duplicates flagged: {} customers; {} same-name-different-code groups in the store",
-            s.duplicates_flagged, s.duplicate_groups
+            n(&s["duplicates_flagged"]),
+            n(&s["duplicate_groups"])
         );
     }
 }

@@ -317,6 +317,9 @@ pub fn run(args: IngestArgs) -> anyhow::Result<()> {
         }
         return Ok(());
     }
+    if let Some(server) = super::remote::server_of(&args.store.data) {
+        return ingest_remote(&server, &args);
+    }
     let s = ingest_mapped_with_bars(&args.store.data, &args.paths, &mapping)?;
     print_summary(&s);
     // The store's tag rules hold for the customers just loaded too.
@@ -331,6 +334,160 @@ pub fn run(args: IngestArgs) -> anyhow::Result<()> {
     build_lookalike(&paths)?;
     embed_changed(&paths)?;
     Ok(())
+}
+
+/// Loads through the running server of the store, as the web app's import does: each file
+/// sent, loaded with the mapping given, followed with progress bars.
+fn ingest_remote(server: &kesou_indexer::served::Served, args: &IngestArgs) -> anyhow::Result<()> {
+    eprintln!(
+        "note: the store is served by `kesou serve` (pid {}); loading through it at {}",
+        server.pid, server.url
+    );
+    let files = kesou_indexer::plan::files_of(&args.paths)?;
+    let mut names = std::collections::BTreeSet::new();
+    for f in &files {
+        let name = f
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if !names.insert(name.clone()) {
+            return Err(kesou_query::Error::BadRequest(format!(
+                "two files are named {name}: the server takes files by name, so load them one at a time"
+            ))
+            .into());
+        }
+    }
+    let mapping = match &args.map {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| kesou_indexer::Error::BadInput(format!("{}: {e}", path.display())))?;
+            let toml: toml::Value = toml::from_str(&text).map_err(|e| {
+                kesou_indexer::Error::BadInput(format!("{}: {}", path.display(), e.message()))
+            })?;
+            serde_json::json!({ "mapping": serde_json::to_value(toml)? })
+        }
+        None => serde_json::json!({}),
+    };
+    let id = super::remote::post(server, "/api/imports", &serde_json::json!({}))?["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let bars = Bars::default();
+    {
+        let phase = kesou_indexer::Progress::phase(&bars, "sending", Some(files.len() as u64));
+        for f in &files {
+            let name = f
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let mut file = std::fs::File::open(f)
+                .map_err(|e| kesou_indexer::Error::BadInput(format!("{}: {e}", f.display())))?;
+            super::remote::send(
+                server,
+                "PUT",
+                &format!("/api/imports/{id}/files/{}", percent_path(&name)),
+                "application/octet-stream",
+                &mut file,
+            )?;
+            phase.advance(1);
+        }
+    }
+    super::remote::post(server, &format!("/api/imports/{id}/load"), &mapping)?;
+    let status = follow(server, &id, &bars)?;
+    if status["state"] == "failed" {
+        let message = status["error"]["message"]
+            .as_str()
+            .unwrap_or("the import failed");
+        return Err(if status["error"]["code"] == "internal" {
+            anyhow::anyhow!("{message}")
+        } else {
+            kesou_query::Error::BadRequest(message.to_owned()).into()
+        });
+    }
+    print_remote_summary(&status["summary"], &args.store.data);
+    Ok(())
+}
+
+/// Polls an import until it has finished, showing its phases as bars.
+fn follow(
+    server: &kesou_indexer::served::Served,
+    id: &str,
+    bars: &Bars,
+) -> anyhow::Result<serde_json::Value> {
+    let mut shown: Option<(String, Box<dyn kesou_indexer::Phase + '_>, u64)> = None;
+    loop {
+        let s = super::remote::get(server, &format!("/api/imports/{id}"))?;
+        if s["state"] != "running" {
+            return Ok(s);
+        }
+        let what = s["phase"].as_str().unwrap_or("loading").to_owned();
+        let done = s["done"].as_u64().unwrap_or(0);
+        if shown.as_ref().is_none_or(|(w, _, _)| *w != what) {
+            let phase = kesou_indexer::Progress::phase(bars, &what, s["total"].as_u64());
+            shown = Some((what, phase, 0));
+        }
+        if let Some((_, phase, at)) = shown.as_mut() {
+            phase.advance(done.saturating_sub(*at));
+            *at = done.max(*at);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
+/// A file name as one segment of a URL path.
+fn percent_path(name: &str) -> String {
+    let mut out = String::new();
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// What an import through the server did, from its summary.
+fn print_remote_summary(s: &serde_json::Value, store: &std::path::Path) {
+    let n = |v: &serde_json::Value| output::count(v.as_u64().unwrap_or(0));
+    let mut t = Table::new([
+        "file",
+        "table",
+        "read",
+        "loaded",
+        "rejected",
+        "waiting",
+        "set aside",
+    ]);
+    for f in s["files"].as_array().into_iter().flatten() {
+        t.row([
+            f["file"].as_str().unwrap_or_default().to_owned(),
+            f["table"].as_str().unwrap_or("skipped").to_owned(),
+            n(&f["rows_read"]),
+            n(&f["loaded"]),
+            n(&f["rejected"]),
+            n(&f["waiting"]),
+            n(&f["set_aside"]),
+        ]);
+    }
+    t.print();
+    println!(
+        "read {} · loaded {} · rejected {} · waiting {} · values set aside {} · customers changed {} · generation {}",
+        n(&s["rows_read"]),
+        n(&s["loaded"]),
+        n(&s["rejected"]),
+        n(&s["waiting"]),
+        n(&s["set_aside"]),
+        n(&s["customers_changed"]),
+        n(&s["generation"]),
+    );
+    if s["rejects"] == true {
+        println!(
+            "rejects: the newest report in {}",
+            store.join("rejects").display()
+        );
+    }
+    println!("took {:.1} s", s["seconds"].as_f64().unwrap_or(0.0));
 }
 
 /// With a model set (`kesou embed`), embeds the customers whose texts changed, so that

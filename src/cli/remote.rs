@@ -15,26 +15,69 @@ pub fn server_of(data: &std::path::Path) -> Option<Served> {
     served::running(&StorePaths::new(data))
 }
 
-/// POSTs `body` to the server's `path` and returns its JSON answer; the server's refusals
-/// come back as the user errors they are (exit code 2), with its message.
-pub fn post(server: &Served, path: &str, body: &Json) -> anyhow::Result<Json> {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(Duration::from_secs(300)))
         .build()
-        .into();
+        .into()
+}
+
+fn unreachable(server: &Served, e: ureq::Error) -> anyhow::Error {
+    anyhow::anyhow!(
+        "the store is held by `kesou serve` (pid {}) but it does not answer at {}: {e}",
+        server.pid,
+        server.url
+    )
+}
+
+/// POSTs `body` to the server's `path` and returns its JSON answer; the server's refusals
+/// come back as the user errors they are (exit code 2), with its message.
+pub fn post(server: &Served, path: &str, body: &Json) -> anyhow::Result<Json> {
     let url = format!("{}{path}", server.url);
-    let mut response = agent
+    let response = agent()
         .post(&url)
         .header("authorization", &format!("Bearer {}", server.token))
         .send_json(body)
-        .map_err(|e| {
-            anyhow::anyhow!(
-                "the store is held by `kesou serve` (pid {}) but it does not answer at {}: {e}",
-                server.pid,
-                server.url
-            )
-        })?;
+        .map_err(|e| unreachable(server, e))?;
+    answer(&url, response)
+}
+
+/// GETs the server's `path` as JSON.
+pub fn get(server: &Served, path: &str) -> anyhow::Result<Json> {
+    let url = format!("{}{path}", server.url);
+    let response = agent()
+        .get(&url)
+        .header("authorization", &format!("Bearer {}", server.token))
+        .call()
+        .map_err(|e| unreachable(server, e))?;
+    answer(&url, response)
+}
+
+/// Sends bytes of `content_type` to the server's `path` with `method` (POST or PUT): a
+/// change batch, or a file of an import read as it goes.
+pub fn send(
+    server: &Served,
+    method: &str,
+    path: &str,
+    content_type: &str,
+    body: &mut dyn std::io::Read,
+) -> anyhow::Result<Json> {
+    let url = format!("{}{path}", server.url);
+    let agent = agent();
+    let request = match method {
+        "PUT" => agent.put(&url),
+        _ => agent.post(&url),
+    };
+    let response = request
+        .header("authorization", &format!("Bearer {}", server.token))
+        .header("content-type", content_type)
+        .send(ureq::SendBody::from_reader(body))
+        .map_err(|e| unreachable(server, e))?;
+    answer(&url, response)
+}
+
+fn answer(url: &str, mut response: ureq::http::Response<ureq::Body>) -> anyhow::Result<Json> {
     let status = response.status();
     let answer: Json = response
         .body_mut()

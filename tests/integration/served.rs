@@ -1,5 +1,5 @@
-//! Commands while `kesou serve` holds the store: `kesou ask` and `kesou search` go through
-//! the server and print what they would have printed; `kesou share` links to where the
+//! Commands while `kesou serve` holds the store: `kesou ask`, `kesou search`, `kesou
+//! ingest` and `kesou apply` go through the server and print what they would have printed; `kesou share` links to where the
 //! server is; other commands name the server instead of a bare lock error; the server's
 //! announcement is gone when it stops.
 
@@ -135,6 +135,55 @@ fn commands_go_through_a_running_server() {
         "{}",
         text(&o)
     );
+
+    // Writes go through it too: files loaded as the web app's import loads them (a folder
+    // of a CRM's export with a field of its own, in a mapping), and a change batch.
+    let export = dir.path().join("export");
+    let mut styled = kesou_datagen::GenerateConfig::new(export.clone());
+    styled.customers = 50;
+    styled.seed = 8;
+    kesou_datagen::export(&styled, kesou_datagen::ExportStyle::Kingdee).expect("export");
+    let mapping = dir.path().join("mapping.toml");
+    std::fs::write(
+        &mapping,
+        "[[file]]\nname = \"客户资料.csv\"\n[file.columns]\n\"客户等级\" = \"ignore\"\n",
+    )
+    .unwrap();
+    let o = kesou(&[
+        "ingest",
+        "--data",
+        store,
+        "--map",
+        mapping.to_str().unwrap(),
+        export.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("loading through it"), "{}", text(&o));
+    assert!(text(&o).contains("客户资料.csv"), "{}", text(&o));
+    let o = kesou(&[
+        "ask",
+        "--data",
+        store,
+        "--format",
+        "json",
+        "信用额度最高的3个客户",
+    ]);
+    let answer = text(&o);
+    assert!(
+        o.status.success() && answer.contains("信用额度") && !answer.contains("\"ignored\":[\""),
+        "the custom field is asked about at once: {answer}"
+    );
+    let o = kesou(&["ask", "--data", store, "按客户等级统计客户数"]);
+    assert!(
+        !text(&o).contains("\"客户等级\""),
+        "a column the mapping left out is no field: {}",
+        text(&o)
+    );
+    let batch = dir.path().join("batch.ndjson");
+    std::fs::write(&batch, "{\"op\":\"delete\",\"id\":\"C0000001\"}\n").unwrap();
+    let o = kesou(&["apply", "--data", store, batch.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("1 deleted"), "{}", text(&o));
 
     let o = kesou(&["duplicates", "--data", store]);
     assert!(!o.status.success());

@@ -256,6 +256,11 @@ pub struct FilePlan {
     pub note: Option<String>,
 }
 
+/// The files `inputs` name: files as given, folders as the readable files under them.
+pub fn files_of(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    expand_paths(inputs)
+}
+
 /// Whether kesou reads files of this one's kind (by its extension).
 pub fn readable(path: &Path) -> bool {
     crate::source::Format::of(path).is_some()
