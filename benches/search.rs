@@ -22,6 +22,7 @@ fn request(text: &str, filters: &[&str], facets: &[&str]) -> SearchRequest {
         limit: 10,
         offset: 0,
         scope: None,
+        hide_custom_text: false,
     }
 }
 

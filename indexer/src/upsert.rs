@@ -139,9 +139,23 @@ pub fn upsert_custom(conn: &Connection, staging: Staging, generation: u64) -> Re
         ),
         params![generation as i64],
     )?;
+    // The customers whose values change: stamped below, so the index takes them again even
+    // when nothing else of theirs changed.
     conn.execute_batch(&format!(
-        "DELETE FROM custom_values
-         WHERE (id, field) IN (SELECT DISTINCT id, field FROM {staged})"
+        "CREATE OR REPLACE TEMP TABLE _custom_new AS
+             SELECT id, field, text FROM (
+                 SELECT *, row_number() OVER (PARTITION BY id, field ORDER BY _seq DESC) AS rn
+                 FROM {staged})
+             WHERE rn = 1;
+         CREATE OR REPLACE TEMP TABLE _custom_changed AS
+             SELECT o.id FROM custom_values o JOIN _custom_new n USING (id, field)
+             WHERE o.text IS DISTINCT FROM n.text
+             UNION
+             SELECT n.id FROM _custom_new n
+             WHERE n.text IS NOT NULL
+               AND NOT EXISTS (SELECT 1 FROM custom_values o WHERE o.id = n.id AND o.field = n.field);
+         DELETE FROM custom_values
+         WHERE (id, field) IN (SELECT DISTINCT id, field FROM {staged});"
     ))?;
     conn.execute(
         &format!(
@@ -153,6 +167,11 @@ pub fn upsert_custom(conn: &Connection, staging: Staging, generation: u64) -> Re
         ),
         params![generation as i64],
     )?;
+    conn.execute(
+        "UPDATE customers SET _gen = ? WHERE id IN (SELECT id FROM _custom_changed) AND _gen <> ?",
+        params![generation as i64, generation as i64],
+    )?;
+    conn.execute_batch("DROP TABLE _custom_new; DROP TABLE _custom_changed;")?;
     crate::store::refresh_fields_view(conn)?;
     Ok(())
 }

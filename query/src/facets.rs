@@ -36,9 +36,54 @@ pub struct FacetResult {
     pub values: Vec<FacetValue>,
 }
 
+/// The facet path prefix of the store's own category fields (`custom/客户来源`, counted
+/// like the open sets): [`resolve`] names them so.
+pub const CUSTOM_PREFIX: &str = "custom/";
+
+/// The facets a person names (region, 客户来源 …) as a search counts them: a category field
+/// of the store's own is `custom/<column>`.
+pub fn resolve(schema: &kesou_nlq::Schema, requested: &[String]) -> Result<Vec<String>> {
+    requested
+        .iter()
+        .map(|r| {
+            if FACETS.contains(&r.as_str()) {
+                return Ok(r.clone());
+            }
+            match schema.field(r) {
+                Some(f)
+                    if crate::ask::is_custom(schema, &f.name)
+                        && f.kind == kesou_nlq::FieldKind::Category =>
+                {
+                    Ok(format!("{CUSTOM_PREFIX}{}", f.name))
+                }
+                _ => Err(no_facet(schema, r)),
+            }
+        })
+        .collect()
+}
+
+fn no_facet(schema: &kesou_nlq::Schema, r: &str) -> Error {
+    let own: Vec<&str> = schema
+        .fields
+        .iter()
+        .filter(|f| {
+            crate::ask::is_custom(schema, &f.name) && f.kind == kesou_nlq::FieldKind::Category
+        })
+        .map(|f| f.name.as_str())
+        .collect();
+    let mut all = FACETS.join(", ");
+    if !own.is_empty() {
+        all = format!("{all}, and the store's own {}", own.join(", "));
+    }
+    Error::BadRequest(format!("no facet {r:?}; facets are {all}"))
+}
+
 pub fn check(requested: &[String]) -> Result<()> {
     for r in requested {
-        if !FACETS.contains(&r.as_str()) {
+        let custom = r
+            .strip_prefix(CUSTOM_PREFIX)
+            .is_some_and(|c| !c.is_empty() && !c.contains('/'));
+        if !FACETS.contains(&r.as_str()) && !custom {
             return Err(Error::BadRequest(format!(
                 "no facet {r:?}; facets are {}",
                 FACETS.join(", ")
@@ -154,7 +199,7 @@ impl SegmentCollector for CategorySegment {
 pub fn open_set_collector(requested: &[String]) -> Option<FacetCollector> {
     let open: Vec<&String> = requested
         .iter()
-        .filter(|r| OPEN_SETS.contains(&r.as_str()))
+        .filter(|r| OPEN_SETS.contains(&r.as_str()) || r.starts_with(CUSTOM_PREFIX))
         .collect();
     if open.is_empty() {
         return None;
@@ -238,7 +283,7 @@ pub fn shape(
                     .unwrap_or_default(),
             };
             FacetResult {
-                field: r.clone(),
+                field: r.strip_prefix(CUSTOM_PREFIX).unwrap_or(r).to_owned(),
                 values,
             }
         })

@@ -101,7 +101,7 @@ impl Searcher {
     ) -> Result<SearchResults> {
         let limit = req.limit.clamp(1, MAX_LIMIT);
         let fields = &self.handle.fields;
-        let text = text_query::build(&self.handle, req.text.trim())?;
+        let text = text_query::build(&self.handle, req.text.trim(), !req.hide_custom_text)?;
         let mut filters: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for f in &req.filters {
             let (occur, q) = f.to_query_with(fields, &self.handle.vault)?;

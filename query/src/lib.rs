@@ -7,7 +7,7 @@
 
 mod bounds;
 mod error;
-mod facets;
+pub mod facets;
 mod filters;
 mod hybrid;
 mod matches;

@@ -33,6 +33,9 @@ pub struct SearchRequest {
     pub offset: usize,
     /// The rows the caller may see (`None`: every row). Totals and facets count only these.
     pub scope: Option<Scope>,
+    /// The caller does not see every field of the store's own in full: the text of those
+    /// fields is not searched (a hidden 客户来源 must not be found out by its values).
+    pub hide_custom_text: bool,
 }
 
 /// A highlighted fragment of a field: the text and the byte ranges that matched.
@@ -180,7 +183,7 @@ impl Searcher {
                 }
             }
         }
-        let text = text_query::build(&self.handle, req.text.trim())?;
+        let text = text_query::build(&self.handle, req.text.trim(), !req.hide_custom_text)?;
         if text.query.is_none() && req.filters.is_empty() {
             return Err(Error::BadRequest(if req.text.trim().is_empty() {
                 "give search text or at least one filter".into()
@@ -256,7 +259,7 @@ impl Searcher {
     /// Every customer the text matches, with its relevance score (unordered). The text
     /// splits into groups as in [`Searcher::search`]; every group must match.
     pub fn all_matches(&self, text: &str) -> Result<Vec<(String, f32)>> {
-        let built = text_query::build(&self.handle, text.trim())?;
+        let built = text_query::build(&self.handle, text.trim(), false)?;
         let Some(query) = built.query else {
             return Err(Error::BadRequest(format!(
                 "{text:?} holds no searchable word"
@@ -376,7 +379,10 @@ impl Snippets {
                 ("description", f.description, 80),
                 ("tags", f.tags, 40),
                 ("notes", f.notes, 80),
-            ] {
+            ]
+            .into_iter()
+            .chain(f.custom.map(|c| ("custom", c, 80)))
+            {
                 let mut g = SnippetGenerator::create(searcher, q.as_ref(), field)?;
                 g.set_max_num_chars(chars);
                 generators.push((name, g));

@@ -36,6 +36,7 @@ const INITIALS_BOOST: f32 = 1.5;
 const TAGS_BOOST: f32 = 1.5;
 const DESCRIPTION_BOOST: f32 = 1.0;
 const NOTES_BOOST: f32 = 0.5;
+const CUSTOM_BOOST: f32 = 0.5;
 const LEGAL_FORM_BOOST: f32 = 0.3;
 /// Chinese text found only as written (character pairs of description, tags and notes):
 /// below every word match, which it also finds.
@@ -82,7 +83,11 @@ fn groups(folded: &str) -> Vec<&str> {
         .collect()
 }
 
-pub fn build(handle: &IndexHandle, text: &str) -> Result<TextQuery> {
+///
+/// `custom` searches the text of the store's own fields too (客户来源：展会): a search of
+/// someone who sees them all. A question's text terms do not (a question names such a
+/// field and its value instead: 客户来源是展会的).
+pub fn build(handle: &IndexHandle, text: &str, custom: bool) -> Result<TextQuery> {
     let chars = text.chars().count();
     if chars > MAX_TEXT_CHARS {
         return Err(Error::BadRequest(format!(
@@ -127,12 +132,16 @@ pub fn build(handle: &IndexHandle, text: &str) -> Result<TextQuery> {
         let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for tiling in &tilings {
             words.extend(tiling.iter().map(|(_, w)| w.clone()));
+            let custom = f.custom.filter(|_| custom).map(|c| (c, CUSTOM_BOOST));
             for (field, boost) in [
                 (f.name, NAME_BOOST),
                 (f.tags, TAGS_BOOST),
                 (f.description, DESCRIPTION_BOOST),
                 (f.notes, NOTES_BOOST),
-            ] {
+            ]
+            .into_iter()
+            .chain(custom)
+            {
                 alternatives.push((Occur::Should, boosted(words_query(field, tiling), boost)));
             }
         }

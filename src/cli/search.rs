@@ -29,11 +29,12 @@ pub struct SearchArgs {
     /// Only customers where FIELD<op>VALUE holds; repeat for more. Categories take = or !=
     /// (region, province, city, industry, size, lifecycle, value_level, tags, owner; several
     /// values with commas mean any of them); numbers take = != > >= < <= (annual_purchase,
-    /// total_purchase, registered_capital, churn_risk, employees, order_count, consult_30d).
+    /// total_purchase, registered_capital, churn_risk, employees, order_count, consult_30d);
+    /// a category field of the store's own takes = or != too (客户来源=展会).
     #[arg(long = "filter", short = 'f', value_name = "FIELD=VALUE")]
-    pub filters: Vec<Filter>,
+    pub filters: Vec<String>,
     /// Count matches by these fields: region (with provinces and cities), industry, size,
-    /// lifecycle, value_level, tags, owner.
+    /// lifecycle, value_level, tags, owner, and the store's own category fields (客户来源).
     #[arg(long, value_delimiter = ',', value_name = "FIELDS")]
     pub facets: Vec<String>,
     /// Output: table for people, json for programs.
@@ -55,7 +56,7 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
         super::remote::note(&server);
         let body = serde_json::json!({
             "q": args.text,
-            "filters": args.filters.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "filters": args.filters,
             "facets": args.facets,
             "limit": args.limit,
             "offset": args.offset,
@@ -69,18 +70,28 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
         eprintln!("note: an ingest is running; answering from the last committed index");
     }
     let semantic = Semantic::open(&paths, &reader.conn)?.map(Arc::new);
+    // Filters and facets read as the server reads them: against the store's fields, its
+    // own included.
+    let schema = kesou_query::ask::customer_schema(&reader.conn)?;
+    let typed = kesou_query::parse_filters(&schema, &args.filters)?;
+    let filters = typed
+        .iter()
+        .map(|f| Filter::from_question_in(&schema, f))
+        .collect::<Result<Vec<_>, _>>()?;
+    let facets = kesou_query::facets::resolve(&schema, &args.facets)?;
     let searcher = Searcher::new(reader.index)?.with_semantic(semantic);
     let input = std::iter::once(args.text.clone())
-        .chain(args.filters.iter().map(ToString::to_string))
+        .chain(args.filters.iter().cloned())
         .collect::<Vec<_>>()
         .join(" ");
     let req = SearchRequest {
         text: args.text,
-        filters: args.filters,
-        facets: args.facets,
+        filters,
+        facets,
         limit: args.limit,
         offset: args.offset,
         scope: None,
+        hide_custom_text: false,
     };
     let results = searcher.search(&req)?;
     super::audit_local(

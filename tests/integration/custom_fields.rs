@@ -358,3 +358,95 @@ fn a_list_re_sorted_by_a_custom_field_it_does_not_name() {
         sql_ids("SELECT id FROM customers WHERE region = '华东'")
     );
 }
+
+#[test]
+fn custom_fields_are_searched_counted_and_filtered_in_the_index() {
+    let asker = asker();
+    let searcher = asker.searcher().expect("an index");
+    let schema = asker.schema();
+    // 客户等级 came with the second export, for customers loaded by the first: they were
+    // indexed again for it.
+    for field in ["客户来源", "客户等级"] {
+        let facets = kesou_query::facets::resolve(schema, &[field.to_owned()]).unwrap();
+        let found = searcher
+            .search(&kesou_query::SearchRequest {
+                facets,
+                limit: 1,
+                filters: vec![],
+                text: String::new(),
+                ..Default::default()
+            })
+            .err();
+        // Neither text nor a filter: a search needs one; with a filter on the field it counts.
+        assert!(found.is_some());
+        let values = common::strings(
+            &STORE.paths,
+            &format!("SELECT DISTINCT text FROM custom_values WHERE field = '{field}' ORDER BY 1"),
+        );
+        assert!(values.len() >= 2, "{field}: {values:?}");
+        for value in &values {
+            let expected = sql_ids(&format!(
+                "SELECT id FROM custom_values WHERE field = '{field}' AND text = '{value}'"
+            ));
+            let typed = kesou_query::parse_filters(schema, &[format!("{field}={value}")]).unwrap();
+            let filter = kesou_query::Filter::from_question_in(schema, &typed[0]).unwrap();
+            let r = searcher
+                .search(&kesou_query::SearchRequest {
+                    filters: vec![filter],
+                    facets: kesou_query::facets::resolve(schema, &[field.to_owned()]).unwrap(),
+                    limit: 1000,
+                    ..Default::default()
+                })
+                .unwrap();
+            let got: BTreeSet<String> = r.hits.iter().map(|h| h.id.clone()).collect();
+            assert_eq!(got, expected, "{field}={value}");
+            assert_eq!(r.facets[0].field, field);
+            assert_eq!(
+                r.facets[0]
+                    .values
+                    .iter()
+                    .map(|v| (v.value.as_str(), v.count))
+                    .collect::<Vec<_>>(),
+                vec![(value.as_str(), expected.len() as u64)],
+                "{field}={value}"
+            );
+        }
+    }
+    // The text of a custom field is searched: every customer whose 客户来源 is a value is
+    // among the matches of that value as text, unless the caller may not see it.
+    let value = common::strings(
+        &STORE.paths,
+        "SELECT text FROM custom_values WHERE field = '客户来源' GROUP BY text ORDER BY count(*) DESC, text LIMIT 1",
+    )
+    .remove(0);
+    let expected = sql_ids(&format!(
+        "SELECT id FROM custom_values WHERE field = '客户来源' AND text = '{value}'"
+    ));
+    let by_text = |hide: bool| -> BTreeSet<String> {
+        let r = searcher
+            .search(&kesou_query::SearchRequest {
+                text: value.clone(),
+                limit: 1000,
+                hide_custom_text: hide,
+                ..Default::default()
+            })
+            .unwrap();
+        r.hits.into_iter().map(|h| h.id).collect()
+    };
+    let shown = by_text(false);
+    assert!(
+        expected.is_subset(&shown),
+        "{value}: {:?}",
+        expected.difference(&shown)
+    );
+    let hidden = by_text(true);
+    assert!(
+        !expected.is_subset(&hidden),
+        "a hidden field's text is not searched"
+    );
+    // Numbers and dates of custom fields are compared in questions, not search filters.
+    let typed = kesou_query::parse_filters(schema, &["信用额度>100000".to_owned()]).unwrap();
+    let e = kesou_query::Filter::from_question_in(schema, &typed[0]).unwrap_err();
+    assert!(e.to_string().contains("question"), "{e}");
+    assert!(kesou_query::facets::resolve(schema, &["信用额度".to_owned()]).is_err());
+}

@@ -236,7 +236,7 @@ fn search(searcher: &Searcher, text: &str, filters: &[&str]) -> kesou_query::Sea
             facets: vec!["region".into()],
             limit: 5,
             offset: 0,
-            scope: None,
+            ..Default::default()
         })
         .unwrap()
 }

@@ -68,16 +68,23 @@ async fn run(
             for facet in &body.facets {
                 principal.may(FieldUse::Facet, facet)?;
             }
+            let schema = asker.schema();
+            // The text of the store's own fields is searched only for who sees them all.
+            let hide_custom_text = schema.fields.iter().any(|f| {
+                kesou_query::ask::is_custom(schema, &f.name)
+                    && principal.access(&f.name) != FieldAccess::Show
+            });
             let req = SearchRequest {
                 text: body.q,
                 filters: typed
                     .iter()
-                    .map(Filter::from_question)
+                    .map(|f| Filter::from_question_in(schema, f))
                     .collect::<Result<_, _>>()?,
-                facets: body.facets,
+                facets: kesou_query::facets::resolve(schema, &body.facets)?,
                 limit: body.limit.map_or(20, PageLength::get),
                 offset: body.offset.get(),
                 scope: principal.scope.clone(),
+                hide_custom_text,
             };
             let searcher = asker
                 .searcher()

@@ -55,6 +55,8 @@ pub async fn suggest(
                     limit: PINYIN_CUSTOMERS,
                     offset: 0,
                     scope,
+                    // Names are looked up, not the store's own fields.
+                    hide_custom_text: true,
                 };
                 Ok(searcher.search(&req)?.hits)
             })

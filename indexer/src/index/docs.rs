@@ -21,7 +21,7 @@ SELECT LOOKUPS, c.id, c.name, c.region, c.province, c.city, c.industry, c.size, 
     array_to_string(c.tags, chr(31)) AS tags, c.description, n.notes,
     c.annual_purchase, c.total_purchase, c.registered_capital, c.churn_risk,
     c.employees::BIGINT AS employees, c.order_count::BIGINT AS order_count, c.consult_30d::BIGINT AS consult_30d,
-    c._gen AS gen
+    c._gen AS gen, CUSTOM
 FROM customers c
 LEFT JOIN (
     -- In time order (ties by text): listed, then each list sorted. An ordered string_agg
@@ -34,6 +34,13 @@ LEFT JOIN (
 ) n ON n.customer_id = c.id
 WHERE c._gen > ?
 "#;
+
+/// The text and category values of the changed customers' own fields: `kind␟field␟value`
+/// entries a `␞` apart (kinds other than text and category, such as phones, are not
+/// searched: a contact is found only through its keyed hash).
+const CUSTOM_SQL: &str = r#"(SELECT string_agg(f.kind || chr(31) || f.name || chr(31) || v.text, chr(30) ORDER BY f.name)
+    FROM custom_values v JOIN custom_fields f ON f.name = v.field
+    WHERE v.id = c.id AND f.kind IN ('text', 'category')) AS custom"#;
 
 /// Runs `CHANGED_SQL` and hands each batch to `each`. A store made before the contact
 /// lookups (opened read-only, so not yet given them) is indexed without them.
@@ -58,7 +65,20 @@ pub fn for_each_changed(
         })
         .collect::<Vec<_>>()
         .join(", ");
-    let mut stmt = conn.prepare(&CHANGED_SQL.replace("LOOKUPS", &lookups))?;
+    let custom: i64 = conn.query_row(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'custom_values'",
+        [],
+        |r| r.get(0),
+    )?;
+    let custom = if custom > 0 {
+        CUSTOM_SQL
+    } else {
+        "NULL::VARCHAR AS custom"
+    };
+    let sql = CHANGED_SQL
+        .replace("LOOKUPS", &lookups)
+        .replace("CUSTOM", custom);
+    let mut stmt = conn.prepare(&sql)?;
     for batch in stmt.query_arrow(duckdb::params![since as i64, since as i64])? {
         each(&batch)?;
     }
@@ -189,6 +209,39 @@ pub fn document(
         .str("tags", row)
         .map(|t| t.split('\u{1f}').filter(|s| !s.is_empty()).collect())
         .unwrap_or_default();
+    // The store's own fields: text searched (客户来源：展会, a line each), categories also
+    // facets by their column (`/custom/客户来源/展会`). Not in the grams: a caller who may
+    // not see one of them searches without this field (`SearchRequest::hide_custom_text`).
+    let mut custom_text = String::new();
+    for entry in view
+        .str("custom", row)
+        .into_iter()
+        .flat_map(|c| c.split('\u{1e}'))
+    {
+        let mut parts = entry.splitn(3, '\u{1f}');
+        let (Some(kind), Some(header), Some(value)) = (parts.next(), parts.next(), parts.next())
+        else {
+            continue;
+        };
+        if value.trim().is_empty() {
+            continue;
+        }
+        custom_text.push_str(header);
+        custom_text.push('：');
+        custom_text.push_str(value);
+        custom_text.push('\n');
+        if kind == "category"
+            && let Some(column) = crate::store::field_column(header)
+        {
+            doc.add_facet(
+                fields.facets,
+                tantivy::schema::Facet::from_path([super::schema::CUSTOM_FACET, &column, value]),
+            );
+        }
+    }
+    if let (Some(f), false) = (fields.custom, custom_text.is_empty()) {
+        doc.add_text(f, &custom_text);
+    }
     if let Some(grams) = fields.grams {
         // One value, the texts a line apart: a line break is no Chinese character, so no
         // pair runs from one text into the next.

@@ -65,6 +65,9 @@ pub struct IndexFields {
     /// terms written literally. `None` in an index made before them (until it is rebuilt).
     pub grams: Option<Field>,
     pub facets: Field,
+    /// The text and category values of the store's own fields (客户来源：展会), a line
+    /// each, stored for snippets. `None` in an index made before them (until it is rebuilt).
+    pub custom: Option<Field>,
     /// The keyed hashes of a customer's contacts (never the contacts): exact lookup.
     /// `None` in an index made before them (until it is rebuilt).
     pub lookups: Option<Field>,
@@ -106,6 +109,7 @@ pub fn build_schema() -> Schema {
     b.add_text_field("notes", text(TEXT_TOKENIZER, true));
     b.add_text_field("tags", text(TEXT_TOKENIZER, true));
     b.add_text_field("grams", text(GRAMS_TOKENIZER, false));
+    b.add_text_field("custom", text(TEXT_TOKENIZER, true));
     b.add_facet_field("facets", FacetOptions::default());
     b.add_text_field("lookups", STRING);
     for f in STORED_STRINGS {
@@ -134,6 +138,7 @@ impl IndexFields {
             notes: f("notes"),
             tags: f("tags"),
             grams: schema.get_field("grams").ok(),
+            custom: schema.get_field("custom").ok(),
             facets: f("facets"),
             lookups: schema.get_field("lookups").ok(),
             schema,
@@ -144,6 +149,9 @@ impl IndexFields {
         self.schema.get_field(name).ok()
     }
 }
+
+/// The facet root of the store's own category fields: `/custom/客户来源/展会`.
+pub const CUSTOM_FACET: &str = "custom";
 
 /// The facet of a flat field value: `/industry/科技`.
 pub fn facet(root: &str, value: &str) -> Facet {

@@ -84,6 +84,37 @@ impl FromStr for Filter {
 impl Filter {
     /// The index form of one of the parser's conditions; a condition the index cannot run
     /// (a date, a group of conditions) is a user error naming what a search can filter on.
+    /// [`Filter::from_question`], where a category field of the store's own (客户来源=展会)
+    /// filters too, as its facet `custom/<column>`.
+    pub fn from_question_in(schema: &Schema, f: &kesou_nlq::Filter) -> Result<Filter> {
+        if let kesou_nlq::Filter::Field(c) = f
+            && crate::ask::is_custom(schema, &c.field)
+        {
+            let category = schema
+                .field(&c.field)
+                .is_some_and(|d| d.kind == kesou_nlq::FieldKind::Category);
+            let (op, values) = match (c.op, &c.value) {
+                (Op::Eq | Op::Contains, Value::Str(s)) => (Op::Eq, vec![s.clone()]),
+                (Op::Ne | Op::NotContains, Value::Str(s)) => (Op::Ne, vec![s.clone()]),
+                (Op::In, Value::List(items)) => (Op::Eq, custom_values(&c.field, items)?),
+                (Op::NotIn, Value::List(items)) => (Op::Ne, custom_values(&c.field, items)?),
+                _ => (Op::Eq, Vec::new()),
+            };
+            if !category || values.is_empty() {
+                return Err(Error::BadRequest(format!(
+                    "a search filters the store's own fields by category value ({}=…);                      compare {} in a question instead (kesou ask, /api/ask)",
+                    c.field, c.field
+                )));
+            }
+            return Ok(Filter {
+                field: format!("{}{}", crate::facets::CUSTOM_PREFIX, c.field),
+                op,
+                values,
+            });
+        }
+        Filter::from_question(f)
+    }
+
     pub fn from_question(f: &kesou_nlq::Filter) -> Result<Filter> {
         let kesou_nlq::Filter::Field(c) = f else {
             return Err(Error::BadRequest(
@@ -131,6 +162,18 @@ impl Filter {
             values,
         })
     }
+}
+
+fn custom_values(field: &str, items: &[Value]) -> Result<Vec<String>> {
+    items
+        .iter()
+        .map(|v| match v {
+            Value::Str(s) => Ok(s.clone()),
+            other => Err(Error::BadRequest(format!(
+                "{field}: {other} is not a value of it"
+            ))),
+        })
+        .collect()
 }
 
 fn numeric(field: &str) -> bool {
@@ -233,6 +276,30 @@ impl Filter {
                 "{} is matched through the store's key; not here",
                 self.field
             )));
+        }
+        if let Some(column) = self.field.strip_prefix(crate::facets::CUSTOM_PREFIX) {
+            let any: Vec<(Occur, Box<dyn Query>)> = self
+                .values
+                .iter()
+                .map(|v| {
+                    let facet = tantivy::schema::Facet::from_path([
+                        kesou_indexer::index::CUSTOM_FACET,
+                        column,
+                        v.as_str(),
+                    ]);
+                    let q: Box<dyn Query> = Box::new(TermQuery::new(
+                        Term::from_facet(fields.facets, &facet),
+                        IndexRecordOption::Basic,
+                    ));
+                    (Occur::Should, q)
+                })
+                .collect();
+            let occur = if self.op == Op::Ne {
+                Occur::MustNot
+            } else {
+                Occur::Must
+            };
+            return Ok((occur, Box::new(BooleanQuery::new(any))));
         }
         if numeric(&self.field) {
             if self.values.len() != 1 {
