@@ -47,7 +47,7 @@ pub use ingest::{FileReport, IngestSummary, ingest, ingest_mapped};
 pub use reader::{Reader, open_for_reading};
 pub use report::{DuplicateGroup, duplicate_groups};
 pub use store::StorePaths;
-pub use update::update;
+pub use update::{Unlisted, set_customer_columns, update};
 pub use validate::{Normalization, Reject, Table};
 
 /// Progress of long work, for the CLI's progress bars. Phases may run at the same time

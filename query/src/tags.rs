@@ -221,19 +221,24 @@ fn apply_in(
     new.sort_unstable();
     new.dedup();
     names.extend(new.iter().copied());
-    let changed = conn.execute(
-        r#"UPDATE customers SET tags = n.tags, _gen = ?
-        FROM (
+    conn.execute(
+        r#"CREATE OR REPLACE TEMP TABLE _rule_tags AS
             SELECT c.id, list_concat(
                 list_filter(coalesce(c.tags, []::VARCHAR[]), lambda t: NOT list_contains(string_split(?, chr(31)), t)),
                 coalesce(h.tags, []::VARCHAR[])) AS tags
             FROM customers c
             LEFT JOIN (SELECT id, list_sort(list(DISTINCT tag)) AS tags FROM _rule_hits GROUP BY id) h
-                ON h.id = c.id
-        ) n
-        WHERE customers.id = n.id AND customers.tags IS DISTINCT FROM n.tags"#,
-        duckdb::params![generation as i64, names.join("\u{1f}")],
+                ON h.id = c.id"#,
+        duckdb::params![names.join("\u{1f}")],
     )?;
+    let (changed, _) = kesou_indexer::set_customer_columns(
+        conn,
+        "_rule_tags",
+        &["tags"],
+        generation,
+        kesou_indexer::Unlisted::Keep,
+    )?;
+    conn.execute_batch("DROP TABLE _rule_tags")?;
     store::set_meta(conn, RULE_TAGS, &new.join("\u{1f}"))?;
     Ok((reports, changed))
 }

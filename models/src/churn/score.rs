@@ -103,19 +103,12 @@ fn write_scores(
         app.append_record_batch(batch)?;
         app.flush()?;
     }
-    let changed = conn.execute(
-        r#"UPDATE customers SET churn_risk = s.churn_risk, churn_factors = s.churn_factors, _gen = ?
-        FROM _churn_scores s
-        WHERE customers.id = s.id
-            AND (customers.churn_risk IS DISTINCT FROM s.churn_risk
-                OR customers.churn_factors IS DISTINCT FROM s.churn_factors)"#,
-        duckdb::params![generation as i64],
-    )?;
-    let cleared = conn.execute(
-        r#"UPDATE customers SET churn_risk = NULL, churn_factors = NULL, _gen = ?
-        WHERE (churn_risk IS NOT NULL OR churn_factors IS NOT NULL)
-            AND id NOT IN (SELECT id FROM _churn_scores)"#,
-        duckdb::params![generation as i64],
+    let (changed, cleared) = kesou_indexer::set_customer_columns(
+        conn,
+        "_churn_scores",
+        &["churn_risk", "churn_factors"],
+        generation,
+        kesou_indexer::Unlisted::Clear,
     )?;
     conn.execute_batch("DROP TABLE _churn_scores")?;
     Ok(ScoreReport {
