@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use kesou_access::FieldAccess;
 
 use crate::auth::Caller;
-use crate::error::{ApiResult, AppError};
+use crate::error::ApiResult;
 use crate::state::AppState;
 
 /// The OpenAPI document of the API (kept beside the code; a test checks that every route is
@@ -36,11 +36,7 @@ pub async fn health(State(state): State<AppState>, headers: HeaderMap) -> ApiRes
     }
     state
         .blocking(move |asker| {
-            let conn = asker.connection();
-            let customers: i64 = conn
-                .query_row("SELECT count(*) FROM customers", [], |r| r.get(0))
-                .map_err(AppError::internal)?;
-            let generation = kesou_indexer::store::generation(conn)?;
+            let (customers, generation) = asker.holds()?;
             Ok(Json(json!({
                 "status": "ok",
                 "customers": customers,

@@ -220,6 +220,15 @@ impl Asker {
         self.stale
     }
 
+    /// How many customers the store holds, and its generation (for a health check).
+    pub fn holds(&self) -> Result<(u64, u64)> {
+        let customers: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM customers", [], |r| r.get(0))?;
+        let generation = kesou_indexer::store::generation(&self.conn)?;
+        Ok((customers as u64, generation))
+    }
+
     pub fn connection(&self) -> &Connection {
         &self.conn
     }
