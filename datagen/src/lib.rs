@@ -53,7 +53,7 @@ pub use batch::{Schemas, schemas};
 pub use chunk::Batches;
 pub use config::{FileFormat, GenerateConfig, GenerateSummary};
 pub use error::{Error, Result};
-pub use export::{ExportStyle, export};
+pub use export::{ExportStyle, csv_to_workbook, export};
 pub use generate::{generate, generate_batches};
 
 #[cfg(test)]

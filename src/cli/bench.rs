@@ -52,6 +52,10 @@ pub struct BenchArgs {
     /// needs the store embedded first: `kesou embed --data DIR/store --model MODEL`).
     #[arg(long, value_name = "MODEL")]
     pub model: Option<PathBuf>,
+    /// Also load the same customers from CSV, Parquet and .xlsx, each into a store of its
+    /// own, and time each.
+    #[arg(long)]
+    pub formats: bool,
 }
 
 fn dir_size(path: &Path) -> u64 {
@@ -249,6 +253,12 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             "peak RSS after ingest".into(),
             peak_rss_mib().map_or("?".into(), |m| format!("{m:.0} MiB")),
         ));
+    }
+    if args.formats {
+        facts.extend(super::bench_formats::time_formats(
+            &args.dir.join("source"),
+            &args.dir,
+        )?);
     }
     if args.crypt {
         facts.extend(super::bench_crypt::time_ingests(

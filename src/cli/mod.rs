@@ -8,6 +8,7 @@ mod backup;
 mod bench;
 mod bench_changes;
 mod bench_crypt;
+mod bench_formats;
 mod bench_semantic;
 mod check;
 mod churn;

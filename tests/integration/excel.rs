@@ -131,3 +131,37 @@ fn a_workbook_loads_like_the_csv_files_it_was_made_from() {
         "the workbook gives a different store than its CSV files"
     );
 }
+
+/// The workbook `kesou bench --formats` times: customers.csv as one sheet, numbers as
+/// numbers, loads as the same customers.
+#[test]
+fn the_bench_workbook_of_a_customers_file_loads_the_same_customers() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("source");
+    let mut config = kesou_datagen::GenerateConfig::new(source.clone());
+    config.customers = 80;
+    kesou_datagen::generate(&config, &|_| {}).unwrap();
+    let csv_dir = dir.path().join("csv");
+    let xlsx_dir = dir.path().join("xlsx");
+    for d in [&csv_dir, &xlsx_dir] {
+        std::fs::create_dir_all(d).unwrap();
+        std::fs::copy(source.join("meta.csv"), d.join("meta.csv")).unwrap();
+    }
+    std::fs::copy(source.join("customers.csv"), csv_dir.join("customers.csv")).unwrap();
+    let rows = kesou_datagen::csv_to_workbook(
+        &source.join("customers.csv"),
+        &xlsx_dir.join("customers.xlsx"),
+        "customers",
+    )
+    .unwrap();
+    assert_eq!(rows, 80);
+    let sql = "SELECT concat_ws('|', id, name, credit_code, province, industry, employees, \
+               registered_capital, founded_date, array_to_string(tags, ',')) FROM customers ORDER BY id";
+    let (_a, csv_store, s) = common::ingest_into_temp(&[csv_dir]);
+    let (_b, xlsx_store, t) = common::ingest_into_temp(&[xlsx_dir]);
+    assert_eq!((s.rejected(), t.rejected()), (0, 0));
+    assert_eq!(
+        common::strings(&csv_store, sql),
+        common::strings(&xlsx_store, sql)
+    );
+}

@@ -12,6 +12,8 @@ mod cells;
 mod sheet;
 mod styles;
 
+pub use sheet::csv_to_workbook;
+
 use std::fmt;
 use std::str::FromStr;
 use std::time::Instant;

@@ -201,3 +201,50 @@ fn write_cell(
     }
     Ok(())
 }
+
+/// Writes a CSV file (UTF-8, a header line) as one sheet named `sheet` of a workbook, in
+/// constant memory: cells that read as numbers are numbers, as a spreadsheet would hold
+/// them, except ids and codes (a column whose header ends in `id` or `code`). Returns the
+/// rows written. For measuring imports of the same data as CSV, Parquet and .xlsx.
+pub fn csv_to_workbook(csv_path: &Path, xlsx_path: &Path, sheet: &str) -> Result<u64> {
+    let wrap = |e: XlsxError| {
+        Error::Config(format!(
+            "{}: cannot write the workbook: {e}",
+            xlsx_path.display()
+        ))
+    };
+    let mut reader = csv::Reader::from_path(csv_path)
+        .map_err(|e| Error::Config(format!("{}: {e}", csv_path.display())))?;
+    let headers = reader
+        .headers()
+        .map_err(|e| Error::Config(format!("{}: {e}", csv_path.display())))?
+        .clone();
+    let textual: Vec<bool> = headers
+        .iter()
+        .map(|h| h == "id" || h.ends_with("_id") || h.ends_with("code") || h.contains("phone"))
+        .collect();
+    let mut book = Workbook::new();
+    let ws = book.add_worksheet_with_constant_memory().map_err(wrap)?;
+    ws.set_name(sheet).map_err(wrap)?;
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string(0, c as u16, h).map_err(wrap)?;
+    }
+    let mut rows = 0u64;
+    for record in reader.records() {
+        let record = record.map_err(|e| Error::Config(format!("{}: {e}", csv_path.display())))?;
+        rows += 1;
+        let r = u32::try_from(rows).map_err(|_| Error::Config("too many rows".into()))?;
+        for (c, v) in record.iter().enumerate() {
+            if v.is_empty() {
+                continue;
+            }
+            match v.parse::<f64>() {
+                Ok(n) if !textual[c] && n.is_finite() => ws.write_number(r, c as u16, n),
+                _ => ws.write_string(r, c as u16, v),
+            }
+            .map_err(wrap)?;
+        }
+    }
+    book.save(xlsx_path).map_err(wrap)?;
+    Ok(rows)
+}
