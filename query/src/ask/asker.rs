@@ -88,8 +88,21 @@ impl Asker {
         let (as_of, _) = kesou_indexer::store::as_of(&reader.conn)?;
         // New trade names and words of the store's text are words a question may name.
         let terms = super::vocabulary::index_terms(&reader.index)?;
+        // The rollups are read only while they describe the store: a write that built them
+        // (the first to a store made before them) makes them usable, and the description
+        // follows (a new parser, once).
+        let fresh = kesou_indexer::rollup::fresh(&reader.conn)?;
+        let wanted = super::store_schema::rollups_for(self.schema(), fresh)?;
+        let declared = self.schema().related.iter().map(|r| r.rollup.clone());
+        let parser = if declared.eq(wanted) {
+            self.parser.with_terms(terms)
+        } else {
+            let mut schema = self.schema().clone();
+            super::store_schema::set_rollups(&mut schema, fresh)?;
+            Parser::new(schema)?.with_terms(terms)
+        };
         Ok(Asker {
-            parser: Arc::new(self.parser.with_terms(terms)),
+            parser: Arc::new(parser),
             searcher: Some(Arc::new(Searcher::new(reader.index)?)),
             conn: reader.conn,
             as_of,
