@@ -60,14 +60,15 @@ pub(crate) fn refresh(conn: &Connection, previous: u64, generation: u64) -> Resu
         )?;
         fill(conn, "WHERE ckey IN (SELECT ckey FROM _touched_keys)")?;
     } else {
+        // A key once written is its id's for good: only rows written before keys lack one.
         assign_keys(conn, "customers")?;
         conn.execute_batch(
             "UPDATE customers SET ckey = k.ckey FROM customer_keys k
-                 WHERE customers.id = k.id AND customers.ckey IS DISTINCT FROM k.ckey;
+                 WHERE customers.ckey IS NULL AND customers.id = k.id;
              UPDATE orders SET ckey = k.ckey FROM customer_keys k
-                 WHERE orders.customer_id = k.id AND orders.ckey IS DISTINCT FROM k.ckey;
+                 WHERE orders.ckey IS NULL AND orders.customer_id = k.id;
              UPDATE interactions SET ckey = k.ckey FROM customer_keys k
-                 WHERE interactions.customer_id = k.id AND interactions.ckey IS DISTINCT FROM k.ckey;
+                 WHERE interactions.ckey IS NULL AND interactions.customer_id = k.id;
              DELETE FROM order_months;
              DELETE FROM interaction_months;",
         )?;
