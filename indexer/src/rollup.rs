@@ -11,6 +11,8 @@
 //!   orders and their sum in DECIMAL fen (so that the sum does not depend on the order rows
 //!   are added in, as the raw path's does not either).
 //! * `interaction_months(ckey, month, kind, n)`: per customer, month and kind (咨询, 投诉 …).
+//! * `order_totals` and `interaction_totals`: the same over the whole history, a row per
+//!   customer (and kind), for the questions with no window (投诉过的客户).
 //!
 //! A window stays exact: the query side reads whole months from the rollups and the days
 //! at the window's edges from the raw events (`kesou_query`'s `ask/rollups.rs`).
@@ -56,7 +58,9 @@ pub(crate) fn refresh(conn: &Connection, previous: u64, generation: u64) -> Resu
             "CREATE OR REPLACE TEMP TABLE _touched_keys AS
                  SELECT DISTINCT ckey FROM customer_keys WHERE id IN (SELECT id FROM _touched);
              DELETE FROM order_months WHERE ckey IN (SELECT ckey FROM _touched_keys);
-             DELETE FROM interaction_months WHERE ckey IN (SELECT ckey FROM _touched_keys);",
+             DELETE FROM interaction_months WHERE ckey IN (SELECT ckey FROM _touched_keys);
+             DELETE FROM order_totals WHERE ckey IN (SELECT ckey FROM _touched_keys);
+             DELETE FROM interaction_totals WHERE ckey IN (SELECT ckey FROM _touched_keys);",
         )?;
         fill(conn, "WHERE ckey IN (SELECT ckey FROM _touched_keys)")?;
     } else {
@@ -70,7 +74,9 @@ pub(crate) fn refresh(conn: &Connection, previous: u64, generation: u64) -> Resu
              UPDATE interactions SET ckey = k.ckey FROM customer_keys k
                  WHERE interactions.ckey IS NULL AND interactions.customer_id = k.id;
              DELETE FROM order_months;
-             DELETE FROM interaction_months;",
+             DELETE FROM interaction_months;
+             DELETE FROM order_totals;
+             DELETE FROM interaction_totals;",
         )?;
         fill(conn, "WHERE ckey IS NOT NULL")?;
     }
@@ -89,7 +95,11 @@ fn fill(conn: &Connection, which: &str) -> Result<()> {
              FROM orders {which} GROUP BY 1, 2 ORDER BY 2, 1;
          INSERT INTO interaction_months
              SELECT ckey, CAST(date_trunc('month', ts) AS DATE), kind, count(*)
-             FROM interactions {which} GROUP BY 1, 2, 3 ORDER BY 2, 1;"
+             FROM interactions {which} GROUP BY 1, 2, 3 ORDER BY 2, 1;
+         INSERT INTO order_totals
+             SELECT ckey, sum(n), sum(amount) FROM order_months {which} GROUP BY 1 ORDER BY 1;
+         INSERT INTO interaction_totals
+             SELECT ckey, kind, sum(n) FROM interaction_months {which} GROUP BY 1, 2 ORDER BY 1;"
     ))?;
     Ok(())
 }
@@ -100,7 +110,9 @@ pub(crate) fn forget_deleted(conn: &Connection) -> Result<()> {
         "CREATE OR REPLACE TEMP TABLE _deleted_keys AS
              SELECT ckey FROM customer_keys WHERE id IN (SELECT id FROM _delete);
          DELETE FROM order_months WHERE ckey IN (SELECT ckey FROM _deleted_keys);
-         DELETE FROM interaction_months WHERE ckey IN (SELECT ckey FROM _deleted_keys);",
+         DELETE FROM interaction_months WHERE ckey IN (SELECT ckey FROM _deleted_keys);
+         DELETE FROM order_totals WHERE ckey IN (SELECT ckey FROM _deleted_keys);
+         DELETE FROM interaction_totals WHERE ckey IN (SELECT ckey FROM _deleted_keys);",
     )?;
     Ok(())
 }

@@ -141,6 +141,17 @@ CREATE TABLE IF NOT EXISTS interaction_months (
     kind VARCHAR,
     n INTEGER NOT NULL
 );
+-- The same over each customer's whole history: one row per customer (and kind).
+CREATE TABLE IF NOT EXISTS order_totals (
+    ckey INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    amount DECIMAL(18, 2) NOT NULL
+);
+CREATE TABLE IF NOT EXISTS interaction_totals (
+    ckey INTEGER NOT NULL,
+    kind VARCHAR,
+    n INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR NOT NULL, value VARCHAR);
 CREATE TABLE IF NOT EXISTS tombstones (id VARCHAR NOT NULL, gen BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS duplicate_names (

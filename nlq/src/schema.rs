@@ -212,6 +212,10 @@ pub struct Rollup {
     /// Related number fields summed into a column of the same name (amount).
     #[serde(default)]
     pub sums: Vec<String>,
+    /// The same per main row over all time (no month column), for conditions with no
+    /// window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totals: Option<String>,
 }
 
 /// A measure of a related table's rows: 销售额 (sum of amount), 客单价 (average amount),
@@ -350,6 +354,7 @@ impl Schema {
                     .into_iter()
                     .chain(&u.fields)
                     .chain(&u.sums)
+                    .chain(&u.totals)
                 {
                     ident(name)?;
                 }

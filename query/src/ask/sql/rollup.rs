@@ -181,7 +181,11 @@ impl SqlBuilder<'_> {
                 column(MONTHS, &u.key),
                 column(MONTHS, &u.count),
                 sum_months.unwrap_or_default(),
-                ident(&u.table),
+                // No window: the totals over all time, a row per customer (and kept field).
+                ident(match (&u.totals, a, b) {
+                    (Some(totals), None, None) => totals,
+                    _ => &u.table,
+                }),
                 if where_months.is_empty() {
                     "TRUE".to_owned()
                 } else {
