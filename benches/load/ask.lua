@@ -1,5 +1,7 @@
--- wrk script: POST /api/ask with questions taken in turn from a fixed list (the DOMAIN.md
--- examples and more), so that the load is a mix of lists, groups, related tables and text.
+-- wrk script: POST /api/ask with questions taken in turn, from the file named by
+-- KESOU_QUESTIONS (one question a line; blank lines and lines starting with # skipped) or
+-- else from a fixed list (the DOMAIN.md examples and more), so that the load is a mix of
+-- lists, groups, related tables and text.
 local questions = {
   "检索华东地区年采购额超百万的科技类客户",
   "浙江的制造业客户有哪些",
@@ -18,13 +20,26 @@ local questions = {
   "按大区统计客户数和平均年采购额",
   "近三个月有投诉的忠诚客户",
 }
+local file = os.getenv("KESOU_QUESTIONS")
+if file and file ~= "" then
+  questions = {}
+  for l in io.lines(file) do
+    if l ~= "" and l:sub(1, 1) ~= "#" then questions[#questions + 1] = l end
+  end
+end
+-- A question as a JSON string (quotes, backslashes and control characters escaped).
+local function json(s)
+  return '"' .. s:gsub('[%c"\\]', function(c)
+    return string.format("\\u%04x", c:byte())
+  end) .. '"'
+end
 local i = 0
 local headers = {["Content-Type"] = "application/json"}
 local token = os.getenv("KESOU_TOKEN")
 if token and token ~= "" then headers["Authorization"] = "Bearer " .. token end
 request = function()
   i = i % #questions + 1
-  local body = '{"q":"' .. questions[i] .. '"}'
+  local body = '{"q":' .. json(questions[i]) .. '}'
   return wrk.format("POST", "/api/ask", headers, body)
 end
 

@@ -262,7 +262,8 @@ impl Store {
 
     /// Runs `change` in a transaction with the next generation number (it stamps changed
     /// customers' `_gen` with it), commits it as the store's generation and brings the
-    /// index up to it. Nothing is kept when `change` fails. The caller's error type passes
+    /// index up to it. `change` leaves orders and interactions alone (they change through
+    /// [`Store::ingest`] and [`Store::apply`], which keep their rollups). Nothing is kept when `change` fails. The caller's error type passes
     /// through untouched, so a user error stays one and a fault stays a fault.
     pub fn update<T, E: From<Error>>(
         &self,
@@ -273,6 +274,7 @@ impl Store {
             let (value, generation) = Tx::run(conn, || {
                 let generation = store::generation(conn)? + 1;
                 let value = change(conn, generation)?;
+                crate::rollup::carry(conn, generation - 1, generation)?;
                 store::set_meta(conn, "generation", &generation.to_string())?;
                 Ok::<_, E>((value, generation))
             })?;

@@ -26,6 +26,7 @@ mod ingest;
 pub mod plan;
 mod reader;
 mod report;
+pub mod rollup;
 pub mod served;
 mod source;
 mod stage;

@@ -122,6 +122,36 @@ CREATE TABLE IF NOT EXISTS custom_values (
     day DATE,
     _gen BIGINT
 );
+-- Dense integer customer keys and the per-customer monthly rollups of their events, which
+-- related-record questions read instead of the raw events (rollup.rs). A key, once given,
+-- stays with its id (also after a delete), so that rows keyed by it never change owner.
+CREATE TABLE IF NOT EXISTS customer_keys (id VARCHAR NOT NULL, ckey INTEGER NOT NULL);
+ALTER TABLE customers ADD COLUMN IF NOT EXISTS ckey INTEGER;
+ALTER TABLE orders ADD COLUMN IF NOT EXISTS ckey INTEGER;
+ALTER TABLE interactions ADD COLUMN IF NOT EXISTS ckey INTEGER;
+CREATE TABLE IF NOT EXISTS order_months (
+    ckey INTEGER NOT NULL,
+    month DATE NOT NULL,
+    n INTEGER NOT NULL,
+    amount DECIMAL(18, 2) NOT NULL
+);
+CREATE TABLE IF NOT EXISTS interaction_months (
+    ckey INTEGER NOT NULL,
+    month DATE NOT NULL,
+    kind VARCHAR,
+    n INTEGER NOT NULL
+);
+-- The same over each customer's whole history: one row per customer (and kind).
+CREATE TABLE IF NOT EXISTS order_totals (
+    ckey INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    amount DECIMAL(18, 2) NOT NULL
+);
+CREATE TABLE IF NOT EXISTS interaction_totals (
+    ckey INTEGER NOT NULL,
+    kind VARCHAR,
+    n INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR NOT NULL, value VARCHAR);
 CREATE TABLE IF NOT EXISTS tombstones (id VARCHAR NOT NULL, gen BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS duplicate_names (

@@ -58,18 +58,20 @@ pub fn upsert_staged(conn: &Connection, staging: Staging, generation: u64) -> Re
             DELETE FROM customers WHERE id IN (SELECT id FROM {new});
             "#
         ))?;
+        crate::rollup::assign_keys(conn, &new)?;
         conn.execute(
             &format!(r#"INSERT INTO customers (id, name, credit_code, region, province, city, industry, size, employees,
                    registered_capital, founded_date, owner, tags, contact_name, contact_phone, email, description,
                    created_at, source_tags, name_key, _gen, annual_purchase, total_purchase, order_count,
                    last_order_date, consult_30d, lifecycle, value_level, r_score, f_score, m_score, rfm_segment,
-                   contact_name_lookup, contact_phone_lookup, email_lookup)
+                   contact_name_lookup, contact_phone_lookup, email_lookup, ckey)
                SELECT id, name, credit_code, region, province, city, industry, size, employees, registered_capital,
                    founded_date, owner, coalesce(o.tags, source_tags), contact_name, contact_phone, email,
                    description, created_at, source_tags, n.name_key, ?, o.annual_purchase, o.total_purchase,
                    o.order_count, o.last_order_date, o.consult_30d, o.lifecycle, o.value_level, o.r_score,
-                   o.f_score, o.m_score, o.rfm_segment, contact_name_lookup, contact_phone_lookup, email_lookup
-               FROM {new} n LEFT JOIN _old_customers o USING (id)"#),
+                   o.f_score, o.m_score, o.rfm_segment, contact_name_lookup, contact_phone_lookup, email_lookup,
+                   k.ckey
+               FROM {new} n LEFT JOIN _old_customers o USING (id) LEFT JOIN customer_keys k USING (id)"#),
             params![generation as i64],
         )?;
         lap("customers");
@@ -83,7 +85,9 @@ pub fn upsert_staged(conn: &Connection, staging: Staging, generation: u64) -> Re
                 SELECT customer_id FROM {new}
                 UNION SELECT o.customer_id FROM orders o SEMI JOIN {new} n ON o.id = n.id;
             DELETE FROM orders WHERE id IN (SELECT id FROM {new});
-            INSERT INTO orders SELECT id, customer_id, order_date, amount, product FROM {new};
+            INSERT INTO orders (id, customer_id, order_date, amount, product, ckey)
+                SELECT n.id, n.customer_id, n.order_date, n.amount, n.product, k.ckey
+                FROM {new} n LEFT JOIN customer_keys k ON k.id = n.customer_id;
             "#
         ))?;
         lap("orders");
@@ -96,7 +100,9 @@ pub fn upsert_staged(conn: &Connection, staging: Staging, generation: u64) -> Re
                 SELECT customer_id FROM {new}
                 UNION SELECT i.customer_id FROM interactions i SEMI JOIN {new} n ON i.id = n.id;
             DELETE FROM interactions WHERE id IN (SELECT id FROM {new});
-            INSERT INTO interactions SELECT id, customer_id, ts, channel, kind, note FROM {new};
+            INSERT INTO interactions (id, customer_id, ts, channel, kind, note, ckey)
+                SELECT n.id, n.customer_id, n.ts, n.channel, n.kind, n.note, k.ckey
+                FROM {new} n LEFT JOIN customer_keys k ON k.id = n.customer_id;
             "#
         ))?;
         lap("interactions");
@@ -192,6 +198,7 @@ pub fn delete_customers(conn: &Connection, ids: &[String], generation: u64) -> R
     let existing: Vec<String> = stmt
         .query_map([], |r| r.get(0))?
         .collect::<std::result::Result<_, _>>()?;
+    crate::rollup::forget_deleted(conn)?;
     conn.execute_batch(
         r#"INSERT INTO _affected_keys
                SELECT name_key FROM customers WHERE id IN (SELECT id FROM _delete);

@@ -27,5 +27,6 @@ pub use query::{
     format_number,
 };
 pub use schema::{
-    Alternative, Concept, Field, FieldKind, Ranked, Related, RelatedMeasure, Schema, ValueWords,
+    Alternative, Concept, Field, FieldKind, Ranked, Related, RelatedMeasure, Rollup, Schema,
+    ValueWords,
 };

@@ -186,6 +186,36 @@ pub struct Related {
     /// the orders' amounts).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub measures: Vec<RelatedMeasure>,
+    /// A table of these rows rolled up per main row and calendar month, which the executor
+    /// may read for whole months of a window instead of the rows themselves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollup: Option<Rollup>,
+}
+
+/// How a related table is rolled up (`order_months`: per customer and month, how many
+/// orders and their total amount). Conditions on the time field become whole months; the
+/// other conditions a rollup answers must be on its `fields` (kept with the same names);
+/// a question with any other condition reads the rows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rollup {
+    pub table: String,
+    /// The integer key held by the main table, the related table and the rollup alike.
+    pub key: String,
+    /// The first day of the month a rollup row counts.
+    pub month: String,
+    /// How many related rows it counts.
+    pub count: String,
+    /// Related fields kept as columns of the same name (kind).
+    #[serde(default)]
+    pub fields: Vec<String>,
+    /// Related number fields summed into a column of the same name (amount).
+    #[serde(default)]
+    pub sums: Vec<String>,
+    /// The same per main row over all time (no month column), for conditions with no
+    /// window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totals: Option<String>,
 }
 
 /// A measure of a related table's rows: 销售额 (sum of amount), 客单价 (average amount),
@@ -319,6 +349,16 @@ impl Schema {
         for r in &self.related {
             ident(&r.table)?;
             ident(&r.foreign_key)?;
+            if let Some(u) = &r.rollup {
+                for name in [&u.table, &u.key, &u.month, &u.count]
+                    .into_iter()
+                    .chain(&u.fields)
+                    .chain(&u.sums)
+                    .chain(&u.totals)
+                {
+                    ident(name)?;
+                }
+            }
             for f in &r.fields {
                 ident(&f.name)?;
             }

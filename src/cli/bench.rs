@@ -7,7 +7,7 @@ use kesou_query::ask::{AskOptions, Asker};
 use kesou_query::lookalike::Lookalike;
 use kesou_query::{Filter, SearchRequest, Searcher, baseline};
 
-use super::examples::{QUESTIONS, name_example, top_names};
+use super::examples::{QUESTIONS, QuestionClass, name_example, top_names};
 use super::generate::generate_with_bar;
 use super::ingest::ingest_with_bars;
 use super::output::{self, Table};
@@ -43,6 +43,10 @@ pub struct BenchArgs {
     /// Measure only the change batches (on a store reused with --reuse).
     #[arg(long)]
     pub changes_only: bool,
+    /// Measure only the questions and lookalikes (on a store reused with --reuse): the
+    /// table by class of question, without the searches and their DuckDB baseline.
+    #[arg(long)]
+    pub questions_only: bool,
     /// Also ingest the same files three more times: contacts in plain text, encrypted with
     /// SM4-GCM and with AES-256-GCM (with a throwaway key), and time sealing one value.
     #[arg(long)]
@@ -282,7 +286,11 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     }
     let reader = kesou_indexer::open_for_reading(&paths, &Bars::default())?;
     let searcher = Searcher::new(reader.index)?;
-    let cases = cases(&searcher, &reader.conn)?;
+    let cases = if args.questions_only {
+        Vec::new()
+    } else {
+        cases(&searcher, &reader.conn)?
+    };
     let mut kesou: Vec<(&str, Vec<f64>)> = Vec::new();
     let mut duck: Vec<(&str, Vec<f64>)> = Vec::new();
     for case in &cases {
@@ -308,6 +316,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     let similar = time_similar(&paths, args.runs, &mut facts)?;
     let changes = match args.change_runs {
         0 => None,
+        _ if args.questions_only => None,
         n => Some(super::bench_changes::time_changes(&paths, n)?),
     };
     facts.push((
@@ -335,7 +344,10 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         "text+facets",
         "filters+facets",
         "all",
-    ] {
+    ]
+    .into_iter()
+    .filter(|_| !cases.is_empty())
+    {
         let pick = |v: &[(&str, Vec<f64>)]| -> Vec<f64> {
             let mut all: Vec<f64> = v
                 .iter()
@@ -360,13 +372,22 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             format!("{:.0}×", percentile(&b, 50.0) / percentile(&a, 50.0)),
         ]);
     }
-    for (kind, times) in [
-        ("questions: parse", &questions.parse),
-        ("questions: ask end to end", &questions.ask),
-    ] {
+    let mut by_class: Vec<(String, usize, &Vec<f64>)> = vec![
+        ("questions: parse".into(), QUESTIONS.len(), &questions.parse),
+        (
+            "questions: ask end to end".into(),
+            QUESTIONS.len(),
+            &questions.ask,
+        ),
+    ];
+    for (class, times) in &questions.by_class {
+        let n = QUESTIONS.iter().filter(|(c, _)| c == class).count();
+        by_class.push((format!("ask: {}", class.name()), n, times));
+    }
+    for (kind, n, times) in by_class {
         t.row([
-            kind.to_owned(),
-            QUESTIONS.len().to_string(),
+            kind,
+            n.to_string(),
             format!("{:.4}", percentile(times, 50.0)),
             format!("{:.4}", percentile(times, 99.0)),
             "-".into(),
@@ -375,7 +396,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         ]);
     }
     for (kind, times) in [
-        ("similar: one seed", &similar.0),
+        ("similar: one seed (lookalike)", &similar.0),
         ("similar: 50-seed list", &similar.1),
     ] {
         t.row([
@@ -472,6 +493,8 @@ struct QuestionTimes {
     parse: Vec<f64>,
     ask: Vec<f64>,
     errors: Vec<String>,
+    /// Ask timings of each class of question, sorted.
+    by_class: Vec<(QuestionClass, Vec<f64>)>,
     /// (p50 ms, question), slowest first.
     slowest: Vec<(f64, &'static str)>,
 }
@@ -485,9 +508,10 @@ fn time_questions(paths: &StorePaths, runs: usize) -> anyhow::Result<QuestionTim
         parse: Vec::new(),
         ask: Vec::new(),
         errors: Vec::new(),
+        by_class: QuestionClass::ALL.map(|c| (c, Vec::new())).to_vec(),
         slowest: Vec::new(),
     };
-    for q in QUESTIONS {
+    for &(class, q) in QUESTIONS {
         asker.parse(q);
         for _ in 0..runs * 10 {
             let t = Instant::now();
@@ -506,10 +530,16 @@ fn time_questions(paths: &StorePaths, runs: usize) -> anyhow::Result<QuestionTim
         }
         own.sort_by(f64::total_cmp);
         times.slowest.push((percentile(&own, 50.0), q));
+        if let Some((_, c)) = times.by_class.iter_mut().find(|(c, _)| *c == class) {
+            c.extend(own.iter().copied());
+        }
         times.ask.extend(own);
     }
     times.slowest.sort_by(|a, b| b.0.total_cmp(&a.0));
     times.parse.sort_by(f64::total_cmp);
     times.ask.sort_by(f64::total_cmp);
+    for (_, c) in &mut times.by_class {
+        c.sort_by(f64::total_cmp);
+    }
     Ok(times)
 }

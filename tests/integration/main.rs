@@ -18,6 +18,7 @@ mod export_styles;
 mod generated;
 mod ingest;
 mod properties;
+mod rollups;
 mod search_cases;
 mod semantic;
 mod served;

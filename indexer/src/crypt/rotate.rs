@@ -59,6 +59,7 @@ pub fn rotate(
     let (customers, generation) = Tx::run(&conn, || {
         let generation = store::generation(&conn)? + 1;
         let n = reseal(&conn, &old, &new, generation)?;
+        crate::rollup::carry(&conn, generation - 1, generation)?;
         store::set_meta(&conn, "generation", &generation.to_string())?;
         Ok::<_, Error>((n, generation))
     })?;

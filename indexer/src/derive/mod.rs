@@ -74,6 +74,8 @@ pub fn derive(
     let started = std::time::Instant::now();
     let lap =
         |what: &str| tracing::debug!(seconds = started.elapsed().as_secs_f64(), "derive: {what}");
+    crate::rollup::refresh(conn, crate::store::generation(conn)?, generation)?;
+    lap("rollups");
     base::fill(conn, as_of, matches!(scope, Scope::All))?;
     lap("own columns");
     let rederived = format!("SELECT {BUYER_COLUMNS} FROM _base c WHERE c.order_count > 0");

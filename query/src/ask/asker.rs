@@ -118,12 +118,25 @@ impl Asker {
             Some(_) => Some(fields_key(&reader.conn)?),
             None => None,
         };
-        let parser = if fields == self.fields {
-            self.parser.with_terms(terms)
-        } else {
+        let parser = if fields != self.fields {
+            // New fields of the store's own: the whole description again (rollups included).
             let mut schema = customer_schema(&reader.conn)?;
             schema.add_terms(terms);
             Parser::new(schema)?
+        } else {
+            // The rollups are read only while they describe the store: a write that built
+            // them (the first to a store made before them) makes them usable, and the
+            // description follows (a new parser, once).
+            let fresh = kesou_indexer::rollup::fresh(&reader.conn)?;
+            let wanted = super::store_schema::rollups_for(self.schema(), fresh)?;
+            let declared = self.schema().related.iter().map(|r| r.rollup.clone());
+            if declared.eq(wanted) {
+                self.parser.with_terms(terms)
+            } else {
+                let mut schema = self.schema().clone();
+                super::store_schema::set_rollups(&mut schema, fresh)?;
+                Parser::new(schema)?.with_terms(terms)
+            }
         };
         Ok(Asker {
             fields,

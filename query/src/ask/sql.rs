@@ -154,6 +154,9 @@ impl<'a> SqlBuilder<'a> {
                 self.schema.table, r.table
             ))
         })?;
+        if let Some(sql) = self.related_by_rollup(r, rel)? {
+            return Ok(sql);
+        }
         let scope = Scope {
             alias: RELATED,
             table: &rel.table,
@@ -183,7 +186,7 @@ impl<'a> SqlBuilder<'a> {
                     )));
                 }
                 match t.agg {
-                    Agg::Sum => format!("coalesce(sum({}), 0)", column(RELATED, &f.name)),
+                    Agg::Sum => format!("coalesce(sum({}), 0)", summed(f, RELATED)),
                     Agg::Avg => format!("avg({})", column(RELATED, &f.name)),
                     other => {
                         return Err(Error::BadRequest(format!(
@@ -211,21 +214,7 @@ impl<'a> SqlBuilder<'a> {
                 column(MAIN, &self.schema.key)
             ));
         }
-        let (op, zero_holds) = match r.count_op {
-            Op::Eq => ("=", n == 0.0),
-            Op::Ne => ("<>", n != 0.0),
-            Op::Gt => (">", 0.0 > n),
-            Op::Ge => (">=", 0.0 >= n),
-            Op::Lt => ("<", 0.0 < n),
-            Op::Le => ("<=", 0.0 <= n),
-            other => {
-                return Err(Error::BadRequest(format!(
-                    "a count or sum of {} takes = != > >= < <=, not {}",
-                    rel.label,
-                    other.symbol().trim()
-                )));
-            }
-        };
+        let (op, zero_holds) = compared(r, &rel.label)?;
         // Counted per key in one grouped pass (about twice as fast in DuckDB as a correlated
         // count). Rows with no related rows have a count of 0: when 0 passes the test, the
         // answer is every row except those whose count fails it.
@@ -467,6 +456,37 @@ impl<'a> SqlBuilder<'a> {
     }
 }
 
+/// A related number as it is summed: money in DECIMAL fen, so that a sum does not depend
+/// on the order rows are added in (and a rollup's monthly sums add up to the same).
+fn summed(f: &Field, alias: &str) -> String {
+    let col = column(alias, &f.name);
+    if f.kind == FieldKind::Money {
+        format!("CAST({col} AS DECIMAL(18, 2))")
+    } else {
+        col
+    }
+}
+
+/// The SQL operator of a related count or total test, and whether a row with no related
+/// rows (a count or sum of 0) passes it.
+fn compared(r: &RelatedFilter, label: &str) -> Result<(&'static str, bool)> {
+    let n = r.count;
+    Ok(match r.count_op {
+        Op::Eq => ("=", n == 0.0),
+        Op::Ne => ("<>", n != 0.0),
+        Op::Gt => (">", 0.0 > n),
+        Op::Ge => (">=", 0.0 >= n),
+        Op::Lt => ("<", 0.0 < n),
+        Op::Le => ("<=", 0.0 <= n),
+        other => {
+            return Err(Error::BadRequest(format!(
+                "a count or sum of {label} takes = != > >= < <=, not {}",
+                other.symbol().trim()
+            )));
+        }
+    })
+}
+
 /// The items of a list value (a single value is a list of one).
 fn list(v: &Value) -> Vec<&Value> {
     match v {
@@ -502,5 +522,6 @@ fn bad_value(field: &Field, v: &Value) -> Error {
     ))
 }
 
+mod rollup;
 #[cfg(test)]
 mod tests;

@@ -17,7 +17,7 @@ use std::sync::OnceLock;
 use duckdb::Connection;
 pub use kesou_indexer::store::field_column;
 use kesou_indexer::store::{FIELDS_VIEW, ViewField, view_fields};
-use kesou_nlq::{Field, FieldKind, Schema};
+use kesou_nlq::{Field, FieldKind, Rollup, Schema};
 
 use super::sql::ident;
 use crate::Result;
@@ -37,11 +37,67 @@ pub fn customer_schema(conn: &Connection) -> Result<Schema> {
         let have = columns(conn, &r.table)?;
         r.fields.retain(|f| have.contains(&f.name));
     }
+    // Rollups are read only while they describe the store as it is (indexer/src/rollup.rs).
+    set_rollups(&mut schema, kesou_indexer::rollup::fresh(conn)?)?;
     add_custom_fields(conn, &mut schema)?;
     super::user_schema::apply_user_schema(conn, &mut schema)?;
     schema.check()?;
     add_store_values(conn, &mut schema)?;
     Ok(schema)
+}
+
+/// How the store's events are rolled up, as the description names them.
+const ROLLUPS_TOML: &str = include_str!("rollups.toml");
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Rollups {
+    rollups: Vec<RelatedRollup>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RelatedRollup {
+    related: String,
+    rollup: Rollup,
+}
+
+/// Declares the store's rollups ([`ROLLUPS_TOML`]) on the related tables of `schema` that
+/// have them, with every field they keep (`fresh`), or none (the store's are stale).
+pub(crate) fn set_rollups(schema: &mut Schema, fresh: bool) -> Result<()> {
+    let wanted = rollups_for(schema, fresh)?;
+    for (r, rollup) in schema.related.iter_mut().zip(wanted) {
+        r.rollup = rollup;
+    }
+    schema.check()?;
+    Ok(())
+}
+
+/// The rollup each related table of `schema` has in a store whose rollups are `fresh` or
+/// not, in the order of `schema.related`.
+pub(crate) fn rollups_for(schema: &Schema, fresh: bool) -> Result<Vec<Option<Rollup>>> {
+    let mut wanted = vec![None; schema.related.len()];
+    if !fresh {
+        return Ok(wanted);
+    }
+    let Rollups { rollups } = toml::from_str(ROLLUPS_TOML)
+        .map_err(|e| kesou_nlq::Error::Schema(format!("rollups.toml: {e}")))?;
+    for RelatedRollup { related, rollup } in rollups {
+        if let Some((i, r)) = schema
+            .related
+            .iter()
+            .enumerate()
+            .find(|(_, r)| r.table == related)
+            && rollup
+                .fields
+                .iter()
+                .chain(&rollup.sums)
+                .all(|f| r.fields.iter().any(|have| &have.name == f))
+        {
+            wanted[i] = Some(rollup);
+        }
+    }
+    Ok(wanted)
 }
 
 /// Whether `field` of a schema is one of the store's custom fields (not of the shipped

@@ -107,7 +107,8 @@ fn store() -> (tempfile::TempDir, StorePaths) {
         .unwrap();
         for (i, p) in products.iter().enumerate() {
             conn.execute(
-                "INSERT INTO orders VALUES (?, ?, DATE '2026-01-01', 100000, ?)",
+                "INSERT INTO orders (id, customer_id, order_date, amount, product)
+                 VALUES (?, ?, DATE '2026-01-01', 100000, ?)",
                 duckdb::params![format!("{id}-{i}"), id, p],
             )
             .unwrap();
