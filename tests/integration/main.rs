@@ -20,6 +20,7 @@ mod ingest;
 mod properties;
 mod search_cases;
 mod semantic;
+mod semantic_zh;
 mod served;
 mod similar;
 mod tags;

@@ -13,6 +13,7 @@
 //! A store without `meta.semantic_model` answers exactly as before (BM25 only).
 
 mod build;
+mod eval;
 mod fuse;
 mod rank;
 mod vectors;
@@ -27,6 +28,7 @@ use kesou_models::{Embedder, ModelConfig, ModelInfo};
 use serde::Serialize;
 
 pub use build::{EmbedReport, NOTES_PER_CUSTOMER};
+pub use eval::{PairCase, PairOutcome, Recall, SemanticEval, evaluate};
 pub use fuse::{Fused, RRF_K, rrf};
 pub use rank::Field;
 
