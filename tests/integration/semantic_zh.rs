@@ -91,14 +91,7 @@ fn hybrid_finds_planted_paraphrases_words_miss_and_keeps_every_name() {
         .with_embedder(Arc::clone(&model));
     let loaded = sem.load().unwrap();
     let searcher = Searcher::new(reader.index.clone()).unwrap();
-    let pairs: Vec<PairCase> = PARAPHRASES
-        .iter()
-        .map(|p| PairCase {
-            asked: p.asked.into(),
-            written: p.written.into(),
-        })
-        .collect();
-    let r = semantic::evaluate(&searcher, &loaded, &reader.conn, &pairs, 40, 10).unwrap();
+    let r = semantic::evaluate(&searcher, &loaded, &reader.conn, &pairs(), 40, 10).unwrap();
     let p = &r.paraphrases;
     eprintln!("{:#?}", (p, &r.names));
     assert!(p.queries >= 15, "too few pairs in the store: {p:?}");
@@ -122,4 +115,79 @@ fn hybrid_finds_planted_paraphrases_words_miss_and_keeps_every_name() {
         r.names_lost
     );
     assert!(r.names.hybrid >= r.names.bm25, "{:?}", r.names);
+}
+
+#[test]
+fn the_distilled_static_model_embeds_fast_finds_paraphrases_and_extends_itself() {
+    let Some(model) = model() else { return };
+    let (dir, paths) = store(150);
+    // The static model is written beside the E5S1 file: a link in the test's folder keeps
+    // the real one untouched.
+    let e5 = dir.path().join("e5-small-q4.bin");
+    std::os::unix::fs::symlink(&model.config().path, &e5).unwrap();
+    // The store's tokens only (the whole Chinese vocabulary takes minutes).
+    let first = semantic::distill(&paths, &e5, false, &NoProgress).unwrap();
+    assert_eq!(first.path, kesou_models::static_path(&e5));
+    assert!(
+        first.tokens > 500 && first.embedded == first.tokens,
+        "{first:?}"
+    );
+    let again = semantic::distill(&paths, &e5, false, &NoProgress).unwrap();
+    assert_eq!(
+        again.embedded, 0,
+        "nothing new to run through the transformer"
+    );
+    assert_eq!(again.fingerprint, first.fingerprint);
+
+    let fast = Arc::new(Embedder::load(&ModelConfig::new(&first.path)).unwrap());
+    assert_eq!(fast.info().architecture, kesou_models::Architecture::Static);
+    let texts = [
+        "公司主营冷链物流业务。",
+        "做电池的",
+        "公司成立于2010年，总部位于杭州",
+    ];
+    let alone: Vec<Vec<f32>> = texts
+        .iter()
+        .map(|t| fast.embed_batch(&[t]).unwrap().data)
+        .collect();
+    let together = fast.embed_batch(&texts).unwrap();
+    for (i, v) in alone.iter().enumerate() {
+        assert!(kesou_models::cosine(v, together.row(i)) > 0.9999);
+        let norm: f32 = v.iter().map(|x| x * x).sum();
+        assert!((norm - 1.0).abs() < 1e-4, "unit length");
+    }
+
+    semantic::embed_store(&paths, &fast, 64, &NoProgress).unwrap();
+    semantic::configure(&paths, Some(fast.config())).unwrap();
+    let reader = kesou_indexer::open_for_reading(&paths, &NoProgress).unwrap();
+    let sem = Semantic::open(&paths, &reader.conn)
+        .unwrap()
+        .unwrap()
+        .with_embedder(Arc::clone(&fast));
+    let loaded = sem.load().unwrap();
+    let searcher = Searcher::new(reader.index.clone()).unwrap();
+    let r = semantic::evaluate(&searcher, &loaded, &reader.conn, &pairs(), 40, 10).unwrap();
+    let p = &r.paraphrases;
+    eprintln!("static: {:#?}", (p, &r.names));
+    assert!(
+        p.hybrid >= p.bm25 + 0.1,
+        "static hybrid recall@10 {:.3} is not above BM25's {:.3}",
+        p.hybrid,
+        p.bm25
+    );
+    assert!(
+        r.names_lost.is_empty(),
+        "hybrid lost names BM25 found: {:?}",
+        r.names_lost
+    );
+}
+
+fn pairs() -> Vec<PairCase> {
+    PARAPHRASES
+        .iter()
+        .map(|p| PairCase {
+            asked: p.asked.into(),
+            written: p.written.into(),
+        })
+        .collect()
 }

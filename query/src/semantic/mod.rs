@@ -92,6 +92,33 @@ pub fn embed_store(
     build::build(paths, embedder, batch_size, progress)
 }
 
+/// Distils (or extends) the static model of the E5S1 file `e5` (stored beside it) with
+/// every token of the store's descriptions and notes; with `whole`, also every Chinese
+/// piece of the vocabulary and its frequent ASCII words (see `kesou_models::distill`).
+pub fn distill(
+    paths: &StorePaths,
+    e5: &Path,
+    whole: bool,
+    progress: &dyn Progress,
+) -> Result<kesou_models::DistillReport> {
+    let texts: Vec<String> = {
+        let conn = store::open_db(paths, false, true)?;
+        let mut stmt = conn.prepare(
+            "SELECT description FROM customers WHERE description IS NOT NULL
+             UNION SELECT note FROM interactions WHERE note IS NOT NULL",
+        )?;
+        stmt.query_map([], |r| r.get::<_, String>(0))?
+            .collect::<std::result::Result<_, _>>()?
+    };
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let phase = progress.phase("distilling tokens", None);
+    let mut last = 0;
+    Ok(kesou_models::distill(e5, &refs, whole, &mut |done, _| {
+        phase.advance((done - last) as u64);
+        last = done;
+    })?)
+}
+
 /// The state of a store's vectors, for `kesou embed --status` and notes on answers.
 #[derive(Debug, Clone, Serialize)]
 pub struct VectorStatus {
