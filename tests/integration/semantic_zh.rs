@@ -180,6 +180,58 @@ fn the_distilled_static_model_embeds_fast_finds_paraphrases_and_extends_itself()
         "hybrid lost names BM25 found: {:?}",
         r.names_lost
     );
+
+    // A 业务员 sees only their own customers, on the vector path too: the nearest by
+    // meaning are chosen among them, and the total counts only them.
+    let owner: String = reader
+        .conn
+        .query_row(
+            "SELECT owner FROM customers GROUP BY owner ORDER BY count(*) DESC, owner LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let own: std::collections::HashSet<String> = {
+        let mut stmt = reader
+            .conn
+            .prepare("SELECT id FROM customers WHERE owner = ?")
+            .unwrap();
+        stmt.query_map([&owner], |r| r.get::<_, String>(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    assert!(own.len() < 150, "the scope must leave customers out");
+    let hybrid = Searcher::new(reader.index.clone())
+        .unwrap()
+        .with_semantic(Some(Arc::new(sem)));
+    let scope = kesou_query::Scope::new([("owner".to_owned(), vec![owner.clone()])]).unwrap();
+    let mut by_meaning = 0;
+    for query in ["冷藏运输", "做电池的", "办公软件", "养猪", "装修公司"] {
+        let found = hybrid
+            .search(&kesou_query::SearchRequest {
+                text: query.into(),
+                filters: Vec::new(),
+                facets: vec!["owner".into()],
+                limit: 50,
+                offset: 0,
+                scope: Some(scope.clone()),
+            })
+            .unwrap();
+        assert_eq!(found.retrieval, Some(semantic::Retrieval::Hybrid));
+        assert!(found.total <= own.len(), "{query}: total {}", found.total);
+        for hit in &found.hits {
+            assert!(
+                own.contains(&hit.id),
+                "{query}: {} is not {owner}'s",
+                hit.id
+            );
+            if hit.hybrid.as_ref().is_some_and(|h| h.bm25_rank.is_none()) {
+                by_meaning += 1;
+            }
+        }
+    }
+    assert!(by_meaning > 0, "the vector path was not exercised");
 }
 
 fn pairs() -> Vec<PairCase> {
