@@ -45,6 +45,8 @@ struct Inner {
     audit: AuditLog,
     engine: RwLock<Arc<Engine>>,
     started: Instant,
+    /// An embedding running beside the server (`kesou demo`), for the web app's indicator.
+    semantic: std::sync::OnceLock<Arc<kesou_query::semantic::Background>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -156,8 +158,19 @@ impl AppState {
                 audit,
                 engine: RwLock::new(Arc::new(Engine::new(asker)?)),
                 started: Instant::now(),
+                semantic: std::sync::OnceLock::new(),
             }),
         })
+    }
+
+    /// Reports, from now on, how far an embedding running beside the server has got.
+    pub fn watch_semantic(&self, background: Arc<kesou_query::semantic::Background>) {
+        let _ = self.inner.semantic.set(background);
+    }
+
+    /// The embedding running beside the server, if any.
+    pub fn semantic_background(&self) -> Option<&Arc<kesou_query::semantic::Background>> {
+        self.inner.semantic.get()
     }
 
     pub fn paths(&self) -> &StorePaths {

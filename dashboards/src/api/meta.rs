@@ -34,8 +34,15 @@ pub async fn health(State(state): State<AppState>, headers: HeaderMap) -> ApiRes
             "login_required": login_required,
         })));
     }
+    let background = state.semantic_background().map(|b| b.snapshot());
     state
         .blocking(move |asker| {
+            // Search by meaning: off (no model), ready, or how far embedding has got.
+            let semantic = match (&background, asker.searcher().and_then(|s| s.semantic())) {
+                (Some(b), _) => serde_json::to_value(b).map_err(AppError::internal)?,
+                (None, Some(_)) => json!({ "stage": "ready" }),
+                (None, None) => json!({ "stage": "off" }),
+            };
             let conn = asker.connection();
             let customers: i64 = conn
                 .query_row("SELECT count(*) FROM customers", [], |r| r.get(0))
@@ -50,6 +57,7 @@ pub async fn health(State(state): State<AppState>, headers: HeaderMap) -> ApiRes
                 "demo": demo,
                 "login_required": login_required,
                 "uptime_secs": uptime,
+                "semantic": semantic,
             })))
         })
         .await

@@ -56,7 +56,7 @@ pub async fn suggest(
                     offset: 0,
                     scope,
                 };
-                Ok(searcher.search(&req)?.hits)
+                Ok(searcher.search_words(&req)?.hits)
             })
             .await?;
         let by_pinyin: Vec<Suggestion> = found

@@ -7,6 +7,7 @@ import { h, mount, stamp } from "./dom.js";
 import { withGlobal } from "./filterbar.js";
 import { lang, onLangChange, setLang, t } from "./i18n.js";
 import { loginView, logout, whoAmI } from "./login.js";
+import { meaningIndicator } from "./meaning.js";
 import { profileView } from "./profile.js";
 import { reportBuilderView } from "./reports.js";
 
@@ -40,6 +41,7 @@ function drawHeader() {
         link(withGlobal("#/dashboards", params), "nav_boards", here === "dashboards" || here === "dashboard"),
         link("#/reports/new", "nav_new_report", here === "reports"),
       ),
+      me ? meaningIndicator() : null,
       me && !me.demo
         ? h(
             "span",

@@ -12,6 +12,7 @@
 //!
 //! A store without `meta.semantic_model` answers exactly as before (BM25 only).
 
+mod background;
 mod build;
 mod eval;
 mod fuse;
@@ -27,7 +28,8 @@ use kesou_indexer::{Progress, StorePaths, store};
 use kesou_models::{Embedder, ModelConfig, ModelInfo};
 use serde::Serialize;
 
-pub use build::{EmbedReport, NOTES_PER_CUSTOMER};
+pub use background::{Background, BackgroundState, Stage};
+pub use build::{EmbedReport, NOTES_PER_CUSTOMER, Pending};
 pub use eval::{PairCase, PairOutcome, Recall, SemanticEval, evaluate};
 pub use fuse::{Fused, RRF_K, rrf};
 pub use rank::Field;
@@ -101,19 +103,19 @@ pub fn distill(
     whole: bool,
     progress: &dyn Progress,
 ) -> Result<kesou_models::DistillReport> {
-    let texts: Vec<String> = {
-        let conn = store::open_db(paths, false, true)?;
-        let mut stmt = conn.prepare(
-            "SELECT description FROM customers WHERE description IS NOT NULL
-             UNION SELECT note FROM interactions WHERE note IS NOT NULL",
-        )?;
-        stmt.query_map([], |r| r.get::<_, String>(0))?
-            .collect::<std::result::Result<_, _>>()?
-    };
-    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    distill_texts(&Pending::read(paths, None)?.texts(), e5, whole, progress)
+}
+
+/// [`distill`] with texts already read.
+pub fn distill_texts(
+    texts: &[&str],
+    e5: &Path,
+    whole: bool,
+    progress: &dyn Progress,
+) -> Result<kesou_models::DistillReport> {
     let phase = progress.phase("distilling tokens", None);
     let mut last = 0;
-    Ok(kesou_models::distill(e5, &refs, whole, &mut |done, _| {
+    Ok(kesou_models::distill(e5, texts, whole, &mut |done, _| {
         phase.advance((done - last) as u64);
         last = done;
     })?)
@@ -261,13 +263,22 @@ impl Semantic {
         if let Some(l) = slot.as_ref() {
             return Ok(Arc::clone(l));
         }
+        let path = vectors::path(&self.root);
+        // While the vectors are being made (a background embedding), fail at once rather
+        // than load the model for every query.
+        if vectors::peek(&path)?.is_none() {
+            return Err(Error::BadRequest(format!(
+                "{} has a model configured but no semantic vectors yet; run `kesou embed --data {}`",
+                self.root.display(),
+                self.root.display()
+            )));
+        }
         let started = Instant::now();
         let embedder = match &self.embedder {
             Some(e) => Arc::clone(e),
             None => Arc::new(Embedder::load(&self.config)?),
         };
         let model_ms = started.elapsed().as_secs_f64() * 1000.0;
-        let path = vectors::path(&self.root);
         let Some(vectors) = vectors::load(&path)? else {
             return Err(Error::BadRequest(format!(
                 "{} has a model configured but no semantic vectors yet; run `kesou embed --data {}`",
