@@ -46,6 +46,8 @@ struct Inner {
     engine: RwLock<Arc<Engine>>,
     imports: crate::api::imports::Imports,
     started: Instant,
+    /// An embedding running beside the server (`kesou demo`), for the web app's indicator.
+    semantic: std::sync::OnceLock<Arc<kesou_query::semantic::Background>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -159,6 +161,7 @@ impl AppState {
                 engine: RwLock::new(Arc::new(Engine::new(asker)?)),
                 imports: crate::api::imports::Imports::default(),
                 started: Instant::now(),
+                semantic: std::sync::OnceLock::new(),
             }),
         })
     }
@@ -166,6 +169,16 @@ impl AppState {
     /// The imports of the web app's 「导入数据」 page.
     pub fn imports(&self) -> &crate::api::imports::Imports {
         &self.inner.imports
+    }
+
+    /// Reports, from now on, how far an embedding running beside the server has got.
+    pub fn watch_semantic(&self, background: Arc<kesou_query::semantic::Background>) {
+        let _ = self.inner.semantic.set(background);
+    }
+
+    /// The embedding running beside the server, if any.
+    pub fn semantic_background(&self) -> Option<&Arc<kesou_query::semantic::Background>> {
+        self.inner.semantic.get()
     }
 
     pub fn paths(&self) -> &StorePaths {

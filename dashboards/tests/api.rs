@@ -130,6 +130,34 @@ async fn health_reports_the_store() {
     assert_eq!(v["customers"], 2000);
     assert_eq!(v["as_of"], "2026-06-30");
     assert_eq!(v["demo"], true);
+    assert_eq!(v["semantic"]["stage"], "off", "no model: words only");
+}
+
+#[tokio::test]
+async fn health_shows_how_far_a_background_embedding_has_got() {
+    use kesou_indexer::Progress;
+    use kesou_query::semantic::{Background, Stage};
+    let (_dir, _paths, state) = generated(40, 3);
+    let background = std::sync::Arc::new(Background::default());
+    state.watch_semantic(std::sync::Arc::clone(&background));
+    let (status, v) = send_to(&state, Method::GET, "/api/health", "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(v["semantic"]["stage"], "waiting");
+    {
+        let phase = background.phase("embedding notes", Some(400));
+        phase.advance(120);
+        let (_, v) = send_to(&state, Method::GET, "/api/health", "").await;
+        assert_eq!(v["semantic"]["stage"], "embedding");
+        assert_eq!(v["semantic"]["done"], 120);
+        assert_eq!(v["semantic"]["total"], 400);
+    }
+    background.set_stage(
+        Stage::Failed,
+        Some("the model file could not be read".into()),
+    );
+    let (_, v) = send_to(&state, Method::GET, "/api/health", "").await;
+    assert_eq!(v["semantic"]["stage"], "failed");
+    assert_eq!(v["semantic"]["message"], "the model file could not be read");
 }
 
 #[tokio::test]

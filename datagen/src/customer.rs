@@ -12,6 +12,7 @@ use crate::calendar::{self, CREATED_END, FOUNDING_START, SECONDS_PER_DAY, WORLD_
 use crate::credit;
 use crate::describe::{Profile, write_description};
 use crate::names::NameParts;
+use crate::paraphrase;
 use crate::people::{self, Person};
 use crate::persona::{self, PERSONAS, Persona, SOURCE_TAGS};
 use crate::rng::{Cumulative, Rng, Stream};
@@ -199,6 +200,7 @@ impl Customer {
             script,
         };
         write_description(&mut rng, &profile, &mut description);
+        paraphrase::plant(seed, index, identity.industry, script, &mut description);
         let latent = latent(seed, index, persona, size, f64::from(created_day) + 0.5);
         Customer {
             index,

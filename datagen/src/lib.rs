@@ -40,6 +40,7 @@ mod export;
 mod generate;
 mod names;
 mod notes;
+mod paraphrase;
 mod parquet;
 mod people;
 mod persona;
@@ -55,6 +56,7 @@ pub use config::{FileFormat, GenerateConfig, GenerateSummary};
 pub use error::{Error, Result};
 pub use export::{ExportStyle, csv_to_workbook, export};
 pub use generate::{generate, generate_batches};
+pub use paraphrase::{PARAPHRASES, PLANT_SHARE, Paraphrase};
 
 #[cfg(test)]
 mod tests;

@@ -40,6 +40,8 @@ pub(crate) enum Stream {
     OrderDefects = 8,
     /// Distinguishing suffixes for colliding names.
     Rename = 7,
+    /// Whether and which paraphrase is planted in the description.
+    Paraphrase = 9,
 }
 
 /// wyrand: one 64-bit word of state, fast and of good statistical quality.

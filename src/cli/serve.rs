@@ -64,6 +64,15 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
 
 /// Opens the store and serves it until Ctrl-C.
 pub fn serve(data: &std::path::Path, server: &ServerArgs) -> anyhow::Result<()> {
+    serve_with(data, server, None)
+}
+
+/// [`serve`], reporting an embedding that runs beside the server (`kesou demo`).
+pub fn serve_with(
+    data: &std::path::Path,
+    server: &ServerArgs,
+    background: Option<std::sync::Arc<kesou_query::semantic::Background>>,
+) -> anyhow::Result<()> {
     let public_url = server
         .url
         .clone()
@@ -75,6 +84,9 @@ pub fn serve(data: &std::path::Path, server: &ServerArgs) -> anyhow::Result<()> 
         public_url,
     };
     let state = AppState::open(&config)?;
+    if let Some(b) = background {
+        state.watch_semantic(b);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

@@ -21,6 +21,7 @@ mod properties;
 mod rollups;
 mod search_cases;
 mod semantic;
+mod semantic_zh;
 mod served;
 mod similar;
 mod tags;

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use kesou_access::FieldAccess;
 
 use crate::auth::Caller;
-use crate::error::ApiResult;
+use crate::error::{ApiResult, AppError};
 use crate::state::AppState;
 
 /// The OpenAPI document of the API (kept beside the code; a test checks that every route is
@@ -34,8 +34,15 @@ pub async fn health(State(state): State<AppState>, headers: HeaderMap) -> ApiRes
             "login_required": login_required,
         })));
     }
+    let background = state.semantic_background().map(|b| b.snapshot());
     state
         .blocking(move |asker| {
+            // Search by meaning: off (no model), ready, or how far embedding has got.
+            let semantic = match (&background, asker.searcher().and_then(|s| s.semantic())) {
+                (Some(b), _) => serde_json::to_value(b).map_err(AppError::internal)?,
+                (None, Some(_)) => json!({ "stage": "ready" }),
+                (None, None) => json!({ "stage": "off" }),
+            };
             let (customers, generation) = asker.holds()?;
             Ok(Json(json!({
                 "status": "ok",
@@ -46,6 +53,7 @@ pub async fn health(State(state): State<AppState>, headers: HeaderMap) -> ApiRes
                 "demo": demo,
                 "login_required": login_required,
                 "uptime_secs": uptime,
+                "semantic": semantic,
             })))
         })
         .await

@@ -58,7 +58,7 @@ pub async fn suggest(
                     // Names are looked up, not the store's own fields.
                     hide_custom_text: true,
                 };
-                Ok(searcher.search(&req)?.hits)
+                Ok(searcher.search_words(&req)?.hits)
             })
             .await?;
         let by_pinyin: Vec<Suggestion> = found

@@ -9,6 +9,7 @@ import { withGlobal } from "./filterbar.js";
 import { lang, onLangChange, setLang, t } from "./i18n.js";
 import { loginView, logout, whoAmI } from "./login.js";
 import { importView } from "./import.js";
+import { meaningIndicator } from "./meaning.js";
 import { profileView } from "./profile.js";
 import { reportBuilderView } from "./reports.js";
 
@@ -43,6 +44,7 @@ function drawHeader() {
         link("#/reports/new", "nav_new_report", here === "reports"),
         me && me.role === "管理员" ? link("#/import", "nav_import", here === "import") : null,
       ),
+      me ? meaningIndicator() : null,
       me && !me.demo
         ? h(
             "span",

@@ -61,7 +61,9 @@ impl Encoder {
                     xlm_roberta::XLMRobertaModel::new(&config, vb).map_err(missing)?,
                 ))
             }
-            Architecture::E5s1 => unreachable!("a folder never reads as an E5S1 file"),
+            Architecture::E5s1 | Architecture::Static => {
+                unreachable!("a folder never reads as an E5S1 file or a static model")
+            }
         }
     }
 

@@ -20,6 +20,9 @@ pub enum Architecture {
     XlmRoberta,
     /// multilingual-e5-small as one 4-bit E5S1 file (`e5-small-q4.bin`), not a folder.
     E5s1,
+    /// A static model distilled from an E5S1 file (`kesou embed --distill`): token vectors
+    /// averaged, no transformer.
+    Static,
 }
 
 /// How token vectors become one sentence vector.
@@ -103,7 +106,7 @@ impl Folder {
         let positions = number("max_position_embeddings")?;
         // XLM-RoBERTa numbers positions from padding_idx + 1.
         let max_positions = match architecture {
-            Architecture::Bert | Architecture::E5s1 => positions,
+            Architecture::Bert | Architecture::E5s1 | Architecture::Static => positions,
             Architecture::XlmRoberta => positions.saturating_sub(pad_token_id as usize + 1),
         };
         let trained_max_tokens = optional_json(&dir.join("sentence_bert_config.json"))?
@@ -185,7 +188,7 @@ fn fill_defaults(config: &mut Json, architecture: Architecture) {
         (
             "pad_token_id",
             Json::from(match architecture {
-                Architecture::Bert | Architecture::E5s1 => 0,
+                Architecture::Bert | Architecture::E5s1 | Architecture::Static => 0,
                 Architecture::XlmRoberta => 1,
             }),
         ),

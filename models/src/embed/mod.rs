@@ -9,6 +9,7 @@ mod e5;
 mod encoder;
 mod fingerprint;
 mod folder;
+mod pca;
 
 use std::path::Path;
 use std::time::Instant;
@@ -18,11 +19,11 @@ use candle_nn::VarBuilder;
 use tokenizers::{Encoding, Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
 
 pub use config::{ModelConfig, ModelInfo};
-pub use e5::Kernels;
+pub use e5::{DistillReport, Kernels, STATIC_DIMS, distill, static_path};
 pub use fingerprint::{StableHasher, stable_hash};
 pub use folder::{Architecture, Pooling};
 
-use e5::E5Model;
+use e5::{E5Model, StaticModel};
 use encoder::{Batch, Encoder};
 use folder::{Folder, TOKENIZER, WEIGHTS};
 
@@ -67,6 +68,7 @@ enum Backend {
         device: Device,
     },
     E5(E5Model),
+    Static(StaticModel),
 }
 
 impl std::fmt::Debug for Embedder {
@@ -89,6 +91,25 @@ impl Embedder {
     /// weights are f32 whatever `kernels` says).
     pub fn load_with(config: &ModelConfig, kernels: Kernels) -> Result<Embedder> {
         let started = Instant::now();
+        if config.path.is_file() && e5::is_static_file(&config.path) {
+            let model = StaticModel::load(&config.path)?;
+            let name = config
+                .path
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+            return Ok(Embedder {
+                config: config.clone(),
+                info: ModelInfo {
+                    name,
+                    architecture: Architecture::Static,
+                    dims: model.dims,
+                    pooling: Pooling::Mean,
+                    max_tokens: usize::MAX >> 1,
+                    fingerprint: model.fingerprint.clone(),
+                },
+                backend: Backend::Static(model),
+            });
+        }
         if config.path.is_file() && e5::is_e5_file(&config.path) {
             let embedder = Embedder::load_e5(config, kernels)?;
             tracing::debug!(
@@ -232,6 +253,7 @@ impl Embedder {
                 .get_ids()
                 .to_vec()),
             Backend::E5(m) => m.token_ids(text),
+            Backend::Static(m) => m.token_ids(text),
         }
     }
 
@@ -274,11 +296,20 @@ impl Embedder {
 
     /// Vectors of texts as given (no prefix), in one forward pass padded to the longest.
     pub fn embed_batch(&self, texts: &[&str]) -> Result<Embeddings> {
-        if let Backend::E5(m) = &self.backend {
-            return Ok(Embeddings {
-                dims: self.dims(),
-                data: m.embed(texts, texts.len(), &mut |_| {})?,
-            });
+        match &self.backend {
+            Backend::E5(m) => {
+                return Ok(Embeddings {
+                    dims: self.dims(),
+                    data: m.embed(texts, texts.len(), &mut |_| {})?,
+                });
+            }
+            Backend::Static(m) => {
+                return Ok(Embeddings {
+                    dims: self.dims(),
+                    data: m.embed(texts, &mut |_| {})?,
+                });
+            }
+            Backend::Folder { .. } => {}
         }
         let encodings = self.tokenize(texts)?;
         let all: Vec<&Encoding> = encodings.iter().collect();
@@ -298,9 +329,16 @@ impl Embedder {
         done: &mut dyn FnMut(usize),
     ) -> Result<Embeddings> {
         let dims = self.dims();
-        if let Backend::E5(m) = &self.backend {
-            let data = m.embed(texts, batch_size, done)?;
-            return Ok(Embeddings { dims, data });
+        match &self.backend {
+            Backend::E5(m) => {
+                let data = m.embed(texts, batch_size, done)?;
+                return Ok(Embeddings { dims, data });
+            }
+            Backend::Static(m) => {
+                let data = m.embed(texts, done)?;
+                return Ok(Embeddings { dims, data });
+            }
+            Backend::Folder { .. } => {}
         }
         let encodings = self.tokenize(texts)?;
         let mut order: Vec<usize> = (0..texts.len()).collect();
@@ -319,7 +357,7 @@ impl Embedder {
 
     fn tokenize(&self, texts: &[&str]) -> Result<Vec<Encoding>> {
         let Backend::Folder { tokenizer, .. } = &self.backend else {
-            unreachable!("E5 files tokenize in e5")
+            unreachable!("E5 files and static models tokenize in e5")
         };
         tokenizer
             .encode_batch(texts.to_vec(), true)
@@ -334,7 +372,7 @@ impl Embedder {
             ..
         } = &self.backend
         else {
-            unreachable!("E5 files run in e5")
+            unreachable!("E5 files and static models run in e5")
         };
         if encodings.is_empty() {
             return Ok(Vec::new());
@@ -371,7 +409,7 @@ pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
 /// Whether a folder (or an E5S1 file) looks like a model kesou can load (for messages
 /// before loading).
 pub fn is_model_folder(dir: &Path) -> bool {
-    (dir.is_file() && e5::is_e5_file(dir)) || Folder::read(dir).is_ok()
+    (dir.is_file() && (e5::is_e5_file(dir) || e5::is_static_file(dir))) || Folder::read(dir).is_ok()
 }
 
 #[cfg(test)]

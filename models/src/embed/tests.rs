@@ -61,7 +61,9 @@ fn tiny_model(dir: &Path, architecture: Architecture, max_positions: usize) -> M
             "</s>",
             1,
         ),
-        Architecture::E5s1 => unreachable!("an E5S1 model is one file, not a folder"),
+        Architecture::E5s1 | Architecture::Static => {
+            unreachable!("an E5S1 model is one file, not a folder")
+        }
     };
     let config = json!({
         "architectures": [if architecture == Architecture::Bert { "BertModel" } else { "XLMRobertaModel" }],

@@ -94,7 +94,9 @@ impl Asker {
     /// the store, [`crate::boards::save_report`]); make another asker after a write to the
     /// store to see it.
     pub fn on_store(store: &Store) -> Result<Asker> {
-        let mut asker = Asker::from_reader(store.reader()?)?;
+        let reader = store.reader()?;
+        let semantic = Semantic::open(store.paths(), &reader.conn)?.map(Arc::new);
+        let mut asker = Asker::with_semantic(reader, semantic)?;
         asker.lookalike = Some(Arc::new(LookalikeSlot {
             paths: store.paths().clone(),
             loaded: Mutex::new(None),
@@ -141,7 +143,9 @@ impl Asker {
         Ok(Asker {
             fields,
             parser: Arc::new(parser),
-            searcher: Some(Arc::new(Searcher::new(reader.index)?)),
+            searcher: Some(Arc::new(Searcher::new(reader.index)?.with_semantic(
+                self.searcher.as_ref().and_then(|s| s.semantic().cloned()),
+            ))),
             conn: reader.conn,
             as_of,
             stale: reader.stale,

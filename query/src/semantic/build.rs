@@ -139,6 +139,72 @@ fn read(conn: &Connection, old: Option<&Vectors>) -> Result<(u64, Vec<Customer>)
     Ok((generation, customers))
 }
 
+/// A store's texts read for embedding (the store closed again): what [`Pending::embed`]
+/// needs, so that the model can run while the store is held by someone else (a server).
+pub struct Pending {
+    root: std::path::PathBuf,
+    generation: u64,
+    customers: Vec<Customer>,
+    old: Option<Vectors>,
+    read_seconds: f64,
+}
+
+impl Pending {
+    /// Reads the store's generation and the texts of the customers that may have changed
+    /// since the vectors of `fingerprint` (none: all).
+    pub fn read(paths: &StorePaths, fingerprint: Option<&str>) -> Result<Pending> {
+        let started = Instant::now();
+        let path = vectors::path(&paths.root);
+        // Vectors of another model (or other settings) cannot be mixed with new ones.
+        let old = match fingerprint {
+            Some(f) => vectors::load(&path)?.filter(|v| v.header.model.fingerprint == f),
+            None => None,
+        };
+        let (generation, customers) = {
+            let conn = store::open_db(paths, false, true)?;
+            read(&conn, old.as_ref())?
+        };
+        Ok(Pending {
+            root: paths.root.clone(),
+            generation,
+            customers,
+            old,
+            read_seconds: started.elapsed().as_secs_f64(),
+        })
+    }
+
+    /// Every distinct text read (descriptions and notes), for distilling a model.
+    pub fn texts(&self) -> Vec<&str> {
+        let mut seen = HashSet::new();
+        self.customers
+            .iter()
+            .flat_map(|c| c.description.iter().chain(&c.notes))
+            .map(String::as_str)
+            .filter(|t| seen.insert(*t))
+            .collect()
+    }
+
+    /// Embeds what changed with `embedder` (the model whose fingerprint the texts were read
+    /// for) and writes the vector file.
+    pub fn embed(
+        self,
+        embedder: &Embedder,
+        batch_size: usize,
+        progress: &dyn Progress,
+    ) -> Result<EmbedReport> {
+        if let Some(o) = &self.old
+            && o.header.model.fingerprint != embedder.info().fingerprint
+        {
+            return Err(crate::Error::BadRequest(format!(
+                "the texts were read for the vectors of {}, not for {}; read them again",
+                o.header.model.name,
+                embedder.info().name
+            )));
+        }
+        finish(self, embedder, batch_size, progress)
+    }
+}
+
 /// Embeds what changed and writes the vector file.
 pub(crate) fn build(
     paths: &StorePaths,
@@ -146,16 +212,26 @@ pub(crate) fn build(
     batch_size: usize,
     progress: &dyn Progress,
 ) -> Result<EmbedReport> {
+    let pending = Pending::read(paths, Some(&embedder.info().fingerprint))?;
+    finish(pending, embedder, batch_size, progress)
+}
+
+fn finish(
+    pending: Pending,
+    embedder: &Embedder,
+    batch_size: usize,
+    progress: &dyn Progress,
+) -> Result<EmbedReport> {
     let started = Instant::now();
-    let path = vectors::path(&paths.root);
+    let Pending {
+        root,
+        generation,
+        customers,
+        old,
+        read_seconds,
+    } = pending;
+    let path = vectors::path(&root);
     let info = embedder.info();
-    // Vectors of another model (or other settings) cannot be mixed with new ones.
-    let old = vectors::load(&path)?.filter(|v| v.header.model.fingerprint == info.fingerprint);
-    let (generation, customers) = {
-        let conn = store::open_db(paths, false, true)?;
-        read(&conn, old.as_ref())?
-    };
-    let read_seconds = started.elapsed().as_secs_f64();
     let dims = embedder.dims();
     let mut v = Vectors::empty(generation, info.clone());
     v.descriptions = vec![0f32; customers.len() * dims];
@@ -226,7 +302,7 @@ pub(crate) fn build(
         bytes,
         read_seconds,
         embed_seconds,
-        seconds: started.elapsed().as_secs_f64(),
+        seconds: read_seconds + started.elapsed().as_secs_f64(),
     })
 }
 

@@ -12,7 +12,9 @@
 //!
 //! A store without `meta.semantic_model` answers exactly as before (BM25 only).
 
+mod background;
 mod build;
+mod eval;
 mod fuse;
 mod rank;
 mod vectors;
@@ -26,7 +28,9 @@ use kesou_indexer::{Progress, StorePaths, store};
 use kesou_models::{Embedder, ModelConfig, ModelInfo};
 use serde::Serialize;
 
-pub use build::{EmbedReport, NOTES_PER_CUSTOMER};
+pub use background::{Background, BackgroundState, Stage};
+pub use build::{EmbedReport, NOTES_PER_CUSTOMER, Pending};
+pub use eval::{PairCase, PairOutcome, Recall, SemanticEval, evaluate};
 pub use fuse::{Fused, RRF_K, rrf};
 pub use rank::Field;
 
@@ -88,6 +92,33 @@ pub fn embed_store(
     progress: &dyn Progress,
 ) -> Result<EmbedReport> {
     build::build(paths, embedder, batch_size, progress)
+}
+
+/// Distils (or extends) the static model of the E5S1 file `e5` (stored beside it) with
+/// every token of the store's descriptions and notes; with `whole`, also every Chinese
+/// piece of the vocabulary and its frequent ASCII words (see `kesou_models::distill`).
+pub fn distill(
+    paths: &StorePaths,
+    e5: &Path,
+    whole: bool,
+    progress: &dyn Progress,
+) -> Result<kesou_models::DistillReport> {
+    distill_texts(&Pending::read(paths, None)?.texts(), e5, whole, progress)
+}
+
+/// [`distill`] with texts already read.
+pub fn distill_texts(
+    texts: &[&str],
+    e5: &Path,
+    whole: bool,
+    progress: &dyn Progress,
+) -> Result<kesou_models::DistillReport> {
+    let phase = progress.phase("distilling tokens", None);
+    let mut last = 0;
+    Ok(kesou_models::distill(e5, texts, whole, &mut |done, _| {
+        phase.advance((done - last) as u64);
+        last = done;
+    })?)
 }
 
 /// The state of a store's vectors, for `kesou embed --status` and notes on answers.
@@ -232,13 +263,22 @@ impl Semantic {
         if let Some(l) = slot.as_ref() {
             return Ok(Arc::clone(l));
         }
+        let path = vectors::path(&self.root);
+        // While the vectors are being made (a background embedding), fail at once rather
+        // than load the model for every query.
+        if vectors::peek(&path)?.is_none() {
+            return Err(Error::BadRequest(format!(
+                "{} has a model configured but no semantic vectors yet; run `kesou embed --data {}`",
+                self.root.display(),
+                self.root.display()
+            )));
+        }
         let started = Instant::now();
         let embedder = match &self.embedder {
             Some(e) => Arc::clone(e),
             None => Arc::new(Embedder::load(&self.config)?),
         };
         let model_ms = started.elapsed().as_secs_f64() * 1000.0;
-        let path = vectors::path(&self.root);
         let Some(vectors) = vectors::load(&path)? else {
             return Err(Error::BadRequest(format!(
                 "{} has a model configured but no semantic vectors yet; run `kesou embed --data {}`",

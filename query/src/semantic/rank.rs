@@ -78,7 +78,10 @@ fn score(v: &Vectors, r: usize, query: &[f32]) -> Option<(f32, Field)> {
 
 /// The `k` rows most similar to `query` among those `allowed` (all when `None`), best first.
 pub(crate) fn nearest(v: &Vectors, query: &[f32], k: usize, allowed: Option<&[bool]>) -> Vec<Near> {
-    if k == 0 || v.rows() == 0 {
+    // A query with no meaning the model knows (a static model's vector of a text none of
+    // whose tokens it has) is near nothing: every similarity would be 0 and the "nearest"
+    // an arbitrary k customers, presented as meaning.
+    if k == 0 || v.rows() == 0 || query.iter().all(|x| *x == 0.0) {
         return Vec::new();
     }
     let heaps: Vec<BinaryHeap<Near>> = (0..v.rows().div_ceil(TILE))
@@ -191,6 +194,13 @@ mod tests {
             got.iter().map(|n| n.row).collect::<Vec<_>>(),
             [999, 1999, 2999]
         );
+    }
+
+    #[test]
+    fn a_query_without_meaning_is_near_nothing() {
+        let v = vectors(&[(Some([1.0, 0.0, 0.0]), None), (Some([0.0, 1.0, 0.0]), None)]);
+        assert!(nearest(&v, &[0.0, 0.0, 0.0], 10, None).is_empty());
+        assert_eq!(nearest(&v, &[0.0, 1.0, 0.0], 10, None)[0].row, 1);
     }
 
     #[test]

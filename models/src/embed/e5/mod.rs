@@ -7,12 +7,15 @@
 //! Checked against that engine (`models/tests/e5file.rs`): the same pieces for hundreds of
 //! Chinese, English and mixed texts, and vectors with cosine ≥ 0.99.
 
+mod distilled;
 mod file;
 mod net;
 mod tokenizer;
 
 use std::path::Path;
 
+pub use distilled::{DistillReport, STATIC_DIMS, distill, static_path};
+pub(crate) use distilled::{StaticModel, is_static_file};
 pub use net::Kernels;
 
 use file::E5File;
@@ -30,6 +33,10 @@ pub(crate) struct E5Model {
     pub window: usize,
     /// Bytes before the first tensor (for the fingerprint).
     pub header_len: usize,
+    /// The vocabulary's pieces and their log-probabilities (for distilling).
+    pieces: Vec<String>,
+    scores: Vec<f32>,
+    unk: u32,
 }
 
 impl E5Model {
@@ -44,6 +51,9 @@ impl E5Model {
             dims: file.sizes.hidden,
             window: max_tokens.unwrap_or(max).clamp(3, max),
             header_len: file.header_len,
+            unk: file.vocab.unk,
+            pieces: file.vocab.pieces,
+            scores: file.vocab.scores,
         })
     }
 
