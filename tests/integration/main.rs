@@ -24,3 +24,4 @@ mod served;
 mod similar;
 mod tags;
 mod typed;
+mod watch;
