@@ -9,6 +9,7 @@ mod bench;
 mod bench_changes;
 mod bench_crypt;
 mod bench_semantic;
+mod bench_watches;
 mod check;
 mod churn;
 mod demo;

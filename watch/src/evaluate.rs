@@ -118,6 +118,35 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The customers changed since a generation, and whether some may have been deleted.
+pub(crate) struct Changed {
+    ids: Vec<String>,
+    total: i64,
+    maybe_deleted: bool,
+}
+
+impl Changed {
+    fn since(conn: &Connection, since: i64, now: u64) -> Result<Changed> {
+        let mut stmt = conn.prepare("SELECT id FROM customers WHERE _gen > ?")?;
+        let ids = stmt
+            .query_map(params![since], |r| r.get::<_, String>(0))?
+            .collect::<std::result::Result<_, _>>()?;
+        let total: i64 = conn.query_row("SELECT count(*) FROM customers", [], |r| r.get(0))?;
+        // Tombstones are kept for 16 generations (kesou_indexer::store::forget_tombstones).
+        let maybe_deleted = now as i64 - since >= 16
+            || conn.query_row(
+                "SELECT count(*) FROM tombstones WHERE gen > ?",
+                params![since],
+                |r| r.get::<_, i64>(0),
+            )? > 0;
+        Ok(Changed {
+            ids,
+            total,
+            maybe_deleted,
+        })
+    }
+}
+
 /// A run's rows by customer id, the table's columns kept for reasons.
 struct Run {
     ids: HashSet<String>,
@@ -273,24 +302,32 @@ pub fn evaluate_all(store: &Store, settings: &Settings) -> Result<Vec<Outcome>> 
     let asker = Asker::on_store(store)?;
     let root = store.paths().root.clone();
     let mut out = Vec::with_capacity(watches.len());
-    for watch in &watches {
-        let principal = match spec::owner_principal(&root, &watch.owner) {
-            Ok(p) => p,
-            Err(e) if e.is_user_error() => {
-                out.push(skipped(watch, e.to_string()));
-                continue;
+    let mut since_cache = HashMap::new();
+    // One transaction for every watch: one commit (a disk sync) rather than one per watch.
+    // A watch's user error (a field its owner may no longer use) is found before it writes
+    // anything, so it skips that watch only; a fault rolls back every watch, which the
+    // next evaluation asks again from the same change.
+    in_transaction(asker.connection(), || {
+        for watch in &watches {
+            let principal = match spec::owner_principal(&root, &watch.owner) {
+                Ok(p) => p,
+                Err(e) if e.is_user_error() => {
+                    out.push(skipped(watch, e.to_string()));
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            match evaluate_one(&asker, watch, &principal, settings, &root, &mut since_cache) {
+                Ok(o) => out.push(o),
+                Err(e) if e.is_user_error() => {
+                    tracing::warn!(watch = watch.id, error = %e, "watch not evaluated");
+                    out.push(skipped(watch, e.to_string()));
+                }
+                Err(e) => return Err(e),
             }
-            Err(e) => return Err(e),
-        };
-        match evaluate_one(&asker, watch, &principal, settings, &root) {
-            Ok(o) => out.push(o),
-            Err(e) if e.is_user_error() => {
-                tracing::warn!(watch = watch.id, error = %e, "watch not evaluated");
-                out.push(skipped(watch, e.to_string()));
-            }
-            Err(e) => return Err(e),
         }
-    }
+        Ok(())
+    })?;
     Ok(out)
 }
 
@@ -315,6 +352,7 @@ fn evaluate_one(
     principal: &Principal,
     settings: &Settings,
     root: &std::path::Path,
+    since_cache: &mut HashMap<i64, std::rc::Rc<Changed>>,
 ) -> Result<Outcome> {
     let conn = asker.connection();
     let query = query_of(asker, watch)?;
@@ -322,7 +360,7 @@ fn evaluate_one(
         .check_query(&query, None)
         .map_err(|e| Error::Forbidden(e.to_string()))?;
     let key = reading_key(asker, &query, principal);
-    in_transaction(conn, || {
+    (|| -> Result<Outcome> {
         let generation = kesou_indexer::store::generation(conn)?;
         let before = members(conn, watch.id)?;
         let mut full = match (watch.evaluated_gen, &watch.evaluated_key) {
@@ -336,22 +374,31 @@ fn evaluate_one(
             _ => full_run_reason(&query),
         };
         let since = watch.evaluated_gen.unwrap_or(0) as i64;
+        // What changed since a generation, read once for every watch last asked then.
+        let seen = match since_cache.get(&since) {
+            Some(c) => std::rc::Rc::clone(c),
+            None => {
+                let c = std::rc::Rc::new(Changed::since(conn, since, generation)?);
+                since_cache.insert(since, std::rc::Rc::clone(&c));
+                c
+            }
+        };
         let mut changed: Vec<String> = Vec::new();
         if full.is_none() {
-            let mut stmt = conn.prepare("SELECT id FROM customers WHERE _gen > ?")?;
-            changed = stmt
-                .query_map(params![since], |r| r.get::<_, String>(0))?
-                .collect::<std::result::Result<_, _>>()?;
-            let total: i64 = conn.query_row("SELECT count(*) FROM customers", [], |r| r.get(0))?;
-            if changed.len() as f64 > FULL_RUN_SHARE * total as f64 {
+            changed = seen.ids.clone();
+            if changed.len() as f64 > FULL_RUN_SHARE * seen.total as f64 {
                 full = Some(format!(
-                    "{} of {total} customers changed: one pass costs less",
-                    changed.len()
+                    "{} of {} customers changed: one pass costs less",
+                    changed.len(),
+                    seen.total
                 ));
             }
         }
-        // Members that no longer exist left, whatever else happened.
-        let deleted: BTreeSet<String> = {
+        // Members that no longer exist left, whatever else happened (looked for when
+        // customers were deleted since, or when the tombstones of then are forgotten).
+        let deleted: BTreeSet<String> = if !seen.maybe_deleted {
+            BTreeSet::new()
+        } else {
             let mut stmt = conn.prepare(
                 "SELECT m.customer_id FROM watch_members m WHERE m.watch_id = ? AND NOT EXISTS \
                  (SELECT 1 FROM customers c WHERE c.id = m.customer_id)",
@@ -476,7 +523,7 @@ fn evaluate_one(
         outcome.queued = outbox::queue_all(conn, root, firing, &event, watch, &msg, settings)?;
         outcome.firing = Some(firing);
         Ok(outcome)
-    })
+    })()
 }
 
 fn nothing_moved(watch: &Watch, members: usize) -> Outcome {
