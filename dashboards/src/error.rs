@@ -148,6 +148,21 @@ impl From<kesou_access::Error> for AppError {
     }
 }
 
+impl From<kesou_watch::Error> for AppError {
+    fn from(e: kesou_watch::Error) -> Self {
+        use kesou_watch::Error as E;
+        match e {
+            E::NotFound(m) => AppError::not_found(m),
+            E::Forbidden(m) => AppError::new(Code::Forbidden, m),
+            E::BadInput(m) => AppError::bad_request(m),
+            E::Query(e) => e.into(),
+            E::Indexer(e) => e.into(),
+            E::Access(e) => e.into(),
+            e @ E::Store(_) => AppError::internal(e),
+        }
+    }
+}
+
 impl From<tokio::task::JoinError> for AppError {
     fn from(e: tokio::task::JoinError) -> Self {
         AppError::internal(e)

@@ -114,6 +114,9 @@ pub fn app(state: AppState) -> Router {
         .route("/imports/{id}/plan", post(api::imports::plan))
         .route("/imports/{id}/load", post(api::imports::load))
         .route("/imports/{id}/rejects", get(api::imports::rejects))
+        .route("/watches", get(api::watches::list).post(api::watches::add))
+        .route("/watches/{id}", axum::routing::delete(api::watches::remove))
+        .route("/watch-targets", get(api::watches::targets))
         .fallback(api_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
@@ -204,6 +207,7 @@ pub async fn serve(
         .map_err(|e| Error::Bind(addr, e))?;
     let bound = listener.local_addr().map_err(|e| Error::Bind(addr, e))?;
     let _announced = announce(&state, bound)?;
+    tokio::spawn(state.clone().watch_loop());
     ready(bound);
     axum::serve(
         listener,

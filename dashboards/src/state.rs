@@ -73,6 +73,9 @@ pub struct Engine {
     boards: Mutex<HashMap<String, Arc<serde_json::Value>>>,
 }
 
+/// How often a running server sends due deliveries and runs due figure watches.
+pub const WATCH_TICK: std::time::Duration = std::time::Duration::from_secs(15);
+
 /// Board answers kept per engine; when full, the cache starts over.
 const BOARD_CACHE: usize = 512;
 
@@ -275,7 +278,59 @@ impl AppState {
         .map_err(AppError::from)??;
         let state = self.clone();
         tokio::task::spawn_blocking(move || state.catch_up());
+        let state = self.clone();
+        tokio::task::spawn_blocking(move || state.watch_after_write());
         Ok(out)
+    }
+
+    /// The watch settings of this server: links into it.
+    pub fn watch_settings(&self) -> kesou_watch::Settings {
+        kesou_watch::Settings::with_url(&self.inner.public_url)
+    }
+
+    /// After a write: the store's watches are asked from the change and what fired is sent
+    /// (off the request: the write's answer does not wait for receivers).
+    fn watch_after_write(&self) {
+        let store = &self.inner.store;
+        let settings = self.watch_settings();
+        let result = kesou_watch::evaluate_all(store, &settings).and_then(|_| {
+            kesou_watch::deliver_due(&store.reader()?.conn, &store.paths().root, &settings)
+        });
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "watches after a write failed");
+        }
+    }
+
+    /// While the server runs: every [`WATCH_TICK`], figure watches that are due run and
+    /// deliveries that are due (retries, those queued before a restart) are sent. The first
+    /// tick also asks the list watches about writes made while no one was watching.
+    pub async fn watch_loop(self) {
+        let mut first = true;
+        loop {
+            let state = self.clone();
+            let catch_up = std::mem::take(&mut first);
+            let _ = tokio::task::spawn_blocking(move || {
+                let store = &state.inner.store;
+                let settings = state.watch_settings();
+                let result = (|| -> kesou_watch::Result<()> {
+                    if catch_up {
+                        kesou_watch::evaluate_all(store, &settings)?;
+                    }
+                    kesou_watch::run_scheduled(store, &settings, false)?;
+                    kesou_watch::deliver_due(
+                        &store.reader()?.conn,
+                        &store.paths().root,
+                        &settings,
+                    )?;
+                    Ok(())
+                })();
+                if let Err(e) = result {
+                    tracing::warn!(error = %e, "watch tick failed");
+                }
+            })
+            .await;
+            tokio::time::sleep(WATCH_TICK).await;
+        }
     }
 
     /// After a write: an engine with the parser's dictionaries read again from the store,

@@ -1187,3 +1187,76 @@ async fn an_import_is_sent_planned_mapped_loaded_and_its_rejects_downloaded() {
     let uploads = dir.path().join("store").join("uploads").join(&id);
     assert!(!uploads.exists(), "{} is left", uploads.display());
 }
+
+#[tokio::test]
+async fn a_watch_saved_from_an_answer_fires_after_an_ingested_batch() {
+    let (_dir, state) = own_state(300);
+    let q = "华东科技客户年采购额超过2000万";
+    let (status, w) = send_to(
+        &state,
+        Method::POST,
+        "/api/watches",
+        &json!({"question": q, "fire_on": "both"}).to_string(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{w}");
+    let id = w["id"].as_i64().unwrap();
+    let before = w["members"].as_u64().unwrap();
+    let (status, v) = send_to(
+        &state,
+        Method::POST,
+        "/api/watches",
+        &json!({"question": "asdf华东客户"}).to_string(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("asdf"),
+        "{v}"
+    );
+    let row = json!({"op": "upsert", "table": "customers", "row": {
+        "id": "C9000001", "name": "杭州澜舟氢能科技有限公司", "credit_code": "91330100MA27XL8T04",
+        "region": "华东", "province": "浙江省", "city": "杭州市", "industry": "科技", "size": "小型",
+        "owner": "王磊"}});
+    let order = json!({"op": "upsert", "table": "orders", "row": {
+        "id": "O9000001", "customer_id": "C9000001", "order_date": "2026-06-01",
+        "amount": 30000000, "product": "电堆"}});
+    let (status, v) = send_to(
+        &state,
+        Method::POST,
+        "/api/ingest",
+        &format!("{row}\n{order}\n"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    // The watches run after the write, off the request.
+    let mut listed = Value::Null;
+    for _ in 0..200 {
+        let (_, v) = send_to(&state, Method::GET, "/api/watches", "").await;
+        listed = v["watches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["id"] == id)
+            .cloned()
+            .unwrap();
+        if !listed["last_firings"].as_array().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let firing = &listed["last_firings"][0];
+    assert_eq!(firing["entered"], 1, "{listed}");
+    assert!(
+        firing["summary"]
+            .as_str()
+            .unwrap()
+            .contains("新进入 1 家客户"),
+        "{listed}"
+    );
+    assert_eq!(listed["members"].as_u64().unwrap(), before + 1);
+    let (status, _) = send_to(&state, Method::DELETE, &format!("/api/watches/{id}"), "").await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = send_to(&state, Method::DELETE, &format!("/api/watches/{id}"), "").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

@@ -1076,6 +1076,60 @@ fn charts_headlines_and_reports_show_the_right_numbers() {
 /// Not a browser test: each page names every module it loads as a `modulepreload`, so the
 /// browser fetches them at once instead of one import level after another.
 #[test]
+fn an_answer_is_subscribed_and_listed_on_the_watches_page() {
+    let Some(b) = browser("watch", 1280, 1000) else {
+        return;
+    };
+    let q = QUESTION;
+    b.open(&ask_hash(q));
+    b.answered(
+        "the answer's subscribe button",
+        "document.querySelector('button.subscribe-open')",
+    );
+    b.js("document.querySelector('button.subscribe-open').click()");
+    b.wait(
+        "the subscribe form",
+        "return document.querySelector('button.subscribe-save') !== null",
+    );
+    b.js("const on = document.querySelector('select.subscribe-on'); on.value = 'both'; document.querySelector('button.subscribe-save').click()");
+    let id = b.wait(
+        "saved",
+        "const a = document.querySelector('a.subscribed'); return a ? a.dataset.watch : false",
+    );
+    b.shot("subscribed");
+    let (_, mine) = b.api("GET", "/api/watches", None);
+    let saved = mine["watches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| Some(w["id"].to_string().as_str()) == id.as_str())
+        .cloned()
+        .expect("the watch is listed by the API");
+    assert_eq!(saved["question"], q);
+    assert_eq!(saved["fire_on"], "both");
+    let (_, answer) = b.api("POST", "/api/ask", Some(json!({"q": q, "limit": 1})));
+    assert_eq!(
+        saved["members"], answer["total"],
+        "its members are the answer's rows"
+    );
+    assert!(saved["members"].as_u64().unwrap() > 0);
+    b.open("/#/watches");
+    b.answered(
+        "the watches page",
+        "document.querySelector('.watches tr[data-watch]')",
+    );
+    b.shot("watches");
+    let names = b.texts(".watches td.watch-name");
+    assert!(names.iter().any(|n| n == q), "{names:?}");
+    let selector = format!("button.remove-watch[data-watch='{}']", saved["id"]);
+    b.js(&format!("document.querySelector(\"{selector}\").click()"));
+    b.wait(
+        "removed",
+        &format!("return document.querySelector(\"{selector}\") === null && document.querySelector('.watches[data-answer]') !== null"),
+    );
+}
+
+#[test]
 fn pages_preload_their_whole_module_graph() {
     let web = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web");
     for (page, entry) in [("index.html", "app.js"), ("embed.html", "embed.js")] {

@@ -1129,3 +1129,87 @@ async fn send_raw(f: &Fixture, token: &str, uri: &str, body: Vec<u8>) -> Reply {
         body,
     }
 }
+
+#[tokio::test]
+async fn a_watch_keeps_to_its_owners_rows_and_fields_and_is_theirs() {
+    let f = fixture(500, None);
+    let wang = login(&f, "王芳").await;
+    let li = login(&f, "李强").await;
+    let admin = login(&f, "admin").await;
+    let r = post(
+        &f,
+        &wang,
+        "/api/watches",
+        json!({"question": "年采购额超过100万的客户"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let w = r.json();
+    let expected = count(
+        &f,
+        &format!(
+            "SELECT count(*) FROM customers WHERE annual_purchase > 1000000 AND {}",
+            scope_sql(&f, "王芳")
+        ),
+    );
+    assert!(expected > 0);
+    assert_eq!(w["members"].as_u64().unwrap(), expected, "{w}");
+    assert_eq!(w["owner"], "王芳");
+    let members = ids(
+        &f,
+        &format!(
+            "SELECT m.customer_id FROM watch_members m JOIN customers c ON c.id = m.customer_id \
+             WHERE m.watch_id = {} AND NOT {}",
+            w["id"],
+            scope_sql(&f, "王芳")
+                .replace("region", "c.region")
+                .replace("owner", "c.owner")
+        ),
+    );
+    assert!(members.is_empty(), "outside the owner's scope: {members:?}");
+
+    let theirs = |v: Value| -> Vec<i64> {
+        v["watches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["id"].as_i64().unwrap())
+            .collect()
+    };
+    let id = w["id"].as_i64().unwrap();
+    assert!(!theirs(get(&f, &li, "/api/watches").await.json()).contains(&id));
+    assert!(theirs(get(&f, &admin, "/api/watches").await.json()).contains(&id));
+    let r = send(
+        &f,
+        Some(&li),
+        Method::DELETE,
+        &format!("/api/watches/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+    let r = send(&f, None, Method::GET, "/api/watches", None).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+
+    // A field the role sees masked cannot be watched, in a question or a structured query.
+    let phone = json!({"table": "customers", "filters": [{"type": "field", "field": "contact_phone",
+        "op": "=", "value": "13800138000"}], "text": [], "group_by": [], "measures": [], "sort": [],
+        "limit": null, "unrecognized": [], "alternatives": []});
+    let r = post(
+        &f,
+        &wang,
+        "/api/watches",
+        json!({"question": "电话13800138000", "query": phone}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+    let r = send(
+        &f,
+        Some(&wang),
+        Method::DELETE,
+        &format!("/api/watches/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+}

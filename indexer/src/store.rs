@@ -178,6 +178,35 @@ CREATE TABLE IF NOT EXISTS saved_reports (
 ALTER TABLE saved_reports ADD COLUMN IF NOT EXISTS owner VARCHAR;
 ";
 
+/// The tables of watches (saved questions that fire when customers enter or leave their
+/// answer) and their outbox. Written only by `kesou-watch`; defined here because a restore
+/// builds a store's tables from this file alone.
+pub const WATCH_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS watches (
+    id BIGINT NOT NULL, name VARCHAR NOT NULL, owner VARCHAR NOT NULL,
+    question VARCHAR NOT NULL, query VARCHAR, fire_on VARCHAR NOT NULL,
+    targets VARCHAR NOT NULL, every VARCHAR, condition VARCHAR,
+    created_at TIMESTAMP NOT NULL, evaluated_gen BIGINT, evaluated_key VARCHAR,
+    last_value DOUBLE, last_run TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS watch_members (watch_id BIGINT NOT NULL, customer_id VARCHAR NOT NULL);
+CREATE TABLE IF NOT EXISTS watch_firings (
+    id BIGINT NOT NULL, watch_id BIGINT NOT NULL, fired_at TIMESTAMP NOT NULL, generation BIGINT,
+    entered INTEGER, left_count INTEGER, full_run BOOLEAN, message VARCHAR
+);
+CREATE TABLE IF NOT EXISTS watch_targets (
+    name VARCHAR NOT NULL, kind VARCHAR NOT NULL, url VARCHAR NOT NULL, secret VARCHAR,
+    format VARCHAR NOT NULL, allow_demo BOOLEAN NOT NULL, created_by VARCHAR,
+    created_at TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS watch_outbox (
+    key VARCHAR NOT NULL, firing_id BIGINT, target VARCHAR NOT NULL, body VARCHAR NOT NULL,
+    state VARCHAR NOT NULL, attempts INTEGER NOT NULL, next_at TIMESTAMP NOT NULL,
+    expires_at TIMESTAMP NOT NULL, sent_at TIMESTAMP, last_error VARCHAR,
+    created_at TIMESTAMP NOT NULL
+);
+";
+
 /// Paths of a store directory's parts, and the key it is opened with.
 #[derive(Debug, Clone)]
 pub struct StorePaths {
@@ -273,6 +302,7 @@ pub fn open_db(paths: &StorePaths, create: bool, read_only: bool) -> Result<Conn
 pub fn create_schema(conn: &Connection) -> Result<()> {
     conn.execute_batch(SCHEMA)?;
     conn.execute_batch(REPORTS_SCHEMA)?;
+    conn.execute_batch(WATCH_SCHEMA)?;
     refresh_fields_view(conn)?;
     Ok(())
 }

@@ -19,6 +19,7 @@ use super::progress::Bars;
 /// fixes, the same credit-code rules); a bad line is listed with its number and the reason,
 /// and the other lines apply. The batch is one change of the store. Only the customers it
 /// touches, and the few whose rank among all buyers moves, are derived and re-indexed.
+/// Then the store's watches are asked about the changed customers (`kesou watch`).
 #[derive(Debug, clap::Args)]
 pub struct ApplyArgs {
     #[command(flatten)]
@@ -26,6 +27,10 @@ pub struct ApplyArgs {
     /// The file of changes (JSON lines); `-` reads them from standard input.
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
+    /// Queue what the store's watches fire on, without sending it now (a server or
+    /// `kesou watch deliver` sends it).
+    #[arg(long)]
+    pub no_deliver: bool,
 }
 
 pub fn run(args: ApplyArgs) -> anyhow::Result<()> {
@@ -63,6 +68,7 @@ pub fn run(args: ApplyArgs) -> anyhow::Result<()> {
         println!("tag rules of the store, applied again:");
         super::tags::print_report(&report);
     }
+    super::watch::after_write(&paths, !args.no_deliver)?;
     Ok(())
 }
 

@@ -19,7 +19,8 @@ use super::progress::Bars;
 /// (ILIKE + SQL) in the same run; then, for a fixed set of 31 questions, the time to
 /// understand a question (parse) and to answer it (`kesou ask`, end to end); then change
 /// batches of 1 and 100 lines through a store kept open (changed descriptions, changed
-/// order amounts, new customers), each put back afterwards.
+/// order amounts, new customers), each put back afterwards; with `--watch-runs`, batches of
+/// 100 changed order amounts without and with 100 watches asked after each.
 #[derive(Debug, clap::Args)]
 pub struct BenchArgs {
     /// How many customers to generate.
@@ -47,6 +48,12 @@ pub struct BenchArgs {
     /// table by class of question, without the searches and their DuckDB baseline.
     #[arg(long)]
     pub questions_only: bool,
+    /// Timed change batches without and with 100 watches asked after each (0: none).
+    #[arg(long, default_value_t = 0)]
+    pub watch_runs: usize,
+    /// Measure only what 100 watches add to a change batch (on a store reused with --reuse).
+    #[arg(long)]
+    pub watches_only: bool,
     /// Also ingest the same files three more times: contacts in plain text, encrypted with
     /// SM4-GCM and with AES-256-GCM (with a throwaway key), and time sealing one value.
     #[arg(long)]
@@ -274,6 +281,11 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     facts.push(("store (DuckDB)".into(), mib(dir_size(&paths.db()))));
     facts.push(("index (tantivy)".into(), mib(dir_size(&paths.index()))));
 
+    if args.watches_only {
+        let w = super::bench_watches::time_watches(&paths, args.watch_runs.max(1))?;
+        super::bench_watches::print(&w, percentile);
+        return Ok(());
+    }
     if args.changes_only {
         let changes = super::bench_changes::time_changes(&paths, args.change_runs.max(1))?;
         let mut t = Table::new(["measure", "value"]);
@@ -318,6 +330,10 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         0 => None,
         _ if args.questions_only => None,
         n => Some(super::bench_changes::time_changes(&paths, n)?),
+    };
+    let watches = match args.watch_runs {
+        0 => None,
+        n => Some(super::bench_watches::time_watches(&paths, n)?),
     };
     facts.push((
         "peak RSS after searches and questions".into(),
@@ -412,6 +428,9 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     t.print();
     if let Some(changes) = &changes {
         super::bench_changes::print(changes, percentile);
+    }
+    if let Some(w) = &watches {
+        super::bench_watches::print(w, percentile);
     }
     for e in &questions.errors {
         println!("question failed: {e}");

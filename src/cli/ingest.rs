@@ -333,6 +333,7 @@ pub fn run(args: IngestArgs) -> anyhow::Result<()> {
     rescore_churn(&paths)?;
     build_lookalike(&paths)?;
     embed_changed(&paths)?;
+    super::watch::after_write(&paths, true)?;
     Ok(())
 }
 
@@ -540,6 +541,7 @@ pub fn delete(args: DeleteArgs) -> anyhow::Result<()> {
     if !s.not_found.is_empty() {
         println!("not found: {}", s.not_found.join(", "));
     }
+    super::watch::after_write(&StorePaths::new(&args.store.data), true)?;
     Ok(())
 }
 

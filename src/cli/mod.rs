@@ -10,6 +10,7 @@ mod bench_changes;
 mod bench_crypt;
 mod bench_formats;
 mod bench_semantic;
+mod bench_watches;
 mod check;
 mod churn;
 mod demo;
@@ -31,6 +32,7 @@ mod similar;
 mod tags;
 mod train;
 mod user;
+mod watch;
 
 use std::path::PathBuf;
 
@@ -92,6 +94,7 @@ pub enum Command {
     // The help of these is their Args' own (with examples).
     User(user::UserArgs),
     Audit(audit::AuditArgs),
+    Watch(watch::WatchArgs),
     Serve(serve::ServeArgs),
     Share(serve::ShareArgs),
     /// Learn from the store's history: churn risk (kesou train churn).
@@ -158,6 +161,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Tags(a) => tags::run(a),
         Command::User(a) => user::run(a),
         Command::Audit(a) => audit::run(a),
+        Command::Watch(a) => watch::run(a),
         Command::Serve(a) => serve::run(a),
         Command::Share(a) => serve::share(a),
         Command::Train(a) => train::run(a),
@@ -225,6 +229,9 @@ pub fn is_user_error(e: &anyhow::Error) -> bool {
         return e.is_user_error();
     }
     if let Some(e) = e.downcast_ref::<kesou_backup::Error>() {
+        return e.is_user_error();
+    }
+    if let Some(e) = e.downcast_ref::<kesou_watch::Error>() {
         return e.is_user_error();
     }
     if let Some(e) = e.downcast_ref::<kesou_datagen::Error>() {

@@ -26,3 +26,4 @@ mod served;
 mod similar;
 mod tags;
 mod typed;
+mod watch;

@@ -14,6 +14,7 @@ pub mod meta;
 pub mod overview;
 pub mod search;
 pub mod suggest;
+pub mod watches;
 
 use std::time::Instant;
 

@@ -1,6 +1,6 @@
 // The app: header (brand, navigation, language switch) and the hash routes
-//   #/ · #/ask?q=… · #/customer/C0000123 · #/dashboards · #/dashboard/map · #/reports/new
-//   #/import (administrators)
+//   #/ · #/ask?q=… · #/customer/C0000123 · #/dashboards · #/dashboard/map · #/reports/new ·
+//   #/watches · #/import (administrators)
 
 import { askView } from "./ask.js";
 import { boardView, boardsView } from "./boards.js";
@@ -12,6 +12,7 @@ import { importView } from "./import.js";
 import { meaningIndicator } from "./meaning.js";
 import { profileView } from "./profile.js";
 import { reportBuilderView } from "./reports.js";
+import { watchesView } from "./watches.js";
 
 const main = document.getElementById("main");
 const header = document.getElementById("top");
@@ -42,6 +43,7 @@ function drawHeader() {
         link(withGlobal("#/", params), "nav_ask", here === "ask"),
         link(withGlobal("#/dashboards", params), "nav_boards", here === "dashboards" || here === "dashboard"),
         link("#/reports/new", "nav_new_report", here === "reports"),
+        link("#/watches", "nav_watches", here === "watches"),
         me && me.role === "管理员" ? link("#/import", "nav_import", here === "import") : null,
       ),
       me ? meaningIndicator() : null,
@@ -80,6 +82,7 @@ function route() {
   if (first === "dashboard" && second) return boardView(main, second, params, stale);
   if (first === "import") return importView(main);
   if (first === "reports" && second === "new") return reportBuilderView(main, stale);
+  if (first === "watches") return watchesView(main, stale);
   if (first === "reports" && second === "edit" && parts[2]) return reportBuilderView(main, stale, parts[2]);
   document.title = t("brand");
   const page = h("section", { class: "notfound" }, h("h1", null, t("not_found")), h("p", null, h("a", { href: "#/" }, t("back_home"))));

@@ -10,6 +10,7 @@ import { cell, dataAttrs, errorTitle, fieldLabel, integer, kindOf, lang, ordered
 import { drawOverview } from "./home.js";
 import { attachSuggestions } from "./suggest.js";
 import { pager, resultTable } from "./table.js";
+import { subscribeButton } from "./watches.js";
 
 const EXAMPLES = [
   "检索华东地区年采购额超百万的科技类客户",
@@ -308,6 +309,8 @@ function showResult(box, state, answer, body) {
       answer.ordered_by ? h("p", { class: "ordered" }, t("ordered_by", { by: orderedBy(answer.ordered_by) })) : null,
       typeof answer.took_ms === "number" ? h("p", { class: "took" }, t("took", { ms: answer.took_ms.toFixed(1) })) : null,
       exportButton,
+      // A list can be watched: customers entering its answer are pushed (订阅).
+      kind === "list" ? subscribeButton(state.q, interp, (state.drop || []).length > 0) : null,
     ),
   );
   if (!rows.length) {
