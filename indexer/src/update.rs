@@ -46,44 +46,34 @@ pub fn set_customer_columns(
             )));
         }
     }
-    let set = columns
-        .iter()
-        .map(|c| format!("{c} = s.{c}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let differs = columns
-        .iter()
-        .map(|c| format!("customers.{c} IS DISTINCT FROM s.{c}"))
-        .collect::<Vec<_>>()
-        .join(" OR ");
+    // Each column written by `template` (`{c}` the column), joined by `sep`.
+    let each = |template: &str, sep: &str| {
+        columns
+            .iter()
+            .map(|c| template.replace("{c}", c))
+            .collect::<Vec<_>>()
+            .join(sep)
+    };
     let changed = conn.execute(
         &format!(
-            "UPDATE customers SET {set}, _gen = ? FROM {table} s
-             WHERE customers.id = s.id AND ({differs})"
+            "UPDATE customers SET {}, _gen = ? FROM {table} s
+             WHERE customers.id = s.id AND ({})",
+            each("{c} = s.{c}", ", "),
+            each("customers.{c} IS DISTINCT FROM s.{c}", " OR ")
         ),
         duckdb::params![generation as i64],
     )?;
     let cleared = match unlisted {
         Unlisted::Keep => 0,
-        Unlisted::Clear => {
-            let nulls = columns
-                .iter()
-                .map(|c| format!("{c} = NULL"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let any = columns
-                .iter()
-                .map(|c| format!("{c} IS NOT NULL"))
-                .collect::<Vec<_>>()
-                .join(" OR ");
-            conn.execute(
-                &format!(
-                    "UPDATE customers SET {nulls}, _gen = ?
-                     WHERE ({any}) AND id NOT IN (SELECT id FROM {table})"
-                ),
-                duckdb::params![generation as i64],
-            )?
-        }
+        Unlisted::Clear => conn.execute(
+            &format!(
+                "UPDATE customers SET {}, _gen = ?
+                 WHERE ({}) AND id NOT IN (SELECT id FROM {table})",
+                each("{c} = NULL", ", "),
+                each("{c} IS NOT NULL", " OR ")
+            ),
+            duckdb::params![generation as i64],
+        )?,
     };
     Ok((changed, cleared))
 }
