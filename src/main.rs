@@ -93,7 +93,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {}", cli::message(&e));
-            ExitCode::from(if cli::is_user_error(&e) { 2 } else { 1 })
+            ExitCode::from(cli::kind(&e).exit_code())
         }
     }
 }

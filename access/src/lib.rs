@@ -55,7 +55,21 @@ impl Error {
     }
 
     pub fn is_user_error(&self) -> bool {
-        !matches!(self, Error::Io { .. })
+        self.kind().is_user()
+    }
+
+    /// Whose fault it is. The access files are the store's, never named by the user, so
+    /// any I/O error on them is the machine's.
+    pub fn kind(&self) -> kesou_domain::Kind {
+        use kesou_domain::Kind;
+        match self {
+            Error::BadInput(_) => Kind::BadRequest,
+            Error::Unauthorized(_) => Kind::Unauthorized,
+            Error::Locked(_) => Kind::Locked,
+            Error::Forbidden(_) => Kind::Forbidden,
+            Error::RateLimited(_) => Kind::RateLimited,
+            Error::Io { .. } => Kind::System,
+        }
     }
 }
 

@@ -1,5 +1,7 @@
 use std::path::{Path, PathBuf};
 
+use kesou_domain::Kind;
+
 /// What can go wrong in a backup or a restore. A damaged or cut-short archive, or a
 /// target that is not empty, is the user's to fix; the rest are faults.
 #[derive(Debug, thiserror::Error)]
@@ -31,10 +33,17 @@ impl Error {
 
     /// Whether the error is the user's to fix rather than a fault.
     pub fn is_user_error(&self) -> bool {
+        self.kind().is_user()
+    }
+
+    /// Whose fault it is: an I/O error by what happened (a backup file that is not there
+    /// is the user's, a full disk the machine's).
+    pub fn kind(&self) -> Kind {
         match self {
-            Error::BadInput(_) | Error::Damaged(_) => true,
-            Error::Store(e) => e.is_user_error(),
-            _ => false,
+            Error::BadInput(_) | Error::Damaged(_) => Kind::BadRequest,
+            Error::Io { source, .. } => Kind::of_io(source),
+            Error::Store(e) => e.kind(),
+            Error::Duck(_) | Error::Index(_) => Kind::Internal,
         }
     }
 }

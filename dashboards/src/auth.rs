@@ -178,9 +178,10 @@ impl Caller {
                 Ok(out)
             }
             Err(e) => {
-                ev.outcome = match e.code {
-                    crate::error::Code::Internal => "failed",
-                    _ => "refused",
+                ev.outcome = if e.code.is_user() {
+                    "refused"
+                } else {
+                    "failed"
                 }
                 .into();
                 ev.detail = format!("{}: {}", e.code.as_str(), e.message);

@@ -1,7 +1,7 @@
 //! Errors in the reader's language. An [`AppError`](crate::AppError) answers in English;
 //! [`localise`] gives a request whose `Accept-Language` asks for Chinese the
 //! Chinese of it, with the English kept under `error.detail` for whoever debugs. The
-//! Chinese is made here, in one place, from the error's code and the English the crates
+//! Chinese is made here, in one place, from the error's kind and the English the crates
 //! below write: the words that matter (an id, a field, a wait) are carried over, and an
 //! English this file does not know still gets its code's Chinese sentence.
 
@@ -240,7 +240,7 @@ pub(crate) fn chinese_of(code: Code, en: &str) -> String {
         Code::BadRequest => format!("请求有误：{en}"),
         Code::TooLarge => format!("内容太长，请缩短后重试：{en}"),
         Code::Conflict => format!("与他人保存的内容冲突，请换个名称：{en}"),
-        Code::Internal => "服务器出错了，请稍后重试；服务器日志里有详情".to_owned(),
+        Code::Internal | Code::System => "服务器出错了，请稍后重试；服务器日志里有详情".to_owned(),
     }
 }
 

@@ -51,10 +51,17 @@ pub enum Error {
 
 impl Error {
     pub fn is_user_error(&self) -> bool {
+        self.kind().is_user()
+    }
+
+    /// Whose fault it is: an address in use or a bad setting is the user's to change.
+    pub fn kind(&self) -> kesou_domain::Kind {
+        use kesou_domain::Kind;
         match self {
-            Error::Query(e) => e.is_user_error(),
-            Error::Bind(..) | Error::Config(_) => true,
-            Error::Io { .. } => false,
+            Error::Query(e) => e.kind(),
+            Error::Bind(..) | Error::Config(_) => Kind::BadRequest,
+            // the server's own files (its key), never named by the user
+            Error::Io { .. } => Kind::System,
         }
     }
 }

@@ -1,5 +1,7 @@
 use std::path::PathBuf;
 
+use kesou_domain::Kind;
+
 /// What can go wrong while generating.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -34,7 +36,17 @@ impl Error {
     /// Whether the error is the caller's to fix (a bad configuration) rather than a fault
     /// of the machine (disk full, permissions).
     pub fn is_user_error(&self) -> bool {
-        matches!(self, Error::Config(_))
+        self.kind().is_user()
+    }
+
+    /// Whose fault it is: an I/O error by what happened (an output folder that is not
+    /// there is the user's, a full disk the machine's).
+    pub fn kind(&self) -> Kind {
+        match self {
+            Error::Config(_) => Kind::BadRequest,
+            Error::Io { source, .. } => Kind::of_io(source),
+            Error::Arrow { .. } | Error::Parquet(_) => Kind::Internal,
+        }
     }
 }
 

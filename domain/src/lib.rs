@@ -3,10 +3,12 @@
 //! Ids that cross crates ([`CustomerId`]), the closed sets of the data contract
 //! ([`Region`], [`Industry`], [`Lifecycle`] …), China's provinces and cities with their
 //! 大区 ([`geo`]), the GB 32100 统一社会信用代码 check ([`credit_code`]) and the text
-//! normalisation every layer must apply the same way ([`text`]). It knows nothing of
-//! DuckDB, tantivy or HTTP, so the question parser can depend on it too.
+//! normalisation every layer must apply the same way ([`text`]), and whose fault an error is
+//! ([`Kind`]). It knows nothing of DuckDB, tantivy or HTTP, so the question parser can
+//! depend on it too.
 
 mod ids;
+mod kind;
 mod sets;
 
 pub mod credit_code;
@@ -14,6 +16,7 @@ pub mod geo;
 pub mod text;
 
 pub use ids::CustomerId;
+pub use kind::Kind;
 pub use sets::{
     Channel, CompareOp, Industry, InteractionKind, Lifecycle, Region, Size, UnknownValue,
     ValueLevel,

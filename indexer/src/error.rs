@@ -1,7 +1,9 @@
 use std::path::{Path, PathBuf};
 
-/// What can go wrong in the indexer. User errors (a file we cannot read, a store that is not
-/// a kesou store) say what to do; internal faults carry their source.
+use kesou_domain::Kind;
+
+/// What can go wrong in the indexer. User errors (a missing file, a store that is not a
+/// kesou store) say what to do; faults carry their source.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("{path}: {source}")]
@@ -29,12 +31,20 @@ impl Error {
         }
     }
 
-    /// Whether the error is the user's to fix (bad input, missing files) rather than a fault.
+    /// Whose fault it is: an I/O error by what happened (a missing input file is the
+    /// user's, a full disk the machine's), a busy index a conflict, the rest faults.
+    pub fn kind(&self) -> Kind {
+        match self {
+            Error::Io { source, .. } => Kind::of_io(source),
+            Error::BadInput(_) => Kind::BadRequest,
+            Error::IndexBusy => Kind::Conflict,
+            Error::Store(_) | Error::Index(_) | Error::Arrow(_) => Kind::Internal,
+        }
+    }
+
+    /// Whether the error is the user's to fix rather than a fault.
     pub fn is_user_error(&self) -> bool {
-        matches!(
-            self,
-            Error::Io { .. } | Error::BadInput(_) | Error::IndexBusy
-        )
+        self.kind().is_user()
     }
 }
 

@@ -1,5 +1,7 @@
 use std::path::PathBuf;
 
+use kesou_domain::Kind;
+
 /// What can go wrong in the models. User errors (a folder that is not a usable model, a
 /// store without data to learn from, a model file missing) say what to do; internal faults
 /// carry their source.
@@ -31,16 +33,22 @@ pub enum Error {
 }
 
 impl Error {
+    /// Whose fault it is: a model folder or file the user gave that cannot be used is
+    /// theirs; an I/O error by what happened (a missing file theirs, a full disk not).
+    pub fn kind(&self) -> Kind {
+        match self {
+            Error::BadModel(_) | Error::BadInput(_) | Error::ModelFile { .. } => Kind::BadRequest,
+            Error::Io { source, .. } => Kind::of_io(source),
+            Error::Indexer(e) => e.kind(),
+            Error::Tokenizer(_) | Error::Candle(_) | Error::Store(_) | Error::Arrow(_) => {
+                Kind::Internal
+            }
+        }
+    }
+
     /// Whether the error is the user's to fix rather than a fault.
     pub fn is_user_error(&self) -> bool {
-        match self {
-            Error::BadModel(_)
-            | Error::BadInput(_)
-            | Error::Io { .. }
-            | Error::ModelFile { .. } => true,
-            Error::Indexer(e) => e.is_user_error(),
-            _ => false,
-        }
+        self.kind().is_user()
     }
 
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {

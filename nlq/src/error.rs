@@ -6,4 +6,13 @@ pub enum Error {
     Schema(String),
 }
 
+impl Error {
+    /// A schema description kesou cannot use is a fault of the program that wrote it.
+    pub fn kind(&self) -> kesou_domain::Kind {
+        match self {
+            Error::Schema(_) => kesou_domain::Kind::Internal,
+        }
+    }
+}
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,3 +1,5 @@
+use kesou_domain::Kind;
+
 /// What can go wrong answering a query: the user's request (a filter on an unknown field, a
 /// value that is not a region, a question with nothing understood…) or an internal fault.
 #[derive(Debug, thiserror::Error)]
@@ -29,17 +31,24 @@ pub enum Error {
 }
 
 impl Error {
-    pub fn is_user_error(&self) -> bool {
+    /// Whose fault it is; wrapped errors keep their own kind.
+    pub fn kind(&self) -> Kind {
         match self {
-            Error::BadRequest(_)
-            | Error::NotUnderstood(_)
-            | Error::NotFound(_)
-            | Error::Conflict(_)
-            | Error::Forbidden(_) => true,
-            Error::Indexer(e) => e.is_user_error(),
-            Error::Model(e) => e.is_user_error(),
-            _ => false,
+            Error::BadRequest(_) => Kind::BadRequest,
+            Error::NotUnderstood(_) => Kind::BadQuestion,
+            Error::NotFound(_) => Kind::NotFound,
+            Error::Conflict(_) => Kind::Conflict,
+            Error::Forbidden(_) => Kind::Forbidden,
+            Error::Indexer(e) => e.kind(),
+            Error::Schema(e) => e.kind(),
+            Error::Model(e) => e.kind(),
+            Error::Index(_) | Error::Store(_) => Kind::Internal,
         }
+    }
+
+    /// Whether the error is the user's to fix rather than a fault.
+    pub fn is_user_error(&self) -> bool {
+        self.kind().is_user()
     }
 }
 

@@ -41,7 +41,7 @@ pub fn run(args: ChurnArgs) -> anyhow::Result<()> {
     let paths = StorePaths::new(&args.store.data);
     let conn = kesou_indexer::store::open_db(&paths, false, true)?;
     if !churn::has_scores(&conn)? {
-        anyhow::bail!(kesou_models::Error::BadInput(format!(
+        anyhow::bail!(super::user(format!(
             "{} has no churn risks yet; train the model with `kesou train churn --data {}`",
             paths.root.display(),
             paths.root.display()

@@ -57,10 +57,10 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     if args.data.exists() {
         let marker = args.data.join(kesou_indexer::store::DB_FILE);
         if !marker.exists() && std::fs::read_dir(&args.data)?.next().is_some() {
-            anyhow::bail!(
+            anyhow::bail!(super::user(format!(
                 "{} exists and is not a kesou store; choose another folder with --data",
                 args.data.display()
-            );
+            )));
         }
         std::fs::remove_dir_all(&args.data)?;
     }

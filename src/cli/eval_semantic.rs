@@ -49,7 +49,7 @@ pub fn run(args: EvalSemanticArgs) -> anyhow::Result<()> {
             }
         }
         (None, Some(s)) => s,
-        (None, None) => anyhow::bail!(kesou_query::Error::BadRequest(format!(
+        (None, None) => anyhow::bail!(super::user(format!(
             "{} has no model: give one with --model (scripts/get-model.sh fetches \
              e5-small-q4.bin)",
             args.store.data.display()

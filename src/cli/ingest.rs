@@ -399,11 +399,8 @@ fn ingest_remote(server: &kesou_indexer::served::Served, args: &IngestArgs) -> a
         let message = status["error"]["message"]
             .as_str()
             .unwrap_or("the import failed");
-        return Err(if status["error"]["code"] == "internal" {
-            anyhow::anyhow!("{message}")
-        } else {
-            kesou_query::Error::BadRequest(message.to_owned()).into()
-        });
+        let code = status["error"]["code"].as_str().unwrap_or("internal");
+        return Err(super::Failure::new(kesou_domain::Kind::of_code(code), message).into());
     }
     print_remote_summary(&status["summary"], &args.store.data);
     Ok(())

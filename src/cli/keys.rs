@@ -128,7 +128,7 @@ fn new(out: &Path) -> anyhow::Result<()> {
         .skip(1)
         .find(|d| d.join(kesou_indexer::store::DB_FILE).exists())
     {
-        anyhow::bail!(kesou_indexer::Error::BadInput(format!(
+        anyhow::bail!(super::user(format!(
             "{} is inside the store {}; a key kept beside the data protects nothing: write it elsewhere (e.g. ~/.config/kesou/)",
             out.display(),
             store.display()

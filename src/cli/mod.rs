@@ -37,6 +37,7 @@ mod watch;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+use kesou_domain::Kind;
 
 /// 客搜 kesou: search and analytics over enterprise customer profiles (企业客户档案),
 /// offline, in one binary.
@@ -170,7 +171,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// Whether an error is the user's to fix (exit code 2) rather than a fault (1).
 /// Appends a command-line read to the store's audit log, as `local:<login name>` from `cli`.
 /// The command's output stands even when the log cannot be written (a read-only copy of a
 /// store): it says so on stderr.
@@ -212,35 +212,72 @@ pub fn audit_local(
     }
 }
 
-pub fn is_user_error(e: &anyhow::Error) -> bool {
-    if let Some(e) = e.downcast_ref::<kesou_indexer::Error>() {
-        return e.is_user_error();
+/// An error of the command line itself (a flag, a setting, a folder given), with whose
+/// fault it is; the crates' errors carry their own [`Kind`].
+#[derive(Debug)]
+pub struct Failure {
+    pub kind: Kind,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(kind: Kind, message: impl Into<String>) -> Self {
+        Failure {
+            kind,
+            message: message.into(),
+        }
     }
-    if let Some(e) = e.downcast_ref::<kesou_query::Error>() {
-        return e.is_user_error();
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
     }
-    if let Some(e) = e.downcast_ref::<kesou_dashboards::Error>() {
-        return e.is_user_error();
+}
+
+impl std::error::Error for Failure {}
+
+/// A mistake of the user's (exit code 2): a flag, a setting or a folder to change.
+pub fn user(message: impl Into<String>) -> Failure {
+    Failure::new(Kind::BadRequest, message)
+}
+
+/// Whose fault an error is, which gives the exit code: the first error in its chain that
+/// knows its [`Kind`]; a bad command line is the user's; any other is a fault.
+pub fn kind(e: &anyhow::Error) -> Kind {
+    for cause in e.chain() {
+        let kind = if let Some(e) = cause.downcast_ref::<Failure>() {
+            e.kind
+        } else if let Some(e) = cause.downcast_ref::<kesou_indexer::Error>() {
+            e.kind()
+        } else if let Some(e) = cause.downcast_ref::<kesou_query::Error>() {
+            e.kind()
+        } else if let Some(e) = cause.downcast_ref::<kesou_nlq::Error>() {
+            e.kind()
+        } else if let Some(e) = cause.downcast_ref::<kesou_dashboards::Error>() {
+            e.kind()
+        } else if let Some(e) = cause.downcast_ref::<kesou_access::Error>() {
+            e.kind()
+        } else if let Some(e) = cause.downcast_ref::<kesou_models::Error>() {
+            e.kind()
+        } else if let Some(e) = cause.downcast_ref::<kesou_backup::Error>() {
+            e.kind()
+        } else if let Some(e) = cause.downcast_ref::<kesou_watch::Error>() {
+            e.kind()
+        } else if let Some(e) = cause.downcast_ref::<kesou_datagen::Error>() {
+            e.kind()
+        } else if cause.downcast_ref::<clap::Error>().is_some() {
+            Kind::BadRequest
+        } else {
+            continue;
+        };
+        return kind;
     }
-    if let Some(e) = e.downcast_ref::<kesou_access::Error>() {
-        return e.is_user_error();
+    if e.chain().any(|c| c.is::<std::io::Error>()) {
+        Kind::System
+    } else {
+        Kind::Internal
     }
-    if let Some(e) = e.downcast_ref::<kesou_models::Error>() {
-        return e.is_user_error();
-    }
-    if let Some(e) = e.downcast_ref::<kesou_backup::Error>() {
-        return e.is_user_error();
-    }
-    if let Some(e) = e.downcast_ref::<kesou_watch::Error>() {
-        return e.is_user_error();
-    }
-    if let Some(e) = e.downcast_ref::<kesou_datagen::Error>() {
-        return e.is_user_error();
-    }
-    if let Some(e) = e.downcast_ref::<kesou_models::Error>() {
-        return e.is_user_error();
-    }
-    e.downcast_ref::<clap::Error>().is_some()
 }
 
 /// An error and its causes on one line, each said once: a cause whose words the message

@@ -91,11 +91,12 @@ fn answer(url: &str, mut response: ureq::http::Response<ureq::Body>) -> anyhow::
     let message = answer["error"]["message"]
         .as_str()
         .map_or_else(|| format!("{url}: {status}"), str::to_owned);
-    if status.is_client_error() {
-        Err(kesou_query::Error::BadRequest(message).into())
-    } else {
-        Err(anyhow::anyhow!(message))
-    }
+    let code = answer["error"]["code"].as_str().unwrap_or_default();
+    let kind = match kesou_domain::Kind::of_code(code) {
+        kesou_domain::Kind::Internal if status.is_client_error() => kesou_domain::Kind::BadRequest,
+        kind => kind,
+    };
+    Err(super::Failure::new(kind, message).into())
 }
 
 /// The note printed on stderr when a command goes through the server.

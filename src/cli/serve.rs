@@ -53,7 +53,7 @@ pub struct ServerArgs {
 fn embed_key() -> anyhow::Result<Option<Vec<u8>>> {
     match std::env::var("KESOU_EMBED_KEY") {
         Ok(k) if k.len() >= 32 => Ok(Some(k.into_bytes())),
-        Ok(_) => anyhow::bail!("KESOU_EMBED_KEY must be at least 32 characters long"),
+        Ok(_) => Err(super::user("KESOU_EMBED_KEY must be at least 32 characters long").into()),
         Err(_) => Ok(None),
     }
 }
@@ -134,10 +134,10 @@ pub struct ShareArgs {
 pub fn share(args: ShareArgs) -> anyhow::Result<()> {
     let paths = StorePaths::new(&args.store.data);
     if !paths.db().exists() {
-        anyhow::bail!(
+        anyhow::bail!(super::user(format!(
             "{} is not a kesou store; create one with `kesou ingest` or `kesou demo`",
             paths.root.display()
-        );
+        )));
     }
     let signer = match embed_key()? {
         Some(k) => Signer::new(k),

@@ -12,6 +12,7 @@ mod custom_fields;
 mod docs;
 mod dry_run;
 mod encodings;
+mod errors;
 mod eval_questions;
 mod excel;
 mod export_styles;

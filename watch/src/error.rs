@@ -20,12 +20,20 @@ pub enum Error {
 
 impl Error {
     pub fn is_user_error(&self) -> bool {
+        self.kind().is_user()
+    }
+
+    /// Whose fault it is; wrapped errors keep their own kind.
+    pub fn kind(&self) -> kesou_domain::Kind {
+        use kesou_domain::Kind;
         match self {
-            Error::BadInput(_) | Error::NotFound(_) | Error::Forbidden(_) => true,
-            Error::Query(e) => e.is_user_error(),
-            Error::Indexer(e) => e.is_user_error(),
-            Error::Access(e) => e.is_user_error(),
-            Error::Store(_) => false,
+            Error::BadInput(_) => Kind::BadRequest,
+            Error::NotFound(_) => Kind::NotFound,
+            Error::Forbidden(_) => Kind::Forbidden,
+            Error::Query(e) => e.kind(),
+            Error::Indexer(e) => e.kind(),
+            Error::Access(e) => e.kind(),
+            Error::Store(_) => Kind::Internal,
         }
     }
 }

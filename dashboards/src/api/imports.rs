@@ -438,10 +438,10 @@ pub async fn load(
         let (outcome, rows, detail) = match &result {
             Ok(s) => ("ok", s.loaded(), String::new()),
             Err(e) => (
-                if e.code == Code::Internal {
-                    "failed"
-                } else {
+                if e.code.is_user() {
                     "refused"
+                } else {
+                    "failed"
                 },
                 0,
                 shown(&task_import, &format!("{}: {}", e.code.as_str(), e.message)),
