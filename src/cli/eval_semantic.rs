@@ -24,8 +24,8 @@ pub struct EvalSemanticArgs {
     /// How many exact company names are searched.
     #[arg(long, default_value_t = 200)]
     pub names: usize,
-    /// What the vector scan reads: int8 copies of the vectors (as searches do) or f32.
-    #[arg(long, default_value = "int8", value_parser = ["int8", "f32"])]
+    /// What the vector scan reads: the f32 vectors (as searches do) or int8 copies.
+    #[arg(long, default_value = "f32", value_parser = ["f32", "int8"])]
     pub precision: String,
     /// Output: table for people, json for programs.
     #[arg(long, default_value = "table", value_parser = ["table", "json"])]
