@@ -340,7 +340,11 @@ impl AppState {
     fn catch_up(&self) {
         let generation = self.inner.store.generation().ok();
         let built = (|| -> ApiResult<Engine> {
-            let asker = Asker::on_store(&self.inner.store)?;
+            // The semantic model and vectors the current engine loaded serve the new one.
+            let previous = (self.engine().template.lock().expect("template lock"))
+                .semantic()
+                .cloned();
+            let asker = Asker::on_store_after(&self.inner.store, previous.as_deref())?;
             asker.lookalike()?;
             let suggester = Arc::new(Suggester::new(&asker)?);
             Ok(Engine::with_suggester(asker, suggester))

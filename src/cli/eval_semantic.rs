@@ -4,7 +4,7 @@ use std::sync::Arc;
 use kesou_indexer::StorePaths;
 use kesou_models::{Embedder, ModelConfig};
 use kesou_query::Searcher;
-use kesou_query::semantic::{self, PairCase, Semantic};
+use kesou_query::semantic::{self, PairCase, Precision, Semantic};
 
 use super::StoreArg;
 use super::output::Table;
@@ -24,6 +24,9 @@ pub struct EvalSemanticArgs {
     /// How many exact company names are searched.
     #[arg(long, default_value_t = 200)]
     pub names: usize,
+    /// What the vector scan reads: the f32 vectors (as searches do) or int8 copies.
+    #[arg(long, default_value = "f32", value_parser = ["f32", "int8"])]
+    pub precision: String,
     /// Output: table for people, json for programs.
     #[arg(long, default_value = "table", value_parser = ["table", "json"])]
     pub format: String,
@@ -64,7 +67,12 @@ pub fn run(args: EvalSemanticArgs) -> anyhow::Result<()> {
     let reader = kesou_indexer::open_for_reading(&paths, &Bars::default())?;
     let sem = Semantic::open(&paths, &reader.conn)?
         .expect("configured above")
-        .with_embedder(Arc::clone(&embedder));
+        .with_embedder(Arc::clone(&embedder))
+        .with_precision(if args.precision == "f32" {
+            Precision::F32
+        } else {
+            Precision::Int8
+        });
     let loaded = sem.load()?;
     let searcher = Searcher::new(reader.index.clone())?;
     let pairs: Vec<PairCase> = kesou_datagen::PARAPHRASES
@@ -80,9 +88,10 @@ pub fn run(args: EvalSemanticArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     println!(
-        "{} customers · model {} · {} paraphrase pairs found in the store ({} absent) · {} names",
+        "{} customers · model {} · {} scan · {} paraphrase pairs found in the store ({} absent) · {} names",
         r.customers,
         embedder.info().name,
+        args.precision,
         r.paraphrases.queries,
         r.pairs_absent,
         r.names.queries

@@ -421,3 +421,54 @@ fn vectors_of_another_model_setting_fall_back_to_words_with_a_reason() {
     );
     assert_eq!(ids(&r), ["E08"]);
 }
+
+#[test]
+fn a_write_keeps_the_loaded_model_and_the_vectors_until_they_are_remade() {
+    let Some(model) = model() else { return };
+    let s = store();
+    embed(&s, &model);
+    let reader = kesou_indexer::open_for_reading(&s.paths, &NoProgress).unwrap();
+    // Loads the model from the store's configuration, as a server does.
+    let first = Semantic::open(&s.paths, &reader.conn).unwrap().unwrap();
+    // Renewed before anything was loaded: what either loads, the other uses.
+    let sibling = first.renewed(&reader.conn).unwrap().unwrap();
+    let a = first.load().unwrap();
+    assert!(a.stale().is_none());
+    assert!(Arc::ptr_eq(
+        a.embedder(),
+        sibling.load().unwrap().embedder()
+    ));
+
+    // A write: E06 now does something else.
+    write_customers(
+        &s.source,
+        &[(
+            "E06",
+            "Organic vegetables grown in greenhouses for local markets.",
+        )],
+    );
+    kesou_indexer::ingest(&s.paths, &[s.source.join("customers.csv")], &NoProgress).unwrap();
+    let reader = kesou_indexer::open_for_reading(&s.paths, &NoProgress).unwrap();
+    let second = first.renewed(&reader.conn).unwrap().unwrap();
+    let b = second.load().unwrap();
+    assert!(
+        Arc::ptr_eq(a.embedder(), b.embedder()),
+        "the model is not loaded again"
+    );
+    assert!(b.shares_vectors_with(&a), "nor are the vectors read again");
+    assert!(
+        b.stale().is_some_and(|n| n.contains("kesou embed")),
+        "the vectors are older than the store as written: {:?}",
+        b.stale()
+    );
+
+    // `kesou embed` rewrites the file: the vectors are read again, the model stays.
+    semantic::embed_store(&s.paths, &model, 4, &NoProgress).unwrap();
+    let third = second.renewed(&reader.conn).unwrap().unwrap();
+    let c = third.load().unwrap();
+    assert!(Arc::ptr_eq(a.embedder(), c.embedder()));
+    assert!(!c.shares_vectors_with(&b));
+    assert_eq!(c.stale(), None);
+    let near = c.nearest("fresh produce from farms", 1, None).unwrap();
+    assert_eq!(near[0].id, "E06", "{near:?}");
+}

@@ -94,9 +94,19 @@ impl Asker {
     /// the store, [`crate::boards::save_report`]); make another asker after a write to the
     /// store to see it.
     pub fn on_store(store: &Store) -> Result<Asker> {
+        Asker::on_store_after(store, None)
+    }
+
+    /// [`Asker::on_store`] after a write, for a process that holds `previous` (the semantic
+    /// retrieval of an earlier asker of the same store): the model and vectors it loaded
+    /// are used again ([`Semantic::renewed`]) rather than loaded at the next text query.
+    pub fn on_store_after(store: &Store, previous: Option<&Semantic>) -> Result<Asker> {
         let reader = store.reader()?;
-        let semantic = Semantic::open(store.paths(), &reader.conn)?.map(Arc::new);
-        let mut asker = Asker::with_semantic(reader, semantic)?;
+        let semantic = match previous {
+            Some(s) => s.renewed(&reader.conn)?,
+            None => Semantic::open(store.paths(), &reader.conn)?,
+        };
+        let mut asker = Asker::with_semantic(reader, semantic.map(Arc::new))?;
         asker.lookalike = Some(Arc::new(LookalikeSlot {
             paths: store.paths().clone(),
             loaded: Mutex::new(None),
@@ -140,12 +150,18 @@ impl Asker {
                 Parser::new(schema)?.with_terms(terms)
             }
         };
+        // The store generation moved: the vectors' staleness is told against the new one,
+        // with the model and vectors already loaded.
+        let semantic = match self.semantic() {
+            Some(s) => s.renewed(&reader.conn)?,
+            None => None,
+        };
         Ok(Asker {
             fields,
             parser: Arc::new(parser),
-            searcher: Some(Arc::new(Searcher::new(reader.index)?.with_semantic(
-                self.searcher.as_ref().and_then(|s| s.semantic().cloned()),
-            ))),
+            searcher: Some(Arc::new(
+                Searcher::new(reader.index)?.with_semantic(semantic.map(Arc::new)),
+            )),
             conn: reader.conn,
             as_of,
             stale: reader.stale,
@@ -158,6 +174,11 @@ impl Asker {
             // Rows moved: the key index is read again at its first use.
             keys: Arc::new(Mutex::new(None)),
         })
+    }
+
+    /// The store's semantic retrieval, when it has a model.
+    pub fn semantic(&self) -> Option<&Arc<Semantic>> {
+        self.searcher.as_ref().and_then(|s| s.semantic())
     }
 
     /// Questions about the customers of a store opened for reading.

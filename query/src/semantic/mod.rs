@@ -6,6 +6,8 @@
 //!                 (only customers whose texts changed)  ─► STORE/semantic/vectors.bin
 //!                                                          (stamped: generation, model)
 //! meta.semantic_model ─► Semantic::open ─► (first text query) model + vectors loaded once
+//!                         Semantic::renewed (after a write) ─► the same model and vectors
+//!                         while the vector file is the one they were read from
 //! query text ─► embed_query ─► rank.rs: exact cosine top-k over allowed customers
 //!                               ─► fuse.rs: RRF(k=60) with BM25's ranking ─► one list
 //! ```
@@ -16,6 +18,7 @@ mod background;
 mod build;
 mod eval;
 mod fuse;
+mod quant;
 mod rank;
 mod vectors;
 
@@ -163,7 +166,9 @@ pub struct Near {
 #[derive(Debug)]
 pub struct Loaded {
     embedder: Arc<Embedder>,
-    vectors: vectors::Vectors,
+    vectors: Arc<vectors::Vectors>,
+    /// The int8 copy the scan reads ([`Precision::Int8`]).
+    int8: Option<Arc<quant::Int8>>,
     /// Why the vectors may miss recent changes, for people (`None`: up to date).
     stale: Option<String>,
 }
@@ -180,11 +185,24 @@ impl Loaded {
 
     /// Memory the vectors take, in bytes.
     pub fn bytes(&self) -> usize {
-        self.vectors.bytes()
+        self.vectors.bytes() + self.int8.as_ref().map_or(0, |q| q.bytes())
+    }
+
+    /// What the scan reads.
+    pub fn precision(&self) -> Precision {
+        match self.int8 {
+            Some(_) => Precision::Int8,
+            None => Precision::F32,
+        }
     }
 
     pub fn stale(&self) -> Option<&str> {
         self.stale.as_deref()
+    }
+
+    /// Whether `other` searches the very same vectors in memory (not a copy read again).
+    pub fn shares_vectors_with(&self, other: &Loaded) -> bool {
+        Arc::ptr_eq(&self.vectors, &other.vectors)
     }
 
     /// The `k` customers nearest `text` by meaning, among `allowed` ids (all when `None`).
@@ -204,14 +222,17 @@ impl Loaded {
             }
             mask
         });
-        rank::nearest(&self.vectors, query, k, mask.as_deref())
-            .into_iter()
-            .map(|n| Near {
-                id: self.vectors.ids[n.row].clone(),
-                similarity: n.similarity,
-                field: n.field,
-            })
-            .collect()
+        match &self.int8 {
+            Some(q) => rank::nearest_int8(q, self.vectors.rows(), query, k, mask.as_deref()),
+            None => rank::nearest(&self.vectors, query, k, mask.as_deref()),
+        }
+        .into_iter()
+        .map(|n| Near {
+            id: self.vectors.ids[n.row].clone(),
+            similarity: n.similarity,
+            field: n.field,
+        })
+        .collect()
     }
 }
 
@@ -225,6 +246,36 @@ pub struct Semantic {
     /// A model loaded elsewhere in the process, used instead of loading it again.
     embedder: Option<Arc<Embedder>>,
     loaded: Mutex<Option<Arc<Loaded>>>,
+    precision: Precision,
+    /// What this store's earlier and later `Semantic`s (one per write, [`Semantic::renewed`])
+    /// loaded, so that a write does not load the model and the vectors again.
+    shared: Arc<Mutex<Shared>>,
+}
+
+/// The model and the vectors last read for a store. The model stays while the store's
+/// model configuration does; the vectors while the file's header (store generation, rows,
+/// model) is the one they were read with: `kesou embed` rewrites the file with a new header,
+/// and a write to the store leaves the file alone (its customers are found by words until
+/// then, and said so).
+#[derive(Debug, Default)]
+struct Shared {
+    embedder: Option<Arc<Embedder>>,
+    vectors: Option<Arc<vectors::Vectors>>,
+    /// The int8 copy of `vectors`, once made.
+    int8: Option<Arc<quant::Int8>>,
+}
+
+/// What the vector scan reads. int8 loses no recall on the paraphrase truth but, measured
+/// here, scans slower than f32 (safe Rust gets no vector instructions for the i8 products;
+/// docs/performance.md): f32 is the default until it pays.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    /// The vectors as the model made them.
+    #[default]
+    F32,
+    /// Each vector scaled to -127..127 by its own largest magnitude.
+    Int8,
 }
 
 impl Semantic {
@@ -239,12 +290,39 @@ impl Semantic {
             store_generation: store::generation(conn)?,
             embedder: None,
             loaded: Mutex::new(None),
+            precision: Precision::default(),
+            shared: Arc::default(),
+        }))
+    }
+
+    /// The store's semantic retrieval after a write (`conn` reads the store as written): the
+    /// model and the vectors this one loaded (or loads later) are used again, the vectors
+    /// as long as their file was not rewritten since. A changed model configuration starts
+    /// afresh. Loads nothing.
+    pub fn renewed(&self, conn: &Connection) -> Result<Option<Semantic>> {
+        let Some(fresh) = Semantic::open(&StorePaths::new(&self.root), conn)? else {
+            return Ok(None);
+        };
+        if fresh.config != self.config {
+            return Ok(Some(fresh));
+        }
+        Ok(Some(Semantic {
+            embedder: self.embedder.clone(),
+            precision: self.precision,
+            shared: Arc::clone(&self.shared),
+            ..fresh
         }))
     }
 
     /// Uses a model already loaded (it must be the store's configured one).
     pub fn with_embedder(mut self, embedder: Arc<Embedder>) -> Semantic {
         self.embedder = Some(embedder);
+        self
+    }
+
+    /// Scans the vectors in `precision` (default f32). Set it before the first query.
+    pub fn with_precision(mut self, precision: Precision) -> Semantic {
+        self.precision = precision;
         self
     }
 
@@ -274,18 +352,41 @@ impl Semantic {
             )));
         }
         let started = Instant::now();
-        let embedder = match &self.embedder {
-            Some(e) => Arc::clone(e),
-            None => Arc::new(Embedder::load(&self.config)?),
+        // Held while loading: two queries after a write load once, not twice.
+        let mut shared = self.shared.lock().unwrap_or_else(|p| p.into_inner());
+        let embedder = match (&self.embedder, &shared.embedder) {
+            (Some(e), _) | (None, Some(e)) => Arc::clone(e),
+            (None, None) => Arc::new(Embedder::load(&self.config)?),
         };
+        shared.embedder = Some(Arc::clone(&embedder));
         let model_ms = started.elapsed().as_secs_f64() * 1000.0;
-        let Some(vectors) = vectors::load(&path)? else {
-            return Err(Error::BadRequest(format!(
-                "{} has a model configured but no semantic vectors yet; run `kesou embed --data {}`",
-                self.root.display(),
-                self.root.display()
-            )));
+        let header = vectors::peek(&path)?;
+        let vectors = match &shared.vectors {
+            Some(v) if header.as_ref() == Some(&v.header) => Arc::clone(v),
+            _ => match vectors::load(&path)? {
+                Some(v) => {
+                    shared.int8 = None;
+                    Arc::new(v)
+                }
+                None => {
+                    return Err(Error::BadRequest(format!(
+                        "{} has a model configured but no semantic vectors yet; run `kesou embed --data {}`",
+                        self.root.display(),
+                        self.root.display()
+                    )));
+                }
+            },
         };
+        shared.vectors = Some(Arc::clone(&vectors));
+        let int8 = match self.precision {
+            Precision::F32 => None,
+            Precision::Int8 => Some(Arc::clone(
+                shared
+                    .int8
+                    .get_or_insert_with(|| Arc::new(quant::Int8::new(&vectors))),
+            )),
+        };
+        drop(shared);
         let info = embedder.info();
         if vectors.header.model.fingerprint != info.fingerprint {
             return Err(Error::BadRequest(format!(
@@ -314,6 +415,7 @@ impl Semantic {
         let loaded = Arc::new(Loaded {
             embedder,
             vectors,
+            int8,
             stale,
         });
         *slot = Some(Arc::clone(&loaded));

@@ -7,6 +7,7 @@ use std::collections::BinaryHeap;
 use rayon::prelude::*;
 use serde::Serialize;
 
+use super::quant::{self, Int8};
 use super::vectors::Vectors;
 
 /// Which of a customer's texts was nearest to the query.
@@ -70,29 +71,71 @@ fn score(v: &Vectors, r: usize, query: &[f32]) -> Option<(f32, Field)> {
         .description(r)
         .map(|x| (dot(x, query), Field::Description));
     let n = v.notes(r).map(|x| (dot(x, query), Field::Notes));
+    better(d, n)
+}
+
+fn better(d: Option<(f32, Field)>, n: Option<(f32, Field)>) -> Option<(f32, Field)> {
     match (d, n) {
         (Some(d), Some(n)) => Some(if n.0 > d.0 { n } else { d }),
         (d, n) => d.or(n),
     }
 }
 
+/// A query with no meaning the model knows (a static model's vector of a text none of
+/// whose tokens it has) is near nothing: every similarity would be 0 and the "nearest" an
+/// arbitrary k customers, presented as meaning.
+fn meaningless(query: &[f32]) -> bool {
+    query.iter().all(|x| *x == 0.0)
+}
+
 /// The `k` rows most similar to `query` among those `allowed` (all when `None`), best first.
 pub(crate) fn nearest(v: &Vectors, query: &[f32], k: usize, allowed: Option<&[bool]>) -> Vec<Near> {
-    // A query with no meaning the model knows (a static model's vector of a text none of
-    // whose tokens it has) is near nothing: every similarity would be 0 and the "nearest"
-    // an arbitrary k customers, presented as meaning.
-    if k == 0 || v.rows() == 0 || query.iter().all(|x| *x == 0.0) {
+    if meaningless(query) {
         return Vec::new();
     }
-    let heaps: Vec<BinaryHeap<Near>> = (0..v.rows().div_ceil(TILE))
+    top_k(v.rows(), k, allowed, |r| score(v, r, query))
+}
+
+/// [`nearest`] over the int8 copy of the vectors (`rows` of them).
+pub(crate) fn nearest_int8(
+    q: &Int8,
+    rows: usize,
+    query: &[f32],
+    k: usize,
+    allowed: Option<&[bool]>,
+) -> Vec<Near> {
+    if meaningless(query) {
+        return Vec::new();
+    }
+    let mut codes = vec![0i8; query.len()];
+    let scale = quant::quantize(query, &mut codes);
+    top_k(rows, k, allowed, |r| {
+        let [d, n] = q.similarities(r, &codes, scale);
+        better(
+            d.map(|s| (s, Field::Description)),
+            n.map(|s| (s, Field::Notes)),
+        )
+    })
+}
+
+fn top_k(
+    rows: usize,
+    k: usize,
+    allowed: Option<&[bool]>,
+    score: impl Fn(usize) -> Option<(f32, Field)> + Sync,
+) -> Vec<Near> {
+    if k == 0 || rows == 0 {
+        return Vec::new();
+    }
+    let heaps: Vec<BinaryHeap<Near>> = (0..rows.div_ceil(TILE))
         .into_par_iter()
         .map(|t| {
             let mut heap = BinaryHeap::with_capacity(k + 1);
-            for r in t * TILE..((t + 1) * TILE).min(v.rows()) {
+            for r in t * TILE..((t + 1) * TILE).min(rows) {
                 if allowed.is_some_and(|a| !a[r]) {
                     continue;
                 }
-                let Some((similarity, field)) = score(v, r, query) else {
+                let Some((similarity, field)) = score(r) else {
                     continue;
                 };
                 let near = Near {
@@ -201,6 +244,38 @@ mod tests {
         let v = vectors(&[(Some([1.0, 0.0, 0.0]), None), (Some([0.0, 1.0, 0.0]), None)]);
         assert!(nearest(&v, &[0.0, 0.0, 0.0], 10, None).is_empty());
         assert_eq!(nearest(&v, &[0.0, 1.0, 0.0], 10, None)[0].row, 1);
+    }
+
+    #[test]
+    fn the_int8_scan_ranks_as_the_exact_one_and_skips_the_same_rows() {
+        let n = TILE + 50;
+        let rows: Vec<Row> = (0..n)
+            .map(|i| {
+                let d = (i % 7 != 0).then_some([1.0, i as f32 / n as f32, 0.3]);
+                (d, (i % 5 == 0).then_some([0.2, 1.0, i as f32 / n as f32]))
+            })
+            .collect();
+        let v = vectors(&rows);
+        let q = Int8::new(&v);
+        let query = unit(&[1.0, 0.05, 0.2]);
+        let exact = nearest(&v, &query, 20, None);
+        let int8 = nearest_int8(&q, v.rows(), &query, 20, None);
+        // Neighbours this close may swap places: each hit's similarity is its exact one
+        // within the quantization error, and no hit is worse than the exact 20th by more.
+        assert_eq!(int8.len(), 20);
+        for hit in &int8 {
+            let (exact_sim, field) = score(&v, hit.row, &query).expect("a row with text");
+            assert!(
+                (hit.similarity - exact_sim).abs() < 0.02,
+                "{hit:?} vs {exact_sim}"
+            );
+            assert!(exact_sim >= exact[19].similarity - 0.02, "{hit:?}");
+            assert!(field == hit.field || (hit.similarity - exact_sim).abs() < 0.02);
+        }
+        assert!(nearest_int8(&q, v.rows(), &[0.0; 3], 5, None).is_empty());
+        let allowed: Vec<bool> = (0..n).map(|r| r == 3).collect();
+        let got = nearest_int8(&q, v.rows(), &query, 5, Some(&allowed));
+        assert_eq!(got.iter().map(|n| n.row).collect::<Vec<_>>(), [3]);
     }
 
     #[test]
