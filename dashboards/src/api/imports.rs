@@ -157,34 +157,44 @@ fn file_name(raw: &str) -> ApiResult<String> {
 
 /// `POST /api/imports`
 pub async fn open(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
-    let result = (|| -> ApiResult<(Value, Done)> {
+    let result = async {
         admin_only(&caller)?;
         let id = new_id()?;
         let dir = uploads(&state.paths().root).join(&id);
-        std::fs::create_dir_all(&dir).map_err(AppError::internal)?;
+        tokio::fs::create_dir_all(&dir)
+            .await
+            .map_err(AppError::internal)?;
         let import = Arc::new(Import {
             dir,
             files: Mutex::new(Vec::new()),
             job: Mutex::new(Job::Open),
             progress: Arc::default(),
         });
-        let mut open = state.imports().open.lock().expect("imports lock");
-        if open.len() >= MAX_IMPORTS {
-            let finished = open
-                .iter()
-                .position(|(_, i)| !matches!(*i.job.lock().expect("job lock"), Job::Running));
-            let Some(at) = finished else {
-                return Err(AppError::new(
-                    Code::RateLimited,
-                    format!("{MAX_IMPORTS} imports are loading; wait for one to finish"),
-                ));
+        let evicted = {
+            let mut open = state.imports().open.lock().expect("imports lock");
+            let evicted = if open.len() >= MAX_IMPORTS {
+                let finished = open
+                    .iter()
+                    .position(|(_, i)| !matches!(*i.job.lock().expect("job lock"), Job::Running));
+                let Some(at) = finished else {
+                    return Err(AppError::new(
+                        Code::RateLimited,
+                        format!("{MAX_IMPORTS} imports are loading; wait for one to finish"),
+                    ));
+                };
+                Some(open.remove(at).1)
+            } else {
+                None
             };
-            let (_, gone) = open.remove(at);
-            let _ = std::fs::remove_dir_all(&gone.dir);
+            open.push((id.clone(), import));
+            evicted
+        };
+        if let Some(gone) = evicted {
+            let _ = tokio::fs::remove_dir_all(&gone.dir).await;
         }
-        open.push((id.clone(), import));
         Ok((json!({"id": id}), Done::default()))
-    })();
+    }
+    .await;
     let out = caller.record(&state, "import", "open", result)?;
     Ok((StatusCode::CREATED, Json(out)).into_response())
 }
@@ -273,29 +283,12 @@ fn files_json(files: &[(String, u64)]) -> Value {
         .collect()
 }
 
+/// A plan or load body: `mapping.toml` as JSON.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct MappingBody {
-    /// `mapping.toml` as JSON.
+struct MappingBody {
     #[serde(default)]
-    pub mapping: Option<MappingJson>,
-}
-
-/// [`Mapping`] as the web app sends it.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MappingJson {
-    #[serde(default)]
-    file: Vec<FileJson>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileJson {
-    name: String,
-    table: Option<String>,
-    #[serde(default)]
-    columns: std::collections::BTreeMap<String, String>,
+    mapping: Option<Mapping>,
 }
 
 /// The mapping a plan or load body carries; an empty body is none.
@@ -308,23 +301,7 @@ fn mapping_of(body: &[u8]) -> ApiResult<Mapping> {
             "the body is not a mapping ({{\"mapping\": {{\"file\": [{{\"name\", \"table\", \"columns\"}}]}}}}): {e}"
         ))
     })?;
-    Ok(b.mapping.map(MappingJson::into_mapping).unwrap_or_default())
-}
-
-impl MappingJson {
-    fn into_mapping(self) -> Mapping {
-        Mapping {
-            file: self
-                .file
-                .into_iter()
-                .map(|f| plan::FileMapping {
-                    name: f.name,
-                    table: f.table,
-                    columns: f.columns,
-                })
-                .collect(),
-        }
-    }
+    Ok(b.mapping.unwrap_or_default())
 }
 
 /// The import's files on disk, in the order they were sent; an import without files is a
@@ -361,12 +338,18 @@ pub async fn plan(
     let mapping = mapping_of(&body)?;
     let files = inputs(&import)?;
     let for_plan = Arc::clone(&import);
-    let planned = tokio::task::spawn_blocking(move || plan::dry_run(&files, &mapping))
+    let mut planned = tokio::task::spawn_blocking(move || plan::dry_run(&files, &mapping))
         .await
         .map_err(AppError::from)?
         .map_err(|e| without_paths(&for_plan, e.into()))?;
+    for f in &mut planned.files {
+        f.file = shown(&import, &f.file);
+        f.note = f.note.as_deref().map(|n| shown(&import, n));
+        for p in &mut f.problems {
+            p.file = shown(&import, &p.file);
+        }
+    }
     let mut out = serde_json::to_value(&planned).map_err(AppError::internal)?;
-    out = serde_json::from_str(&shown(&import, &out.to_string())).map_err(AppError::internal)?;
     out["targets"] = targets();
     Ok(Json(out))
 }
@@ -455,7 +438,7 @@ pub async fn load(
             Err(e) => Job::Failed(without_paths(&task_import, e)),
         };
         // The files are in the store now (or refused): they may hold contacts in clear.
-        let _ = std::fs::remove_dir_all(&task_import.dir);
+        let _ = tokio::fs::remove_dir_all(&task_import.dir).await;
         let event = kesou_access::Event {
             action: "import".into(),
             input: format!("loaded {names}"),
@@ -593,7 +576,7 @@ pub async fn discard(
     caller: Caller,
     UrlPath(id): UrlPath<String>,
 ) -> ApiResult<StatusCode> {
-    let result = (|| -> ApiResult<((), Done)> {
+    let result = async {
         admin_only(&caller)?;
         let import = state.imports().get(&id)?;
         if matches!(*import.job.lock().expect("job lock"), Job::Running) {
@@ -608,9 +591,10 @@ pub async fn discard(
             .lock()
             .expect("imports lock")
             .retain(|(i, _)| *i != id);
-        let _ = std::fs::remove_dir_all(&import.dir);
+        let _ = tokio::fs::remove_dir_all(&import.dir).await;
         Ok(((), Done::default()))
-    })();
+    }
+    .await;
     caller.record(&state, "import", &format!("discard {id}"), result)?;
     Ok(StatusCode::NO_CONTENT)
 }
