@@ -87,6 +87,20 @@ pub fn name_key(name: &str) -> String {
         .collect()
 }
 
+/// Percent-encoding of everything but unreserved characters (RFC 3986): a URL's path
+/// segment or query value.
+pub fn url_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

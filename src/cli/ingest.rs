@@ -386,7 +386,10 @@ fn ingest_remote(server: &kesou_indexer::served::Served, args: &IngestArgs) -> a
             super::remote::send(
                 server,
                 "PUT",
-                &format!("/api/imports/{id}/files/{}", percent_path(&name)),
+                &format!(
+                    "/api/imports/{id}/files/{}",
+                    kesou_domain::text::url_encode(&name)
+                ),
                 "application/octet-stream",
                 &mut file,
             )?;
@@ -430,19 +433,6 @@ fn follow(
         }
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
-}
-
-/// A file name as one segment of a URL path.
-fn percent_path(name: &str) -> String {
-    let mut out = String::new();
-    for b in name.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// What an import through the server did, from its summary.

@@ -53,18 +53,7 @@ pub fn dingtalk_signed_url(url: &str, secret: &str, timestamp_ms: i64) -> String
     )
 }
 
-/// Percent-encoding of everything but unreserved characters (RFC 3986).
-pub fn url_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() * 3);
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
+pub use kesou_domain::text::url_encode;
 
 /// The body a target receives for a message.
 pub fn render(kind: TargetKind, format: Format, msg: &Message, key: &str) -> Json {
