@@ -220,6 +220,31 @@ fn run(
     Ok(out)
 }
 
+/// Who entered an answer (in `found`, not `before`) and who left it (deleted, or asked
+/// again — every member when `checked` is `None` — and not found), each sorted.
+fn moves(
+    before: &HashSet<String>,
+    found: &HashSet<String>,
+    checked: Option<&HashSet<&String>>,
+    deleted: &BTreeSet<String>,
+) -> (Vec<String>, Vec<String>) {
+    let mut entered: Vec<String> = found
+        .iter()
+        .filter(|id| !before.contains(*id))
+        .cloned()
+        .collect();
+    let mut left: Vec<String> = before
+        .iter()
+        .filter(|id| {
+            deleted.contains(*id) || checked.is_none_or(|c| c.contains(id)) && !found.contains(*id)
+        })
+        .cloned()
+        .collect();
+    entered.sort();
+    left.sort();
+    (entered, left)
+}
+
 fn members(conn: &Connection, watch: i64) -> Result<HashSet<String>> {
     let mut stmt = conn.prepare("SELECT customer_id FROM watch_members WHERE watch_id = ?")?;
     let ids = stmt
@@ -427,23 +452,7 @@ fn evaluate_one(
         let checked_set: Option<HashSet<&String>> = full
             .is_none()
             .then(|| changed.iter().collect::<HashSet<_>>());
-        let mut entered: Vec<String> = found
-            .ids
-            .iter()
-            .filter(|id| !before.contains(*id))
-            .cloned()
-            .collect();
-        let mut left: Vec<String> = before
-            .iter()
-            .filter(|id| {
-                deleted.contains(*id)
-                    || checked_set.as_ref().is_none_or(|c| c.contains(id))
-                        && !found.ids.contains(*id)
-            })
-            .cloned()
-            .collect();
-        entered.sort();
-        left.sort();
+        let (entered, left) = moves(&before, &found.ids, checked_set.as_ref(), &deleted);
         // Members now.
         if full.is_some() {
             replace_members(conn, watch.id, &found.ids)?;
@@ -590,19 +599,7 @@ pub fn test_watch(store: &Store, id: i64) -> Result<(Outcome, message::Message)>
         .map_err(|e| Error::Forbidden(e.to_string()))?;
     let before = members(conn, watch.id)?;
     let found = run(&asker, &query, &principal, None)?;
-    let mut entered: Vec<String> = found
-        .ids
-        .iter()
-        .filter(|i| !before.contains(*i))
-        .cloned()
-        .collect();
-    let mut left: Vec<String> = before
-        .iter()
-        .filter(|i| !found.ids.contains(*i))
-        .cloned()
-        .collect();
-    entered.sort();
-    left.sort();
+    let (entered, left) = moves(&before, &found.ids, None, &BTreeSet::new());
     let items = entered
         .iter()
         .map(|id| {

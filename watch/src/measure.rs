@@ -13,7 +13,7 @@ use kesou_query::ask::{AnswerKind, AskOptions, Asker};
 use serde::{Deserialize, Serialize};
 
 use crate::evaluate::{Outcome, in_transaction, query_of, record_firing};
-use crate::message::{MeasureNote, Message, now, number};
+use crate::message::{MeasureNote, Message, number};
 use crate::outbox::{self, Settings, now_us};
 use crate::spec::{self, Watch};
 use crate::{Error, Result};
@@ -241,22 +241,13 @@ fn measure_message(
     settings: &Settings,
 ) -> Message {
     Message {
-        watch: watch.id,
-        watch_name: watch.name.clone(),
-        owner: watch.owner.clone(),
-        question: watch.question.clone(),
-        explain,
-        generation,
-        at: now(),
-        entered: Vec::new(),
-        left: Vec::new(),
         measure: Some(MeasureNote {
             label: label.to_owned(),
             value,
             previous: watch.last_value,
             condition: condition.describe(),
         }),
-        link: format!("{}/#/watches", settings.public_url.trim_end_matches('/')),
+        ..Message::for_list(watch, explain, generation, Vec::new(), Vec::new(), settings)
     }
 }
 
