@@ -444,9 +444,107 @@ fn custom_fields_are_searched_counted_and_filtered_in_the_index() {
         !expected.is_subset(&hidden),
         "a hidden field's text is not searched"
     );
-    // Numbers and dates of custom fields are compared in questions, not search filters.
-    let typed = kesou_query::parse_filters(schema, &["信用额度>100000".to_owned()]).unwrap();
-    let e = kesou_query::Filter::from_question_in(schema, &typed[0]).unwrap_err();
-    assert!(e.to_string().contains("question"), "{e}");
+    // Numbers, percentages and dates of custom fields are ranges in the index: each
+    // comparison finds what SQL over `custom_values` finds.
+    for (filter, sql) in [
+        (
+            "信用额度>=1500000",
+            "field = '信用额度(元)' AND number >= 1500000",
+        ),
+        (
+            "信用额度<100万",
+            "field = '信用额度(元)' AND number < 1000000",
+        ),
+        (
+            "信用额度=1000000",
+            "field = '信用额度(元)' AND number = 1000000",
+        ),
+        ("毛利率>30%", "field = '毛利率' AND number > 0.3"),
+        ("毛利率<=0.1", "field = '毛利率' AND number <= 0.1"),
+        (
+            "合同到期日>=2026-09-01",
+            "field = '合同到期日' AND day >= DATE '2026-09-01'",
+        ),
+        (
+            "合同到期日<2026-01-01",
+            "field = '合同到期日' AND day < DATE '2026-01-01'",
+        ),
+    ] {
+        let expected = sql_ids(&format!("SELECT id FROM custom_values WHERE {sql}"));
+        assert!(!expected.is_empty(), "{filter}: no customer to find");
+        let typed = kesou_query::parse_filters(schema, &[filter.to_owned()]).unwrap();
+        let f = kesou_query::Filter::from_question_in(schema, &typed[0])
+            .unwrap_or_else(|e| panic!("{filter}: {e}"));
+        let r = searcher
+            .search(&kesou_query::SearchRequest {
+                filters: vec![f],
+                limit: 1000,
+                ..Default::default()
+            })
+            .unwrap();
+        let got: BTreeSet<String> = r.hits.iter().map(|h| h.id.clone()).collect();
+        assert_eq!(got, expected, "{filter}");
+    }
+    // `!=` keeps the customers without the value, as a question's negation does.
+    let typed = kesou_query::parse_filters(schema, &["信用额度!=1000000".to_owned()]).unwrap();
+    let f = kesou_query::Filter::from_question_in(schema, &typed[0]).unwrap();
+    let r = searcher
+        .search(&kesou_query::SearchRequest {
+            filters: vec![f],
+            limit: 1000,
+            ..Default::default()
+        })
+        .unwrap();
+    let all = sql_ids("SELECT id FROM customers");
+    let equal =
+        sql_ids("SELECT id FROM custom_values WHERE field = '信用额度(元)' AND number = 1000000");
+    let got: BTreeSet<String> = r.hits.iter().map(|h| h.id.clone()).collect();
+    assert_eq!(got, all.difference(&equal).cloned().collect());
+    // A category is not compared as a number.
+    let e = kesou_query::parse_filters(schema, &["客户等级>5".to_owned()])
+        .map_err(|e| e.to_string())
+        .and_then(|typed| {
+            kesou_query::Filter::from_question_in(schema, &typed[0])
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        })
+        .unwrap_err();
+    assert!(e.contains("客户等级"), "{e}");
     assert!(kesou_query::facets::resolve(schema, &["信用额度".to_owned()]).is_err());
+}
+
+#[test]
+fn grades_written_as_letters_are_values_with_or_without_their_class_word() {
+    let want = sql_ids("SELECT id FROM custom_values WHERE field = '客户等级' AND text = 'A'");
+    assert!(!want.is_empty());
+    // "a" is also the English article: after the field's name it is the value.
+    for q in [
+        "客户等级是A的客户",
+        "客户等级为a的客户",
+        "客户等级A类的客户",
+        "客户等级是A级的",
+    ] {
+        let a = ask(q);
+        assert_eq!(a.explain, "客户等级=A", "{q}");
+        assert_eq!(ids(&a), want, "{q}");
+        assert!(a.alternatives.is_empty(), "{q}: {:?}", a.alternatives);
+    }
+    // Said alone, A is a grade of 客户等级 and of 信用等级: the answer takes one and
+    // offers the other reading, never one silently.
+    for q in ["A类客户", "A级客户"] {
+        let a = ask(q);
+        let readings: BTreeSet<String> = a
+            .alternatives
+            .iter()
+            .flat_map(|alt| {
+                std::iter::once(alt.chosen.clone())
+                    .chain(alt.others.iter().map(|o| o.label.clone()))
+            })
+            .collect();
+        assert_eq!(
+            readings,
+            BTreeSet::from(["客户等级=A".to_owned(), "信用等级=A".to_owned()]),
+            "{q}"
+        );
+    }
 }

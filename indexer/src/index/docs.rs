@@ -35,12 +35,16 @@ LEFT JOIN (
 WHERE c._gen > ?
 "#;
 
-/// The text and category values of the changed customers' own fields: `kind␟field␟value`
-/// entries a `␞` apart (kinds other than text and category, such as phones, are not
-/// searched: a contact is found only through its keyed hash).
-const CUSTOM_SQL: &str = r#"(SELECT string_agg(f.kind || chr(31) || f.name || chr(31) || v.text, chr(30) ORDER BY f.name)
+/// The values of the changed customers' own fields: `kind␟field␟value` entries a `␞`
+/// apart; a number as DuckDB writes it, a date as `YYYY-MM-DD`. Kinds other than these
+/// (phones and the like) are not indexed: a contact is found only through its keyed hash.
+const CUSTOM_SQL: &str = r#"(SELECT string_agg(f.kind || chr(31) || f.name || chr(31) ||
+        CASE WHEN f.kind IN ('number', 'money', 'percent') THEN CAST(v.number AS VARCHAR)
+             WHEN f.kind IN ('date', 'timestamp') THEN strftime(v.day, '%Y-%m-%d')
+             ELSE v.text END, chr(30) ORDER BY f.name)
     FROM custom_values v JOIN custom_fields f ON f.name = v.field
-    WHERE v.id = c.id AND f.kind IN ('text', 'category')) AS custom"#;
+    WHERE v.id = c.id
+      AND f.kind IN ('text', 'category', 'number', 'money', 'percent', 'date', 'timestamp')) AS custom"#;
 
 /// Runs `CHANGED_SQL` and hands each batch to `each`. A store made before the contact
 /// lookups (opened read-only, so not yet given them) is indexed without them.
@@ -210,9 +214,11 @@ pub fn document(
         .map(|t| t.split('\u{1f}').filter(|s| !s.is_empty()).collect())
         .unwrap_or_default();
     // The store's own fields: text searched (客户来源：展会, a line each), categories also
-    // facets by their column (`/custom/客户来源/展会`). Not in the grams: a caller who may
-    // not see one of them searches without this field (`SearchRequest::hide_custom_text`).
+    // facets by their column (`/custom/客户来源/展会`), numbers and dates in the range
+    // field by their column. Not in the grams: a caller who may not see one of them
+    // searches without the text (`SearchRequest::hide_custom_text`).
     let mut custom_text = String::new();
+    let mut ranges = std::collections::BTreeMap::new();
     for entry in view
         .str("custom", row)
         .into_iter()
@@ -226,18 +232,35 @@ pub fn document(
         if value.trim().is_empty() {
             continue;
         }
+        let column = crate::store::field_column(header);
+        let ranged = match kind {
+            "number" | "money" | "percent" => value.parse::<f64>().ok(),
+            "date" | "timestamp" => chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d")
+                .ok()
+                .map(super::schema::day_number),
+            _ => None,
+        };
+        if let Some(n) = ranged {
+            if let Some(column) = column {
+                ranges.insert(column, tantivy::schema::OwnedValue::F64(n));
+            }
+            continue;
+        }
         custom_text.push_str(header);
         custom_text.push('：');
         custom_text.push_str(value);
         custom_text.push('\n');
         if kind == "category"
-            && let Some(column) = crate::store::field_column(header)
+            && let Some(column) = column
         {
             doc.add_facet(
                 fields.facets,
                 tantivy::schema::Facet::from_path([super::schema::CUSTOM_FACET, &column, value]),
             );
         }
+    }
+    if let (Some(f), false) = (fields.custom_ranges, ranges.is_empty()) {
+        doc.add_object(f, ranges);
     }
     if let (Some(f), false) = (fields.custom, custom_text.is_empty()) {
         doc.add_text(f, &custom_text);

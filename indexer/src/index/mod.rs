@@ -13,8 +13,8 @@ mod schema;
 mod sync;
 
 pub use schema::{
-    CATEGORY_FIELD, CUSTOM_FACET, F64_FIELDS, FACET_ROOTS, GEN_FIELD, I64_FIELDS, IndexFields,
-    STORED_STRINGS, build_schema, facet, region_facet,
+    CATEGORY_FIELD, CUSTOM_FACET, CUSTOM_RANGES_FIELD, F64_FIELDS, FACET_ROOTS, GEN_FIELD,
+    I64_FIELDS, IndexFields, STORED_STRINGS, build_schema, day_number, facet, region_facet,
 };
 pub use sync::{IndexHandle, SyncReport, indexed_generation, open_index, sync};
 pub(crate) use sync::{Merging, sync_into};

@@ -90,9 +90,10 @@ impl Filter {
         if let kesou_nlq::Filter::Field(c) = f
             && crate::ask::is_custom(schema, &c.field)
         {
-            let category = schema
-                .field(&c.field)
-                .is_some_and(|d| d.kind == kesou_nlq::FieldKind::Category);
+            let kind = schema.field(&c.field).map(|d| d.kind);
+            if kind.is_some_and(|k| k.is_numeric() || k.is_time()) {
+                return custom_range(&c.field, c.op, &c.value);
+            }
             let (op, values) = match (c.op, &c.value) {
                 (Op::Eq | Op::Contains, Value::Str(s)) => (Op::Eq, vec![s.clone()]),
                 (Op::Ne | Op::NotContains, Value::Str(s)) => (Op::Ne, vec![s.clone()]),
@@ -100,9 +101,11 @@ impl Filter {
                 (Op::NotIn, Value::List(items)) => (Op::Ne, custom_values(&c.field, items)?),
                 _ => (Op::Eq, Vec::new()),
             };
-            if !category || values.is_empty() {
+            if kind != Some(kesou_nlq::FieldKind::Category) || values.is_empty() {
                 return Err(Error::BadRequest(format!(
-                    "a search filters the store's own fields by category value ({}=…);                      compare {} in a question instead (kesou ask, /api/ask)",
+                    "a search filters the store's own fields by category value, number or date \
+                     ({}=…); {} is text: search for its words, or compare it in a question \
+                     (kesou ask, /api/ask)",
                     c.field, c.field
                 )));
             }
@@ -162,6 +165,53 @@ impl Filter {
             values,
         })
     }
+}
+
+/// The filter prefix of the store's own number and date fields (`custom_range/合同金额`):
+/// ranges over the index's [`kesou_indexer::index::CUSTOM_RANGES_FIELD`].
+pub const CUSTOM_RANGE_PREFIX: &str = "custom_range/";
+
+/// A comparison on one of the store's own number or date fields (合同金额>=100万,
+/// 合同到期日 between two days): its values as written, numbers or `YYYY-MM-DD`.
+fn custom_range(field: &str, op: Op, value: &Value) -> Result<Filter> {
+    let one = |v: &Value| match v {
+        Value::Num(n) => Ok(n.to_string()),
+        Value::Str(s) if range_value(s).is_some() => Ok(s.clone()),
+        other => Err(Error::BadRequest(format!(
+            "{field}: {other} is neither a number nor a date (YYYY-MM-DD)"
+        ))),
+    };
+    let values = match (op, value) {
+        (
+            Op::Eq | Op::Ne | Op::Gt | Op::Ge | Op::Lt | Op::Le,
+            v @ (Value::Num(_) | Value::Str(_)),
+        ) => {
+            vec![one(v)?]
+        }
+        (Op::Between, Value::List(items)) if items.len() == 2 => {
+            items.iter().map(one).collect::<Result<_>>()?
+        }
+        (op, value) => {
+            return Err(Error::BadRequest(format!(
+                "{field} compares with = != > >= < <= or a range (not {}{value})",
+                op.symbol().trim()
+            )));
+        }
+    };
+    Ok(Filter {
+        field: format!("{CUSTOM_RANGE_PREFIX}{field}"),
+        op,
+        values,
+    })
+}
+
+/// A range value as the index holds it: a number, or a date as its day number.
+fn range_value(raw: &str) -> Option<f64> {
+    let raw = raw.trim();
+    if let Ok(day) = chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+        return Some(kesou_indexer::index::day_number(day));
+    }
+    raw.replace(',', "").parse().ok()
 }
 
 fn custom_values(field: &str, items: &[Value]) -> Result<Vec<String>> {
@@ -301,6 +351,9 @@ impl Filter {
             };
             return Ok((occur, Box::new(BooleanQuery::new(any))));
         }
+        if let Some(column) = self.field.strip_prefix(CUSTOM_RANGE_PREFIX) {
+            return self.custom_range_query(fields, column);
+        }
         if numeric(&self.field) {
             if self.values.len() != 1 {
                 return Err(Error::BadRequest(format!(
@@ -370,6 +423,59 @@ impl Filter {
             })
             .collect::<Result<Vec<_>>>()?;
         Ok((occur, any_of(terms)))
+    }
+}
+
+impl Filter {
+    /// A comparison on a column of the index's range field; `!=` and a missing value: a
+    /// customer without the value is kept by `!=` as by a question's negation.
+    fn custom_range_query(
+        &self,
+        fields: &IndexFields,
+        column: &str,
+    ) -> Result<(Occur, Box<dyn Query>)> {
+        let Some(ranges) = fields.custom_ranges else {
+            return Err(Error::BadRequest(format!(
+                "this store's index was made before ranges on its own fields; run `kesou ingest` on it once to filter on {column}"
+            )));
+        };
+        let values = self
+            .values
+            .iter()
+            .map(|v| {
+                range_value(v).ok_or_else(|| {
+                    Error::BadRequest(format!("{column}: {v:?} is neither a number nor a date"))
+                })
+            })
+            .collect::<Result<Vec<f64>>>()?;
+        let term = |v: f64| {
+            let mut t = Term::from_field_json_path(ranges, column, false);
+            t.append_type_and_fast_value(v);
+            t
+        };
+        let (lo, hi) = match (self.op, values.as_slice()) {
+            (Op::Eq | Op::Ne, [v]) => (Bound::Included(term(*v)), Bound::Included(term(*v))),
+            (Op::Gt, [v]) => (Bound::Excluded(term(*v)), Bound::Unbounded),
+            (Op::Ge, [v]) => (Bound::Included(term(*v)), Bound::Unbounded),
+            (Op::Lt, [v]) => (Bound::Unbounded, Bound::Excluded(term(*v))),
+            (Op::Le, [v]) => (Bound::Unbounded, Bound::Included(term(*v))),
+            (Op::Between, [a, b]) => (
+                Bound::Included(term(a.min(*b))),
+                Bound::Included(term(a.max(*b))),
+            ),
+            (op, _) => {
+                return Err(Error::BadRequest(format!(
+                    "{column} compares with = != > >= < <= or a range (not {})",
+                    op.symbol().trim()
+                )));
+            }
+        };
+        let occur = if self.op == Op::Ne {
+            Occur::MustNot
+        } else {
+            Occur::Must
+        };
+        Ok((occur, Box::new(RangeQuery::new(lo, hi))))
     }
 }
 
