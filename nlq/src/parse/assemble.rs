@@ -271,13 +271,12 @@ impl<'p> Asm<'_, 'p> {
             }
             Word::Recent | Word::Period(_) | Word::Since | Word::Before => self.time(i),
             Word::TextCue => self.text_cue(i),
-            Word::And
-            | Word::Comma
-            | Word::Filler
-            | Word::Has
-            | Word::Past
-            | Word::Within
-            | Word::TimeUnit(_) => true,
+            // An English filler written against Chinese (A类客户: "a" is no article
+            // there) is not glue: left for another meaning, or reported unrecognised.
+            Word::Filler => !self.latin_against_han(i),
+            Word::And | Word::Comma | Word::Has | Word::Past | Word::Within | Word::TimeUnit(_) => {
+                true
+            }
             Word::ExceptEnd
             | Word::CmpPost(_)
             | Word::Between
@@ -445,6 +444,17 @@ impl<'p> Asm<'_, 'p> {
             FieldRef::Main(i) => &s.fields[i],
             FieldRef::Rel(r, i) => &s.related[r].fields[i],
         }
+    }
+
+    /// Token `i` is a single Latin letter with a Han character right before or after it:
+    /// a grade or a code (A类, B级), not the article it is between English words.
+    fn latin_against_han(&self, i: usize) -> bool {
+        let chars = &self.text.chars;
+        let (from, to) = (self.t[i].from, self.t[i].to);
+        let han = |c: Option<&char>| c.is_some_and(|c| crate::parse::text::is_cjk(*c));
+        to == from + 1
+            && chars[from].is_ascii_alphabetic()
+            && (han(from.checked_sub(1).and_then(|k| chars.get(k))) || han(chars.get(to)))
     }
 
     pub(super) fn span(&self, tokens: &[usize]) -> Span {
@@ -762,6 +772,9 @@ impl<'p> Asm<'_, 'p> {
                         meanings.first(),
                         Some(Meaning::Word(Word::Not | Word::Except))
                     );
+                    let glue = glue
+                        && !(meanings.first() == Some(&Meaning::Word(Word::Filler))
+                            && self.latin_against_han(i));
                     self.t[i].role = Some(if glue && not_pending {
                         Role::Glue
                     } else {

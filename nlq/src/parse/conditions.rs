@@ -159,7 +159,12 @@ impl<'p> Asm<'_, 'p> {
                 Meaning::Value {
                     field, value: v, ..
                 } if *field != chosen
-                    && v != value
+                    // The same value of another field of the customer (A: 客户等级 or
+                    // 信用等级) is another reading; in the same group (北京市, a province
+                    // and a city) or a related table's field, it is the same thing.
+                    && (v != value
+                        || matches!((*field, chosen), (FieldRef::Main(_), FieldRef::Main(_)))
+                            && !self.same_group(*field, chosen))
                     && self.field(*field).kind != FieldKind::Tags
                     && self.field(chosen).kind != FieldKind::Tags =>
                 {
@@ -589,17 +594,32 @@ impl<'p> Asm<'_, 'p> {
             self.which = Some(n);
             return true;
         }
-        let mut j = self.skip_glue(i + 1);
+        // A filler that is also a value of the field is the value: 客户等级是A (the
+        // English article "a" is a filler everywhere else).
+        let skip = |a: &Self, mut k: usize| {
+            while a.free(k)
+                && a.value_at(k, true, |g| g == f).is_none()
+                && a.meanings(k).first() == Some(&Meaning::Word(Word::Filler))
+            {
+                k += 1;
+            }
+            k
+        };
+        let mut j = skip(self, i + 1);
         if self.is(j, Word::Cmp(Op::Eq)) {
-            j = self.skip_glue(j + 1);
+            j = skip(self, j + 1);
         }
         if self.is(j, Word::Not) {
             self.neg = Some(j);
-            j = self.skip_glue(j + 1);
+            j = skip(self, j + 1);
         }
         if self.value_at(j, true, |g| g == f).is_some() {
             self.mark(&[i]);
-            return self.value(j, f, true);
+            // The field was named: the value's readings in other fields are not offered.
+            let before = self.q.alternatives.len();
+            let found = self.value(j, f, true);
+            self.q.alternatives.truncate(before);
+            return found;
         }
         if self.is(j, Word::GroupVerb) {
             self.group(f, vec![i, j]);

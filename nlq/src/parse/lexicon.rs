@@ -1053,6 +1053,22 @@ impl Lexicon {
                         weak,
                     },
                 );
+                // A grade written as letters or digits is named with its class word: A类客户,
+                // B级客户, 1档 (a bare "a" is an English article, so alone it stays weak).
+                if v.value.chars().count() <= 3
+                    && v.value.chars().all(|c| c.is_ascii_alphanumeric())
+                {
+                    for class in ["类", "级", "档", "等"] {
+                        lex.insert(
+                            &format!("{}{class}", v.value),
+                            Meaning::Value {
+                                field: *at,
+                                value: value.clone(),
+                                weak: false,
+                            },
+                        );
+                    }
+                }
                 if field.places {
                     let short = kesou_domain::geo::short_form(&v.value);
                     if short != v.value {
