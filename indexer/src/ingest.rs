@@ -14,7 +14,7 @@ use crate::index::{SyncReport, sync_into};
 use crate::plan::{FieldKind, Mapping, map_columns, open_tables, typed};
 use crate::report;
 use crate::source::{Cell, SourceFile, expand_paths};
-use crate::stage::{self, BATCH_ROWS, Staging};
+use crate::stage::{self, BATCH_ROWS, CustomValue, Staging};
 use crate::store::{self, StorePaths, Tx};
 use crate::validate::{
     Columns, Fields, Identities, InteractionRow, Normalization, OrderRow, Outcome, Reject, Table,
@@ -774,16 +774,8 @@ fn load_customers(
             chunk.clear();
         }
         if !own.is_empty() {
-            let mut app =
-                conn.appender_to_catalog_and_db("_stage_custom", Staging::Attached.db(), "main")?;
-            for v in own.drain(..) {
-                let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch");
-                let day = v.5.map_or(duckdb::types::Value::Null, |d| {
-                    duckdb::types::Value::Date32((d - epoch).num_days() as i32)
-                });
-                app.append_row(duckdb::params![v.0, v.1, v.2, v.3, v.4, day, v.6])?;
-            }
-            app.flush()?;
+            Staging::Attached.append_custom(conn, own)?;
+            own.clear();
         }
         Ok(())
     };
@@ -802,28 +794,20 @@ fn load_customers(
             };
             if text.is_empty() {
                 // An empty cell clears what the customer had.
-                own.push((
-                    row.id.clone(),
-                    name.clone(),
-                    kind.label(),
-                    None,
-                    None,
-                    None,
-                    *seq,
-                ));
+                own.push(CustomValue::cleared(&row.id, name, *kind, *seq));
                 continue;
             }
             match typed(*kind, &text, *scale) {
                 Ok((number, day)) => {
-                    own.push((
-                        row.id.clone(),
-                        name.clone(),
-                        kind.label(),
-                        Some(text),
+                    own.push(CustomValue {
+                        id: row.id.clone(),
+                        field: name.clone(),
+                        kind: kind.label(),
+                        text: Some(text),
                         number,
                         day,
-                        *seq,
-                    ));
+                        seq: *seq,
+                    });
                 }
                 Err(reason) => {
                     let r = f.reject(name, &text, reason);
@@ -839,18 +823,6 @@ fn load_customers(
     })?;
     flush(&mut chunk, &mut own)
 }
-
-/// A custom field's value on its way to staging: customer id, field, type, the text as
-/// written (`None`: an empty cell), its number, its day, `_seq`.
-type CustomValue = (
-    String,
-    String,
-    &'static str,
-    Option<String>,
-    Option<f64>,
-    Option<NaiveDate>,
-    i64,
-);
 
 /// Validated rows of an events file, on their way to the staging table, with their `_seq`.
 enum EventRows {

@@ -14,6 +14,35 @@ use crate::Result;
 use crate::crypt::Vault;
 use crate::validate::{CustomerRow, InteractionRow, OrderRow};
 
+/// A custom field's value on its way to `_stage_custom`: the text as written (`None`: sent
+/// empty, which clears the customer's value), its number or day by the field's type, and
+/// the `_seq` of its row (the later row wins).
+#[derive(Debug, Clone)]
+pub struct CustomValue {
+    pub id: String,
+    pub field: String,
+    pub kind: &'static str,
+    pub text: Option<String>,
+    pub number: Option<f64>,
+    pub day: Option<NaiveDate>,
+    pub seq: i64,
+}
+
+impl CustomValue {
+    /// The value that clears what the customer had.
+    pub fn cleared(id: &str, field: &str, kind: crate::plan::FieldKind, seq: i64) -> Self {
+        CustomValue {
+            id: id.to_owned(),
+            field: field.to_owned(),
+            kind: kind.label(),
+            text: None,
+            number: None,
+            day: None,
+            seq,
+        }
+    }
+}
+
 /// Rows per batch handed to the appender.
 pub const BATCH_ROWS: usize = 50_000;
 
@@ -71,6 +100,21 @@ impl Staging {
         ] {
             conn.execute_batch(&format!("DROP TABLE IF EXISTS {}", self.table(t)))?;
         }
+        Ok(())
+    }
+
+    /// Appends custom fields' values to `_stage_custom`.
+    pub fn append_custom(self, conn: &Connection, values: &[CustomValue]) -> Result<()> {
+        let mut app = conn.appender_to_catalog_and_db("_stage_custom", self.db(), "main")?;
+        for v in values {
+            let day = v.day.map_or(duckdb::types::Value::Null, |d| {
+                duckdb::types::Value::Date32(days(d))
+            });
+            app.append_row(duckdb::params![
+                v.id, v.field, v.kind, v.text, v.number, day, v.seq
+            ])?;
+        }
+        app.flush()?;
         Ok(())
     }
 

@@ -104,6 +104,10 @@ pub fn print_summary(s: &serde_json::Value) {
         }
         t.print();
     }
+    if let Some(own) = s["custom_fields"].as_array().filter(|r| !r.is_empty()) {
+        let names: Vec<String> = own.iter().map(text).collect();
+        println!("custom fields set: {}", names.join(", "));
+    }
     if let Some(ignored) = s["ignored_columns"].as_array().filter(|r| !r.is_empty()) {
         let names: Vec<String> = ignored.iter().map(text).collect();
         println!("ignored columns: {}", names.join(", "));

@@ -74,11 +74,15 @@ fn apply(store: &Store, lines: &str) -> ChangeSummary {
 }
 
 fn search(store: &Store, text: &str) -> Vec<String> {
+    search_top(store, text, 20)
+}
+
+fn search_top(store: &Store, text: &str, limit: usize) -> Vec<String> {
     let searcher = Searcher::new(store.reader().unwrap().index).unwrap();
     let r = searcher
         .search(&SearchRequest {
             text: text.into(),
-            limit: 20,
+            limit,
             ..Default::default()
         })
         .unwrap();
@@ -612,4 +616,134 @@ fn readers_on_other_threads_answer_while_batches_are_written() {
         (before + 5).to_string()
     );
     assert_eq!(search(&store, "并发").len(), 5);
+}
+
+#[test]
+fn a_customer_row_s_other_keys_are_its_own_fields() {
+    let (_dir, store, _) = fresh();
+    let row = |id: &str, name: &str, n: u32, own: &str| {
+        format!(
+            r#"{{"op":"upsert","table":"customers","row":{{"id":"{id}","name":"{name}","credit_code":"{}","province":"浙江","industry":"科技",{own}}}}}"#,
+            code(n)
+        )
+    };
+    let lines = [
+        row(
+            "N010",
+            "杭州展来科技有限公司",
+            10,
+            r#""客户来源":"进博会","合同到期日":"2027-03-31","信用额度(万元)":"150""#,
+        ),
+        row(
+            "N012",
+            "杭州官网科技有限公司",
+            12,
+            r#""客户来源":"官网","合同到期日":"2026/12/1","lifecycle":"忠诚""#,
+        ),
+    ];
+    let s = apply(&store, &lines.join("\n"));
+    assert!(s.rejected.is_empty(), "{:?}", s.rejected);
+    assert_eq!(
+        s.custom_fields,
+        ["信用额度(万元)", "合同到期日", "客户来源"]
+    );
+    assert_eq!(
+        s.ignored_columns,
+        ["customers.lifecycle"],
+        "derived, not a field"
+    );
+    let values = |id: &str| {
+        strings(
+            &store,
+            &format!(
+                "SELECT field || '=' || coalesce(CAST(number AS VARCHAR), CAST(day AS VARCHAR), text) \
+                 FROM custom_values WHERE id = '{id}' ORDER BY field"
+            ),
+        )
+    };
+    let kinds = strings(
+        &store,
+        "SELECT name || ':' || kind FROM custom_fields ORDER BY name",
+    );
+    assert_eq!(
+        kinds,
+        [
+            "信用额度(万元):money",
+            "合同到期日:date",
+            "客户来源:category"
+        ]
+    );
+    // Typed as an ingest types a file's columns: 万元 in yuan, dates as days.
+    assert_eq!(
+        values("N010"),
+        [
+            "信用额度(万元)=1500000.0",
+            "合同到期日=2027-03-31",
+            "客户来源=进博会"
+        ]
+    );
+    assert_eq!(values("N012"), ["合同到期日=2026-12-01", "客户来源=官网"]);
+    // Indexed at once: the text is searched.
+    let found = search_top(&store, "进博会", 2000);
+    assert!(found.contains(&"N010".to_owned()), "{found:?}");
+
+    // A later batch names a field by its column too, keeps its type, and clears a value
+    // sent empty; a value not of its field's type rejects its line, with key and value.
+    let s = apply(
+        &store,
+        &[
+            row(
+                "N010",
+                "杭州展来科技有限公司",
+                10,
+                r#""客户来源":"","信用额度_万元":"200""#,
+            ),
+            row(
+                "N012",
+                "杭州官网科技有限公司",
+                12,
+                r#""合同到期日":"2027-01-31""#,
+            ),
+            row(
+                "N013",
+                "杭州多多科技有限公司",
+                13,
+                r#""信用额度(万元)":"很多""#,
+            ),
+            row(
+                "N014",
+                "杭州日错科技有限公司",
+                14,
+                r#""合同到期日":"下个月""#,
+            ),
+        ]
+        .join("\n"),
+    );
+    let rejected: Vec<(u64, &str, &str)> = s
+        .rejected
+        .iter()
+        .map(|r| (r.line, r.column.as_str(), r.value.as_str()))
+        .collect();
+    assert_eq!(
+        rejected,
+        [(3, "信用额度(万元)", "很多"), (4, "合同到期日", "下个月")]
+    );
+    assert!(
+        s.rejected[0].reason.contains("money"),
+        "{}",
+        s.rejected[0].reason
+    );
+    assert_eq!(
+        one(
+            &store,
+            "SELECT count(*)::VARCHAR FROM customers WHERE id IN ('N013', 'N014')"
+        ),
+        "0"
+    );
+    assert_eq!(
+        values("N010"),
+        ["信用额度(万元)=2000000.0", "合同到期日=2027-03-31"]
+    );
+    assert_eq!(values("N012"), ["合同到期日=2027-01-31", "客户来源=官网"]);
+    assert!(!search_top(&store, "进博会", 2000).contains(&"N010".to_owned()));
 }

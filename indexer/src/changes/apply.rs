@@ -11,11 +11,13 @@ use crate::crypt::Vault;
 use crate::handle::Warm;
 use crate::index::{SyncReport, sync_into};
 use crate::ingest::load_identities_of;
+use crate::plan::{FieldKind, infer_kind_of_few, typed};
+use crate::source::{Cell, Record};
 use crate::stage::{self, Staging};
 use crate::store::{self, StorePaths, Tx};
 use crate::validate::{
     CustomerRow, InteractionRow, Normalization, OrderRow, Outcome, Reject, Table, claimed_identity,
-    validate_customer, validate_interaction, validate_order,
+    split_unit, validate_customer, validate_interaction, validate_order,
 };
 use crate::{Progress, Result, derive, report, upsert};
 
@@ -35,8 +37,12 @@ pub struct ChangeSummary {
     pub deleted: Vec<String>,
     /// Safe normalisations applied to the rows that were applied.
     pub normalisations: Vec<Normalization>,
-    /// Keys of rows that are no column of their table (derived or unknown), as `table.key`.
+    /// Keys of rows that are no column of their table (derived, or of orders and
+    /// interactions), as `table.key`.
     pub ignored_columns: Vec<String>,
+    /// The customers' own fields the batch set (客户来源, 合同到期日 …); a field new to the
+    /// store takes the type its values in the batch have.
+    pub custom_fields: Vec<String>,
     /// The store generation after the batch (unchanged when nothing applied).
     pub generation: u64,
     /// Customers whose stored or derived values changed, re-indexed.
@@ -77,11 +83,13 @@ pub(crate) fn apply(
     upsert::begin(conn)?;
     let lap = |what: &str| tracing::debug!(seconds = started.elapsed().as_secs_f64(), "{what}");
     lap("cuts before the change");
-    let (upserts, ignored) = plan(conn, changes, &mut rejected)?;
+    let (upserts, mut ignored) = plan(conn, changes, &mut rejected)?;
+    let own = OwnFields::plan(conn, &upserts)?;
+    ignored.retain(|k| !own.takes(k));
     let deleted = delete(conn, changes, generation, &mut rejected)?;
     lap("deleted");
     Staging::Temp.create(conn)?;
-    let staged = validate(conn, &upserts, &mut rejected)?;
+    let staged = validate(conn, &upserts, &own, &mut rejected)?;
     let applied = changes
         .lines
         .iter()
@@ -92,6 +100,7 @@ pub(crate) fn apply(
         customers,
         orders,
         interactions,
+        custom,
         normalisations,
     } = staged;
     rejected.sort_by_key(|r| r.line);
@@ -106,6 +115,7 @@ pub(crate) fn apply(
         deleted: deleted.into_iter().collect(),
         normalisations,
         ignored_columns: ignored,
+        custom_fields: own.names(),
         generation: generation - 1,
         customers_changed: 0,
         duplicate_groups: 0,
@@ -138,8 +148,14 @@ pub(crate) fn apply(
             stage::interactions_batch(&interactions)?,
         )?;
     }
+    if !custom.is_empty() {
+        Staging::Temp.append_custom(conn, &custom)?;
+    }
     lap("validated and staged");
     upsert::upsert_staged(conn, Staging::Temp, generation)?;
+    if !custom.is_empty() {
+        upsert::upsert_custom(conn, Staging::Temp, generation)?;
+    }
     Staging::Temp.drop(conn)?;
     lap("upserted");
     let (changed, after) = derive::derive(
@@ -229,7 +245,7 @@ fn plan<'c>(
         else {
             continue;
         };
-        ignored.extend(extra.iter().map(|k| format!("{}.{k}", table.name())));
+        ignored.extend(extra.iter().map(|(_, k)| format!("{}.{k}", table.name())));
         let mut f = fields(record, columns, *table, &mut scratch);
         let (customer, code) = match table {
             Table::Customers => claimed_identity(&mut f),
@@ -336,6 +352,7 @@ struct Staged {
     customers: Vec<(i64, CustomerRow)>,
     orders: Vec<(i64, OrderRow)>,
     interactions: Vec<(i64, InteractionRow)>,
+    custom: Vec<stage::CustomValue>,
     normalisations: Vec<Normalization>,
 }
 
@@ -350,6 +367,7 @@ impl Staged {
 fn validate(
     conn: &Connection,
     upserts: &[Upsert<'_>],
+    own: &OwnFields,
     rejected: &mut Vec<Reject>,
 ) -> Result<Staged> {
     let mut scratch = Vec::new();
@@ -376,7 +394,10 @@ fn validate(
     let mut staged = Staged::default();
     for (seq, (_, table, op)) in upserts.iter().enumerate() {
         let Op::Upsert {
-            record, columns, ..
+            record,
+            columns,
+            ignored: extra,
+            ..
         } = op
         else {
             continue;
@@ -386,8 +407,13 @@ fn validate(
         // A line of a change batch applies whole or not at all: a value a file row would
         // set aside rejects the line.
         let outcome = match table {
-            Table::Customers => validate_customer(&mut f, &mut ids)
-                .and_then(|r| whole(&f).map(|()| staged.customers.push((seq, r)))),
+            Table::Customers => validate_customer(&mut f, &mut ids).and_then(|r| {
+                whole(&f)?;
+                let values = own.values(&r.id, record, extra, seq)?;
+                staged.custom.extend(values);
+                staged.customers.push((seq, r));
+                Ok(())
+            }),
             Table::Orders => validate_order(&mut f, Some(&ids.code_of))
                 .and_then(|r| whole(&f).map(|()| staged.orders.push((seq, r)))),
             _ => validate_interaction(&mut f, Some(&ids.code_of))
@@ -402,4 +428,131 @@ fn validate(
         }
     }
     Ok(staged)
+}
+
+/// The customers' own fields a batch sets: the keys of customer rows that are no column of
+/// `customers`, each the store's field of that name (or column: 信用额度_元 is 信用额度(元)),
+/// or a new field typed by the values the batch gives it, as an ingest types a file's.
+struct OwnFields {
+    /// Key as sent → the field's name and type.
+    fields: HashMap<String, (String, FieldKind)>,
+}
+
+impl OwnFields {
+    fn plan(conn: &Connection, upserts: &[Upsert<'_>]) -> Result<OwnFields> {
+        let mut taken: BTreeSet<String> = BTreeSet::new();
+        let mut stmt = conn.prepare(
+            "SELECT lower(column_name) FROM information_schema.columns WHERE table_name = 'customers'",
+        )?;
+        for c in stmt.query_map([], |r| r.get::<_, String>(0))? {
+            taken.insert(c?);
+        }
+        let mut stmt = conn.prepare("SELECT name, kind FROM custom_fields")?;
+        let known: Vec<(String, String)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<std::result::Result<_, _>>()?;
+        let mut values: HashMap<String, Vec<String>> = HashMap::new();
+        for (_, table, op) in upserts {
+            let (
+                Table::Customers,
+                Op::Upsert {
+                    record, ignored, ..
+                },
+            ) = (table, op)
+            else {
+                continue;
+            };
+            for (pos, key) in ignored {
+                let Some(column) = store::field_column(key) else {
+                    continue;
+                };
+                if taken.contains(&column.to_lowercase()) || key.starts_with('_') {
+                    continue;
+                }
+                let v = values.entry(key.clone()).or_default();
+                if let Some(t) = cell_text(record, *pos).filter(|t| !t.is_empty()) {
+                    v.push(t);
+                }
+            }
+        }
+        let mut fields = HashMap::new();
+        for (key, vals) in values {
+            let column = store::field_column(&key);
+            let field = known
+                .iter()
+                .find(|(name, _)| *name == key || store::field_column(name) == column)
+                .and_then(|(name, kind)| Some((name.clone(), FieldKind::from_label(kind)?)));
+            let field = field.unwrap_or_else(|| {
+                let refs: Vec<&str> = vals.iter().map(String::as_str).collect();
+                (key.clone(), infer_kind_of_few(&key, &refs))
+            });
+            fields.insert(key, field);
+        }
+        Ok(OwnFields { fields })
+    }
+
+    /// Whether `table.key` (as in [`ChangeSummary::ignored_columns`]) is one of them.
+    fn takes(&self, qualified: &str) -> bool {
+        qualified
+            .strip_prefix("customers.")
+            .is_some_and(|k| self.fields.contains_key(k))
+    }
+
+    fn names(&self) -> Vec<String> {
+        let names: BTreeSet<String> = self.fields.values().map(|(n, _)| n.clone()).collect();
+        names.into_iter().collect()
+    }
+
+    /// A customer row's values of its own fields, typed; a value not of its field's type
+    /// rejects the line. A key sent empty (or null) clears the customer's value.
+    fn values(
+        &self,
+        id: &str,
+        record: &Record,
+        extra: &[(usize, String)],
+        seq: i64,
+    ) -> std::result::Result<Vec<stage::CustomValue>, Reject> {
+        let mut out = Vec::new();
+        for (pos, key) in extra {
+            let Some((name, kind)) = self.fields.get(key) else {
+                continue;
+            };
+            let text = cell_text(record, *pos).unwrap_or_default();
+            if text.is_empty() {
+                out.push(stage::CustomValue::cleared(id, name, *kind, seq));
+                continue;
+            }
+            // The unit of the key as sent, else of the field's header (信用额度_万元 is
+            // in the 万元 of 信用额度(万元)).
+            let scale = match split_unit(key).1 {
+                1.0 => split_unit(name).1,
+                own => own,
+            };
+            let (number, day) = typed(*kind, &text, scale).map_err(|reason| Reject {
+                file: CHANGES.into(),
+                line: record.line,
+                column: key.clone(),
+                value: text.clone(),
+                reason,
+                outcome: Outcome::Rejected,
+            })?;
+            out.push(stage::CustomValue {
+                id: id.to_owned(),
+                field: name.clone(),
+                kind: kind.label(),
+                text: Some(text),
+                number,
+                day,
+                seq,
+            });
+        }
+        Ok(out)
+    }
+}
+
+fn cell_text(record: &Record, pos: usize) -> Option<String> {
+    match record.cells.get(pos).cloned().flatten()? {
+        Cell::Text(t) => Some(t.trim().to_owned()),
+        Cell::List(items) => Some(items.join("|")),
+    }
 }

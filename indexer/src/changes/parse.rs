@@ -23,7 +23,8 @@ pub const CHANGES: &str = "changes";
 /// ```
 ///
 /// A row holds the columns of the data contract (or the Chinese headers files may use) and
-/// goes through the validation file rows go through. A line that cannot be read (not JSON,
+/// goes through the validation file rows go through; a customer row's other keys are its
+/// own fields (see `apply::OwnFields`). A line that cannot be read (not JSON,
 /// an unknown op or table, a row without its required columns) is kept as a reject with its
 /// line number, and so is every row validation rejects: the other lines still apply.
 #[derive(Debug)]
@@ -43,8 +44,9 @@ pub(crate) enum Op {
         table: Table,
         record: Record,
         columns: Columns,
-        /// Keys of the row that are no column of the table (derived or unknown).
-        ignored: Vec<String>,
+        /// Keys of the row that are no column of the table (derived, unknown, or a
+        /// customer's own field), with their place in `record`.
+        ignored: Vec<(usize, String)>,
     },
     Delete {
         id: String,
@@ -216,6 +218,10 @@ fn read_line(raw: &[u8], line: u64) -> std::result::Result<Op, Reject> {
     let keys: Vec<String> = row.keys().cloned().collect();
     let record = object_record(row, line, &keys).map_err(|u| reject(line, "row", "", u.reason))?;
     let (columns, ignored, missing) = table.map_header(&keys);
+    let ignored = ignored
+        .into_iter()
+        .filter_map(|k| Some((keys.iter().position(|h| h.trim() == k)?, k)))
+        .collect();
     if !missing.is_empty() {
         return Err(reject(
             line,

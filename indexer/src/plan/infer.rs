@@ -43,6 +43,28 @@ impl FieldKind {
     }
 }
 
+impl FieldKind {
+    /// The kind a label names ([`FieldKind::label`]): how `custom_fields` keeps it.
+    pub fn from_label(label: &str) -> Option<FieldKind> {
+        [
+            FieldKind::Id,
+            FieldKind::Text,
+            FieldKind::Category,
+            FieldKind::Number,
+            FieldKind::Money,
+            FieldKind::Percent,
+            FieldKind::Date,
+            FieldKind::Timestamp,
+            FieldKind::Phone,
+            FieldKind::Email,
+            FieldKind::CreditCode,
+            FieldKind::List,
+        ]
+        .into_iter()
+        .find(|k| k.label() == label)
+    }
+}
+
 /// The type of a contract column.
 pub fn contract_kind(table: Table, column: &str) -> FieldKind {
     match (table, column) {
@@ -177,6 +199,18 @@ pub fn infer_kind(header: &str, values: &[&str]) -> FieldKind {
     } else {
         FieldKind::Text
     }
+}
+
+/// [`infer_kind`] for the few values a change batch may send a new field: under three
+/// values (too few for "most of them"), a type every one of them has.
+pub fn infer_kind_of_few(header: &str, values: &[&str]) -> FieldKind {
+    if values.is_empty() || values.len() >= 3 {
+        return infer_kind(header, values);
+    }
+    // Repeated to three, the share of values of a type is unchanged: 1 or ½ is "most"
+    // only when it is all of them.
+    let padded: Vec<&str> = values.iter().copied().cycle().take(3).collect();
+    infer_kind(header, &padded)
 }
 
 /// The contract columns whose values these are, by what they hold: for a header that names

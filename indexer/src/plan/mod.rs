@@ -13,7 +13,7 @@ mod mapping;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-pub use infer::{FieldKind, percent, typed};
+pub use infer::{FieldKind, infer_kind_of_few, percent, typed};
 pub use mapping::{FileMapping, Mapping, to_toml};
 
 use crate::source::{Cell, Record, SourceFile, expand_paths};
