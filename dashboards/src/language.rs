@@ -41,6 +41,11 @@ fn wants(headers: &HeaderMap) -> Option<bool> {
     }
 }
 
+/// Whether a request reads Chinese (its first language).
+pub(crate) fn reads_chinese(headers: &HeaderMap) -> bool {
+    wants(headers) == Some(true)
+}
+
 /// An error's message in the language `headers` ask for, for errors answered inside a
 /// successful response (an import that failed after it started).
 pub(crate) fn in_language(headers: &HeaderMap, code: Code, en: &str) -> String {

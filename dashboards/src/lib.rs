@@ -14,6 +14,7 @@ mod error;
 mod export;
 mod language;
 mod origin;
+mod reasons;
 mod state;
 
 use std::net::SocketAddr;

@@ -1085,6 +1085,37 @@ async fn an_import_is_sent_planned_mapped_loaded_and_its_rejects_downloaded() {
             .contains(&json!("credit_code"))
     );
     assert!(!plan.to_string().contains(&dir.path().display().to_string()));
+    // The problems read in the page's language: English for the API, Chinese for the
+    // Chinese app, with the particulars kept.
+    let reasons = |plan: &Value| -> Vec<String> {
+        plan["files"][0]["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["reason"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let english = reasons(&plan);
+    assert!(
+        english.iter().any(|r| r.contains("fails its check")),
+        "{english:?}"
+    );
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri(format!("/api/imports/{id}/plan"))
+        .header(header::ACCEPT_LANGUAGE, "zh-CN,zh;q=0.9")
+        .body(Body::empty())
+        .unwrap();
+    let res = app(state.clone()).oneshot(req).await.unwrap();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    let chinese = reasons(&serde_json::from_slice(&bytes).unwrap());
+    assert_eq!(chinese.len(), english.len());
+    assert!(
+        chinese
+            .iter()
+            .any(|r| r.starts_with("信用代码 \"91320500MA1MXXXX1B\" 校验不通过")),
+        "{chinese:?}"
+    );
 
     // A person leaves 打印备注 out; the plan shows it so.
     let mapping =

@@ -331,6 +331,7 @@ pub async fn plan(
     State(state): State<AppState>,
     caller: Caller,
     UrlPath(id): UrlPath<String>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
     admin_only(&caller)?;
@@ -347,6 +348,9 @@ pub async fn plan(
         f.note = f.note.as_deref().map(|n| shown(&import, n));
         for p in &mut f.problems {
             p.file = shown(&import, &p.file);
+            if crate::language::reads_chinese(&headers) {
+                p.reason = crate::reasons::reason_zh(&p.reason);
+            }
         }
     }
     let mut out = serde_json::to_value(&planned).map_err(AppError::internal)?;
