@@ -210,7 +210,8 @@ impl<'p> Asm<'_, 'p> {
                 true
             }
             Word::Cmp(op) => self.bare_comparison(i, op),
-            Word::Top => self.top(i),
+            Word::Top => self.top(i, true),
+            Word::Bottom => self.top(i, false),
             Word::High => self.rank(i, true),
             Word::Low => self.rank(i, false),
             Word::By => self.by(i),
@@ -277,8 +278,8 @@ impl<'p> Asm<'_, 'p> {
             Word::And | Word::Comma | Word::Has | Word::Past | Word::Within | Word::TimeUnit(_) => {
                 true
             }
-            Word::ExceptEnd
-            | Word::CmpPost(_)
+            Word::ExceptEnd => self.except_after(i),
+            Word::CmpPost(_)
             | Word::Between
             | Word::RangeSep
             | Word::RangeEnd
@@ -444,6 +445,23 @@ impl<'p> Asm<'_, 'p> {
             FieldRef::Main(i) => &s.fields[i],
             FieldRef::Rel(r, i) => &s.related[r].fields[i],
         }
+    }
+
+    /// 上海以外的客户: a closing 以外 with no 除了 before it negates the condition written
+    /// right before it. Anything else before it (a ranking, nothing) leaves it unrecognised.
+    fn except_after(&mut self, i: usize) -> bool {
+        let start = self.text.byte(self.t[i].from);
+        let Some(span) = self.q.filters.last().and_then(|f| f.span()).cloned() else {
+            return false;
+        };
+        if span.end > start || !self.text.original[span.end..start].trim().is_empty() {
+            return false;
+        }
+        let f = self.q.filters.pop().expect("a last filter");
+        let covered = Span::cover(self.text.original, &span, &self.span(&[i]));
+        self.q.filters.push(f.negate().with_span(&covered));
+        self.mark(&[i]);
+        true
     }
 
     /// Token `i` is a single Latin letter with a Han character right before or after it:

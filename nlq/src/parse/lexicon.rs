@@ -92,6 +92,8 @@ pub(crate) enum Word {
     Comma,
     /// 前, TOP: a limit follows.
     Top,
+    /// 后, 倒数, bottom: a limit follows, counted from the lowest.
+    Bottom,
     /// 最高, 最大: rank descending.
     High,
     /// 最低, 最小: rank ascending.
@@ -298,6 +300,10 @@ const GRAMMAR: &[(&[&str], Word)] = &[
     (&["或", "或者", "或是", "还是", "or", "/", "|"], Word::Or),
     (&["、", ",", "，", ";", "；"], Word::Comma),
     (&["前", "排名前", "top", "first", "头部"], Word::Top),
+    (
+        &["后", "排名后", "倒数", "倒数前", "末", "末尾", "bottom"],
+        Word::Bottom,
+    ),
     (
         &[
             "最高",

@@ -20,8 +20,13 @@ const RANK_UNITS: &[&str] = &["名", "家", "个", "位", "条", "户", "款", "
 
 impl Asm<'_, '_> {
     /// Sets the ordering; an explicit one replaces the one a bare TOP N implied.
-    pub(super) fn set_sort(&mut self, sort: Sort) {
+    pub(super) fn set_sort(&mut self, mut sort: Sort) {
         if std::mem::take(&mut self.implied_sort) {
+            // bottom 5 customers by annual purchase: counted from the lowest, by the field
+            // named after.
+            if self.q.sort.first().is_some_and(|s| !s.descending) {
+                sort.descending = false;
+            }
             self.q.sort.clear();
         }
         if !self.q.sort.iter().any(|s| s.field == sort.field) {
@@ -54,8 +59,8 @@ impl Asm<'_, '_> {
         self.p.schema.default_measure.clone()
     }
 
-    /// 前10, TOP20, top 10.
-    pub(super) fn top(&mut self, i: usize) -> bool {
+    /// 前10, TOP20, top 10; counted from the lowest (`desc` false): 后10, 倒数5, bottom 3.
+    pub(super) fn top(&mut self, i: usize, desc: bool) -> bool {
         let Some(n) = self.rank_count(i + 1) else {
             return false;
         };
@@ -66,7 +71,7 @@ impl Asm<'_, '_> {
             && let Some(f) = self.group_field_at(k)
         {
             self.group(f, vec![k]);
-            self.rank_groups(true, used.to_vec(), Some(n));
+            self.rank_groups(desc, used.to_vec(), Some(n));
             return true;
         }
         // 销售额前10 / 销售额TOP10: rows ranked by a related measure.
@@ -76,7 +81,7 @@ impl Asm<'_, '_> {
             let span = self.span(&used);
             self.set_sort(Sort {
                 field: name,
-                descending: true,
+                descending: desc,
                 span: Some(span),
             });
             self.mark(&used);
@@ -91,10 +96,13 @@ impl Asm<'_, '_> {
             let span = self.span(&used);
             self.q.sort.push(Sort {
                 field,
-                descending: true,
+                descending: desc,
                 span: Some(span),
             });
             self.implied_sort = true;
+        } else if !desc && let Some(last) = self.q.sort.last_mut() {
+            // 采购额排名后10: the order asked for, counted from its end.
+            last.descending = false;
         }
         self.mark(&used);
         true
@@ -172,11 +180,11 @@ impl Asm<'_, '_> {
         let j = self.skip_glue(i + 1);
         let name = self.field(f).name.clone();
         // 年采购额前十, 累计采购额排名前20: the field orders, the TOP rule limits.
-        if self.is(j, Word::Top) && self.rank_count(j + 1).is_some() {
+        if (self.is(j, Word::Top) || self.is(j, Word::Bottom)) && self.rank_count(j + 1).is_some() {
             let span = self.span(&[i]);
             self.set_sort(Sort {
                 field: name,
-                descending: true,
+                descending: self.is(j, Word::Top),
                 span: Some(span),
             });
             self.mark(&[i]);
