@@ -588,6 +588,14 @@ fn a_store_a_server_holds_is_backed_up_through_it() {
         "{e}"
     );
     assert!(!out.exists());
+    // The same server named with https: it speaks no TLS, and the error says so.
+    let tls = kesou_backup::Remote {
+        url: format!("https://{addr}"),
+        ..remote("s3cret")
+    };
+    let e = kesou_backup::download(&tls, &out).unwrap_err();
+    assert!(e.is_user_error() && e.to_string().contains("TLS"), "{e}");
+    assert!(!out.exists());
 
     let written = kesou_backup::download(&remote("s3cret"), &out).unwrap();
     change(&store, 2);
