@@ -3,6 +3,10 @@
 
 use std::borrow::Cow;
 
+mod fold;
+
+pub use fold::{Fold, Folded, is_cjk};
+
 /// Full-width ASCII (U+FF01..U+FF5E) to half-width, the ideographic space to a space.
 /// Returns the input untouched (borrowed) when there is nothing to fold.
 pub fn to_halfwidth(s: &str) -> Cow<'_, str> {

@@ -8,8 +8,9 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use kesou_datagen::GenerateConfig;
+use kesou_domain::text::Fold;
 use kesou_indexer::NoProgress;
-use kesou_indexer::text::{Analyzer, Folded, trade_name};
+use kesou_indexer::text::{Analyzer, trade_name};
 use kesou_query::{SearchRequest, Searcher};
 
 use crate::common;
@@ -229,7 +230,7 @@ const POLYPHONES: &str = "种乐行长重藏调朝解单传都和会降劲句柏
 fn variants(analyzer: &Analyzer, names: &[(String, String)]) -> Vec<Variant> {
     let mut out = Vec::new();
     for (id, name) in names.iter().step_by(5) {
-        let folded = Folded::new(name).text;
+        let folded = Fold::SCRIPT.text(name);
         let (body, _) = kesou_domain::text::split_legal_form(folded.trim());
         let chars: Vec<char> = body.chars().collect();
         let syllables = analyzer.name_syllables(body);

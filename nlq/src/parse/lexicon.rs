@@ -1099,7 +1099,7 @@ impl Lexicon {
     }
 
     fn insert(&mut self, phrase: &str, meaning: Meaning) {
-        let folded = Text::new(phrase.trim());
+        let folded = super::text::fold(phrase.trim());
         if folded.len() == 0 {
             return;
         }
