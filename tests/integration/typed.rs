@@ -7,7 +7,6 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use kesou_datagen::GenerateConfig;
 use kesou_domain::text::Fold;
 use kesou_indexer::NoProgress;
 use kesou_indexer::text::{Analyzer, trade_name};
@@ -324,13 +323,8 @@ fn ids_containing(conn: &duckdb::Connection, term: &str) -> HashSet<String> {
 
 #[test]
 fn typed_variants_of_a_generated_store_are_found() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = GenerateConfig::new(dir.path().join("source"));
-    config.customers = 3_000;
-    config.seed = 19;
-    kesou_datagen::generate(&config, &|_| {}).expect("generate");
-    let (_store, paths, _) = common::ingest_into_temp(&[dir.path().join("source")]);
-    let reader = kesou_indexer::open_for_reading(&paths, &NoProgress).unwrap();
+    let generated = kesou_testkit::generated_store(3_000, 19);
+    let reader = kesou_indexer::open_for_reading(&generated.paths, &NoProgress).unwrap();
     let names: Vec<(String, String)> = {
         let mut stmt = reader
             .conn
