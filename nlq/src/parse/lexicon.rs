@@ -1100,7 +1100,7 @@ impl Lexicon {
 
     fn insert(&mut self, phrase: &str, meaning: Meaning) {
         let folded = super::text::fold(phrase.trim());
-        if folded.len() == 0 {
+        if folded.is_empty() {
             return;
         }
         let mut node = 0;
