@@ -1,6 +1,6 @@
 //! kesou's access control, for the personal data customer profiles hold (《个人信息保护法》,
 //! 《数据安全法》): users with roles ([`Users`], [`Role`]; Argon2id passwords), what each may
-//! see ([`Principal`]: the rows of a [`kesou_query::Scope`], fields shown, masked or hidden by
+//! see ([`Principal`]: the rows of a [`kesou_domain::Scope`], fields shown, masked or hidden by
 //! the [`Policy`]), logins with lockout, sessions and rate limits ([`Gate`]), and the
 //! hash-chained [`audit`] log. The server and the command line apply them; nothing here
 //! reads the customer store.

@@ -78,7 +78,7 @@ impl Policy {
         let mut p: Policy = toml::from_str(text)
             .map_err(|e| Error::BadInput(format!("{}: {e}", path.display())))?;
         for (dept, regions) in &p.departments {
-            kesou_query::Scope::new([("region".to_owned(), regions.clone())]).map_err(|e| {
+            kesou_domain::Scope::new([("region".to_owned(), regions.clone())]).map_err(|e| {
                 Error::BadInput(format!("{}: department {dept}: {e}", path.display()))
             })?;
         }
@@ -97,7 +97,7 @@ impl Policy {
         let fields = std::mem::take(&mut p.fields);
         p.fields = fields
             .into_iter()
-            .map(|(f, by_role)| (kesou_query::ask::field_column(&f).unwrap_or(f), by_role))
+            .map(|(f, by_role)| (kesou_domain::text::field_column(&f).unwrap_or(f), by_role))
             .collect();
         Ok(p)
     }

@@ -5,9 +5,9 @@
 use std::collections::BTreeMap;
 
 use kesou_domain::Region;
+use kesou_domain::Scope;
+use kesou_domain::answer::Table;
 use kesou_nlq::{Filter as QFilter, Query, Sort};
-use kesou_query::Scope;
-use kesou_query::ask::Table;
 use serde::Serialize;
 use serde_json::Value as Json;
 
@@ -384,8 +384,8 @@ mod tests {
 
     #[test]
     fn tables_lose_hidden_columns_and_mask_the_rest() {
+        use kesou_domain::answer::{AnswerKind, Column};
         use kesou_nlq::FieldKind;
-        use kesou_query::ask::{AnswerKind, Column};
         let col = |n: &str| Column {
             name: n.into(),
             label: n.into(),

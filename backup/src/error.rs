@@ -43,7 +43,8 @@ impl Error {
             Error::BadInput(_) | Error::Damaged(_) => Kind::BadRequest,
             Error::Io { source, .. } => Kind::of_io(source),
             Error::Store(e) => e.kind(),
-            Error::Duck(_) | Error::Index(_) => Kind::Internal,
+            Error::Duck(e) => kesou_indexer::duckdb_kind(e),
+            Error::Index(e) => kesou_indexer::tantivy_kind(e),
         }
     }
 }

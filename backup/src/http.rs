@@ -7,9 +7,12 @@
 //! slows the export, never a write, and a client that goes away stops it. The client
 //! writes `FILE.partial`, and names it `FILE` (with `FILE.sha256`) only once the archive
 //! has been read back and checked against its manifest.
+//!
+//! The client is ureq with rustls (the crate `watch` already links for its robots, so a
+//! backup client adds nothing to build): `https://` works, with the certificates of the
+//! Mozilla list (webpki-roots), and a certificate that fails is said as such.
 
-use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{self, Write};
 use std::path::Path;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -120,8 +123,8 @@ impl Write for ChannelWriter {
 /// Where and as whom to download a backup from a running server.
 #[derive(Debug, Clone)]
 pub struct Remote {
-    /// `http://HOST:PORT` (plain HTTP: run it on the server's machine, or behind TLS that
-    /// ends at the server's host).
+    /// `https://HOST[:PORT]`, or `http://HOST:PORT` for a server on this machine (the
+    /// password goes in clear over plain HTTP).
     pub url: String,
     /// An administrator's name and password.
     pub user: String,
@@ -129,207 +132,130 @@ pub struct Remote {
     pub with_secrets: bool,
 }
 
-/// `http://host:port[/]` → (host:port, host).
-fn parse_url(url: &str) -> Result<(String, String)> {
-    let rest = url.strip_prefix("http://").ok_or_else(|| {
-        Error::BadInput(format!(
-            "{url:?}: give the server as http://HOST:PORT (the address kesou serve prints)"
-        ))
-    })?;
+/// `http(s)://host[:port][/…]` → `http(s)://host[:port]`.
+fn base_url(url: &str) -> Result<String> {
+    let trimmed = url.trim();
+    let (scheme, rest) = ["https://", "http://"]
+        .iter()
+        .find_map(|s| trimmed.strip_prefix(s).map(|rest| (*s, rest)))
+        .ok_or_else(|| {
+            Error::BadInput(format!(
+                "{url:?}: give the server as https://HOST or http://HOST:PORT (the address \
+                 kesou serve prints)"
+            ))
+        })?;
     let authority = rest.split('/').next().unwrap_or_default();
     if authority.is_empty() {
         return Err(Error::BadInput(format!("{url:?} names no host")));
     }
-    let host = authority.to_owned();
-    let addr = if authority.contains(':') {
-        authority.to_owned()
-    } else {
-        format!("{authority}:80")
+    if scheme == "http://" && !is_loopback(authority) {
+        tracing::warn!(
+            server = authority,
+            "the password goes to the server in clear over http: use https"
+        );
+    }
+    Ok(format!("{scheme}{authority}"))
+}
+
+fn is_loopback(authority: &str) -> bool {
+    let host = authority
+        .rsplit_once(':')
+        .filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()))
+        .map_or(authority, |(host, _)| host);
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The client: statuses are answers (the server's message is read from them), redirects
+/// are not followed (the password and token go only where they were sent), and a server
+/// that stops sending for ten minutes fails the download.
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .timeout_connect(Some(Duration::from_secs(30)))
+        .timeout_per_read(Some(Duration::from_secs(600)))
+        .build()
+        .into()
+}
+
+type Response = ureq::http::Response<ureq::Body>;
+
+/// A request that got no answer: TLS failures are the user's to fix (a plain server named
+/// with https, a certificate this machine does not trust); the rest are the network's.
+fn unanswered(base: &str, e: ureq::Error) -> Error {
+    let tls = |e: &dyn std::fmt::Display| {
+        Error::BadInput(format!(
+            "{base}: TLS failed ({e}): does the server speak https, with a certificate this \
+             machine trusts?"
+        ))
     };
-    Ok((addr, host))
-}
-
-/// A response: status, headers (lower-case names), and the body's reader.
-struct Response {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Box<dyn Read>,
-}
-
-impl Response {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The server's error message (`{"error": {"message"}}`), or the body as text.
-    fn error(self, what: &str) -> Error {
-        let mut text = String::new();
-        let _ = self.body.take(64 * 1024).read_to_string(&mut text);
-        let message = serde_json::from_str::<serde_json::Value>(&text)
-            .ok()
-            .and_then(|v| v["error"]["message"].as_str().map(str::to_owned))
-            .unwrap_or(text);
-        let message = if self.status == 404 {
-            format!("{message} (this server has no backup endpoint: a kesou older than this one?)")
-        } else {
-            message
-        };
-        if (400..500).contains(&self.status) {
-            Error::BadInput(format!("{what}: {message}"))
-        } else {
-            Error::Io {
-                path: what.into(),
-                source: io::Error::other(format!("HTTP {}: {message}", self.status)),
-            }
+    match e {
+        // rustls reports a failed handshake as invalid data from the socket.
+        ureq::Error::Io(source)
+            if base.starts_with("https://") && source.kind() == io::ErrorKind::InvalidData =>
+        {
+            tls(&source)
         }
+        ureq::Error::Io(source) => Error::io(Path::new(base), source),
+        e @ (ureq::Error::Tls(_) | ureq::Error::Rustls(_)) => tls(&e),
+        e => Error::io(Path::new(base), io::Error::other(e.to_string())),
     }
 }
 
-fn request(
-    addr: &str,
-    host: &str,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-) -> Result<Response> {
-    let io_err = |e| Error::io(Path::new(addr), e);
-    let stream = TcpStream::connect(addr).map_err(io_err)?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(600)))
-        .map_err(io_err)?;
-    let mut w = stream.try_clone().map_err(io_err)?;
-    let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nAccept-Encoding: identity\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for (k, v) in headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
-    }
-    head.push_str("\r\n");
-    w.write_all(head.as_bytes()).map_err(io_err)?;
-    w.write_all(body).map_err(io_err)?;
-    w.flush().map_err(io_err)?;
-    let mut r = BufReader::with_capacity(1 << 20, stream);
-    let mut line = String::new();
-    r.read_line(&mut line).map_err(io_err)?;
-    let status: u16 = line
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| Error::BadInput(format!("{addr} does not answer HTTP ({line:?})")))?;
-    let mut headers = Vec::new();
-    loop {
-        line.clear();
-        r.read_line(&mut line).map_err(io_err)?;
-        let l = line.trim_end();
-        if l.is_empty() {
-            break;
-        }
-        if let Some((k, v)) = l.split_once(':') {
-            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_owned()));
-        }
-    }
-    let chunked = headers
-        .iter()
-        .any(|(k, v)| k == "transfer-encoding" && v.to_ascii_lowercase().contains("chunked"));
-    let length = headers
-        .iter()
-        .find(|(k, _)| k == "content-length")
-        .and_then(|(_, v)| v.parse::<u64>().ok());
-    let body: Box<dyn Read> = if chunked {
-        Box::new(Chunked {
-            inner: r,
-            left: 0,
-            done: false,
-        })
-    } else if let Some(n) = length {
-        Box::new(r.take(n))
+/// The server's error message (`{"error": {"message"}}`), or the body as text.
+fn refused(mut resp: Response, what: &str) -> Error {
+    let status = resp.status().as_u16();
+    let text = resp
+        .body_mut()
+        .with_config()
+        .limit(64 * 1024)
+        .read_to_string()
+        .unwrap_or_default();
+    let message = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| v["error"]["message"].as_str().map(str::to_owned))
+        .unwrap_or(text);
+    let message = if status == 404 {
+        format!("{message} (this server has no backup endpoint: a kesou older than this one?)")
     } else {
-        Box::new(r)
+        message
     };
-    Ok(Response {
-        status,
-        headers,
-        body,
-    })
-}
-
-/// A chunked transfer-encoded body. A body that ends before its last (empty) chunk is an
-/// error, not an end.
-struct Chunked<R> {
-    inner: R,
-    left: u64,
-    done: bool,
-}
-
-impl<R: BufRead> Read for Chunked<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.done || buf.is_empty() {
-            return Ok(0);
+    if (400..500).contains(&status) {
+        Error::BadInput(format!("{what}: {message}"))
+    } else {
+        Error::Io {
+            path: what.into(),
+            source: io::Error::other(format!("HTTP {status}: {message}")),
         }
-        if self.left == 0 {
-            let mut line = String::new();
-            if self.inner.read_line(&mut line)? == 0 {
-                return Err(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    "the response ended before its last chunk",
-                ));
-            }
-            let size = line.trim().split(';').next().unwrap_or_default();
-            self.left = u64::from_str_radix(size, 16).map_err(|_| {
-                io::Error::new(io::ErrorKind::InvalidData, format!("chunk size {line:?}"))
-            })?;
-            if self.left == 0 {
-                self.done = true;
-                return Ok(0);
-            }
-        }
-        let want = buf.len().min(self.left as usize);
-        let n = self.inner.read(&mut buf[..want])?;
-        if n == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "the response ended inside a chunk",
-            ));
-        }
-        self.left -= n as u64;
-        if self.left == 0 {
-            let mut crlf = [0u8; 2];
-            self.inner.read_exact(&mut crlf)?;
-        }
-        Ok(n)
     }
 }
 
 /// Logs in to a running kesou server as an administrator, downloads a backup of the store
 /// it serves into `out` (see [`write_file`]) and logs out.
 pub fn download(remote: &Remote, out: &Path) -> Result<Written> {
-    let (addr, host) = parse_url(&remote.url)?;
+    let base = base_url(&remote.url)?;
+    let agent = agent();
     let login = serde_json::json!({ "name": remote.user, "password": remote.password });
-    let resp = request(
-        &addr,
-        &host,
-        "POST",
-        "/api/login",
-        &[("Content-Type", "application/json")],
-        login.to_string().as_bytes(),
-    )?;
-    if resp.status != 200 {
-        return Err(resp.error("login"));
+    let mut resp = agent
+        .post(format!("{base}/api/login"))
+        .header("content-type", "application/json")
+        .send(login.to_string().as_bytes())
+        .map_err(|e| unanswered(&base, e))?;
+    if resp.status() != 200 {
+        return Err(refused(resp, "login"));
     }
-    let mut text = String::new();
-    let mut resp = resp;
-    resp.body
-        .read_to_string(&mut text)
-        .map_err(|e| Error::io(Path::new(&addr), e))?;
+    let text = resp
+        .body_mut()
+        .read_to_string()
+        .map_err(|e| unanswered(&base, e))?;
     let token = serde_json::from_str::<serde_json::Value>(&text)
         .ok()
         .and_then(|v| v["token"].as_str().map(str::to_owned))
-        .ok_or_else(|| Error::BadInput(format!("{addr}: the login answer holds no token")))?;
+        .ok_or_else(|| Error::BadInput(format!("{base}: the login answer holds no token")))?;
     let bearer = format!("Bearer {token}");
     let path = if remote.with_secrets {
         "/api/backup?secrets=true"
@@ -337,25 +263,25 @@ pub fn download(remote: &Remote, out: &Path) -> Result<Written> {
         "/api/backup"
     };
     let result = (|| {
-        let resp = request(
-            &addr,
-            &host,
-            "GET",
-            path,
-            &[("Authorization", &bearer)],
-            &[],
-        )?;
-        if resp.status != 200 {
-            return Err(resp.error("backup"));
+        let resp = agent
+            .get(format!("{base}{path}"))
+            .header("authorization", &bearer)
+            .call()
+            .map_err(|e| unanswered(&base, e))?;
+        if resp.status() != 200 {
+            return Err(refused(resp, "backup"));
         }
-        if let Some(t) = resp.header("content-type")
+        if let Some(t) = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
             && !t.contains("tar")
         {
             return Err(Error::BadInput(format!(
-                "{addr} answered {t}, not a backup archive"
+                "{base} answered {t}, not a backup archive"
             )));
         }
-        let mut body = resp.body;
+        let mut body = resp.into_body().into_reader();
         let ((), written) = write_file(out, |w| {
             io::copy(&mut body, w)
                 .map_err(|e| Error::Damaged(format!("the download stopped: {e}")))?;
@@ -363,13 +289,32 @@ pub fn download(remote: &Remote, out: &Path) -> Result<Written> {
         })?;
         Ok(written)
     })();
-    let _ = request(
-        &addr,
-        &host,
-        "POST",
-        "/api/logout",
-        &[("Authorization", &bearer)],
-        &[],
-    );
+    let _ = agent
+        .post(format!("{base}/api/logout"))
+        .header("authorization", &bearer)
+        .send_empty();
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn servers_are_named_by_http_or_https_urls() {
+        assert_eq!(
+            base_url("https://kesou.example.cn/app/").unwrap(),
+            "https://kesou.example.cn"
+        );
+        assert_eq!(
+            base_url(" http://127.0.0.1:8080 ").unwrap(),
+            "http://127.0.0.1:8080"
+        );
+        for bad in ["127.0.0.1:8080", "ftp://host", "https://", "http:///x"] {
+            let e = base_url(bad).unwrap_err();
+            assert!(e.is_user_error(), "{bad}: {e}");
+        }
+        assert!(is_loopback("localhost:8080") && is_loopback("[::1]:80"));
+        assert!(is_loopback("127.0.0.1") && !is_loopback("10.0.0.8:8080"));
+    }
 }

@@ -7,22 +7,12 @@ use std::sync::LazyLock;
 
 use kesou_backup::{BackupOptions, RestoreOptions, Snapshot};
 use kesou_indexer::{Changes, NoProgress, Store, StorePaths};
+use kesou_testkit::copy_dir;
 
 /// A generated store, built once; each test works on a copy of it.
 static BUILT: LazyLock<(tempfile::TempDir, PathBuf)> = LazyLock::new(|| {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let source = dir.path().join("source");
-    let mut config = kesou_datagen::GenerateConfig::new(source.clone());
-    config.customers = 600;
-    config.seed = 3;
-    kesou_datagen::generate(&config, &|_| {}).expect("generate");
-    let store = dir.path().join("store");
-    kesou_indexer::ingest(
-        &StorePaths::new(&store),
-        std::slice::from_ref(&source),
-        &NoProgress,
-    )
-    .expect("ingest");
+    let generated = kesou_testkit::generated_store(600, 3);
+    let store = generated.paths.root.clone();
     // Side files as the other parts of kesou leave them.
     let s = |rel: &str, text: &str| {
         let p = store.join(rel);
@@ -43,21 +33,8 @@ static BUILT: LazyLock<(tempfile::TempDir, PathBuf)> = LazyLock::new(|| {
         "{\"seq\":1,\"x\":1}\n{\"seq\":2,\"x\":2}\n{\"seq\":3,\"x\":3}\n{\"seq\":4,\"x\":",
     );
     s("audit/head", r#"{"seq":2,"hash":"h2"}"#);
-    (dir, store)
+    (generated.dir, store)
 });
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
-}
 
 fn fresh() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
@@ -588,6 +565,14 @@ fn a_store_a_server_holds_is_backed_up_through_it() {
         "{e}"
     );
     assert!(!out.exists());
+    // The same server named with https: it speaks no TLS, and the error says so.
+    let tls = kesou_backup::Remote {
+        url: format!("https://{addr}"),
+        ..remote("s3cret")
+    };
+    let e = kesou_backup::download(&tls, &out).unwrap_err();
+    assert!(e.is_user_error() && e.to_string().contains("TLS"), "{e}");
+    assert!(!out.exists());
 
     let written = kesou_backup::download(&remote("s3cret"), &out).unwrap();
     change(&store, 2);
@@ -614,11 +599,7 @@ fn an_encrypted_store_is_backed_up_encrypted_and_restored_only_with_its_key() {
     use kesou_indexer::crypt::{Cipher, DataKey};
 
     let dir = tempfile::tempdir().unwrap();
-    let source = dir.path().join("source");
-    let mut config = kesou_datagen::GenerateConfig::new(source.clone());
-    config.customers = 300;
-    config.seed = 9;
-    kesou_datagen::generate(&config, &|_| {}).expect("generate");
+    let source = kesou_testkit::generated_source(300, 9);
     let key = DataKey::generate().unwrap();
     let keyed = |p: &Path| StorePaths::new(p).with_key(Some(key.clone()), Some(Cipher::Sm4Gcm));
     let path = dir.path().join("store");

@@ -7,8 +7,7 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use kesou_dashboards::{AppState, Grant, ServerConfig, Signer, app};
-use kesou_datagen::GenerateConfig;
-use kesou_indexer::{NoProgress, StorePaths};
+use kesou_indexer::StorePaths;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -31,14 +30,8 @@ static STORE: LazyLock<Store> = LazyLock::new(|| {
 
 /// A generated store (as_of 2026-06-30) in a temporary folder, opened for serving.
 fn generated(customers: usize, seed: u64) -> (tempfile::TempDir, StorePaths, AppState) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let source = dir.path().join("source");
-    let mut config = GenerateConfig::new(source.clone());
-    config.customers = customers;
-    config.seed = seed;
-    kesou_datagen::generate(&config, &|_| {}).expect("generate");
-    let paths = StorePaths::new(dir.path().join("store"));
-    kesou_indexer::ingest(&paths, &[source], &NoProgress).expect("ingest");
+    let kesou_testkit::GeneratedStore { dir, paths, .. } =
+        kesou_testkit::generated_store(customers, seed);
     let state = AppState::open(&ServerConfig {
         data: paths.root.clone(),
         demo: true,

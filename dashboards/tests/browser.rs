@@ -26,16 +26,8 @@ struct Server {
 }
 
 static SERVER: LazyLock<Server> = LazyLock::new(|| {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let source = dir.path().join("source");
-    let mut config = kesou_datagen::GenerateConfig::new(source.clone());
-    config.customers = CUSTOMERS as usize;
-    config.seed = 7;
-    kesou_datagen::generate(&config, &|_| {}).expect("generate");
-    let paths = kesou_indexer::StorePaths::new(dir.path().join("store"));
-    let summary =
-        kesou_indexer::ingest(&paths, &[source], &kesou_indexer::NoProgress).expect("ingest");
-    assert_eq!(summary.rejected(), 0, "generated data loads cleanly");
+    let kesou_testkit::GeneratedStore { dir, paths, .. } =
+        kesou_testkit::generated_store(CUSTOMERS as usize, 7);
     // As `kesou demo` does: the churn model scores the customers, with their reasons.
     let model = {
         let conn = kesou_indexer::store::open_db(&paths, false, true).expect("open");
@@ -53,14 +45,7 @@ const PASSWORD: &str = "browser test password";
 
 /// A small store with users (served without --demo): the login test's.
 static SERVER_WITH_USERS: LazyLock<Server> = LazyLock::new(|| {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let source = dir.path().join("source");
-    let mut config = kesou_datagen::GenerateConfig::new(source.clone());
-    config.customers = 300;
-    config.seed = 7;
-    kesou_datagen::generate(&config, &|_| {}).expect("generate");
-    let paths = kesou_indexer::StorePaths::new(dir.path().join("store"));
-    kesou_indexer::ingest(&paths, &[source], &kesou_indexer::NoProgress).expect("ingest");
+    let kesou_testkit::GeneratedStore { dir, paths, .. } = kesou_testkit::generated_store(300, 7);
     let mut users = kesou_access::Users::load(&paths.root).expect("users");
     for (name, role, regions) in [
         ("admin", kesou_access::Role::Admin, vec![]),

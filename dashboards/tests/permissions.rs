@@ -13,7 +13,6 @@ use axum::http::{Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use kesou_access::{Role, User, Users};
 use kesou_dashboards::{AppState, ServerConfig, app};
-use kesou_datagen::GenerateConfig;
 use kesou_indexer::{NoProgress, StorePaths};
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -66,12 +65,10 @@ fn fixture_served(
     edit: impl FnOnce(&std::path::Path),
     public_url: &str,
 ) -> Fixture {
+    // The cached generated files, copied: `edit` may change them before the ingest.
     let dir = tempfile::tempdir().expect("temp dir");
     let source = dir.path().join("source");
-    let mut config = GenerateConfig::new(source.clone());
-    config.customers = customers;
-    config.seed = 7;
-    kesou_datagen::generate(&config, &|_| {}).expect("generate");
+    kesou_testkit::copy_dir(&kesou_testkit::generated_source(customers, 7), &source);
     edit(&source);
     let paths = StorePaths::new(dir.path().join("store"));
     kesou_indexer::ingest(&paths, &[source], &NoProgress).expect("ingest");
@@ -855,13 +852,8 @@ async fn futures_lite(f: &Fixture, token: &str) -> Vec<StatusCode> {
 
 #[test]
 fn a_store_without_an_administrator_is_not_served_unless_it_is_a_demo() {
-    let dir = tempfile::tempdir().unwrap();
-    let source = dir.path().join("source");
-    let mut config = GenerateConfig::new(source.clone());
-    config.customers = 50;
-    kesou_datagen::generate(&config, &|_| {}).unwrap();
-    let paths = StorePaths::new(dir.path().join("store"));
-    kesou_indexer::ingest(&paths, &[source], &NoProgress).unwrap();
+    let generated = kesou_testkit::generated_store(50, kesou_datagen::GenerateConfig::DEFAULT_SEED);
+    let paths = &generated.paths;
     let open = |demo| {
         AppState::open(&ServerConfig {
             data: paths.root.clone(),

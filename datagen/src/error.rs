@@ -45,7 +45,8 @@ impl Error {
         match self {
             Error::Config(_) => Kind::BadRequest,
             Error::Io { source, .. } => Kind::of_io(source),
-            Error::Arrow { .. } | Error::Parquet(_) => Kind::Internal,
+            Error::Parquet(e) => Kind::of_engine(None, &e.to_string()),
+            Error::Arrow { .. } => Kind::Internal,
         }
     }
 }

@@ -33,6 +33,17 @@ pub enum Kind {
     Internal,
 }
 
+/// How the operating system says that the disk, a permission or the device failed (its
+/// `strerror` words, which DuckDB passes on in its messages).
+const OS_FAILURES: &[&str] = &[
+    "No space left on device",
+    "Disk quota exceeded",
+    "Permission denied",
+    "Operation not permitted",
+    "Read-only file system",
+    "Input/output error",
+];
+
 impl Kind {
     /// Every kind, for tables and tests.
     pub const ALL: [Kind; 11] = [
@@ -104,6 +115,19 @@ impl Kind {
             _ => Kind::System,
         }
     }
+
+    /// An engine's error (DuckDB, tantivy) by its cause: the machine's when an I/O error
+    /// caused it (`io`, when the engine keeps one) or the operating system's words for one
+    /// are in its `message` (DuckDB keeps only the text); otherwise a fault of kesou or its
+    /// store. Never the user's: a file an engine misses is a damaged store, not a name the
+    /// user gave.
+    pub fn of_engine(io: Option<&std::io::Error>, message: &str) -> Kind {
+        if io.is_some() || OS_FAILURES.iter().any(|words| message.contains(words)) {
+            Kind::System
+        } else {
+            Kind::Internal
+        }
+    }
 }
 
 #[cfg(test)]
@@ -151,5 +175,23 @@ mod tests {
             Kind::System
         );
         assert_eq!(Kind::of_io(&Error::other("eio")), Kind::System);
+    }
+
+    #[test]
+    fn engines_are_classified_by_their_io_cause() {
+        let full = Error::from_raw_os_error(28);
+        assert_eq!(Kind::of_engine(Some(&full), "index: io"), Kind::System);
+        assert_eq!(
+            Kind::of_engine(None, &format!("IO Error: Could not write file: {full}")),
+            Kind::System
+        );
+        assert_eq!(
+            Kind::of_engine(None, "IO Error: Cannot open file \"x\": Permission denied"),
+            Kind::System
+        );
+        assert_eq!(
+            Kind::of_engine(None, "Parser Error: syntax error at or near \"this\""),
+            Kind::Internal
+        );
     }
 }

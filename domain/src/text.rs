@@ -3,6 +3,10 @@
 
 use std::borrow::Cow;
 
+mod fold;
+
+pub use fold::{Fold, Folded, is_cjk};
+
 /// Full-width ASCII (U+FF01..U+FF5E) to half-width, the ideographic space to a space.
 /// Returns the input untouched (borrowed) when there is nothing to fold.
 pub fn to_halfwidth(s: &str) -> Cow<'_, str> {
@@ -99,6 +103,29 @@ pub fn url_encode(s: &str) -> String {
         }
     }
     out
+}
+
+/// The column a custom field's header gives: the header with every run of other chars than
+/// letters and digits made one `_` (信用额度(元) → 信用额度_元), so that it is a plain
+/// identifier, `f_` before a leading digit; `None` when the header has no letter or digit.
+pub fn field_column(header: &str) -> Option<String> {
+    let mut column = String::new();
+    for c in header.trim().chars() {
+        if c.is_alphanumeric() {
+            column.push(c);
+        } else if !column.is_empty() && !column.ends_with('_') {
+            column.push('_');
+        }
+    }
+    let column = column.trim_end_matches('_');
+    if column.is_empty() {
+        return None;
+    }
+    Some(if column.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("f_{column}")
+    } else {
+        column.to_owned()
+    })
 }
 
 #[cfg(test)]

@@ -41,7 +41,7 @@ pub mod text;
 pub use changes::{CHANGES, ChangeSummary, Changes, MAX_CHANGE_BYTES};
 pub use check::{Agreement, agreement};
 pub use delete::{DeleteSummary, delete};
-pub use error::{Error, Result};
+pub use error::{Error, Result, duckdb_kind, tantivy_kind};
 pub use handle::Store;
 pub use index::{IndexHandle, SyncReport};
 pub use ingest::{FileReport, IngestSummary, ingest, ingest_mapped};

@@ -327,27 +327,7 @@ pub struct ViewField {
     pub kind: String,
 }
 
-/// The column a custom field's header gives (see [`ViewField::column`]); `None` when the
-/// header has no letter or digit.
-pub fn field_column(header: &str) -> Option<String> {
-    let mut column = String::new();
-    for c in header.trim().chars() {
-        if c.is_alphanumeric() {
-            column.push(c);
-        } else if !column.is_empty() && !column.ends_with('_') {
-            column.push('_');
-        }
-    }
-    let column = column.trim_end_matches('_');
-    if column.is_empty() {
-        return None;
-    }
-    Some(if column.starts_with(|c: char| c.is_ascii_digit()) {
-        format!("f_{column}")
-    } else {
-        column.to_owned()
-    })
-}
+pub use kesou_domain::text::field_column;
 
 /// The custom fields a question can name as columns of [`FIELDS_VIEW`], in the order they
 /// came. A field whose column is one of `customers` (in any case), or repeats another's in

@@ -40,9 +40,8 @@ impl Error {
             Error::BadModel(_) | Error::BadInput(_) | Error::ModelFile { .. } => Kind::BadRequest,
             Error::Io { source, .. } => Kind::of_io(source),
             Error::Indexer(e) => e.kind(),
-            Error::Tokenizer(_) | Error::Candle(_) | Error::Store(_) | Error::Arrow(_) => {
-                Kind::Internal
-            }
+            Error::Store(e) => kesou_indexer::duckdb_kind(e),
+            Error::Tokenizer(_) | Error::Candle(_) | Error::Arrow(_) => Kind::Internal,
         }
     }
 

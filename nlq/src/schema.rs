@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 use crate::query::{Agg, Filter, Sort};
 use crate::{Error, Result};
 
+pub use kesou_domain::answer::FieldKind;
+
 /// One queryable table and what surrounds it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -117,42 +119,6 @@ impl Field {
                 });
             }
         }
-    }
-}
-
-/// What a field holds, which decides the comparisons and measures it takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FieldKind {
-    /// One value of a dictionary: 华东, 科技.
-    Category,
-    /// A list of values: tags.
-    Tags,
-    /// Free text, searched by words: name, description.
-    Text,
-    /// An identifier matched exactly: id, credit_code.
-    Id,
-    /// A count or plain number.
-    Number,
-    /// Money in yuan.
-    Money,
-    /// A fraction 0..1 (percentages compare with it).
-    Ratio,
-    Date,
-    Timestamp,
-}
-
-impl FieldKind {
-    pub fn is_numeric(self) -> bool {
-        matches!(self, Self::Number | Self::Money | Self::Ratio)
-    }
-
-    pub fn is_time(self) -> bool {
-        matches!(self, Self::Date | Self::Timestamp)
-    }
-
-    pub fn has_values(self) -> bool {
-        matches!(self, Self::Category | Self::Tags)
     }
 }
 

@@ -42,7 +42,8 @@ impl Error {
             Error::Indexer(e) => e.kind(),
             Error::Schema(e) => e.kind(),
             Error::Model(e) => e.kind(),
-            Error::Index(_) | Error::Store(_) => Kind::Internal,
+            Error::Index(e) => kesou_indexer::tantivy_kind(e),
+            Error::Store(e) => kesou_indexer::duckdb_kind(e),
         }
     }
 

@@ -21,7 +21,7 @@ use crate::matches::AllMatches;
 use crate::search::{MAX_LIMIT, Snippets, count_and_facets};
 use crate::semantic::{Field, Loaded, Retrieval, VECTOR_K, rrf};
 use crate::text_query;
-use crate::{Error, Result, SearchRequest, SearchResults, Searcher};
+use crate::{Error, Result, ScopeExt, SearchRequest, SearchResults, Searcher};
 
 /// How a customer of a hybrid search was found.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -34,7 +34,7 @@ pub use filters::{
     Filter, MAX_FILTER_CHARS, filter_fields, filterable, parse_filter, parse_filters, resolve_field,
 };
 pub use hybrid::{HybridRank, TextMatches};
-pub use scope::{SCOPE_FIELDS, Scope, ScopeRule};
+pub use scope::{SCOPE_FIELDS, Scope, ScopeExt, ScopeRule};
 pub use search::{
     Highlight, MAX_LIMIT as MAX_SEARCH_LIMIT, SearchHit, SearchRequest, SearchResults, Searcher,
     bracketed,

@@ -13,7 +13,7 @@ use serde_json::Value as Json;
 
 use crate::ask::sql::ident;
 use crate::ask::{Asker, Column, json};
-use crate::{Error, Result};
+use crate::{Error, Result, ScopeExt};
 
 /// Columns of the customer table that are bookkeeping, not the customer's profile.
 const INTERNAL: &[&str] = &["name_key", "source_tags", "rowid"];

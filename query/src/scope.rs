@@ -1,114 +1,71 @@
-//! Row-level scope: the customers a user may see. A scope is a list of category filters of
-//! which *any* may hold (业务员: `region=华东` or `owner=张伟`); no scope means every row.
-//! The same scope is applied by every read path in the form that path needs: a tantivy
-//! clause (search, facets, hybrid candidates), a SQL condition on `customers` (lookalike
-//! candidates, a profile's visibility), a question filter (answers, boards, exports), and a
-//! test on a row's own values (suggestions held in memory).
+//! Row-level scope applied: the [`Scope`] (in `kesou-domain`, so that `access` holds one
+//! without this crate) in the form each read path needs: a tantivy clause (search, facets,
+//! hybrid candidates), a SQL condition on `customers` (lookalike candidates, a profile's
+//! visibility), a question filter (answers, boards, exports). Suggestions held in memory
+//! test a row's own values with [`Scope::allows`].
 
 use kesou_nlq::{Condition, Op, Value};
-use serde::{Deserialize, Serialize};
 use tantivy::query::{BooleanQuery, EmptyQuery, Occur, Query};
 
-use crate::filters::{Filter, canonical_value};
+use crate::filters::Filter;
 use crate::{Error, Result};
 
-/// Category fields a scope may name: the place and the salesperson.
-pub const SCOPE_FIELDS: &[&str] = &["region", "province", "city", "owner"];
+pub use kesou_domain::{SCOPE_FIELDS, Scope, ScopeRule};
 
-/// The customers a user may see: those matching any of `any` (an empty list: none).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Scope {
-    any: Vec<ScopeRule>,
+impl From<kesou_domain::ScopeError> for Error {
+    fn from(e: kesou_domain::ScopeError) -> Error {
+        Error::BadRequest(e.0)
+    }
 }
 
-/// One way a customer is in scope: its `field` is one of `values` (normalised as ingest
-/// normalises them: 浙江 → 浙江省).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct ScopeRule {
-    pub field: String,
-    pub values: Vec<String>,
-}
-
-impl Scope {
-    /// A scope from rules; values are checked and normalised, empty rules dropped.
-    pub fn new(rules: impl IntoIterator<Item = (String, Vec<String>)>) -> Result<Scope> {
-        let mut any = Vec::new();
-        for (field, values) in rules {
-            if !SCOPE_FIELDS.contains(&field.as_str()) {
-                return Err(Error::BadRequest(format!(
-                    "a scope names {}, not {field:?}",
-                    SCOPE_FIELDS.join(", ")
-                )));
-            }
-            let mut normal = Vec::with_capacity(values.len());
-            for v in values {
-                let v = v.trim();
-                if v.is_empty() {
-                    continue;
-                }
-                normal.push(canonical_value(&field, v)?.unwrap_or_else(|| v.to_owned()));
-            }
-            normal.sort();
-            normal.dedup();
-            if !normal.is_empty() {
-                any.push(ScopeRule {
-                    field,
-                    values: normal,
-                });
-            }
-        }
-        Ok(Scope { any })
-    }
-
-    /// The scope that lets nothing through.
-    pub fn nothing() -> Scope {
-        Scope { any: Vec::new() }
-    }
-
-    pub fn rules(&self) -> &[ScopeRule] {
-        &self.any
-    }
-
-    /// Whether a customer with these values is in scope (`value(field)` gives the row's
-    /// value of a scope field).
-    pub fn allows<'a>(&self, value: impl Fn(&str) -> Option<&'a str>) -> bool {
-        self.any
-            .iter()
-            .any(|r| value(&r.field).is_some_and(|v| r.values.iter().any(|allowed| allowed == v)))
-    }
-
-    fn filters(&self) -> Vec<Filter> {
-        self.any
-            .iter()
-            .map(|r| Filter {
-                field: r.field.clone(),
-                op: Op::Eq,
-                values: r.values.clone(),
-            })
-            .collect()
-    }
-
+/// How the read paths apply a [`Scope`].
+pub trait ScopeExt {
     /// The tantivy query of the customers in scope.
-    pub fn to_query(&self, fields: &kesou_indexer::index::IndexFields) -> Result<Box<dyn Query>> {
-        if self.any.is_empty() {
+    fn to_query(&self, fields: &kesou_indexer::index::IndexFields) -> Result<Box<dyn Query>>;
+    /// A SQL condition on `customers` aliased `t`, with its parameters.
+    fn to_sql(&self) -> Result<(String, Vec<duckdb::types::Value>)>;
+    /// Which of these customer ids are in scope.
+    fn visible(
+        &self,
+        conn: &duckdb::Connection,
+        ids: &[&str],
+    ) -> Result<std::collections::HashSet<String>>;
+    /// The scope as a question filter on the customer table (for answers and boards).
+    fn to_question_filter(&self) -> kesou_nlq::Filter;
+}
+
+fn filters(scope: &Scope) -> Vec<Filter> {
+    scope
+        .rules()
+        .iter()
+        .map(|r| Filter {
+            field: r.field.clone(),
+            op: Op::Eq,
+            values: r.values.clone(),
+        })
+        .collect()
+}
+
+impl ScopeExt for Scope {
+    fn to_query(&self, fields: &kesou_indexer::index::IndexFields) -> Result<Box<dyn Query>> {
+        if self.rules().is_empty() {
             return Ok(Box::new(EmptyQuery));
         }
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for f in self.filters() {
+        for f in filters(self) {
             let (_, q) = f.to_query(fields)?;
             clauses.push((Occur::Should, q));
         }
         Ok(Box::new(BooleanQuery::new(clauses)))
     }
 
-    /// A SQL condition on `customers` aliased `t`, with its parameters.
-    pub fn to_sql(&self) -> Result<(String, Vec<duckdb::types::Value>)> {
-        if self.any.is_empty() {
+    fn to_sql(&self) -> Result<(String, Vec<duckdb::types::Value>)> {
+        if self.rules().is_empty() {
             return Ok(("FALSE".into(), Vec::new()));
         }
         let mut parts = Vec::new();
         let mut params = Vec::new();
-        for f in self.filters() {
+        for f in filters(self) {
             let (sql, p) = f.to_sql()?;
             parts.push(sql);
             params.extend(p);
@@ -116,13 +73,12 @@ impl Scope {
         Ok((format!("({})", parts.join(" OR ")), params))
     }
 
-    /// Which of these customer ids are in scope.
-    pub fn visible(
+    fn visible(
         &self,
         conn: &duckdb::Connection,
         ids: &[&str],
     ) -> Result<std::collections::HashSet<String>> {
-        if ids.is_empty() || self.any.is_empty() {
+        if ids.is_empty() || self.rules().is_empty() {
             return Ok(Default::default());
         }
         let (cond, mut params) = self.to_sql()?;
@@ -142,10 +98,9 @@ impl Scope {
         Ok(found)
     }
 
-    /// The scope as a question filter on the customer table (for answers and boards).
-    pub fn to_question_filter(&self) -> kesou_nlq::Filter {
+    fn to_question_filter(&self) -> kesou_nlq::Filter {
         let any = self
-            .any
+            .rules()
             .iter()
             .flat_map(|r| {
                 r.values.iter().map(|v| {
@@ -159,21 +114,6 @@ impl Scope {
             })
             .collect();
         kesou_nlq::Filter::Any { any, span: None }
-    }
-}
-
-/// `region=华东 | owner=张伟`, for people.
-impl std::fmt::Display for Scope {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.any.is_empty() {
-            return f.write_str("(nothing)");
-        }
-        let parts: Vec<String> = self
-            .any
-            .iter()
-            .map(|r| format!("{}={}", r.field, r.values.join(",")))
-            .collect();
-        f.write_str(&parts.join(" | "))
     }
 }
 
@@ -191,25 +131,6 @@ mod tests {
     }
 
     #[test]
-    fn normalises_and_tests_rows() {
-        let s = scope();
-        assert_eq!(s.to_string(), "region=华东 | province=广东省 | owner=张伟");
-        let row = |region: &'static str, province: &'static str, owner: &'static str| {
-            move |f: &str| match f {
-                "region" => Some(region),
-                "province" => Some(province),
-                "owner" => Some(owner),
-                _ => None,
-            }
-        };
-        assert!(s.allows(row("华东", "浙江省", "李娜")));
-        assert!(s.allows(row("华南", "广东省", "李娜")));
-        assert!(s.allows(row("华北", "北京市", "张伟")));
-        assert!(!s.allows(row("华北", "北京市", "李娜")));
-        assert!(!Scope::nothing().allows(row("华东", "浙江省", "张伟")));
-    }
-
-    #[test]
     fn becomes_sql_with_parameters() {
         let (sql, params) = scope().to_sql().unwrap();
         assert_eq!(
@@ -221,8 +142,12 @@ mod tests {
     }
 
     #[test]
-    fn refuses_other_fields_and_bad_values() {
-        assert!(Scope::new([("email".to_owned(), vec!["x".to_owned()])]).is_err());
-        assert!(Scope::new([("region".to_owned(), vec!["火星".to_owned()])]).is_err());
+    fn normalises_as_the_filters_do() {
+        // The scope normalises in `domain`, the filters here: both must hold the same value.
+        for (field, typed) in [("region", "华东"), ("province", "浙江"), ("city", "杭州")] {
+            let scope = Scope::new([(field.to_owned(), vec![typed.to_owned()])]).unwrap();
+            let held = crate::filters::canonical_value(field, typed).unwrap();
+            assert_eq!(scope.rules()[0].values[0], held.unwrap(), "{field}");
+        }
     }
 }

@@ -15,7 +15,7 @@ use crate::facets;
 use crate::filters::Filter;
 use crate::hybrid::HybridRank;
 use crate::matches::AllMatches;
-use crate::scope::Scope;
+use crate::scope::{Scope, ScopeExt};
 use crate::semantic::{Retrieval, Semantic};
 use crate::text_query::{self, TextQuery};
 use crate::{Error, Result};

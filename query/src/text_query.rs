@@ -14,9 +14,8 @@
 //! `gzdz` → 桂正电子商务). Legal forms are equivalent and optional: a group that is only a
 //! legal form (公司) ranks but does not filter, and 有限责任公司 matches 有限公司 names.
 
-use kesou_domain::text::{LEGAL_FORMS, split_legal_form};
+use kesou_domain::text::{Fold, LEGAL_FORMS, split_legal_form};
 use kesou_indexer::IndexHandle;
-use kesou_indexer::text::Folded;
 use tantivy::Term;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
@@ -94,7 +93,7 @@ pub fn build(handle: &IndexHandle, text: &str, custom: bool) -> Result<TextQuery
             "search text has {chars} characters; at most {MAX_TEXT_CHARS} are allowed"
         )));
     }
-    let folded = Folded::new(text).text.to_lowercase();
+    let folded = Fold::SCRIPT.text(text).to_lowercase();
     let f = &handle.fields;
     let mut required: Vec<Box<dyn Query>> = Vec::new();
     let mut optional: Vec<Box<dyn Query>> = Vec::new();

@@ -39,8 +39,9 @@ pub struct BackupArgs {
     /// Include secrets (embed.key and other *.key files).
     #[arg(long)]
     pub with_secrets: bool,
-    /// Back up through a running `kesou serve` at this address (http://HOST:PORT) instead
-    /// of opening the store: the way while the server holds it.
+    /// Back up through a running `kesou serve` at this address instead of opening the
+    /// store: the way while the server holds it. https://HOST from another machine;
+    /// http://HOST:PORT on the server's own (the password goes in clear).
     #[arg(long, value_name = "URL")]
     pub server: Option<String>,
     /// The administrator to log in to the server as.

@@ -276,7 +276,7 @@ pub fn kind(e: &anyhow::Error) -> Kind {
     if e.chain().any(|c| c.is::<std::io::Error>()) {
         Kind::System
     } else {
-        Kind::Internal
+        Kind::of_engine(None, &message(e))
     }
 }
 

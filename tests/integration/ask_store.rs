@@ -5,7 +5,6 @@
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
-use kesou_datagen::GenerateConfig;
 use kesou_indexer::{NoProgress, Reader, StorePaths};
 use kesou_nlq::{Filter, Op, Query, Span, TextTerm, Value};
 use kesou_query::Searcher;
@@ -20,17 +19,11 @@ pub struct Store {
 pub const CUSTOMERS: usize = 3_000;
 
 pub static STORE: LazyLock<Store> = LazyLock::new(|| {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let source = dir.path().join("source");
-    let mut config = GenerateConfig::new(source.clone());
-    config.customers = CUSTOMERS;
-    config.seed = 7;
-    kesou_datagen::generate(&config, &|_| {}).expect("generate");
-    assert_eq!(config.as_of.to_string(), "2026-06-30");
-    let paths = StorePaths::new(dir.path().join("store"));
-    let summary = kesou_indexer::ingest(&paths, &[source], &NoProgress).expect("ingest");
-    assert_eq!(summary.rejected(), 0, "generated data loads cleanly");
-    Store { _dir: dir, paths }
+    let generated = kesou_testkit::generated_store(CUSTOMERS, 7);
+    Store {
+        _dir: generated.dir,
+        paths: generated.paths,
+    }
 });
 
 /// A reader of the shared store (connections are not shared between threads).

@@ -4,51 +4,17 @@
 //! changed, and derives what a full derivation derives.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
-use std::sync::LazyLock;
+use std::path::PathBuf;
 
-use kesou_datagen::GenerateConfig;
-use kesou_indexer::{ChangeSummary, Changes, NoProgress, Store, StorePaths};
+use kesou_indexer::{ChangeSummary, Changes, NoProgress, Store};
 use kesou_query::{SearchRequest, Searcher};
 
-/// A generated store, built once; each test works on a copy of it.
-static BUILT: LazyLock<(tempfile::TempDir, PathBuf, PathBuf)> = LazyLock::new(|| {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let source = dir.path().join("source");
-    let mut config = GenerateConfig::new(source.clone());
-    config.customers = 1500;
-    config.seed = 11;
-    kesou_datagen::generate(&config, &|_| {}).expect("generate");
-    let store = dir.path().join("store");
-    kesou_indexer::ingest(
-        &StorePaths::new(&store),
-        std::slice::from_ref(&source),
-        &NoProgress,
-    )
-    .expect("ingest");
-    (dir, source, store)
-});
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
-}
-
-/// A store of its own for one test, and the generated source's meta file.
+/// A store of its own for one test (1,500 customers, seed 11), and the generated source's
+/// meta file.
 fn fresh() -> (tempfile::TempDir, Store, PathBuf) {
-    let (_, source, store) = &*BUILT;
-    let dir = tempfile::tempdir().unwrap();
-    copy_dir(store, &dir.path().join("store"));
-    let store = Store::open(&StorePaths::new(dir.path().join("store"))).expect("open");
-    (dir, store, source.join("meta.csv"))
+    let generated = kesou_testkit::generated_store(1500, 11);
+    let store = Store::open(&generated.paths).expect("open");
+    (generated.dir, store, generated.source.join("meta.csv"))
 }
 
 fn strings(store: &Store, sql: &str) -> Vec<String> {

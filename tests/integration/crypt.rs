@@ -13,16 +13,8 @@ use kesou_query::ask::{AskOptions, Asker};
 use kesou_query::profile::{ProfileOptions, profile};
 use kesou_query::{SearchRequest, Searcher};
 
-/// Generated files of 1,200 customers, made once.
-static SOURCE: LazyLock<(tempfile::TempDir, PathBuf)> = LazyLock::new(|| {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let source = dir.path().join("source");
-    let mut config = kesou_datagen::GenerateConfig::new(source.clone());
-    config.customers = 1200;
-    config.seed = 17;
-    kesou_datagen::generate(&config, &|_| {}).expect("generate");
-    (dir, source)
-});
+/// Generated files of 1,200 customers (seed 17), shared: read, never written.
+static SOURCE: LazyLock<PathBuf> = LazyLock::new(|| kesou_testkit::generated_source(1200, 17));
 
 /// A customer of the source files: id, contact name, phone, e-mail.
 #[derive(Debug, Clone)]
@@ -37,7 +29,7 @@ struct Contact {
 /// files (a name may also be a salesperson's or sit in a note): if one is found in a store
 /// file, it came from the contact column.
 fn contacts(n: usize) -> Vec<Contact> {
-    let source = &SOURCE.1;
+    let source = &*SOURCE;
     let all: String = std::fs::read_dir(source)
         .unwrap()
         .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap_or_default())
@@ -78,7 +70,7 @@ fn plain(root: &Path) -> StorePaths {
 }
 
 fn ingest(paths: &StorePaths) -> kesou_indexer::IngestSummary {
-    kesou_indexer::ingest(paths, std::slice::from_ref(&SOURCE.1), &NoProgress).expect("ingest")
+    kesou_indexer::ingest(paths, std::slice::from_ref(&*SOURCE), &NoProgress).expect("ingest")
 }
 
 /// Every file under `dir` holding `needle`'s bytes.
@@ -471,7 +463,7 @@ fn keys_are_made_owner_only_and_never_kept_in_a_store() {
     assert_eq!(code, Some(2), "never overwritten: {text}");
     let store = dir.path().join("store");
     let s = store.to_str().unwrap();
-    let source = SOURCE.1.to_str().unwrap();
+    let source = SOURCE.to_str().unwrap();
     let (code, text) = run(&[
         "--key-file",
         key.to_str().unwrap(),

@@ -30,6 +30,35 @@ fn tantivy() -> tantivy::TantivyError {
     tantivy::TantivyError::InvalidArgument("bad".into())
 }
 
+/// A real DuckDB error of a full disk: a copy written to /dev/full.
+fn duck_disk_full() -> duckdb::Error {
+    let e = duckdb::Connection::open_in_memory()
+        .unwrap()
+        .execute_batch("COPY (SELECT 42 AS answer) TO '/dev/full' (FORMAT csv)")
+        .unwrap_err();
+    assert!(e.to_string().contains("No space left on device"), "{e}");
+    e
+}
+
+/// DuckDB's words for a refused permission (the tests may run as root, who meets none).
+fn duck_denied() -> duckdb::Error {
+    duckdb::Error::DuckDBFailure(
+        duckdb::ffi::Error::new(1),
+        Some(format!(
+            "IO Error: Cannot open file \"{PATH}\": Permission denied"
+        )),
+    )
+}
+
+/// tantivy failing to write a file on a full disk.
+fn tantivy_disk_full() -> tantivy::TantivyError {
+    tantivy::directory::error::OpenWriteError::wrap_io_error(disk_full(), PATH.into()).into()
+}
+
+fn tantivy_denied() -> tantivy::TantivyError {
+    tantivy::TantivyError::IoError(std::sync::Arc::new(io(Io::PermissionDenied)))
+}
+
 fn arrow() -> arrow::error::ArrowError {
     arrow::error::ArrowError::ComputeError("bad".into())
 }
@@ -177,7 +206,11 @@ fn rows() -> Vec<(Row, Kind)> {
     for (e, kind) in [
         (I::BadInput(say("row 17: bad")), Kind::BadRequest),
         (I::Store(duck()), Kind::Internal),
+        (I::Store(duck_disk_full()), Kind::System),
+        (I::Store(duck_denied()), Kind::System),
         (I::Index(tantivy()), Kind::Internal),
+        (I::Index(tantivy_disk_full()), Kind::System),
+        (I::Index(tantivy_denied()), Kind::System),
         (I::Arrow(arrow()), Kind::Internal),
         (I::IndexBusy, Kind::Conflict),
     ] {
@@ -197,7 +230,9 @@ fn rows() -> Vec<(Row, Kind)> {
         (Q::Indexer(indexer_io(Io::PermissionDenied)), Kind::System),
         (Q::Indexer(I::IndexBusy), Kind::Conflict),
         (Q::Index(tantivy()), Kind::Internal),
+        (Q::Index(tantivy_disk_full()), Kind::System),
         (Q::Store(duck()), Kind::Internal),
+        (Q::Store(duck_disk_full()), Kind::System),
         (
             Q::Schema(kesou_nlq::Error::Schema(say("bad"))),
             Kind::Internal,
@@ -241,6 +276,7 @@ fn rows() -> Vec<(Row, Kind)> {
             Kind::Internal,
         ),
         (M::Store(duck()), Kind::Internal),
+        (M::Store(duck_denied()), Kind::System),
         (M::Indexer(I::BadInput(say("bad"))), Kind::BadRequest),
         (M::Arrow(arrow()), Kind::Internal),
     ] {
@@ -283,7 +319,9 @@ fn rows() -> Vec<(Row, Kind)> {
         (B::Damaged(say("cut short")), Kind::BadRequest),
         (B::Store(I::IndexBusy), Kind::Conflict),
         (B::Duck(duck()), Kind::Internal),
+        (B::Duck(duck_disk_full()), Kind::System),
         (B::Index(tantivy()), Kind::Internal),
+        (B::Index(tantivy_denied()), Kind::System),
     ] {
         add(row(name_backup(&e), e.kind(), e, none), kind);
     }
@@ -312,6 +350,7 @@ fn rows() -> Vec<(Row, Kind)> {
             Kind::Internal,
         ),
         (G::Parquet(duck()), Kind::Internal),
+        (G::Parquet(duck_disk_full()), Kind::System),
     ] {
         add(row(name_datagen(&e), e.kind(), e, none), kind);
     }
@@ -324,6 +363,7 @@ fn rows() -> Vec<(Row, Kind)> {
         (W::Indexer(indexer_io(Io::NotFound)), Kind::NotFound),
         (W::Access(A::Locked(say("locked"))), Kind::Locked),
         (W::Store(duck()), Kind::Internal),
+        (W::Store(duck_denied()), Kind::System),
     ] {
         add(row(name_watch(&e), e.kind(), e, w), kind);
     }

@@ -9,8 +9,6 @@ use std::time::{Duration, Instant};
 use kesou_indexer::served;
 use serde_json::Value;
 
-use super::common::ingest_into_temp;
-
 const KESOU: &str = env!("CARGO_BIN_EXE_kesou");
 
 fn kesou(args: &[&str]) -> Output {
@@ -40,13 +38,9 @@ impl Drop for Serving {
 #[test]
 fn commands_go_through_a_running_server() {
     // More customers than a page (20) and than the server's largest page (1000).
-    let dir = tempfile::tempdir().unwrap();
-    let source = dir.path().join("source");
-    let mut config = kesou_datagen::GenerateConfig::new(source.clone());
-    config.customers = 1_200;
-    config.seed = 7;
-    kesou_datagen::generate(&config, &|_| {}).expect("generate");
-    let (_store_dir, paths, _) = ingest_into_temp(&[source]);
+    let generated = kesou_testkit::generated_store(1_200, 7);
+    let dir = &generated.dir;
+    let paths = &generated.paths;
     let store = paths.root.to_str().unwrap();
     let server = Serving(
         Command::new(KESOU)
@@ -58,7 +52,7 @@ fn commands_go_through_a_running_server() {
     );
     let started = Instant::now();
     let announced = loop {
-        if let Some(s) = served::running(&paths) {
+        if let Some(s) = served::running(paths) {
             break s;
         }
         assert!(
@@ -191,7 +185,7 @@ fn commands_go_through_a_running_server() {
     assert!(!text(&o).contains("   "), "one sentence: {}", text(&o));
 
     drop(server);
-    assert!(served::running(&paths).is_none());
+    assert!(served::running(paths).is_none());
     assert!(
         !paths.root.join(served::SERVER_FILE).exists(),
         "withdrawn when it stops"

@@ -7,9 +7,9 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use kesou_datagen::GenerateConfig;
+use kesou_domain::text::Fold;
 use kesou_indexer::NoProgress;
-use kesou_indexer::text::{Analyzer, Folded, trade_name};
+use kesou_indexer::text::{Analyzer, trade_name};
 use kesou_query::{SearchRequest, Searcher};
 
 use crate::common;
@@ -229,7 +229,7 @@ const POLYPHONES: &str = "种乐行长重藏调朝解单传都和会降劲句柏
 fn variants(analyzer: &Analyzer, names: &[(String, String)]) -> Vec<Variant> {
     let mut out = Vec::new();
     for (id, name) in names.iter().step_by(5) {
-        let folded = Folded::new(name).text;
+        let folded = Fold::SCRIPT.text(name);
         let (body, _) = kesou_domain::text::split_legal_form(folded.trim());
         let chars: Vec<char> = body.chars().collect();
         let syllables = analyzer.name_syllables(body);
@@ -323,13 +323,8 @@ fn ids_containing(conn: &duckdb::Connection, term: &str) -> HashSet<String> {
 
 #[test]
 fn typed_variants_of_a_generated_store_are_found() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = GenerateConfig::new(dir.path().join("source"));
-    config.customers = 3_000;
-    config.seed = 19;
-    kesou_datagen::generate(&config, &|_| {}).expect("generate");
-    let (_store, paths, _) = common::ingest_into_temp(&[dir.path().join("source")]);
-    let reader = kesou_indexer::open_for_reading(&paths, &NoProgress).unwrap();
+    let generated = kesou_testkit::generated_store(3_000, 19);
+    let reader = kesou_indexer::open_for_reading(&generated.paths, &NoProgress).unwrap();
     let names: Vec<(String, String)> = {
         let mut stmt = reader
             .conn

@@ -7,53 +7,20 @@
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use kesou_access::{Principal, Role, User, Users};
-use kesou_datagen::GenerateConfig;
 use kesou_indexer::{Changes, NoProgress, Store, StorePaths};
 use kesou_watch::{FireOn, NewWatch, Settings, Target, TargetKind};
 use serde_json::Value as Json;
 
-/// A generated store, built once; each test works on a copy.
-static BUILT: LazyLock<(tempfile::TempDir, PathBuf)> = LazyLock::new(|| {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let source = dir.path().join("gen");
-    let mut config = GenerateConfig::new(source.clone());
-    config.customers = 1500;
-    config.seed = 21;
-    kesou_datagen::generate(&config, &|_| {}).expect("generate");
-    let store = dir.path().join("store");
-    kesou_indexer::ingest(
-        &StorePaths::new(&store),
-        std::slice::from_ref(&source),
-        &NoProgress,
-    )
-    .expect("ingest");
-    (dir, store)
-});
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
-}
-
+/// A generated store of its own (1,500 customers, seed 21) for one test.
 fn fresh() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("store");
-    copy_dir(&BUILT.1, &root);
-    (dir, root)
+    let generated = kesou_testkit::generated_store(1500, 21);
+    (generated.dir, generated.paths.root)
 }
 
 /// One request a receiver got.

@@ -33,7 +33,7 @@ impl Error {
             Error::Query(e) => e.kind(),
             Error::Indexer(e) => e.kind(),
             Error::Access(e) => e.kind(),
-            Error::Store(_) => Kind::Internal,
+            Error::Store(e) => kesou_indexer::duckdb_kind(e),
         }
     }
 }

@@ -373,28 +373,9 @@ fn read_chunked(reader: &mut impl BufRead) -> Result<Vec<u8>, String> {
 }
 
 fn base64_decode(text: &str) -> Result<Vec<u8>, String> {
-    fn digit(c: u8) -> Option<u32> {
-        Some(u32::from(match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        }))
-    }
-    let clean: Vec<u8> = text
-        .bytes()
-        .filter(|c| !c.is_ascii_whitespace() && *c != b'=')
-        .collect();
-    let mut out = Vec::with_capacity(clean.len() * 3 / 4);
-    for group in clean.chunks(4) {
-        let mut acc = 0u32;
-        for (i, &c) in group.iter().enumerate() {
-            acc |= digit(c).ok_or("screenshot is not base64")? << (18 - 6 * i);
-        }
-        let bytes = acc.to_be_bytes();
-        out.extend_from_slice(&bytes[1..group.len()]);
-    }
-    Ok(out)
+    use base64::Engine;
+    let clean: String = text.split_ascii_whitespace().collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(clean)
+        .map_err(|e| format!("screenshot is not base64: {e}"))
 }

@@ -14,14 +14,14 @@ use kesou_domain::geo::{PROVINCES, short_form};
 use kesou_domain::text::split_legal_form;
 use rayon::prelude::*;
 
-use super::fold::Folded;
 use super::tokens::is_cjk;
+use kesou_domain::text::Fold;
 
 /// The trade name of a company name, whether jieba knows it or not: the first word after
 /// the place names, or the leading run of characters jieba could not join.
 pub fn trade_name(jieba: &Jieba, name: &str) -> Option<String> {
-    let folded = Folded::new(name);
-    let (body, _) = split_legal_form(folded.text.trim());
+    let folded = Fold::SCRIPT.text(name);
+    let (body, _) = split_legal_form(folded.trim());
     let core = strip_places(body);
     let first = jieba.cut(core, false).into_iter().next()?;
     let n = first.word.chars().count();
@@ -33,8 +33,8 @@ pub fn trade_name(jieba: &Jieba, name: &str) -> Option<String> {
 
 /// The trade name of a company name when jieba does not know it as a word.
 pub fn unknown_trade_name(jieba: &Jieba, name: &str) -> Option<String> {
-    let folded = Folded::new(name);
-    let (body, _) = split_legal_form(folded.text.trim());
+    let folded = Fold::SCRIPT.text(name);
+    let (body, _) = split_legal_form(folded.trim());
     leading_run(jieba, strip_places(body))
 }
 

@@ -15,8 +15,8 @@
 use tantivy::tokenizer::{Token, Tokenizer};
 
 use super::BufTokenStream;
-use super::fold::Folded;
 use super::tokens::is_cjk;
+use kesou_domain::text::{Fold, Folded};
 
 /// Name under which the bigram tokenizer is registered with tantivy.
 pub const GRAMS_TOKENIZER: &str = "kesou_grams";
@@ -44,8 +44,8 @@ impl Tokenizer for GramTokenizer {
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> BufTokenStream<'a> {
         self.tokens.clear();
-        let folded = Folded::new(text);
-        let mut chars = folded.text.chars().enumerate().peekable();
+        let folded = Folded::new(text, Fold::SCRIPT);
+        let mut chars = folded.chars.iter().copied().enumerate().peekable();
         while let Some((i, c)) = chars.next() {
             let Some(&(_, next)) = chars.peek() else {
                 break;

@@ -4,7 +4,6 @@
 //! grams), typed pinyin cut into syllables, and character bigrams of free text.
 
 mod dict;
-mod fold;
 mod grams;
 mod pinyin;
 mod readings;
@@ -20,8 +19,8 @@ use jieba_rs::Jieba;
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
 pub use dict::{learn_trade_names, trade_name};
-pub use fold::Folded;
 pub use grams::{GRAMS_TOKENIZER, bigrams};
+pub use kesou_domain::text::Folded;
 use tokens::TokenMemo;
 pub use tokens::{Mode, Tok, index_tokens, query_tilings};
 pub use typed::{INITIALS_MARK, syllable_cuts, typed_grams};

@@ -17,17 +17,17 @@
 use jieba_rs::Jieba;
 use kesou_domain::text::split_legal_form;
 
-use super::fold::Folded;
 use super::readings;
 use super::tokens::is_cjk;
 use super::typed::INITIALS_MARK;
+use kesou_domain::text::Fold;
 
 const MAX_RUN: usize = 4;
 
 /// The pinyin tokens of a name (lower-case ASCII, deduplicated).
 pub fn name_pinyin_tokens(jieba: &Jieba, name: &str) -> Vec<String> {
-    let folded = Folded::new(name);
-    let (body, form) = split_legal_form(folded.text.trim());
+    let folded = Fold::SCRIPT.text(name);
+    let (body, form) = split_legal_form(folded.trim());
     let syllables = syllables(body);
     // (full pinyin, initials) of each jieba word of the body
     let mut words: Vec<(String, String)> = Vec::new();
@@ -80,14 +80,14 @@ pub fn name_pinyin_tokens(jieba: &Jieba, name: &str) -> Vec<String> {
 /// The syllable of every character of a name (folded), `None` where there is none: what
 /// the pinyin fields are made of.
 pub fn name_syllables(name: &str) -> Vec<Option<String>> {
-    syllables(&Folded::new(name).text)
+    syllables(&Fold::SCRIPT.text(name))
 }
 
 /// The syllable grams of a name (see the module docs): (character position, gram), in
 /// position order. Only Chinese characters have syllables; anything else breaks the run.
 pub fn syllable_grams(name: &str) -> Vec<(usize, String)> {
-    let folded = Folded::new(name);
-    let text = folded.text.as_str();
+    let folded = Fold::SCRIPT.text(name);
+    let text = folded.as_str();
     let chars: Vec<char> = text.chars().collect();
     let syllables = syllables(text);
     let mut out = Vec::with_capacity(2 * chars.len());
@@ -230,7 +230,7 @@ mod tests {
             names.push_str(name);
             let got: Vec<String> = name_syllables(name)
                 .into_iter()
-                .zip(Folded::new(name).text.chars())
+                .zip(Fold::SCRIPT.text(name).chars())
                 .filter(|(_, c)| is_cjk(*c))
                 .map(|(s, _)| s.unwrap_or_else(|| "?".into()))
                 .collect();
@@ -238,7 +238,7 @@ mod tests {
                 failures.push(format!("{name}: want {want}, got {}", got.join(" ")));
             }
         }
-        let folded = Folded::new(&names).text;
+        let folded = Fold::SCRIPT.text(&names);
         for line in include_str!("readings.tsv").lines() {
             if line.starts_with('#') || line.trim().is_empty() {
                 continue;

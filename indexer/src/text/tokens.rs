@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use jieba_rs::Jieba;
 
-use super::fold::Folded;
+use kesou_domain::text::{Fold, Folded};
 
 /// One token: its text (folded, lower-cased), character position, original byte range.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,8 +43,9 @@ fn is_word_char(c: char) -> bool {
 /// Tokens for the index. Indexing free text goes through [`text_tokens_into`] and a
 /// [`TokenMemo`], which give the same tokens.
 pub fn index_tokens(jieba: &Jieba, original: &str, mode: Mode) -> Vec<Tok> {
-    let folded = Folded::new(original);
-    let text = folded.text.as_str();
+    let folded = Folded::new(original, Fold::SCRIPT);
+    let text = folded.text();
+    let text = text.as_str();
     let mut out = Vec::new();
     let push = |out: &mut Vec<Tok>, word: String, start: usize, end: usize| {
         let (from, to) = folded.original_range(start, end);
@@ -227,7 +228,8 @@ pub(crate) fn text_tokens_into(
     memo: &mut TokenMemo,
     out: &mut Vec<tantivy::tokenizer::Token>,
 ) -> usize {
-    let folded = Folded::new(original);
+    let folded = Folded::new(original, Fold::SCRIPT);
+    let text = folded.text();
     let mut n = 0;
     let mut put = |word: &str, start: usize, end: usize| {
         let (from, to) = folded.original_range(start, end);
@@ -244,7 +246,7 @@ pub(crate) fn text_tokens_into(
         n += 1;
     };
     let mut lower = [0u8; 16];
-    for piece in pieces(&folded.text) {
+    for piece in pieces(&text) {
         match piece {
             Piece::Block { at, text } => {
                 for (start, end, word) in memo.words(jieba, text).iter() {

@@ -1,6 +1,6 @@
 //! Runs of Arabic digits: 500, 2,500,000, 1.5, 0.5.
 
-use super::text::Folded;
+use kesou_domain::text::Folded;
 
 /// An Arabic number read at some index.
 pub(super) struct Arabic {
@@ -49,10 +49,12 @@ pub(super) fn read(t: &Folded, i: usize) -> Option<Arabic> {
 
 #[cfg(test)]
 mod tests {
+    use kesou_domain::text::Fold;
+
     use super::*;
 
     fn value(s: &str) -> Option<(f64, usize)> {
-        read(&Folded::new(s), 0).map(|a| (a.value, a.end))
+        read(&Folded::new(s, Fold::WIDTH), 0).map(|a| (a.value, a.end))
     }
 
     #[test]

@@ -6,7 +6,9 @@
 //! at the first char that cannot continue the number, and rejects the whole run when two
 //! digits stand side by side (三五万 is an estimate, not a number).
 
-use super::{arabic, suffix, text::Folded};
+use kesou_domain::text::Folded;
+
+use super::{arabic, suffix};
 
 /// A numeral read at some index.
 pub(super) struct Numeral {

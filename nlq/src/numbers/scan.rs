@@ -3,8 +3,8 @@
 //! name); `parse_whole` reads one string as one number without them.
 
 use super::numeral::{self, Scan, Shape, big_unit, is_chinese_numeral, small_unit};
-use super::text::Folded;
 use super::{NumberKind, NumberMatch, stopwords, suffix};
+use kesou_domain::text::{Fold, Folded};
 
 /// Whether the text is a question (context rules apply) or one string meant as a number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,8 +32,8 @@ enum Step {
 }
 
 /// One text being scanned, with the chars that stop words take out of play.
-struct Scanner {
-    t: Folded,
+struct Scanner<'a> {
+    t: Folded<'a>,
     stopped: Vec<bool>,
     mode: Mode,
 }
@@ -68,9 +68,9 @@ pub(super) fn parse_whole(text: &str) -> Option<NumberMatch> {
     }
 }
 
-impl Scanner {
-    fn new(text: &str, mode: Mode) -> Self {
-        let t = Folded::new(text);
+impl<'a> Scanner<'a> {
+    fn new(text: &'a str, mode: Mode) -> Self {
+        let t = Folded::new(text, Fold::WIDTH);
         let stopped = stopwords::mask(&t);
         Scanner { t, stopped, mode }
     }

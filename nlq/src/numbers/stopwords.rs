@@ -12,7 +12,7 @@ use std::sync::LazyLock;
 use kesou_domain::{Industry, geo};
 
 use super::numeral::{big_unit, is_chinese_numeral, small_unit};
-use super::text::Folded;
+use kesou_domain::text::Folded;
 
 /// Common words, idioms and names with numeral chars that questions may contain.
 const WORDS: &[&str] = &[
@@ -182,10 +182,12 @@ fn multiplies_number_before(t: &Folded, start: usize, first: char) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use kesou_domain::text::Fold;
+
     use super::*;
 
     fn blocked_chars(s: &str) -> String {
-        let t = Folded::new(s);
+        let t = Folded::new(s, Fold::WIDTH);
         (0..t.len())
             .filter(|&i| blocked(&t, i))
             .filter_map(|i| t.get(i))

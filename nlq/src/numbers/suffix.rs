@@ -3,7 +3,9 @@
 //! and returns the index after the suffix; spaces in between are allowed except before a
 //! glued letter (1.2k, 3M).
 
-use super::text::{Folded, is_cjk};
+use kesou_domain::text::Folded;
+
+use super::text::is_cjk;
 
 /// Currency words, longest first; every one stands for yuan.
 const CURRENCIES: &[&str] = &[
@@ -152,22 +154,36 @@ pub(super) fn unit_at(t: &Folded, i: usize) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use kesou_domain::text::Fold;
+
     use super::*;
 
     #[test]
     fn longest_measure_word_wins() {
-        let t = Folded::new("3个月");
+        let t = Folded::new("3个月", Fold::WIDTH);
         assert_eq!(measure(&t, 1), Some((3, "月")));
-        let t = Folded::new("5个客户");
+        let t = Folded::new("5个客户", Fold::WIDTH);
         assert_eq!(measure(&t, 1), Some((2, "个")));
     }
 
     #[test]
     fn glued_letters_need_a_boundary() {
-        assert_eq!(magnitude(&Folded::new("3M"), 1), Some((2, 1e6)));
-        assert_eq!(magnitude(&Folded::new("3M公司"), 1), None);
-        assert_eq!(magnitude(&Folded::new("10w以上"), 2), Some((3, 1e4)));
-        assert_eq!(magnitude(&Folded::new("3 millionaires"), 1), None);
-        assert_eq!(magnitude(&Folded::new("3 Million"), 1), Some((9, 1e6)));
+        assert_eq!(
+            magnitude(&Folded::new("3M", Fold::WIDTH), 1),
+            Some((2, 1e6))
+        );
+        assert_eq!(magnitude(&Folded::new("3M公司", Fold::WIDTH), 1), None);
+        assert_eq!(
+            magnitude(&Folded::new("10w以上", Fold::WIDTH), 2),
+            Some((3, 1e4))
+        );
+        assert_eq!(
+            magnitude(&Folded::new("3 millionaires", Fold::WIDTH), 1),
+            None
+        );
+        assert_eq!(
+            magnitude(&Folded::new("3 Million", Fold::WIDTH), 1),
+            Some((9, 1e6))
+        );
     }
 }

@@ -1121,8 +1121,8 @@ impl Lexicon {
     }
 
     fn insert(&mut self, phrase: &str, meaning: Meaning) {
-        let folded = Text::new(phrase.trim());
-        if folded.len() == 0 {
+        let folded = super::text::fold(phrase.trim());
+        if folded.is_empty() {
             return;
         }
         let mut node = 0;

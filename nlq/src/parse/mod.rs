@@ -16,6 +16,8 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use kesou_domain::text::Fold;
+
 use crate::numbers::{NumberMatch, find_numbers};
 use crate::query::{Query, Span};
 use crate::schema::Schema;
@@ -127,7 +129,7 @@ impl Parser {
 
     /// [`Parser::parse`], plus every piece of the question with how it was read.
     pub fn analyse(&self, question: &str, as_of: NaiveDate) -> (Query, Vec<Piece>) {
-        let text = Text::new(question);
+        let text = text::fold(question);
         let tokens = self.lex(&text);
         assemble::assemble(self, &text, tokens, as_of)
     }
@@ -204,7 +206,7 @@ impl Parser {
 fn folded_terms(terms: &[String]) -> HashSet<String> {
     terms
         .iter()
-        .map(|t| Text::new(t.trim()).chars.into_iter().collect::<String>())
+        .map(|t| Fold::QUESTION.text(t.trim()))
         .filter(|t| t.chars().count() >= 2)
         .collect()
 }

@@ -3,11 +3,11 @@
 
 use chrono::{DateTime, NaiveDate};
 use duckdb::types::{TimeUnit, Value as SqlValue};
-use kesou_nlq::{Ambiguity, FieldKind, Query, Span};
+use kesou_nlq::{Ambiguity, Query, Span};
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
-use crate::semantic::Retrieval;
+pub use kesou_domain::answer::{AnswerKind, Column, Table};
 
 /// The answer to a question.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -28,46 +28,6 @@ pub struct Answer {
     pub alternatives: Vec<Ambiguity>,
     #[serde(flatten)]
     pub table: Table,
-}
-
-/// Columns and rows of an answer.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Table {
-    /// `list` (matching rows), `groups` (one row per group) or `summary` (one row of measures).
-    pub kind: AnswerKind,
-    pub columns: Vec<Column>,
-    /// One array of values per row, in the order of `columns`: numbers, strings, dates as
-    /// `YYYY-MM-DD`, lists as arrays, null when unknown.
-    pub rows: Vec<Vec<Json>>,
-    /// Every matching row of a list (not only those shown), or the number of groups.
-    pub total: u64,
-    /// How the rows are ordered, for people: 年采购额 ↓.
-    pub ordered_by: String,
-    /// Which retrieval matched the question's text terms: `bm25` (words) or `hybrid`
-    /// (words and meaning, fused); absent when the question has no text terms.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub retrieval: Option<Retrieval>,
-    /// Why a store with a model matched by words only, or why its vectors may miss recent
-    /// changes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub retrieval_note: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AnswerKind {
-    #[default]
-    List,
-    Groups,
-    Summary,
-}
-
-/// A column of an answer: the field or measure name, its label, what it holds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Column {
-    pub name: String,
-    pub label: String,
-    pub kind: FieldKind,
 }
 
 impl Answer {

@@ -10,7 +10,7 @@ use kesou_indexer::crypt::Vault;
 use super::answer::{Column, Table, json};
 use super::sql::{MAIN, column};
 use super::statement::{self, Page, TEXT_TABLE, TextMatch, Total};
-use crate::{Error, Result, Searcher};
+use crate::{Error, Result, ScopeExt, Searcher};
 
 /// How much of an answer to return, from where, in what order.
 ///

@@ -34,7 +34,7 @@ pub use seeds::SeedMatch;
 use rank::{Allowed, QueryVector};
 use vectors::Vectors;
 
-use crate::{Result, Scope};
+use crate::{Result, Scope, ScopeExt};
 
 /// The customers a lookalike search may return: `FROM customers t … WHERE …` (the table
 /// aliased `t`) with its bound parameters, as the ask executor and `--filter` build it.

@@ -8,7 +8,7 @@ use kesou_domain::text::name_key;
 use serde::Serialize;
 
 use super::vectors::Vectors;
-use crate::{Error, Result, Scope};
+use crate::{Error, Result, Scope, ScopeExt};
 
 /// A seed as resolved: what was written and the customer it means.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -35,6 +35,7 @@ pub use background::{Background, BackgroundState, Stage};
 pub use build::{EmbedReport, NOTES_PER_CUSTOMER, Pending};
 pub use eval::{PairCase, PairOutcome, Recall, SemanticEval, evaluate};
 pub use fuse::{Fused, RRF_K, rrf};
+pub use kesou_domain::answer::Retrieval;
 pub use rank::Field;
 
 use crate::{Error, Result};
@@ -45,16 +46,6 @@ pub const META_KEY: &str = "semantic_model";
 /// How many customers the vector side of a hybrid search contributes: the nearest this
 /// many (after filters) join BM25's matches.
 pub const VECTOR_K: usize = 100;
-
-/// Which retrieval found a text query's customers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Retrieval {
-    /// Words only (tantivy's BM25): no model configured, or the vectors could not be used.
-    Bm25,
-    /// BM25 and vector similarity, fused by reciprocal rank.
-    Hybrid,
-}
 
 /// The model configured for a store, if any.
 pub fn configured(conn: &Connection) -> Result<Option<ModelConfig>> {

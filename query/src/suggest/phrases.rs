@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use kesou_domain::text::{to_halfwidth, to_simplified};
+use kesou_domain::text::Fold;
 use kesou_nlq::{FieldKind, Schema};
 
 use super::SuggestionKind;
@@ -36,10 +36,10 @@ pub(super) struct Phrases {
     all: Vec<Phrase>,
 }
 
-/// The parser's fold of text: half width, simplified, lower case.
+/// The parser's fold of words: half width, simplified, lower case (spaces kept: a
+/// completion is matched as typed).
 pub(super) fn fold(s: &str) -> String {
-    let half = to_halfwidth(s);
-    to_simplified(&half).to_lowercase()
+    Fold::WORDS.text(s)
 }
 
 impl Phrases {
