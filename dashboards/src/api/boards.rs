@@ -44,7 +44,7 @@ pub(crate) fn filters_of(raw: Option<String>) -> ApiResult<Vec<String>> {
             other => {
                 return Err(AppError::bad_request(format!(
                     "unknown parameter {other:?}; a board takes filter=FIELD=VALUE (repeatable), \
-                     offset and limit (the funnel also period)"
+                     offset, limit and period (30, 90 or 365 days)"
                 )));
             }
         }
@@ -52,28 +52,29 @@ pub(crate) fn filters_of(raw: Option<String>) -> ApiResult<Vec<String>> {
     Ok(out)
 }
 
-/// How a board is shown: a page of its rows, and for the funnel the period of its flow.
+/// How a board is shown: a page of its rows, and the filter bar's period.
 #[derive(Debug, Clone, Copy, Default)]
-struct View {
-    page: Option<(usize, usize)>,
-    /// The funnel's flow period in days (365 when not asked).
-    period: Option<u64>,
+pub(crate) struct View {
+    pub page: Option<(usize, usize)>,
+    /// The period in days (30, 90 or 365); none: as the board is (the funnel's flow over
+    /// a year).
+    pub period: Option<u64>,
 }
 
-/// `period=30|90|365`: the funnel's only (its flow over those days).
-fn period_of(raw: Option<&str>, name: &str) -> ApiResult<Option<u64>> {
+/// `period=30|90|365`, on any board: each says what the period does to it, or that it
+/// does not apply.
+pub(crate) fn period_of(raw: Option<&str>) -> ApiResult<Option<u64>> {
     let Some(raw) = raw else {
         return Ok(None);
     };
     let mut out = None;
     for (k, v) in serde_urlencoded_pairs(raw)? {
         if k == "period" {
-            if name != "funnel" {
-                return Err(AppError::bad_request(
-                    "period: only the funnel board has one (its flow over 30, 90 or 365 days)",
-                ));
-            }
-            out = Some(v.parse::<u64>().map_err(|_| {
+            let days = v
+                .parse::<u64>()
+                .ok()
+                .filter(|d| boards::PERIODS.contains(d));
+            out = Some(days.ok_or_else(|| {
                 AppError::bad_request(format!("period: {v:?}; a period is 30, 90 or 365 (days)"))
             })?);
         }
@@ -151,7 +152,7 @@ pub async fn checked_filters(
 /// A board's answer with fixed filters within the principal's rows, from the engine's
 /// cache when it was computed since the last write (per board, filters and scope); the
 /// principal's field rules applied to what is returned.
-async fn cached_board(
+pub(crate) async fn cached_board(
     state: &AppState,
     principal: Principal,
     name: String,
@@ -175,7 +176,7 @@ async fn cached_board(
     }
     let value = state
         .board(key, move |asker| {
-            let board = boards::board(asker, &name, &fixed, &options)?;
+            let board = boards::board_over(asker, &name, &fixed, &options, period)?;
             let mut value = serde_json::to_value(&board).map_err(AppError::internal)?;
             if name == "funnel" {
                 let whole = AskOptions {
@@ -210,7 +211,7 @@ pub async fn show(
     let input = format!("{name} {}", raw.as_deref().unwrap_or(""));
     caller.spend(&state, Use::Query, "dashboard", &input)?;
     let page = page_of(raw.as_deref());
-    let period = period_of(raw.as_deref(), &name);
+    let period = period_of(raw.as_deref());
     let result = match (filters_of(raw), page, period) {
         (Ok(filters), Ok(page), Ok(period)) => {
             let view = View { page, period };
