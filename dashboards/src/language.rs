@@ -194,6 +194,8 @@ pub(crate) fn chinese_of(code: Code, en: &str) -> String {
                 }
             } else if en.starts_with("no dashboard") || en.starts_with("no board") {
                 format!("没有名为「{}」的看板", quoted(en).unwrap_or_default())
+            } else if en.starts_with("no combined dashboard") {
+                format!("没有名为「{}」的组合看板", quoted(en).unwrap_or_default())
             } else if en.starts_with("no saved report") {
                 format!("没有名为「{}」的报表", quoted(en).unwrap_or_default())
             } else if en.starts_with("no such endpoint") {
@@ -236,6 +238,11 @@ pub(crate) fn chinese_of(code: Code, en: &str) -> String {
                 && en.contains("may not")
             {
                 format!("您的角色（{r}）不能使用字段「{by}」")
+            } else if en.starts_with("the combined dashboard") && en.contains("was saved by") {
+                format!(
+                    "组合看板「{}」是别人保存的，只有保存者或管理员可以删除",
+                    quoted(en).unwrap_or_default()
+                )
             } else if en.starts_with("the report") && en.contains("was saved by") {
                 format!(
                     "报表「{}」是别人保存的，只有保存者或管理员可以删除",

@@ -1,7 +1,7 @@
-//! Time on boards and reports through the HTTP API in process, over a store of
+//! Time on boards and combined dashboards through the HTTP API in process, over a store of
 //! its own (3,000 customers, seed 7, as_of 2026-06-30, churn scored as `kesou demo` does):
-//! every board under the filter bar's period against hand SQL, and a report's date
-//! range.
+//! every board under the filter bar's period against hand SQL, a report's date range,
+//! and combined dashboards saved, listed, opened, changed and deleted.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -433,4 +433,122 @@ async fn a_report_covers_its_date_range() {
             "{message}"
         );
     }
+}
+
+#[tokio::test]
+async fn combined_dashboards_are_saved_listed_opened_changed_and_deleted() {
+    for (name, spec) in [
+        (
+            "c-industry",
+            json!({"dimension": "industry", "title": "各行业客户"}),
+        ),
+        (
+            "c-size",
+            json!({"dimension": "size", "range": {"last_days": 90}}),
+        ),
+    ] {
+        let mut spec = spec;
+        spec["name"] = json!(name);
+        let (status, r) = post("/api/reports", spec).await;
+        assert_eq!(status, StatusCode::CREATED, "{r}");
+    }
+    let (status, v) = post(
+        "/api/combos",
+        json!({"name": "晨会", "title": "华东晨会", "boards": ["c-industry", "map", "c-size"]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    assert_eq!(v["owner"], "demo", "{v}");
+    let list = get("/api/combos").await;
+    let listed = list["combos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "晨会")
+        .unwrap_or_else(|| panic!("{list}"));
+    assert_eq!(listed["boards"], json!(["c-industry", "map", "c-size"]));
+    let v = get("/api/combos/%E6%99%A8%E4%BC%9A").await;
+    assert_eq!(v["title"], "华东晨会");
+    let titles: Vec<&str> = v["charts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["各行业客户", "客户分布热力图", "c-size"]);
+    assert_eq!(v["charts"][1]["chart"], "map");
+    // Changed: saved again under its name, in another order.
+    let (status, _) = post(
+        "/api/combos",
+        json!({"name": "晨会", "title": "华东晨会", "boards": ["c-size", "c-industry"]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let v = get("/api/combos/%E6%99%A8%E4%BC%9A").await;
+    assert_eq!(v["boards"], json!(["c-size", "c-industry"]));
+    // A backup carries it, as it carries the reports: restored, it is there as saved.
+    let req = Request::builder()
+        .uri("/api/backup")
+        .body(Body::empty())
+        .unwrap();
+    let res = app(STORE.state.clone()).oneshot(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let archive = res.into_body().collect().await.unwrap().to_bytes();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("store.tar");
+    std::fs::write(&file, &archive).unwrap();
+    let restored = StorePaths::new(dir.path().join("restored"));
+    kesou_backup::restore(
+        &file,
+        &restored,
+        &kesou_backup::RestoreOptions { force: false },
+    )
+    .expect("restore");
+    let conn = kesou_indexer::store::open_db(&restored, false, true).expect("open");
+    let (title, boards): (String, String) = conn
+        .query_row(
+            "SELECT title, spec FROM saved_dashboards WHERE name = '晨会'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(title, "华东晨会");
+    assert_eq!(boards, r#"["c-size","c-industry"]"#);
+    // Refused: nothing, too much, unknown boards, twice the same, reserved names.
+    for (body, says) in [
+        (json!({"name": "x", "boards": []}), "1 to 12"),
+        (
+            json!({"name": "x", "boards": ["nope"]}),
+            "no board or saved report",
+        ),
+        (json!({"name": "x", "boards": ["map", "map"]}), "twice"),
+        (json!({"name": "new", "boards": ["map"]}), "reserved"),
+        (json!({"name": "map", "boards": ["map"]}), "built-in"),
+        (json!({"name": "a b", "boards": ["map"]}), "use 1 to 64"),
+        (
+            json!({"name": "x", "boards": ["map", "top20", "churn", "funnel", "rfm", "matrix", "c-size", "c-industry", "by-a", "by-b", "by-c", "by-d", "by-e"]}),
+            "1 to 12",
+        ),
+    ] {
+        let (status, e) = post("/api/combos", body.clone()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {e}");
+        let message = e["error"]["message"].as_str().unwrap();
+        assert!(message.contains(says), "{body}: {message}");
+    }
+    // A report deleted since is named where its chart was.
+    let (status, _) = send(Method::DELETE, "/api/reports/c-industry", None, "en").await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let v = get("/api/combos/%E6%99%A8%E4%BC%9A").await;
+    assert_eq!(
+        v["charts"][1],
+        json!({"name": "c-industry", "missing": true})
+    );
+    // Deleted, it is gone, in either language.
+    let (status, _) = send(Method::DELETE, "/api/combos/%E6%99%A8%E4%BC%9A", None, "en").await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, e) = send(Method::GET, "/api/combos/%E6%99%A8%E4%BC%9A", None, "zh").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(e["error"]["message"], "没有名为「晨会」的组合看板");
+    let (status, _) = send(Method::DELETE, "/api/combos/%E6%99%A8%E4%BC%9A", None, "en").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }

@@ -1319,7 +1319,8 @@ fn every_page() -> Vec<(String, &'static str)> {
             "document.querySelector('article.board') !== null",
         ));
     }
-    // Boards under a period (one without time says so).
+    // Boards under a period (one without time says so), a combined dashboard and its
+    // editor ([`WALK_COMBO`] is saved before the walk).
     pages.extend([
         (
             "#/dashboard/matrix?period=90".to_owned(),
@@ -1329,9 +1330,20 @@ fn every_page() -> Vec<(String, &'static str)> {
             "#/dashboard/churn?period=30".to_owned(),
             "document.querySelector('.period-line') !== null",
         ),
+        (
+            format!("#/dashboards/{WALK_COMBO}?period=90"),
+            "document.querySelectorAll('.combo-cell figure').length === 2",
+        ),
+        (
+            "#/dashboards/new".to_owned(),
+            "document.querySelector('.combo-pick li') !== null",
+        ),
     ]);
     pages
 }
+
+/// The combined dashboard the language walk opens.
+const WALK_COMBO: &str = "walk-combo";
 
 /// Opens each page in `lang` and checks its words: in English no Chinese a person reads
 /// outside data, in Chinese no error without Chinese. Screenshots each page.
@@ -1380,6 +1392,13 @@ fn every_page_speaks_the_language_of_the_app() {
     let Some(b) = browser("language", 1280, 900) else {
         return;
     };
+    b.open("/#/dashboards");
+    let (status, v) = b.api(
+        "POST",
+        "/api/combos",
+        Some(json!({"name": WALK_COMBO, "title": "Walk", "boards": ["map", "matrix"]})),
+    );
+    assert_eq!(status, 201, "{v}");
     for lang in ["zh", "en"] {
         walk_every_page(&b, lang, "desktop");
     }
@@ -2110,4 +2129,111 @@ fn a_report_covers_a_date_range_chosen_in_the_builder() {
     b.shot("saved");
     let (status, _) = b.api("DELETE", "/api/reports/range-industry", None);
     assert_eq!(status, 204);
+}
+
+#[test]
+fn a_combined_dashboard_of_two_reports_shows_both_under_one_filter() {
+    let Some(b) = browser("combo", 1280, 1000) else {
+        return;
+    };
+    b.open("/#/dashboards");
+    b.answered("the index", "document.querySelector('.cards .card')");
+    for body in [
+        json!({"name": "combo-industry", "title": "各行业客户数", "dimension": "industry"}),
+        json!({"name": "combo-size", "title": "各规模客户数", "dimension": "size"}),
+    ] {
+        let (status, v) = b.api("POST", "/api/reports", Some(body));
+        assert_eq!(status, 201, "{v}");
+    }
+    b.open("/?lang=zh#/dashboards/new");
+    b.answered(
+        "the editor",
+        "document.querySelector('.combo-pick li[data-board=combo-size] button.add')",
+    );
+    b.shot("editor");
+    b.js("document.getElementById('cb-title').value = '晨会看板';
+          document.getElementById('cb-name').value = 'morning';
+          document.querySelector('.combo-pick li[data-board=combo-industry] button.add').click();
+          document.querySelector('.combo-pick li[data-board=combo-size] button.add').click();");
+    assert_eq!(
+        b.js("return [...document.querySelectorAll('.combo-chosen li[data-board]')].map(l => l.dataset.board)"),
+        json!(["combo-industry", "combo-size"])
+    );
+    b.session
+        .find(".combo-editor button[type=submit]")
+        .unwrap()
+        .click()
+        .unwrap();
+    b.answered(
+        "both charts",
+        "location.hash === '#/dashboards/morning' && document.querySelectorAll('.combo-cell svg g.bar').length > 0 && document.querySelectorAll('.combo-cell figure').length === 2",
+    );
+    b.shot("two-charts");
+    let cells = b.texts(".combo-cell");
+    assert!(
+        cells
+            .iter()
+            .all(|t| !t.contains("null") && !t.contains("undefined")),
+        "{cells:?}"
+    );
+    let drawn = |b: &Browser, board: &str| {
+        b.js(&format!(
+            "return [...document.querySelectorAll('.combo-cell[data-board={board}] svg g.bar')].reduce((s, g) => s + Number(g.dataset.value), 0)"
+        ))
+        .as_f64()
+        .unwrap()
+    };
+    assert_eq!(drawn(&b, "combo-industry"), CUSTOMERS as f64);
+    assert_eq!(drawn(&b, "combo-size"), CUSTOMERS as f64);
+    // One filter for both: 华东.
+    b.js("const s = document.querySelector('.filter-bar select[name=region]'); s.value = '华东'; s.dispatchEvent(new Event('change'))");
+    b.answered(
+        "both charts in 华东",
+        "location.hash.startsWith('#/dashboards/morning?') && location.hash.includes('region=') && document.querySelectorAll('.combo-cell figure').length === 2",
+    );
+    let (_, east) = b.api(
+        "GET",
+        "/api/dashboards/combo-size?filter=region%3D%E5%8D%8E%E4%B8%9C",
+        None,
+    );
+    let want: f64 = east["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r[1].as_f64().unwrap())
+        .sum();
+    assert!(want > 0.0 && want < CUSTOMERS as f64);
+    assert_eq!(drawn(&b, "combo-industry"), want);
+    assert_eq!(drawn(&b, "combo-size"), want);
+    b.shot("east");
+    b.no_horizontal_overflow("combined dashboard");
+    b.session.set_viewport(390, 844).expect("phone width");
+    b.open("/?lang=en#/dashboards/morning?region=%E5%8D%8E%E4%B8%9C");
+    b.answered(
+        "both charts on a phone",
+        "document.querySelectorAll('.combo-cell figure').length === 2",
+    );
+    b.no_horizontal_overflow("combined dashboard, phone");
+    b.shot("phone");
+    // Listed, then deleted from its page.
+    b.open("/#/dashboards");
+    b.answered(
+        "its card",
+        "document.querySelector('.card[data-combo=morning]')",
+    );
+    b.open("/#/dashboards/morning");
+    b.answered(
+        "its page",
+        "document.querySelector('article.combo button.danger')",
+    );
+    b.js("window.confirm = () => true; document.querySelector('article.combo button.danger').click()");
+    b.answered(
+        "back to the index",
+        "location.hash === '#/dashboards' && document.querySelector('section.boards')",
+    );
+    assert!(b.texts(".card[data-combo=morning]").is_empty());
+    for name in ["combo-industry", "combo-size"] {
+        let (status, _) = b.api("DELETE", &format!("/api/reports/{name}"), None);
+        assert_eq!(status, 204);
+    }
 }

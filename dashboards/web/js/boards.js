@@ -9,7 +9,7 @@ import { h, mount, s as sv, stamp } from "./dom.js";
 import { openEmbedDialog } from "./embed-dialog.js";
 import { PERIODS, filterBar, globalFilters, periodOf, withGlobal } from "./filterbar.js";
 import { filterEditor } from "./filters.js";
-import { aboutOf, integer, lang, noteOf, percent, t } from "./i18n.js";
+import { aboutOf, dataAttrs, integer, lang, noteOf, percent, t } from "./i18n.js";
 
 const ICONS = {
   map: "M3 3h5v5H3zM9 3h5v5H9zM9 9h5v5H9zM15 9h5v5h-5zM3 9h5v5H3zM9 15h5v5H9z",
@@ -33,8 +33,9 @@ export async function boardsView(main, stale, params = new URLSearchParams()) {
   document.title = `${t("boards")} · ${t("brand")}`;
   mount(main, h("p", { class: "status" }, t("loading")));
   let list;
+  let combos;
   try {
-    list = (await api.get("/api/dashboards")).dashboards || [];
+    [list, combos] = await Promise.all([api.get("/api/dashboards").then((r) => r.dashboards || []), api.get("/api/combos").then((r) => r.combos || [])]);
   } catch (err) {
     if (!stale()) mount(main, errorBox(err, () => boardsView(main, stale, params)));
     return;
@@ -56,6 +57,20 @@ export async function boardsView(main, stale, params = new URLSearchParams()) {
         ),
       ),
       h("li", { class: "card new" }, h("a", { href: "#/reports/new" }, h("span", { class: "board-icon plus", "aria-hidden": "true" }, "+"), h("span", { class: "card-title" }, t("new_report")), h("span", { class: "card-kind" }, t("new_report_hint")))),
+    ),
+    h("h2", null, t("combos")),
+    h("p", { class: "muted" }, t("combos_intro")),
+    h(
+      "ul",
+      { class: "cards combos" },
+      combos.map((c) =>
+        h(
+          "li",
+          { class: "card combo", "data-combo": c.name },
+          h("a", { href: withGlobal(`#/dashboards/${encodeURIComponent(c.name)}`, params) }, icon("matrix"), h("span", dataAttrs(c.title || c.name, { class: "card-title" }), c.title || c.name), h("span", { class: "card-kind" }, t("combo_count", { n: c.boards.length }))),
+        ),
+      ),
+      h("li", { class: "card new" }, h("a", { href: "#/dashboards/new" }, h("span", { class: "board-icon plus", "aria-hidden": "true" }, "+"), h("span", { class: "card-title" }, t("combo_new")), h("span", { class: "card-kind" }, t("combo_new_hint")))),
     ),
   );
   mount(main, index);

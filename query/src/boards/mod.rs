@@ -8,9 +8,11 @@
 //! `FIELD=VALUE` strings. A board answers with its titles, a chart kind, the [`Answer`]
 //! (rows, explain line) and, when there is one, a note for people. The filter bar's
 //! period reaches every board through [`board_over`] (`period.rs`: what it does on each,
-//! or that it does not apply); reports may have a date range of their own.
+//! or that it does not apply); reports may have a date range of their own. Combined
+//! dashboards (`combos.rs`) put several boards on one page.
 
 mod builtin;
+mod combos;
 mod flow;
 mod overview;
 mod period;
@@ -27,6 +29,10 @@ use serde_json::{Value as Json, json};
 
 pub use crate::filters::{filterable, parse_filter, parse_filters};
 pub use builtin::{BUILTIN, Builtin, builtin};
+pub use combos::{
+    COMBOS_TABLE, ComboSpec, MAX_BOARDS, SavedCombo, delete_combo, save_combo, saved_combo,
+    saved_combos,
+};
 pub use flow::{Flow, Step, flow};
 pub use overview::{Kpi, Overview, PERIODS, YEAR, ask_link, overview};
 pub use period::{BoardPeriod, DateRange, MAX_DAYS, ORDER_DATE, Range, Window, check_period};

@@ -228,7 +228,7 @@ impl ReportSpec {
     }
 }
 
-fn check_name(name: &str) -> Result<()> {
+pub(super) fn check_name(name: &str) -> Result<()> {
     let ok = !name.is_empty()
         && name.chars().count() <= MAX_NAME_CHARS
         && name
