@@ -477,6 +477,31 @@ async fn combined_dashboards_are_saved_listed_opened_changed_and_deleted() {
         .collect();
     assert_eq!(titles, ["各行业客户", "客户分布热力图", "c-size"]);
     assert_eq!(v["charts"][1]["chart"], "map");
+    // Embedded with a link's filter: every board of it within 华东.
+    let (status, t) = post(
+        "/api/embed-tokens",
+        json!({"dashboard": "晨会", "filters": ["region=华东"]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{t}");
+    let token = t["token"].as_str().unwrap();
+    let v = get(&format!("/api/embed/%E6%99%A8%E4%BC%9A?token={token}")).await;
+    assert_eq!(v["combo"], true, "{v}");
+    let shown_boards: Vec<&str> = v["boards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(shown_boards, ["c-industry", "map", "c-size"]);
+    let east = number("SELECT count(*) FROM customers WHERE region = '华东'");
+    let industries: f64 = shown(&v["boards"][0], "count").values().sum();
+    assert_eq!(industries, east);
+    assert!(
+        shown(&v["boards"][1], "count")
+            .keys()
+            .all(|p| !p.is_empty())
+    );
     // Changed: saved again under its name, in another order.
     let (status, _) = post(
         "/api/combos",
@@ -524,6 +549,10 @@ async fn combined_dashboards_are_saved_listed_opened_changed_and_deleted() {
         (json!({"name": "x", "boards": ["map", "map"]}), "twice"),
         (json!({"name": "new", "boards": ["map"]}), "reserved"),
         (json!({"name": "map", "boards": ["map"]}), "built-in"),
+        (
+            json!({"name": "c-size", "boards": ["map"]}),
+            "saved report's name",
+        ),
         (json!({"name": "a b", "boards": ["map"]}), "use 1 to 64"),
         (
             json!({"name": "x", "boards": ["map", "top20", "churn", "funnel", "rfm", "matrix", "c-size", "c-industry", "by-a", "by-b", "by-c", "by-d", "by-e"]}),

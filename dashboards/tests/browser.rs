@@ -2215,6 +2215,23 @@ fn a_combined_dashboard_of_two_reports_shows_both_under_one_filter() {
     );
     b.no_horizontal_overflow("combined dashboard, phone");
     b.shot("phone");
+    // Embedded: both charts, no app around them.
+    let (status, t) = b.api(
+        "POST",
+        "/api/embed-tokens",
+        Some(json!({"dashboard": "morning", "filters": ["region=华东"]})),
+    );
+    assert_eq!(status, 201, "{t}");
+    b.session.set_viewport(1280, 1000).expect("desktop width");
+    b.open(&format!(
+        "/embed/morning?token={}",
+        t["token"].as_str().unwrap()
+    ));
+    b.wait(
+        "the embedded dashboard",
+        "const e = document.getElementById('embed'); return e && e.dataset.answer === location.pathname + location.search && document.querySelectorAll('.combo-cell figure svg').length === 2",
+    );
+    b.shot("embedded");
     // Listed, then deleted from its page.
     b.open("/#/dashboards");
     b.answered(

@@ -159,6 +159,18 @@ pub(crate) async fn cached_board(
     filters: Vec<String>,
     view: View,
 ) -> ApiResult<(Response, Done)> {
+    let (value, done) = board_value(state, principal, name, filters, view).await?;
+    Ok((Json(value).into_response(), done))
+}
+
+/// [`cached_board`]'s answer as JSON.
+async fn board_value(
+    state: &AppState,
+    principal: Principal,
+    name: String,
+    filters: Vec<String>,
+    view: View,
+) -> ApiResult<(Value, Done)> {
     let View { page, period } = view;
     let fixed = checked_filters(state, &principal, filters.clone()).await?;
     let scope = principal
@@ -193,7 +205,43 @@ pub(crate) async fn cached_board(
     let mut value = (*value).clone();
     let done = Done::of_json(String::new(), &value);
     principal.apply_to_answer_json(&mut value);
-    Ok((Json(value).into_response(), done))
+    Ok((value, done))
+}
+
+/// The combined dashboard of that name when no board has it (a board's name wins).
+async fn combo_of(state: &AppState, name: &str) -> ApiResult<Option<boards::SavedCombo>> {
+    let name = name.to_owned();
+    state
+        .blocking(move |asker| {
+            if boards::builtin(&name).is_some() || boards::saved_report(asker, &name)?.is_some() {
+                return Ok(None);
+            }
+            Ok(boards::saved_combo(asker, &name)?)
+        })
+        .await
+}
+
+/// An embedded combined dashboard: each of its boards as [`cached_board`] answers it for
+/// the viewer with the link's filters, a board deleted since as its name and `missing`.
+async fn embedded_combo(
+    state: &AppState,
+    viewer: Principal,
+    combo: boards::SavedCombo,
+    filters: Vec<String>,
+) -> ApiResult<(Response, Done)> {
+    let mut shown = Vec::with_capacity(combo.boards.len());
+    for name in &combo.boards {
+        let view = View::default();
+        match board_value(state, viewer.clone(), name.clone(), filters.clone(), view).await {
+            Ok((value, _)) => shown.push(value),
+            Err(e) if e.code == crate::error::Code::NotFound => {
+                shown.push(json!({"name": name, "missing": true}));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let value = json!({"name": combo.name, "title": combo.title, "combo": true, "boards": shown});
+    Ok((Json(value).into_response(), Done::default()))
 }
 
 pub async fn list(State(state): State<AppState>, _caller: Caller) -> ApiResult<Json<Value>> {
@@ -267,14 +315,14 @@ pub async fn embedded(
         }
     }
     let viewer = caller.principal.clone();
-    let result = cached_board(
-        &state,
-        viewer,
-        grant.dashboard,
-        grant.filters,
-        View::default(),
-    )
-    .await;
+    let result = match combo_of(&state, &grant.dashboard).await {
+        Ok(Some(combo)) => embedded_combo(&state, viewer, combo, grant.filters).await,
+        Ok(None) => {
+            let view = View::default();
+            cached_board(&state, viewer, grant.dashboard, grant.filters, view).await
+        }
+        Err(e) => Err(e),
+    };
     caller.record(&state, "embed", &input, result)
 }
 
@@ -384,12 +432,14 @@ pub async fn report(
         .await
 }
 
-/// A user error unless `name` is a dashboard or a saved report.
+/// A user error unless `name` is a dashboard, a saved report or a combined dashboard.
 pub async fn check_name(state: &AppState, name: &str) -> ApiResult<()> {
     let name = name.to_string();
     state
         .blocking(move |asker| {
-            let names: Vec<String> = boards::boards(asker)?.into_iter().map(|b| b.name).collect();
+            let mut names: Vec<String> =
+                boards::boards(asker)?.into_iter().map(|b| b.name).collect();
+            names.extend(boards::saved_combos(asker)?.into_iter().map(|c| c.name));
             if names.contains(&name) {
                 Ok(())
             } else {

@@ -91,6 +91,39 @@ async fn a_combined_dashboard_keeps_to_each_users_rows_and_fields() {
     )
     .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    // His embed link shows his dashboard within his rows (华北 and 东北).
+    let r = post(
+        f,
+        &manager,
+        "/api/embed-tokens",
+        json!({"dashboard": "mine"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let token = r.json()["token"].as_str().unwrap().to_owned();
+    let v = send(
+        f,
+        None,
+        Method::GET,
+        &format!("/api/embed/mine?token={token}"),
+        None,
+    )
+    .await
+    .json();
+    assert_eq!(v["combo"], true, "{v}");
+    let industries = &v["boards"][0];
+    let at = column(industries, "count").unwrap();
+    let shown: u64 = industries["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r[at].as_u64().unwrap())
+        .sum();
+    let scope = scope_sql(f, "李强");
+    assert_eq!(
+        shown,
+        count(f, &format!("SELECT count(*) FROM customers WHERE {scope}"))
+    );
     // Not his to change or delete; an administrator deletes anyone's.
     let r = post(
         f,

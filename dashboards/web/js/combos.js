@@ -4,10 +4,11 @@
 // order. The server keeps only the names; each chart is asked for as GET
 // /api/dashboards/{board}, so it stays within the caller's rows and field rules.
 
-import { api, query } from "./api.js";
+import { api, fields, query } from "./api.js";
 import { errorBox } from "./ask.js";
 import { drawChart } from "./charts/index.js";
 import { h, mount, stamp } from "./dom.js";
+import { openEmbedDialog } from "./embed-dialog.js";
 import { timeLines, titleOf } from "./boards.js";
 import { filterBar, globalFilters, periodOf, withGlobal } from "./filterbar.js";
 import { aboutOf, dataAttrs, noteOf, t } from "./i18n.js";
@@ -60,6 +61,16 @@ export async function comboView(main, name, params, stale) {
   const actions = h(
     "div",
     { class: "actions" },
+    h(
+      "button",
+      {
+        type: "button",
+        class: "secondary",
+        id: "embed-combo",
+        onclick: async () => openEmbedDialog({ name, title, filters: globalFilters(params), fields: await fields().catch(() => []) }),
+      },
+      t("embed"),
+    ),
     h("a", { class: "button secondary", href: `#/dashboards/edit/${encodeURIComponent(name)}`, id: "edit-combo" }, t("combo_edit")),
     h(
       "button",

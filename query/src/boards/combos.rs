@@ -61,6 +61,13 @@ impl ComboSpec {
     /// board or a saved report, none twice.
     pub fn check(&self, asker: &Asker) -> Result<()> {
         check_name(&self.name)?;
+        if saved_report(asker, &self.name)?.is_some() {
+            return Err(Error::BadRequest(format!(
+                "{:?} is a saved report's name; give the dashboard another name (embed links \
+                 find either by name)",
+                self.name
+            )));
+        }
         if RESERVED.contains(&self.name.as_str()) {
             return Err(Error::BadRequest(format!(
                 "{:?} is reserved for the web app's pages; give the dashboard another name",
