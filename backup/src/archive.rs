@@ -255,57 +255,63 @@ pub(crate) fn read_archive(
     let mut whole = HashingReader::new(BufReader::with_capacity(1 << 20, f));
     let mut found: Vec<Entry> = Vec::new();
     let mut manifest: Option<Manifest> = None;
-    {
+    // A damaged entry stops the walk; the rest of the file is still read below, so that
+    // with a sidecar the whole file's hash names the damage (it is the stronger check).
+    let walked = {
         let mut tar = tar::Archive::new(&mut whole);
-        let entries = tar
-            .entries()
-            .map_err(|e| Error::Damaged(format!("{}: not a tar archive ({e})", file.display())))?;
-        for entry in entries {
-            let mut entry = entry.map_err(|e| Error::Damaged(format!("{e}")))?;
-            if manifest.is_some() {
-                return Err(Error::Damaged("files after the manifest".into()));
+        let mut walk = || -> Result<()> {
+            let entries = tar.entries().map_err(|e| {
+                Error::Damaged(format!("{}: not a tar archive ({e})", file.display()))
+            })?;
+            for entry in entries {
+                let mut entry = entry.map_err(|e| Error::Damaged(format!("{e}")))?;
+                if manifest.is_some() {
+                    return Err(Error::Damaged("files after the manifest".into()));
+                }
+                let kind = entry.header().entry_type();
+                if !kind.is_file() {
+                    return Err(Error::Damaged(format!(
+                        "an entry that is not a file ({kind:?})"
+                    )));
+                }
+                let path = entry
+                    .path()
+                    .map_err(|e| Error::Damaged(format!("an unreadable path ({e})")))?
+                    .into_owned();
+                let Some(path) = safe_path(&path) else {
+                    return Err(Error::Damaged(format!(
+                        "{} would land outside the store",
+                        path.display()
+                    )));
+                };
+                let mode = entry.header().mode().unwrap_or(0o600) & 0o777;
+                if path == Path::new(MANIFEST) {
+                    let mut json = Vec::new();
+                    entry
+                        .read_to_end(&mut json)
+                        .map_err(|e| Error::Damaged(format!("the manifest: {e}")))?;
+                    let m: Manifest = serde_json::from_slice(&json)
+                        .map_err(|e| Error::Damaged(format!("the manifest does not read ({e})")))?;
+                    manifest = Some(m);
+                    continue;
+                }
+                let mut reader = HashingReader::new(&mut entry);
+                each(&path, &mut reader, mode)?;
+                // Whatever `each` left unread is hashed too.
+                io::copy(&mut reader, &mut io::sink())
+                    .map_err(|e| Error::Damaged(format!("{}: {e}", path.display())))?;
+                let (sha256, bytes, _) = reader.finish();
+                found.push(Entry {
+                    path: path.to_string_lossy().into_owned(),
+                    bytes,
+                    sha256,
+                    mode,
+                });
             }
-            let kind = entry.header().entry_type();
-            if !kind.is_file() {
-                return Err(Error::Damaged(format!(
-                    "an entry that is not a file ({kind:?})"
-                )));
-            }
-            let path = entry
-                .path()
-                .map_err(|e| Error::Damaged(format!("an unreadable path ({e})")))?
-                .into_owned();
-            let Some(path) = safe_path(&path) else {
-                return Err(Error::Damaged(format!(
-                    "{} would land outside the store",
-                    path.display()
-                )));
-            };
-            let mode = entry.header().mode().unwrap_or(0o600) & 0o777;
-            if path == Path::new(MANIFEST) {
-                let mut json = Vec::new();
-                entry
-                    .read_to_end(&mut json)
-                    .map_err(|e| Error::Damaged(format!("the manifest: {e}")))?;
-                let m: Manifest = serde_json::from_slice(&json)
-                    .map_err(|e| Error::Damaged(format!("the manifest does not read ({e})")))?;
-                manifest = Some(m);
-                continue;
-            }
-            let mut reader = HashingReader::new(&mut entry);
-            each(&path, &mut reader, mode)?;
-            // Whatever `each` left unread is hashed too.
-            io::copy(&mut reader, &mut io::sink())
-                .map_err(|e| Error::Damaged(format!("{}: {e}", path.display())))?;
-            let (sha256, bytes, _) = reader.finish();
-            found.push(Entry {
-                path: path.to_string_lossy().into_owned(),
-                bytes,
-                sha256,
-                mode,
-            });
-        }
-    }
+            Ok(())
+        };
+        walk()
+    };
     // The end of the archive (tar's zero blocks) counts for the whole file's hash.
     io::copy(&mut whole, &mut io::sink()).map_err(|e| Error::io(file, e))?;
     let (sha, _, _) = whole.finish();
@@ -317,6 +323,7 @@ pub(crate) fn read_archive(
             sidecar_path(file).display()
         )));
     }
+    walked?;
     let Some(manifest) = manifest else {
         return Err(Error::Damaged(
             "it has no manifest: the archive was cut short or is not a kesou backup".into(),

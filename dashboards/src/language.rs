@@ -142,6 +142,36 @@ fn role(en: &str) -> Option<&str> {
     Some(&en[start..start + len])
 }
 
+/// A report's date range refused, in Chinese: the dates and field of the English kept.
+fn date_range_zh(en: &str) -> String {
+    let dates: Vec<&str> = en
+        .split(|c: char| !(c.is_ascii_digit() || c == '-'))
+        .filter(|w| w.len() == 10 && w.as_bytes()[4] == b'-')
+        .collect();
+    if en.contains("is not a date field") {
+        format!(
+            "日期范围：「{}」不是日期字段，可用订单日期（order_date）或客户的日期字段",
+            quoted(en).unwrap_or_default()
+        )
+    } else if en.contains("is not a date") {
+        format!(
+            "日期范围：「{}」不是有效日期，请写成 YYYY-MM-DD 格式的真实日期",
+            quoted(en).unwrap_or_default()
+        )
+    } else if en.contains("is after to") && dates.len() >= 2 {
+        format!(
+            "日期范围：开始日期 {} 晚于结束日期 {}，开始日期应在前",
+            dates[0], dates[1]
+        )
+    } else if en.contains("not both") {
+        "日期范围：起止日期和最近天数只能选一种".to_owned()
+    } else if en.contains("is not between") {
+        "日期范围：最近天数应在 1 到 3650 之间".to_owned()
+    } else {
+        "日期范围：请给出开始日期、结束日期或最近天数".to_owned()
+    }
+}
+
 /// The Chinese of an error: its code's sentence, with the particulars of the English.
 pub(crate) fn chinese_of(code: Code, en: &str) -> String {
     match code {
@@ -169,6 +199,8 @@ pub(crate) fn chinese_of(code: Code, en: &str) -> String {
                 }
             } else if en.starts_with("no dashboard") || en.starts_with("no board") {
                 format!("没有名为「{}」的看板", quoted(en).unwrap_or_default())
+            } else if en.starts_with("no combined dashboard") {
+                format!("没有名为「{}」的组合看板", quoted(en).unwrap_or_default())
             } else if en.starts_with("no saved report") {
                 format!("没有名为「{}」的报表", quoted(en).unwrap_or_default())
             } else if en.starts_with("no such endpoint") {
@@ -211,6 +243,11 @@ pub(crate) fn chinese_of(code: Code, en: &str) -> String {
                 && en.contains("may not")
             {
                 format!("您的角色（{r}）不能使用字段「{by}」")
+            } else if en.starts_with("the combined dashboard") && en.contains("was saved by") {
+                format!(
+                    "组合看板「{}」是别人保存的，只有保存者或管理员可以删除",
+                    quoted(en).unwrap_or_default()
+                )
             } else if en.starts_with("the report") && en.contains("was saved by") {
                 format!(
                     "报表「{}」是别人保存的，只有保存者或管理员可以删除",
@@ -242,6 +279,7 @@ pub(crate) fn chinese_of(code: Code, en: &str) -> String {
             "请输入一个问题，例如「华东地区年采购额超百万的科技客户」或「按省份统计客户数」"
                 .to_owned()
         }
+        Code::BadRequest if en.starts_with("date range:") => date_range_zh(en),
         Code::BadRequest => format!("请求有误：{en}"),
         Code::TooLarge => format!("内容太长，请缩短后重试：{en}"),
         Code::Conflict => format!("与他人保存的内容冲突，请换个名称：{en}"),

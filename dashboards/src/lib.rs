@@ -105,6 +105,11 @@ pub fn app(state: AppState) -> Router {
             get(api::boards::report).delete(api::boards::delete),
         )
         .route("/embed/{name}", get(api::boards::embedded))
+        .route("/combos", get(api::combos::list).post(api::combos::save))
+        .route(
+            "/combos/{name}",
+            get(api::combos::open).delete(api::combos::delete),
+        )
         .route(
             "/ingest",
             post(api::ingest::ingest).layer(DefaultBodyLimit::max(api::ingest::MAX_BODY + 1)),

@@ -1304,8 +1304,31 @@ fn every_page() -> Vec<(String, &'static str)> {
             "document.querySelector('article.board') !== null",
         ));
     }
+    // Boards under a period (one without time says so), a combined dashboard and its
+    // editor ([`WALK_COMBO`] is saved before the walk).
+    pages.extend([
+        (
+            "#/dashboard/matrix?period=90".to_owned(),
+            "document.querySelector('.period-na') !== null",
+        ),
+        (
+            "#/dashboard/churn?period=30".to_owned(),
+            "document.querySelector('.period-line') !== null",
+        ),
+        (
+            format!("#/dashboards/{WALK_COMBO}?period=90"),
+            "document.querySelectorAll('.combo-cell figure').length === 2",
+        ),
+        (
+            "#/dashboards/new".to_owned(),
+            "document.querySelector('.combo-pick li') !== null",
+        ),
+    ]);
     pages
 }
+
+/// The combined dashboard the language walk opens.
+const WALK_COMBO: &str = "walk-combo";
 
 /// Opens each page in `lang` and checks its words: in English no Chinese a person reads
 /// outside data, in Chinese no error without Chinese. Screenshots each page.
@@ -1354,6 +1377,13 @@ fn every_page_speaks_the_language_of_the_app() {
     let Some(b) = browser("language", 1280, 900) else {
         return;
     };
+    b.open("/#/dashboards");
+    let (status, v) = b.api(
+        "POST",
+        "/api/combos",
+        Some(json!({"name": WALK_COMBO, "title": "Walk", "boards": ["map", "matrix"]})),
+    );
+    assert_eq!(status, 201, "{v}");
     for lang in ["zh", "en"] {
         walk_every_page(&b, lang, "desktop");
     }
@@ -1810,8 +1840,8 @@ fn the_funnel_shows_who_moved_over_its_period() {
         ninety["flow"]["converted"]["base"].as_u64().unwrap()
     );
     assert_ne!(ninety["flow"], year["flow"], "the period changes the flow");
-    let (status, _) = b.api("GET", "/api/dashboards/map?period=90", None);
-    assert_eq!(status, 400, "only the funnel has a period");
+    let (status, _) = b.api("GET", "/api/dashboards/funnel?period=7", None);
+    assert_eq!(status, 400, "a period is 30, 90 or 365 days");
 }
 
 #[test]
@@ -1957,4 +1987,255 @@ fn an_excel_export_is_uploaded_mapped_loaded_and_asked_about() {
         "the chips show the custom field's condition"
     );
     b.shot("asked");
+}
+
+#[test]
+fn every_board_says_what_the_period_does() {
+    let Some(b) = browser("board-period", 1280, 1000) else {
+        return;
+    };
+    // A board with time: the map sums the period's orders, as the API does.
+    b.open("/?lang=zh#/dashboard/map");
+    b.answered("the map", "document.querySelector('article.board svg.map')");
+    b.js("const s = document.querySelector('.filter-bar select[name=period]'); s.value = '90'; s.dispatchEvent(new Event('change'))");
+    b.answered(
+        "the map over 90 days",
+        "location.hash.includes('period=90') && document.querySelector('.period-line[data-applies=true]')",
+    );
+    b.shot("map-90-days");
+    let (_, api) = b.api("GET", "/api/dashboards/map?period=90", None);
+    let at = api["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|c| c["name"] == "count")
+        .unwrap();
+    let drawn = b.js("return [...document.querySelectorAll('svg.map g.tile')].reduce((s, g) => s + Number(g.dataset.value), 0)");
+    let want: f64 = api["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r[at].as_f64().unwrap())
+        .sum();
+    assert_eq!(
+        drawn.as_f64(),
+        Some(want),
+        "the map draws the API's numbers"
+    );
+    // A board without time says the period does not apply; the period stays in the address.
+    b.open("/?lang=zh#/dashboard/matrix?period=90");
+    b.answered(
+        "the matrix",
+        "document.querySelector('.period-na[data-applies=false]')",
+    );
+    let said = b.texts(".period-na");
+    assert!(said[0].starts_with("期间不适用于此看板"), "{said:?}");
+    b.shot("matrix-no-period");
+    b.open("/?lang=en#/dashboard/matrix?period=90");
+    b.answered(
+        "the matrix in English",
+        "document.querySelector('.period-na[data-applies=false]')",
+    );
+    let said = b.texts(".period-na");
+    assert!(said[0].starts_with("The period does not apply"), "{said:?}");
+    // The churn board lists each customer's sales of the period and the one before.
+    b.open("/?lang=zh#/dashboard/churn?period=30");
+    b.answered(
+        "the churn board over 30 days",
+        "document.querySelector('.period-line[data-applies=true]') && document.querySelector('table.results tbody tr')",
+    );
+    b.shot("churn-30-days");
+    // Between boards the period goes along with the filters.
+    b.js("document.querySelector('.crumb a').click()");
+    b.answered(
+        "the index",
+        "location.hash.startsWith('#/dashboards?') && location.hash.includes('period=30')",
+    );
+}
+
+#[test]
+fn a_report_covers_a_date_range_chosen_in_the_builder() {
+    let Some(b) = browser("report-range", 1280, 1000) else {
+        return;
+    };
+    b.open("/?lang=zh#/reports/new");
+    b.wait("builder", "return document.querySelector('#rb-range-kind') && document.querySelector('.preview[data-answer] figure')");
+    b.js("const d = document.getElementById('rb-dimension'); d.value = 'industry'; d.dispatchEvent(new Event('change'));
+          const k = document.getElementById('rb-range-kind'); k.value = 'between'; k.dispatchEvent(new Event('change'));
+          const f = document.getElementById('rb-range-from'); f.value = '2026-01-01'; f.dispatchEvent(new Event('change'));
+          const t = document.getElementById('rb-range-to'); t.value = '2026-03-31'; t.dispatchEvent(new Event('change'));");
+    b.wait(
+        "a preview over the first quarter",
+        "const p = document.querySelector('.preview[data-answer]'); if (!p) return false;
+         const r = JSON.parse(p.dataset.answer);
+         return r.range && r.range.to === '2026-03-31' && r.range.from === '2026-01-01' && document.querySelector('.preview .range-line') && document.querySelectorAll('.preview svg g.bar').length > 0",
+    );
+    let line = b.texts(".preview .range-line");
+    assert!(line[0].contains("2026-01-01 至 2026-03-31"), "{line:?}");
+    let (_, api) = b.api(
+        "POST",
+        "/api/reports/preview",
+        Some(json!({"name": "x", "dimension": "industry", "range": {"from": "2026-01-01", "to": "2026-03-31"}})),
+    );
+    let drawn = b.js("return [...document.querySelectorAll('.preview svg g.bar')].reduce((s, g) => s + Number(g.dataset.value), 0)");
+    let want: f64 = api["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r[1].as_f64().unwrap())
+        .sum();
+    assert_eq!(drawn.as_f64(), Some(want));
+    b.shot("first-quarter");
+    // The start after the end: said plainly, nothing drawn.
+    b.js("const f = document.getElementById('rb-range-from'); f.value = '2026-05-01'; f.dispatchEvent(new Event('change'));");
+    b.wait(
+        "the refusal",
+        "const p = document.querySelector('.preview [role=alert]'); return p && p.textContent.includes('开始日期不能晚于结束日期')",
+    );
+    b.shot("start-after-end");
+    // The last 90 days, saved: the report's subtitle names its range.
+    b.js("const k = document.getElementById('rb-range-kind'); k.value = 'last'; k.dispatchEvent(new Event('change'));
+          document.getElementById('rb-name').value = 'range-industry';");
+    b.wait(
+        "a preview over 90 days",
+        "const p = document.querySelector('.preview[data-answer]'); return p && JSON.parse(p.dataset.answer).range?.last_days === 90 && document.querySelector('.preview .range-line')",
+    );
+    b.session
+        .find(".builder button[type=submit]")
+        .unwrap()
+        .click()
+        .unwrap();
+    b.answered(
+        "the saved report",
+        "location.hash.startsWith('#/dashboard/range-industry') && document.querySelector('.range-line')",
+    );
+    let line = b.texts(".range-line");
+    assert!(line[0].contains("近90天"), "{line:?}");
+    b.shot("saved");
+    let (status, _) = b.api("DELETE", "/api/reports/range-industry", None);
+    assert_eq!(status, 204);
+}
+
+#[test]
+fn a_combined_dashboard_of_two_reports_shows_both_under_one_filter() {
+    let Some(b) = browser("combo", 1280, 1000) else {
+        return;
+    };
+    b.open("/#/dashboards");
+    b.answered("the index", "document.querySelector('.cards .card')");
+    for body in [
+        json!({"name": "combo-industry", "title": "各行业客户数", "dimension": "industry"}),
+        json!({"name": "combo-size", "title": "各规模客户数", "dimension": "size"}),
+    ] {
+        let (status, v) = b.api("POST", "/api/reports", Some(body));
+        assert_eq!(status, 201, "{v}");
+    }
+    b.open("/?lang=zh#/dashboards/new");
+    b.answered(
+        "the editor",
+        "document.querySelector('.combo-pick li[data-board=combo-size] button.add')",
+    );
+    b.shot("editor");
+    b.js("document.getElementById('cb-title').value = '晨会看板';
+          document.getElementById('cb-name').value = 'morning';
+          document.querySelector('.combo-pick li[data-board=combo-industry] button.add').click();
+          document.querySelector('.combo-pick li[data-board=combo-size] button.add').click();");
+    assert_eq!(
+        b.js("return [...document.querySelectorAll('.combo-chosen li[data-board]')].map(l => l.dataset.board)"),
+        json!(["combo-industry", "combo-size"])
+    );
+    b.session
+        .find(".combo-editor button[type=submit]")
+        .unwrap()
+        .click()
+        .unwrap();
+    b.answered(
+        "both charts",
+        "location.hash === '#/dashboards/morning' && document.querySelectorAll('.combo-cell svg g.bar').length > 0 && document.querySelectorAll('.combo-cell figure').length === 2",
+    );
+    b.shot("two-charts");
+    let cells = b.texts(".combo-cell");
+    assert!(
+        cells
+            .iter()
+            .all(|t| !t.contains("null") && !t.contains("undefined")),
+        "{cells:?}"
+    );
+    let drawn = |b: &Browser, board: &str| {
+        b.js(&format!(
+            "return [...document.querySelectorAll('.combo-cell[data-board={board}] svg g.bar')].reduce((s, g) => s + Number(g.dataset.value), 0)"
+        ))
+        .as_f64()
+        .unwrap()
+    };
+    assert_eq!(drawn(&b, "combo-industry"), CUSTOMERS as f64);
+    assert_eq!(drawn(&b, "combo-size"), CUSTOMERS as f64);
+    // One filter for both: 华东.
+    b.js("const s = document.querySelector('.filter-bar select[name=region]'); s.value = '华东'; s.dispatchEvent(new Event('change'))");
+    b.answered(
+        "both charts in 华东",
+        "location.hash.startsWith('#/dashboards/morning?') && location.hash.includes('region=') && document.querySelectorAll('.combo-cell figure').length === 2",
+    );
+    let (_, east) = b.api(
+        "GET",
+        "/api/dashboards/combo-size?filter=region%3D%E5%8D%8E%E4%B8%9C",
+        None,
+    );
+    let want: f64 = east["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r[1].as_f64().unwrap())
+        .sum();
+    assert!(want > 0.0 && want < CUSTOMERS as f64);
+    assert_eq!(drawn(&b, "combo-industry"), want);
+    assert_eq!(drawn(&b, "combo-size"), want);
+    b.shot("east");
+    b.no_horizontal_overflow("combined dashboard");
+    b.session.set_viewport(390, 844).expect("phone width");
+    b.open("/?lang=en#/dashboards/morning?region=%E5%8D%8E%E4%B8%9C");
+    b.answered(
+        "both charts on a phone",
+        "document.querySelectorAll('.combo-cell figure').length === 2",
+    );
+    b.no_horizontal_overflow("combined dashboard, phone");
+    b.shot("phone");
+    // Embedded: both charts, no app around them.
+    let (status, t) = b.api(
+        "POST",
+        "/api/embed-tokens",
+        Some(json!({"dashboard": "morning", "filters": ["region=华东"]})),
+    );
+    assert_eq!(status, 201, "{t}");
+    b.session.set_viewport(1280, 1000).expect("desktop width");
+    b.open(&format!(
+        "/embed/morning?token={}",
+        t["token"].as_str().unwrap()
+    ));
+    b.wait(
+        "the embedded dashboard",
+        "const e = document.getElementById('embed'); return e && e.dataset.answer === location.pathname + location.search && document.querySelectorAll('.combo-cell figure svg').length === 2",
+    );
+    b.shot("embedded");
+    // Listed, then deleted from its page.
+    b.open("/#/dashboards");
+    b.answered(
+        "its card",
+        "document.querySelector('.card[data-combo=morning]')",
+    );
+    b.open("/#/dashboards/morning");
+    b.answered(
+        "its page",
+        "document.querySelector('article.combo button.danger')",
+    );
+    b.js("window.confirm = () => true; document.querySelector('article.combo button.danger').click()");
+    b.answered(
+        "back to the index",
+        "location.hash === '#/dashboards' && document.querySelector('section.boards')",
+    );
+    assert!(b.texts(".card[data-combo=morning]").is_empty());
+    for name in ["combo-industry", "combo-size"] {
+        let (status, _) = b.api("DELETE", &format!("/api/reports/{name}"), None);
+        assert_eq!(status, 204);
+    }
 }

@@ -39,6 +39,8 @@ fn user(name: &str, role: Role, regions: &[&str], owner: Option<&str>, dept: Opt
 
 #[path = "permissions/attacks.rs"]
 mod attacks;
+#[path = "permissions/combos.rs"]
+mod combos;
 #[path = "permissions/custom_fields.rs"]
 mod custom_fields;
 #[path = "permissions/oracle.rs"]

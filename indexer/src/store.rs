@@ -178,6 +178,21 @@ CREATE TABLE IF NOT EXISTS saved_reports (
 ALTER TABLE saved_reports ADD COLUMN IF NOT EXISTS owner VARCHAR;
 ";
 
+/// The table combined dashboards live in: several saved reports and built-in boards on
+/// one page (the web app's `#/dashboards/NAME`), their names in order as JSON.
+pub const COMBOS_TABLE: &str = "saved_dashboards";
+
+/// The combined dashboards table, owned like the reports.
+pub const COMBOS_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS saved_dashboards (
+    name VARCHAR PRIMARY KEY,
+    title VARCHAR NOT NULL,
+    spec VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    owner VARCHAR
+);
+";
+
 /// The tables of watches (saved questions that fire when customers enter or leave their
 /// answer) and their outbox. Written only by `kesou-watch`; defined here because a restore
 /// builds a store's tables from this file alone.
@@ -302,6 +317,7 @@ pub fn open_db(paths: &StorePaths, create: bool, read_only: bool) -> Result<Conn
 pub fn create_schema(conn: &Connection) -> Result<()> {
     conn.execute_batch(SCHEMA)?;
     conn.execute_batch(REPORTS_SCHEMA)?;
+    conn.execute_batch(COMBOS_SCHEMA)?;
     conn.execute_batch(WATCH_SCHEMA)?;
     refresh_fields_view(conn)?;
     Ok(())

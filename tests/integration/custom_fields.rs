@@ -297,6 +297,7 @@ fn reports_group_measure_and_filter_by_custom_fields() {
         measure: Some("avg:信用额度_元".parse().unwrap()),
         filters: vec!["客户来源=展会".into()],
         question: None,
+        range: None,
     };
     let q = spec.query(&asker).unwrap();
     let a = asker.run(&q, &AskOptions::all()).unwrap();

@@ -44,7 +44,7 @@ pub(crate) fn filters_of(raw: Option<String>) -> ApiResult<Vec<String>> {
             other => {
                 return Err(AppError::bad_request(format!(
                     "unknown parameter {other:?}; a board takes filter=FIELD=VALUE (repeatable), \
-                     offset and limit (the funnel also period)"
+                     offset, limit and period (30, 90 or 365 days)"
                 )));
             }
         }
@@ -52,28 +52,29 @@ pub(crate) fn filters_of(raw: Option<String>) -> ApiResult<Vec<String>> {
     Ok(out)
 }
 
-/// How a board is shown: a page of its rows, and for the funnel the period of its flow.
+/// How a board is shown: a page of its rows, and the filter bar's period.
 #[derive(Debug, Clone, Copy, Default)]
-struct View {
-    page: Option<(usize, usize)>,
-    /// The funnel's flow period in days (365 when not asked).
-    period: Option<u64>,
+pub(crate) struct View {
+    pub page: Option<(usize, usize)>,
+    /// The period in days (30, 90 or 365); none: as the board is (the funnel's flow over
+    /// a year).
+    pub period: Option<u64>,
 }
 
-/// `period=30|90|365`: the funnel's only (its flow over those days).
-fn period_of(raw: Option<&str>, name: &str) -> ApiResult<Option<u64>> {
+/// `period=30|90|365`, on any board: each says what the period does to it, or that it
+/// does not apply.
+pub(crate) fn period_of(raw: Option<&str>) -> ApiResult<Option<u64>> {
     let Some(raw) = raw else {
         return Ok(None);
     };
     let mut out = None;
     for (k, v) in serde_urlencoded_pairs(raw)? {
         if k == "period" {
-            if name != "funnel" {
-                return Err(AppError::bad_request(
-                    "period: only the funnel board has one (its flow over 30, 90 or 365 days)",
-                ));
-            }
-            out = Some(v.parse::<u64>().map_err(|_| {
+            let days = v
+                .parse::<u64>()
+                .ok()
+                .filter(|d| boards::PERIODS.contains(d));
+            out = Some(days.ok_or_else(|| {
                 AppError::bad_request(format!("period: {v:?}; a period is 30, 90 or 365 (days)"))
             })?);
         }
@@ -151,13 +152,25 @@ pub async fn checked_filters(
 /// A board's answer with fixed filters within the principal's rows, from the engine's
 /// cache when it was computed since the last write (per board, filters and scope); the
 /// principal's field rules applied to what is returned.
-async fn cached_board(
+pub(crate) async fn cached_board(
     state: &AppState,
     principal: Principal,
     name: String,
     filters: Vec<String>,
     view: View,
 ) -> ApiResult<(Response, Done)> {
+    let (value, done) = board_value(state, principal, name, filters, view).await?;
+    Ok((Json(value).into_response(), done))
+}
+
+/// [`cached_board`]'s answer as JSON.
+async fn board_value(
+    state: &AppState,
+    principal: Principal,
+    name: String,
+    filters: Vec<String>,
+    view: View,
+) -> ApiResult<(Value, Done)> {
     let View { page, period } = view;
     let fixed = checked_filters(state, &principal, filters.clone()).await?;
     let scope = principal
@@ -175,7 +188,7 @@ async fn cached_board(
     }
     let value = state
         .board(key, move |asker| {
-            let board = boards::board(asker, &name, &fixed, &options)?;
+            let board = boards::board_over(asker, &name, &fixed, &options, period)?;
             let mut value = serde_json::to_value(&board).map_err(AppError::internal)?;
             if name == "funnel" {
                 let whole = AskOptions {
@@ -192,7 +205,43 @@ async fn cached_board(
     let mut value = (*value).clone();
     let done = Done::of_json(String::new(), &value);
     principal.apply_to_answer_json(&mut value);
-    Ok((Json(value).into_response(), done))
+    Ok((value, done))
+}
+
+/// The combined dashboard of that name when no board has it (a board's name wins).
+async fn combo_of(state: &AppState, name: &str) -> ApiResult<Option<boards::SavedCombo>> {
+    let name = name.to_owned();
+    state
+        .blocking(move |asker| {
+            if boards::builtin(&name).is_some() || boards::saved_report(asker, &name)?.is_some() {
+                return Ok(None);
+            }
+            Ok(boards::saved_combo(asker, &name)?)
+        })
+        .await
+}
+
+/// An embedded combined dashboard: each of its boards as [`cached_board`] answers it for
+/// the viewer with the link's filters, a board deleted since as its name and `missing`.
+async fn embedded_combo(
+    state: &AppState,
+    viewer: Principal,
+    combo: boards::SavedCombo,
+    filters: Vec<String>,
+) -> ApiResult<(Response, Done)> {
+    let mut shown = Vec::with_capacity(combo.boards.len());
+    for name in &combo.boards {
+        let view = View::default();
+        match board_value(state, viewer.clone(), name.clone(), filters.clone(), view).await {
+            Ok((value, _)) => shown.push(value),
+            Err(e) if e.code == crate::error::Code::NotFound => {
+                shown.push(json!({"name": name, "missing": true}));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let value = json!({"name": combo.name, "title": combo.title, "combo": true, "boards": shown});
+    Ok((Json(value).into_response(), Done::default()))
 }
 
 pub async fn list(State(state): State<AppState>, _caller: Caller) -> ApiResult<Json<Value>> {
@@ -210,7 +259,7 @@ pub async fn show(
     let input = format!("{name} {}", raw.as_deref().unwrap_or(""));
     caller.spend(&state, Use::Query, "dashboard", &input)?;
     let page = page_of(raw.as_deref());
-    let period = period_of(raw.as_deref(), &name);
+    let period = period_of(raw.as_deref());
     let result = match (filters_of(raw), page, period) {
         (Ok(filters), Ok(page), Ok(period)) => {
             let view = View { page, period };
@@ -266,14 +315,14 @@ pub async fn embedded(
         }
     }
     let viewer = caller.principal.clone();
-    let result = cached_board(
-        &state,
-        viewer,
-        grant.dashboard,
-        grant.filters,
-        View::default(),
-    )
-    .await;
+    let result = match combo_of(&state, &grant.dashboard).await {
+        Ok(Some(combo)) => embedded_combo(&state, viewer, combo, grant.filters).await,
+        Ok(None) => {
+            let view = View::default();
+            cached_board(&state, viewer, grant.dashboard, grant.filters, view).await
+        }
+        Err(e) => Err(e),
+    };
     caller.record(&state, "embed", &input, result)
 }
 
@@ -383,12 +432,14 @@ pub async fn report(
         .await
 }
 
-/// A user error unless `name` is a dashboard or a saved report.
+/// A user error unless `name` is a dashboard, a saved report or a combined dashboard.
 pub async fn check_name(state: &AppState, name: &str) -> ApiResult<()> {
     let name = name.to_string();
     state
         .blocking(move |asker| {
-            let names: Vec<String> = boards::boards(asker)?.into_iter().map(|b| b.name).collect();
+            let mut names: Vec<String> =
+                boards::boards(asker)?.into_iter().map(|b| b.name).collect();
+            names.extend(boards::saved_combos(asker)?.into_iter().map(|c| c.name));
             if names.contains(&name) {
                 Ok(())
             } else {

@@ -6,6 +6,7 @@ pub mod ask;
 pub mod backup;
 pub mod boards;
 pub mod bounded;
+pub mod combos;
 pub mod customers;
 pub mod embed;
 pub mod imports;

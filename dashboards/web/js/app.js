@@ -1,9 +1,11 @@
 // The app: header (brand, navigation, language switch) and the hash routes
 //   #/ · #/ask?q=… · #/customer/C0000123 · #/dashboards · #/dashboard/map · #/reports/new ·
-//   #/watches · #/import (administrators)
+//   #/dashboards/NAME (a combined dashboard) · #/dashboards/new · #/watches · #/import
+//   (administrators)
 
 import { askView } from "./ask.js";
 import { boardView, boardsView } from "./boards.js";
+import { comboEditor, comboView } from "./combos.js";
 import { h, mount, stamp } from "./dom.js";
 import { withGlobal } from "./filterbar.js";
 import { lang, onLangChange, setLang, t } from "./i18n.js";
@@ -78,6 +80,9 @@ function route() {
   const [first, second] = parts;
   if (!first || first === "ask") return askView(main, params);
   if (first === "customer" && second) return profileView(main, second, stale);
+  if (first === "dashboards" && second === "new") return comboEditor(main, stale);
+  if (first === "dashboards" && second === "edit" && parts[2]) return comboEditor(main, stale, parts[2]);
+  if (first === "dashboards" && second) return comboView(main, second, params, stale);
   if (first === "dashboards") return boardsView(main, stale, params);
   if (first === "dashboard" && second) return boardView(main, second, params, stale);
   if (first === "import") return importView(main);

@@ -7,9 +7,9 @@ import { pager } from "./table.js";
 import { drawChart } from "./charts/index.js";
 import { h, mount, s as sv, stamp } from "./dom.js";
 import { openEmbedDialog } from "./embed-dialog.js";
-import { PERIODS, filterBar, globalFilters, withGlobal } from "./filterbar.js";
+import { PERIODS, filterBar, globalFilters, periodOf, withGlobal } from "./filterbar.js";
 import { filterEditor } from "./filters.js";
-import { aboutOf, integer, lang, noteOf, percent, t } from "./i18n.js";
+import { aboutOf, dataAttrs, integer, lang, noteOf, percent, t } from "./i18n.js";
 
 const ICONS = {
   map: "M3 3h5v5H3zM9 3h5v5H9zM9 9h5v5H9zM15 9h5v5h-5zM3 9h5v5H3zM9 15h5v5H9z",
@@ -33,8 +33,9 @@ export async function boardsView(main, stale, params = new URLSearchParams()) {
   document.title = `${t("boards")} · ${t("brand")}`;
   mount(main, h("p", { class: "status" }, t("loading")));
   let list;
+  let combos;
   try {
-    list = (await api.get("/api/dashboards")).dashboards || [];
+    [list, combos] = await Promise.all([api.get("/api/dashboards").then((r) => r.dashboards || []), api.get("/api/combos").then((r) => r.combos || [])]);
   } catch (err) {
     if (!stale()) mount(main, errorBox(err, () => boardsView(main, stale, params)));
     return;
@@ -57,9 +58,42 @@ export async function boardsView(main, stale, params = new URLSearchParams()) {
       ),
       h("li", { class: "card new" }, h("a", { href: "#/reports/new" }, h("span", { class: "board-icon plus", "aria-hidden": "true" }, "+"), h("span", { class: "card-title" }, t("new_report")), h("span", { class: "card-kind" }, t("new_report_hint")))),
     ),
+    h("h2", null, t("combos")),
+    h("p", { class: "muted" }, t("combos_intro")),
+    h(
+      "ul",
+      { class: "cards combos" },
+      combos.map((c) =>
+        h(
+          "li",
+          { class: "card combo", "data-combo": c.name },
+          h("a", { href: withGlobal(`#/dashboards/${encodeURIComponent(c.name)}`, params) }, icon("matrix"), h("span", dataAttrs(c.title || c.name, { class: "card-title" }), c.title || c.name), h("span", { class: "card-kind" }, t("combo_count", { n: c.boards.length }))),
+        ),
+      ),
+      h("li", { class: "card new" }, h("a", { href: "#/dashboards/new" }, h("span", { class: "board-icon plus", "aria-hidden": "true" }, "+"), h("span", { class: "card-title" }, t("combo_new")), h("span", { class: "card-kind" }, t("combo_new_hint")))),
+    ),
   );
   mount(main, index);
   stamp(index, drawnFor, "boards");
+}
+
+/** What the bar's period does on a board (or that it does not apply), and a report's own
+ * date range, in the page's language: the lines there are (none, one or two). */
+export function timeLines(board) {
+  const en = lang() === "en";
+  const p = board.period;
+  const periodLine = p
+    ? h(
+        "p",
+        { class: p.applies ? "period-line muted small" : "note period-na", role: "note", "data-period": p.days, "data-applies": String(p.applies) },
+        p.applies ? `${t(`period_${p.days}`)} (${p.from} – ${p.to}) · ` : "",
+        en ? p.how[1] : p.how[0],
+      )
+    : null;
+  const range = board.range
+    ? h("p", { class: "range-line muted small", "data-range-from": board.range.from || "", "data-range-to": board.range.to || "" }, t("date_range"), " · ", en ? board.range.words[1] : board.range.words[0])
+    : null;
+  return [periodLine, range].filter(Boolean);
 }
 
 /** The funnel's movement over its period: who ordered for the first time, who lapsed. */
@@ -100,8 +134,8 @@ export async function boardView(main, name, params, stale) {
   // The churn board is a list of hundreds: it comes a page at a time.
   const paged = name === "churn";
   const offset = Math.max(0, Number(params.get("offset")) || 0);
-  // The funnel's flow over a period (近一年 unless chosen).
-  const period = name === "funnel" && ["30", "90"].includes(params.get("period")) ? params.get("period") : undefined;
+  // The bar's period (any board: each says what it does there, or that it does not apply).
+  const period = periodOf(params);
   const limit = Math.min(200, Math.max(1, Number(params.get("limit")) || 20));
   mount(main, h("p", { class: "status" }, t("loading")));
   let board;
@@ -167,11 +201,16 @@ export async function boardView(main, name, params, stale) {
     "article",
     { class: "board", "data-board": name },
     h("p", { class: "crumb" }, h("a", { href: withGlobal("#/dashboards", params) }, `‹ ${t("boards")}`)),
-    filterBar(params, (next) => {
-      location.hash = address(own, next);
-    }),
+    filterBar(
+      params,
+      (next) => {
+        location.hash = address(own, next);
+      },
+      { period: "board" },
+    ),
     h("header", { class: "board-head" }, h("div", null, h("h1", null, title), aboutOf(board) ? h("p", { class: "muted" }, aboutOf(board)) : null), actions),
     board.note ? h("p", { class: "note", role: "note" }, noteOf(board.note)) : null,
+    timeLines(board),
     fieldList.length
       ? h(
           "details",
@@ -182,8 +221,7 @@ export async function boardView(main, name, params, stale) {
       : null,
     board.flow ? flowStrip(board.flow, (days) => {
       const next = new URLSearchParams(params);
-      if (days === "365") next.delete("period");
-      else next.set("period", days);
+      next.set("period", days);
       location.hash = address(own, next);
     }) : null,
     drawChart(board, { title }),

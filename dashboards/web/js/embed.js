@@ -1,10 +1,11 @@
-// An embedded dashboard (/embed/{name}?token=…): one board without the app's chrome, read
-// with the token (signed, expiring, read-only, maybe with fixed filters) or refused plainly.
+// An embedded dashboard (/embed/{name}?token=…): one board, or a combined dashboard's
+// boards, without the app's chrome, read with the token (signed, expiring, read-only, maybe
+// with fixed filters) or refused plainly.
 
 import { api, ApiError } from "./api.js";
 import { drawChart } from "./charts/index.js";
 import { h, mount, stamp } from "./dom.js";
-import { aboutOf, errorTitle, lang, noteOf, t } from "./i18n.js";
+import { aboutOf, dataAttrs, errorTitle, lang, noteOf, t } from "./i18n.js";
 
 const root = document.getElementById("embed");
 
@@ -16,6 +17,20 @@ function refused(detail) {
   mount(
     root,
     h("section", { class: "refused", role: "alert" }, h("h1", null, t("embed_refused")), h("p", null, t("embed_refused_hint")), detail ? h("p", { class: "muted small" }, detail) : null),
+  );
+}
+
+/** One board's chart, its title a heading of `level`. */
+function boardOf(board, level) {
+  if (board.missing) return h("section", { class: "combo-cell", "data-board": board.name }, h(level, dataAttrs(board.name), board.name), h("p", { class: "note" }, t("combo_missing", { name: board.name })));
+  const title = titleOf(board);
+  return h(
+    level === "h1" ? "article" : "section",
+    { class: level === "h1" ? "board embedded" : "combo-cell", "data-board": board.name },
+    h(level, dataAttrs(title), title),
+    aboutOf(board) ? h("p", { class: "muted small" }, aboutOf(board)) : null,
+    board.note ? h("p", { class: "note", role: "note" }, noteOf(board.note)) : null,
+    drawChart(board, { title, links: false, table: false }),
   );
 }
 
@@ -35,17 +50,12 @@ async function show() {
     const board = await api.get(`/api/embed/${encodeURIComponent(name)}?token=${encodeURIComponent(token)}`);
     const title = titleOf(board);
     document.title = title;
-    mount(
-      root,
-      h(
-        "article",
-        { class: "board embedded", "data-board": name },
-        h("h1", null, title),
-        aboutOf(board) ? h("p", { class: "muted small" }, aboutOf(board)) : null,
-        board.note ? h("p", { class: "note", role: "note" }, noteOf(board.note)) : null,
-        drawChart(board, { title, links: false, table: false }),
-      ),
-    );
+    if (board.combo) {
+      const cells = (board.boards || []).map((b) => boardOf(b, "h2"));
+      mount(root, h("article", { class: "combo embedded", "data-combo": name }, h("h1", dataAttrs(title), title), h("div", { class: "combo-grid" }, cells)));
+    } else {
+      mount(root, boardOf(board, "h1"));
+    }
   } catch (err) {
     if (err instanceof ApiError && [400, 401, 403, 404].includes(err.status)) refused(`${errorTitle(err)}（${err.message}）`);
     else mount(root, h("p", { class: "error", role: "alert" }, errorTitle(err), " ", h("span", { class: "error-detail" }, err.message)));

@@ -21,9 +21,18 @@ export function globalFilters(params) {
   return chosen(params).map(([f, v]) => `${f}=${v}`);
 }
 
-/** `href` (a hash address) with the bar's choices of `params` added to its query. */
+/** The bar's period in `params` (days: "365", "90" or "30"), or undefined. */
+export function periodOf(params) {
+  const p = params.get("period");
+  return PERIODS.includes(p) ? p : undefined;
+}
+
+/** `href` (a hash address) with the bar's choices of `params` (and its period) added to
+ * its query. */
 export function withGlobal(href, params) {
   const picked = chosen(params);
+  const period = periodOf(params);
+  if (period) picked.push(["period", period]);
   if (!picked.length) return href;
   const [path, search = ""] = href.split("?");
   const q = new URLSearchParams(search);
@@ -51,7 +60,9 @@ function ownerNames() {
 export const PERIODS = ["365", "90", "30"];
 
 /** The bar for the address `params`; `onChange(next)` with the new URLSearchParams. With
- * `period`, also the period the figures count over (the home page's; boards have none). */
+ * `period: "home"`, also the period the figures count over (a year unless chosen); with
+ * `period: "board"`, the period of the boards, which may be left open (不限期间): a board
+ * with time then reads the period's orders, and one without says it does not apply. */
 export function filterBar(params, onChange, { period = false } = {}) {
   const set = (field, value) => {
     const next = new URLSearchParams(params);
@@ -84,6 +95,7 @@ export function filterBar(params, onChange, { period = false } = {}) {
     ? h("button", { type: "button", class: "link", onclick: () => onChange(new URLSearchParams([...params].filter(([k]) => !GLOBAL.includes(k)))) }, t("bar_clear"))
     : null;
   const periodId = uid("bar-period");
+  const board = period === "board";
   const periodField = period
     ? h(
         "label",
@@ -91,8 +103,9 @@ export function filterBar(params, onChange, { period = false } = {}) {
         h("span", null, t("bar_period")),
         h(
           "select",
-          { id: periodId, name: "period", onchange: (e) => set("period", e.target.value === "365" ? "" : e.target.value) },
-          PERIODS.map((d) => h("option", { value: d, selected: d === (params.get("period") || "365") }, t(`period_${d}`))),
+          { id: periodId, name: "period", onchange: (e) => set("period", !board && e.target.value === "365" ? "" : e.target.value) },
+          board ? h("option", { value: "" }, t("period_any")) : null,
+          PERIODS.map((d) => h("option", { value: d, selected: d === (params.get("period") || (board ? "" : "365")) }, t(`period_${d}`))),
         ),
       )
     : null;

@@ -26,7 +26,7 @@ export async function drawOverview(box, drawnFor, params) {
       const text = next.toString();
       location.hash = text ? `#/?${text}` : "#/";
     },
-    { period: true },
+    { period: "home" },
   );
   const period = PERIODS.includes(params.get("period")) ? params.get("period") : undefined;
   box.replaceChildren(bar, h("p", { class: "status" }, t("loading")));

@@ -3,20 +3,24 @@
 // the chart the query suits (provinces a map, lifecycle a funnel, two groups a matrix …).
 // A typed question decides the report: the dimension and measure the page starts with step
 // aside (shown as —), and only a dimension or measure the user picks afterwards overrides it.
-// #/reports/edit/NAME opens a saved report in the builder; saving keeps its name.
+// #/reports/edit/NAME opens a saved report in the builder; saving keeps its name. A date
+// range (近N天 or from/to, over order dates or a date field) narrows the report.
 
 import { api, fields } from "./api.js";
 import { errorBox } from "./ask.js";
 import { drawChart } from "./charts/index.js";
+import { timeLines } from "./boards.js";
 import { debounce, h, mount, stamp } from "./dom.js";
 import { filterEditor } from "./filters.js";
 import { aboutOf, fieldLabel, noteOf, t } from "./i18n.js";
 
 const AGGS = ["count", "sum", "avg", "min", "max"];
+/** The relative ranges offered (days up to the store's as_of). */
+const RANGE_DAYS = [7, 30, 90, 180, 365];
 /** A report's name: letters (Chinese too), digits, - and _, starting with a letter or
  * digit. Written for the input's pattern, which browsers compile with the v flag. */
-const NAME_PATTERN = "[\\p{L}\\p{N}][\\p{L}\\p{N}_\\-]{0,63}";
-const NAME = new RegExp(`^(?:${NAME_PATTERN})$`, "v");
+export const NAME_PATTERN = "[\\p{L}\\p{N}][\\p{L}\\p{N}_\\-]{0,63}";
+export const NAME = new RegExp(`^(?:${NAME_PATTERN})$`, "v");
 
 export async function reportBuilderView(main, stale, editing = null) {
   document.title = `${editing ? t("edit_report") : t("new_report")} · ${t("brand")}`;
@@ -47,6 +51,44 @@ export async function reportBuilderView(main, stale, editing = null) {
   const name = h("input", { id: "rb-name", type: "text", value: saved ? saved.name : `report-${Date.now().toString(36)}`, pattern: NAME_PATTERN, maxlength: "64", autocapitalize: "off", spellcheck: "false", readonly: Boolean(saved) });
   const preview = h("section", { class: "preview", "aria-live": "polite", "aria-label": t("preview") });
   const status = h("p", { class: "status", role: "status" });
+  // The date range: none, the last N days, or from/to dates; over order dates or a date
+  // field of the customers (custom date fields too).
+  const r0 = spec.range || null;
+  const dateFields = fieldList.filter((f) => f.kind === "date" || f.kind === "timestamp");
+  const rangeKind = h(
+    "select",
+    { id: "rb-range-kind" },
+    h("option", { value: "", selected: !r0 }, t("range_none")),
+    h("option", { value: "last", selected: Boolean(r0 && r0.last_days) }, t("range_last")),
+    h("option", { value: "between", selected: Boolean(r0 && !r0.last_days) }, t("range_between")),
+  );
+  const dayChoices = [...new Set([...RANGE_DAYS, r0?.last_days || 90])].sort((a, b) => a - b);
+  const rangeDays = h("select", { id: "rb-range-days", "aria-label": t("range_days") }, dayChoices.map((n) => h("option", { value: n, selected: n === (r0?.last_days || 90) }, t("last_n_days", { n }))));
+  const rangeFrom = h("input", { id: "rb-range-from", type: "date", value: r0?.from || "", "aria-label": t("range_from") });
+  const rangeTo = h("input", { id: "rb-range-to", type: "date", value: r0?.to || "", "aria-label": t("range_to") });
+  const rangeField = h(
+    "select",
+    { id: "rb-range-field", "aria-label": t("range_field") },
+    h("option", { value: "order_date" }, t("order_date")),
+    dateFields.map((f) => option(f, f.name === r0?.field)),
+  );
+  const showRange = () => {
+    const kind = rangeKind.value;
+    rangeField.hidden = kind === "";
+    rangeDays.hidden = kind !== "last";
+    rangeFrom.hidden = kind !== "between";
+    rangeTo.hidden = kind !== "between";
+  };
+  showRange();
+  const range = () => {
+    const kind = rangeKind.value;
+    if (!kind) return null;
+    const r = rangeField.value && rangeField.value !== "order_date" ? { field: rangeField.value } : {};
+    if (kind === "last") return { ...r, last_days: Number(rangeDays.value) };
+    if (rangeFrom.value) r.from = rangeFrom.value;
+    if (rangeTo.value) r.to = rangeTo.value;
+    return r;
+  };
   let filters = spec.filters || [];
   // Whether the user chose the dimension or the measure (else a question replaces them); a
   // saved report's own are as chosen.
@@ -59,12 +101,19 @@ export async function reportBuilderView(main, stale, editing = null) {
     if (dimension.value) b.dimension = dimension.value;
     const q = question.value.trim();
     if (q) b.question = q;
+    const r = range();
+    if (r) b.range = r;
     return b;
   };
   let seq = 0;
   const refresh = async () => {
     const mine = ++seq;
     const request = body();
+    if (request.range && request.range.from && request.range.to && request.range.from > request.range.to) {
+      mount(preview, h("p", { class: "note", role: "alert" }, t("range_bad_order")));
+      stamp(preview, JSON.stringify(request), "preview");
+      return;
+    }
     preview.setAttribute("aria-busy", "true");
     try {
       const board = await api.post("/api/reports/preview", request);
@@ -74,6 +123,7 @@ export async function reportBuilderView(main, stale, editing = null) {
         h("h2", null, body().title),
         board.note ? h("p", { class: "note" }, noteOf(board.note)) : null,
         aboutOf(board) ? h("p", { class: "muted" }, aboutOf(board)) : null,
+        timeLines(board),
         h("p", { class: "muted small" }, t("chart_is", { kind: t(`chart_${board.chart}`) })),
         drawChart(board, { title: body().title }),
       );
@@ -112,6 +162,11 @@ export async function reportBuilderView(main, stale, editing = null) {
     later();
   });
   title.addEventListener("input", later);
+  rangeKind.addEventListener("change", () => {
+    showRange();
+    later();
+  });
+  for (const el of [rangeDays, rangeField, rangeFrom, rangeTo]) el.addEventListener("change", later);
 
   const save = h("button", { type: "submit", class: "primary" }, t("save"));
   const form = h(
@@ -123,6 +178,7 @@ export async function reportBuilderView(main, stale, editing = null) {
     h("div", { class: "field" }, h("label", { for: "rb-agg" }, t("measure")), h("div", { class: "inline" }, agg, measureField)),
     filterEditor({ fields: fieldList, value: filters, onChange: (list) => { filters = list; later(); } }),
     row("rb-q", t("or_question"), question, t("or_question_hint")),
+    h("div", { class: "field range" }, h("label", { for: "rb-range-kind" }, t("date_range")), h("div", { class: "inline" }, rangeKind, rangeField, rangeDays, rangeFrom, rangeTo)),
     row("rb-name", t("report_name"), name),
     h("div", { class: "actions" }, h("button", { type: "button", class: "secondary", onclick: refresh }, t("preview")), save),
     status,

@@ -14,6 +14,7 @@ use kesou_nlq::{Agg, Filter, GroupBy, Limit, Measure, Op, Query, Schema, Sort, S
 use serde::Serialize;
 
 use super::ChartKind;
+use super::period::Window;
 
 /// A built-in dashboard: its stable name, titles and chart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -156,5 +157,93 @@ impl Builtin {
             }
         }
         q
+    }
+}
+
+/// What a period does on a board: sums or ranks the orders of the window, adds each row's
+/// trend, moves the funnel's flow, or nothing (a board of current attributes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Timed {
+    /// The query now reads the window's orders.
+    Query,
+    /// Each listed customer's sales of the window and the one before, beside the row.
+    Trend,
+    /// The funnel's flow over the window (its stage counts stay today's).
+    Flow,
+    /// No time on this board.
+    None,
+}
+
+impl Builtin {
+    /// Puts the window on the board's query, and says what it did, `[Chinese, English]`.
+    pub(super) fn over(&self, q: &mut Query, w: Window) -> (Timed, [&'static str; 2]) {
+        match self.shape {
+            Shape::Map | Shape::Rfm => {
+                // The count stays: customers are counted as they are now.
+                q.measures.truncate(1);
+                q.measures.push(w.sales("sales"));
+                (
+                    Timed::Query,
+                    [
+                        "销售额为期间内的订单金额之和（替代年采购额）；客户数为当前客户数",
+                        "Sales are the orders of the period (instead of annual purchase); customers are counted as they are now",
+                    ],
+                )
+            }
+            Shape::Top20 => {
+                let span = q.limit.as_ref().map(|l| l.span.clone()).unwrap_or(Span {
+                    start: 0,
+                    end: 0,
+                    text: String::new(),
+                });
+                let group = |field: &str| GroupBy {
+                    field: field.to_owned(),
+                    span: span.clone(),
+                };
+                q.group_by = vec![group("id"), group("name")];
+                q.filters.push(Filter::Related(kesou_nlq::RelatedFilter {
+                    table: "orders".to_owned(),
+                    filters: vec![w.filter(super::period::ORDER_DATE)],
+                    count_op: Op::Ge,
+                    count: 1.0,
+                    total: None,
+                    span: None,
+                }));
+                q.measures = vec![w.sales("sales")];
+                q.sort = vec![Sort {
+                    field: "sales".to_owned(),
+                    descending: true,
+                    span: None,
+                }];
+                (
+                    Timed::Query,
+                    [
+                        "按期间内的订单金额（销售额）排名前20的客户",
+                        "The 20 customers with the most orders in the period (sales)",
+                    ],
+                )
+            }
+            Shape::Churn => (
+                Timed::Trend,
+                [
+                    "流失风险为当前值；每位客户旁列出期间内与上一个同样长的期间的销售额（订单趋势）",
+                    "Churn risk is as of now; each customer shows the sales of the period and of the period before (their trend)",
+                ],
+            ),
+            Shape::Funnel => (
+                Timed::Flow,
+                [
+                    "各阶段客户数为当前；新成交与流失按所选期间计算",
+                    "Stage counts are as of now; conversions and lapses are counted over the period",
+                ],
+            ),
+            Shape::Matrix => (
+                Timed::None,
+                [
+                    "期间不适用于此看板：它是当前客户属性（大区、行业）的分布，与时间无关",
+                    "The period does not apply to this board: it shows customers' current region and industry, which have no date",
+                ],
+            ),
+        }
     }
 }

@@ -6,25 +6,36 @@
 //! Fixed filters (an embed token's `region=华东`, later a role's rows) are
 //! [`kesou_nlq::Filter`]s ANDed into any board's query; [`parse_filter`] reads them from
 //! `FIELD=VALUE` strings. A board answers with its titles, a chart kind, the [`Answer`]
-//! (rows, explain line) and, when there is one, a note for people.
+//! (rows, explain line) and, when there is one, a note for people. The filter bar's
+//! period reaches every board through [`board_over`] (`period.rs`: what it does on each,
+//! or that it does not apply); reports may have a date range of their own. Combined
+//! dashboards (`combos.rs`) put several boards on one page.
 
 mod builtin;
+mod combos;
 mod flow;
 mod overview;
+mod period;
 mod reports;
 
 #[cfg(test)]
 mod tests;
 
+use builtin::Timed;
 use kesou_domain::Lifecycle;
-use kesou_nlq::{Agg, FieldKind, Filter, Measure, Query, Span};
+use kesou_nlq::{Agg, FieldKind, Filter, GroupBy, Measure, Op, Query, Span, Value};
 use serde::Serialize;
 use serde_json::{Value as Json, json};
 
 pub use crate::filters::{filterable, parse_filter, parse_filters};
 pub use builtin::{BUILTIN, Builtin, builtin};
+pub use combos::{
+    COMBOS_TABLE, ComboSpec, MAX_BOARDS, SavedCombo, delete_combo, save_combo, saved_combo,
+    saved_combos,
+};
 pub use flow::{Flow, Step, flow};
 pub use overview::{Kpi, Overview, PERIODS, YEAR, ask_link, overview};
+pub use period::{BoardPeriod, DateRange, MAX_DAYS, ORDER_DATE, Range, Window, check_period};
 pub use reports::{
     Author, MAX_NAME_CHARS, MAX_TITLE_CHARS, MeasureSpec, REPORTS_TABLE, ReportSpec, SavedReport,
     delete_report, save_report, saved_report, saved_reports,
@@ -70,9 +81,25 @@ pub struct Board {
     /// Something people should know about the rows, e.g. that churn risk was never computed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The filter bar's period, when one was asked for: what it does on this board, or that
+    /// it does not apply.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period: Option<BoardPeriod>,
+    /// A report's date range, with its words for people.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub range: Option<ShownRange>,
     /// The query's answer: `interpretation`, `explain`, `kind`, `columns`, `rows`, `total` …
     #[serde(flatten)]
     pub answer: Answer,
+}
+
+/// A report's date range as a board shows it: the range and its words, `[Chinese,
+/// English]`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ShownRange {
+    #[serde(flatten)]
+    pub range: Range,
+    pub words: [String; 2],
 }
 
 /// The RFM board's group of the customers without orders (no RFM score).
@@ -104,11 +131,24 @@ pub fn boards(asker: &Asker) -> Result<Vec<BoardInfo>> {
 /// into its query. Paging and sorting options apply as to any answer. An unknown name is
 /// [`Error::NotFound`].
 pub fn board(asker: &Asker, name: &str, fixed: &[Filter], options: &AskOptions) -> Result<Board> {
+    board_over(asker, name, fixed, options, None)
+}
+
+/// [`board`] over the filter bar's period: the last `period` days (30, 90 or 365) up to
+/// as_of where the board has time, and a board that says so where it has none.
+pub fn board_over(
+    asker: &Asker,
+    name: &str,
+    fixed: &[Filter],
+    options: &AskOptions,
+    period: Option<u64>,
+) -> Result<Board> {
+    let period = period.map(check_period).transpose()?;
     if let Some(b) = builtin(name) {
-        return run_builtin(asker, b, fixed, options);
+        return run_builtin(asker, b, fixed, options, period);
     }
     match saved_report(asker, name)? {
-        Some(r) => preview_report(asker, &r.spec, fixed, options),
+        Some(r) => report_over(asker, &r.spec, fixed, options, period),
         None => {
             let mut names: Vec<String> = BUILTIN.iter().map(|b| b.name.to_owned()).collect();
             names.extend(saved_reports(asker)?.into_iter().map(|r| r.name));
@@ -131,11 +171,61 @@ pub fn preview_report(
     let mut query = spec.query(asker)?;
     query.filters.extend(fixed.iter().cloned());
     let answer = run(asker, &query, options)?;
+    let range = spec.range(asker)?.map(|range| ShownRange {
+        words: range.words(),
+        range,
+    });
     Ok(Board {
         info,
         note: None,
+        period: None,
+        range,
         answer,
     })
+}
+
+/// A saved report over a period: the period is its range of order dates, unless it has a
+/// date range of its own, which it keeps (and says the period does not apply).
+fn report_over(
+    asker: &Asker,
+    spec: &ReportSpec,
+    fixed: &[Filter],
+    options: &AskOptions,
+    period: Option<u64>,
+) -> Result<Board> {
+    let Some(days) = period else {
+        return preview_report(asker, spec, fixed, options);
+    };
+    let window = Window::last(asker.as_of(), days);
+    if let Some(own) = spec.range(asker)? {
+        let [zh, en] = own.words();
+        let mut board = preview_report(asker, spec, fixed, options)?;
+        board.period = Some(BoardPeriod::new(
+            days,
+            window,
+            false,
+            [
+                format!("期间不适用于此报表：它有自己的日期范围（{zh}）"),
+                format!(
+                    "The period does not apply to this report: it has its own date range ({en})"
+                ),
+            ],
+        ));
+        return Ok(board);
+    }
+    let mut timed = spec.clone();
+    timed.range = Some(DateRange::last(days));
+    let mut board = preview_report(asker, &timed, fixed, options)?;
+    board.period = Some(BoardPeriod::new(
+        days,
+        window,
+        true,
+        [
+            "期间用作报表的订单日期范围：只计期间内有订单的客户".to_owned(),
+            "The period is the report's range of order dates: only customers with an order in it count".to_owned(),
+        ],
+    ));
+    Ok(board)
 }
 
 impl Builtin {
@@ -156,6 +246,7 @@ fn run_builtin(
     b: &Builtin,
     fixed: &[Filter],
     options: &AskOptions,
+    period: Option<u64>,
 ) -> Result<Board> {
     let schema = asker.schema();
     let mut query = b.query(schema);
@@ -185,13 +276,23 @@ fn run_builtin(
         return Ok(Board {
             info: b.info(),
             note: Some(note),
+            period: None,
+            range: None,
             answer,
         });
     }
+    let timed = period.map(|days| {
+        let window = Window::last(asker.as_of(), days);
+        let (timed, how) = b.over(&mut query, window);
+        (days, window, timed, how)
+    });
     query.filters.extend(fixed.iter().cloned());
     let mut answer = run(asker, &query, options)?;
     if b.name == "churn" {
         with_reasons(asker, &mut answer)?;
+    }
+    if let Some((_, window, Timed::Trend, _)) = timed {
+        with_trend(asker, &mut answer, window, options)?;
     }
     if b.name == "rfm" {
         // Customers without orders have no RFM score: they are 潜在 or 意向, and say so.
@@ -209,8 +310,88 @@ fn run_builtin(
     Ok(Board {
         info: b.info(),
         note,
+        period: timed.map(|(days, window, timed, how)| {
+            BoardPeriod::new(days, window, timed != Timed::None, how.map(str::to_owned))
+        }),
+        range: None,
         answer,
     })
+}
+
+/// The churn board's rows with each customer's sales of the window and of the window
+/// before (their trend), one grouped query over the rows shown, within the caller's rows.
+fn with_trend(
+    asker: &Asker,
+    answer: &mut Answer,
+    window: Window,
+    options: &AskOptions,
+) -> Result<()> {
+    let t = &mut answer.table;
+    let Some(id_at) = t.columns.iter().position(|c| c.name == "id") else {
+        return Ok(());
+    };
+    let ids: Vec<Value> = t
+        .rows
+        .iter()
+        .filter_map(|r| r.get(id_at).and_then(Json::as_str))
+        .map(|id| Value::Str(id.to_owned()))
+        .collect();
+    let measures = vec![window.sales("sales"), window.before().sales("sales_prev")];
+    let mut columns: Vec<Column> = measures
+        .iter()
+        .map(|m| Column {
+            name: m.name.clone(),
+            label: m.label.clone().unwrap_or_default(),
+            kind: FieldKind::Money,
+        })
+        .collect();
+    let mut sales: std::collections::HashMap<String, Vec<Json>> = Default::default();
+    if !ids.is_empty() {
+        let span = Span {
+            start: 0,
+            end: 0,
+            text: String::new(),
+        };
+        let n = ids.len();
+        let q = Query {
+            table: asker.schema().table.clone(),
+            filters: vec![Filter::field("id", Op::In, Value::List(ids), None)],
+            group_by: vec![GroupBy {
+                field: "id".to_owned(),
+                span,
+            }],
+            measures,
+            ..Query::default()
+        };
+        let whole = AskOptions {
+            default_limit: n,
+            scope: options.scope.clone(),
+            ..AskOptions::default()
+        };
+        let got = asker.run(&q, &whole)?;
+        for (c, from) in columns.iter_mut().zip(got.table.columns.iter().skip(1)) {
+            c.label.clone_from(&from.label);
+        }
+        for row in got.table.rows {
+            if let Some(id) = row.first().and_then(Json::as_str) {
+                sales.insert(id.to_owned(), row[1..].to_vec());
+            }
+        }
+    }
+    // Beside the risk and its reasons, where a manager reads the row.
+    let at = ["churn_factors", "churn_risk"]
+        .iter()
+        .find_map(|n| t.columns.iter().position(|c| c.name == *n))
+        .map_or(t.columns.len(), |i| i + 1);
+    let width = columns.len();
+    t.columns.splice(at..at, columns);
+    for row in &mut t.rows {
+        let id = row.get(id_at).and_then(Json::as_str).unwrap_or_default();
+        let cells = sales.remove(id).unwrap_or_else(|| vec![json!(0); width]);
+        let end = at.min(row.len());
+        row.splice(end..end, cells);
+    }
+    Ok(())
 }
 
 /// Runs a board's query; a funnel (grouped by lifecycle alone) comes in stage order with

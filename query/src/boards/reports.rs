@@ -1,6 +1,7 @@
 //! Reports people build: a dimension, a measure and filters (or a question), previewed as a
 //! board, saved under a name in the store's `saved_reports` table and listed beside the
-//! built-in boards.
+//! built-in boards. A report may cover a date range ([`DateRange`]: from/to or 近N天, over
+//! order dates or a date field of the customers).
 //!
 //! A report is validated when it is previewed or saved: an unknown field is a user error
 //! listing the valid ones, a question must be understood whole, and a name is 1–64 of
@@ -11,6 +12,7 @@ use kesou_nlq::{Agg, FieldKind, GroupBy, Measure, Query, Span};
 use serde::{Deserialize, Serialize};
 
 use super::builtin::builtin;
+use super::period::{DateRange, Range};
 use crate::ask::Asker;
 use crate::filters::parse_filters;
 use crate::{Error, Result};
@@ -45,6 +47,10 @@ pub struct ReportSpec {
     /// A question, as typed in the search box.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub question: Option<String>,
+    /// The days the report covers: from/to dates or the last N days, over order dates
+    /// unless it names another date field (see [`DateRange`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range: Option<DateRange>,
 }
 
 /// A measure: `{"agg": "count"}`, or `{"agg": "sum", "field": "annual_purchase"}` (sum,
@@ -108,6 +114,14 @@ impl ReportSpec {
             )));
         }
         Ok(())
+    }
+
+    /// The report's date range read against the store (none when it has none).
+    pub fn range(&self, asker: &Asker) -> Result<Option<Range>> {
+        self.range
+            .as_ref()
+            .map(|r| r.read(asker.schema(), asker.as_of()))
+            .transpose()
     }
 
     /// The structured query of the report, validated against the asker's schema.
@@ -192,6 +206,9 @@ impl ReportSpec {
         } else if self.dimension.is_some() && q.measures.is_empty() {
             q.measures = vec![Measure::new(Agg::Count, None, span)];
         }
+        if let Some(range) = self.range(asker)? {
+            range.apply(&mut q, schema);
+        }
         if q.is_empty() && question.is_empty() {
             return Err(Error::BadRequest(
                 "a report needs a dimension, a measure, a filter or a question".into(),
@@ -211,7 +228,7 @@ impl ReportSpec {
     }
 }
 
-fn check_name(name: &str) -> Result<()> {
+pub(super) fn check_name(name: &str) -> Result<()> {
     let ok = !name.is_empty()
         && name.chars().count() <= MAX_NAME_CHARS
         && name

@@ -321,6 +321,7 @@ fn spec(name: &str) -> ReportSpec {
         measure: None,
         filters: Vec::new(),
         question: None,
+        range: None,
     }
 }
 
