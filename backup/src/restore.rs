@@ -117,7 +117,10 @@ pub fn restore(
     }
     if existed && target_paths.db().exists() {
         // Refused when another process (a server, an ingest) has the store open.
-        drop(kesou_indexer::store::open_db(target_paths, false, true)?);
+        drop(kesou_indexer::store::open_db(
+            target_paths,
+            kesou_indexer::store::Open::Read,
+        )?);
     }
     if let Some(parent) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
         fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
@@ -157,7 +160,8 @@ pub fn restore(
         key: target_paths.key.clone(),
     };
     {
-        let conn = kesou_indexer::store::open_db(&staged, true, false)?;
+        let conn =
+            kesou_indexer::store::open_db(&staged, kesou_indexer::store::Open::CreateOrWrite)?;
         import_database(&conn, &import)?;
     }
     fs::remove_dir_all(&import).map_err(|e| Error::io(&import, e))?;

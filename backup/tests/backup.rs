@@ -45,7 +45,10 @@ fn fresh() -> (tempfile::TempDir, PathBuf) {
 
 /// Every table of a store, rows in a canonical order.
 fn dump(store: &Path) -> String {
-    dump_conn(&kesou_indexer::store::open_db(&StorePaths::new(store), false, true).unwrap())
+    dump_conn(
+        &kesou_indexer::store::open_db(&StorePaths::new(store), kesou_indexer::store::Open::Read)
+            .unwrap(),
+    )
 }
 
 fn dump_conn(conn: &duckdb::Connection) -> String {
@@ -252,7 +255,9 @@ fn a_store_in_place_is_replaced_only_with_force() {
     let force = RestoreOptions { force: true };
     let r = kesou_backup::restore(&out, &StorePaths::new(&path), &force).unwrap();
     assert!(r.replaced);
-    let conn = kesou_indexer::store::open_db(&StorePaths::new(&path), false, true).unwrap();
+    let conn =
+        kesou_indexer::store::open_db(&StorePaths::new(&path), kesou_indexer::store::Open::Read)
+            .unwrap();
     let n: i64 = conn
         .query_row("SELECT count(*) FROM orders WHERE id = 'BK9'", [], |r| {
             r.get(0)
@@ -605,7 +610,9 @@ fn an_encrypted_store_is_backed_up_encrypted_and_restored_only_with_its_key() {
     let path = dir.path().join("store");
     kesou_indexer::ingest(&keyed(&path), std::slice::from_ref(&source), &NoProgress).unwrap();
     let phones = |p: &Path| -> Vec<String> {
-        let conn = kesou_indexer::store::open_db(&StorePaths::new(p), false, true).unwrap();
+        let conn =
+            kesou_indexer::store::open_db(&StorePaths::new(p), kesou_indexer::store::Open::Read)
+                .unwrap();
         let mut stmt = conn
             .prepare(
                 "SELECT contact_phone FROM customers WHERE contact_phone IS NOT NULL ORDER BY id",

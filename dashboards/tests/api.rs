@@ -111,7 +111,8 @@ async fn post_raw(uri: &str, body: impl Into<Body>) -> Reply {
 
 /// Counts customers with hand SQL, to check answers against.
 fn count(sql: &str) -> u64 {
-    let conn = kesou_indexer::store::open_db(&STORE.paths, false, true).expect("open");
+    let conn = kesou_indexer::store::open_db(&STORE.paths, kesou_indexer::store::Open::Read)
+        .expect("open");
     conn.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap() as u64
 }
 
@@ -786,7 +787,8 @@ async fn an_ingested_batch_is_visible_to_the_next_request() {
 
 /// A sum or any number by hand SQL.
 fn number(sql: &str) -> f64 {
-    let conn = kesou_indexer::store::open_db(&STORE.paths, false, true).expect("open");
+    let conn = kesou_indexer::store::open_db(&STORE.paths, kesou_indexer::store::Open::Read)
+        .expect("open");
     conn.query_row(sql, [], |r| r.get::<_, Option<f64>>(0))
         .unwrap()
         .unwrap_or(0.0)

@@ -31,7 +31,8 @@ static STORE: LazyLock<Store> = LazyLock::new(|| {
     let paths = StorePaths::new(dir.path().join("store"));
     kesou_indexer::ingest(&paths, &[source], &NoProgress).expect("ingest");
     let model = {
-        let conn = kesou_indexer::store::open_db(&paths, false, true).expect("open");
+        let conn =
+            kesou_indexer::store::open_db(&paths, kesou_indexer::store::Open::Read).expect("open");
         let (as_of, _) = kesou_indexer::store::as_of(&conn).expect("as_of");
         kesou_models::churn::train(&conn, as_of, &kesou_models::churn::TrainOptions::default())
             .expect("train churn")
@@ -88,7 +89,8 @@ async fn post(uri: &str, body: Value) -> (StatusCode, Value) {
 
 /// Hand SQL: rows of (key, number) from the store.
 fn pairs(sql: &str) -> HashMap<String, f64> {
-    let conn = kesou_indexer::store::open_db(&STORE.paths, false, true).expect("open");
+    let conn = kesou_indexer::store::open_db(&STORE.paths, kesou_indexer::store::Open::Read)
+        .expect("open");
     let mut stmt = conn.prepare(sql).unwrap();
     stmt.query_map([], |r| {
         Ok((
@@ -102,7 +104,8 @@ fn pairs(sql: &str) -> HashMap<String, f64> {
 }
 
 fn number(sql: &str) -> f64 {
-    let conn = kesou_indexer::store::open_db(&STORE.paths, false, true).expect("open");
+    let conn = kesou_indexer::store::open_db(&STORE.paths, kesou_indexer::store::Open::Read)
+        .expect("open");
     conn.query_row(sql, [], |r| r.get::<_, Option<f64>>(0))
         .unwrap()
         .unwrap_or(0.0)
@@ -195,7 +198,8 @@ async fn every_board_counts_its_period_as_sql_does() {
         .iter()
         .map(|r| r[at].as_f64().unwrap())
         .collect();
-    let conn = kesou_indexer::store::open_db(&STORE.paths, false, true).expect("open");
+    let conn = kesou_indexer::store::open_db(&STORE.paths, kesou_indexer::store::Open::Read)
+        .expect("open");
     let mut stmt = conn
         .prepare(&format!(
             "SELECT sum(o.amount) AS s FROM orders o WHERE {} GROUP BY o.customer_id ORDER BY s DESC LIMIT 20",
@@ -529,7 +533,8 @@ async fn combined_dashboards_are_saved_listed_opened_changed_and_deleted() {
         &kesou_backup::RestoreOptions { force: false },
     )
     .expect("restore");
-    let conn = kesou_indexer::store::open_db(&restored, false, true).expect("open");
+    let conn =
+        kesou_indexer::store::open_db(&restored, kesou_indexer::store::Open::Read).expect("open");
     let (title, boards): (String, String) = conn
         .query_row(
             "SELECT title, spec FROM saved_dashboards WHERE name = '晨会'",

@@ -30,7 +30,8 @@ static SERVER: LazyLock<Server> = LazyLock::new(|| {
         kesou_testkit::generated_store(CUSTOMERS as usize, 7);
     // As `kesou demo` does: the churn model scores the customers, with their reasons.
     let model = {
-        let conn = kesou_indexer::store::open_db(&paths, false, true).expect("open");
+        let conn =
+            kesou_indexer::store::open_db(&paths, kesou_indexer::store::Open::Read).expect("open");
         let (as_of, _) = kesou_indexer::store::as_of(&conn).expect("as_of");
         kesou_models::churn::train(&conn, as_of, &kesou_models::churn::TrainOptions::default())
             .expect("train churn")

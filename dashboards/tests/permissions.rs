@@ -75,7 +75,8 @@ fn fixture_served(
     let paths = StorePaths::new(dir.path().join("store"));
     kesou_indexer::ingest(&paths, &[source], &NoProgress).expect("ingest");
     let owner: String = {
-        let conn = kesou_indexer::store::open_db(&paths, false, true).expect("open");
+        let conn =
+            kesou_indexer::store::open_db(&paths, kesou_indexer::store::Open::Read).expect("open");
         conn.query_row(
             "SELECT owner FROM customers WHERE region <> '华东' AND owner IS NOT NULL
              GROUP BY owner ORDER BY count(*) DESC, owner LIMIT 1",
@@ -186,7 +187,8 @@ async fn get(f: &Fixture, token: &str, uri: &str) -> Reply {
 
 /// The one value a hand-written query returns.
 fn one(f: &Fixture, sql: &str) -> String {
-    let conn = kesou_indexer::store::open_db(&f.paths, false, true).expect("open");
+    let conn =
+        kesou_indexer::store::open_db(&f.paths, kesou_indexer::store::Open::Read).expect("open");
     conn.query_row(sql, [], |r| r.get(0)).unwrap()
 }
 
@@ -218,12 +220,14 @@ fn scope_sql(f: &Fixture, name: &str) -> String {
 }
 
 fn count(f: &Fixture, sql: &str) -> u64 {
-    let conn = kesou_indexer::store::open_db(&f.paths, false, true).expect("open");
+    let conn =
+        kesou_indexer::store::open_db(&f.paths, kesou_indexer::store::Open::Read).expect("open");
     conn.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap() as u64
 }
 
 fn ids(f: &Fixture, sql: &str) -> HashSet<String> {
-    let conn = kesou_indexer::store::open_db(&f.paths, false, true).expect("open");
+    let conn =
+        kesou_indexer::store::open_db(&f.paths, kesou_indexer::store::Open::Read).expect("open");
     let mut stmt = conn.prepare(sql).unwrap();
     stmt.query_map([], |r| r.get::<_, String>(0))
         .unwrap()

@@ -101,7 +101,14 @@ impl Store {
     }
 
     fn open_with(paths: &StorePaths, create: bool, access: Access) -> Result<Store> {
-        let conn = store::open_db(paths, create, false)?;
+        let conn = store::open_db(
+            paths,
+            if create {
+                store::Open::CreateOrWrite
+            } else {
+                store::Open::Write
+            },
+        )?;
         let vault = crypt::vault_for(paths, &conn, access)?;
         let mut warm = Warm::default();
         sync_into(paths, &conn, &mut warm, &NoProgress)?;

@@ -28,7 +28,7 @@ impl std::fmt::Debug for Reader {
 /// When the index is behind the store (a write was interrupted between its two commits),
 /// it catches up first.
 pub fn open_for_reading(paths: &StorePaths, progress: &dyn Progress) -> Result<Reader> {
-    let conn = store::open_db(paths, false, true)?;
+    let conn = store::open_db(paths, crate::store::Open::Read)?;
     let vault = crate::crypt::vault_for(paths, &conn, crate::crypt::Access::Read)?;
     let stale = match index::sync(paths, &conn, progress) {
         Ok(_) => false,

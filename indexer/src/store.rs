@@ -266,11 +266,22 @@ impl StorePaths {
     }
 }
 
-/// Opens (creating when asked) the store's database.
-pub fn open_db(paths: &StorePaths, create: bool, read_only: bool) -> Result<Connection> {
+/// How a store's database is opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Open {
+    /// An existing store, read-only: many readers at once, beside one writer process.
+    Read,
+    /// An existing store, for writing: one process at a time.
+    Write,
+    /// For writing, created (with its folder) when there is none yet.
+    CreateOrWrite,
+}
+
+/// Opens the store's database as `how` says.
+pub fn open_db(paths: &StorePaths, how: Open) -> Result<Connection> {
     let db = paths.db();
     if !db.exists() {
-        if !create {
+        if how != Open::CreateOrWrite {
             return Err(Error::BadInput(format!(
                 "{} is not a kesou store (no {DB_FILE}); create one with `kesou ingest --data {} FILES`",
                 paths.root.display(),
@@ -279,7 +290,7 @@ pub fn open_db(paths: &StorePaths, create: bool, read_only: bool) -> Result<Conn
         }
         std::fs::create_dir_all(&paths.root).map_err(|e| Error::io(&paths.root, e))?;
     }
-    let config = if read_only {
+    let config = if how == Open::Read {
         Config::default().access_mode(AccessMode::ReadOnly)?
     } else {
         Config::default()
@@ -305,7 +316,7 @@ pub fn open_db(paths: &StorePaths, create: bool, read_only: bool) -> Result<Conn
             Error::Store(e)
         }
     })?;
-    if !read_only {
+    if how != Open::Read {
         create_schema(&conn)?;
     }
     Ok(conn)

@@ -464,7 +464,7 @@ fn time_similar(
     runs: usize,
     facts: &mut Vec<(String, String)>,
 ) -> anyhow::Result<(Vec<f64>, Vec<f64>)> {
-    let conn = kesou_indexer::store::open_db(paths, false, true)?;
+    let conn = kesou_indexer::store::open_db(paths, kesou_indexer::store::Open::Read)?;
     let fresh = Lookalike::is_fresh(paths, &conn)?;
     let t = Instant::now();
     let lookalike = Lookalike::open(paths, &conn, &Bars::default())?;

@@ -107,7 +107,7 @@ fn e5_throughput(
 
 pub fn run(paths: &StorePaths, model_dir: &Path, runs: usize) -> anyhow::Result<()> {
     let (config, descriptions, notes) = {
-        let conn = kesou_indexer::store::open_db(paths, false, true)?;
+        let conn = kesou_indexer::store::open_db(paths, kesou_indexer::store::Open::Read)?;
         let dir = model_dir.canonicalize()?;
         let config = match semantic::configured(&conn)? {
             Some(c) if c.path == dir => c,

@@ -39,7 +39,7 @@ pub struct ChurnArgs {
 
 pub fn run(args: ChurnArgs) -> anyhow::Result<()> {
     let paths = StorePaths::new(&args.store.data);
-    let conn = kesou_indexer::store::open_db(&paths, false, true)?;
+    let conn = kesou_indexer::store::open_db(&paths, kesou_indexer::store::Open::Read)?;
     if !churn::has_scores(&conn)? {
         anyhow::bail!(super::user(format!(
             "{} has no churn risks yet; train the model with `kesou train churn --data {}`",

@@ -73,7 +73,7 @@ pub struct EmbedArgs {
 pub fn run(args: EmbedArgs) -> anyhow::Result<()> {
     let paths = StorePaths::new(&args.store.data);
     let stored = {
-        let conn = kesou_indexer::store::open_db(&paths, false, true)?;
+        let conn = kesou_indexer::store::open_db(&paths, kesou_indexer::store::Open::Read)?;
         if args.status {
             return print_status(&paths, &conn);
         }

@@ -101,7 +101,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
 
 fn lookalike(args: LookalikeArgs) -> anyhow::Result<()> {
     let paths = StorePaths::new(&args.store.data);
-    let conn = kesou_indexer::store::open_db(&paths, false, true)?;
+    let conn = kesou_indexer::store::open_db(&paths, kesou_indexer::store::Open::Read)?;
     let truth = match args.truth {
         Some(t) => t,
         None => lookalike::default_truth(&conn)?.ok_or_else(|| {

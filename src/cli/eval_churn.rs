@@ -79,13 +79,13 @@ pub fn run(args: EvalChurnArgs) -> anyhow::Result<()> {
         );
     }
     let at = world(&args, args.as_of, &work.join(format!("to-{}", args.as_of)))?;
-    let conn = kesou_indexer::store::open_db(&at, false, true)?;
+    let conn = kesou_indexer::store::open_db(&at, kesou_indexer::store::Open::Read)?;
     let model = churn::train(&conn, args.as_of, &TrainOptions { seed: args.seed })?;
     if !quiet {
         print_train(&model.info.report);
     }
     let later = world(&args, later_day, &work.join(format!("to-{later_day}")))?;
-    let later_conn = kesou_indexer::store::open_db(&later, false, true)?;
+    let later_conn = kesou_indexer::store::open_db(&later, kesou_indexer::store::Open::Read)?;
     let r = churn::forward_test(&model, &conn, &later_conn)?;
     if quiet {
         let out = serde_json::json!({ "train": model.info.report, "forward": r });

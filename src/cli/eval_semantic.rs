@@ -35,7 +35,7 @@ pub struct EvalSemanticArgs {
 pub fn run(args: EvalSemanticArgs) -> anyhow::Result<()> {
     let paths = StorePaths::new(&args.store.data);
     let configured = {
-        let conn = kesou_indexer::store::open_db(&paths, false, true)?;
+        let conn = kesou_indexer::store::open_db(&paths, kesou_indexer::store::Open::Read)?;
         semantic::configured(&conn)?
     };
     let config = match (&args.model, configured) {

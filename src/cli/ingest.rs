@@ -482,7 +482,7 @@ fn print_remote_summary(s: &serde_json::Value, store: &std::path::Path) {
 /// search by meaning covers what was just loaded.
 pub fn embed_changed(paths: &StorePaths) -> anyhow::Result<()> {
     let config = {
-        let conn = kesou_indexer::store::open_db(paths, false, true)?;
+        let conn = kesou_indexer::store::open_db(paths, kesou_indexer::store::Open::Read)?;
         kesou_query::semantic::configured(&conn)?
     };
     let Some(config) = config else {
@@ -505,7 +505,7 @@ pub fn rescore_churn(paths: &StorePaths) -> anyhow::Result<()> {
 
 /// Builds the lookalike vectors of a store just loaded, so `kesou similar` starts at once.
 pub fn build_lookalike(paths: &StorePaths) -> anyhow::Result<()> {
-    let conn = kesou_indexer::store::open_db(paths, false, true)?;
+    let conn = kesou_indexer::store::open_db(paths, kesou_indexer::store::Open::Read)?;
     let r = kesou_query::lookalike::Lookalike::build(paths, &conn, &Bars::default())?;
     println!(
         "lookalike vectors: {} customers × {} features, {:.1} MB in {:.1} s",
@@ -534,7 +534,7 @@ pub fn delete(args: DeleteArgs) -> anyhow::Result<()> {
 
 pub fn duplicates(args: DuplicatesArgs) -> anyhow::Result<()> {
     let paths = StorePaths::new(&args.store.data);
-    let conn = kesou_indexer::store::open_db(&paths, false, true)?;
+    let conn = kesou_indexer::store::open_db(&paths, kesou_indexer::store::Open::Read)?;
     let groups = kesou_indexer::duplicate_groups(&conn, args.limit)?;
     if groups.is_empty() {
         println!("no customers share a name with a different credit code");

@@ -45,7 +45,7 @@ pub struct SimilarArgs {
 
 pub fn run(args: SimilarArgs) -> anyhow::Result<()> {
     let paths = StorePaths::new(&args.store.data);
-    let conn = kesou_indexer::store::open_db(&paths, false, true)?;
+    let conn = kesou_indexer::store::open_db(&paths, kesou_indexer::store::Open::Read)?;
     let lookalike = Lookalike::open(&paths, &conn, &Bars::default())?;
     let candidates = Candidates::from_filters(&args.filters)?;
     let found = lookalike.similar(&conn, &args.seeds, candidates.as_ref(), args.k)?;

@@ -69,7 +69,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
 /// Trains on the store, saves the model and scores the store with it.
 pub fn train_and_score(paths: &StorePaths, seed: u64) -> anyhow::Result<(ChurnModel, ScoreReport)> {
     let model = {
-        let conn = kesou_indexer::store::open_db(paths, false, true)?;
+        let conn = kesou_indexer::store::open_db(paths, kesou_indexer::store::Open::Read)?;
         let (as_of, _) = kesou_indexer::store::as_of(&conn)?;
         churn::train(&conn, as_of, &TrainOptions { seed })?
     };

@@ -20,7 +20,8 @@ pub fn ingest_into_temp(inputs: &[PathBuf]) -> (tempfile::TempDir, StorePaths, I
 
 /// Reads the rows of a query against a store's database.
 pub fn strings(paths: &StorePaths, sql: &str) -> Vec<String> {
-    let conn = kesou_indexer::store::open_db(paths, false, true).expect("open store");
+    let conn =
+        kesou_indexer::store::open_db(paths, kesou_indexer::store::Open::Read).expect("open store");
     let mut stmt = conn.prepare(sql).expect("prepare");
     stmt.query_map([], |r| r.get::<_, String>(0))
         .expect("query")
@@ -30,7 +31,7 @@ pub fn strings(paths: &StorePaths, sql: &str) -> Vec<String> {
 
 /// Everything a user can read from a store, in a canonical order (generation stamps aside).
 pub fn dump(paths: &StorePaths) -> String {
-    let conn = kesou_indexer::store::open_db(paths, false, true).unwrap();
+    let conn = kesou_indexer::store::open_db(paths, kesou_indexer::store::Open::Read).unwrap();
     let mut out = String::new();
     for (table, key) in [
         ("customers", "id"),

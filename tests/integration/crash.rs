@@ -262,8 +262,11 @@ impl Batch {
 
     /// How much of the batch the store holds: (parts found, parts in the batch).
     fn found(&self, store: &Path) -> (usize, usize) {
-        let conn = kesou_indexer::store::open_db(&StorePaths::new(store), false, true)
-            .expect("the store opens read-only");
+        let conn = kesou_indexer::store::open_db(
+            &StorePaths::new(store),
+            kesou_indexer::store::Open::Read,
+        )
+        .expect("the store opens read-only");
         let count = |sql: &str, p: &[&dyn duckdb::ToSql]| -> usize {
             conn.query_row(sql, p, |r| r.get::<_, i64>(0)).unwrap() as usize
         };
@@ -422,7 +425,9 @@ fn run(args: &[&str], plan: Plan) -> Run {
 }
 
 fn existing(store: &Path) -> Vec<Existing> {
-    let conn = kesou_indexer::store::open_db(&StorePaths::new(store), false, true).unwrap();
+    let conn =
+        kesou_indexer::store::open_db(&StorePaths::new(store), kesou_indexer::store::Open::Read)
+            .unwrap();
     let mut stmt = conn
         .prepare(
             "SELECT id, name, credit_code, province, industry, coalesce(description, '') \
@@ -774,7 +779,8 @@ fn check_finds_what_differs_between_store_and_index() {
     kesou_indexer::ingest(&paths, std::slice::from_ref(&source), &NoProgress).unwrap();
     let ids: Vec<String> = existing(&paths.root).into_iter().map(|e| e.id).collect();
     {
-        let conn = kesou_indexer::store::open_db(&paths, false, false).unwrap();
+        let conn =
+            kesou_indexer::store::open_db(&paths, kesou_indexer::store::Open::Write).unwrap();
         conn.execute("UPDATE customers SET _gen = 7 WHERE id = ?", [&ids[0]])
             .unwrap();
         conn.execute("DELETE FROM customers WHERE id = ?", [&ids[1]])
@@ -785,7 +791,7 @@ fn check_finds_what_differs_between_store_and_index() {
         )
         .unwrap();
     }
-    let conn = kesou_indexer::store::open_db(&paths, false, true).unwrap();
+    let conn = kesou_indexer::store::open_db(&paths, kesou_indexer::store::Open::Read).unwrap();
     let index = kesou_indexer::index::open_index(&paths).unwrap().index;
     let a = kesou_indexer::agreement(&conn, &index).unwrap();
     assert!(!a.agrees());
@@ -797,10 +803,11 @@ fn check_finds_what_differs_between_store_and_index() {
     // A generation the index has not reached.
     drop(conn);
     {
-        let conn = kesou_indexer::store::open_db(&paths, false, false).unwrap();
+        let conn =
+            kesou_indexer::store::open_db(&paths, kesou_indexer::store::Open::Write).unwrap();
         kesou_indexer::store::set_meta(&conn, "generation", "2").unwrap();
     }
-    let conn = kesou_indexer::store::open_db(&paths, false, true).unwrap();
+    let conn = kesou_indexer::store::open_db(&paths, kesou_indexer::store::Open::Read).unwrap();
     let a = kesou_indexer::agreement(&conn, &index).unwrap();
     assert_eq!((a.store_generation, a.index_generation), (2, 1));
     assert!(a.problems()[0].contains("generation"), "{:?}", a.problems());

@@ -91,7 +91,7 @@ fn files_holding(dir: &Path, needle: &str) -> Vec<PathBuf> {
 }
 
 fn checkpoint(paths: &StorePaths) {
-    let conn = kesou_indexer::store::open_db(paths, false, false).unwrap();
+    let conn = kesou_indexer::store::open_db(paths, kesou_indexer::store::Open::Write).unwrap();
     conn.execute_batch("CHECKPOINT").unwrap();
 }
 
@@ -350,7 +350,8 @@ fn a_plain_store_keeps_working_fills_its_lookups_and_refuses_a_key_for_writing()
     let c = &contacts(1)[0];
     // A store made before the lookups: its first write-open fills them.
     {
-        let conn = kesou_indexer::store::open_db(&plain(&root), false, false).unwrap();
+        let conn = kesou_indexer::store::open_db(&plain(&root), kesou_indexer::store::Open::Write)
+            .unwrap();
         conn.execute_batch(
             "UPDATE customers SET contact_name_lookup = NULL, contact_phone_lookup = NULL, email_lookup = NULL;
              DELETE FROM meta WHERE key = 'crypt_lookups';",

@@ -24,7 +24,7 @@ fn config(out: PathBuf) -> GenerateConfig {
 /// The values a store holds of what an export carries: every source column, timestamps to
 /// the minute (most exports write no seconds), amounts to the fen.
 fn values(paths: &StorePaths) -> String {
-    let conn = kesou_indexer::store::open_db(paths, false, true).unwrap();
+    let conn = kesou_indexer::store::open_db(paths, kesou_indexer::store::Open::Read).unwrap();
     let mut out = String::new();
     for (table, cols) in [
         (

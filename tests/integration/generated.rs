@@ -81,7 +81,7 @@ fn median(mut values: Vec<f64>) -> Option<f64> {
 }
 
 fn expected(paths: &StorePaths, as_of: NaiveDate) -> HashMap<String, Expected> {
-    let conn = kesou_indexer::store::open_db(paths, false, true).unwrap();
+    let conn = kesou_indexer::store::open_db(paths, kesou_indexer::store::Open::Read).unwrap();
     let days = |d: NaiveDate| (as_of - d).num_days();
     let mut by_id: HashMap<String, History> = HashMap::new();
     let mut stmt = conn.prepare("SELECT id FROM customers").unwrap();
@@ -188,7 +188,7 @@ fn derived_columns_follow_the_glossary() {
     assert_eq!(s.as_of, NaiveDate::from_ymd_opt(2026, 6, 30).unwrap());
     assert!(s.as_of_from_meta);
     let want = expected(&paths, s.as_of);
-    let conn = kesou_indexer::store::open_db(&paths, false, true).unwrap();
+    let conn = kesou_indexer::store::open_db(&paths, kesou_indexer::store::Open::Read).unwrap();
     let mut stmt = conn
         .prepare("SELECT id, annual_purchase, order_count, lifecycle, consult_30d, value_level FROM customers ORDER BY annual_purchase DESC, id")
         .unwrap();
@@ -506,7 +506,7 @@ fn dirty_exports_are_accounted_for_row_by_row() {
             s.normalisations
         );
     }
-    let conn = kesou_indexer::store::open_db(&paths, false, true).unwrap();
+    let conn = kesou_indexer::store::open_db(&paths, kesou_indexer::store::Open::Read).unwrap();
     let customers: i64 = conn
         .query_row("SELECT count(*) FROM customers", [], |r| r.get(0))
         .unwrap();
@@ -522,15 +522,16 @@ fn dirty_exports_are_accounted_for_row_by_row() {
     drop(conn);
 
     // The customer of some waiting orders arrives: they are attached, not lost.
-    let (customer, count): (String, i64) = kesou_indexer::store::open_db(&paths, false, true)
-        .unwrap()
-        .query_row(
-            "SELECT customer_id, count(*) FROM waiting_orders GROUP BY customer_id
+    let (customer, count): (String, i64) =
+        kesou_indexer::store::open_db(&paths, kesou_indexer::store::Open::Read)
+            .unwrap()
+            .query_row(
+                "SELECT customer_id, count(*) FROM waiting_orders GROUP BY customer_id
              ORDER BY count(*) DESC, customer_id LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap();
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
     let late = dir.path().join("customers-late.csv");
     std::fs::write(
         &late,
@@ -543,7 +544,7 @@ fn dirty_exports_are_accounted_for_row_by_row() {
         "{} attached",
         again.attached
     );
-    let conn = kesou_indexer::store::open_db(&paths, false, true).unwrap();
+    let conn = kesou_indexer::store::open_db(&paths, kesou_indexer::store::Open::Read).unwrap();
     let (orders, left): (i64, i64) = conn
         .query_row(
             "SELECT (SELECT count(*) FROM orders WHERE customer_id = ?),

@@ -374,7 +374,8 @@ fn the_index_catches_up_after_an_interrupted_ingest() {
     // Simulate a crash between the store's commit and the index's: the store moves to the
     // next generation, the index does not.
     {
-        let conn = kesou_indexer::store::open_db(&paths, false, false).unwrap();
+        let conn =
+            kesou_indexer::store::open_db(&paths, kesou_indexer::store::Open::Write).unwrap();
         let next = (s.generation + 1) as i64;
         conn.execute(
             "UPDATE customers SET name = '厦门白鹭国际贸易有限公司', _gen = ? WHERE id = 'S019'",

@@ -98,7 +98,8 @@ async fn every_numeric_field_refuses_hostile_numbers_and_the_server_lives() {
 async fn contact_filters_are_refused_however_they_are_spelled() {
     let f = &*F;
     let (id, phone, email) = {
-        let conn = kesou_indexer::store::open_db(&f.paths, false, true).expect("open");
+        let conn = kesou_indexer::store::open_db(&f.paths, kesou_indexer::store::Open::Read)
+            .expect("open");
         conn.query_row(
             "SELECT id, contact_phone, email FROM customers
              WHERE region = '华东' AND contact_phone IS NOT NULL AND email IS NOT NULL

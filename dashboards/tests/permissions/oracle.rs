@@ -222,7 +222,8 @@ async fn embed_view(f: &Fixture, minted: &Reply) -> String {
 }
 
 fn contacts(f: &Fixture) -> Vec<(String, String, String)> {
-    let conn = kesou_indexer::store::open_db(&f.paths, false, true).expect("open");
+    let conn =
+        kesou_indexer::store::open_db(&f.paths, kesou_indexer::store::Open::Read).expect("open");
     let mut stmt = conn
         .prepare(
             "SELECT contact_phone, email, contact_name FROM customers

@@ -48,7 +48,7 @@ pub fn rotate(
         super::key::refuse_inside(file, &paths.root, "--new-key-file")?;
     }
     let started = std::time::Instant::now();
-    let conn = store::open_db(paths, false, false)?;
+    let conn = store::open_db(paths, crate::store::Open::Write)?;
     let old = super::store::vault_for(paths, &conn, super::Access::Rotate)?;
     let cipher = match cipher.or(old.cipher()) {
         Some(c) => c,
@@ -79,7 +79,7 @@ pub fn rotate(
         }
     }
     let reopened = paths.clone().with_key(Some(new_key.clone()), Some(cipher));
-    let conn = store::open_db(&reopened, false, false)?;
+    let conn = store::open_db(&reopened, crate::store::Open::Write)?;
     let index = crate::index::sync(&reopened, &conn, progress)?;
     Ok(RotateSummary {
         before: describe(&old),

@@ -110,7 +110,7 @@ pub struct CryptStatus {
 
 /// Reads how a store holds its contacts. Needs no key: it counts prefixes.
 pub fn status(paths: &StorePaths) -> Result<CryptStatus> {
-    let conn = store::open_db(paths, false, true)?;
+    let conn = store::open_db(paths, crate::store::Open::Read)?;
     let cipher = get_meta(&conn, CIPHER_META)?;
     let key_id = get_meta(&conn, KEY_ID_META)?;
     let mut values: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();

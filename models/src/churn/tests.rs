@@ -46,7 +46,7 @@ fn shared() -> &'static StorePaths {
 fn trained() -> &'static ChurnModel {
     static MODEL: OnceLock<ChurnModel> = OnceLock::new();
     MODEL.get_or_init(|| {
-        let conn = store::open_db(shared(), false, true).unwrap();
+        let conn = store::open_db(shared(), kesou_indexer::store::Open::Read).unwrap();
         train(&conn, as_of(), &TrainOptions::default()).expect("train")
     })
 }
@@ -79,7 +79,7 @@ fn features_at_the_cutoff_use_nothing_after_it() {
     // every column ingest derived relative to as_of describes its customers exactly as the
     // full store does at the cut-off.
     let cut = cutoff(as_of());
-    let full = store::open_db(shared(), false, true).unwrap();
+    let full = store::open_db(shared(), kesou_indexer::store::Open::Read).unwrap();
     let expected = population(&full, cut).unwrap();
     assert!(expected.len() > 1000, "{} customers buying", expected.len());
 
@@ -118,7 +118,7 @@ fn features_at_the_cutoff_use_nothing_after_it() {
 #[test]
 fn the_label_is_lifecycle_churned_at_as_of() {
     // Churned by as_of among those buying at the cut-off is exactly lifecycle 流失 at as_of.
-    let conn = store::open_db(shared(), false, true).unwrap();
+    let conn = store::open_db(shared(), kesou_indexer::store::Open::Read).unwrap();
     let pop = population(&conn, cutoff(as_of())).unwrap();
     let labels = churned(&conn, &pop, as_of()).unwrap();
     let mut stmt = conn
@@ -183,7 +183,7 @@ fn risks_are_calibrated_into_meaningful_bands() {
 
 #[test]
 fn the_same_seed_gives_the_same_model() {
-    let conn = store::open_db(shared(), false, true).unwrap();
+    let conn = store::open_db(shared(), kesou_indexer::store::Open::Read).unwrap();
     let again = train(&conn, as_of(), &TrainOptions::default()).unwrap();
     let pop = population(&conn, as_of()).unwrap();
     assert_eq!(trained().risks(&pop).unwrap(), again.risks(&pop).unwrap());
@@ -201,7 +201,7 @@ fn a_saved_model_scores_like_the_trained_one() {
         (b.kind, &b.encoder, b.calibration, &b.trained_at)
     );
     assert_eq!(a.report.customers, b.report.customers);
-    let conn = store::open_db(shared(), false, true).unwrap();
+    let conn = store::open_db(shared(), kesou_indexer::store::Open::Read).unwrap();
     let pop = population(&conn, as_of()).unwrap();
     assert_eq!(loaded.score(&pop).unwrap(), trained().score(&pop).unwrap());
     // A store without a model has none; a broken model file is an error that says what to do.
@@ -228,7 +228,7 @@ fn scoring_writes_risks_and_reasons_for_customers_buying_now_only() {
         first.scored > 1000 && first.changed == first.scored,
         "{first:?}"
     );
-    let conn = store::open_db(&paths, false, true).unwrap();
+    let conn = store::open_db(&paths, kesou_indexer::store::Open::Read).unwrap();
     let q = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
     assert_eq!(
         q("SELECT count(*) FROM customers WHERE churn_risk IS NOT NULL"),
@@ -281,8 +281,8 @@ fn the_forward_test_reads_the_outcome_from_the_same_world_later() {
     let dir = tempfile::tempdir().unwrap();
     let later_day = as_of() + chrono::Days::new(HORIZON_DAYS);
     let later = world(&dir.path().join("later"), 6_000, later_day);
-    let at = store::open_db(shared(), false, true).unwrap();
-    let later = store::open_db(&later, false, true).unwrap();
+    let at = store::open_db(shared(), kesou_indexer::store::Open::Read).unwrap();
+    let later = store::open_db(&later, kesou_indexer::store::Open::Read).unwrap();
     let r = forward_test(trained(), &at, &later).unwrap();
     assert_eq!(
         r.world_mismatches, 0,
@@ -305,7 +305,7 @@ fn churn_is_not_readable_from_one_column() {
     // The generator plants churn as behaviour (orders thinning and shrinking, complaints
     // and repairs piling up, long gaps), never as a column: no single input column ranks the
     // customers nearly as well as the model does.
-    let conn = store::open_db(shared(), false, true).unwrap();
+    let conn = store::open_db(shared(), kesou_indexer::store::Open::Read).unwrap();
     let pop = population(&conn, cutoff(as_of())).unwrap();
     let labels = churned(&conn, &pop, as_of()).unwrap();
     let model = trained();

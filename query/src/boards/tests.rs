@@ -235,7 +235,8 @@ fn churn_says_risk_was_never_computed_until_it_is() {
     // Some risks set on a copy: the risky ones come, riskiest first, and no note.
     let (_dir, paths) = testing::copy();
     {
-        let conn = kesou_indexer::store::open_db(&paths, false, false).unwrap();
+        let conn =
+            kesou_indexer::store::open_db(&paths, kesou_indexer::store::Open::Write).unwrap();
         conn.execute_batch(
             "UPDATE customers SET churn_risk = CASE id
                  WHEN 'C0000001' THEN 0.95 WHEN 'C0000002' THEN 0.7
@@ -572,7 +573,8 @@ fn pages_are_disjoint_and_cover_the_unpaged_answer() {
 fn a_store_without_rfm_says_so_on_the_rfm_board() {
     let (_dir, paths) = testing::copy();
     {
-        let conn = kesou_indexer::store::open_db(&paths, false, false).unwrap();
+        let conn =
+            kesou_indexer::store::open_db(&paths, kesou_indexer::store::Open::Write).unwrap();
         conn.execute_batch("ALTER TABLE customers DROP COLUMN rfm_segment")
             .unwrap();
     }

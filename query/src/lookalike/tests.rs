@@ -84,7 +84,7 @@ const CUSTOMERS: &[Row] = &[
 fn store() -> (tempfile::TempDir, StorePaths) {
     let dir = tempfile::tempdir().unwrap();
     let paths = StorePaths::new(dir.path().join("store"));
-    let conn = store::open_db(&paths, true, false).unwrap();
+    let conn = store::open_db(&paths, kesou_indexer::store::Open::CreateOrWrite).unwrap();
     for (id, name, region, province, industry, size, tag, products) in CUSTOMERS {
         conn.execute(
             "INSERT INTO customers (id, name, credit_code, region, province, industry, size, tags,
@@ -120,7 +120,7 @@ fn store() -> (tempfile::TempDir, StorePaths) {
 }
 
 fn reader(paths: &StorePaths) -> Connection {
-    store::open_db(paths, false, true).unwrap()
+    store::open_db(paths, kesou_indexer::store::Open::Read).unwrap()
 }
 
 fn seeds(s: &[&str]) -> Vec<String> {
@@ -226,7 +226,7 @@ fn vectors_are_rebuilt_when_the_store_moves_on() {
         assert!(Lookalike::is_fresh(&paths, &conn).unwrap());
     }
     {
-        let conn = store::open_db(&paths, false, false).unwrap();
+        let conn = store::open_db(&paths, kesou_indexer::store::Open::Write).unwrap();
         conn.execute("DELETE FROM customers WHERE id = 'C4'", [])
             .unwrap();
         store::set_meta(&conn, "generation", "2").unwrap();

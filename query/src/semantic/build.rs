@@ -161,7 +161,7 @@ impl Pending {
             None => None,
         };
         let (generation, customers) = {
-            let conn = store::open_db(paths, false, true)?;
+            let conn = store::open_db(paths, kesou_indexer::store::Open::Read)?;
             read(&conn, old.as_ref())?
         };
         Ok(Pending {

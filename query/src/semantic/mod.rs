@@ -63,7 +63,7 @@ pub fn configured(conn: &Connection) -> Result<Option<ModelConfig>> {
 /// Records the store's model (or, with `None`, removes it: searches go back to BM25 only).
 /// Opens the store for writing for a moment.
 pub fn configure(paths: &StorePaths, model: Option<&ModelConfig>) -> Result<()> {
-    let conn = store::open_db(paths, false, false)?;
+    let conn = store::open_db(paths, kesou_indexer::store::Open::Write)?;
     match model {
         Some(m) => store::set_meta(
             &conn,
