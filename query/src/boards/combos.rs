@@ -133,36 +133,16 @@ pub fn save_combo(asker: &Asker, spec: &ComboSpec, by: Author<'_>) -> Result<Sav
     spec.check(asker)?;
     let conn = asker.connection();
     conn.execute_batch(kesou_indexer::store::COMBOS_SCHEMA)?;
-    if let Some(owner) = owner_of(asker, &spec.name)?
-        && owner.as_deref() != Some(by.name)
-    {
-        return Err(Error::Conflict(format!(
-            "a combined dashboard named {:?} already exists, saved by {}; choose another name (only its owner can change it)",
-            spec.name,
-            owner.as_deref().unwrap_or("someone else")
-        )));
-    }
     let boards = serde_json::to_string(&spec.boards).expect("names serialise");
-    let now = chrono::Utc::now()
-        .naive_utc()
-        .format("%Y-%m-%d %H:%M:%S")
-        .to_string();
-    // The owner check again in the statement that writes (two saves at one moment).
-    let written = conn.execute(
-        &format!(
-            "INSERT INTO {COMBOS_TABLE} (name, title, spec, created_at, owner) \
-             VALUES (?, ?, ?, CAST(? AS TIMESTAMP), ?) \
-             ON CONFLICT (name) DO UPDATE SET title = excluded.title, spec = excluded.spec, \
-             created_at = excluded.created_at WHERE {COMBOS_TABLE}.owner = excluded.owner"
-        ),
-        duckdb::params![spec.name, spec.shown_title(), boards, now, by.name],
+    let now = super::owned::write_owned(
+        conn,
+        COMBOS_TABLE,
+        "combined dashboard",
+        (&spec.name, spec.shown_title(), &boards),
+        owner_of(asker, &spec.name)?,
+        "someone else",
+        by.name,
     )?;
-    if written == 0 {
-        return Err(Error::Conflict(format!(
-            "a combined dashboard named {:?} already exists, saved by someone else; choose another name",
-            spec.name
-        )));
-    }
     Ok(SavedCombo {
         name: spec.name.clone(),
         title: spec.shown_title().to_owned(),

@@ -15,6 +15,7 @@ mod builtin;
 mod combos;
 mod flow;
 mod overview;
+mod owned;
 mod period;
 mod reports;
 

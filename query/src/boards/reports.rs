@@ -294,37 +294,16 @@ pub fn save_report(asker: &Asker, spec: &ReportSpec, by: Author<'_>) -> Result<S
     spec.query(asker)?;
     let conn = asker.connection();
     ensure_table(conn)?;
-    if let Some(owner) = owner_of(asker, &spec.name)?
-        && owner.as_deref() != Some(by.name)
-    {
-        return Err(Error::Conflict(format!(
-            "a report named {:?} already exists, saved by {}; choose another name (only its owner can change it)",
-            spec.name,
-            owner.as_deref().unwrap_or("an earlier version of kesou")
-        )));
-    }
     let json = serde_json::to_string(spec).expect("a report spec serialises");
-    let now = chrono::Utc::now()
-        .naive_utc()
-        .format("%Y-%m-%d %H:%M:%S")
-        .to_string();
-    // The owner check again inside the one statement that writes, so that two saves of
-    // one name at the same moment cannot both pass the check above.
-    let written = conn.execute(
-        &format!(
-            "INSERT INTO {REPORTS_TABLE} (name, title, spec, created_at, owner) \
-             VALUES (?, ?, ?, CAST(? AS TIMESTAMP), ?) \
-             ON CONFLICT (name) DO UPDATE SET title = excluded.title, spec = excluded.spec, \
-             created_at = excluded.created_at WHERE {REPORTS_TABLE}.owner = excluded.owner"
-        ),
-        duckdb::params![spec.name, spec.shown_title(), json, now, by.name],
+    let now = super::owned::write_owned(
+        conn,
+        REPORTS_TABLE,
+        "report",
+        (&spec.name, spec.shown_title(), &json),
+        owner_of(asker, &spec.name)?,
+        "an earlier version of kesou",
+        by.name,
     )?;
-    if written == 0 {
-        return Err(Error::Conflict(format!(
-            "a report named {:?} already exists, saved by someone else; choose another name",
-            spec.name
-        )));
-    }
     Ok(SavedReport {
         name: spec.name.clone(),
         title: spec.shown_title().to_owned(),
