@@ -362,6 +362,14 @@ async fn preview_of(
         .await
 }
 
+/// Who saves or deletes a report or a combined dashboard.
+pub(super) fn author(principal: &kesou_access::Principal) -> boards::Author<'_> {
+    boards::Author {
+        name: &principal.name,
+        admin: principal.role == kesou_access::Role::Admin,
+    }
+}
+
 pub async fn save(
     State(state): State<AppState>,
     caller: Caller,
@@ -374,11 +382,7 @@ pub async fn save(
             state
                 .blocking(move |asker| {
                     principal.check_query(&spec.query(asker)?, None)?;
-                    let by = boards::Author {
-                        name: &principal.name,
-                        admin: principal.role == kesou_access::Role::Admin,
-                    };
-                    let saved = boards::save_report(asker, &spec, by)?;
+                    let saved = boards::save_report(asker, &spec, author(&principal))?;
                     Ok(((StatusCode::CREATED, Json(json!(saved))), Done::default()))
                 })
                 .await
@@ -400,11 +404,7 @@ pub async fn delete(
         Ok(()) => {
             state
                 .blocking(move |asker| {
-                    let by = boards::Author {
-                        name: &principal.name,
-                        admin: principal.role == kesou_access::Role::Admin,
-                    };
-                    boards::delete_report(asker, &name, by)?;
+                    boards::delete_report(asker, &name, author(&principal))?;
                     Ok((StatusCode::NO_CONTENT, Done::default()))
                 })
                 .await

@@ -13,16 +13,10 @@ use kesou_query::boards::{self, ComboSpec};
 use serde_json::{Value, json};
 
 use super::ApiJson;
+use super::boards::author;
 use crate::auth::{Caller, Done};
 use crate::error::{ApiResult, AppError};
 use crate::state::AppState;
-
-fn author(principal: &kesou_access::Principal) -> boards::Author<'_> {
-    boards::Author {
-        name: &principal.name,
-        admin: principal.role == kesou_access::Role::Admin,
-    }
-}
 
 pub async fn list(State(state): State<AppState>, _caller: Caller) -> ApiResult<Json<Value>> {
     state
