@@ -358,16 +358,8 @@ pub fn evaluate_all(store: &Store, settings: &Settings) -> Result<Vec<Outcome>> 
 
 fn skipped(watch: &Watch, why: String) -> Outcome {
     Outcome {
-        watch: watch.id,
-        name: watch.name.clone(),
-        full_run: None,
-        checked: 0,
-        entered: Vec::new(),
-        left: Vec::new(),
-        members: 0,
-        firing: None,
-        queued: 0,
         skipped: Some(why),
+        ..nothing_moved(watch, 0)
     }
 }
 
