@@ -343,12 +343,13 @@ pub async fn plan(
         .await
         .map_err(AppError::from)?
         .map_err(|e| without_paths(&for_plan, e.into()))?;
+    let chinese = crate::language::reads_chinese(&headers);
     for f in &mut planned.files {
         f.file = shown(&import, &f.file);
         f.note = f.note.as_deref().map(|n| shown(&import, n));
         for p in &mut f.problems {
             p.file = shown(&import, &p.file);
-            if crate::language::reads_chinese(&headers) {
+            if chinese {
                 p.reason = crate::reasons::reason_zh(&p.reason);
             }
         }
