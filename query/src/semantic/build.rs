@@ -38,6 +38,8 @@ pub struct EmbedReport {
     /// The store generation the vectors describe.
     pub generation: u64,
     pub bytes: u64,
+    /// The index queries read (`None`: too few texts, every vector is scanned).
+    pub index: Option<super::IndexReport>,
     /// Reading the store, embedding, writing.
     pub read_seconds: f64,
     pub embed_seconds: f64,
@@ -293,6 +295,7 @@ fn finish(
     )?;
     let embed_seconds = embed_started.elapsed().as_secs_f64();
     let bytes = vectors::save(&path, &v)?;
+    let index = super::ivf::refresh(&root, old.as_ref(), &v)?;
     Ok(EmbedReport {
         customers: customers.len(),
         kept,
@@ -300,6 +303,7 @@ fn finish(
         notes,
         generation,
         bytes,
+        index,
         read_seconds,
         embed_seconds,
         seconds: read_seconds + started.elapsed().as_secs_f64(),

@@ -8,7 +8,9 @@
 //! meta.semantic_model ─► Semantic::open ─► (first text query) model + vectors loaded once
 //!                         Semantic::renewed (after a write) ─► the same model and vectors
 //!                         while the vector file is the one they were read from
-//! query text ─► embed_query ─► rank.rs: exact cosine top-k over allowed customers
+//!               kesou embed also ─► ivf.rs: texts filed in k-means lists ─► semantic/ivf.bin
+//! query text ─► embed_query ─► ivf.rs: the lists nearest the query (a store with an index
+//!                               and a scope it pays for), else rank.rs: exact cosine top-k
 //!                               ─► fuse.rs: RRF(k=60) with BM25's ranking ─► one list
 //! ```
 //!
@@ -18,6 +20,7 @@ mod background;
 mod build;
 mod eval;
 mod fuse;
+mod ivf;
 mod quant;
 mod rank;
 mod vectors;
@@ -35,6 +38,7 @@ pub use background::{Background, BackgroundState, Stage};
 pub use build::{EmbedReport, NOTES_PER_CUSTOMER, Pending};
 pub use eval::{PairCase, PairOutcome, Recall, SemanticEval, evaluate};
 pub use fuse::{Fused, RRF_K, rrf};
+pub use ivf::IndexReport;
 pub use kesou_domain::answer::Retrieval;
 pub use rank::Field;
 
@@ -160,6 +164,8 @@ pub struct Loaded {
     vectors: Arc<vectors::Vectors>,
     /// The int8 copy the scan reads ([`Precision::Int8`]).
     int8: Option<Arc<quant::Int8>>,
+    /// The lists a query reads instead of every vector, when the store has them.
+    ivf: Option<Arc<ivf::Ivf>>,
     /// Why the vectors may miss recent changes, for people (`None`: up to date).
     stale: Option<String>,
 }
@@ -176,7 +182,15 @@ impl Loaded {
 
     /// Memory the vectors take, in bytes.
     pub fn bytes(&self) -> usize {
-        self.vectors.bytes() + self.int8.as_ref().map_or(0, |q| q.bytes())
+        self.vectors.bytes()
+            + self.int8.as_ref().map_or(0, |q| q.bytes())
+            + self.ivf.as_ref().map_or(0, |i| i.bytes())
+    }
+
+    /// The index queries read, `(lists, lists read per query)`; `None`: every vector is
+    /// scanned.
+    pub fn index(&self) -> Option<(usize, usize)> {
+        self.ivf.as_ref().map(|i| (i.lists(), i.probes()))
     }
 
     /// What the scan reads.
@@ -202,28 +216,67 @@ impl Loaded {
         Ok(self.nearest_to(&query, k, allowed))
     }
 
-    /// [`Loaded::nearest`] for a query vector already made.
+    /// [`Loaded::nearest`] for a query vector already made: from the index when the store
+    /// has one and the scope is wide enough for it to pay, else by the exact scan.
     pub fn nearest_to(&self, query: &[f32], k: usize, allowed: Option<&[String]>) -> Vec<Near> {
-        let mask = allowed.map(|ids| {
-            let mut mask = vec![false; self.vectors.rows()];
-            for id in ids {
-                if let Some(r) = self.vectors.row_of(id) {
-                    mask[r] = true;
-                }
+        let (mask, allowed_rows) = self.mask(allowed);
+        if let Some(ivf) = &self.ivf
+            && ivf.pays_for(allowed_rows, k)
+        {
+            let hits = ivf.nearest(&self.vectors, query, k, mask.as_deref());
+            // Short only when the scope is thin in the lists read: the exact scan then.
+            if hits.len() >= k {
+                return self.named(hits);
             }
-            mask
-        });
-        match &self.int8 {
-            Some(q) => rank::nearest_int8(q, self.vectors.rows(), query, k, mask.as_deref()),
-            None => rank::nearest(&self.vectors, query, k, mask.as_deref()),
         }
-        .into_iter()
-        .map(|n| Near {
-            id: self.vectors.ids[n.row].clone(),
-            similarity: n.similarity,
-            field: n.field,
-        })
-        .collect()
+        self.named(self.scan(query, k, mask.as_deref()))
+    }
+
+    /// [`Loaded::nearest_to`] by the exact scan of every vector, index or not (to measure
+    /// the index against).
+    pub fn nearest_exact_to(
+        &self,
+        query: &[f32],
+        k: usize,
+        allowed: Option<&[String]>,
+    ) -> Vec<Near> {
+        let (mask, _) = self.mask(allowed);
+        self.named(self.scan(query, k, mask.as_deref()))
+    }
+
+    /// The rows of `allowed` ids (none: all) and how many there are.
+    fn mask(&self, allowed: Option<&[String]>) -> (Option<Vec<bool>>, usize) {
+        let Some(ids) = allowed else {
+            return (None, self.vectors.rows());
+        };
+        let mut mask = vec![false; self.vectors.rows()];
+        let mut rows = 0;
+        for id in ids {
+            if let Some(r) = self.vectors.row_of(id)
+                && !mask[r]
+            {
+                mask[r] = true;
+                rows += 1;
+            }
+        }
+        (Some(mask), rows)
+    }
+
+    fn scan(&self, query: &[f32], k: usize, mask: Option<&[bool]>) -> Vec<rank::Near> {
+        match &self.int8 {
+            Some(q) => rank::nearest_int8(q, self.vectors.rows(), query, k, mask),
+            None => rank::nearest(&self.vectors, query, k, mask),
+        }
+    }
+
+    fn named(&self, hits: Vec<rank::Near>) -> Vec<Near> {
+        hits.into_iter()
+            .map(|n| Near {
+                id: self.vectors.ids[n.row].clone(),
+                similarity: n.similarity,
+                field: n.field,
+            })
+            .collect()
     }
 }
 
@@ -254,6 +307,8 @@ struct Shared {
     vectors: Option<Arc<vectors::Vectors>>,
     /// The int8 copy of `vectors`, once made.
     int8: Option<Arc<quant::Int8>>,
+    /// The index of `vectors`, once read (`Some(None)`: the store has none for them).
+    ivf: Option<Option<Arc<ivf::Ivf>>>,
 }
 
 /// What the vector scan reads. int8 loses no recall on the paraphrase truth but, measured
@@ -357,6 +412,7 @@ impl Semantic {
             _ => match vectors::load(&path)? {
                 Some(v) => {
                     shared.int8 = None;
+                    shared.ivf = None;
                     Arc::new(v)
                 }
                 None => {
@@ -376,6 +432,14 @@ impl Semantic {
                     .int8
                     .get_or_insert_with(|| Arc::new(quant::Int8::new(&vectors))),
             )),
+        };
+        let ivf = match &shared.ivf {
+            Some(i) => i.clone(),
+            None => {
+                let i = ivf::load(&self.root, &vectors.header)?.map(Arc::new);
+                shared.ivf = Some(i.clone());
+                i
+            }
         };
         drop(shared);
         let info = embedder.info();
@@ -407,6 +471,7 @@ impl Semantic {
             embedder,
             vectors,
             int8,
+            ivf,
             stale,
         });
         *slot = Some(Arc::clone(&loaded));

@@ -47,7 +47,7 @@ impl PartialOrd for Near {
 /// Rows per task: enough work to be worth a thread, few enough to share it evenly.
 const TILE: usize = 4096;
 
-fn dot(a: &[f32], b: &[f32]) -> f32 {
+pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
     // Eight lanes, so the compiler keeps them in vector registers.
     let mut acc = [0f32; 8];
     let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
