@@ -284,3 +284,68 @@ fn ranked_fields_order_by_meaning_not_by_characters() {
     assert!(ranks.windows(2).all(|w| w[0] <= w[1]), "largest first");
     assert_eq!(ranks.first(), Some(&0));
 }
+
+/// Watches are asked again in one statement: every question's answer among some customers
+/// is what asking it alone, restricted to them, answers (scopes and related records too).
+#[test]
+fn many_questions_in_one_statement_answer_as_each_alone() {
+    let asker = Asker::open(&STORE.paths, &NoProgress).unwrap();
+    let conn = &reader().conn;
+    // Every third customer: the "changed" ones.
+    let ids: Vec<String> = column(conn, "SELECT id FROM customers ORDER BY id")
+        .into_iter()
+        .step_by(3)
+        .collect();
+    let east = kesou_query::Scope::new([("region".to_owned(), vec!["华东".to_owned()])]).unwrap();
+    let questions = [
+        ("华东地区的科技类客户", None),
+        ("年采购额超过50万的客户", None),
+        ("近30天咨询≥5次且未成交的客户", None),
+        ("投诉过的客户", None),
+        ("制造业客户", Some(&east)),
+        ("不是制造业的客户", Some(&east)),
+        ("大型或中型客户", None),
+    ];
+    let parsed: Vec<Query> = questions.iter().map(|(q, _)| asker.parse(q)).collect();
+    let batch: Vec<(&Query, Option<&kesou_query::Scope>)> = parsed
+        .iter()
+        .zip(&questions)
+        .map(|(q, (_, s))| (q, *s))
+        .collect();
+    let together = asker.members_among(&batch, &ids).unwrap();
+    let mut nonempty = 0;
+    for ((query, scope), got) in batch.iter().zip(&together) {
+        let mut alone = (*query).clone();
+        alone.filters.push(Filter::field(
+            "id",
+            Op::In,
+            Value::List(ids.iter().map(|i| Value::Str(i.clone())).collect()),
+            None,
+        ));
+        let options = AskOptions {
+            all: true,
+            page_size: Some(kesou_query::MAX_ROWS),
+            scope: scope.cloned(),
+            ..AskOptions::default()
+        };
+        let answer = asker.run(&alone, &options).unwrap();
+        let want: BTreeSet<String> = answer
+            .table
+            .rows
+            .iter()
+            .map(|r| r[0].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(
+            got.iter().cloned().collect::<BTreeSet<_>>(),
+            want,
+            "{query:?}"
+        );
+        nonempty += usize::from(!want.is_empty());
+    }
+    assert!(nonempty >= 6, "the questions find customers");
+    // Questions that are not decided row by row are refused, not answered wrongly.
+    let top = asker.parse("采购额最高的10个客户");
+    assert!(asker.members_among(&[(&top, None)], &ids).is_err());
+    let words = asker.parse("做新能源电池的");
+    assert!(asker.members_among(&[(&words, None)], &ids).is_err());
+}

@@ -165,7 +165,7 @@ fn has_related(f: &kesou_nlq::Filter) -> bool {
 /// custom fields are pivoted from their rows by the view; 2.5× the time of a plain list at
 /// 100k customers). Every string of the query is compared, so that no field a part of it
 /// names can be missed: a value spelled like a field only costs the view.
-fn relation<'s>(schema: &'s Schema, query: &Query, sort: Option<&Sort>) -> &'s str {
+pub(crate) fn relation<'s>(schema: &'s Schema, query: &Query, sort: Option<&Sort>) -> &'s str {
     if schema.source.is_none() {
         return &schema.table;
     }
