@@ -724,3 +724,83 @@ fn only_administrators_configure_targets_and_questions_must_be_understood_whole(
         "{msg}"
     );
 }
+
+/// Watches asked together after a batch (one statement for all) record exactly the members
+/// a whole run of each finds, entering and leaving alike.
+#[test]
+fn watches_asked_together_keep_the_members_each_whole_answer_has() {
+    let (_dir, root) = fresh();
+    let store = Store::open(&StorePaths::new(&root)).unwrap();
+    let questions = [
+        QUESTION,
+        "华东年采购额超过100万的客户",
+        "年采购额超过500万的制造业客户",
+        "不在华东的大型客户",
+    ];
+    for q in questions {
+        let mut w = watch(q, &[]);
+        w.fire_on = FireOn::Both;
+        kesou_watch::add(&store, "本机命令行", w).unwrap();
+    }
+    // Three customers gain a big order.
+    let three: Vec<String> = ids(&store, BELOW).into_iter().take(3).collect();
+    store
+        .apply(&big_orders(&store, &three, "t"), &NoProgress)
+        .unwrap();
+    let rich = ids(
+        &store,
+        "SELECT id FROM customers WHERE region = '华东' AND annual_purchase > 5000000 \
+         AND id NOT IN (SELECT customer_id FROM orders WHERE id LIKE 'OWt%') ORDER BY id LIMIT 3",
+    );
+    // Three others are deleted, with their orders.
+    let deletes: Vec<String> = rich
+        .iter()
+        .map(|c| serde_json::json!({"op": "delete", "id": c}).to_string())
+        .collect();
+    let outcomes = kesou_watch::evaluate_all(&store, &settings()).unwrap();
+    assert_eq!(outcomes[0].entered, three);
+    store
+        .apply(
+            &Changes::parse(deletes.join("\n").as_bytes()).unwrap(),
+            &NoProgress,
+        )
+        .unwrap();
+    let outcomes = kesou_watch::evaluate_all(&store, &settings()).unwrap();
+    assert_eq!(outcomes.len(), questions.len());
+    assert!(
+        outcomes.iter().all(|o| o.full_run.is_none()),
+        "{outcomes:?}"
+    );
+    assert_eq!(outcomes[0].left, rich, "deleted: they left");
+    // What each recorded is what asking it whole finds.
+    let asker = kesou_query::ask::Asker::on_store(&store).unwrap();
+    let conn = store.reader().unwrap().conn;
+    for (o, q) in outcomes.iter().zip(questions) {
+        let answer = asker
+            .ask(
+                q,
+                &kesou_query::ask::AskOptions {
+                    all: true,
+                    page_size: Some(kesou_query::MAX_ROWS),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        let whole: BTreeSet<String> = answer
+            .table
+            .rows
+            .iter()
+            .map(|r| r[0].as_str().unwrap().to_owned())
+            .collect();
+        let mut stmt = conn
+            .prepare("SELECT customer_id FROM watch_members WHERE watch_id = ?")
+            .unwrap();
+        let recorded: BTreeSet<String> = stmt
+            .query_map([o.watch], |r| r.get::<_, String>(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(recorded, whole, "{q}");
+        assert_eq!(o.members, whole.len(), "{q}");
+    }
+}

@@ -2,7 +2,7 @@
 //! when a full re-run is needed instead), and recording what moved: members, the firing
 //! and its deliveries, in one transaction per watch.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use duckdb::{Connection, params};
 use kesou_access::Principal;
@@ -120,9 +120,9 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 
 /// The customers changed since a generation, and whether some may have been deleted.
 pub(crate) struct Changed {
-    ids: Vec<String>,
+    pub ids: Vec<String>,
     total: i64,
-    maybe_deleted: bool,
+    pub maybe_deleted: bool,
 }
 
 impl Changed {
@@ -148,14 +148,24 @@ impl Changed {
 }
 
 /// A run's rows by customer id, the table's columns kept for reasons.
-struct Run {
+pub(crate) struct Run {
     ids: HashSet<String>,
     table: Table,
     row_of: HashMap<String, usize>,
 }
 
+impl Run {
+    pub fn empty() -> Run {
+        Run {
+            ids: HashSet::new(),
+            table: Table::default(),
+            row_of: HashMap::new(),
+        }
+    }
+}
+
 /// Asks the watch's query under the owner's scope; `only` restricts it to these ids.
-fn run(
+pub(crate) fn run(
     asker: &Asker,
     query: &Query,
     principal: &Principal,
@@ -222,7 +232,7 @@ fn run(
 
 /// Who entered an answer (in `found`, not `before`) and who left it (deleted, or asked
 /// again — every member when `checked` is `None` — and not found), each sorted.
-fn moves(
+pub(crate) fn moves(
     before: &HashSet<String>,
     found: &HashSet<String>,
     checked: Option<&HashSet<&String>>,
@@ -328,21 +338,50 @@ pub fn evaluate_all(store: &Store, settings: &Settings) -> Result<Vec<Outcome>> 
     let root = store.paths().root.clone();
     let mut out = Vec::with_capacity(watches.len());
     let mut since_cache = HashMap::new();
+    let mut owners: HashMap<&str, Principal> = HashMap::new();
     // One transaction for every watch: one commit (a disk sync) rather than one per watch.
     // A watch's user error (a field its owner may no longer use) is found before it writes
     // anything, so it skips that watch only; a fault rolls back every watch, which the
     // next evaluation asks again from the same change.
     in_transaction(asker.connection(), || {
+        let generation = kesou_indexer::store::generation(asker.connection())?;
+        // Watches whose members change only with their own customers' rows, by the
+        // generation they were last asked at: asked together, in one statement.
+        let mut together: BTreeMap<i64, Vec<Read>> = BTreeMap::new();
         for watch in &watches {
-            let principal = match spec::owner_principal(&root, &watch.owner) {
-                Ok(p) => p,
+            let principal = match owners.get(watch.owner.as_str()) {
+                Some(p) => p.clone(),
+                None => match spec::owner_principal(&root, &watch.owner) {
+                    Ok(p) => {
+                        owners.insert(&watch.owner, p.clone());
+                        p
+                    }
+                    Err(e) if e.is_user_error() => {
+                        out.push(skipped(watch, e.to_string()));
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                },
+            };
+            let read = match read_watch(&asker, watch, principal) {
+                Ok(r) => r,
                 Err(e) if e.is_user_error() => {
+                    tracing::warn!(watch = watch.id, error = %e, "watch not evaluated");
                     out.push(skipped(watch, e.to_string()));
                     continue;
                 }
                 Err(e) => return Err(e),
             };
-            match evaluate_one(&asker, watch, &principal, settings, &root, &mut since_cache) {
+            let row_by_row = watch.evaluated_gen.is_some_and(|g| g < generation)
+                && watch.evaluated_key.as_deref() == Some(read.key.as_str())
+                && full_run_reason(&read.query).is_none()
+                && kesou_query::ask::not_row_by_row(&read.query).is_none();
+            if row_by_row {
+                let since = watch.evaluated_gen.unwrap_or(0) as i64;
+                together.entry(since).or_default().push(read);
+                continue;
+            }
+            match evaluate_one(&asker, &read, settings, &root, &mut since_cache) {
                 Ok(o) => out.push(o),
                 Err(e) if e.is_user_error() => {
                     tracing::warn!(watch = watch.id, error = %e, "watch not evaluated");
@@ -351,9 +390,72 @@ pub fn evaluate_all(store: &Store, settings: &Settings) -> Result<Vec<Outcome>> 
                 Err(e) => return Err(e),
             }
         }
+        for (since, reads) in together {
+            let seen = changed_since(asker.connection(), &mut since_cache, since, generation)?;
+            if seen.ids.len() as f64 > FULL_RUN_SHARE * seen.total as f64 {
+                for read in &reads {
+                    out.push(evaluate_one(
+                        &asker,
+                        read,
+                        settings,
+                        &root,
+                        &mut since_cache,
+                    )?);
+                }
+            } else {
+                let batch = crate::batch::Batch {
+                    asker: &asker,
+                    reads: &reads,
+                    seen: &seen,
+                    since,
+                    generation,
+                };
+                out.extend(batch.evaluate(settings, &root)?);
+            }
+        }
         Ok(())
     })?;
+    // In the order the watches were listed.
+    let order: HashMap<i64, usize> = watches.iter().enumerate().map(|(i, w)| (w.id, i)).collect();
+    out.sort_by_key(|o| order.get(&o.watch).copied());
     Ok(out)
+}
+
+/// A watch read for evaluation: its query now, its owner and what its members depend on.
+pub(crate) struct Read<'w> {
+    pub watch: &'w Watch,
+    pub query: Query,
+    pub principal: Principal,
+    pub key: String,
+}
+
+fn read_watch<'w>(asker: &Asker, watch: &'w Watch, principal: Principal) -> Result<Read<'w>> {
+    let query = query_of(asker, watch)?;
+    principal
+        .check_query(&query, None)
+        .map_err(|e| Error::Forbidden(e.to_string()))?;
+    let key = reading_key(asker, &query, &principal);
+    Ok(Read {
+        watch,
+        query,
+        principal,
+        key,
+    })
+}
+
+/// What changed since a generation, read once for every watch last asked then.
+fn changed_since(
+    conn: &Connection,
+    cache: &mut HashMap<i64, std::rc::Rc<Changed>>,
+    since: i64,
+    generation: u64,
+) -> Result<std::rc::Rc<Changed>> {
+    if let Some(c) = cache.get(&since) {
+        return Ok(std::rc::Rc::clone(c));
+    }
+    let c = std::rc::Rc::new(Changed::since(conn, since, generation)?);
+    cache.insert(since, std::rc::Rc::clone(&c));
+    Ok(c)
 }
 
 fn skipped(watch: &Watch, why: String) -> Outcome {
@@ -365,41 +467,28 @@ fn skipped(watch: &Watch, why: String) -> Outcome {
 
 fn evaluate_one(
     asker: &Asker,
-    watch: &Watch,
-    principal: &Principal,
+    read: &Read,
     settings: &Settings,
     root: &std::path::Path,
     since_cache: &mut HashMap<i64, std::rc::Rc<Changed>>,
 ) -> Result<Outcome> {
     let conn = asker.connection();
-    let query = query_of(asker, watch)?;
-    principal
-        .check_query(&query, None)
-        .map_err(|e| Error::Forbidden(e.to_string()))?;
-    let key = reading_key(asker, &query, principal);
+    let (watch, query, principal, key) = (read.watch, &read.query, &read.principal, &read.key);
     (|| -> Result<Outcome> {
         let generation = kesou_indexer::store::generation(conn)?;
         let before = members(conn, watch.id)?;
         let mut full = match (watch.evaluated_gen, &watch.evaluated_key) {
             (None, _) => Some("the watch's first run".to_owned()),
-            (Some(_), Some(k)) if *k != key => {
+            (Some(_), Some(k)) if k != key => {
                 Some("the reading date, the question or the owner's scope changed".to_owned())
             }
             (Some(g), _) if g >= generation => {
                 return Ok(nothing_moved(watch, before.len()));
             }
-            _ => full_run_reason(&query),
+            _ => full_run_reason(query),
         };
         let since = watch.evaluated_gen.unwrap_or(0) as i64;
-        // What changed since a generation, read once for every watch last asked then.
-        let seen = match since_cache.get(&since) {
-            Some(c) => std::rc::Rc::clone(c),
-            None => {
-                let c = std::rc::Rc::new(Changed::since(conn, since, generation)?);
-                since_cache.insert(since, std::rc::Rc::clone(&c));
-                c
-            }
-        };
+        let seen = changed_since(conn, since_cache, since, generation)?;
         let mut changed: Vec<String> = Vec::new();
         if full.is_none() {
             changed = seen.ids.clone();
@@ -425,21 +514,11 @@ fn evaluate_one(
         };
         let (found, checked) = match &full {
             Some(_) => {
-                let f = run(asker, &query, principal, None)?;
+                let f = run(asker, query, principal, None)?;
                 (f, usize::MAX)
             }
-            None if changed.is_empty() => (
-                Run {
-                    ids: HashSet::new(),
-                    table: Table::default(),
-                    row_of: HashMap::new(),
-                },
-                0,
-            ),
-            None => (
-                run(asker, &query, principal, Some(&changed))?,
-                changed.len(),
-            ),
+            None if changed.is_empty() => (Run::empty(), 0),
+            None => (run(asker, query, principal, Some(&changed))?, changed.len()),
         };
         let checked_set: Option<HashSet<&String>> = full
             .is_none()
@@ -460,71 +539,121 @@ fn evaluate_one(
             }
             app.flush()?;
         }
-        mark_evaluated(conn, watch.id, generation, &key)?;
-        let members_now = before.len() + entered.len() - left.len();
-        let fires = match watch.fire_on {
-            FireOn::Enter => !entered.is_empty(),
-            FireOn::Leave => !left.is_empty(),
-            FireOn::Both => !entered.is_empty() || !left.is_empty(),
-        };
-        let mut outcome = Outcome {
-            watch: watch.id,
-            name: watch.name.clone(),
-            full_run: full.clone(),
+        mark_evaluated(conn, watch.id, generation, key)?;
+        let moved = Moved {
+            full,
+            since,
+            generation,
             checked: if checked == usize::MAX {
                 found.ids.len()
             } else {
                 checked
             },
-            entered: entered.clone(),
-            left: left.clone(),
-            members: members_now,
-            firing: None,
-            queued: 0,
-            skipped: None,
+            members: before.len() + entered.len() - left.len(),
+            entered,
+            left,
+            deleted: &deleted,
         };
-        if !fires {
-            return Ok(outcome);
-        }
-        let show_entered = watch.fire_on != FireOn::Leave;
-        let show_left = watch.fire_on != FireOn::Enter;
-        let entered_items: Vec<Item> = if show_entered {
-            entered
-                .iter()
-                .map(|id| {
-                    message::entered_item(
-                        &found.table,
-                        found.row_of.get(id).copied(),
-                        id,
-                        &query,
-                        settings,
-                    )
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let entered_items = message::with_churn_reasons(conn, entered_items, &query, principal)?;
-        let left_items: Vec<Item> = if show_left {
-            message::left_items(conn, &left, &deleted, principal, settings)?
-        } else {
-            Vec::new()
-        };
-        let explain = kesou_nlq::explain(&query, asker.schema());
-        let msg = message::Message::for_list(
-            watch,
-            explain,
-            generation,
-            entered_items,
-            left_items,
-            settings,
-        );
-        let firing = record_firing(conn, watch.id, generation, &msg, full.is_some())?;
-        let event = format!("w{}:g{}-{}", watch.id, since, generation);
-        outcome.queued = outbox::queue_all(conn, root, firing, &event, watch, &msg, settings)?;
-        outcome.firing = Some(firing);
-        Ok(outcome)
+        report(asker, read, moved, &found, settings, root)
     })()
+}
+
+/// Where a watch stands after it was asked again, its members already recorded.
+pub(crate) struct Moved<'a> {
+    /// Why the whole question was asked (none: only the changed customers).
+    pub full: Option<String>,
+    /// The generation it was asked at last, and now.
+    pub since: i64,
+    pub generation: u64,
+    pub checked: usize,
+    /// Members now.
+    pub members: usize,
+    pub entered: Vec<String>,
+    pub left: Vec<String>,
+    /// Members that no longer exist.
+    pub deleted: &'a BTreeSet<String>,
+}
+
+/// The outcome of a watch that moved: when it fires on what moved, its firing and the
+/// deliveries queued for it, the entered customers shown with their rows of `found`.
+pub(crate) fn report(
+    asker: &Asker,
+    read: &Read,
+    moved: Moved,
+    found: &Run,
+    settings: &Settings,
+    root: &std::path::Path,
+) -> Result<Outcome> {
+    let conn = asker.connection();
+    let (watch, query, principal) = (read.watch, &read.query, &read.principal);
+    let Moved {
+        full,
+        since,
+        generation,
+        checked,
+        members,
+        entered,
+        left,
+        deleted,
+    } = moved;
+    let fires = match watch.fire_on {
+        FireOn::Enter => !entered.is_empty(),
+        FireOn::Leave => !left.is_empty(),
+        FireOn::Both => !entered.is_empty() || !left.is_empty(),
+    };
+    let mut outcome = Outcome {
+        watch: watch.id,
+        name: watch.name.clone(),
+        full_run: full.clone(),
+        checked,
+        entered: entered.clone(),
+        left: left.clone(),
+        members,
+        firing: None,
+        queued: 0,
+        skipped: None,
+    };
+    if !fires {
+        return Ok(outcome);
+    }
+    let show_entered = watch.fire_on != FireOn::Leave;
+    let show_left = watch.fire_on != FireOn::Enter;
+    let entered_items: Vec<Item> = if show_entered {
+        entered
+            .iter()
+            .map(|id| {
+                message::entered_item(
+                    &found.table,
+                    found.row_of.get(id).copied(),
+                    id,
+                    query,
+                    settings,
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let entered_items = message::with_churn_reasons(conn, entered_items, query, principal)?;
+    let left_items: Vec<Item> = if show_left {
+        message::left_items(conn, &left, deleted, principal, settings)?
+    } else {
+        Vec::new()
+    };
+    let explain = kesou_nlq::explain(query, asker.schema());
+    let msg = message::Message::for_list(
+        watch,
+        explain,
+        generation,
+        entered_items,
+        left_items,
+        settings,
+    );
+    let firing = record_firing(conn, watch.id, generation, &msg, full.is_some())?;
+    let event = format!("w{}:g{}-{}", watch.id, since, generation);
+    outcome.queued = outbox::queue_all(conn, root, firing, &event, watch, &msg, settings)?;
+    outcome.firing = Some(firing);
+    Ok(outcome)
 }
 
 fn nothing_moved(watch: &Watch, members: usize) -> Outcome {

@@ -23,6 +23,7 @@
 //! that records the firing, under an idempotency key made of the watch, the generations
 //! and the target, so evaluating the same change twice queues nothing new.
 
+mod batch;
 mod error;
 mod evaluate;
 mod measure;
