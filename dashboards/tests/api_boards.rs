@@ -39,10 +39,11 @@ static STORE: LazyLock<Store> = LazyLock::new(|| {
     };
     kesou_models::churn::score_with(&paths, &model, &NoProgress).expect("score churn");
     let state = AppState::open(&ServerConfig {
-        data: paths.root.clone(),
+        data: paths.clone(),
         demo: true,
         embed_key: Some(b"a test key of at least thirty-two bytes".to_vec()),
         public_url: "http://kesou.test".into(),
+        watch_first_retry: None,
     })
     .expect("open");
     Store {

@@ -82,10 +82,11 @@ fn serve(paths: kesou_indexer::StorePaths, demo: bool) -> String {
                 .expect("bind");
             let base = format!("http://{}", listener.local_addr().expect("address"));
             let state = AppState::open(&ServerConfig {
-                data: paths.root.clone(),
+                data: paths.clone(),
                 demo,
                 embed_key: Some(b"browser tests sign with this key of 32+ bytes".to_vec()),
                 public_url: base.clone(),
+                watch_first_retry: None,
             })
             .expect("open store");
             tx.send(base).expect("hand over the address");
