@@ -133,6 +133,21 @@ pub fn shared_store(fixture: &str, shapes: &[Shape]) -> StorePaths {
     StorePaths::new(own)
 }
 
+/// A folder of this process's own in the target folder, for a fixture that lives as long
+/// as the test process and builds its store from files of its own: the same folder for the
+/// same name, made when missing. Folders of processes that have ended are removed.
+pub fn process_dir(fixture: &str) -> PathBuf {
+    let shared = cache_root().join("shared");
+    let own = shared.join(format!("{}-{fixture}", std::process::id()));
+    let lock = lock_of(&own.to_string_lossy());
+    let _one_at_a_time = lock.lock().unwrap_or_else(|e| e.into_inner());
+    if !own.is_dir() {
+        remove_stale(&shared);
+        std::fs::create_dir_all(&own).expect("create a fixture folder");
+    }
+    own
+}
+
 /// Removes the shared copies of processes that have ended (`/proc/PID` is gone).
 fn remove_stale(shared: &Path) {
     let Ok(entries) = std::fs::read_dir(shared) else {
