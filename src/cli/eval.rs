@@ -104,8 +104,8 @@ fn lookalike(args: LookalikeArgs, opts: &super::options::Options) -> anyhow::Res
     let truth = match args.truth {
         Some(t) => t,
         None => lookalike::default_truth(&conn)?.ok_or_else(|| {
-            kesou_query::Error::BadRequest(
-                "no truth_segments file is recorded beside this store's source files; give one with --truth PATH".into(),
+            super::user(
+                "no truth_segments file is recorded beside this store's source files; give one with --truth PATH",
             )
         })?,
     };

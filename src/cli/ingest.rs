@@ -344,7 +344,7 @@ fn ingest_remote(server: &kesou_indexer::served::Served, args: &IngestArgs) -> a
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         if !names.insert(name.clone()) {
-            return Err(kesou_query::Error::BadRequest(format!(
+            return Err(super::user(format!(
                 "two files are named {name}: the server takes files by name, so load them one at a time"
             ))
             .into());
