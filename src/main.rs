@@ -2,8 +2,6 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 mod cli;
 
 /// mimalloc rather than glibc's allocator: ingest and indexing allocate many small strings
@@ -78,7 +76,7 @@ mod sigpipe {
 }
 
 fn main() -> ExitCode {
-    let args = cli::Cli::parse();
+    let args = cli::Cli::parse_with_sources();
     #[cfg(unix)]
     if !matches!(args.command, cli::Command::Serve(_) | cli::Command::Demo(_)) {
         sigpipe::default_action();

@@ -10,9 +10,8 @@ use kesou_indexer::{Changes, NoProgress, Store, StorePaths};
 use kesou_testkit::copy_dir;
 
 /// A generated store, built once; each test works on a copy of it.
-static BUILT: LazyLock<(tempfile::TempDir, PathBuf)> = LazyLock::new(|| {
-    let generated = kesou_testkit::generated_store(600, 3);
-    let store = generated.paths.root.clone();
+static BUILT: LazyLock<PathBuf> = LazyLock::new(|| {
+    let store = kesou_testkit::shared_store("backup", &[kesou_testkit::Shape::new(600, 3)]).root;
     // Side files as the other parts of kesou leave them.
     let s = |rel: &str, text: &str| {
         let p = store.join(rel);
@@ -33,13 +32,13 @@ static BUILT: LazyLock<(tempfile::TempDir, PathBuf)> = LazyLock::new(|| {
         "{\"seq\":1,\"x\":1}\n{\"seq\":2,\"x\":2}\n{\"seq\":3,\"x\":3}\n{\"seq\":4,\"x\":",
     );
     s("audit/head", r#"{"seq":2,"hash":"h2"}"#);
-    (generated.dir, store)
+    store
 });
 
 fn fresh() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
-    copy_dir(&BUILT.1, &store);
+    copy_dir(&BUILT, &store);
     (dir, store)
 }
 

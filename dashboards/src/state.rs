@@ -4,7 +4,6 @@
 //! [`AppState::blocking`], every write through [`AppState::write`].
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
@@ -19,8 +18,8 @@ use crate::error::{ApiResult, AppError};
 /// How the server is started (`kesou serve` flags).
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
-    /// The store folder.
-    pub data: PathBuf,
+    /// The store folder, with the key it is opened with.
+    pub data: StorePaths,
     /// The store holds demo data (`--demo`): without users, anyone may use it (as an
     /// administrator). Without it, the server refuses to start until an administrator exists.
     pub demo: bool,
@@ -28,6 +27,8 @@ pub struct ServerConfig {
     pub embed_key: Option<Vec<u8>>,
     /// The address pages and embed links are served from, for the URLs the API hands out.
     pub public_url: String,
+    /// How long a failed watch delivery waits before its first retry; `None`: the default.
+    pub watch_first_retry: Option<std::time::Duration>,
 }
 
 /// The shared state of the server. Cheap to clone.
@@ -40,6 +41,7 @@ struct Inner {
     store: Store,
     demo: bool,
     public_url: String,
+    watch_first_retry: Option<std::time::Duration>,
     signer: Signer,
     gate: Gate,
     audit: AuditLog,
@@ -118,7 +120,7 @@ impl Engine {
 impl AppState {
     /// Opens the store (the index catches up first when it is behind) and the signing key.
     pub fn open(config: &ServerConfig) -> Result<AppState, crate::Error> {
-        let paths = StorePaths::new(&config.data);
+        let paths = config.data.clone();
         // Before anything is written beside it (access/, audit/): a server that cannot
         // start leaves the folder as it was, for `kesou demo` to fill.
         if !paths.db().exists() {
@@ -158,6 +160,7 @@ impl AppState {
                 store,
                 demo: config.demo,
                 public_url: config.public_url.trim_end_matches('/').to_string(),
+                watch_first_retry: config.watch_first_retry,
                 signer,
                 gate,
                 audit,
@@ -285,7 +288,11 @@ impl AppState {
 
     /// The watch settings of this server: links into it.
     pub fn watch_settings(&self) -> kesou_watch::Settings {
-        kesou_watch::Settings::with_url(&self.inner.public_url)
+        let mut settings = kesou_watch::Settings::with_url(&self.inner.public_url);
+        if let Some(first) = self.inner.watch_first_retry {
+            settings.first_retry = first;
+        }
+        settings
     }
 
     /// After a write: the store's watches are asked from the change and what fired is sent

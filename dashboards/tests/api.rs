@@ -33,10 +33,11 @@ fn generated(customers: usize, seed: u64) -> (tempfile::TempDir, StorePaths, App
     let kesou_testkit::GeneratedStore { dir, paths, .. } =
         kesou_testkit::generated_store(customers, seed);
     let state = AppState::open(&ServerConfig {
-        data: paths.root.clone(),
+        data: paths.clone(),
         demo: true,
         embed_key: Some(KEY.to_vec()),
         public_url: "http://kesou.test".into(),
+        watch_first_retry: None,
     })
     .expect("open");
     (dir, paths, state)

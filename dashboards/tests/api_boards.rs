@@ -10,26 +10,17 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use kesou_dashboards::{AppState, ServerConfig, app};
-use kesou_datagen::GenerateConfig;
 use kesou_indexer::{NoProgress, StorePaths};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
 struct Store {
-    _dir: tempfile::TempDir,
     paths: StorePaths,
     state: AppState,
 }
 
 static STORE: LazyLock<Store> = LazyLock::new(|| {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let source = dir.path().join("source");
-    let mut config = GenerateConfig::new(source.clone());
-    config.customers = 3_000;
-    config.seed = 7;
-    kesou_datagen::generate(&config, &|_| {}).expect("generate");
-    let paths = StorePaths::new(dir.path().join("store"));
-    kesou_indexer::ingest(&paths, &[source], &NoProgress).expect("ingest");
+    let paths = kesou_testkit::shared_store("api_boards", &[kesou_testkit::Shape::new(3_000, 7)]);
     let model = {
         let conn =
             kesou_indexer::store::open_db(&paths, kesou_indexer::store::Open::Read).expect("open");
@@ -39,17 +30,14 @@ static STORE: LazyLock<Store> = LazyLock::new(|| {
     };
     kesou_models::churn::score_with(&paths, &model, &NoProgress).expect("score churn");
     let state = AppState::open(&ServerConfig {
-        data: paths.root.clone(),
+        data: paths.clone(),
         demo: true,
         embed_key: Some(b"a test key of at least thirty-two bytes".to_vec()),
         public_url: "http://kesou.test".into(),
+        watch_first_retry: None,
     })
     .expect("open");
-    Store {
-        _dir: dir,
-        paths,
-        state,
-    }
+    Store { paths, state }
 });
 
 async fn send(

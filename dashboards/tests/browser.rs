@@ -22,12 +22,13 @@ const CUSTOMERS: u64 = 3_000;
 /// The server over the generated store, for every test of this file.
 struct Server {
     base: String,
-    _dir: tempfile::TempDir,
 }
 
 static SERVER: LazyLock<Server> = LazyLock::new(|| {
-    let kesou_testkit::GeneratedStore { dir, paths, .. } =
-        kesou_testkit::generated_store(CUSTOMERS as usize, 7);
+    let paths = kesou_testkit::shared_store(
+        "browser",
+        &[kesou_testkit::Shape::new(CUSTOMERS as usize, 7)],
+    );
     // As `kesou demo` does: the churn model scores the customers, with their reasons.
     let model = {
         let conn =
@@ -39,14 +40,15 @@ static SERVER: LazyLock<Server> = LazyLock::new(|| {
     kesou_models::churn::score_with(&paths, &model, &kesou_indexer::NoProgress)
         .expect("score churn");
     let base = serve(paths, true);
-    Server { base, _dir: dir }
+    Server { base }
 });
 
 const PASSWORD: &str = "browser test password";
 
 /// A small store with users (served without --demo): the login test's.
 static SERVER_WITH_USERS: LazyLock<Server> = LazyLock::new(|| {
-    let kesou_testkit::GeneratedStore { dir, paths, .. } = kesou_testkit::generated_store(300, 7);
+    let paths =
+        kesou_testkit::shared_store("browser with users", &[kesou_testkit::Shape::new(300, 7)]);
     let mut users = kesou_access::Users::load(&paths.root).expect("users");
     for (name, role, regions) in [
         ("admin", kesou_access::Role::Admin, vec![]),
@@ -64,7 +66,7 @@ static SERVER_WITH_USERS: LazyLock<Server> = LazyLock::new(|| {
     }
     users.save().expect("save users");
     let base = serve(paths, false);
-    Server { base, _dir: dir }
+    Server { base }
 });
 
 /// Starts the app on a free local port in a thread of its own; returns its base URL.
@@ -82,10 +84,11 @@ fn serve(paths: kesou_indexer::StorePaths, demo: bool) -> String {
                 .expect("bind");
             let base = format!("http://{}", listener.local_addr().expect("address"));
             let state = AppState::open(&ServerConfig {
-                data: paths.root.clone(),
+                data: paths.clone(),
                 demo,
                 embed_key: Some(b"browser tests sign with this key of 32+ bytes".to_vec()),
                 public_url: base.clone(),
+                watch_first_retry: None,
             })
             .expect("open store");
             tx.send(base).expect("hand over the address");
@@ -1887,26 +1890,20 @@ fn an_excel_export_is_uploaded_mapped_loaded_and_asked_about() {
         return;
     };
     // A store of its own: the import changes it.
-    let dir = tempfile::tempdir().expect("temp dir");
-    let mut config = kesou_datagen::GenerateConfig::new(dir.path().join("source"));
-    config.customers = 120;
-    config.seed = 11;
-    kesou_datagen::generate(&config, &|_| {}).expect("generate");
-    let paths = kesou_indexer::StorePaths::new(dir.path().join("store"));
-    kesou_indexer::ingest(&paths, &[config.out.clone()], &kesou_indexer::NoProgress)
-        .expect("ingest");
+    let kesou_testkit::GeneratedStore {
+        dir: _store, paths, ..
+    } = kesou_testkit::generated_store(120, 11);
     // The same customers as 纷享销客 exports them: one workbook, custom fields included.
-    let mut export = config.clone();
-    export.out = dir.path().join("export");
-    kesou_datagen::export(&export, kesou_datagen::ExportStyle::Fxiaoke).expect("export");
-    let workbook = std::fs::read_dir(&export.out)
+    let export = kesou_testkit::source(
+        kesou_testkit::Shape::new(120, 11).style(kesou_datagen::ExportStyle::Fxiaoke),
+    );
+    let workbook = std::fs::read_dir(&export)
         .expect("export folder")
         .map(|e| e.expect("entry").path())
         .find(|p| p.extension().is_some_and(|x| x == "xlsx"))
         .expect("an .xlsx");
     let server = Server {
         base: serve(paths, true),
-        _dir: dir,
     };
     b.open_on(&server, "/?lang=zh#/import");
     b.answered(

@@ -111,10 +111,11 @@ fn fixture_served(
     }
     users.save().unwrap();
     let state = AppState::open(&ServerConfig {
-        data: paths.root.clone(),
+        data: paths.clone(),
         demo: false,
         embed_key: Some(KEY.to_vec()),
         public_url: public_url.into(),
+        watch_first_retry: None,
     })
     .expect("open");
     Fixture {
@@ -862,10 +863,11 @@ fn a_store_without_an_administrator_is_not_served_unless_it_is_a_demo() {
     let paths = &generated.paths;
     let open = |demo| {
         AppState::open(&ServerConfig {
-            data: paths.root.clone(),
+            data: paths.clone(),
             demo,
             embed_key: Some(KEY.to_vec()),
             public_url: "http://kesou.test".into(),
+            watch_first_retry: None,
         })
     };
     let e = open(false).unwrap_err().to_string();

@@ -353,8 +353,8 @@ fn stage_inputs(
     // Each connection stages in one transaction. Committed batch by batch, each append
     // left a partly filled row group, and the automatic checkpoint of the in-memory
     // staging database (every 16 MB of changes) vacuumed them: rewrote and compressed them
-    // into full ones, again and again. That was a third of the CPU time of reading the
-    // files (at 1M customers, staging took 44 s before, 26 s after).
+    // into full ones, again and again: a third of the CPU time of reading the files
+    // (figures in docs/performance.md).
     let (rest_done, results) = std::thread::scope(|s| {
         let handles: Vec<_> = events
             .into_iter()

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use duckdb::{AccessMode, Config, Connection, OptionalExt, params};
 
-use crate::crypt::{Cipher, DataKey, KeyChoice};
+use crate::crypt::{Cipher, DataKey, KeyChoice, KeyOptions};
 use crate::{Error, Result};
 
 /// Meta key holding the tag names user rules own, joined by U+001F.
@@ -226,8 +226,8 @@ CREATE TABLE IF NOT EXISTS watch_outbox (
 #[derive(Debug, Clone)]
 pub struct StorePaths {
     pub root: PathBuf,
-    /// The data key: by default the process's (`--key-file`, `KESOU_KEY_FILE`,
-    /// `KESOU_DATA_KEY`), resolved when the store is opened.
+    /// The data key: by default none; [`StorePaths::with_options`] names where it comes
+    /// from (`--key-file`, `KESOU_KEY_FILE`, `KESOU_DATA_KEY`), read when the store is opened.
     pub key: KeyChoice,
 }
 
@@ -235,11 +235,17 @@ impl StorePaths {
     pub fn new(root: impl Into<PathBuf>) -> Self {
         Self {
             root: root.into(),
-            key: KeyChoice::Process,
+            key: KeyChoice::default(),
         }
     }
 
-    /// The same store opened with this key (or none), whatever the process was given; a
+    /// The same store opened with the key these options name (the command line's).
+    pub fn with_options(mut self, options: &std::sync::Arc<KeyOptions>) -> Self {
+        self.key = KeyChoice::Options(options.clone());
+        self
+    }
+
+    /// The same store opened with this key (or none), whatever the options say; a
     /// store created so is sealed with `cipher` (default SM4-GCM).
     pub fn with_key(mut self, key: Option<DataKey>, cipher: Option<Cipher>) -> Self {
         self.key = KeyChoice::Given(key.map(std::sync::Arc::new), cipher);

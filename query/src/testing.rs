@@ -1,33 +1,23 @@
 //! The generated store the unit tests of boards, profiles and suggestions share: 3,000
-//! customers, seed 7, as_of 2026-06-30 (the same as the integration tests'), built once per
-//! test binary. Tests that write copy it first.
+//! customers, seed 7, as_of 2026-06-30 (the same as the integration tests'), from the test
+//! kit's cache: one copy per test process, kept in the target folder. Tests that write copy
+//! it first.
 
-use std::path::Path;
 use std::sync::LazyLock;
 
-use kesou_datagen::GenerateConfig;
 use kesou_indexer::{NoProgress, StorePaths};
+use kesou_testkit::{Shape, copy_dir};
 
 use crate::ask::Asker;
 
 pub(crate) struct Store {
-    _dir: tempfile::TempDir,
     pub paths: StorePaths,
 }
 
 pub(crate) const CUSTOMERS: usize = 3_000;
 
-pub(crate) static STORE: LazyLock<Store> = LazyLock::new(|| {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let source = dir.path().join("source");
-    let mut config = GenerateConfig::new(source.clone());
-    config.customers = CUSTOMERS;
-    config.seed = 7;
-    kesou_datagen::generate(&config, &|_| {}).expect("generate");
-    let paths = StorePaths::new(dir.path().join("store"));
-    let summary = kesou_indexer::ingest(&paths, &[source], &NoProgress).expect("ingest");
-    assert_eq!(summary.rejected(), 0, "generated data loads cleanly");
-    Store { _dir: dir, paths }
+pub(crate) static STORE: LazyLock<Store> = LazyLock::new(|| Store {
+    paths: kesou_testkit::shared_store("query", &[Shape::new(CUSTOMERS, 7)]),
 });
 
 /// An asker on the shared store, read only.
@@ -41,19 +31,6 @@ pub(crate) fn copy() -> (tempfile::TempDir, StorePaths) {
     let to = dir.path().join("store");
     copy_dir(&STORE.paths.root, &to);
     (dir, StorePaths::new(to))
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create dir");
-    for entry in std::fs::read_dir(from).expect("read dir") {
-        let entry = entry.expect("dir entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("file type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy file");
-        }
-    }
 }
 
 /// Rows of one column of a query, as strings, and whole rows' first two columns.

@@ -1,7 +1,7 @@
 use std::io::Read;
 use std::path::PathBuf;
 
-use kesou_indexer::{Changes, Store, StorePaths};
+use kesou_indexer::{Changes, Store};
 
 use super::StoreArg;
 use super::output::{Table, count};
@@ -33,7 +33,7 @@ pub struct ApplyArgs {
     pub no_deliver: bool,
 }
 
-pub fn run(args: ApplyArgs) -> anyhow::Result<()> {
+pub fn run(args: ApplyArgs, opts: &super::options::Options) -> anyhow::Result<()> {
     let bytes = if args.file.as_os_str() == "-" {
         let mut b = Vec::new();
         std::io::stdin().read_to_end(&mut b)?;
@@ -58,7 +58,7 @@ pub fn run(args: ApplyArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     let changes = Changes::parse(&bytes)?;
-    let paths = StorePaths::new(&args.store.data);
+    let paths = opts.store(&args.store.data);
     let summary = Store::open(&paths)?.apply(&changes, &Bars::default())?;
     print_summary(&serde_json::to_value(&summary)?);
     // The store's tag rules hold for the changed customers too.
@@ -68,7 +68,7 @@ pub fn run(args: ApplyArgs) -> anyhow::Result<()> {
         println!("tag rules of the store, applied again:");
         super::tags::print_report(&report);
     }
-    super::watch::after_write(&paths, !args.no_deliver)?;
+    super::watch::after_write(&paths, !args.no_deliver, opts)?;
     Ok(())
 }
 

@@ -1,4 +1,3 @@
-use kesou_indexer::StorePaths;
 use kesou_nlq::{FieldKind, Filter, Piece, Query, Role, Span};
 use kesou_query::ask::{Answer, AnswerKind, AskOptions, Asker, Table as AnswerTable};
 use kesou_query::semantic::Retrieval;
@@ -46,11 +45,11 @@ pub struct AskArgs {
     pub question: Vec<String>,
 }
 
-pub fn run(args: AskArgs) -> anyhow::Result<()> {
+pub fn run(args: AskArgs, opts: &super::options::Options) -> anyhow::Result<()> {
     if let Some(server) = super::remote::server_of(&args.store.data) {
         return run_remote(&server, &args);
     }
-    let asker = Asker::open(&StorePaths::new(&args.store.data), &Bars::default())?;
+    let asker = Asker::open(&opts.store(&args.store.data), &Bars::default())?;
     if asker.is_stale() {
         eprintln!("note: an ingest is running; answering from the last committed index");
     }

@@ -3,7 +3,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use kesou_backup::{BackupOptions, Manifest, Remote, RestoreOptions};
-use kesou_indexer::{Store, StorePaths};
+use kesou_indexer::Store;
 
 use super::StoreArg;
 use super::output::count;
@@ -84,9 +84,9 @@ fn megabytes(bytes: u64) -> String {
     format!("{:.1} MB", bytes as f64 / 1e6)
 }
 
-fn password() -> anyhow::Result<String> {
-    if let Ok(p) = std::env::var("KESOU_PASSWORD") {
-        return Ok(p);
+fn password(opts: &super::options::Options) -> anyhow::Result<String> {
+    if let Some(p) = opts.password() {
+        return Ok(p.to_owned());
     }
     eprint!("password: ");
     let mut line = String::new();
@@ -100,7 +100,7 @@ fn print_excluded(m: &Manifest) {
     }
 }
 
-pub fn backup(args: BackupArgs) -> anyhow::Result<()> {
+pub fn backup(args: BackupArgs, opts: &super::options::Options) -> anyhow::Result<()> {
     let started = Instant::now();
     let options = BackupOptions {
         with_secrets: args.with_secrets,
@@ -110,7 +110,7 @@ pub fn backup(args: BackupArgs) -> anyhow::Result<()> {
         let remote = Remote {
             url: url.clone(),
             user,
-            password: password()?,
+            password: password(opts)?,
             with_secrets: args.with_secrets,
         };
         let w = kesou_backup::download(&remote, &args.out)?;
@@ -134,7 +134,7 @@ pub fn backup(args: BackupArgs) -> anyhow::Result<()> {
         print_excluded(&w.manifest);
         return Ok(());
     }
-    let paths = StorePaths::new(&args.store.data);
+    let paths = opts.store(&args.store.data);
     let store = Store::open(&paths).map_err(|e| {
         if e.to_string().contains("in use by another kesou process") {
             anyhow::Error::from(kesou_indexer::Error::BadInput(format!(
@@ -170,7 +170,7 @@ pub fn backup(args: BackupArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn restore(args: RestoreArgs) -> anyhow::Result<()> {
+pub fn restore(args: RestoreArgs, opts: &super::options::Options) -> anyhow::Result<()> {
     let started = Instant::now();
     if args.check_only {
         let m = kesou_backup::verify(&args.from)?;
@@ -192,7 +192,7 @@ pub fn restore(args: RestoreArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     let options = RestoreOptions { force: args.force };
-    let paths = StorePaths::new(&args.store.data);
+    let paths = opts.store(&args.store.data);
     let r = kesou_backup::restore(&args.from, &paths, &options)?;
     let m = &r.manifest;
     println!(

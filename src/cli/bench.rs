@@ -204,7 +204,7 @@ pub(super) fn cases(searcher: &Searcher, conn: &duckdb::Connection) -> anyhow::R
     Ok(out)
 }
 
-pub fn run(args: BenchArgs) -> anyhow::Result<()> {
+pub fn run(args: BenchArgs, opts: &super::options::Options) -> anyhow::Result<()> {
     let store = args.dir.join("store");
     let mut facts: Vec<(String, String)> = vec![
         (
@@ -250,7 +250,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             ),
         ));
         facts.push(("source files".into(), mib(dir_size(&source))));
-        let s = ingest_with_bars(&store, &[source])?;
+        let s = ingest_with_bars(&opts.store(&store), &[source])?;
         facts.push((
             "ingest (validate, store, derive, index)".into(),
             format!(
@@ -269,6 +269,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         facts.extend(super::bench_formats::time_formats(
             &args.dir.join("source"),
             &args.dir,
+            opts,
         )?);
     }
     if args.crypt {
@@ -277,7 +278,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             &args.dir,
         )?);
     }
-    let paths = StorePaths::new(&store);
+    let paths = opts.store(&store);
     facts.push(("store (DuckDB)".into(), mib(dir_size(&paths.db()))));
     facts.push(("index (tantivy)".into(), mib(dir_size(&paths.index()))));
 

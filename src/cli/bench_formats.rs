@@ -6,12 +6,16 @@
 use std::path::Path;
 use std::time::Instant;
 
-use kesou_indexer::{NoProgress, StorePaths};
+use kesou_indexer::NoProgress;
 
 use super::output;
 
 /// (measure, value) rows for the bench table.
-pub fn time_formats(source: &Path, dir: &Path) -> anyhow::Result<Vec<(String, String)>> {
+pub fn time_formats(
+    source: &Path,
+    dir: &Path,
+    opts: &super::options::Options,
+) -> anyhow::Result<Vec<(String, String)>> {
     let csv = source.join("customers.csv");
     let root = dir.join("formats");
     if root.exists() {
@@ -48,7 +52,7 @@ pub fn time_formats(source: &Path, dir: &Path) -> anyhow::Result<Vec<(String, St
         let store = root.join(format!("store-{format}"));
         let started = Instant::now();
         let s = kesou_indexer::ingest(
-            &StorePaths::new(&store),
+            &opts.store(&store),
             std::slice::from_ref(&files),
             &NoProgress,
         )?;

@@ -45,8 +45,8 @@ pub fn print(a: &Agreement) {
     }
 }
 
-pub fn run(args: CheckArgs) -> anyhow::Result<()> {
-    let a = agreement(&StorePaths::new(&args.store.data))?;
+pub fn run(args: CheckArgs, opts: &super::options::Options) -> anyhow::Result<()> {
+    let a = agreement(&opts.store(&args.store.data))?;
     if args.format == "json" {
         let mut v = serde_json::to_value(&a)?;
         v["agrees"] = serde_json::Value::Bool(a.agrees());

@@ -1,7 +1,6 @@
 //! `kesou churn`: 流失风险预警, the customers most likely to stop buying with the reasons,
 //! or given ids, each customer's risk as its profile shows it.
 
-use kesou_indexer::StorePaths;
 use kesou_models::churn::{self, AtRisk};
 
 use super::StoreArg;
@@ -37,8 +36,8 @@ pub struct ChurnArgs {
     pub format: String,
 }
 
-pub fn run(args: ChurnArgs) -> anyhow::Result<()> {
-    let paths = StorePaths::new(&args.store.data);
+pub fn run(args: ChurnArgs, opts: &super::options::Options) -> anyhow::Result<()> {
+    let paths = opts.store(&args.store.data);
     let conn = kesou_indexer::store::open_db(&paths, kesou_indexer::store::Open::Read)?;
     if !churn::has_scores(&conn)? {
         anyhow::bail!(super::user(format!(

@@ -1,7 +1,6 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use kesou_indexer::StorePaths;
 use kesou_models::{Embedder, ModelConfig};
 use kesou_query::semantic::{self, Background, Stage};
 
@@ -53,7 +52,7 @@ pub struct DemoArgs {
     pub no_semantic: bool,
 }
 
-pub fn run(args: DemoArgs) -> anyhow::Result<()> {
+pub fn run(args: DemoArgs, opts: &super::options::Options) -> anyhow::Result<()> {
     if args.data.exists() {
         let marker = args.data.join(kesou_indexer::store::DB_FILE);
         if !marker.exists() && std::fs::read_dir(&args.data)?.next().is_some() {
@@ -77,7 +76,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         source.display(),
         g.seconds
     );
-    let s = ingest_with_bars(&args.data, std::slice::from_ref(&source))?;
+    let s = ingest_with_bars(&opts.store(&args.data), std::slice::from_ref(&source))?;
     print_summary(&s);
     if s.contacts_encrypted.is_some() {
         // The generated files hold the contacts in plain text, inside the store folder.
@@ -88,7 +87,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         );
     }
     // Churn risk from the demo's own history, so that 流失风险 questions have answers.
-    let churn = match train_and_score(&kesou_indexer::StorePaths::new(&args.data), args.seed) {
+    let churn = match train_and_score(&opts.store(&args.data), args.seed) {
         Ok((model, scores)) => {
             let r = &model.info.report;
             println!(
@@ -102,14 +101,12 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
             false
         }
     };
-    let background = start_semantic(&args)?;
+    let background = start_semantic(&args, opts)?;
     let d = args.data.display();
     println!();
     println!("the demo store is ready in {d}. try:");
-    let reader = kesou_indexer::open_for_reading(
-        &kesou_indexer::StorePaths::new(&args.data),
-        &kesou_indexer::NoProgress,
-    )?;
+    let reader =
+        kesou_indexer::open_for_reading(&opts.store(&args.data), &kesou_indexer::NoProgress)?;
     let example = top_names(&reader.conn, 20)?
         .iter()
         .find_map(|n| name_example(&reader.index.analyzer, n));
@@ -183,7 +180,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         demo: true,
     };
     drop(reader);
-    super::serve::serve_with(&args.data, &server, background.map(|(_, b)| b))
+    super::serve::serve_with(&args.data, &server, background.map(|(_, b)| b), opts)
 }
 
 type Job = std::thread::JoinHandle<anyhow::Result<()>>;
@@ -191,7 +188,10 @@ type Job = std::thread::JoinHandle<anyhow::Result<()>>;
 /// With the model file (or --semantic): reads the customers' texts, records the static
 /// model in the store and starts distilling and embedding on a thread; without it, says
 /// how to get it.
-fn start_semantic(args: &DemoArgs) -> anyhow::Result<Option<(Job, Arc<Background>)>> {
+fn start_semantic(
+    args: &DemoArgs,
+    opts: &super::options::Options,
+) -> anyhow::Result<Option<(Job, Arc<Background>)>> {
     let default = super::embed::e5_file(None, None);
     if args.no_semantic || (!args.semantic && default.is_err()) {
         if !args.no_semantic {
@@ -203,7 +203,7 @@ fn start_semantic(args: &DemoArgs) -> anyhow::Result<Option<(Job, Arc<Background
         return Ok(None);
     }
     let e5 = default?.canonicalize()?;
-    let paths = StorePaths::new(&args.data);
+    let paths = opts.store(&args.data);
     let pending = semantic::Pending::read(&paths, None)?;
     let config = ModelConfig::new(kesou_models::static_path(&e5));
     semantic::configure(&paths, Some(&config))?;

@@ -70,8 +70,8 @@ pub struct EmbedArgs {
     pub off: bool,
 }
 
-pub fn run(args: EmbedArgs) -> anyhow::Result<()> {
-    let paths = StorePaths::new(&args.store.data);
+pub fn run(args: EmbedArgs, opts: &super::options::Options) -> anyhow::Result<()> {
+    let paths = opts.store(&args.store.data);
     let stored = {
         let conn = kesou_indexer::store::open_db(&paths, kesou_indexer::store::Open::Read)?;
         if args.status {

@@ -1,6 +1,5 @@
 use std::path::PathBuf;
 
-use kesou_indexer::StorePaths;
 use kesou_query::lookalike::{self, Lookalike};
 
 use super::StoreArg;
@@ -90,23 +89,23 @@ pub struct LookalikeArgs {
     pub format: String,
 }
 
-pub fn run(args: EvalArgs) -> anyhow::Result<()> {
+pub fn run(args: EvalArgs, opts: &super::options::Options) -> anyhow::Result<()> {
     match args.what {
-        EvalWhat::Lookalike(args) => lookalike(args),
-        EvalWhat::Churn(args) => super::eval_churn::run(args),
-        EvalWhat::Questions(args) => super::eval_questions::run(args),
-        EvalWhat::Semantic(args) => super::eval_semantic::run(args),
+        EvalWhat::Lookalike(args) => lookalike(args, opts),
+        EvalWhat::Churn(args) => super::eval_churn::run(args, opts),
+        EvalWhat::Questions(args) => super::eval_questions::run(args, opts),
+        EvalWhat::Semantic(args) => super::eval_semantic::run(args, opts),
     }
 }
 
-fn lookalike(args: LookalikeArgs) -> anyhow::Result<()> {
-    let paths = StorePaths::new(&args.store.data);
+fn lookalike(args: LookalikeArgs, opts: &super::options::Options) -> anyhow::Result<()> {
+    let paths = opts.store(&args.store.data);
     let conn = kesou_indexer::store::open_db(&paths, kesou_indexer::store::Open::Read)?;
     let truth = match args.truth {
         Some(t) => t,
         None => lookalike::default_truth(&conn)?.ok_or_else(|| {
-            kesou_query::Error::BadRequest(
-                "no truth_segments file is recorded beside this store's source files; give one with --truth PATH".into(),
+            super::user(
+                "no truth_segments file is recorded beside this store's source files; give one with --truth PATH",
             )
         })?,
     };

@@ -44,13 +44,18 @@ impl Drop for Scratch {
 }
 
 /// Generates the world up to `as_of` into `dir/source` and loads it into `dir/store`.
-fn world(args: &EvalChurnArgs, as_of: NaiveDate, dir: &Path) -> anyhow::Result<StorePaths> {
+fn world(
+    args: &EvalChurnArgs,
+    as_of: NaiveDate,
+    dir: &Path,
+    opts: &super::options::Options,
+) -> anyhow::Result<StorePaths> {
     let mut config = GenerateConfig::new(dir.join("source"));
     config.customers = args.customers;
     config.seed = args.seed;
     config.as_of = as_of;
     generate_with_bar(&config)?;
-    let paths = StorePaths::new(dir.join("store"));
+    let paths = opts.store(dir.join("store"));
     if paths.root.exists() {
         std::fs::remove_dir_all(&paths.root)?;
     }
@@ -58,7 +63,7 @@ fn world(args: &EvalChurnArgs, as_of: NaiveDate, dir: &Path) -> anyhow::Result<S
     Ok(paths)
 }
 
-pub fn run(args: EvalChurnArgs) -> anyhow::Result<()> {
+pub fn run(args: EvalChurnArgs, opts: &super::options::Options) -> anyhow::Result<()> {
     let (work, _scratch) = match &args.work {
         Some(w) => (w.clone(), Scratch(None)),
         None => {
@@ -78,13 +83,23 @@ pub fn run(args: EvalChurnArgs) -> anyhow::Result<()> {
             work.display()
         );
     }
-    let at = world(&args, args.as_of, &work.join(format!("to-{}", args.as_of)))?;
+    let at = world(
+        &args,
+        args.as_of,
+        &work.join(format!("to-{}", args.as_of)),
+        opts,
+    )?;
     let conn = kesou_indexer::store::open_db(&at, kesou_indexer::store::Open::Read)?;
     let model = churn::train(&conn, args.as_of, &TrainOptions { seed: args.seed })?;
     if !quiet {
         print_train(&model.info.report);
     }
-    let later = world(&args, later_day, &work.join(format!("to-{later_day}")))?;
+    let later = world(
+        &args,
+        later_day,
+        &work.join(format!("to-{later_day}")),
+        opts,
+    )?;
     let later_conn = kesou_indexer::store::open_db(&later, kesou_indexer::store::Open::Read)?;
     let r = churn::forward_test(&model, &conn, &later_conn)?;
     if quiet {

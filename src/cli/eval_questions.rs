@@ -13,7 +13,6 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use duckdb::types::Value;
-use kesou_indexer::StorePaths;
 use kesou_query::ask::{AnswerKind, AskOptions, Asker};
 use serde::Deserialize;
 
@@ -87,12 +86,12 @@ struct Graded {
     note: String,
 }
 
-pub fn run(args: QuestionsArgs) -> anyhow::Result<()> {
+pub fn run(args: QuestionsArgs, opts: &super::options::Options) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(&args.file)
         .map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
     let set: QuestionSet =
         toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
-    let asker = Asker::open(&StorePaths::new(&args.store.data), &Bars::default())?;
+    let asker = Asker::open(&opts.store(&args.store.data), &Bars::default())?;
     let options = AskOptions {
         all: true,
         ..AskOptions::default()

@@ -1,7 +1,6 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use kesou_indexer::StorePaths;
 use kesou_models::{Embedder, ModelConfig};
 use kesou_query::Searcher;
 use kesou_query::semantic::{self, PairCase, Precision, Semantic};
@@ -32,8 +31,8 @@ pub struct EvalSemanticArgs {
     pub format: String,
 }
 
-pub fn run(args: EvalSemanticArgs) -> anyhow::Result<()> {
-    let paths = StorePaths::new(&args.store.data);
+pub fn run(args: EvalSemanticArgs, opts: &super::options::Options) -> anyhow::Result<()> {
+    let paths = opts.store(&args.store.data);
     let configured = {
         let conn = kesou_indexer::store::open_db(&paths, kesou_indexer::store::Open::Read)?;
         semantic::configured(&conn)?

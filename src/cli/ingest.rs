@@ -59,25 +59,17 @@ pub struct DuplicatesArgs {
 
 /// Ingests through a [`kesou_indexer::Store`] opened for the call; the files are read and
 /// classified first, so that one that cannot be read leaves no new store behind.
-pub fn ingest_with_bars(
-    store: &std::path::Path,
-    paths: &[PathBuf],
-) -> anyhow::Result<IngestSummary> {
+pub fn ingest_with_bars(store: &StorePaths, paths: &[PathBuf]) -> anyhow::Result<IngestSummary> {
     ingest_mapped_with_bars(store, paths, &Mapping::default())
 }
 
 fn ingest_mapped_with_bars(
-    store: &std::path::Path,
+    store: &StorePaths,
     paths: &[PathBuf],
     mapping: &Mapping,
 ) -> anyhow::Result<IngestSummary> {
     let bars = Bars::default();
-    Ok(kesou_indexer::ingest_mapped(
-        &StorePaths::new(store),
-        paths,
-        mapping,
-        &bars,
-    )?)
+    Ok(kesou_indexer::ingest_mapped(store, paths, mapping, &bars)?)
 }
 
 /// Prints what loading would do, file by file, then a mapping file to start from.
@@ -303,7 +295,7 @@ pub fn print_summary(s: &IngestSummary) {
     );
 }
 
-pub fn run(args: IngestArgs) -> anyhow::Result<()> {
+pub fn run(args: IngestArgs, opts: &super::options::Options) -> anyhow::Result<()> {
     let mapping = match &args.map {
         Some(path) => Mapping::load(path)?,
         None => Mapping::default(),
@@ -320,10 +312,10 @@ pub fn run(args: IngestArgs) -> anyhow::Result<()> {
     if let Some(server) = super::remote::server_of(&args.store.data) {
         return ingest_remote(&server, &args);
     }
-    let s = ingest_mapped_with_bars(&args.store.data, &args.paths, &mapping)?;
+    let paths = opts.store(&args.store.data);
+    let s = ingest_mapped_with_bars(&paths, &args.paths, &mapping)?;
     print_summary(&s);
     // The store's tag rules hold for the customers just loaded too.
-    let paths = StorePaths::new(&args.store.data);
     if let Some(report) = kesou_query::tags::apply(&paths, None, &Bars::default())? {
         println!("tag rules of the store, applied again:");
         super::tags::print_report(&report);
@@ -333,7 +325,7 @@ pub fn run(args: IngestArgs) -> anyhow::Result<()> {
     rescore_churn(&paths)?;
     build_lookalike(&paths)?;
     embed_changed(&paths)?;
-    super::watch::after_write(&paths, true)?;
+    super::watch::after_write(&paths, true, opts)?;
     Ok(())
 }
 
@@ -352,7 +344,7 @@ fn ingest_remote(server: &kesou_indexer::served::Served, args: &IngestArgs) -> a
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         if !names.insert(name.clone()) {
-            return Err(kesou_query::Error::BadRequest(format!(
+            return Err(super::user(format!(
                 "two files are named {name}: the server takes files by name, so load them one at a time"
             ))
             .into());
@@ -517,9 +509,10 @@ pub fn build_lookalike(paths: &StorePaths) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn delete(args: DeleteArgs) -> anyhow::Result<()> {
+pub fn delete(args: DeleteArgs, opts: &super::options::Options) -> anyhow::Result<()> {
     let bars = Bars::default();
-    let s = Store::open(&StorePaths::new(&args.store.data))?.delete(&args.ids, &bars)?;
+    let paths = opts.store(&args.store.data);
+    let s = Store::open(&paths)?.delete(&args.ids, &bars)?;
     println!(
         "deleted {} customer(s) with their orders and interactions (generation {})",
         s.deleted.len(),
@@ -528,12 +521,12 @@ pub fn delete(args: DeleteArgs) -> anyhow::Result<()> {
     if !s.not_found.is_empty() {
         println!("not found: {}", s.not_found.join(", "));
     }
-    super::watch::after_write(&StorePaths::new(&args.store.data), true)?;
+    super::watch::after_write(&paths, true, opts)?;
     Ok(())
 }
 
-pub fn duplicates(args: DuplicatesArgs) -> anyhow::Result<()> {
-    let paths = StorePaths::new(&args.store.data);
+pub fn duplicates(args: DuplicatesArgs, opts: &super::options::Options) -> anyhow::Result<()> {
+    let paths = opts.store(&args.store.data);
     let conn = kesou_indexer::store::open_db(&paths, kesou_indexer::store::Open::Read)?;
     let groups = kesou_indexer::duplicate_groups(&conn, args.limit)?;
     if groups.is_empty() {

@@ -3,8 +3,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use kesou_indexer::StorePaths;
-use kesou_indexer::crypt::{self, Cipher, DataKey};
+use kesou_indexer::crypt::{self, DataKey};
 
 use super::StoreArg;
 use super::output::Table;
@@ -62,14 +61,15 @@ pub enum KeysCommand {
     },
 }
 
-pub fn run(args: KeysArgs, cipher: Option<Cipher>) -> anyhow::Result<()> {
+pub fn run(args: KeysArgs, opts: &super::options::Options) -> anyhow::Result<()> {
+    let cipher = opts.cipher();
     match args.command {
         KeysCommand::New { out } => new(&out),
         KeysCommand::Rotate {
             store,
             new_key_file,
         } => {
-            let paths = StorePaths::new(&store.data);
+            let paths = opts.store(&store.data);
             let origin = format!("--new-key-file {}", new_key_file.display());
             let key = crypt::key::read_outside(&new_key_file, &paths.root, &origin)?;
             let bars = Bars::default();
@@ -91,7 +91,7 @@ pub fn run(args: KeysArgs, cipher: Option<Cipher>) -> anyhow::Result<()> {
             Ok(())
         }
         KeysCommand::Status { store } => {
-            let s = crypt::status(&StorePaths::new(&store.data))?;
+            let s = crypt::status(&opts.store(&store.data))?;
             match (&s.cipher, &s.key_id) {
                 (Some(c), Some(id)) => println!("contacts encrypted with {c}, key {id}"),
                 _ => println!("contacts in plain text (the store was made without a key)"),

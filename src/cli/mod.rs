@@ -23,6 +23,7 @@ mod examples;
 mod generate;
 mod ingest;
 mod keys;
+mod options;
 mod output;
 mod progress;
 mod remote;
@@ -53,15 +54,22 @@ pub struct Cli {
     /// Show more of what kesou is doing (-v info, -vv debug).
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
-    /// The key file of a store whose contacts (联系人, 电话, 邮箱) are encrypted, kept outside
-    /// the store. Without it: KESOU_KEY_FILE, then KESOU_DATA_KEY (64 hex digits); a store
-    /// made with no key keeps contacts in plain text. See `kesou keys`.
-    #[arg(long, value_name = "FILE", global = true)]
-    pub key_file: Option<PathBuf>,
-    /// The cipher a store encrypted from now on uses: sm4-gcm (default) or aes-256-gcm
-    /// (also KESOU_CIPHER).
-    #[arg(long, value_name = "CIPHER", global = true)]
-    pub cipher: Option<kesou_indexer::crypt::Cipher>,
+    #[command(flatten)]
+    pub options: options::Options,
+}
+
+impl Cli {
+    /// Parses the command line (clap's message and exit when it is wrong), noting which
+    /// options came from environment variables.
+    pub fn parse_with_sources() -> Cli {
+        use clap::{CommandFactory, FromArgMatches};
+        let matches = Cli::command().get_matches();
+        let mut cli = Cli::from_arg_matches(&matches)
+            .map_err(|e| e.format(&mut Cli::command()))
+            .unwrap_or_else(|e| e.exit());
+        cli.options = cli.options.finish(&matches);
+        cli
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -139,35 +147,32 @@ pub fn init_logging(verbose: u8) {
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
-    kesou_indexer::crypt::configure(kesou_indexer::crypt::KeyOptions {
-        key_file: cli.key_file.clone(),
-        cipher: cli.cipher,
-    });
+    let opts = &cli.options;
     match cli.command {
-        Command::Keys(a) => keys::run(a, cli.cipher),
-        Command::Demo(a) => demo::run(a),
+        Command::Keys(a) => keys::run(a, opts),
+        Command::Demo(a) => demo::run(a, opts),
         Command::Generate(a) => generate::run(a),
-        Command::Ingest(a) => ingest::run(a),
-        Command::Apply(a) => apply::run(a),
-        Command::Delete(a) => ingest::delete(a),
-        Command::Ask(a) => ask::run(a),
-        Command::Search(a) => search::run(a),
-        Command::Similar(a) => similar::run(a),
-        Command::Embed(a) => embed::run(a),
-        Command::Eval(a) => eval::run(a),
-        Command::Duplicates(a) => ingest::duplicates(a),
-        Command::Check(a) => check::run(a),
-        Command::Backup(a) => backup::backup(a),
-        Command::Restore(a) => backup::restore(a),
-        Command::Tags(a) => tags::run(a),
+        Command::Ingest(a) => ingest::run(a, opts),
+        Command::Apply(a) => apply::run(a, opts),
+        Command::Delete(a) => ingest::delete(a, opts),
+        Command::Ask(a) => ask::run(a, opts),
+        Command::Search(a) => search::run(a, opts),
+        Command::Similar(a) => similar::run(a, opts),
+        Command::Embed(a) => embed::run(a, opts),
+        Command::Eval(a) => eval::run(a, opts),
+        Command::Duplicates(a) => ingest::duplicates(a, opts),
+        Command::Check(a) => check::run(a, opts),
+        Command::Backup(a) => backup::backup(a, opts),
+        Command::Restore(a) => backup::restore(a, opts),
+        Command::Tags(a) => tags::run(a, opts),
         Command::User(a) => user::run(a),
         Command::Audit(a) => audit::run(a),
-        Command::Watch(a) => watch::run(a),
-        Command::Serve(a) => serve::run(a),
-        Command::Share(a) => serve::share(a),
-        Command::Train(a) => train::run(a),
-        Command::Churn(a) => churn::run(a),
-        Command::Bench(a) => bench::run(a),
+        Command::Watch(a) => watch::run(a, opts),
+        Command::Serve(a) => serve::run(a, opts),
+        Command::Share(a) => serve::share(a, opts),
+        Command::Train(a) => train::run(a, opts),
+        Command::Churn(a) => churn::run(a, opts),
+        Command::Bench(a) => bench::run(a, opts),
     }
 }
 

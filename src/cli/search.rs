@@ -1,6 +1,5 @@
 use std::sync::Arc;
 
-use kesou_indexer::StorePaths;
 use kesou_query::semantic::Semantic;
 use kesou_query::{Filter, SearchRequest, Searcher};
 use serde_json::Value as Json;
@@ -51,7 +50,7 @@ pub struct SearchArgs {
     pub text: String,
 }
 
-pub fn run(args: SearchArgs) -> anyhow::Result<()> {
+pub fn run(args: SearchArgs, opts: &super::options::Options) -> anyhow::Result<()> {
     if let Some(server) = super::remote::server_of(&args.store.data) {
         super::remote::note(&server);
         let body = serde_json::json!({
@@ -64,7 +63,7 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
         let results = super::remote::post(&server, "/api/search", &body)?;
         return print(&results, &args.format);
     }
-    let paths = StorePaths::new(&args.store.data);
+    let paths = opts.store(&args.store.data);
     let reader = kesou_indexer::open_for_reading(&paths, &Bars::default())?;
     if reader.stale {
         eprintln!("note: an ingest is running; answering from the last committed index");

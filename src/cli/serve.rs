@@ -1,7 +1,6 @@
 use std::net::SocketAddr;
 
 use kesou_dashboards::{AppState, Grant, ServerConfig, Signer};
-use kesou_indexer::StorePaths;
 
 use super::StoreArg;
 
@@ -48,23 +47,17 @@ pub struct ServerArgs {
     pub demo: bool,
 }
 
-/// The key embed tokens are signed with: KESOU_EMBED_KEY (at least 32 characters) when set,
-/// else the store's own key file.
-fn embed_key() -> anyhow::Result<Option<Vec<u8>>> {
-    match std::env::var("KESOU_EMBED_KEY") {
-        Ok(k) if k.len() >= 32 => Ok(Some(k.into_bytes())),
-        Ok(_) => Err(super::user("KESOU_EMBED_KEY must be at least 32 characters long").into()),
-        Err(_) => Ok(None),
-    }
-}
-
-pub fn run(args: ServeArgs) -> anyhow::Result<()> {
-    serve(&args.store.data, &args.server)
+pub fn run(args: ServeArgs, opts: &super::options::Options) -> anyhow::Result<()> {
+    serve(&args.store.data, &args.server, opts)
 }
 
 /// Opens the store and serves it until Ctrl-C.
-pub fn serve(data: &std::path::Path, server: &ServerArgs) -> anyhow::Result<()> {
-    serve_with(data, server, None)
+pub fn serve(
+    data: &std::path::Path,
+    server: &ServerArgs,
+    opts: &super::options::Options,
+) -> anyhow::Result<()> {
+    serve_with(data, server, None, opts)
 }
 
 /// [`serve`], reporting an embedding that runs beside the server (`kesou demo`).
@@ -72,16 +65,19 @@ pub fn serve_with(
     data: &std::path::Path,
     server: &ServerArgs,
     background: Option<std::sync::Arc<kesou_query::semantic::Background>>,
+    opts: &super::options::Options,
 ) -> anyhow::Result<()> {
     let public_url = server
         .url
         .clone()
         .unwrap_or_else(|| format!("http://{}", server.bind));
     let config = ServerConfig {
-        data: data.to_path_buf(),
+        data: opts.store(data),
         demo: server.demo,
-        embed_key: embed_key()?,
+        // When none is given, the store's own key file (STORE/embed.key).
+        embed_key: opts.embed_key()?,
         public_url,
+        watch_first_retry: opts.watch_first_retry(),
     };
     let state = AppState::open(&config)?;
     if let Some(b) = background {
@@ -131,15 +127,15 @@ pub struct ShareArgs {
     pub dashboard: String,
 }
 
-pub fn share(args: ShareArgs) -> anyhow::Result<()> {
-    let paths = StorePaths::new(&args.store.data);
+pub fn share(args: ShareArgs, opts: &super::options::Options) -> anyhow::Result<()> {
+    let paths = opts.store(&args.store.data);
     if !paths.db().exists() {
         anyhow::bail!(super::user(format!(
             "{} is not a kesou store; create one with `kesou ingest` or `kesou demo`",
             paths.root.display()
         )));
     }
-    let signer = match embed_key()? {
+    let signer = match opts.embed_key()? {
         Some(k) => Signer::new(k),
         None => Signer::from_store(&paths)?,
     };

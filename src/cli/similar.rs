@@ -1,4 +1,3 @@
-use kesou_indexer::StorePaths;
 use kesou_nlq::Schema;
 use kesou_query::Filter;
 use kesou_query::ask::{CUSTOMERS_TOML, Table as AnswerTable, similar_table};
@@ -43,8 +42,8 @@ pub struct SimilarArgs {
     pub seeds: Vec<String>,
 }
 
-pub fn run(args: SimilarArgs) -> anyhow::Result<()> {
-    let paths = StorePaths::new(&args.store.data);
+pub fn run(args: SimilarArgs, opts: &super::options::Options) -> anyhow::Result<()> {
+    let paths = opts.store(&args.store.data);
     let conn = kesou_indexer::store::open_db(&paths, kesou_indexer::store::Open::Read)?;
     let lookalike = Lookalike::open(&paths, &conn, &Bars::default())?;
     let candidates = Candidates::from_filters(&args.filters)?;

@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use kesou_indexer::StorePaths;
 use kesou_query::tags::{self, TagReport};
 
 use super::StoreArg;
@@ -39,10 +38,10 @@ pub enum TagsCommand {
     },
 }
 
-pub fn run(args: TagsArgs) -> anyhow::Result<()> {
+pub fn run(args: TagsArgs, opts: &super::options::Options) -> anyhow::Result<()> {
     match args.command {
         TagsCommand::Apply { store, rules } => {
-            let paths = StorePaths::new(&store.data);
+            let paths = opts.store(&store.data);
             match tags::apply(&paths, rules.as_deref(), &Bars::default())? {
                 Some(report) => print_report(&report),
                 None => println!(

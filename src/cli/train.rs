@@ -51,9 +51,9 @@ pub struct ChurnArgs {
     pub format: String,
 }
 
-pub fn run(args: TrainArgs) -> anyhow::Result<()> {
+pub fn run(args: TrainArgs, opts: &super::options::Options) -> anyhow::Result<()> {
     let TrainWhat::Churn(args) = args.what;
-    let paths = StorePaths::new(&args.store.data);
+    let paths = opts.store(&args.store.data);
     let (model, scores) = train_and_score(&paths, args.seed)?;
     if args.format == "json" {
         let out = serde_json::json!({ "train": model.info.report, "score": scores });

@@ -187,15 +187,15 @@ fn acting(root: &Path, user: Option<&str>) -> anyhow::Result<Principal> {
     }
 }
 
-pub fn run(args: WatchArgs) -> anyhow::Result<()> {
+pub fn run(args: WatchArgs, opts: &super::options::Options) -> anyhow::Result<()> {
     match args.command {
-        WatchCommand::Add(a) => add(a),
+        WatchCommand::Add(a) => add(a, opts),
         WatchCommand::List {
             store,
             as_user,
             format,
         } => {
-            let store = Store::open(&StorePaths::new(&store.data))?;
+            let store = Store::open(&opts.store(&store.data))?;
             let conn = store.reader()?.conn;
             let watches = kesou_watch::list(&conn, as_user.as_deref())?;
             if format == "json" {
@@ -232,7 +232,7 @@ pub fn run(args: WatchArgs) -> anyhow::Result<()> {
         }
         WatchCommand::Remove { store, id, as_user } => {
             let root = store.data.clone();
-            let store = Store::open(&StorePaths::new(&store.data))?;
+            let store = Store::open(&opts.store(&store.data))?;
             let by = acting(&root, as_user.as_deref())?;
             kesou_watch::remove(&store.reader()?.conn, id, &by)?;
             println!("watch {id} removed");
@@ -244,7 +244,7 @@ pub fn run(args: WatchArgs) -> anyhow::Result<()> {
             format,
             url,
         } => {
-            let store = Store::open(&StorePaths::new(&store.data))?;
+            let store = Store::open(&opts.store(&store.data))?;
             let (outcome, mut msg) = kesou_watch::test_watch(&store, id)?;
             msg.link = msg
                 .link
@@ -288,9 +288,9 @@ pub fn run(args: WatchArgs) -> anyhow::Result<()> {
             Ok(())
         }
         WatchCommand::Run { store, all, url } => {
-            let paths = StorePaths::new(&store.data);
+            let paths = opts.store(&store.data);
             let store = Store::open(&paths)?;
-            let settings = Settings::with_url(&url);
+            let settings = opts.watch_settings(&url);
             let mut outcomes = kesou_watch::evaluate_all(&store, &settings)?;
             outcomes.extend(kesou_watch::run_scheduled(&store, &settings, all)?);
             print_outcomes(&outcomes);
@@ -300,15 +300,15 @@ pub fn run(args: WatchArgs) -> anyhow::Result<()> {
             store,
             release_held,
         } => {
-            let store = Store::open(&StorePaths::new(&store.data))?;
+            let store = Store::open(&opts.store(&store.data))?;
             if release_held {
                 let n = kesou_watch::release_held(&store.reader()?.conn)?;
                 println!("{n} held deliveries released");
             }
-            deliver(&store, &Settings::with_url("http://127.0.0.1:8080"))
+            deliver(&store, &opts.watch_settings("http://127.0.0.1:8080"))
         }
         WatchCommand::Outbox { store, limit } => {
-            let store = Store::open(&StorePaths::new(&store.data))?;
+            let store = Store::open(&opts.store(&store.data))?;
             let items = kesou_watch::outbox::items(&store.reader()?.conn, limit)?;
             let mut t = Table::new(["key", "firing", "target", "state", "attempts", "last error"]);
             for i in items {
@@ -324,12 +324,12 @@ pub fn run(args: WatchArgs) -> anyhow::Result<()> {
             t.print();
             Ok(())
         }
-        WatchCommand::Target(t) => target(t),
+        WatchCommand::Target(t) => target(t, opts),
     }
 }
 
-fn add(a: AddArgs) -> anyhow::Result<()> {
-    let paths = StorePaths::new(&a.store.data);
+fn add(a: AddArgs, opts: &super::options::Options) -> anyhow::Result<()> {
+    let paths = opts.store(&a.store.data);
     let store = Store::open(&paths)?;
     let users = kesou_access::Users::load(&a.store.data)?;
     let owner = match (&a.as_user, users.all().is_empty()) {
@@ -412,7 +412,7 @@ fn add(a: AddArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn target(t: TargetCommand) -> anyhow::Result<()> {
+fn target(t: TargetCommand, opts: &super::options::Options) -> anyhow::Result<()> {
     match t {
         TargetCommand::Add {
             store,
@@ -423,7 +423,7 @@ fn target(t: TargetCommand) -> anyhow::Result<()> {
             format,
             allow_demo,
         } => {
-            let store = Store::open(&StorePaths::new(&store.data))?;
+            let store = Store::open(&opts.store(&store.data))?;
             let target = Target {
                 name,
                 kind: kind.parse::<TargetKind>()?,
@@ -448,7 +448,7 @@ fn target(t: TargetCommand) -> anyhow::Result<()> {
             Ok(())
         }
         TargetCommand::List { store } => {
-            let store = Store::open(&StorePaths::new(&store.data))?;
+            let store = Store::open(&opts.store(&store.data))?;
             let mut t = Table::new(["name", "kind", "url", "format", "signed", "demo data"]);
             for x in kesou_watch::list_targets(&store.reader()?.conn)? {
                 t.row([
@@ -464,7 +464,7 @@ fn target(t: TargetCommand) -> anyhow::Result<()> {
             Ok(())
         }
         TargetCommand::Remove { store, name } => {
-            let store = Store::open(&StorePaths::new(&store.data))?;
+            let store = Store::open(&opts.store(&store.data))?;
             kesou_watch::remove_target(&store.reader()?.conn, &Principal::local(), &name)?;
             println!("target {name} removed");
             Ok(())
@@ -503,9 +503,13 @@ fn deliver(store: &Store, settings: &Settings) -> anyhow::Result<()> {
 /// After a write from the command line: the watches are asked from the change, and what
 /// fired is sent once (`deliver` false: only queued, for `kesou watch deliver` or a
 /// server to send).
-pub fn after_write(paths: &StorePaths, deliver_now: bool) -> anyhow::Result<()> {
+pub fn after_write(
+    paths: &StorePaths,
+    deliver_now: bool,
+    opts: &super::options::Options,
+) -> anyhow::Result<()> {
     let store = Store::open(paths)?;
-    let settings = Settings::with_url("http://127.0.0.1:8080");
+    let settings = opts.watch_settings("http://127.0.0.1:8080");
     let outcomes = kesou_watch::evaluate_all(&store, &settings)?;
     print_outcomes(&outcomes);
     if deliver_now {

@@ -12,18 +12,13 @@ use kesou_query::ask::{AskOptions, Asker, customer_schema, execute};
 use serde_json::json;
 
 pub struct Store {
-    _dir: tempfile::TempDir,
     pub paths: StorePaths,
 }
 
 pub const CUSTOMERS: usize = 3_000;
 
-pub static STORE: LazyLock<Store> = LazyLock::new(|| {
-    let generated = kesou_testkit::generated_store(CUSTOMERS, 7);
-    Store {
-        _dir: generated.dir,
-        paths: generated.paths,
-    }
+pub static STORE: LazyLock<Store> = LazyLock::new(|| Store {
+    paths: kesou_testkit::shared_store("ask_store", &[kesou_testkit::Shape::new(CUSTOMERS, 7)]),
 });
 
 /// A reader of the shared store (connections are not shared between threads).

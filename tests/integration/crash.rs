@@ -504,19 +504,9 @@ fn ingest_and_apply_killed_at_random_moments_leave_store_and_index_whole() {
     println!("crash trials: {trials}, {customers} customers, KESOU_CRASH_SEED={seed}");
     let mut rng = Rng(seed);
 
-    let dir = tempfile::tempdir().unwrap();
-    let source = dir.path().join("source");
-    let mut config = kesou_datagen::GenerateConfig::new(source.clone());
-    config.customers = customers;
-    config.seed = 11;
-    kesou_datagen::generate(&config, &|_| {}).expect("generate");
-    let store_path = dir.path().join("store");
-    kesou_indexer::ingest(
-        &StorePaths::new(&store_path),
-        std::slice::from_ref(&source),
-        &NoProgress,
-    )
-    .expect("ingest");
+    let kesou_testkit::GeneratedStore { dir, paths, .. } =
+        kesou_testkit::generated_store(customers, 11);
+    let store_path = paths.root;
     let store = store_path.to_str().unwrap().to_owned();
 
     let pool = existing(&store_path);
@@ -702,14 +692,7 @@ fn copy_dir(from: &Path, to: &Path) {
 /// the delete file the killed process left.
 #[test]
 fn an_index_commit_cut_short_is_redone_at_the_next_open() {
-    let dir = tempfile::tempdir().unwrap();
-    let source = dir.path().join("source");
-    let mut config = kesou_datagen::GenerateConfig::new(source.clone());
-    config.customers = 300;
-    config.seed = 5;
-    kesou_datagen::generate(&config, &|_| {}).expect("generate");
-    let paths = StorePaths::new(dir.path().join("store"));
-    kesou_indexer::ingest(&paths, std::slice::from_ref(&source), &NoProgress).unwrap();
+    let kesou_testkit::GeneratedStore { dir, paths, .. } = kesou_testkit::generated_store(300, 5);
     let before = dir.path().join("index-before");
     copy_dir(&paths.index(), &before);
 
@@ -769,14 +752,9 @@ fn an_index_commit_cut_short_is_redone_at_the_next_open() {
 /// (extra), and a generation the index has not reached.
 #[test]
 fn check_finds_what_differs_between_store_and_index() {
-    let dir = tempfile::tempdir().unwrap();
-    let source = dir.path().join("source");
-    let mut config = kesou_datagen::GenerateConfig::new(source.clone());
-    config.customers = 200;
-    config.seed = 8;
-    kesou_datagen::generate(&config, &|_| {}).expect("generate");
-    let paths = StorePaths::new(dir.path().join("store"));
-    kesou_indexer::ingest(&paths, std::slice::from_ref(&source), &NoProgress).unwrap();
+    let kesou_testkit::GeneratedStore {
+        dir: _dir, paths, ..
+    } = kesou_testkit::generated_store(200, 8);
     let ids: Vec<String> = existing(&paths.root).into_iter().map(|e| e.id).collect();
     {
         let conn =

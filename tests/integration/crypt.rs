@@ -440,11 +440,12 @@ fn change_batches_seal_contacts_and_reports_mask_them() {
 fn keys_are_made_owner_only_and_never_kept_in_a_store() {
     use std::os::unix::fs::PermissionsExt;
     use std::process::Command;
-    let run = |args: &[&str]| {
+    let run_with = |args: &[&str], vars: &[(&str, &str)]| {
         let o = Command::new(env!("CARGO_BIN_EXE_kesou"))
             .args(args)
             .env_remove("KESOU_KEY_FILE")
             .env_remove("KESOU_DATA_KEY")
+            .envs(vars.iter().copied())
             .output()
             .unwrap();
         let text = format!(
@@ -454,6 +455,7 @@ fn keys_are_made_owner_only_and_never_kept_in_a_store() {
         );
         (o.status.code(), text)
     };
+    let run = |args: &[&str]| run_with(args, &[]);
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("keys/data.key");
     let (code, text) = run(&["keys", "new", "--out", key.to_str().unwrap()]);
@@ -522,4 +524,43 @@ fn keys_are_made_owner_only_and_never_kept_in_a_store() {
         code == Some(0) && text.contains("stored in plain text"),
         "{text}"
     );
+    // The same key through the environment: KESOU_KEY_FILE wins over KESOU_DATA_KEY, and a
+    // message names the variable it came from.
+    let other = "00".repeat(32);
+    let status = ["keys", "status", "--data", s];
+    let (code, text) = run_with(
+        &status,
+        &[
+            ("KESOU_KEY_FILE", key.to_str().unwrap()),
+            ("KESOU_DATA_KEY", &other),
+        ],
+    );
+    assert!(
+        code == Some(0) && text.contains("the store's key"),
+        "{text}"
+    );
+    let (code, text) = run_with(&status, &[("KESOU_DATA_KEY", &other)]);
+    assert!(
+        code == Some(0) && text.contains("NOT the store's key"),
+        "{text}"
+    );
+    let (code, text) = run_with(
+        &["search", "--data", s, "科技"],
+        &[("KESOU_KEY_FILE", inside.to_str().unwrap())],
+    );
+    assert!(
+        code == Some(2) && text.contains("KESOU_KEY_FILE=") && text.contains("inside the store"),
+        "{text}"
+    );
+    let (code, text) = run(&["--help"]);
+    for var in [
+        "KESOU_KEY_FILE",
+        "KESOU_DATA_KEY",
+        "KESOU_CIPHER",
+        "KESOU_EMBED_KEY",
+        "KESOU_PASSWORD",
+        "KESOU_WATCH_RETRY_MS",
+    ] {
+        assert!(code == Some(0) && text.contains(var), "{var}: {text}");
+    }
 }

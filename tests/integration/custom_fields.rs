@@ -8,28 +8,25 @@ use std::sync::LazyLock;
 use kesou_datagen::{ExportStyle, GenerateConfig};
 use kesou_indexer::{NoProgress, StorePaths};
 use kesou_query::ask::{Answer, AskOptions, Asker};
+use kesou_testkit::Shape;
 use serde_json::Value;
 
 use crate::common;
 
 struct Fixture {
-    _dir: tempfile::TempDir,
     paths: StorePaths,
 }
 
+/// Both exports (120 customers, seed 23) in one store, each loading with nothing set aside
+/// (the test kit checks).
 static STORE: LazyLock<Fixture> = LazyLock::new(|| {
-    let dir = tempfile::tempdir().unwrap();
-    let paths = StorePaths::new(dir.path().join("store"));
-    for style in [ExportStyle::Yonyou, ExportStyle::Kingdee] {
-        let out = dir.path().join(style.name());
-        let mut config = GenerateConfig::new(out.clone());
-        config.customers = 120;
-        config.seed = 23;
-        kesou_datagen::export(&config, style).unwrap();
-        let s = kesou_indexer::ingest(&paths, &[out], &NoProgress).unwrap();
-        assert_eq!(s.set_aside(), 0, "{style}: {:?}", s.rejects_file);
+    let export = |style| Shape::new(120, 23).style(style);
+    Fixture {
+        paths: kesou_testkit::shared_store(
+            "custom_fields",
+            &[export(ExportStyle::Yonyou), export(ExportStyle::Kingdee)],
+        ),
     }
-    Fixture { _dir: dir, paths }
 });
 
 fn asker() -> Asker {
@@ -222,11 +219,8 @@ fn the_schema_lists_custom_fields_with_their_kinds_and_values() {
 
 #[test]
 fn a_store_without_custom_fields_reads_its_table() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = GenerateConfig::new(dir.path().join("plain"));
-    config.customers = 30;
-    kesou_datagen::generate(&config, &|_| {}).unwrap();
-    let (_d, paths, _) = common::ingest_into_temp(&[dir.path().join("plain")]);
+    let kesou_testkit::GeneratedStore { dir: _d, paths, .. } =
+        kesou_testkit::generated_store(30, GenerateConfig::DEFAULT_SEED);
     let asker = Asker::open(&paths, &NoProgress).unwrap();
     assert_eq!(asker.schema().source(), "customers");
     assert!(
@@ -241,13 +235,8 @@ fn a_store_without_custom_fields_reads_its_table() {
 
 #[test]
 fn a_store_s_schema_toml_adds_labels_and_words_without_code() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("kingdee");
-    let mut config = GenerateConfig::new(out.clone());
-    config.customers = 40;
-    config.seed = 23;
-    kesou_datagen::export(&config, ExportStyle::Kingdee).unwrap();
-    let (_d, paths, _) = common::ingest_into_temp(&[out]);
+    let kesou_testkit::GeneratedStore { dir: _d, paths, .. } =
+        kesou_testkit::store(&[Shape::new(40, 23).style(ExportStyle::Kingdee)]);
     let ask = |q: &str| {
         let a = Asker::open(&paths, &NoProgress)
             .unwrap()

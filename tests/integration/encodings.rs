@@ -3,18 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
-use kesou_datagen::{FileFormat, GenerateConfig};
-
 use crate::common::{self, dump};
 
-fn generate(dir: &Path) -> PathBuf {
-    let out = dir.join("utf8");
-    let mut config = GenerateConfig::new(out.clone());
-    config.customers = 300;
-    config.seed = 11;
-    config.format = FileFormat::Csv;
-    kesou_datagen::generate(&config, &|_| {}).expect("generate");
-    out
+/// The generated files (300 customers, seed 11), shared through the test kit: read only.
+fn generate() -> PathBuf {
+    kesou_testkit::generated_source(300, 11)
 }
 
 fn csv_files(dir: &Path) -> Vec<PathBuf> {
@@ -83,7 +76,7 @@ fn encodings_of(s: &kesou_indexer::IngestSummary) -> Vec<(String, String)> {
 #[test]
 fn gbk_gb18030_and_utf16_files_load_like_their_utf8_twins() {
     let dir = tempfile::tempdir().unwrap();
-    let source = generate(dir.path());
+    let source = generate();
     let (_d, paths, s) = common::ingest_into_temp(std::slice::from_ref(&source));
     assert_eq!(s.rejected(), 0);
     assert!(
@@ -126,7 +119,7 @@ fn gbk_gb18030_and_utf16_files_load_like_their_utf8_twins() {
 #[test]
 fn a_big5_file_loads_like_its_utf8_twin() {
     let dir = tempfile::tempdir().unwrap();
-    let source = generate(dir.path());
+    let source = generate();
     let twin = dir.path().join("twin");
     std::fs::create_dir_all(&twin).unwrap();
     for file in csv_files(&source) {

@@ -4,7 +4,6 @@
 
 use std::path::Path;
 
-use kesou_datagen::{FileFormat, GenerateConfig};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 
 use crate::common::{self, dump};
@@ -67,12 +66,7 @@ fn write_sheet(book: &mut Workbook, csv_path: &Path, sheet: &str, title: bool, t
 #[test]
 fn a_workbook_loads_like_the_csv_files_it_was_made_from() {
     let dir = tempfile::tempdir().unwrap();
-    let source = dir.path().join("csv");
-    let mut config = GenerateConfig::new(source.clone());
-    config.customers = 200;
-    config.seed = 5;
-    config.format = FileFormat::Csv;
-    kesou_datagen::generate(&config, &|_| {}).expect("generate");
+    let source = kesou_testkit::generated_source(200, 5);
     let (_d, paths, s) = common::ingest_into_temp(&[
         source.join("meta.csv"),
         source.join("customers.csv"),
@@ -137,10 +131,7 @@ fn a_workbook_loads_like_the_csv_files_it_was_made_from() {
 #[test]
 fn the_bench_workbook_of_a_customers_file_loads_the_same_customers() {
     let dir = tempfile::tempdir().unwrap();
-    let source = dir.path().join("source");
-    let mut config = kesou_datagen::GenerateConfig::new(source.clone());
-    config.customers = 80;
-    kesou_datagen::generate(&config, &|_| {}).unwrap();
+    let source = kesou_testkit::generated_source(80, kesou_datagen::GenerateConfig::DEFAULT_SEED);
     let csv_dir = dir.path().join("csv");
     let xlsx_dir = dir.path().join("xlsx");
     for d in [&csv_dir, &xlsx_dir] {

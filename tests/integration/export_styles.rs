@@ -3,23 +3,16 @@
 //! each sheet or file found as its table, each header mapped, every date, time and amount
 //! parsed to the same value, and every row accounted for.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use kesou_datagen::{ExportStyle, FileFormat, GenerateConfig};
+use kesou_datagen::ExportStyle;
 use kesou_indexer::StorePaths;
+use kesou_testkit::Shape;
 
 use crate::common;
 
 const CUSTOMERS: usize = 120;
 const SEED: u64 = 23;
-
-fn config(out: PathBuf) -> GenerateConfig {
-    let mut config = GenerateConfig::new(out);
-    config.customers = CUSTOMERS;
-    config.seed = SEED;
-    config.format = FileFormat::Csv;
-    config
-}
 
 /// The values a store holds of what an export carries: every source column, timestamps to
 /// the minute (most exports write no seconds), amounts to the fen.
@@ -70,18 +63,22 @@ fn table_of(path: &Path) -> String {
 
 #[test]
 fn every_export_style_reads_back_to_the_generated_data() {
-    let dir = tempfile::tempdir().unwrap();
-    let plain = dir.path().join("plain");
-    let generated = kesou_datagen::generate(&config(plain.clone()), &|_| {}).unwrap();
-    let (_d, paths, s) = common::ingest_into_temp(&[plain]);
-    assert_eq!(s.rejected(), 0);
-    let want = values(&paths);
+    // The generated data as kesou generate writes it (loaded with no reject: the test kit
+    // checks), and its counts.
+    let plain = kesou_testkit::generated_store(CUSTOMERS, SEED);
+    let want = values(&plain.paths);
+    let count = |table: &str| -> u64 {
+        common::strings(
+            &plain.paths,
+            &format!("SELECT CAST(count(*) AS VARCHAR) FROM {table}"),
+        )[0]
+        .parse()
+        .unwrap()
+    };
+    let generated = (count("customers"), count("orders"), count("interactions"));
 
     for style in ExportStyle::ALL {
-        let out = dir.path().join(style.name());
-        let written = kesou_datagen::export(&config(out.clone()), style)
-            .unwrap_or_else(|e| panic!("{style}: {e}"));
-        assert_eq!(written.orders, generated.orders, "{style}");
+        let out = kesou_testkit::source(Shape::new(CUSTOMERS, SEED).style(style));
         let (_d, paths, s) = common::ingest_into_temp(&[out]);
 
         // Each sheet or file is found as its table, each contract header mapped; the
@@ -126,10 +123,10 @@ fn every_export_style_reads_back_to_the_generated_data() {
             .iter()
             .find(|f| f.table.map(|t| t.name()) == Some("customers"))
             .unwrap();
-        assert_eq!(customers.rows_read, generated.customers, "{style}");
+        assert_eq!(customers.rows_read, generated.0, "{style}");
         assert_eq!(
             s.rows_read(),
-            generated.customers + generated.orders + generated.interactions + 5,
+            generated.0 + generated.1 + generated.2 + 5,
             "{style}: the 合计 rows, titles and empty lines are no records"
         );
 
@@ -146,16 +143,12 @@ fn every_export_style_reads_back_to_the_generated_data() {
 
 #[test]
 fn encodings_are_those_the_products_save_in() {
-    let dir = tempfile::tempdir().unwrap();
     for (style, encoding) in [
         (ExportStyle::Kingdee, "GBK/GB18030"),
         (ExportStyle::Yonyou, "GBK/GB18030"),
         (ExportStyle::Salesforce, "UTF-8"),
     ] {
-        let out = dir.path().join(style.name());
-        let mut c = config(out.clone());
-        c.customers = 20;
-        kesou_datagen::export(&c, style).unwrap();
+        let out = kesou_testkit::source(Shape::new(20, SEED).style(style));
         let (_d, _paths, s) = common::ingest_into_temp(&[out]);
         for f in s
             .files
@@ -174,11 +167,7 @@ fn encodings_are_those_the_products_save_in() {
 
 #[test]
 fn the_products_own_fields_are_kept_with_their_types() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("yonyou");
-    let mut c = config(out.clone());
-    c.customers = 40;
-    kesou_datagen::export(&c, ExportStyle::Yonyou).unwrap();
+    let out = kesou_testkit::source(Shape::new(40, SEED).style(ExportStyle::Yonyou));
     let (_d, paths, s) = common::ingest_into_temp(std::slice::from_ref(&out));
     assert_eq!(s.set_aside(), 0, "{:?}", s.rejects_file);
     assert_eq!(
@@ -205,10 +194,7 @@ fn the_products_own_fields_are_kept_with_their_types() {
     }
 
     // Fields of another product's export join them; dates are days.
-    let fx = dir.path().join("fxiaoke");
-    let mut c = config(fx.clone());
-    c.customers = 40;
-    kesou_datagen::export(&c, ExportStyle::Fxiaoke).unwrap();
+    let fx = kesou_testkit::source(Shape::new(40, SEED).style(ExportStyle::Fxiaoke));
     let s = kesou_indexer::ingest(
         &paths,
         std::slice::from_ref(&fx),

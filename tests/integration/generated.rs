@@ -3,31 +3,25 @@
 //! are accounted for row by row.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use chrono::NaiveDate;
-use kesou_datagen::{FileFormat, GenerateConfig};
+use kesou_datagen::FileFormat;
 use kesou_indexer::StorePaths;
+use kesou_testkit::Shape;
 
 use crate::common::{self, dump};
 
-fn generate(dir: &Path, customers: usize, format: FileFormat, dirty: bool) -> std::path::PathBuf {
-    let out = dir.join(format!("source-{}-{dirty}", format.extension()));
-    let mut config = GenerateConfig::new(out.clone());
-    config.customers = customers;
-    config.seed = 7;
-    config.format = format;
-    config.dirty = dirty;
-    kesou_datagen::generate(&config, &|_| {}).expect("generate");
-    out
+/// Generated files (seed 7), shared through the test kit: these tests are of the ingest.
+fn generate(customers: usize, format: FileFormat, dirty: bool) -> std::path::PathBuf {
+    let shape = Shape::new(customers, 7).format(format);
+    kesou_testkit::source(if dirty { shape.dirty() } else { shape })
 }
 
 #[test]
 fn every_format_loads_to_the_same_store() {
-    let dir = tempfile::tempdir().unwrap();
     let mut dumps = Vec::new();
     for format in [FileFormat::Csv, FileFormat::Jsonl, FileFormat::Parquet] {
-        let source = generate(dir.path(), 600, format, false);
+        let source = generate(600, format, false);
         let (_d, paths, s) = common::ingest_into_temp(&[source]);
         assert_eq!(
             s.rejected(),
@@ -182,8 +176,7 @@ fn expected(paths: &StorePaths, as_of: NaiveDate) -> HashMap<String, Expected> {
 
 #[test]
 fn derived_columns_follow_the_glossary() {
-    let dir = tempfile::tempdir().unwrap();
-    let source = generate(dir.path(), 3000, FileFormat::Csv, false);
+    let source = generate(3000, FileFormat::Csv, false);
     let (_d, paths, s) = common::ingest_into_temp(&[source]);
     assert_eq!(s.as_of, NaiveDate::from_ymd_opt(2026, 6, 30).unwrap());
     assert!(s.as_of_from_meta);
@@ -403,9 +396,8 @@ fn check_tag_layers(conn: &duckdb::Connection, want: &HashMap<String, Expected>)
 
 #[test]
 fn dirty_exports_are_accounted_for_row_by_row() {
-    let dir = tempfile::tempdir().unwrap();
-    let source = generate(dir.path(), 3000, FileFormat::Csv, true);
-    let (_d, paths, s) = common::ingest_into_temp(&[source]);
+    let source = generate(3000, FileFormat::Csv, true);
+    let (dir, paths, s) = common::ingest_into_temp(&[source]);
     // Every row read is loaded, waiting for its customer, or rejected; a bad value costs
     // only itself.
     let mut outcomes: HashMap<(String, String), u64> = HashMap::new();

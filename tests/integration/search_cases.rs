@@ -3,18 +3,21 @@
 
 use std::sync::LazyLock;
 
-use kesou_indexer::NoProgress;
+use kesou_indexer::{NoProgress, StorePaths};
 use kesou_query::{SearchRequest, Searcher};
 
 use crate::common;
 
 struct Fixture {
-    _dir: tempfile::TempDir,
     searcher: Searcher,
 }
 
+/// The store lives as long as the process, in the target folder (a `LazyLock` never drops
+/// a temporary folder).
 static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
-    let (dir, paths, summary) = common::ingest_into_temp(&[common::data("search")]);
+    let paths = StorePaths::new(kesou_testkit::process_dir("search_cases").join("store"));
+    let summary =
+        kesou_indexer::ingest(&paths, &[common::data("search")], &NoProgress).expect("ingest");
     assert_eq!(
         summary.rejected(),
         0,
@@ -23,10 +26,7 @@ static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
     );
     let reader = kesou_indexer::open_for_reading(&paths, &NoProgress).expect("open");
     let searcher = Searcher::new(reader.index).expect("searcher");
-    Fixture {
-        _dir: dir,
-        searcher,
-    }
+    Fixture { searcher }
 });
 
 fn ids(field: &str) -> Vec<String> {

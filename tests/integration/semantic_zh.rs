@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock};
 
-use kesou_datagen::{FileFormat, GenerateConfig, PARAPHRASES};
+use kesou_datagen::{GenerateConfig, PARAPHRASES};
 use kesou_indexer::{NoProgress, StorePaths};
 use kesou_models::{Embedder, ModelConfig};
 use kesou_query::Searcher;
@@ -63,11 +63,7 @@ fn model() -> Option<Arc<Embedder>> {
 /// A generated store of `customers` customers, descriptions only.
 fn store(customers: usize) -> (tempfile::TempDir, StorePaths) {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("source");
-    let mut config = GenerateConfig::new(&out);
-    config.customers = customers;
-    config.format = FileFormat::Csv;
-    kesou_datagen::generate(&config, &|_| {}).unwrap();
+    let out = kesou_testkit::generated_source(customers, GenerateConfig::DEFAULT_SEED);
     let paths = StorePaths::new(dir.path().join("store"));
     kesou_indexer::ingest(
         &paths,

@@ -132,11 +132,9 @@ fn commands_go_through_a_running_server() {
 
     // Writes go through it too: files loaded as the web app's import loads them (a folder
     // of a CRM's export with a field of its own, in a mapping), and a change batch.
-    let export = dir.path().join("export");
-    let mut styled = kesou_datagen::GenerateConfig::new(export.clone());
-    styled.customers = 50;
-    styled.seed = 8;
-    kesou_datagen::export(&styled, kesou_datagen::ExportStyle::Kingdee).expect("export");
+    let export = kesou_testkit::source(
+        kesou_testkit::Shape::new(50, 8).style(kesou_datagen::ExportStyle::Kingdee),
+    );
     let mapping = dir.path().join("mapping.toml");
     std::fs::write(
         &mapping,

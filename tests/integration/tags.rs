@@ -3,9 +3,7 @@
 //! and the new tags are askable and searchable.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
-use kesou_datagen::GenerateConfig;
 use kesou_indexer::{NoProgress, StorePaths};
 use kesou_query::ask::{AskOptions, Asker};
 use kesou_query::tags;
@@ -23,13 +21,9 @@ fn tagged(paths: &StorePaths, tag: &str) -> BTreeSet<String> {
     )
 }
 
-fn source(dir: &Path) -> std::path::PathBuf {
-    let out = dir.join("source");
-    let mut config = GenerateConfig::new(out.clone());
-    config.customers = 1500;
-    config.seed = 11;
-    kesou_datagen::generate(&config, &|_| {}).expect("generate");
-    out
+/// A store of its own (1,500 customers, seed 11) and the files it was loaded from.
+fn store() -> kesou_testkit::GeneratedStore {
+    kesou_testkit::generated_store(1500, 11)
 }
 
 const RULES: &str = r#"
@@ -40,9 +34,11 @@ const RULES: &str = r#"
 
 #[test]
 fn rules_in_managers_words_tag_what_hand_written_sql_finds() {
-    let dir = tempfile::tempdir().unwrap();
-    let src = source(dir.path());
-    let (_d, paths, _) = common::ingest_into_temp(std::slice::from_ref(&src));
+    let kesou_testkit::GeneratedStore {
+        dir,
+        paths,
+        source: src,
+    } = store();
     let rules = dir.path().join("rules.toml");
     std::fs::write(&rules, RULES).unwrap();
     let report = tags::apply(&paths, Some(&rules), &NoProgress)
@@ -114,9 +110,7 @@ fn rules_in_managers_words_tag_what_hand_written_sql_finds() {
 
 #[test]
 fn a_rule_not_understood_stops_the_file_and_says_why() {
-    let dir = tempfile::tempdir().unwrap();
-    let src = source(dir.path());
-    let (_d, paths, _) = common::ingest_into_temp(&[src]);
+    let kesou_testkit::GeneratedStore { dir, paths, .. } = store();
     let before = common::dump(&paths);
     let rules = dir.path().join("rules.toml");
     std::fs::write(

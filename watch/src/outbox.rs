@@ -61,20 +61,12 @@ impl Default for Settings {
 }
 
 impl Settings {
-    /// The defaults, with the app's address, and `KESOU_WATCH_RETRY_MS` (the first retry's
-    /// delay in milliseconds) when set.
+    /// The defaults, with the app's address.
     pub fn with_url(public_url: &str) -> Settings {
-        let mut s = Settings {
+        Settings {
             public_url: public_url.trim_end_matches('/').to_owned(),
             ..Settings::default()
-        };
-        if let Some(ms) = std::env::var("KESOU_WATCH_RETRY_MS")
-            .ok()
-            .and_then(|v| v.parse::<u64>().ok())
-        {
-            s.first_retry = Duration::from_millis(ms);
         }
-        s
     }
 
     fn backoff(&self, attempt: i32) -> Duration {

@@ -1,9 +1,8 @@
 //! A small W3C WebDriver client for the browser tests: starts Debian's `chromedriver` on a
-//! free port and drives headless Chromium sessions over plain HTTP/1.1 (std `TcpStream` and
+//! free port and drives headless Chromium sessions over HTTP on loopback (`ureq` and
 //! `serde_json`), no browser-automation crate.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::thread::sleep;
@@ -282,58 +281,30 @@ impl Element<'_> {
     }
 }
 
-/// One HTTP/1.1 exchange with chromedriver; the answer's `value`, or its error as text.
+/// One exchange with chromedriver (ureq, on loopback); the answer's `value`, or its error
+/// as text.
 fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> Result<Value, String> {
-    let mut stream =
-        TcpStream::connect(("127.0.0.1", port)).map_err(|e| format!("chromedriver: {e}"))?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(120)))
-        .map_err(|e| e.to_string())?;
-    let payload = body.map(Value::to_string).unwrap_or_default();
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{payload}",
-        payload.len()
-    );
-    stream
-        .write_all(request.as_bytes())
-        .map_err(|e| format!("chromedriver: {e}"))?;
-    let mut reader = BufReader::new(stream);
-    let mut status_line = String::new();
-    reader
-        .read_line(&mut status_line)
-        .map_err(|e| format!("chromedriver: {e}"))?;
-    let status: u16 = status_line
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| format!("chromedriver answered {status_line:?}"))?;
-    let mut length = None;
-    let mut chunked = false;
-    loop {
-        let mut line = String::new();
-        reader.read_line(&mut line).map_err(|e| e.to_string())?;
-        let line = line.trim_end();
-        if line.is_empty() {
-            break;
-        }
-        let (name, value) = line.split_once(':').unwrap_or((line, ""));
-        match name.to_ascii_lowercase().as_str() {
-            "content-length" => length = value.trim().parse::<usize>().ok(),
-            "transfer-encoding" => chunked = value.to_ascii_lowercase().contains("chunked"),
-            _ => {}
-        }
-    }
-    let bytes = if chunked {
-        read_chunked(&mut reader)?
-    } else if let Some(n) = length {
-        let mut buf = vec![0; n];
-        reader.read_exact(&mut buf).map_err(|e| e.to_string())?;
-        buf
-    } else {
-        let mut buf = Vec::new();
-        reader.read_to_end(&mut buf).map_err(|e| e.to_string())?;
-        buf
+    // Errors are answers: WebDriver says what went wrong in a 4xx or 5xx body.
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(120)))
+        .build()
+        .into();
+    let url = format!("http://127.0.0.1:{port}{path}");
+    let sent = match (method, body) {
+        ("GET", _) => agent.get(&url).call(),
+        ("DELETE", _) => agent.delete(&url).call(),
+        (_, Some(b)) => agent.post(&url).send_json(b),
+        (_, None) => agent.post(&url).send_json(json!({})),
     };
+    let mut response = sent.map_err(|e| format!("chromedriver: {e}"))?;
+    let status = response.status().as_u16();
+    let bytes = response
+        .body_mut()
+        .with_config()
+        .limit(256 * 1024 * 1024) // a full-page screenshot, base64
+        .read_to_vec()
+        .map_err(|e| format!("chromedriver: {e}"))?;
     let answer: Value = serde_json::from_slice(&bytes).map_err(|e| {
         format!(
             "chromedriver sent no JSON ({e}): {}",
@@ -354,22 +325,6 @@ fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> Result<Val
         ));
     }
     Ok(value)
-}
-
-fn read_chunked(reader: &mut impl BufRead) -> Result<Vec<u8>, String> {
-    let mut out = Vec::new();
-    loop {
-        let mut size = String::new();
-        reader.read_line(&mut size).map_err(|e| e.to_string())?;
-        let n = usize::from_str_radix(size.trim().split(';').next().unwrap_or("0"), 16)
-            .map_err(|e| format!("chunk size {size:?}: {e}"))?;
-        if n == 0 {
-            return Ok(out);
-        }
-        let mut chunk = vec![0; n + 2];
-        reader.read_exact(&mut chunk).map_err(|e| e.to_string())?;
-        out.extend_from_slice(&chunk[..n]);
-    }
 }
 
 fn base64_decode(text: &str) -> Result<Vec<u8>, String> {

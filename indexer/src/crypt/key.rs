@@ -2,10 +2,16 @@
 //! from the store. Everything else is derived from it with HMAC-SHA256 under fixed labels
 //! (the cipher keys, the lookup key, the fingerprint), so one secret unlocks a store and
 //! a fingerprint of it can be kept beside the data without giving the key away.
+//!
+//! Where the key comes from is the caller's to say: a [`KeyOptions`] value (what kesou's
+//! command line parsed from `--key-file`, `KESOU_KEY_FILE`, `KESOU_DATA_KEY`, `--cipher`,
+//! `KESOU_CIPHER`) travels with the [`crate::StorePaths`] that opens a store. Nothing here
+//! reads the environment or process-wide state, so two stores in one process (a test, the
+//! server) can be opened with different keys.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::Arc;
 
 use base64::Engine as _;
 use hmac::{Hmac, KeyInit, Mac};
@@ -14,13 +20,6 @@ use zeroize::Zeroize;
 
 use super::Cipher;
 use crate::{Error, Result};
-
-/// Environment variable naming the key file.
-pub const KEY_FILE_ENV: &str = "KESOU_KEY_FILE";
-/// Environment variable holding the key itself (64 hex digits or base64 of 32 bytes).
-pub const DATA_KEY_ENV: &str = "KESOU_DATA_KEY";
-/// Environment variable choosing the cipher of a store encrypted from now on.
-pub const CIPHER_ENV: &str = "KESOU_CIPHER";
 
 /// A data key. Its bytes are wiped when it is dropped and never printed.
 #[derive(Clone)]
@@ -130,29 +129,47 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     s
 }
 
-/// What the process was started with: `--key-file` and `--cipher` of the command line.
-#[derive(Debug, Clone, Default)]
+/// Where a store's data key and cipher come from, as the command line was given them.
+/// A key file wins over a key given as text; neither gives a store without encryption.
+#[derive(Clone, Default)]
 pub struct KeyOptions {
-    pub key_file: Option<PathBuf>,
+    /// The key file, and how it was named for messages (`--key-file /etc/kesou/key`,
+    /// `KESOU_KEY_FILE=/etc/kesou/key`).
+    pub key_file: Option<(PathBuf, String)>,
+    /// The key itself, and how it was given (`KESOU_DATA_KEY`), used when no key file is
+    /// named.
+    pub data_key: Option<(String, String)>,
+    /// The cipher a store encrypted from now on uses; default SM4-GCM.
     pub cipher: Option<Cipher>,
 }
 
-static PROCESS: OnceLock<KeyOptions> = OnceLock::new();
-
-/// Sets the key options of this process (the command line's `--key-file`, `--cipher`);
-/// they come before the environment variables. Once per process: a second call is ignored.
-pub fn configure(options: KeyOptions) {
-    let _ = PROCESS.set(options);
+impl fmt::Debug for KeyOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyOptions")
+            .field("key_file", &self.key_file)
+            .field(
+                "data_key",
+                &self.data_key.as_ref().map(|(_, origin)| origin),
+            )
+            .field("cipher", &self.cipher)
+            .finish()
+    }
 }
 
 /// Which key a store is opened with.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub enum KeyChoice {
-    /// The process's key: `--key-file`, else `KESOU_KEY_FILE`, else `KESOU_DATA_KEY`.
-    #[default]
-    Process,
+    /// The key the options name (a key file, else the key itself), read when the store is
+    /// opened; by default none.
+    Options(Arc<KeyOptions>),
     /// This key (or none: a store without encryption).
-    Given(Option<std::sync::Arc<DataKey>>, Option<Cipher>),
+    Given(Option<Arc<DataKey>>, Option<Cipher>),
+}
+
+impl Default for KeyChoice {
+    fn default() -> Self {
+        KeyChoice::Options(Arc::default())
+    }
 }
 
 impl KeyChoice {
@@ -160,20 +177,13 @@ impl KeyChoice {
     pub(crate) fn resolve(&self, root: &Path) -> Result<Option<DataKey>> {
         match self {
             KeyChoice::Given(key, _) => Ok(key.as_deref().cloned()),
-            KeyChoice::Process => {
-                let flag = PROCESS.get().and_then(|o| o.key_file.clone());
-                if let Some(path) = flag {
-                    return read_outside(&path, root, &format!("--key-file {}", path.display()))
-                        .map(Some);
+            KeyChoice::Options(options) => {
+                if let Some((path, origin)) = &options.key_file {
+                    return read_outside(path, root, origin).map(Some);
                 }
-                if let Some(path) = std::env::var_os(KEY_FILE_ENV).filter(|p| !p.is_empty()) {
-                    let path = PathBuf::from(path);
-                    let origin = format!("{KEY_FILE_ENV}={}", path.display());
-                    return read_outside(&path, root, &origin).map(Some);
-                }
-                match std::env::var(DATA_KEY_ENV) {
-                    Ok(text) if !text.trim().is_empty() => {
-                        DataKey::parse(&text, DATA_KEY_ENV).map(Some)
+                match &options.data_key {
+                    Some((text, origin)) if !text.trim().is_empty() => {
+                        DataKey::parse(text, origin).map(Some)
                     }
                     _ => Ok(None),
                 }
@@ -181,19 +191,14 @@ impl KeyChoice {
         }
     }
 
-    /// The cipher a store encrypted from now on uses: given, else `--cipher`, else
-    /// `KESOU_CIPHER`, else SM4-GCM.
-    pub(crate) fn cipher(&self) -> Result<Cipher> {
-        if let KeyChoice::Given(_, Some(c)) = self {
-            return Ok(*c);
-        }
-        if let Some(c) = PROCESS.get().and_then(|o| o.cipher) {
-            return Ok(c);
-        }
-        match std::env::var(CIPHER_ENV) {
-            Ok(name) if !name.trim().is_empty() => name.parse(),
-            _ => Ok(Cipher::Sm4Gcm),
-        }
+    /// The cipher a store encrypted from now on uses: given, else the options', else
+    /// SM4-GCM.
+    pub(crate) fn cipher(&self) -> Cipher {
+        let chosen = match self {
+            KeyChoice::Given(_, c) => *c,
+            KeyChoice::Options(options) => options.cipher,
+        };
+        chosen.unwrap_or(Cipher::Sm4Gcm)
     }
 }
 
@@ -238,6 +243,39 @@ mod tests {
         assert!(e.contains("KESOU_DATA_KEY is not a kesou data key"), "{e}");
         assert_ne!(DataKey::generate().unwrap().id(), k.id());
         assert!(!format!("{k:?}").contains(&k.to_hex()));
+    }
+
+    #[test]
+    fn a_key_file_wins_over_a_key_given_as_text_and_none_means_plain() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join("store");
+        let (file_key, text_key) = (DataKey::generate().unwrap(), DataKey::generate().unwrap());
+        let file = dir.path().join("key");
+        std::fs::write(&file, file_key.to_hex()).unwrap();
+        let choice = |key_file: bool, data_key: Option<&str>| {
+            KeyChoice::Options(Arc::new(KeyOptions {
+                key_file: key_file.then(|| (file.clone(), "KESOU_KEY_FILE=key".to_owned())),
+                data_key: data_key.map(|t| (t.to_owned(), "KESOU_DATA_KEY".to_owned())),
+                cipher: None,
+            }))
+        };
+        let id = |c: KeyChoice| c.resolve(&store).unwrap().map(|k| k.id());
+        assert_eq!(
+            id(choice(true, Some(&text_key.to_hex()))),
+            Some(file_key.id())
+        );
+        assert_eq!(
+            id(choice(false, Some(&text_key.to_hex()))),
+            Some(text_key.id())
+        );
+        assert_eq!(id(choice(false, Some("  "))), None);
+        assert_eq!(id(KeyChoice::default()), None);
+        assert_eq!(KeyChoice::default().cipher(), Cipher::Sm4Gcm);
+        let e = choice(false, Some("abc"))
+            .resolve(&store)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("KESOU_DATA_KEY is not a kesou data key"), "{e}");
     }
 
     #[test]

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
-pub use key::{DataKey, KeyChoice, KeyOptions, configure};
+pub use key::{DataKey, KeyChoice, KeyOptions};
 pub use rotate::{RotateSummary, rotate};
 pub use seal::is_sealed;
 pub(crate) use store::{Access, vault_for};

@@ -52,7 +52,7 @@ pub fn rotate(
     let old = super::store::vault_for(paths, &conn, super::Access::Rotate)?;
     let cipher = match cipher.or(old.cipher()) {
         Some(c) => c,
-        None => paths.key.cipher()?,
+        None => paths.key.cipher(),
     };
     let new = Vault::sealed(new_key, cipher);
     let phase = progress.phase("encrypting contacts", None);

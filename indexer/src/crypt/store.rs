@@ -70,7 +70,7 @@ pub(crate) fn vault_for(paths: &StorePaths, conn: &Connection, access: Access) -
                         key.origin()
                     )));
                 }
-                let cipher = paths.key.cipher()?;
+                let cipher = paths.key.cipher();
                 set_meta(conn, CIPHER_META, cipher.name())?;
                 set_meta(conn, KEY_ID_META, &key.id())?;
                 Ok(Vault::sealed(&key, cipher))
