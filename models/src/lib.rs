@@ -13,6 +13,7 @@ mod embed;
 mod error;
 
 pub mod churn;
+mod tabular;
 
 pub use embed::{
     Architecture, DistillReport, Embedder, Embeddings, Kernels, ModelConfig, ModelInfo, Pooling,

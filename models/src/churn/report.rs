@@ -4,8 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::metrics::{Band, Ranking};
-use super::net::Kind;
+use crate::tabular::metrics::{Band, Ranking};
+use crate::tabular::model::Report;
+use crate::tabular::net::Kind;
+use crate::tabular::select::Candidate;
 
 /// How many customers took part, and how many churned.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -17,17 +19,6 @@ pub struct Counts {
     pub train: usize,
     pub validation: usize,
     pub test: usize,
-}
-
-/// One candidate model as fitted.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Candidate {
-    pub kind: Kind,
-    pub epochs: usize,
-    pub best_epoch: usize,
-    pub validation_loss: f64,
-    pub validation: Ranking,
-    pub seconds: f64,
 }
 
 /// The chosen model and the baseline on the held-out (test) customers.
@@ -85,4 +76,9 @@ pub struct ScoreReport {
     pub write_seconds: f64,
     pub index_seconds: f64,
     pub seconds: f64,
+}
+
+impl Report for TrainReport {
+    const NAME: &'static str = "churn";
+    const TRAIN_COMMAND: &'static str = "kesou train churn";
 }

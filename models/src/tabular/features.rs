@@ -286,12 +286,29 @@ pub fn ordered_between(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// Whether each customer of `pop` churned by `until`: no order after the population's day up
-/// to `until`. With `until` 180 days after the day, that is lifecycle 流失 on `until`.
-pub fn churned(conn: &Connection, pop: &Population, until: NaiveDate) -> Result<Vec<bool>> {
-    let day = pop
-        .day
-        .ok_or_else(|| crate::Error::BadInput("a population without its day".into()))?;
-    let bought = ordered_between(conn, day, until)?;
-    Ok(pop.ids.iter().map(|id| !bought.contains(id)).collect())
+/// How many customers of `a` are missing from `b` or known differently there.
+pub fn mismatches(a: &Population, b: &Population) -> usize {
+    let index: std::collections::HashMap<&str, usize> = b
+        .ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
+    let same = |x: f64, y: f64| {
+        x == y || (x.is_nan() && y.is_nan()) || (x - y).abs() < 1e-6 * x.abs().max(1.0)
+    };
+    a.ids
+        .iter()
+        .enumerate()
+        .filter(|(i, id)| match index.get(id.as_str()) {
+            None => true,
+            Some(&j) => {
+                let (ra, rb) = (a.raw[*i].values(), b.raw[j].values());
+                a.industry[*i] != b.industry[j]
+                    || a.size[*i] != b.size[j]
+                    || a.tags[*i] != b.tags[j]
+                    || ra.iter().zip(&rb).any(|(x, y)| !same(*x, *y))
+            }
+        })
+        .count()
 }
