@@ -37,6 +37,23 @@ pub enum TrainWhat {
     ///   kesou churn --data kesou-data
     #[command(verbatim_doc_comment)]
     Churn(ChurnArgs),
+    /// Learn who is likely to order in the next 90 days (购买意向, 商机), then score every customer
+    ///
+    /// The store's own history is the teacher: every customer known 90 days before as_of (an
+    /// order or an interaction by then, prospects included) is described by what was known
+    /// then, and the model learns which of them ordered since. As for churn, a logistic
+    /// regression and a small neural network are trained and the better one kept; both are
+    /// compared with ranking by recency and frequency on customers held out.
+    ///
+    /// The model is saved in STORE/models/ and every known customer gets purchase_propensity
+    /// (the chance of an order in the next 90 days) with the reasons in Chinese and English
+    /// (临近下次采购 · 近90天咨询4次 · 采购额同比增长30%). Later `kesou ingest` runs score new data.
+    ///
+    /// Examples:
+    ///   kesou train opportunity --data kesou-data
+    ///   kesou ask --data kesou-data 最可能下单的20家华东客户
+    #[command(verbatim_doc_comment)]
+    Opportunity(ChurnArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -52,7 +69,10 @@ pub struct ChurnArgs {
 }
 
 pub fn run(args: TrainArgs) -> anyhow::Result<()> {
-    let TrainWhat::Churn(args) = args.what;
+    let args = match args.what {
+        TrainWhat::Churn(args) => args,
+        TrainWhat::Opportunity(args) => return super::train_opportunity::run(args),
+    };
     let paths = StorePaths::new(&args.store.data);
     let (model, scores) = train_and_score(&paths, args.seed)?;
     if args.format == "json" {
@@ -96,27 +116,7 @@ pub fn print_train(r: &TrainReport) {
         r.seconds,
         r.feature_seconds
     );
-    let mut t = Table::new([
-        "model",
-        "validation AUC",
-        "precision@10%",
-        "epochs",
-        "seconds",
-    ]);
-    for c in &r.candidates {
-        t.row([
-            format!(
-                "{}{}",
-                c.kind,
-                if c.kind == r.chosen { " (kept)" } else { "" }
-            ),
-            format!("{:.3}", c.validation.auc),
-            format!("{:.3}", c.validation.precision_at_10),
-            format!("{} (best {})", c.epochs, c.best_epoch),
-            format!("{:.1}", c.seconds),
-        ]);
-    }
-    t.print();
+    print_candidates(&r.candidates, r.chosen);
     let h = &r.held_out;
     println!("held-out customers ({}):", count(r.customers.test as u64));
     let mut t = Table::new(["ranking", "AUC", "precision@10%"]);
@@ -135,6 +135,31 @@ pub fn print_train(r: &TrainReport) {
     if let Some(note) = &r.note {
         println!("note: {note}");
     }
+}
+
+/// The candidate models on validation, the kept one marked.
+pub fn print_candidates(candidates: &[churn::Candidate], chosen: churn::Kind) {
+    let mut t = Table::new([
+        "model",
+        "validation AUC",
+        "precision@10%",
+        "epochs",
+        "seconds",
+    ]);
+    for c in candidates {
+        t.row([
+            format!(
+                "{}{}",
+                c.kind,
+                if c.kind == chosen { " (kept)" } else { "" }
+            ),
+            format!("{:.3}", c.validation.auc),
+            format!("{:.3}", c.validation.precision_at_10),
+            format!("{} (best {})", c.epochs, c.best_epoch),
+            format!("{:.1}", c.seconds),
+        ]);
+    }
+    t.print();
 }
 
 /// The glossary's bands with the share of customers and, when known, the churn rate.

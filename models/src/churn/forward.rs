@@ -4,9 +4,7 @@
 //! The later world is also checked to be the same world: the customers buying at D, and what
 //! was known of them at D, must be identical in both stores.
 
-use chrono::Days;
 use duckdb::Connection;
-use kesou_indexer::store;
 use serde::{Deserialize, Serialize};
 
 use super::learn::{HORIZON_DAYS, churned};
@@ -47,14 +45,7 @@ pub fn forward_test(
     later: &Connection,
 ) -> Result<ForwardReport> {
     let started = std::time::Instant::now();
-    let (day, _) = store::as_of(at)?;
-    let until = day + Days::new(HORIZON_DAYS);
-    let (later_as_of, _) = store::as_of(later)?;
-    if later_as_of < until {
-        return Err(Error::BadInput(format!(
-            "the later store ends on {later_as_of}, before {until} (180 days after {day}): load a world generated up to {until} or later"
-        )));
-    }
+    let (day, until) = features::outcome_days(at, later, HORIZON_DAYS)?;
     let pop = features::population(at, day)?;
     let again = features::population(later, day)?;
     let world_mismatches = features::mismatches(&pop, &again);
