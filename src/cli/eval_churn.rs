@@ -10,7 +10,7 @@ use kesou_models::churn::{self, HORIZON_DAYS, TrainOptions};
 use super::generate::generate_with_bar;
 use super::output::{Table, count};
 use super::progress::Bars;
-use super::train::{print_bands, print_train};
+use super::train::{print_bands, print_json, print_train, same_world};
 
 #[derive(Debug, clap::Args)]
 pub struct EvalChurnArgs {
@@ -132,9 +132,7 @@ pub fn run(args: EvalChurnArgs) -> anyhow::Result<()> {
     }
     let r = churn::forward_test(&model, &w.at, &w.later)?;
     if quiet {
-        let out = serde_json::json!({ "train": model.info.report, "forward": r });
-        println!("{}", serde_json::to_string_pretty(&out)?);
-        return Ok(());
+        return print_json("forward", &model.info.report, &r);
     }
     println!();
     println!(
@@ -144,11 +142,7 @@ pub fn run(args: EvalChurnArgs) -> anyhow::Result<()> {
         count(r.churned as u64),
         100.0 * r.churn_rate,
         r.outcome_at,
-        if r.world_mismatches == 0 {
-            "yes (features at the scored day identical in both stores)".to_owned()
-        } else {
-            format!("NO: {} customers differ", r.world_mismatches)
-        }
+        same_world(r.world_mismatches)
     );
     let mut t = Table::new(["ranking", "AUC", "precision@10%"]);
     t.row([

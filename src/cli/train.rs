@@ -76,9 +76,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     let paths = StorePaths::new(&args.store.data);
     let (model, scores) = train_and_score(&paths, args.seed)?;
     if args.format == "json" {
-        let out = serde_json::json!({ "train": model.info.report, "score": scores });
-        println!("{}", serde_json::to_string_pretty(&out)?);
-        return Ok(());
+        return print_json("score", &model.info.report, &scores);
     }
     print_train(&model.info.report);
     println!("model saved in {}", churn::model_dir(&paths).display());
@@ -88,14 +86,42 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
 
 /// Trains on the store, saves the model and scores the store with it.
 pub fn train_and_score(paths: &StorePaths, seed: u64) -> anyhow::Result<(ChurnModel, ScoreReport)> {
-    let model = {
-        let conn = kesou_indexer::store::open_db(paths, kesou_indexer::store::Open::Read)?;
-        let (as_of, _) = kesou_indexer::store::as_of(&conn)?;
-        churn::train(&conn, as_of, &TrainOptions { seed })?
-    };
+    let model = train_on(paths, |conn, as_of| {
+        churn::train(conn, as_of, &TrainOptions { seed })
+    })?;
     model.save(paths)?;
     let scores = churn::score_with(paths, &model, &Bars::default())?;
     Ok((model, scores))
+}
+
+/// Trains with `train` on the store's history up to its as_of.
+pub fn train_on<M>(
+    paths: &StorePaths,
+    train: impl FnOnce(&duckdb::Connection, chrono::NaiveDate) -> kesou_models::Result<M>,
+) -> anyhow::Result<M> {
+    let conn = kesou_indexer::store::open_db(paths, kesou_indexer::store::Open::Read)?;
+    let (as_of, _) = kesou_indexer::store::as_of(&conn)?;
+    Ok(train(&conn, as_of)?)
+}
+
+/// The training report with what followed it (`score` or `forward`), as JSON.
+pub fn print_json(
+    then: &str,
+    train: &impl serde::Serialize,
+    after: &impl serde::Serialize,
+) -> anyhow::Result<()> {
+    let out = serde_json::json!({ "train": train, then: after });
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(())
+}
+
+/// Whether the later world of a forward test knew the scored day as the first did.
+pub fn same_world(mismatches: usize) -> String {
+    if mismatches == 0 {
+        "yes (features at the scored day identical in both stores)".to_owned()
+    } else {
+        format!("NO: {mismatches} customers differ")
+    }
 }
 
 pub fn print_train(r: &TrainReport) {

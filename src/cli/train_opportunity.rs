@@ -10,15 +10,13 @@ use kesou_models::opportunity::{
 use super::eval_churn::{EvalChurnArgs, worlds};
 use super::output::{Table, count};
 use super::progress::Bars;
-use super::train::{ChurnArgs, print_candidates};
+use super::train::{ChurnArgs, print_candidates, print_json, same_world, train_on};
 
 pub fn run(args: ChurnArgs) -> anyhow::Result<()> {
     let paths = StorePaths::new(&args.store.data);
     let (model, scores) = train_and_score(&paths, args.seed)?;
     if args.format == "json" {
-        let out = serde_json::json!({ "train": model.info.report, "score": scores });
-        println!("{}", serde_json::to_string_pretty(&out)?);
-        return Ok(());
+        return print_json("score", &model.info.report, &scores);
     }
     print_train(&model.info.report);
     println!(
@@ -34,11 +32,9 @@ pub fn train_and_score(
     paths: &StorePaths,
     seed: u64,
 ) -> anyhow::Result<(PropensityModel, ScoreReport)> {
-    let model = {
-        let conn = kesou_indexer::store::open_db(paths, kesou_indexer::store::Open::Read)?;
-        let (as_of, _) = kesou_indexer::store::as_of(&conn)?;
-        opportunity::train(&conn, as_of, &TrainOptions { seed })?
-    };
+    let model = train_on(paths, |conn, as_of| {
+        opportunity::train(conn, as_of, &TrainOptions { seed })
+    })?;
     model.save(paths)?;
     let scores = opportunity::score_with(paths, &model, &Bars::default())?;
     Ok((model, scores))
@@ -121,9 +117,7 @@ pub fn eval(args: EvalChurnArgs) -> anyhow::Result<()> {
     }
     let r = opportunity::forward_test(&model, &w.at, &w.later)?;
     if quiet {
-        let out = serde_json::json!({ "train": model.info.report, "forward": r });
-        println!("{}", serde_json::to_string_pretty(&out)?);
-        return Ok(());
+        return print_json("forward", &model.info.report, &r);
     }
     println!();
     println!(
@@ -133,11 +127,7 @@ pub fn eval(args: EvalChurnArgs) -> anyhow::Result<()> {
         count(r.ordered as u64),
         100.0 * r.measures.base_rate,
         r.outcome_at,
-        if r.world_mismatches == 0 {
-            "yes (features at the scored day identical in both stores)".to_owned()
-        } else {
-            format!("NO: {} customers differ", r.world_mismatches)
-        }
+        same_world(r.world_mismatches)
     );
     print_measures(
         &format!("{} (trained to {})", r.kind, model.info.report.as_of),

@@ -144,14 +144,7 @@ mod tests {
     use super::*;
 
     fn one(raw: Raw) -> Population {
-        Population {
-            day: None,
-            ids: vec!["C1".into()],
-            industry: vec![Some("餐饮".into())],
-            size: vec![Some("微型".into())],
-            tags: vec![vec!["线上注册".into()]],
-            raw: vec![raw],
-        }
+        Population::one(raw, "餐饮", "微型", &["线上注册"])
     }
 
     #[test]

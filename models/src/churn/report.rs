@@ -8,6 +8,7 @@ use crate::tabular::metrics::{Band, Ranking};
 use crate::tabular::model::Report;
 use crate::tabular::net::Kind;
 use crate::tabular::select::Candidate;
+use crate::tabular::write::Stamped;
 
 /// How many customers took part, and how many churned.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -81,4 +82,12 @@ pub struct ScoreReport {
 impl Report for TrainReport {
     const NAME: &'static str = "churn";
     const TRAIN_COMMAND: &'static str = "kesou train churn";
+}
+
+impl Stamped for ScoreReport {
+    fn stamp(&mut self, generation: u64, index_seconds: f64, seconds: f64) {
+        self.generation = generation;
+        self.index_seconds = index_seconds;
+        self.seconds = seconds;
+    }
 }

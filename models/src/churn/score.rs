@@ -21,10 +21,9 @@ use crate::tabular::write::{self, rounded};
 
 /// Scores the store with its saved model. `None` when the store has no model.
 pub fn score(paths: &StorePaths, progress: &dyn Progress) -> Result<Option<ScoreReport>> {
-    let Some(model) = ChurnModel::load(paths)? else {
-        return Ok(None);
-    };
-    score_with(paths, &model, progress).map(Some)
+    ChurnModel::load(paths)?
+        .map(|model| score_with(paths, &model, progress))
+        .transpose()
 }
 
 /// Scores the store with `model`.
@@ -33,15 +32,9 @@ pub fn score_with(
     model: &ChurnModel,
     progress: &dyn Progress,
 ) -> Result<ScoreReport> {
-    let started = Instant::now();
-    let (mut report, generation, index) =
-        kesou_indexer::update(paths, progress, |conn, generation| {
-            write_scores(conn, model, generation, progress)
-        })?;
-    report.generation = generation;
-    report.index_seconds = index.seconds;
-    report.seconds = started.elapsed().as_secs_f64();
-    Ok(report)
+    write::in_generation(paths, progress, |conn, generation| {
+        write_scores(conn, model, generation, progress)
+    })
 }
 
 fn write_scores(

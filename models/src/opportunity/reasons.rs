@@ -178,14 +178,7 @@ mod tests {
     use super::*;
 
     fn one(raw: Raw) -> Population {
-        Population {
-            day: None,
-            ids: vec!["C1".into()],
-            industry: vec![Some("制造".into())],
-            size: vec![Some("大型".into())],
-            tags: vec![vec![]],
-            raw: vec![raw],
-        }
+        Population::one(raw, "制造", "大型", &[])
     }
 
     #[test]

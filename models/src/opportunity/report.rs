@@ -7,6 +7,7 @@ use crate::tabular::metrics::Ranking;
 use crate::tabular::model::Report;
 use crate::tabular::net::Kind;
 use crate::tabular::select::Candidate;
+use crate::tabular::write::Stamped;
 
 /// The chosen model and the recency-and-frequency baseline on one set of customers.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -71,5 +72,15 @@ pub struct ScoreReport {
     /// Mean propensity, and how many have at least 0.5.
     pub mean: f64,
     pub at_least_half: usize,
+    /// Re-indexing the changed customers.
+    pub index_seconds: f64,
     pub seconds: f64,
+}
+
+impl Stamped for ScoreReport {
+    fn stamp(&mut self, generation: u64, index_seconds: f64, seconds: f64) {
+        self.generation = generation;
+        self.index_seconds = index_seconds;
+        self.seconds = seconds;
+    }
 }

@@ -4,8 +4,6 @@
 //! Customers the store knows nothing of yet have none (NULL). One store generation through
 //! [`kesou_indexer::update`]; only customers whose values change are stamped.
 
-use std::time::Instant;
-
 use duckdb::Connection;
 use kesou_indexer::{Progress, StorePaths, store};
 
@@ -17,10 +15,9 @@ use crate::tabular::write::{self, rounded};
 
 /// Scores the store with its saved model. `None` when the store has no model.
 pub fn score(paths: &StorePaths, progress: &dyn Progress) -> Result<Option<ScoreReport>> {
-    let Some(model) = PropensityModel::load(paths)? else {
-        return Ok(None);
-    };
-    score_with(paths, &model, progress).map(Some)
+    PropensityModel::load(paths)?
+        .map(|model| score_with(paths, &model, progress))
+        .transpose()
 }
 
 /// Scores the store with `model`.
@@ -29,14 +26,9 @@ pub fn score_with(
     model: &PropensityModel,
     progress: &dyn Progress,
 ) -> Result<ScoreReport> {
-    let started = Instant::now();
-    let (mut report, generation, _) =
-        kesou_indexer::update(paths, progress, |conn, generation| {
-            write_scores(conn, model, generation, progress)
-        })?;
-    report.generation = generation;
-    report.seconds = started.elapsed().as_secs_f64();
-    Ok(report)
+    write::in_generation(paths, progress, |conn, generation| {
+        write_scores(conn, model, generation, progress)
+    })
 }
 
 fn write_scores(
@@ -73,6 +65,7 @@ fn write_scores(
         generation,
         mean: p.iter().sum::<f64>() / p.len().max(1) as f64,
         at_least_half: p.iter().filter(|x| **x >= 0.5).count(),
+        index_seconds: 0.0,
         seconds: 0.0,
     })
 }

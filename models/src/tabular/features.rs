@@ -237,6 +237,19 @@ impl Population {
         self.ids.is_empty()
     }
 
+    /// One customer `C1` with these numbers and attributes (for tests of words).
+    #[cfg(test)]
+    pub fn one(raw: Raw, industry: &str, size: &str, tags: &[&str]) -> Population {
+        Population {
+            day: None,
+            ids: vec!["C1".into()],
+            industry: vec![Some(industry.into())],
+            size: vec![Some(size.into())],
+            tags: vec![tags.iter().map(|t| (*t).to_owned()).collect()],
+            raw: vec![raw],
+        }
+    }
+
     /// The customers at `rows`, in that order.
     pub fn select(&self, rows: &[usize]) -> Population {
         Population {

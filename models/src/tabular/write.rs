@@ -8,8 +8,27 @@ use std::sync::Arc;
 use arrow::array::{ArrayRef, Float64Array, ListBuilder, RecordBatch, StringArray, StringBuilder};
 use arrow::datatypes::{DataType, Field, Schema};
 use duckdb::Connection;
+use kesou_indexer::{Progress, StorePaths};
 
 use crate::Result;
+
+/// A scoring report, told after the write what generation it made and how long it took.
+pub trait Stamped {
+    fn stamp(&mut self, generation: u64, index_seconds: f64, seconds: f64);
+}
+
+/// Runs `write` (the model's scores into the store) as one store generation through
+/// [`kesou_indexer::update`], then stamps its report.
+pub fn in_generation<S: Stamped>(
+    paths: &StorePaths,
+    progress: &dyn Progress,
+    write: impl FnOnce(&Connection, u64) -> Result<S>,
+) -> Result<S> {
+    let started = std::time::Instant::now();
+    let (mut report, generation, index) = kesou_indexer::update(paths, progress, write)?;
+    report.stamp(generation, index.seconds, started.elapsed().as_secs_f64());
+    Ok(report)
+}
 
 /// Scores are stored to four decimals: finer differences mean nothing, and would re-index
 /// customers for noise.
