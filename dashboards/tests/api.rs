@@ -577,7 +577,15 @@ async fn dashboards_answer_and_fixed_filters_narrow_them() {
         .iter()
         .map(|d| d["name"].as_str().unwrap())
         .collect();
-    for name in ["map", "top20", "churn", "funnel", "rfm", "matrix"] {
+    for name in [
+        "map",
+        "top20",
+        "churn",
+        "funnel",
+        "rfm",
+        "matrix",
+        "opportunity",
+    ] {
         assert!(names.contains(&name), "{names:?}");
         let r = get(&format!("/api/dashboards/{name}")).await;
         assert_eq!(r.status, StatusCode::OK, "{name}: {}", r.text());

@@ -53,7 +53,10 @@ CREATE TABLE IF NOT EXISTS customers (
     churn_factors VARCHAR[],
     contact_name_lookup VARCHAR,
     contact_phone_lookup VARCHAR,
-    email_lookup VARCHAR
+    email_lookup VARCHAR,
+    purchase_propensity DOUBLE,
+    propensity_reasons VARCHAR[],
+    propensity_reasons_en VARCHAR[]
 );
 -- Stores made before RFM get its columns (appended, as in a new store).
 ALTER TABLE customers ADD COLUMN IF NOT EXISTS r_score INTEGER;
@@ -68,6 +71,11 @@ ALTER TABLE customers ADD COLUMN IF NOT EXISTS churn_factors VARCHAR[];
 ALTER TABLE customers ADD COLUMN IF NOT EXISTS contact_name_lookup VARCHAR;
 ALTER TABLE customers ADD COLUMN IF NOT EXISTS contact_phone_lookup VARCHAR;
 ALTER TABLE customers ADD COLUMN IF NOT EXISTS email_lookup VARCHAR;
+-- Purchase propensity (商机) and its reasons: NULL until the propensity model writes them
+-- (kesou train opportunity, then every ingest).
+ALTER TABLE customers ADD COLUMN IF NOT EXISTS purchase_propensity DOUBLE;
+ALTER TABLE customers ADD COLUMN IF NOT EXISTS propensity_reasons VARCHAR[];
+ALTER TABLE customers ADD COLUMN IF NOT EXISTS propensity_reasons_en VARCHAR[];
 CREATE TABLE IF NOT EXISTS orders (
     id VARCHAR NOT NULL,
     customer_id VARCHAR NOT NULL,

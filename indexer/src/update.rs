@@ -39,7 +39,14 @@ pub fn set_customer_columns(
         )));
     }
     for c in columns {
-        let derived = ["tags", "churn_risk", "churn_factors"];
+        let derived = [
+            "tags",
+            "churn_risk",
+            "churn_factors",
+            "purchase_propensity",
+            "propensity_reasons",
+            "propensity_reasons_en",
+        ];
         if !plain(c) || !(known.contains(c) || derived.contains(c)) {
             return Err(Error::BadInput(format!(
                 "set_customer_columns: {c:?} is not a customer column"

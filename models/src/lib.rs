@@ -8,12 +8,17 @@
 //!   the store's own history (the one that wins on validation is kept), calibrated risks
 //!   written to `customers.churn_risk` with the factors behind each in words
 //!   (`churn_factors`), the model saved in the store and reloaded to score new data.
+//! - [`opportunity`]: who will order in the next 90 days (购买意向, 商机), learned the same
+//!   way (`tabular`, shared with churn), written to `customers.purchase_propensity` with the
+//!   reasons in Chinese and English.
 
 mod embed;
 mod error;
 mod nearest;
 
 pub mod churn;
+pub mod opportunity;
+mod tabular;
 
 pub use embed::{
     Architecture, DistillReport, Embedder, Embeddings, Kernels, ModelConfig, ModelInfo, Pooling,

@@ -101,6 +101,22 @@ pub fn run(args: DemoArgs, opts: &super::options::Options) -> anyhow::Result<()>
             false
         }
     };
+    // Purchase propensity likewise, so that 商机 questions and the board have answers.
+    let paths = opts.store(&args.data);
+    let opportunity = match super::train_opportunity::train_and_score(&paths, args.seed) {
+        Ok((model, scores)) => {
+            let h = &model.info.report.held_out;
+            println!(
+                "purchase-propensity model: {} kept (held-out AUC {:.3}, recency and frequency alone {:.3}); {} customers scored",
+                model.info.report.chosen, h.model.auc, h.baseline.auc, scores.scored
+            );
+            true
+        }
+        Err(e) => {
+            println!("purchase-propensity model not trained: {e}");
+            false
+        }
+    };
     let background = start_semantic(&args, opts)?;
     let d = args.data.display();
     println!();
@@ -149,6 +165,11 @@ pub fn run(args: DemoArgs, opts: &super::options::Options) -> anyhow::Result<()>
         println!("  kesou ask --data {d} 流失风险高的忠诚客户            # churn risk");
         println!(
             "  kesou churn --data {d}                            # 流失风险预警, with the reasons"
+        );
+    }
+    if opportunity {
+        println!(
+            "  kesou ask --data {d} 最可能下单的20家华东客户        # purchase propensity (商机)"
         );
     }
     if let Some(e) = &example {

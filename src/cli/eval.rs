@@ -40,6 +40,19 @@ pub enum EvalWhat {
     ///   kesou eval churn --customers 100000 --format json
     #[command(verbatim_doc_comment)]
     Churn(super::eval_churn::EvalChurnArgs),
+    /// The purchase-propensity model's forward test: who will order in the next 90 days
+    ///
+    /// Generates a demo world up to --as-of (D), loads it, trains the propensity model on it
+    /// (cut-off D − 90 days), scores every customer known at D, then generates the same world
+    /// up to D + 90 days and reads who really ordered. Reports the precision among the top
+    /// 10% against the base rate (what a random pick gets) and the AUC against ranking by
+    /// recency and frequency (days since the last order, orders in the last year).
+    ///
+    /// Examples:
+    ///   kesou eval opportunity --customers 20000 --seed 42 --as-of 2026-06-30
+    ///   kesou eval opportunity --customers 100000 --format json
+    #[command(verbatim_doc_comment)]
+    Opportunity(super::eval_churn::EvalChurnArgs),
     /// Execution accuracy of `kesou ask` on questions with hand-written SQL, by category
     ///
     /// Each question of the file is asked (every row) and its rows compared with those of
@@ -93,6 +106,7 @@ pub fn run(args: EvalArgs, opts: &super::options::Options) -> anyhow::Result<()>
     match args.what {
         EvalWhat::Lookalike(args) => lookalike(args, opts),
         EvalWhat::Churn(args) => super::eval_churn::run(args, opts),
+        EvalWhat::Opportunity(args) => super::train_opportunity::eval(args, opts),
         EvalWhat::Questions(args) => super::eval_questions::run(args, opts),
         EvalWhat::Semantic(args) => super::eval_semantic::run(args, opts),
     }

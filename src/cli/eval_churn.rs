@@ -10,7 +10,7 @@ use kesou_models::churn::{self, HORIZON_DAYS, TrainOptions};
 use super::generate::generate_with_bar;
 use super::output::{Table, count};
 use super::progress::Bars;
-use super::train::{print_bands, print_train};
+use super::train::{print_bands, print_json, print_train, same_world};
 
 #[derive(Debug, clap::Args)]
 pub struct EvalChurnArgs {
@@ -20,7 +20,8 @@ pub struct EvalChurnArgs {
     /// Random seed of the world and of the model.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    /// The day the model scores (D); the outcome is read at D + 180 days.
+    /// The day the model scores (D); the outcome is read at D + the horizon (180 days for
+    /// churn, 90 for opportunity).
     #[arg(long, value_name = "YYYY-MM-DD", default_value = "2026-06-30")]
     pub as_of: NaiveDate,
     /// Keep the generated files and stores in this folder (default: a temporary folder,
@@ -33,7 +34,7 @@ pub struct EvalChurnArgs {
 }
 
 /// Removes the temporary folder when the evaluation ends, however it ends.
-struct Scratch(Option<PathBuf>);
+pub(super) struct Scratch(Option<PathBuf>);
 
 impl Drop for Scratch {
     fn drop(&mut self) {
@@ -43,16 +44,30 @@ impl Drop for Scratch {
     }
 }
 
-/// Generates the world up to `as_of` into `dir/source` and loads it into `dir/store`.
-fn world(
-    args: &EvalChurnArgs,
+/// The folder an evaluation works in: `work` when given (kept), else a temporary folder
+/// named after `what`, removed when the [`Scratch`] is dropped.
+pub(super) fn work_dir(work: &Option<PathBuf>, what: &str) -> (PathBuf, Scratch) {
+    match work {
+        Some(w) => (w.clone(), Scratch(None)),
+        None => {
+            let w = std::env::temp_dir().join(format!("kesou-eval-{what}-{}", std::process::id()));
+            (w.clone(), Scratch(Some(w)))
+        }
+    }
+}
+
+/// Generates the world of `customers` and `seed` up to `as_of` into `dir/source` and loads it
+/// into `dir/store`.
+pub(super) fn world(
+    customers: usize,
+    seed: u64,
     as_of: NaiveDate,
     dir: &Path,
     opts: &super::options::Options,
 ) -> anyhow::Result<StorePaths> {
     let mut config = GenerateConfig::new(dir.join("source"));
-    config.customers = args.customers;
-    config.seed = args.seed;
+    config.customers = customers;
+    config.seed = seed;
     config.as_of = as_of;
     generate_with_bar(&config)?;
     let paths = opts.store(dir.join("store"));
@@ -63,17 +78,25 @@ fn world(
     Ok(paths)
 }
 
-pub fn run(args: EvalChurnArgs, opts: &super::options::Options) -> anyhow::Result<()> {
-    let (work, _scratch) = match &args.work {
-        Some(w) => (w.clone(), Scratch(None)),
-        None => {
-            let w = std::env::temp_dir().join(format!("kesou-eval-churn-{}", std::process::id()));
-            (w.clone(), Scratch(Some(w)))
-        }
-    };
-    let later_day = args.as_of + Days::new(HORIZON_DAYS);
-    let quiet = args.format == "json";
-    if !quiet {
+/// The two stores of a forward test, open for reading: the world up to D and the same
+/// world up to D + the model's horizon; the work folder goes with them unless kept.
+pub(super) struct Worlds {
+    pub at: duckdb::Connection,
+    pub later: duckdb::Connection,
+    _scratch: Scratch,
+}
+
+/// Generates and loads both worlds of a forward test over `horizon_days` (`what` names the
+/// temporary folder), saying where unless the output is JSON.
+pub(super) fn worlds(
+    args: &EvalChurnArgs,
+    horizon_days: u64,
+    what: &str,
+    opts: &super::options::Options,
+) -> anyhow::Result<Worlds> {
+    let (work, scratch) = work_dir(&args.work, what);
+    let later_day = args.as_of + Days::new(horizon_days);
+    if args.format != "json" {
         println!(
             "world of {} customers (seed {}) up to {} and again up to {}, in {}",
             count(args.customers as u64),
@@ -83,29 +106,36 @@ pub fn run(args: EvalChurnArgs, opts: &super::options::Options) -> anyhow::Resul
             work.display()
         );
     }
-    let at = world(
-        &args,
-        args.as_of,
-        &work.join(format!("to-{}", args.as_of)),
-        opts,
-    )?;
-    let conn = kesou_indexer::store::open_db(&at, kesou_indexer::store::Open::Read)?;
-    let model = churn::train(&conn, args.as_of, &TrainOptions { seed: args.seed })?;
+    let open = |day: NaiveDate| -> anyhow::Result<duckdb::Connection> {
+        let paths = world(
+            args.customers,
+            args.seed,
+            day,
+            &work.join(format!("to-{day}")),
+            opts,
+        )?;
+        Ok(kesou_indexer::store::open_db(
+            &paths,
+            kesou_indexer::store::Open::Read,
+        )?)
+    };
+    Ok(Worlds {
+        at: open(args.as_of)?,
+        later: open(later_day)?,
+        _scratch: scratch,
+    })
+}
+
+pub fn run(args: EvalChurnArgs, opts: &super::options::Options) -> anyhow::Result<()> {
+    let w = worlds(&args, HORIZON_DAYS, "churn", opts)?;
+    let quiet = args.format == "json";
+    let model = churn::train(&w.at, args.as_of, &TrainOptions { seed: args.seed })?;
     if !quiet {
         print_train(&model.info.report);
     }
-    let later = world(
-        &args,
-        later_day,
-        &work.join(format!("to-{later_day}")),
-        opts,
-    )?;
-    let later_conn = kesou_indexer::store::open_db(&later, kesou_indexer::store::Open::Read)?;
-    let r = churn::forward_test(&model, &conn, &later_conn)?;
+    let r = churn::forward_test(&model, &w.at, &w.later)?;
     if quiet {
-        let out = serde_json::json!({ "train": model.info.report, "forward": r });
-        println!("{}", serde_json::to_string_pretty(&out)?);
-        return Ok(());
+        return print_json("forward", &model.info.report, &r);
     }
     println!();
     println!(
@@ -115,11 +145,7 @@ pub fn run(args: EvalChurnArgs, opts: &super::options::Options) -> anyhow::Resul
         count(r.churned as u64),
         100.0 * r.churn_rate,
         r.outcome_at,
-        if r.world_mismatches == 0 {
-            "yes (features at the scored day identical in both stores)".to_owned()
-        } else {
-            format!("NO: {} customers differ", r.world_mismatches)
-        }
+        same_world(r.world_mismatches)
     );
     let mut t = Table::new(["ranking", "AUC", "precision@10%"]);
     t.row([

@@ -486,11 +486,16 @@ pub fn embed_changed(paths: &StorePaths) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Scores the customers of a store just loaded with its churn model, when it has one.
+/// Scores the customers of a store just loaded with its churn and propensity models, when
+/// it has them.
 pub fn rescore_churn(paths: &StorePaths) -> anyhow::Result<()> {
     if let Some(s) = kesou_models::churn::score(paths, &Bars::default())? {
         println!("churn model of the store, scoring again:");
         super::train::print_score(&s);
+    }
+    if let Some(s) = kesou_models::opportunity::score(paths, &Bars::default())? {
+        println!("purchase-propensity model of the store, scoring again:");
+        super::train_opportunity::print_score(&s);
     }
     Ok(())
 }

@@ -32,6 +32,7 @@ mod serve;
 mod similar;
 mod tags;
 mod train;
+mod train_opportunity;
 mod user;
 mod watch;
 

@@ -28,7 +28,8 @@ pub struct SearchArgs {
     /// Only customers where FIELD<op>VALUE holds; repeat for more. Categories take = or !=
     /// (region, province, city, industry, size, lifecycle, value_level, tags, owner; several
     /// values with commas mean any of them); numbers take = != > >= < <= (annual_purchase,
-    /// total_purchase, registered_capital, churn_risk, employees, order_count, consult_30d);
+    /// total_purchase, registered_capital, churn_risk, purchase_propensity, employees,
+    /// order_count, consult_30d);
     /// a category field of the store's own takes = or != too (客户来源=展会).
     #[arg(long = "filter", short = 'f', value_name = "FIELD=VALUE")]
     pub filters: Vec<String>,

@@ -37,6 +37,23 @@ pub enum TrainWhat {
     ///   kesou churn --data kesou-data
     #[command(verbatim_doc_comment)]
     Churn(ChurnArgs),
+    /// Learn who is likely to order in the next 90 days (购买意向, 商机), then score every customer
+    ///
+    /// The store's own history is the teacher: every customer known 90 days before as_of (an
+    /// order or an interaction by then, prospects included) is described by what was known
+    /// then, and the model learns which of them ordered since. As for churn, a logistic
+    /// regression and a small neural network are trained and the better one kept; both are
+    /// compared with ranking by recency and frequency on customers held out.
+    ///
+    /// The model is saved in STORE/models/ and every known customer gets purchase_propensity
+    /// (the chance of an order in the next 90 days) with the reasons in Chinese and English
+    /// (临近下次采购 · 近90天咨询4次 · 采购额同比增长30%). Later `kesou ingest` runs score new data.
+    ///
+    /// Examples:
+    ///   kesou train opportunity --data kesou-data
+    ///   kesou ask --data kesou-data 最可能下单的20家华东客户
+    #[command(verbatim_doc_comment)]
+    Opportunity(ChurnArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -52,13 +69,14 @@ pub struct ChurnArgs {
 }
 
 pub fn run(args: TrainArgs, opts: &super::options::Options) -> anyhow::Result<()> {
-    let TrainWhat::Churn(args) = args.what;
+    let args = match args.what {
+        TrainWhat::Churn(args) => args,
+        TrainWhat::Opportunity(args) => return super::train_opportunity::run(args, opts),
+    };
     let paths = opts.store(&args.store.data);
     let (model, scores) = train_and_score(&paths, args.seed)?;
     if args.format == "json" {
-        let out = serde_json::json!({ "train": model.info.report, "score": scores });
-        println!("{}", serde_json::to_string_pretty(&out)?);
-        return Ok(());
+        return print_json("score", &model.info.report, &scores);
     }
     print_train(&model.info.report);
     println!("model saved in {}", churn::model_dir(&paths).display());
@@ -68,14 +86,42 @@ pub fn run(args: TrainArgs, opts: &super::options::Options) -> anyhow::Result<()
 
 /// Trains on the store, saves the model and scores the store with it.
 pub fn train_and_score(paths: &StorePaths, seed: u64) -> anyhow::Result<(ChurnModel, ScoreReport)> {
-    let model = {
-        let conn = kesou_indexer::store::open_db(paths, kesou_indexer::store::Open::Read)?;
-        let (as_of, _) = kesou_indexer::store::as_of(&conn)?;
-        churn::train(&conn, as_of, &TrainOptions { seed })?
-    };
+    let model = train_on(paths, |conn, as_of| {
+        churn::train(conn, as_of, &TrainOptions { seed })
+    })?;
     model.save(paths)?;
     let scores = churn::score_with(paths, &model, &Bars::default())?;
     Ok((model, scores))
+}
+
+/// Trains with `train` on the store's history up to its as_of.
+pub fn train_on<M>(
+    paths: &StorePaths,
+    train: impl FnOnce(&duckdb::Connection, chrono::NaiveDate) -> kesou_models::Result<M>,
+) -> anyhow::Result<M> {
+    let conn = kesou_indexer::store::open_db(paths, kesou_indexer::store::Open::Read)?;
+    let (as_of, _) = kesou_indexer::store::as_of(&conn)?;
+    Ok(train(&conn, as_of)?)
+}
+
+/// The training report with what followed it (`score` or `forward`), as JSON.
+pub fn print_json(
+    then: &str,
+    train: &impl serde::Serialize,
+    after: &impl serde::Serialize,
+) -> anyhow::Result<()> {
+    let out = serde_json::json!({ "train": train, then: after });
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(())
+}
+
+/// Whether the later world of a forward test knew the scored day as the first did.
+pub fn same_world(mismatches: usize) -> String {
+    if mismatches == 0 {
+        "yes (features at the scored day identical in both stores)".to_owned()
+    } else {
+        format!("NO: {mismatches} customers differ")
+    }
 }
 
 pub fn print_train(r: &TrainReport) {
@@ -96,27 +142,7 @@ pub fn print_train(r: &TrainReport) {
         r.seconds,
         r.feature_seconds
     );
-    let mut t = Table::new([
-        "model",
-        "validation AUC",
-        "precision@10%",
-        "epochs",
-        "seconds",
-    ]);
-    for c in &r.candidates {
-        t.row([
-            format!(
-                "{}{}",
-                c.kind,
-                if c.kind == r.chosen { " (kept)" } else { "" }
-            ),
-            format!("{:.3}", c.validation.auc),
-            format!("{:.3}", c.validation.precision_at_10),
-            format!("{} (best {})", c.epochs, c.best_epoch),
-            format!("{:.1}", c.seconds),
-        ]);
-    }
-    t.print();
+    print_candidates(&r.candidates, r.chosen);
     let h = &r.held_out;
     println!("held-out customers ({}):", count(r.customers.test as u64));
     let mut t = Table::new(["ranking", "AUC", "precision@10%"]);
@@ -135,6 +161,31 @@ pub fn print_train(r: &TrainReport) {
     if let Some(note) = &r.note {
         println!("note: {note}");
     }
+}
+
+/// The candidate models on validation, the kept one marked.
+pub fn print_candidates(candidates: &[churn::Candidate], chosen: churn::Kind) {
+    let mut t = Table::new([
+        "model",
+        "validation AUC",
+        "precision@10%",
+        "epochs",
+        "seconds",
+    ]);
+    for c in candidates {
+        t.row([
+            format!(
+                "{}{}",
+                c.kind,
+                if c.kind == chosen { " (kept)" } else { "" }
+            ),
+            format!("{:.3}", c.validation.auc),
+            format!("{:.3}", c.validation.precision_at_10),
+            format!("{} (best {})", c.epochs, c.best_epoch),
+            format!("{:.1}", c.seconds),
+        ]);
+    }
+    t.print();
 }
 
 /// The glossary's bands with the share of customers and, when known, the churn rate.

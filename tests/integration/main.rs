@@ -18,6 +18,7 @@ mod excel;
 mod export_styles;
 mod generated;
 mod ingest;
+mod opportunity;
 mod properties;
 mod rollups;
 mod search_cases;

@@ -634,7 +634,7 @@ pub(crate) fn report(
     } else {
         Vec::new()
     };
-    let entered_items = message::with_churn_reasons(conn, entered_items, query, principal)?;
+    let entered_items = message::with_model_reasons(conn, entered_items, query, principal)?;
     let left_items: Vec<Item> = if show_left {
         message::left_items(conn, &left, deleted, principal, settings)?
     } else {
@@ -733,7 +733,7 @@ pub fn test_watch(store: &Store, id: i64) -> Result<(Outcome, message::Message)>
             )
         })
         .collect();
-    let items = message::with_churn_reasons(conn, items, &query, &principal)?;
+    let items = message::with_model_reasons(conn, items, &query, &principal)?;
     let left_items = message::left_items(conn, &left, &BTreeSet::new(), &principal, &settings)?;
     let generation = kesou_indexer::store::generation(conn)?;
     let explain = kesou_nlq::explain(&query, asker.schema());

@@ -1,7 +1,7 @@
 //! What a firing says: the watch, how its question was understood, and each customer that
-//! entered or left with its reasons (the values of the fields the question names, the
-//! churn model's reasons when it asks about churn risk) and a link into the web app. The
-//! values are the owner's view: masked and hidden fields stay so.
+//! entered or left with its reasons (the values of the fields the question names, a
+//! model's reasons when it asks about its score: churn risk, purchase propensity) and a
+//! link into the web app. The values are the owner's view: masked and hidden fields stay so.
 
 use std::collections::BTreeSet;
 
@@ -181,34 +181,45 @@ fn id_list(ids: &[&str]) -> String {
         .join(", ")
 }
 
-/// Adds the churn model's reasons to customers of a question about churn risk, when the
-/// owner sees them.
-pub(crate) fn with_churn_reasons(
+/// The models' scores a question can ask about, with the column of their reasons and how a
+/// message names them.
+const MODEL_REASONS: &[(&str, &str, &str)] = &[
+    ("churn_risk", "churn_factors", "流失原因"),
+    ("purchase_propensity", "propensity_reasons", "购买原因"),
+];
+
+/// Adds a model's reasons to customers of a question about its score (churn risk, purchase
+/// propensity), when the owner sees them.
+pub(crate) fn with_model_reasons(
     conn: &Connection,
     mut items: Vec<Item>,
     query: &Query,
     principal: &Principal,
 ) -> Result<Vec<Item>> {
-    if items.is_empty()
-        || !query_fields(query).contains("churn_risk")
-        || principal.access("churn_factors") != FieldAccess::Show
-    {
+    if items.is_empty() {
         return Ok(items);
     }
-    let ids: Vec<&str> = items.iter().map(|i| i.id.as_str()).collect();
-    // Ids came from the store's own answer; quoted all the same.
-    let sql = format!(
-        "SELECT id, array_to_string(churn_factors, '；') FROM customers WHERE id IN ({}) \
-         AND len(churn_factors) > 0",
-        id_list(&ids)
-    );
-    let mut stmt = conn.prepare(&sql)?;
-    let found: std::collections::HashMap<String, String> = stmt
-        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
-        .collect::<std::result::Result<_, _>>()?;
-    for item in &mut items {
-        if let Some(f) = found.get(&item.id) {
-            item.reasons.push(format!("流失原因: {f}"));
+    let fields = query_fields(query);
+    for (score, column, label) in MODEL_REASONS {
+        if !fields.contains(*score) || principal.access(column) != FieldAccess::Show {
+            continue;
+        }
+        let ids: Vec<&str> = items.iter().map(|i| i.id.as_str()).collect();
+        // Ids came from the store's own answer; quoted all the same. `column` is one of
+        // the fixed names above.
+        let sql = format!(
+            "SELECT id, array_to_string({column}, '；') FROM customers WHERE id IN ({}) \
+             AND len({column}) > 0",
+            id_list(&ids)
+        );
+        let mut stmt = conn.prepare(&sql)?;
+        let found: std::collections::HashMap<String, String> = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+            .collect::<std::result::Result<_, _>>()?;
+        for item in &mut items {
+            if let Some(f) = found.get(&item.id) {
+                item.reasons.push(format!("{label}: {f}"));
+            }
         }
     }
     Ok(items)
@@ -258,4 +269,59 @@ pub(crate) fn left_items(
             }
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use kesou_access::{Policy, Role};
+    use kesou_nlq::{Filter, Op, Value};
+
+    use super::*;
+
+    fn item(id: &str) -> Item {
+        Item {
+            id: id.to_owned(),
+            name: None,
+            reasons: Vec::new(),
+            link: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_question_about_a_score_carries_its_models_reasons_only() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE customers (id VARCHAR, churn_factors VARCHAR[], propensity_reasons VARCHAR[]);
+             INSERT INTO customers VALUES
+                ('C1', ['已200天未下单'], ['近90天咨询4次', '采购额同比增长30%']),
+                ('C2', NULL, []);",
+        )
+        .unwrap();
+        let admin = Principal::for_role("boss", Role::Admin, None, &Policy::default());
+        let asking = |field: &str| Query {
+            filters: vec![Filter::field(field, Op::Ge, Value::Num(0.7), None)],
+            ..Query::default()
+        };
+        let got = with_model_reasons(
+            &conn,
+            vec![item("C1"), item("C2")],
+            &asking("purchase_propensity"),
+            &admin,
+        )
+        .unwrap();
+        assert_eq!(
+            got[0].reasons,
+            ["购买原因: 近90天咨询4次；采购额同比增长30%"]
+        );
+        assert!(got[1].reasons.is_empty());
+        let got =
+            with_model_reasons(&conn, vec![item("C1")], &asking("churn_risk"), &admin).unwrap();
+        assert_eq!(got[0].reasons, ["流失原因: 已200天未下单"]);
+        let got = with_model_reasons(&conn, vec![item("C1")], &asking("annual_purchase"), &admin)
+            .unwrap();
+        assert!(
+            got[0].reasons.is_empty(),
+            "no score asked about, no reasons"
+        );
+    }
 }

@@ -19,7 +19,7 @@ pub const CHANGED_SQL: &str = r#"
 SELECT LOOKUPS, c.id, c.name, c.region, c.province, c.city, c.industry, c.size, c.lifecycle, c.value_level, c.owner,
     strftime(c.last_order_date, '%Y-%m-%d') AS last_order_date,
     array_to_string(c.tags, chr(31)) AS tags, c.description, n.notes,
-    c.annual_purchase, c.total_purchase, c.registered_capital, c.churn_risk,
+    c.annual_purchase, c.total_purchase, c.registered_capital, c.churn_risk, c.purchase_propensity,
     c.employees::BIGINT AS employees, c.order_count::BIGINT AS order_count, c.consult_30d::BIGINT AS consult_30d,
     c._gen AS gen, CUSTOM
 FROM customers c

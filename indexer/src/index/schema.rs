@@ -25,6 +25,7 @@ pub const F64_FIELDS: &[&str] = &[
     "total_purchase",
     "registered_capital",
     "churn_risk",
+    "purchase_propensity",
 ];
 pub const I64_FIELDS: &[&str] = &["employees", "order_count", "consult_30d"];
 

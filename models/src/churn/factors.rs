@@ -1,52 +1,18 @@
-//! Why a customer is at risk, in words. Each factor's contribution is measured by occlusion:
-//! the customer's logit minus the logit with that factor's columns set to the training mean
-//! (for the logistic regression exactly Σ coefficient × standardised value over the
-//! factor's columns; for the MLP the same question asked of the network). The factors that
-//! raise the risk most are put into words with the customer's own numbers (已152天未下单 ·
+//! Why a customer is at risk, in words. Each factor's contribution is measured by occlusion
+//! ([`crate::tabular::occlusion`]). The factors that raise the risk most are put into words with the customer's own numbers (已152天未下单 ·
 //! 近90天投诉3次 · 采购额同比下降40%); a factor whose numbers do not read as a risk (a
 //! complaint factor without complaints) is left out rather than said wrongly.
 
-use super::encode::{Factor, Matrix};
-use super::features::{Population, Raw};
-use super::net::Net;
 use crate::Result;
+use crate::tabular::encode::{Factor, Matrix};
+use crate::tabular::features::{Population, Raw};
+use crate::tabular::net::Net;
+use crate::tabular::occlusion;
 
 /// At most this many factors per customer.
 pub const MAX_FACTORS: usize = 3;
 /// A factor must raise the logit by at least this much to be named.
 const MIN_CONTRIBUTION: f64 = 0.05;
-/// Rows per occlusion pass.
-const CHUNK: usize = 16_384;
-
-/// Each factor's contribution to each row's logit, as `rows × factors.len()`.
-pub fn contributions(net: &Net, m: &Matrix, columns: &[Factor]) -> Result<(Vec<Factor>, Vec<f64>)> {
-    let mut groups: Vec<Factor> = columns.to_vec();
-    groups.sort();
-    groups.dedup();
-    let mut out = vec![0.0; m.rows * groups.len()];
-    for start in (0..m.rows).step_by(CHUNK) {
-        let end = (start + CHUNK).min(m.rows);
-        let rows: Vec<usize> = (start..end).collect();
-        let chunk = m.select(&rows);
-        let base = net.logits(&chunk)?;
-        for (g, factor) in groups.iter().enumerate() {
-            let mut occluded = chunk.clone();
-            for r in 0..occluded.rows {
-                for (c, f) in columns.iter().enumerate() {
-                    if f == factor {
-                        occluded.data[r * occluded.cols + c] = 0.0;
-                    }
-                }
-            }
-            let without = net.logits(&occluded)?;
-            for r in 0..chunk.rows {
-                out[(start + r) * groups.len() + g] = base[r] - without[r];
-            }
-        }
-    }
-    Ok((groups, out))
-}
-
 /// The words for the factors that raise each customer's risk most (at most
 /// [`MAX_FACTORS`]), strongest first.
 pub fn explain(
@@ -55,24 +21,9 @@ pub fn explain(
     columns: &[Factor],
     pop: &Population,
 ) -> Result<Vec<Vec<String>>> {
-    let (groups, c) = contributions(net, m, columns)?;
-    let g = groups.len();
-    Ok((0..m.rows)
-        .map(|r| {
-            let mut ranked: Vec<(Factor, f64)> = groups
-                .iter()
-                .enumerate()
-                .map(|(i, f)| (*f, c[r * g + i]))
-                .filter(|(_, v)| *v >= MIN_CONTRIBUTION)
-                .collect();
-            ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
-            ranked
-                .into_iter()
-                .filter_map(|(f, _)| words(f, pop, r))
-                .take(MAX_FACTORS)
-                .collect()
-        })
-        .collect())
+    occlusion::strongest(net, m, columns, MIN_CONTRIBUTION, MAX_FACTORS, |f, r| {
+        words(f, pop, r)
+    })
 }
 
 /// A factor in words with the customer's numbers, or `None` when its numbers do not read as
@@ -193,14 +144,7 @@ mod tests {
     use super::*;
 
     fn one(raw: Raw) -> Population {
-        Population {
-            day: None,
-            ids: vec!["C1".into()],
-            industry: vec![Some("餐饮".into())],
-            size: vec![Some("微型".into())],
-            tags: vec![vec!["线上注册".into()]],
-            raw: vec![raw],
-        }
+        Population::one(raw, "餐饮", "微型", &["线上注册"])
     }
 
     #[test]

@@ -4,16 +4,14 @@
 //! The later world is also checked to be the same world: the customers buying at D, and what
 //! was known of them at D, must be identical in both stores.
 
-use chrono::Days;
 use duckdb::Connection;
-use kesou_indexer::store;
 use serde::{Deserialize, Serialize};
 
-use super::features;
-use super::learn::HORIZON_DAYS;
-use super::metrics::{self, Band, Ranking};
+use super::learn::{HORIZON_DAYS, churned};
 use super::model::ChurnModel;
-use super::net::Kind;
+use crate::tabular::features;
+use crate::tabular::metrics::{self, Band, Ranking};
+use crate::tabular::net::Kind;
 use crate::{Error, Result};
 
 /// What the forward test found.
@@ -47,19 +45,12 @@ pub fn forward_test(
     later: &Connection,
 ) -> Result<ForwardReport> {
     let started = std::time::Instant::now();
-    let (day, _) = store::as_of(at)?;
-    let until = day + Days::new(HORIZON_DAYS);
-    let (later_as_of, _) = store::as_of(later)?;
-    if later_as_of < until {
-        return Err(Error::BadInput(format!(
-            "the later store ends on {later_as_of}, before {until} (180 days after {day}): load a world generated up to {until} or later"
-        )));
-    }
+    let (day, until) = features::outcome_days(at, later, HORIZON_DAYS)?;
     let pop = features::population(at, day)?;
     let again = features::population(later, day)?;
-    let world_mismatches = mismatches(&pop, &again);
+    let world_mismatches = features::mismatches(&pop, &again);
     let risks = model.risks(&pop)?;
-    let labels = features::churned(later, &pop, until)?;
+    let labels = churned(later, &pop, until)?;
     let recency: Vec<f64> = pop.raw.iter().map(|r| r.recency).collect();
     let both = Ranking::of(&risks, &labels).zip(Ranking::of(&recency, &labels));
     let Some((model_rank, baseline)) = both else {
@@ -83,31 +74,4 @@ pub fn forward_test(
         world_mismatches,
         seconds: started.elapsed().as_secs_f64(),
     })
-}
-
-/// How many customers of `a` are missing from `b` or known differently there.
-fn mismatches(a: &features::Population, b: &features::Population) -> usize {
-    let index: std::collections::HashMap<&str, usize> = b
-        .ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| (id.as_str(), i))
-        .collect();
-    let same = |x: f64, y: f64| {
-        x == y || (x.is_nan() && y.is_nan()) || (x - y).abs() < 1e-6 * x.abs().max(1.0)
-    };
-    a.ids
-        .iter()
-        .enumerate()
-        .filter(|(i, id)| match index.get(id.as_str()) {
-            None => true,
-            Some(&j) => {
-                let (ra, rb) = (a.raw[*i].values(), b.raw[j].values());
-                a.industry[*i] != b.industry[j]
-                    || a.size[*i] != b.size[j]
-                    || a.tags[*i] != b.tags[j]
-                    || ra.iter().zip(&rb).any(|(x, y)| !same(*x, *y))
-            }
-        })
-        .count()
 }

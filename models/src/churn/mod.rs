@@ -9,32 +9,27 @@
 //! as_of the same way and writes the calibrated probability of churning within 180 days to
 //! `churn_risk`, with the reasons in words to `churn_factors` ([`score`]).
 
-mod calibrate;
-mod encode;
 mod factors;
-mod features;
 mod forward;
 mod learn;
-mod metrics;
 mod model;
-mod net;
 mod read;
 mod report;
-mod rng;
 mod score;
-mod train;
 
-pub use calibrate::Platt;
-pub use encode::{Encoder, Factor, Matrix};
+pub use crate::tabular::calibrate::Platt;
+pub use crate::tabular::encode::{Encoder, Factor, Matrix};
+pub use crate::tabular::features::{Population, Raw, population};
+pub use crate::tabular::metrics::{Band, Ranking, auc, band, bands, log_loss, precision_at};
+pub use crate::tabular::model::model_dir;
+pub use crate::tabular::net::{Kind, MLP_HIDDEN};
+pub use crate::tabular::select::Candidate;
 pub use factors::{MAX_FACTORS, money};
-pub use features::{Population, Raw, churned, population};
 pub use forward::{ForwardReport, forward_test};
-pub use learn::{HORIZON_DAYS, TrainOptions, cutoff, train};
-pub use metrics::{Band, Ranking, auc, band, bands, log_loss, precision_at};
-pub use model::{ChurnModel, ModelInfo, model_dir};
-pub use net::{Kind, MLP_HIDDEN};
+pub use learn::{HORIZON_DAYS, TrainOptions, churned, cutoff, train};
+pub use model::{ChurnModel, ModelInfo};
 pub use read::{AtRisk, customer, has_scores, warnings};
-pub use report::{Candidate, Counts, HeldOut, ScoreReport, TrainReport};
+pub use report::{Counts, HeldOut, ScoreReport, TrainReport};
 pub use score::{score, score_with};
 
 #[cfg(test)]

@@ -4,8 +4,8 @@
 use duckdb::{Connection, OptionalExt, params};
 use serde::Serialize;
 
-use super::metrics::band;
 use crate::Result;
+use crate::tabular::metrics::band;
 
 /// A customer with its churn risk and the reasons.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -4,8 +4,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::metrics::{Band, Ranking};
-use super::net::Kind;
+use crate::tabular::metrics::{Band, Ranking};
+use crate::tabular::model::Report;
+use crate::tabular::net::Kind;
+use crate::tabular::select::Candidate;
+use crate::tabular::write::Stamped;
 
 /// How many customers took part, and how many churned.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -17,17 +20,6 @@ pub struct Counts {
     pub train: usize,
     pub validation: usize,
     pub test: usize,
-}
-
-/// One candidate model as fitted.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Candidate {
-    pub kind: Kind,
-    pub epochs: usize,
-    pub best_epoch: usize,
-    pub validation_loss: f64,
-    pub validation: Ranking,
-    pub seconds: f64,
 }
 
 /// The chosen model and the baseline on the held-out (test) customers.
@@ -85,4 +77,17 @@ pub struct ScoreReport {
     pub write_seconds: f64,
     pub index_seconds: f64,
     pub seconds: f64,
+}
+
+impl Report for TrainReport {
+    const NAME: &'static str = "churn";
+    const TRAIN_COMMAND: &'static str = "kesou train churn";
+}
+
+impl Stamped for ScoreReport {
+    fn stamp(&mut self, generation: u64, index_seconds: f64, seconds: f64) {
+        self.generation = generation;
+        self.index_seconds = index_seconds;
+        self.seconds = seconds;
+    }
 }

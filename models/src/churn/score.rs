@@ -7,32 +7,23 @@
 //! risk or factors change are stamped, so the index (which holds `churn_risk` for filters)
 //! re-indexes those and no others.
 
-use std::sync::Arc;
 use std::time::Instant;
 
-use arrow::array::{ArrayRef, Float64Array, ListBuilder, RecordBatch, StringArray, StringBuilder};
-use arrow::datatypes::{DataType, Field, Schema};
 use duckdb::Connection;
 use kesou_indexer::{Progress, StorePaths, store};
 
-use super::features;
-use super::metrics;
 use super::model::ChurnModel;
 use super::report::ScoreReport;
 use crate::Result;
-
-/// Risks are stored to four decimals: finer differences mean nothing, and would re-index
-/// customers for noise.
-fn rounded(risk: f64) -> f64 {
-    (risk * 10_000.0).round() / 10_000.0
-}
+use crate::tabular::features;
+use crate::tabular::metrics;
+use crate::tabular::write::{self, rounded};
 
 /// Scores the store with its saved model. `None` when the store has no model.
 pub fn score(paths: &StorePaths, progress: &dyn Progress) -> Result<Option<ScoreReport>> {
-    let Some(model) = ChurnModel::load(paths)? else {
-        return Ok(None);
-    };
-    score_with(paths, &model, progress).map(Some)
+    ChurnModel::load(paths)?
+        .map(|model| score_with(paths, &model, progress))
+        .transpose()
 }
 
 /// Scores the store with `model`.
@@ -41,15 +32,9 @@ pub fn score_with(
     model: &ChurnModel,
     progress: &dyn Progress,
 ) -> Result<ScoreReport> {
-    let started = Instant::now();
-    let (mut report, generation, index) =
-        kesou_indexer::update(paths, progress, |conn, generation| {
-            write_scores(conn, model, generation, progress)
-        })?;
-    report.generation = generation;
-    report.index_seconds = index.seconds;
-    report.seconds = started.elapsed().as_secs_f64();
-    Ok(report)
+    write::in_generation(paths, progress, |conn, generation| {
+        write_scores(conn, model, generation, progress)
+    })
 }
 
 fn write_scores(
@@ -73,44 +58,15 @@ fn write_scores(
     let risks: Vec<f64> = risks.into_iter().map(rounded).collect();
     let model_seconds = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    conn.execute_batch(
-        "CREATE OR REPLACE TEMP TABLE _churn_scores (id VARCHAR, churn_risk DOUBLE, churn_factors VARCHAR[])",
-    )?;
-    let mut factors = ListBuilder::new(StringBuilder::new());
-    for w in &words {
-        for phrase in w {
-            factors.values().append_value(phrase);
-        }
-        factors.append(true);
-    }
-    let schema = Arc::new(Schema::new(vec![
-        Field::new("id", DataType::Utf8, false),
-        Field::new("churn_risk", DataType::Float64, false),
-        Field::new_list(
-            "churn_factors",
-            Field::new("item", DataType::Utf8, true),
-            true,
-        ),
-    ]));
-    let columns: Vec<ArrayRef> = vec![
-        Arc::new(StringArray::from_iter_values(&pop.ids)),
-        Arc::new(Float64Array::from(risks.clone())),
-        Arc::new(factors.finish()),
-    ];
-    let batch = RecordBatch::try_new(schema, columns)?;
-    {
-        let mut app = conn.appender("_churn_scores")?;
-        app.append_record_batch(batch)?;
-        app.flush()?;
-    }
-    let (changed, cleared) = kesou_indexer::set_customer_columns(
+    let (changed, cleared) = write::write_scores(
         conn,
         "_churn_scores",
-        &["churn_risk", "churn_factors"],
+        &pop.ids,
+        "churn_risk",
+        &risks,
+        &[("churn_factors", &words)],
         generation,
-        kesou_indexer::Unlisted::Clear,
     )?;
-    conn.execute_batch("DROP TABLE _churn_scores")?;
     Ok(ScoreReport {
         as_of: as_of.to_string(),
         kind: model.info.kind,

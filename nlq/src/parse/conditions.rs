@@ -209,11 +209,17 @@ impl<'p> Asm<'_, 'p> {
             self.push(f.with_span(&span));
         }
         if let Some(s) = &concept.sort {
-            self.set_sort(Sort {
-                field: s.field.clone(),
-                descending: s.descending,
-                span: Some(span.clone()),
-            });
+            if concept.filters.is_empty() {
+                // A ranking concept takes a count after it as a superlative does:
+                // 最可能下单的20家.
+                self.ranked(s.field.clone(), s.descending, used.clone());
+            } else {
+                self.set_sort(Sort {
+                    field: s.field.clone(),
+                    descending: s.descending,
+                    span: Some(span.clone()),
+                });
+            }
         }
         if !concept.alternatives.is_empty() {
             self.q.alternatives.push(Ambiguity {

@@ -155,7 +155,7 @@ impl Asm<'_, '_> {
     }
 
     /// Sorts by `field` and takes a count after (的5家).
-    fn ranked(&mut self, field: String, desc: bool, mut used: Vec<usize>) {
+    pub(super) fn ranked(&mut self, field: String, desc: bool, mut used: Vec<usize>) {
         let end = used.iter().copied().max().unwrap_or(0);
         let k = self.skip_glue(end + 1);
         let limit = self.rank_count(k);

@@ -9,6 +9,7 @@
 //! | `funnel` | 生命周期漏斗   | by lifecycle, in stage order 潜在 意向 成交 忠诚 流失: customers  |
 //! | `rfm`    | RFM客户分群    | by RFM segment: customers, sum of 年采购额                        |
 //! | `matrix` | 区域×行业矩阵  | by region and industry: customers                               |
+//! | `opportunity` | 商机：最可能下单的客户 | customers by 购买意向, likeliest first, the first 50 |
 
 use kesou_nlq::{Agg, Filter, GroupBy, Limit, Measure, Op, Query, Schema, Sort, Span, Value};
 use serde::Serialize;
@@ -19,7 +20,8 @@ use super::period::Window;
 /// A built-in dashboard: its stable name, titles and chart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Builtin {
-    /// The stable name embed URLs use: `map`, `top20`, `churn`, `funnel`, `rfm`, `matrix`.
+    /// The stable name embed URLs use: `map`, `top20`, `churn`, `funnel`, `rfm`, `matrix`,
+    /// `opportunity`.
     pub name: &'static str,
     pub title: &'static str,
     pub title_en: &'static str,
@@ -39,6 +41,7 @@ enum Shape {
     Funnel,
     Rfm,
     Matrix,
+    Opportunity,
 }
 
 /// Every built-in dashboard, in the order they are listed.
@@ -91,7 +94,18 @@ pub const BUILTIN: &[Builtin] = &[
         description: "每个大区、每个行业的客户数",
         shape: Shape::Matrix,
     },
+    Builtin {
+        name: "opportunity",
+        title: "商机：最可能下单的客户",
+        title_en: "Opportunities: most likely to order",
+        chart: ChartKind::Table,
+        description: "未来90天最可能下单的50家客户，购买意向从高到低，附原因",
+        shape: Shape::Opportunity,
+    },
 ];
+
+/// How many customers the opportunity board lists.
+pub(super) const OPPORTUNITIES: usize = 50;
 
 /// The built-in dashboard of that name.
 pub fn builtin(name: &str) -> Option<&'static Builtin> {
@@ -149,6 +163,13 @@ impl Builtin {
             Shape::Rfm => {
                 q.group_by = vec![group("rfm_segment")];
                 q.measures = vec![count, purchase];
+            }
+            Shape::Opportunity => {
+                q.sort = vec![sort("purchase_propensity", true)];
+                q.limit = Some(Limit {
+                    n: OPPORTUNITIES,
+                    span,
+                });
             }
             Shape::Matrix => {
                 q.group_by = vec![group("region"), group("industry")];
@@ -228,6 +249,13 @@ impl Builtin {
                 [
                     "流失风险为当前值；每位客户旁列出期间内与上一个同样长的期间的销售额（订单趋势）",
                     "Churn risk is as of now; each customer shows the sales of the period and of the period before (their trend)",
+                ],
+            ),
+            Shape::Opportunity => (
+                Timed::Trend,
+                [
+                    "购买意向为当前值（未来90天下单的概率）；每位客户旁列出期间内与上一个同样长的期间的销售额",
+                    "Purchase propensity is as of now (the chance of an order in the next 90 days); each customer shows the sales of the period and of the period before",
                 ],
             ),
             Shape::Funnel => (

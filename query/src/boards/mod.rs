@@ -111,6 +111,11 @@ pub const CHURN_NOT_COMPUTED: &str = "流失风险尚未计算（每个客户的
      计算方法：kesou train churn --data STORE（STORE 为数据目录），完成后刷新本页。\
      Churn risk has not been computed yet: run `kesou train churn --data STORE`.";
 
+/// The note of the opportunity board while no customer has a purchase propensity.
+pub const PROPENSITY_NOT_COMPUTED: &str = "购买意向尚未计算（每个客户的购买意向都为空），下面的客户没有排序依据。\
+     计算方法：kesou train opportunity --data STORE（STORE 为数据目录），完成后刷新本页。\
+     Purchase propensity has not been computed yet: run `kesou train opportunity --data STORE`.";
+
 /// The built-in boards, then the saved reports (by name).
 pub fn boards(asker: &Asker) -> Result<Vec<BoardInfo>> {
     let mut out: Vec<BoardInfo> = BUILTIN.iter().map(Builtin::info).collect();
@@ -290,7 +295,23 @@ fn run_builtin(
     query.filters.extend(fixed.iter().cloned());
     let mut answer = run(asker, &query, options)?;
     if b.name == "churn" {
-        with_reasons(asker, &mut answer)?;
+        with_reasons(
+            asker,
+            &mut answer,
+            "churn_risk",
+            &[("churn_factors", "主要原因")],
+        )?;
+    }
+    if b.name == "opportunity" {
+        with_reasons(
+            asker,
+            &mut answer,
+            "purchase_propensity",
+            &[
+                ("propensity_reasons", "购买原因"),
+                ("propensity_reasons_en", "Reasons"),
+            ],
+        )?;
     }
     if let Some((_, window, Timed::Trend, _)) = timed {
         with_trend(asker, &mut answer, window, options)?;
@@ -303,8 +324,10 @@ fn run_builtin(
             }
         }
     }
-    let note = if b.name == "churn" && answer.table.total == 0 && !churn_computed(asker)? {
+    let note = if b.name == "churn" && answer.table.total == 0 && !computed(asker, "churn_risk")? {
         Some(CHURN_NOT_COMPUTED.to_owned())
+    } else if b.name == "opportunity" && !computed(asker, "purchase_propensity")? {
+        Some(PROPENSITY_NOT_COMPUTED.to_owned())
     } else {
         None
     };
@@ -445,19 +468,44 @@ fn stage_order(answer: &mut Answer) {
     t.ordered_by = "生命周期阶段".to_owned();
 }
 
-/// The churn board's rows with each customer's reasons beside their risk (`churn_factors`:
-/// the churn model's words, strongest first, written with the scores), read for the rows
-/// shown only. A store scored before reasons were kept has none to show: no column.
-fn with_reasons(asker: &Asker, answer: &mut Answer) -> Result<()> {
+/// A scored board's rows with each customer's reasons beside the score (`churn_factors`,
+/// `propensity_reasons`: the model's words, strongest first, written with the scores), read
+/// for the rows shown only, so within the caller's scope. A reasons column the caller's
+/// field rules do not let them see the score of is left out with it; a store scored before
+/// reasons were kept has none to show: no column.
+fn with_reasons(
+    asker: &Asker,
+    answer: &mut Answer,
+    score: &str,
+    columns: &[(&str, &str)],
+) -> Result<()> {
+    for (column, label) in columns.iter().rev() {
+        reasons_column(asker, answer, score, column, label)?;
+    }
+    Ok(())
+}
+
+fn reasons_column(
+    asker: &Asker,
+    answer: &mut Answer,
+    score: &str,
+    column: &str,
+    label: &str,
+) -> Result<()> {
     let t = &mut answer.table;
     let Some(id_at) = t.columns.iter().position(|c| c.name == "id") else {
         return Ok(());
     };
+    // The score is shown only to those who may see it: its reasons go with it.
+    let Some(at) = t.columns.iter().position(|c| c.name == score) else {
+        return Ok(());
+    };
+    let at = at + 1;
     let conn = asker.connection();
     let has_column: i64 = conn.query_row(
         "SELECT count(*) FROM information_schema.columns \
-         WHERE table_name = 'customers' AND column_name = 'churn_factors'",
-        [],
+         WHERE table_name = 'customers' AND column_name = ?",
+        [column],
         |r| r.get(0),
     )?;
     if has_column == 0 {
@@ -470,8 +518,9 @@ fn with_reasons(asker: &Asker, answer: &mut Answer) -> Result<()> {
         .collect();
     let mut reasons: std::collections::HashMap<String, Vec<String>> = Default::default();
     if !ids.is_empty() {
+        // `column` is one of the fixed names above, never user input.
         let sql = format!(
-            "SELECT id, array_to_string(churn_factors, chr(31)) FROM customers WHERE id IN ({})",
+            "SELECT id, array_to_string({column}, chr(31)) FROM customers WHERE id IN ({})",
             vec!["?"; ids.len()].join(", ")
         );
         let mut stmt = conn.prepare(&sql)?;
@@ -491,16 +540,11 @@ fn with_reasons(asker: &Asker, answer: &mut Answer) -> Result<()> {
             reasons.insert(id, words);
         }
     }
-    let at = t
-        .columns
-        .iter()
-        .position(|c| c.name == "churn_risk")
-        .map_or(t.columns.len(), |i| i + 1);
     t.columns.insert(
         at,
         Column {
-            name: "churn_factors".to_owned(),
-            label: "主要原因".to_owned(),
+            name: column.to_owned(),
+            label: label.to_owned(),
             kind: FieldKind::Tags,
         },
     );
@@ -512,13 +556,13 @@ fn with_reasons(asker: &Asker, answer: &mut Answer) -> Result<()> {
     Ok(())
 }
 
-/// Whether any customer has a churn risk (one count over the column, unfiltered).
-fn churn_computed(asker: &Asker) -> Result<bool> {
+/// Whether any customer has a value of `score` (one count over the column, unfiltered).
+fn computed(asker: &Asker, score: &str) -> Result<bool> {
     let query = Query {
         table: asker.schema().table.clone(),
         measures: vec![Measure::new(
             Agg::Count,
-            Some("churn_risk"),
+            Some(score),
             Span {
                 start: 0,
                 end: 0,

@@ -238,7 +238,7 @@ pub fn overview(
         "count",
         "#/dashboard/churn".to_owned(),
     );
-    if !super::churn_computed(asker)? {
+    if !super::computed(asker, "churn_risk")? {
         churn_kpi.note = Some([
             "流失风险尚未计算（kesou train churn）",
             "churn risk not computed yet (kesou train churn)",

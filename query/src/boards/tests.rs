@@ -457,6 +457,7 @@ fn saved_reports_round_trip_beside_the_builtins() {
             "funnel",
             "rfm",
             "matrix",
+            "opportunity",
             "size-count"
         ]
     );

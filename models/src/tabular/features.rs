@@ -20,8 +20,9 @@ use duckdb::{Connection, params};
 
 use crate::Result;
 
-/// The customers buying on `$1` with their raw features. Every number is a DOUBLE (NULL
-/// where it does not exist, such as the gap between orders of a one-order customer).
+/// The customers of a [`Cohort`] on `$1` with their raw features. Every number is a DOUBLE
+/// (NULL where it does not exist, such as the gap between orders of a one-order customer;
+/// counts and sums of a customer without orders are 0).
 const POPULATION_SQL: &str = r#"
 WITH o AS (
     SELECT customer_id,
@@ -45,7 +46,7 @@ WITH o AS (
     FROM orders
     WHERE order_date <= $1::DATE
     GROUP BY customer_id
-    HAVING max(order_date) > $1::DATE - 180
+    {HAVING}
 ), sizes AS (
     -- Order sizes: the mean log amount of the last three orders and of those before them.
     SELECT customer_id,
@@ -78,14 +79,17 @@ WITH o AS (
     FROM (
         SELECT customer_id, kind, ts::DATE AS d
         FROM interactions
-        WHERE ts::DATE <= $1::DATE AND customer_id IN (SELECT customer_id FROM o)
+        WHERE ts::DATE <= $1::DATE {IN_O}
     )
     GROUP BY customer_id
 )
 SELECT c.id, c.industry, c.size, array_to_string(c.source_tags, chr(31)) AS tags,
-    o.recency, o.tenure, o.gap, o.orders_total, o.orders_90, o.orders_180, o.orders_prev180,
-    o.orders_365, o.amount_total, o.amount_180, o.amount_prev180, o.amount_365,
-    o.amount_prev365, sizes.log_amount_recent3, sizes.log_amount_before,
+    o.recency, o.tenure, o.gap, coalesce(o.orders_total, 0) AS orders_total,
+    coalesce(o.orders_90, 0) AS orders_90, coalesce(o.orders_180, 0) AS orders_180,
+    coalesce(o.orders_prev180, 0) AS orders_prev180, coalesce(o.orders_365, 0) AS orders_365,
+    coalesce(o.amount_total, 0) AS amount_total, coalesce(o.amount_180, 0) AS amount_180,
+    coalesce(o.amount_prev180, 0) AS amount_prev180, coalesce(o.amount_365, 0) AS amount_365,
+    coalesce(o.amount_prev365, 0) AS amount_prev365, sizes.log_amount_recent3, sizes.log_amount_before,
     coalesce(i.complaints_90, 0) AS complaints_90, coalesce(i.complaints_180, 0) AS complaints_180,
     coalesce(i.complaints_365, 0) AS complaints_365, coalesce(i.repairs_90, 0) AS repairs_90,
     coalesce(i.repairs_180, 0) AS repairs_180, coalesce(i.repairs_365, 0) AS repairs_365,
@@ -95,12 +99,46 @@ SELECT c.id, c.industry, c.size, array_to_string(c.source_tags, chr(31)) AS tags
     coalesce(i.contacts_prev180, 0) AS contacts_prev180, i.contact_days,
     c.employees::DOUBLE AS employees, c.registered_capital::DOUBLE AS capital,
     ($1::DATE - c.founded_date)::DOUBLE AS age_days
-FROM o
-JOIN customers c ON c.id = o.customer_id
-LEFT JOIN sizes ON sizes.customer_id = o.customer_id
-LEFT JOIN i ON i.customer_id = o.customer_id
+{FROM}
 ORDER BY c.id
 "#;
+
+/// Which customers a population holds on its day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cohort {
+    /// Buying: an order in the 180 days up to the day (not 流失 then).
+    Buying,
+    /// Known: any order or interaction on or before the day.
+    Known,
+}
+
+impl Cohort {
+    fn sql(self) -> String {
+        let (having, in_o, from) = match self {
+            Cohort::Buying => (
+                "HAVING max(order_date) > $1::DATE - 180",
+                "AND customer_id IN (SELECT customer_id FROM o)",
+                "FROM o
+JOIN customers c ON c.id = o.customer_id
+LEFT JOIN sizes ON sizes.customer_id = o.customer_id
+LEFT JOIN i ON i.customer_id = o.customer_id",
+            ),
+            Cohort::Known => (
+                "",
+                "",
+                "FROM customers c
+LEFT JOIN o ON o.customer_id = c.id
+LEFT JOIN sizes ON sizes.customer_id = c.id
+LEFT JOIN i ON i.customer_id = c.id
+WHERE o.customer_id IS NOT NULL OR i.customer_id IS NOT NULL",
+            ),
+        };
+        POPULATION_SQL
+            .replace("{HAVING}", having)
+            .replace("{IN_O}", in_o)
+            .replace("{FROM}", from)
+    }
+}
 
 /// Declares [`Raw`] with one `f64` field per numeric column of [`POPULATION_SQL`], in order.
 macro_rules! raw_features {
@@ -199,6 +237,19 @@ impl Population {
         self.ids.is_empty()
     }
 
+    /// One customer `C1` with these numbers and attributes (for tests of words).
+    #[cfg(test)]
+    pub fn one(raw: Raw, industry: &str, size: &str, tags: &[&str]) -> Population {
+        Population {
+            day: None,
+            ids: vec!["C1".into()],
+            industry: vec![Some(industry.into())],
+            size: vec![Some(size.into())],
+            tags: vec![tags.iter().map(|t| (*t).to_owned()).collect()],
+            raw: vec![raw],
+        }
+    }
+
     /// The customers at `rows`, in that order.
     pub fn select(&self, rows: &[usize]) -> Population {
         Population {
@@ -214,7 +265,12 @@ impl Population {
 
 /// The customers buying on `day` (an order in the 180 days up to it) with their features.
 pub fn population(conn: &Connection, day: NaiveDate) -> Result<Population> {
-    let mut stmt = conn.prepare(POPULATION_SQL)?;
+    cohort(conn, day, Cohort::Buying)
+}
+
+/// The customers of `cohort` on `day` with their features.
+pub fn cohort(conn: &Connection, day: NaiveDate, cohort: Cohort) -> Result<Population> {
+    let mut stmt = conn.prepare(&cohort.sql())?;
     let mut pop = Population {
         day: Some(day),
         ..Population::default()
@@ -286,12 +342,47 @@ pub fn ordered_between(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// Whether each customer of `pop` churned by `until`: no order after the population's day up
-/// to `until`. With `until` 180 days after the day, that is lifecycle 流失 on `until`.
-pub fn churned(conn: &Connection, pop: &Population, until: NaiveDate) -> Result<Vec<bool>> {
-    let day = pop
-        .day
-        .ok_or_else(|| crate::Error::BadInput("a population without its day".into()))?;
-    let bought = ordered_between(conn, day, until)?;
-    Ok(pop.ids.iter().map(|id| !bought.contains(id)).collect())
+/// How many customers of `a` are missing from `b` or known differently there.
+pub fn mismatches(a: &Population, b: &Population) -> usize {
+    let index: std::collections::HashMap<&str, usize> = b
+        .ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
+    let same = |x: f64, y: f64| {
+        x == y || (x.is_nan() && y.is_nan()) || (x - y).abs() < 1e-6 * x.abs().max(1.0)
+    };
+    a.ids
+        .iter()
+        .enumerate()
+        .filter(|(i, id)| match index.get(id.as_str()) {
+            None => true,
+            Some(&j) => {
+                let (ra, rb) = (a.raw[*i].values(), b.raw[j].values());
+                a.industry[*i] != b.industry[j]
+                    || a.size[*i] != b.size[j]
+                    || a.tags[*i] != b.tags[j]
+                    || ra.iter().zip(&rb).any(|(x, y)| !same(*x, *y))
+            }
+        })
+        .count()
+}
+
+/// The day a forward test scores (`at`'s as_of) and the day it reads the outcome
+/// (`horizon_days` later), refusing a `later` store that does not reach it.
+pub fn outcome_days(
+    at: &Connection,
+    later: &Connection,
+    horizon_days: u64,
+) -> Result<(NaiveDate, NaiveDate)> {
+    let (day, _) = kesou_indexer::store::as_of(at)?;
+    let until = day + chrono::Days::new(horizon_days);
+    let (later_as_of, _) = kesou_indexer::store::as_of(later)?;
+    if later_as_of < until {
+        return Err(crate::Error::BadInput(format!(
+            "the later store ends on {later_as_of}, before {until} ({horizon_days} days after {day}): load a world generated up to {until} or later"
+        )));
+    }
+    Ok((day, until))
 }

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::train::sigmoid;
+use super::fit::sigmoid;
 
 /// The calibration of a model's logits.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -62,7 +62,7 @@ impl Platt {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::churn::rng::SplitMix;
+    use crate::tabular::rng::SplitMix;
 
     #[test]
     fn recovers_a_known_scaling() {
