@@ -278,11 +278,11 @@ pub fn run(paths: &StorePaths, model_dir: &Path, runs: usize) -> anyhow::Result<
             ask_hybrid.push(ms(t));
         }
     }
-    if let Some((lists, probes)) = loaded.index() {
+    if let Some((lists, budget)) = loaded.index() {
         facts.row([
             "index (kesou embed builds it)".into(),
             format!(
-                "{lists} lists, {probes} read per query; recall of the exact top {VECTOR_K}: {:.3}",
+                "{lists} lists, ~{budget} texts read per query; recall of the exact top {VECTOR_K}: {:.3}",
                 found as f64 / wanted.max(1) as f64
             ),
         ]);

@@ -187,10 +187,10 @@ impl Loaded {
             + self.ivf.as_ref().map_or(0, |i| i.bytes())
     }
 
-    /// The index queries read, `(lists, lists read per query)`; `None`: every vector is
+    /// The index queries read, `(lists, texts read per query)`; `None`: every vector is
     /// scanned.
     pub fn index(&self) -> Option<(usize, usize)> {
-        self.ivf.as_ref().map(|i| (i.lists(), i.probes()))
+        self.ivf.as_ref().map(|i| (i.lists(), i.budget()))
     }
 
     /// What the scan reads.
