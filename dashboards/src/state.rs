@@ -42,6 +42,8 @@ struct Inner {
     demo: bool,
     public_url: String,
     watch_first_retry: Option<std::time::Duration>,
+    /// Asks the list watches after each write, keeping its question reader between writes.
+    watches: kesou_watch::Evaluator,
     signer: Signer,
     gate: Gate,
     audit: AuditLog,
@@ -161,6 +163,7 @@ impl AppState {
                 demo: config.demo,
                 public_url: config.public_url.trim_end_matches('/').to_string(),
                 watch_first_retry: config.watch_first_retry,
+                watches: kesou_watch::Evaluator::default(),
                 signer,
                 gate,
                 audit,
@@ -300,7 +303,7 @@ impl AppState {
     fn watch_after_write(&self) {
         let store = &self.inner.store;
         let settings = self.watch_settings();
-        let result = kesou_watch::evaluate_all(store, &settings).and_then(|_| {
+        let result = self.inner.watches.evaluate(store, &settings).and_then(|_| {
             kesou_watch::deliver_due(&store.reader()?.conn, &store.paths().root, &settings)
         });
         if let Err(e) = result {
@@ -321,7 +324,7 @@ impl AppState {
                 let settings = state.watch_settings();
                 let result = (|| -> kesou_watch::Result<()> {
                     if catch_up {
-                        kesou_watch::evaluate_all(store, &settings)?;
+                        state.inner.watches.evaluate(store, &settings)?;
                     }
                     kesou_watch::run_scheduled(store, &settings, false)?;
                     kesou_watch::deliver_due(

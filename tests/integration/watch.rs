@@ -742,6 +742,8 @@ fn watches_asked_together_keep_the_members_each_whole_answer_has() {
         w.fire_on = FireOn::Both;
         kesou_watch::add(&store, "本机命令行", w).unwrap();
     }
+    // One evaluator for both writes, as the server keeps: its reader renewed from each.
+    let evaluator = kesou_watch::Evaluator::default();
     // Three customers gain a big order.
     let three: Vec<String> = ids(&store, BELOW).into_iter().take(3).collect();
     store
@@ -757,7 +759,7 @@ fn watches_asked_together_keep_the_members_each_whole_answer_has() {
         .iter()
         .map(|c| serde_json::json!({"op": "delete", "id": c}).to_string())
         .collect();
-    let outcomes = kesou_watch::evaluate_all(&store, &settings()).unwrap();
+    let outcomes = evaluator.evaluate(&store, &settings()).unwrap();
     assert_eq!(outcomes[0].entered, three);
     store
         .apply(
@@ -765,7 +767,7 @@ fn watches_asked_together_keep_the_members_each_whole_answer_has() {
             &NoProgress,
         )
         .unwrap();
-    let outcomes = kesou_watch::evaluate_all(&store, &settings()).unwrap();
+    let outcomes = evaluator.evaluate(&store, &settings()).unwrap();
     assert_eq!(outcomes.len(), questions.len());
     assert!(
         outcomes.iter().all(|o| o.full_run.is_none()),

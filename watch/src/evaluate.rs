@@ -323,18 +323,54 @@ pub(crate) fn in_transaction<T>(conn: &Connection, body: impl FnOnce() -> Result
 /// change batch (by `kesou ingest`, `kesou apply` and the server); also safe to call at
 /// any time: a change already seen moves no one, so it fires nothing twice.
 pub fn evaluate_all(store: &Store, settings: &Settings) -> Result<Vec<Outcome>> {
-    // One evaluation at a time: two would both see a watch at its last generation and
-    // report the same customers twice under different events.
-    let _one = EVALUATING.lock().unwrap_or_else(|p| p.into_inner());
-    let reader = store.reader()?;
-    let watches: Vec<Watch> = spec::all(&reader.conn)?
-        .into_iter()
-        .filter(|w| !w.is_measure())
-        .collect();
-    if watches.is_empty() {
-        return Ok(Vec::new());
+    Evaluator::default().evaluate(store, settings)
+}
+
+/// [`evaluate_all`] write after write for a process that keeps a store open (the server):
+/// the question reader made for one evaluation is renewed from the next write
+/// ([`Asker::renewed`], milliseconds) instead of made again from every field's values.
+#[derive(Default)]
+pub struct Evaluator {
+    last: std::sync::Mutex<Option<Asker>>,
+}
+
+impl std::fmt::Debug for Evaluator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Evaluator")
     }
-    let asker = Asker::on_store(store)?;
+}
+
+impl Evaluator {
+    /// [`evaluate_all`], with the reader of the last evaluation renewed.
+    pub fn evaluate(&self, store: &Store, settings: &Settings) -> Result<Vec<Outcome>> {
+        // One evaluation at a time: two would both see a watch at its last generation and
+        // report the same customers twice under different events.
+        let _one = EVALUATING.lock().unwrap_or_else(|p| p.into_inner());
+        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        let reader = store.reader()?;
+        let watches: Vec<Watch> = spec::all(&reader.conn)?
+            .into_iter()
+            .filter(|w| !w.is_measure())
+            .collect();
+        if watches.is_empty() {
+            return Ok(Vec::new());
+        }
+        let asker = match last.take() {
+            Some(a) => a.renewed(reader)?,
+            None => Asker::on_store(store)?,
+        };
+        let out = evaluate_watches(store, &asker, &watches, settings)?;
+        *last = Some(asker);
+        Ok(out)
+    }
+}
+
+fn evaluate_watches(
+    store: &Store,
+    asker: &Asker,
+    watches: &[Watch],
+    settings: &Settings,
+) -> Result<Vec<Outcome>> {
     let root = store.paths().root.clone();
     let mut out = Vec::with_capacity(watches.len());
     let mut since_cache = HashMap::new();
@@ -348,7 +384,7 @@ pub fn evaluate_all(store: &Store, settings: &Settings) -> Result<Vec<Outcome>> 
         // Watches whose members change only with their own customers' rows, by the
         // generation they were last asked at: asked together, in one statement.
         let mut together: BTreeMap<i64, Vec<Read>> = BTreeMap::new();
-        for watch in &watches {
+        for watch in watches {
             let principal = match owners.get(watch.owner.as_str()) {
                 Some(p) => p.clone(),
                 None => match spec::owner_principal(&root, &watch.owner) {
@@ -363,7 +399,7 @@ pub fn evaluate_all(store: &Store, settings: &Settings) -> Result<Vec<Outcome>> 
                     Err(e) => return Err(e),
                 },
             };
-            let read = match read_watch(&asker, watch, principal) {
+            let read = match read_watch(asker, watch, principal) {
                 Ok(r) => r,
                 Err(e) if e.is_user_error() => {
                     tracing::warn!(watch = watch.id, error = %e, "watch not evaluated");
@@ -381,7 +417,7 @@ pub fn evaluate_all(store: &Store, settings: &Settings) -> Result<Vec<Outcome>> 
                 together.entry(since).or_default().push(read);
                 continue;
             }
-            match evaluate_one(&asker, &read, settings, &root, &mut since_cache) {
+            match evaluate_one(asker, &read, settings, &root, &mut since_cache) {
                 Ok(o) => out.push(o),
                 Err(e) if e.is_user_error() => {
                     tracing::warn!(watch = watch.id, error = %e, "watch not evaluated");
@@ -404,7 +440,7 @@ pub fn evaluate_all(store: &Store, settings: &Settings) -> Result<Vec<Outcome>> 
                 }
             } else {
                 let batch = crate::batch::Batch {
-                    asker: &asker,
+                    asker,
                     reads: &reads,
                     seen: &seen,
                     since,

@@ -34,7 +34,7 @@ mod spec;
 mod targets;
 
 pub use error::{Error, Result};
-pub use evaluate::{FULL_RUN_SHARE, Outcome, evaluate_all, full_run_reason, test_watch};
+pub use evaluate::{Evaluator, FULL_RUN_SHARE, Outcome, evaluate_all, full_run_reason, test_watch};
 pub use measure::{Condition, Every, run_scheduled};
 pub use message::{Item, MeasureNote, Message};
 pub use outbox::{DeliveryReport, OutboxItem, Settings, deliver_due, release_held};

@@ -97,7 +97,7 @@ pub(crate) fn path(store: &Path) -> PathBuf {
 
 fn text_vector(v: &Vectors, text: usize) -> Option<&[f32]> {
     let row = text / 2;
-    if text % 2 == 0 {
+    if text.is_multiple_of(2) {
         v.description(row)
     } else {
         v.notes(row)
@@ -367,7 +367,7 @@ impl Ivf {
                 let near = Near {
                     row: t / 2,
                     similarity: dot(x, query),
-                    field: if t % 2 == 0 {
+                    field: if t.is_multiple_of(2) {
                         Field::Description
                     } else {
                         Field::Notes
