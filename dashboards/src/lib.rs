@@ -11,7 +11,6 @@ mod assets;
 pub mod auth;
 mod embed;
 mod error;
-mod export;
 mod language;
 mod origin;
 mod reasons;
