@@ -19,6 +19,7 @@ mod export_styles;
 mod generated;
 mod ingest;
 mod properties;
+mod reports;
 mod rollups;
 mod search_cases;
 mod semantic;

@@ -329,7 +329,7 @@ pub fn evaluate_all(store: &Store, settings: &Settings) -> Result<Vec<Outcome>> 
     let reader = store.reader()?;
     let watches: Vec<Watch> = spec::all(&reader.conn)?
         .into_iter()
-        .filter(|w| !w.is_measure())
+        .filter(|w| !w.is_measure() && !w.is_report())
         .collect();
     if watches.is_empty() {
         return Ok(Vec::new());
@@ -712,6 +712,9 @@ pub fn test_watch(store: &Store, id: i64) -> Result<(Outcome, message::Message)>
     let settings = Settings::default();
     if watch.is_measure() {
         return crate::measure::test(&asker, &watch, &principal, &settings);
+    }
+    if watch.is_report() {
+        return crate::report::preview(&asker, &watch, &principal, &settings);
     }
     let conn = asker.connection();
     let query = query_of(&asker, &watch)?;
