@@ -59,7 +59,9 @@ pub struct NewWatch {
     /// What people see; the question when empty.
     #[serde(default)]
     pub name: String,
-    /// The question as typed (also kept with a structured query, for people).
+    /// The question as typed (also kept with a structured query, for people); none for a
+    /// report subscription.
+    #[serde(default)]
     pub question: String,
     /// A structured query (an answer's interpretation, possibly edited) to watch instead
     /// of reading the question again at each run.
