@@ -2329,6 +2329,20 @@ fn a_board_is_subscribed_as_a_weekly_report() {
         .expect("the subscription is listed by the API");
     assert_eq!(saved["board"], "rfm");
     assert_eq!(saved["every"], "weekly");
+    b.open("/#/watches");
+    let row = format!(".watches tr[data-watch='{}']", saved["id"]);
+    b.answered(
+        "the watches page",
+        &format!("document.querySelector(\"{row}\")"),
+    );
+    let text = b.js(&format!(
+        "return document.querySelector(\"{row}\").textContent"
+    ));
+    let text = text.as_str().unwrap();
+    assert!(
+        text.contains("rfm") && (text.contains("每周") || text.contains("Weekly")),
+        "{text}"
+    );
     let (status, _) = b.api("DELETE", &format!("/api/watches/{}", saved["id"]), None);
     assert_eq!(status, 204);
 }

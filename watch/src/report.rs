@@ -328,17 +328,24 @@ pub(crate) fn add(store: &Store, owner: &str, new: NewWatch) -> Result<WatchInfo
     spec::get(&conn, id)?.ok_or_else(|| Error::NotFound(format!("watch {id} vanished")))
 }
 
-/// Renders a subscription and queues its deliveries under `event`.
+/// One delivery of a subscription: when, under which event (its idempotency), and whether
+/// it counts as its period's (a test does not).
+struct Run<'a> {
+    now: i64,
+    event: &'a str,
+    stamp: bool,
+}
+
+/// Renders a subscription and queues its deliveries under the run's event.
 fn deliver(
     store: &Store,
     asker: &Asker,
     watch: &Watch,
     principal: &Principal,
     settings: &Settings,
-    now: i64,
-    event: &str,
-    stamp: bool,
+    run: Run<'_>,
 ) -> Result<Outcome> {
+    let Run { now, event, stamp } = run;
     let every = watch.every.unwrap_or(Every::Daily);
     let period = period_at(every, now);
     let rendered = render_report(asker, watch, principal, &period, settings)?;
@@ -434,9 +441,12 @@ pub(crate) fn run_due(store: &Store, settings: &Settings, force: bool) -> Result
         };
         let every = watch.every.unwrap_or(Every::Daily);
         let event = format!("r{}:{}", watch.id, period_at(every, now).label);
-        match deliver(
-            store, &asker, &watch, &principal, settings, now, &event, true,
-        ) {
+        let run = Run {
+            now,
+            event: &event,
+            stamp: true,
+        };
+        match deliver(store, &asker, &watch, &principal, settings, run) {
             Ok(o) => out.push(o),
             Err(e) if e.is_user_error() => {
                 tracing::warn!(watch = watch.id, error = %e, "report not delivered");
@@ -463,9 +473,12 @@ pub fn send_now(store: &Store, id: i64, settings: &Settings) -> Result<Outcome> 
     let now = now_us();
     let event = format!("r{id}:now:{now}");
     // Not stamped: a test does not count as the period's delivery.
-    deliver(
-        store, &asker, &watch, &principal, settings, now, &event, false,
-    )
+    let run = Run {
+        now,
+        event: &event,
+        stamp: false,
+    };
+    deliver(store, &asker, &watch, &principal, settings, run)
 }
 
 /// What a subscription would deliver now, recording and sending nothing.

@@ -138,7 +138,11 @@ export async function watchesView(main, stale) {
         remove.disabled = false;
       }
     });
-    const fires = w.every ? `${w.every} · ${w.condition ? JSON.stringify(w.condition) : ""}` : t(`subscribe_${w.fire_on}`);
+    const fires = w.board
+      ? t("watch_report", { board: w.board, every: t(`subscribe_${w.every}`) })
+      : w.every
+        ? `${w.every} · ${w.condition ? JSON.stringify(w.condition) : ""}`
+        : t(`subscribe_${w.fire_on}`);
     return h(
       "tr",
       { "data-watch": w.id },
