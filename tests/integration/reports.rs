@@ -276,3 +276,87 @@ fn a_webhook_receives_a_combined_dashboard_once_per_period() {
             .is_empty()
     );
 }
+
+#[test]
+fn the_cli_subscribes_lists_and_sends_a_report_to_a_folder() {
+    let (_dir, root) = fresh();
+    let data = root.to_str().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let folder = out.path().join("reports");
+    let run = |args: &[&str]| {
+        let o = super::watch::kesou(args).output().unwrap();
+        let text = String::from_utf8_lossy(&o.stdout).into_owned();
+        assert!(
+            o.status.success(),
+            "{args:?}: {text}{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        text
+    };
+    run(&[
+        "watch",
+        "target",
+        "add",
+        "files",
+        "--kind",
+        "folder",
+        "--url",
+        folder.to_str().unwrap(),
+        "--data",
+        data,
+    ]);
+    let added = run(&[
+        "watch",
+        "add",
+        "--report",
+        "matrix",
+        "--every",
+        "weekly",
+        "--target",
+        "files",
+        "--name",
+        "区域行业周报",
+        "--data",
+        data,
+    ]);
+    assert!(added.contains("report 1 saved"), "{added}");
+    let listed = run(&["watch", "list", "--data", data]);
+    assert!(listed.contains("report matrix · weekly"), "{listed}");
+    let sent = run(&["watch", "test", "1", "--data", data]);
+    assert!(sent.contains("1 deliveries queued"), "{sent}");
+    let written = files(&folder);
+    assert_eq!(written.len(), 2, "{written:?}");
+    assert!(
+        written.iter().all(|f| f.starts_with("区域行业周报-")),
+        "{written:?}"
+    );
+    // The test was not this week's delivery: the scheduled run still sends it, once.
+    run(&["watch", "run", "--data", data]);
+    run(&["watch", "run", "--data", data]);
+    assert_eq!(
+        files(&folder),
+        written,
+        "the same period's files, replaced once"
+    );
+    {
+        let store = Store::open(&StorePaths::new(&root)).unwrap();
+        let conn = store.reader().unwrap().conn;
+        let sent: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM watch_outbox WHERE state = 'sent'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(sent, 2, "the test and the week's delivery");
+    }
+    // A bad kind of schedule is refused with what to write.
+    let o = super::watch::kesou(&[
+        "watch", "add", "--board", "map", "--every", "hourly", "--data", data,
+    ])
+    .output()
+    .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&o.stderr);
+    assert!(said.contains("daily"), "{said}");
+}

@@ -383,7 +383,7 @@ fn backoff_waits_and_an_expired_delivery_is_not_sent() {
     assert_eq!(rx.got().len(), 1);
 }
 
-fn kesou(args: &[&str]) -> std::process::Command {
+pub(crate) fn kesou(args: &[&str]) -> std::process::Command {
     let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_kesou"));
     c.args(args).env("KESOU_WATCH_RETRY_MS", "0");
     c

@@ -449,7 +449,13 @@ pub(crate) fn run_due(store: &Store, settings: &Settings, force: bool) -> Result
         match deliver(store, &asker, &watch, &principal, settings, run) {
             Ok(o) => out.push(o),
             Err(e) if e.is_user_error() => {
+                // A board deleted since, or a field the owner may no longer see: said once
+                // per period, not at every tick.
                 tracing::warn!(watch = watch.id, error = %e, "report not delivered");
+                asker.connection().execute(
+                    "UPDATE watches SET last_run = make_timestamp(?) WHERE id = ?",
+                    params![now, watch.id],
+                )?;
             }
             Err(e) => return Err(e),
         }
@@ -514,6 +520,96 @@ mod tests {
         let sunday = at + 6 * 24 * 3600 * 1_000_000 + 20 * 3600 * 1_000_000;
         assert_eq!(period_at(Every::Weekly, sunday), w);
         assert_ne!(period_at(Every::Daily, sunday), d);
+    }
+
+    fn rendered() -> (Watch, Rendered) {
+        let watch = Watch {
+            id: 7,
+            name: "销售周报".into(),
+            owner: "王芳".into(),
+            question: "区域行业".into(),
+            query: None,
+            fire_on: crate::FireOn::Enter,
+            targets: vec!["t".into()],
+            every: Some(Every::Weekly),
+            condition: None,
+            created_at: String::new(),
+            evaluated_gen: None,
+            evaluated_key: None,
+            last_value: None,
+            last_run: None,
+            board: Some("matrix".into()),
+        };
+        let start = NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+        let r = Rendered {
+            title: "销售周报（区域行业）".into(),
+            period: Period {
+                label: "2026-W50".into(),
+                start,
+            },
+            generated_at: "2026-12-07 09:00:00 +08:00".into(),
+            html: "<!DOCTYPE html>".into(),
+            csv: vec![("销售周报-2026-12-07.csv".into(), "\u{feff}a\n".into())],
+            rows: 12,
+            boards: 1,
+            link: "http://kesou.test/#/dashboard/matrix".into(),
+            base: "销售周报-2026-12-07".into(),
+        };
+        (watch, r)
+    }
+
+    fn target(kind: TargetKind, format: Format) -> Target {
+        Target {
+            name: "t".into(),
+            kind,
+            url: "http://x/?key=k".into(),
+            secret: None,
+            format,
+            allow_demo: false,
+            created_by: String::new(),
+        }
+    }
+
+    #[test]
+    fn each_target_gets_the_report_in_its_form() {
+        let (watch, r) = rendered();
+        let hook = body(&target(TargetKind::Webhook, Format::Text), "k1", &watch, &r);
+        assert_eq!(hook["event"], "report");
+        assert_eq!(hook["key"], "k1");
+        assert_eq!(hook["period"], "2026-W50");
+        assert_eq!(hook["csv"][0]["name"], "销售周报-2026-12-07.csv");
+        let folder = body(&target(TargetKind::Folder, Format::Text), "k1", &watch, &r);
+        let names: Vec<&str> = folder["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            ["销售周报-2026-12-07.html", "销售周报-2026-12-07.csv"]
+        );
+        let ding = body(
+            &target(TargetKind::Dingtalk, Format::Markdown),
+            "k1",
+            &watch,
+            &r,
+        );
+        assert_eq!(ding["msgtype"], "markdown");
+        let text = ding["markdown"]["text"].as_str().unwrap();
+        assert!(
+            text.contains("[在网页中查看](http://kesou.test/#/dashboard/matrix)"),
+            "{text}"
+        );
+        assert!(text.contains("机器人消息不能带文件"), "{text}");
+        assert!(ding.get("html").is_none() && ding.to_string().len() < 1000);
+        let wecom = body(&target(TargetKind::Wecom, Format::Text), "k1", &watch, &r);
+        assert!(
+            wecom["text"]["content"]
+                .as_str()
+                .unwrap()
+                .contains("2026-W50")
+        );
     }
 
     #[test]
