@@ -263,6 +263,23 @@ fn a_webhook_receives_a_combined_dashboard_once_per_period() {
             .unwrap()
             .ends_with("/#/dashboards/week")
     );
+    // Each attempt is audited with the rows it carried.
+    let entries = kesou_access::audit::search(
+        &root,
+        &kesou_access::AuditQuery {
+            action: Some("deliver".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let mut outcomes: Vec<&str> = entries.iter().map(|e| e.event.outcome.as_str()).collect();
+    outcomes.sort_unstable();
+    assert_eq!(outcomes, ["failed", "ok"]);
+    assert!(
+        entries
+            .iter()
+            .all(|e| e.event.rows > 0 && e.event.interpretation == "销售周报")
+    );
 
     // `kesou watch test`: sent now, apart from the period's delivery.
     let out = kesou_watch::send_now(&store, info.watch.id, &settings()).unwrap();

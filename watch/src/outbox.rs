@@ -200,7 +200,7 @@ pub fn deliver_due(conn: &Connection, root: &Path, settings: &Settings) -> Resul
     }
     let audit = AuditLog::open(root)?;
     for (key, firing, target_name, body, attempts, expires) in due {
-        let (watch_name, customers) = firing_summary(conn, firing)?;
+        let (watch_name, customers, rows) = firing_summary(conn, firing)?;
         let attempt = attempts + 1;
         let mut event = Event {
             user: "kesou-watch".into(),
@@ -209,7 +209,7 @@ pub fn deliver_due(conn: &Connection, root: &Path, settings: &Settings) -> Resul
             action: "deliver".into(),
             input: key.clone(),
             interpretation: watch_name,
-            rows: customers.len() as u64,
+            rows,
             customers,
             ..Event::default()
         };
@@ -264,10 +264,11 @@ pub fn deliver_due(conn: &Connection, root: &Path, settings: &Settings) -> Resul
     Ok(report)
 }
 
-/// The watch's name and the customers a firing lists, for the audit log.
-fn firing_summary(conn: &Connection, firing: Option<i64>) -> Result<(String, Vec<String>)> {
+/// The watch's name, the customers a firing lists and how many rows it carries (a
+/// report's rows: its boards' customers or groups), for the audit log.
+fn firing_summary(conn: &Connection, firing: Option<i64>) -> Result<(String, Vec<String>, u64)> {
     let Some(id) = firing else {
-        return Ok((String::new(), Vec::new()));
+        return Ok((String::new(), Vec::new(), 0));
     };
     let text: Option<String> = conn
         .query_row(
@@ -277,15 +278,16 @@ fn firing_summary(conn: &Connection, firing: Option<i64>) -> Result<(String, Vec
         )
         .ok();
     let Some(msg) = text.and_then(|t| serde_json::from_str::<Message>(&t).ok()) else {
-        return Ok((String::new(), Vec::new()));
+        return Ok((String::new(), Vec::new(), 0));
     };
-    let ids = msg
+    let ids: Vec<String> = msg
         .entered
         .iter()
         .chain(&msg.left)
         .map(|i| i.id.clone())
         .collect();
-    Ok((msg.watch_name, ids))
+    let rows = msg.report.as_ref().map_or(ids.len() as u64, |r| r.rows);
+    Ok((msg.watch_name, ids, rows))
 }
 
 /// One attempt: `Ok` with the receiver's status when it took the message.
