@@ -11,7 +11,6 @@ mod assets;
 pub mod auth;
 mod embed;
 mod error;
-mod export;
 mod language;
 mod origin;
 mod reasons;
@@ -129,6 +128,7 @@ pub fn app(state: AppState) -> Router {
         .route("/imports/{id}/rejects", get(api::imports::rejects))
         .route("/watches", get(api::watches::list).post(api::watches::add))
         .route("/watches/{id}", axum::routing::delete(api::watches::remove))
+        .route("/watches/{id}/send", post(api::watches::send))
         .route("/watch-targets", get(api::watches::targets))
         .fallback(api_not_found)
         .method_not_allowed_fallback(method_not_allowed)

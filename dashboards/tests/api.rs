@@ -1224,6 +1224,59 @@ async fn an_import_is_sent_planned_mapped_loaded_and_its_rejects_downloaded() {
 }
 
 #[tokio::test]
+async fn a_board_is_subscribed_as_a_report_and_sent_now() {
+    let (_dir, state) = own_state(300);
+    let (status, w) = send_to(
+        &state,
+        Method::POST,
+        "/api/watches",
+        &json!({"board": "map", "every": "weekly"}).to_string(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{w}");
+    assert_eq!(w["board"], "map");
+    assert_eq!(w["every"], "weekly");
+    let id = w["id"].as_i64().unwrap();
+    let (status, v) = send_to(
+        &state,
+        Method::POST,
+        "/api/watches",
+        &json!({"board": "map", "every": "hourly"}).to_string(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+    let (status, v) = send_to(
+        &state,
+        Method::POST,
+        "/api/watches",
+        &json!({"board": "no-such-board", "every": "daily"}).to_string(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{v}");
+    let (status, v) = send_to(&state, Method::POST, &format!("/api/watches/{id}/send"), "").await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(
+        v["queued"], 0,
+        "no target: rendered and recorded, sent nowhere"
+    );
+    let (_, v) = send_to(&state, Method::GET, "/api/watches", "").await;
+    let listed = v["watches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == id)
+        .cloned()
+        .unwrap();
+    assert!(
+        listed["last_firings"][0]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("报表"),
+        "{listed}"
+    );
+}
+
+#[tokio::test]
 async fn a_watch_saved_from_an_answer_fires_after_an_ingested_batch() {
     let (_dir, state) = own_state(300);
     let q = "华东科技客户年采购额超过2000万";

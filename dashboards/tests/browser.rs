@@ -2237,3 +2237,112 @@ fn a_combined_dashboard_of_two_reports_shows_both_under_one_filter() {
         assert_eq!(status, 204);
     }
 }
+
+/// A scheduled report's page (`kesou-watch`'s HTML, as a folder or webhook gets it) opened
+/// from a file: it draws its tables and bars and asks for nothing at all, not even from
+/// the server that would have sent it.
+#[test]
+fn a_scheduled_report_renders_from_a_file_with_no_outside_request() {
+    let Some(b) = browser("scheduled-report", 1000, 800) else {
+        return;
+    };
+    let paths = kesou_testkit::shared_store("report page", &[kesou_testkit::Shape::new(300, 7)]);
+    let store = kesou_indexer::Store::open(&paths).expect("store");
+    let owner = kesou_access::Principal::local();
+    let info = kesou_watch::add(
+        &store,
+        &owner.name,
+        kesou_watch::NewWatch {
+            name: "销售周报".into(),
+            question: String::new(),
+            query: None,
+            fire_on: kesou_watch::FireOn::Enter,
+            targets: Vec::new(),
+            every: Some(kesou_watch::Every::Weekly),
+            condition: None,
+            board: Some("map".into()),
+        },
+    )
+    .expect("subscribe");
+    let asker = kesou_query::ask::Asker::on_store(&store).expect("asker");
+    let period = kesou_watch::period_at(kesou_watch::Every::Weekly, 1_796_000_000_000_000);
+    let settings = kesou_watch::Settings::with_url("http://kesou.test");
+    let report = kesou_watch::render_report(&asker, &info.watch, &owner, &period, &settings)
+        .expect("render");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join(format!("{}.html", report.base));
+    std::fs::write(&file, &report.html).expect("write page");
+    b.session
+        .goto(&format!("file://{}", file.display()))
+        .expect("open the file");
+    b.wait(
+        "the report to load",
+        "return document.readyState === 'complete' && document.querySelectorAll('svg rect').length > 0",
+    );
+    b.shot("report");
+    let rows = b.js("return document.querySelectorAll('table tbody tr').length");
+    assert!(rows.as_u64().unwrap() > 5, "{rows}");
+    let requests = b.js(
+        "return performance.getEntriesByType('resource').map(e => e.name)\
+         .concat(performance.getEntriesByType('navigation').map(e => e.name)\
+         .filter(n => !n.startsWith('file:')))",
+    );
+    assert_eq!(requests, json!([]), "the page asked for {requests}");
+    let fonts = b.js("return document.fonts.size");
+    assert_eq!(fonts, json!(0), "no web font");
+}
+
+/// The 「订阅」 button of a board saves a report of it, weekly by default, listed with the
+/// caller's watches.
+#[test]
+fn a_board_is_subscribed_as_a_weekly_report() {
+    let Some(b) = browser("report-subscribe", 1280, 1000) else {
+        return;
+    };
+    b.open("/#/dashboard/rfm");
+    b.answered(
+        "the board's subscribe button",
+        "document.querySelector('#subscribe-report')",
+    );
+    b.js("document.querySelector('#subscribe-report').click()");
+    b.wait(
+        "the subscribe form",
+        "return document.querySelector('select.subscribe-every') !== null",
+    );
+    let options = b.js(
+        "return [...document.querySelectorAll('select.subscribe-every option')].map(o => o.value)",
+    );
+    assert_eq!(options, json!(["weekly", "daily"]));
+    b.js("document.querySelector('button.subscribe-save').click()");
+    let id = b.wait(
+        "saved",
+        "const a = document.querySelector('a.subscribed'); return a ? a.dataset.watch : false",
+    );
+    b.shot("subscribed");
+    let (_, mine) = b.api("GET", "/api/watches", None);
+    let saved = mine["watches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| Some(w["id"].to_string().as_str()) == id.as_str())
+        .cloned()
+        .expect("the subscription is listed by the API");
+    assert_eq!(saved["board"], "rfm");
+    assert_eq!(saved["every"], "weekly");
+    b.open("/#/watches");
+    let row = format!(".watches tr[data-watch='{}']", saved["id"]);
+    b.answered(
+        "the watches page",
+        &format!("document.querySelector(\"{row}\")"),
+    );
+    let text = b.js(&format!(
+        "return document.querySelector(\"{row}\").textContent"
+    ));
+    let text = text.as_str().unwrap();
+    assert!(
+        text.contains("rfm") && (text.contains("每周") || text.contains("Weekly")),
+        "{text}"
+    );
+    let (status, _) = b.api("DELETE", &format!("/api/watches/{}", saved["id"]), None);
+    assert_eq!(status, 204);
+}

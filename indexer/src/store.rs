@@ -212,6 +212,7 @@ CREATE TABLE IF NOT EXISTS watches (
     created_at TIMESTAMP NOT NULL, evaluated_gen BIGINT, evaluated_key VARCHAR,
     last_value DOUBLE, last_run TIMESTAMP
 );
+ALTER TABLE watches ADD COLUMN IF NOT EXISTS board VARCHAR;
 CREATE TABLE IF NOT EXISTS watch_members (watch_id BIGINT NOT NULL, customer_id VARCHAR NOT NULL);
 CREATE TABLE IF NOT EXISTS watch_firings (
     id BIGINT NOT NULL, watch_id BIGINT NOT NULL, fired_at TIMESTAMP NOT NULL, generation BIGINT,

@@ -21,6 +21,7 @@ mod testing;
 pub mod ask;
 pub mod baseline;
 pub mod boards;
+pub mod export;
 pub mod lookalike;
 pub mod profile;
 pub mod semantic;

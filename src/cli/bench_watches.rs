@@ -125,6 +125,7 @@ pub fn time_watches(paths: &StorePaths, runs: usize) -> anyhow::Result<WatchTime
             targets: Vec::new(),
             every: None,
             condition: None,
+            board: None,
         };
         match kesou_watch::add(&store, &owner, new) {
             Ok(_) => times.watches += 1,

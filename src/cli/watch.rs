@@ -17,6 +17,8 @@ use super::output::Table;
 /// answer. A question that is a figure (「本周销售额」) is watched on a schedule instead, with a
 /// condition. Firings go to delivery targets an administrator set up: a JSON webhook, a
 /// 钉钉 robot or a 企业微信 group robot, listing the customers with the reasons and a link.
+/// A board, saved report or combined dashboard can be delivered daily or weekly (销售周报):
+/// one HTML page and a CSV per board, to a webhook or a folder (robots get a link).
 /// Deliveries wait in the store until sent: retried with growing delays for 24 hours, sent
 /// once per event, every attempt in the audit log (`kesou audit`).
 ///
@@ -26,6 +28,7 @@ use super::output::Table;
 ///   kesou watch add "流失风险高的忠诚客户" --to 销售群
 ///   kesou watch add "华东新增客户" --as 王芳 --to ops --on both
 ///   kesou watch add "本周销售额" --every weekly --drop 20 --to 销售群
+///   kesou watch add --report 销售周报 --every weekly --target 周报文件夹   # a report on a schedule
 ///   kesou watch list
 ///   kesou watch test 3
 ///   kesou watch run          # from cron: scheduled figures, then deliveries due
@@ -61,7 +64,8 @@ pub enum WatchCommand {
         #[arg(long = "as", value_name = "USER")]
         as_user: Option<String>,
     },
-    /// Show what a watch would report now, against who it last saw, sending nothing.
+    /// Show what a watch would report now, against who it last saw, sending nothing; a
+    /// report is rendered and sent now (not counted as its period's).
     Test {
         #[command(flatten)]
         store: StoreArg,
@@ -109,7 +113,17 @@ pub struct AddArgs {
     #[command(flatten)]
     pub store: StoreArg,
     /// The question, as typed in the search box (「近30天咨询≥5次且未成交的客户」).
-    pub question: String,
+    #[arg(required_unless_present = "board")]
+    pub question: Option<String>,
+    /// A report on a schedule instead: this board, saved report or combined dashboard
+    /// (its name, e.g. map, top20), delivered --every daily or weekly as its owner sees it.
+    #[arg(
+        long,
+        visible_alias = "report",
+        value_name = "NAME",
+        conflicts_with = "question"
+    )]
+    pub board: Option<String>,
     /// A name for people (default: the question).
     #[arg(long)]
     pub name: Option<String>,
@@ -120,9 +134,9 @@ pub struct AddArgs {
     #[arg(long = "on", default_value = "enter")]
     pub fire_on: String,
     /// Delivery targets, comma-separated.
-    #[arg(long = "to", value_delimiter = ',')]
+    #[arg(long = "to", visible_alias = "target", value_delimiter = ',')]
     pub targets: Vec<String>,
-    /// For a figure: hourly, daily or weekly (每小时, 每天, 每周).
+    /// For a figure: hourly, daily or weekly (每小时, 每天, 每周); for a report daily or weekly.
     #[arg(long)]
     pub every: Option<String>,
     /// For a figure: fire when it is below this.
@@ -150,10 +164,10 @@ pub enum TargetCommand {
         store: StoreArg,
         /// Its name, as watches refer to it.
         name: String,
-        /// webhook (JSON), dingtalk (钉钉 robot) or wecom (企业微信 group robot).
+        /// webhook (JSON), dingtalk (钉钉 robot), wecom (企业微信 group robot) or folder (reports as files).
         #[arg(long)]
         kind: String,
-        /// The webhook URL (a robot's carries its access_token or key).
+        /// The webhook URL (a robot's carries its access_token or key); a folder's absolute path.
         #[arg(long)]
         url: String,
         /// 钉钉 加签 secret (SEC…): requests are signed with it.
@@ -208,8 +222,9 @@ pub fn run(args: WatchArgs, opts: &super::options::Options) -> anyhow::Result<()
             }
             let mut t = Table::new(["id", "name", "owner", "fires", "to", "in", "last firing"]);
             for w in &watches {
-                let fires = match (&w.watch.every, &w.watch.condition) {
-                    (Some(e), Some(c)) => format!("{} · {}", e.name(), c.describe()),
+                let fires = match (&w.watch.every, &w.watch.condition, &w.watch.board) {
+                    (Some(e), _, Some(b)) => format!("report {b} · {}", e.name()),
+                    (Some(e), Some(c), _) => format!("{} · {}", e.name(), c.describe()),
                     _ => w.watch.fire_on.name().to_owned(),
                 };
                 let last = w
@@ -245,6 +260,17 @@ pub fn run(args: WatchArgs, opts: &super::options::Options) -> anyhow::Result<()
             url,
         } => {
             let store = Store::open(&opts.store(&store.data))?;
+            let is_report =
+                kesou_watch::get(&store.reader()?.conn, id)?.is_some_and(|w| w.watch.is_report());
+            if is_report {
+                let settings = Settings::with_url(&url);
+                let outcome = kesou_watch::send_now(&store, id, &settings)?;
+                println!(
+                    "report 「{}」: {} rows rendered, {} deliveries queued",
+                    outcome.name, outcome.checked, outcome.queued
+                );
+                return deliver(&store, &settings);
+            }
             let (outcome, mut msg) = kesou_watch::test_watch(&store, id)?;
             msg.link = msg
                 .link
@@ -374,16 +400,25 @@ fn add(a: AddArgs, opts: &super::options::Options) -> anyhow::Result<()> {
     };
     let new = NewWatch {
         name: a.name.unwrap_or_default(),
-        question: a.question,
+        question: a.question.unwrap_or_default(),
         query,
         fire_on: a.fire_on.parse::<FireOn>()?,
         targets: a.targets,
         every: a.every.as_deref().map(str::parse::<Every>).transpose()?,
         condition: conditions.into_iter().next(),
+        board: a.board,
     };
     let info = kesou_watch::add(&store, &owner, new)?;
     let w = &info.watch;
-    if let Some(v) = w.last_value {
+    if let Some(board) = &w.board {
+        println!(
+            "report {} saved: 「{}」 ({board}) for {}, {}; the first is sent at the next `kesou watch run` or server tick",
+            w.id,
+            w.name,
+            w.owner,
+            w.every.map_or("", Every::name),
+        );
+    } else if let Some(v) = w.last_value {
         println!(
             "watch {} saved: 「{}」, {} {}; now {}",
             w.id,

@@ -20,6 +20,7 @@ mod generated;
 mod ingest;
 mod opportunity;
 mod properties;
+mod reports;
 mod rollups;
 mod search_cases;
 mod semantic;

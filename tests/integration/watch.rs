@@ -18,24 +18,24 @@ use kesou_watch::{FireOn, NewWatch, Settings, Target, TargetKind};
 use serde_json::Value as Json;
 
 /// A generated store of its own (1,500 customers, seed 21) for one test.
-fn fresh() -> (tempfile::TempDir, PathBuf) {
+pub(crate) fn fresh() -> (tempfile::TempDir, PathBuf) {
     let generated = kesou_testkit::generated_store(1500, 21);
     (generated.dir, generated.paths.root)
 }
 
 /// One request a receiver got.
 #[derive(Debug, Clone)]
-struct Got {
-    path: String,
-    key: String,
-    body: Json,
+pub(crate) struct Got {
+    pub path: String,
+    pub key: String,
+    pub body: Json,
     /// Whether it was answered 200.
     acknowledged: bool,
 }
 
 /// What the receiver does with its n-th request (from 0).
 #[derive(Clone, Copy, PartialEq)]
-enum Reply {
+pub(crate) enum Reply {
     Ok,
     Fail,
     /// Reads the request, then holds the connection without answering.
@@ -43,13 +43,13 @@ enum Reply {
 }
 
 /// A webhook receiver on loopback, answering by a script.
-struct Receiver {
+pub(crate) struct Receiver {
     port: u16,
     got: Arc<Mutex<Vec<Got>>>,
 }
 
 impl Receiver {
-    fn start(script: impl Fn(usize) -> Reply + Send + 'static) -> Receiver {
+    pub(crate) fn start(script: impl Fn(usize) -> Reply + Send + 'static) -> Receiver {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let got = Arc::new(Mutex::new(Vec::new()));
@@ -67,11 +67,11 @@ impl Receiver {
         Receiver { port, got }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 
-    fn got(&self) -> Vec<Got> {
+    pub(crate) fn got(&self) -> Vec<Got> {
         self.got.lock().unwrap().clone()
     }
 
@@ -130,7 +130,7 @@ fn serve(stream: TcpStream, reply: Reply, seen: &Mutex<Vec<Got>>) {
     }
 }
 
-fn settings() -> Settings {
+pub(crate) fn settings() -> Settings {
     Settings {
         first_retry: Duration::ZERO,
         timeout: Duration::from_secs(20),
@@ -138,7 +138,13 @@ fn settings() -> Settings {
     }
 }
 
-fn add_target(store: &Store, name: &str, kind: TargetKind, url: &str, secret: Option<&str>) {
+pub(crate) fn add_target(
+    store: &Store,
+    name: &str,
+    kind: TargetKind,
+    url: &str,
+    secret: Option<&str>,
+) {
     kesou_watch::add_target(
         &store.reader().unwrap().conn,
         &Principal::local(),
@@ -164,6 +170,7 @@ fn watch(question: &str, targets: &[&str]) -> NewWatch {
         targets: targets.iter().map(|t| t.to_string()).collect(),
         every: None,
         condition: None,
+        board: None,
     }
 }
 
@@ -376,7 +383,7 @@ fn backoff_waits_and_an_expired_delivery_is_not_sent() {
     assert_eq!(rx.got().len(), 1);
 }
 
-fn kesou(args: &[&str]) -> std::process::Command {
+pub(crate) fn kesou(args: &[&str]) -> std::process::Command {
     let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_kesou"));
     c.args(args).env("KESOU_WATCH_RETRY_MS", "0");
     c

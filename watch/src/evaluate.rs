@@ -350,7 +350,7 @@ impl Evaluator {
         let reader = store.reader()?;
         let watches: Vec<Watch> = spec::all(&reader.conn)?
             .into_iter()
-            .filter(|w| !w.is_measure())
+            .filter(|w| !w.is_measure() && !w.is_report())
             .collect();
         if watches.is_empty() {
             return Ok(Vec::new());
@@ -748,6 +748,9 @@ pub fn test_watch(store: &Store, id: i64) -> Result<(Outcome, message::Message)>
     let settings = Settings::default();
     if watch.is_measure() {
         return crate::measure::test(&asker, &watch, &principal, &settings);
+    }
+    if watch.is_report() {
+        return crate::report::preview(&asker, &watch, &principal, &settings);
     }
     let conn = asker.connection();
     let query = query_of(&asker, &watch)?;

@@ -19,6 +19,10 @@
 //!   fires on changes after it was made),
 //! - more than [`FULL_RUN_SHARE`] of the customers changed (one pass is cheaper).
 //!
+//! Reports on a schedule ([`report`]) are watches too: a board, saved report or combined
+//! dashboard rendered as its subscriber sees it, every day or week, beside the measure
+//! watches in [`run_scheduled`].
+//!
 //! Deliveries go through an outbox in the store ([`outbox`]): queued in the transaction
 //! that records the firing, under an idempotency key made of the watch, the generations
 //! and the target, so evaluating the same change twice queues nothing new.
@@ -29,6 +33,8 @@ mod evaluate;
 mod measure;
 mod message;
 pub mod outbox;
+pub mod render;
+pub mod report;
 pub mod robots;
 mod spec;
 mod targets;
@@ -36,8 +42,9 @@ mod targets;
 pub use error::{Error, Result};
 pub use evaluate::{Evaluator, FULL_RUN_SHARE, Outcome, evaluate_all, full_run_reason, test_watch};
 pub use measure::{Condition, Every, run_scheduled};
-pub use message::{Item, MeasureNote, Message};
+pub use message::{Item, MeasureNote, Message, ReportNote};
 pub use outbox::{DeliveryReport, OutboxItem, Settings, deliver_due, release_held};
+pub use report::{Period, Rendered, period_at, render_report, send_now};
 pub use spec::{
     FireOn, FiringInfo, NewWatch, Watch, WatchInfo, add, get, list, owner_principal, remove,
 };

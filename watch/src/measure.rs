@@ -166,7 +166,7 @@ pub fn run_scheduled(store: &Store, settings: &Settings, force: bool) -> Result<
         }
     }
     if due.is_empty() {
-        return Ok(Vec::new());
+        return crate::report::run_due(store, settings, force);
     }
     let asker = Asker::on_store(store)?;
     let root = store.paths().root.clone();
@@ -228,6 +228,7 @@ pub fn run_scheduled(store: &Store, settings: &Settings, force: bool) -> Result<
         })?;
         out.push(outcome);
     }
+    out.extend(crate::report::run_due(store, settings, force)?);
     Ok(out)
 }
 

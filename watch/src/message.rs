@@ -39,6 +39,16 @@ pub struct MeasureNote {
     pub condition: String,
 }
 
+/// A report delivered: which board, for which period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportNote {
+    pub title: String,
+    /// `2026-12-08` (daily) or `2026-W50` (weekly).
+    pub period: String,
+    pub boards: usize,
+    pub rows: u64,
+}
+
 /// A firing's content, rendered per target by [`crate::robots`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Message {
@@ -55,6 +65,9 @@ pub struct Message {
     pub left: Vec<Item>,
     #[serde(default)]
     pub measure: Option<MeasureNote>,
+    /// A report subscription's delivery.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<ReportNote>,
     /// The watches page of the web app.
     pub link: String,
 }
@@ -79,12 +92,16 @@ impl Message {
             entered,
             left,
             measure: None,
+            report: None,
             link: format!("{}/#/watches", settings.public_url.trim_end_matches('/')),
         }
     }
 
     /// One line of what fired: 「流失风险高的忠诚客户」: 新进入 3 家客户.
     pub fn headline(&self) -> String {
+        if let Some(r) = &self.report {
+            return format!("「{}」: 报表 {}（{}）", self.watch_name, r.title, r.period);
+        }
         if let Some(m) = &self.measure {
             return format!(
                 "「{}」: {} = {}{}",

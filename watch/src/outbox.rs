@@ -115,6 +115,22 @@ pub(crate) fn queue_all(
     msg: &Message,
     settings: &Settings,
 ) -> Result<usize> {
+    queue_bodies(conn, root, firing, event, watch, settings, |target, key| {
+        robots::render(target.kind, target.format, msg, key)
+    })
+}
+
+/// Queues, for each of the watch's targets, the body `body(target, key)` under the key of
+/// `event` and that target. Returns how many were new.
+pub(crate) fn queue_bodies(
+    conn: &Connection,
+    root: &Path,
+    firing: i64,
+    event: &str,
+    watch: &Watch,
+    settings: &Settings,
+    body: impl Fn(&Target, &str) -> serde_json::Value,
+) -> Result<usize> {
     let demo = is_demo(root);
     let now = now_us();
     let expires = now + settings.expire_after.as_micros() as i64;
@@ -125,7 +141,15 @@ pub(crate) fn queue_all(
             continue;
         };
         let key = hex(&Sha256::digest(format!("{event}:{name}").as_bytes()))[..32].to_owned();
-        let body = robots::render(target.kind, target.format, msg, &key).to_string();
+        let exists: bool = conn.query_row(
+            "SELECT count(*) > 0 FROM watch_outbox WHERE key = ?",
+            params![key],
+            |r| r.get(0),
+        )?;
+        if exists {
+            continue;
+        }
+        let body = body(&target, &key).to_string();
         let (state, note) = if demo && !target.allow_demo {
             (
                 "held",
@@ -176,7 +200,7 @@ pub fn deliver_due(conn: &Connection, root: &Path, settings: &Settings) -> Resul
     }
     let audit = AuditLog::open(root)?;
     for (key, firing, target_name, body, attempts, expires) in due {
-        let (watch_name, customers) = firing_summary(conn, firing)?;
+        let (watch_name, customers, rows) = firing_summary(conn, firing)?;
         let attempt = attempts + 1;
         let mut event = Event {
             user: "kesou-watch".into(),
@@ -185,7 +209,7 @@ pub fn deliver_due(conn: &Connection, root: &Path, settings: &Settings) -> Resul
             action: "deliver".into(),
             input: key.clone(),
             interpretation: watch_name,
-            rows: customers.len() as u64,
+            rows,
             customers,
             ..Event::default()
         };
@@ -240,10 +264,11 @@ pub fn deliver_due(conn: &Connection, root: &Path, settings: &Settings) -> Resul
     Ok(report)
 }
 
-/// The watch's name and the customers a firing lists, for the audit log.
-fn firing_summary(conn: &Connection, firing: Option<i64>) -> Result<(String, Vec<String>)> {
+/// The watch's name, the customers a firing lists and how many rows it carries (a
+/// report's rows: its boards' customers or groups), for the audit log.
+fn firing_summary(conn: &Connection, firing: Option<i64>) -> Result<(String, Vec<String>, u64)> {
     let Some(id) = firing else {
-        return Ok((String::new(), Vec::new()));
+        return Ok((String::new(), Vec::new(), 0));
     };
     let text: Option<String> = conn
         .query_row(
@@ -253,19 +278,23 @@ fn firing_summary(conn: &Connection, firing: Option<i64>) -> Result<(String, Vec
         )
         .ok();
     let Some(msg) = text.and_then(|t| serde_json::from_str::<Message>(&t).ok()) else {
-        return Ok((String::new(), Vec::new()));
+        return Ok((String::new(), Vec::new(), 0));
     };
-    let ids = msg
+    let ids: Vec<String> = msg
         .entered
         .iter()
         .chain(&msg.left)
         .map(|i| i.id.clone())
         .collect();
-    Ok((msg.watch_name, ids))
+    let rows = msg.report.as_ref().map_or(ids.len() as u64, |r| r.rows);
+    Ok((msg.watch_name, ids, rows))
 }
 
 /// One attempt: `Ok` with the receiver's status when it took the message.
 fn send(target: &Target, body: &str, key: &str, settings: &Settings) -> Result<String, String> {
+    if target.kind == TargetKind::Folder {
+        return write_files(&target.url, body);
+    }
     let url = match (target.kind, &target.secret) {
         (TargetKind::Dingtalk, Some(secret)) => {
             robots::dingtalk_signed_url(&target.url, secret, chrono::Utc::now().timestamp_millis())
@@ -309,6 +338,29 @@ fn send(target: &Target, body: &str, key: &str, settings: &Settings) -> Result<S
         }
     }
     Ok(format!("HTTP {}", status.as_u16()))
+}
+
+/// A folder target's delivery: each of the body's `files` written beside and renamed into
+/// place, so a reader of the folder never sees half a file. A file already there from an
+/// earlier attempt of the same delivery is replaced by the same bytes.
+fn write_files(folder: &str, body: &str) -> Result<String, String> {
+    let v: serde_json::Value = serde_json::from_str(body).map_err(|e| e.to_string())?;
+    let files = v["files"].as_array().cloned().unwrap_or_default();
+    let dir = Path::new(folder);
+    std::fs::create_dir_all(dir).map_err(|e| format!("folder {folder}: {e}"))?;
+    let mut names = Vec::new();
+    for f in &files {
+        let name = f["name"].as_str().unwrap_or_default();
+        if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
+            return Err(format!("file name {name:?} refused"));
+        }
+        let content = f["content"].as_str().unwrap_or_default();
+        let part = dir.join(format!(".{name}.part"));
+        std::fs::write(&part, content.as_bytes()).map_err(|e| format!("{name}: {e}"))?;
+        std::fs::rename(&part, dir.join(name)).map_err(|e| format!("{name}: {e}"))?;
+        names.push(name.to_owned());
+    }
+    Ok(format!("wrote {}", names.join(", ")))
 }
 
 /// The outbox, newest first (at most `limit`).

@@ -77,6 +77,10 @@ pub fn render(kind: TargetKind, format: Format, msg: &Message, key: &str) -> Jso
                 "markdown": {"title": msg.headline(), "text": cut(&markdown(msg), DINGTALK_MAX_BYTES)}
             }),
         },
+        TargetKind::Folder => json!({"files": [{
+            "name": format!("watch-{}-{}.json", msg.watch, &key[..key.len().min(8)]),
+            "content": serde_json::to_string_pretty(msg).expect("a message serialises"),
+        }]}),
         TargetKind::Wecom => match format {
             Format::Text => {
                 json!({"msgtype": "text", "text": {"content": cut(&text(msg), WECOM_MAX_BYTES)}})
@@ -225,6 +229,7 @@ mod tests {
                 .collect(),
             left: Vec::new(),
             measure: None,
+            report: None,
             link: "http://kesou.example/#/watches".into(),
         }
     }

@@ -59,7 +59,9 @@ pub struct NewWatch {
     /// What people see; the question when empty.
     #[serde(default)]
     pub name: String,
-    /// The question as typed (also kept with a structured query, for people).
+    /// The question as typed (also kept with a structured query, for people); none for a
+    /// report subscription.
+    #[serde(default)]
     pub question: String,
     /// A structured query (an answer's interpretation, possibly edited) to watch instead
     /// of reading the question again at each run.
@@ -76,6 +78,10 @@ pub struct NewWatch {
     /// Measure watches: when they fire.
     #[serde(default)]
     pub condition: Option<Condition>,
+    /// Report subscriptions: the board, saved report or combined dashboard delivered
+    /// `every` day or week (see [`crate::report`]).
+    #[serde(default)]
+    pub board: Option<String>,
 }
 
 fn enter() -> FireOn {
@@ -105,11 +111,19 @@ pub struct Watch {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_value: Option<f64>,
     pub last_run: Option<String>,
+    /// A report subscription's board (a built-in board, saved report or combined dashboard).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub board: Option<String>,
 }
 
 impl Watch {
     pub fn is_measure(&self) -> bool {
-        self.every.is_some()
+        self.every.is_some() && self.board.is_none()
+    }
+
+    /// A report subscription: a board delivered on a schedule.
+    pub fn is_report(&self) -> bool {
+        self.board.is_some()
     }
 }
 
@@ -158,6 +172,9 @@ pub fn owner_principal(root: &Path, owner: &str) -> Result<Principal> {
 
 /// Saves a watch owned by `owner` and records who is in its answer now.
 pub fn add(store: &Store, owner: &str, new: NewWatch) -> Result<WatchInfo> {
+    if new.board.is_some() {
+        return crate::report::add(store, owner, new);
+    }
     let principal = owner_principal(&store.paths().root, owner)?;
     let conn = store.reader()?.conn;
     let question = new.question.trim().to_owned();
@@ -171,27 +188,8 @@ pub fn add(store: &Store, owner: &str, new: NewWatch) -> Result<WatchInfo> {
     } else {
         new.name.trim().to_owned()
     };
-    if name.chars().count() > MAX_NAME_CHARS {
-        return Err(Error::BadInput(format!(
-            "a watch's name has at most {MAX_NAME_CHARS} characters"
-        )));
-    }
-    for t in &new.targets {
-        if crate::targets::get(&conn, t)?.is_none() {
-            return Err(Error::NotFound(format!(
-                "no delivery target {t:?}; an administrator adds one with `kesou watch target add`"
-            )));
-        }
-    }
-    let count: i64 = conn.query_row("SELECT count(*) FROM watches", [], |r| r.get(0))?;
-    if count as usize >= MAX_WATCHES {
-        return Err(Error::BadInput(format!(
-            "the store has {MAX_WATCHES} watches, the most it keeps; remove some first"
-        )));
-    }
-    let id: i64 = conn.query_row("SELECT coalesce(max(id), 0) + 1 FROM watches", [], |r| {
-        r.get(0)
-    })?;
+    check_new(&conn, &name, &new.targets)?;
+    let id = next_id(&conn)?;
     let watch = Watch {
         id,
         name,
@@ -207,6 +205,7 @@ pub fn add(store: &Store, owner: &str, new: NewWatch) -> Result<WatchInfo> {
         evaluated_key: None,
         last_value: None,
         last_run: None,
+        board: None,
     };
     // Checks the question (understood whole, fields allowed, list or measure as declared)
     // before anything is written.
@@ -266,13 +265,44 @@ pub fn add(store: &Store, owner: &str, new: NewWatch) -> Result<WatchInfo> {
     get(&conn, id)?.ok_or_else(|| Error::NotFound(format!("watch {id} vanished")))
 }
 
-fn json<T: Serialize + ?Sized>(v: &T) -> String {
+/// Checks a new watch's name and targets and that the store keeps another watch.
+pub(crate) fn check_new(conn: &Connection, name: &str, targets: &[String]) -> Result<()> {
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err(Error::BadInput(format!(
+            "a watch's name has at most {MAX_NAME_CHARS} characters"
+        )));
+    }
+    for t in targets {
+        if crate::targets::get(conn, t)?.is_none() {
+            return Err(Error::NotFound(format!(
+                "no delivery target {t:?}; an administrator adds one with `kesou watch target add`"
+            )));
+        }
+    }
+    let count: i64 = conn.query_row("SELECT count(*) FROM watches", [], |r| r.get(0))?;
+    if count as usize >= MAX_WATCHES {
+        return Err(Error::BadInput(format!(
+            "the store has {MAX_WATCHES} watches, the most it keeps; remove some first"
+        )));
+    }
+    Ok(())
+}
+
+pub(crate) fn next_id(conn: &Connection) -> Result<i64> {
+    Ok(
+        conn.query_row("SELECT coalesce(max(id), 0) + 1 FROM watches", [], |r| {
+            r.get(0)
+        })?,
+    )
+}
+
+pub(crate) fn json<T: Serialize + ?Sized>(v: &T) -> String {
     serde_json::to_string(v).expect("a watch's parts serialise")
 }
 
 const COLUMNS: &str = "id, name, owner, question, query, fire_on, targets, every, condition, \
      strftime(created_at, '%Y-%m-%d %H:%M:%S'), evaluated_gen, evaluated_key, last_value, \
-     strftime(last_run, '%Y-%m-%d %H:%M:%S')";
+     strftime(last_run, '%Y-%m-%d %H:%M:%S'), board";
 
 fn read_watch(r: &duckdb::Row<'_>) -> duckdb::Result<Watch> {
     let parse = |i: usize, text: Option<String>| -> duckdb::Result<_> {
@@ -307,6 +337,7 @@ fn read_watch(r: &duckdb::Row<'_>) -> duckdb::Result<Watch> {
         evaluated_key: r.get(11)?,
         last_value: r.get(12)?,
         last_run: r.get(13)?,
+        board: r.get(14)?,
     })
 }
 

@@ -18,6 +18,9 @@ pub enum TargetKind {
     Dingtalk,
     /// 企业微信 group robot.
     Wecom,
+    /// A folder on the server's machine: reports are written into it as files (its
+    /// `url` is the folder's absolute path).
+    Folder,
 }
 
 impl TargetKind {
@@ -26,6 +29,7 @@ impl TargetKind {
             TargetKind::Webhook => "webhook",
             TargetKind::Dingtalk => "dingtalk",
             TargetKind::Wecom => "wecom",
+            TargetKind::Folder => "folder",
         }
     }
 }
@@ -37,8 +41,9 @@ impl std::str::FromStr for TargetKind {
             "webhook" | "json" => Ok(TargetKind::Webhook),
             "dingtalk" | "钉钉" => Ok(TargetKind::Dingtalk),
             "wecom" | "wechat-work" | "企业微信" => Ok(TargetKind::Wecom),
+            "folder" | "文件夹" => Ok(TargetKind::Folder),
             other => Err(Error::BadInput(format!(
-                "target kind {other:?}: write webhook, dingtalk (钉钉) or wecom (企业微信)"
+                "target kind {other:?}: write webhook, dingtalk (钉钉), wecom (企业微信) or folder"
             ))),
         }
     }
@@ -123,7 +128,16 @@ pub fn add_target(conn: &Connection, by: &Principal, target: Target) -> Result<T
         ));
     }
     let url = target.url.trim();
-    if !(url.starts_with("http://") || url.starts_with("https://")) {
+    if target.kind == TargetKind::Folder {
+        let path = std::path::Path::new(url);
+        if !path.is_absolute() {
+            return Err(Error::BadInput(format!(
+                "folder {url:?}: give the folder's absolute path (/srv/reports)"
+            )));
+        }
+        std::fs::create_dir_all(path)
+            .map_err(|e| Error::BadInput(format!("folder {url:?} cannot be made: {e}")))?;
+    } else if !(url.starts_with("http://") || url.starts_with("https://")) {
         return Err(Error::BadInput(format!(
             "target URL {url:?}: it must start with https:// (or http:// for a receiver on this \
              machine or network)"

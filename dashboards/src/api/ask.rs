@@ -17,8 +17,8 @@ use super::ApiJson;
 use super::bounded::{Offset, PageLength};
 use crate::auth::{Caller, Done};
 use crate::error::{ApiResult, AppError, Code};
-use crate::export;
 use crate::state::AppState;
+use kesou_query::export;
 
 /// A question, or a question's interpretation edited by the user, and which page of rows.
 #[derive(Debug, Clone, Deserialize)]

@@ -1,7 +1,9 @@
 //! Watches in the web app: `GET /api/watches` (the caller's, every one for an
 //! administrator, with their last firings), `POST /api/watches` (the 「订阅」 button: a
 //! question or an answer's interpretation saved as the caller's watch, within the caller's
-//! scope and field rules), `DELETE /api/watches/{id}` (its owner or an administrator),
+//! scope and field rules; with `board` and `every`, a report delivered daily or weekly),
+//! `DELETE /api/watches/{id}` (its owner or an administrator), `POST
+//! /api/watches/{id}/send` (a report rendered and sent now: its owner or an administrator),
 //! `GET /api/watch-targets` (the targets an administrator configured, to choose from).
 //! Evaluation after writes and the delivery loop are in `state.rs` and `lib.rs`.
 
@@ -71,6 +73,44 @@ pub async fn remove(
         })
         .await;
     caller.record(&state, "watch", &format!("remove {id}"), result)
+}
+
+/// A report subscription sent now, apart from its period's delivery: its owner or an
+/// administrator.
+pub async fn send(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    let principal = caller.principal.clone();
+    let settings = state.watch_settings();
+    let result = state
+        .with_store(move |store| {
+            let conn = store.reader()?.conn;
+            let Some(info) = kesou_watch::get(&conn, id)? else {
+                return Err(kesou_watch::Error::NotFound(format!("no watch {id}")).into());
+            };
+            if info.watch.owner != principal.name && principal.role != Role::Admin {
+                return Err(kesou_watch::Error::Forbidden(format!(
+                    "watch {id} belongs to {}; only they or an administrator may send it",
+                    info.watch.owner
+                ))
+                .into());
+            }
+            let outcome = kesou_watch::send_now(store, id, &settings)?;
+            let report = kesou_watch::deliver_due(&conn, &store.paths().root, &settings)?;
+            let done = Done {
+                interpretation: outcome.name.clone(),
+                rows: outcome.checked as u64,
+                ..Done::default()
+            };
+            Ok((
+                Json(json!({"queued": outcome.queued, "delivery": report})),
+                done,
+            ))
+        })
+        .await;
+    caller.record(&state, "watch", &format!("send {id}"), result)
 }
 
 /// Target names and kinds for everyone signed in; their (masked) URLs for administrators.

@@ -10,6 +10,7 @@ import { openEmbedDialog } from "./embed-dialog.js";
 import { PERIODS, filterBar, globalFilters, periodOf, withGlobal } from "./filterbar.js";
 import { filterEditor } from "./filters.js";
 import { aboutOf, dataAttrs, integer, lang, noteOf, percent, t } from "./i18n.js";
+import { reportSubscribeButton } from "./watches.js";
 
 const ICONS = {
   map: "M3 3h5v5H3zM9 3h5v5H9zM9 9h5v5H9zM15 9h5v5h-5zM3 9h5v5H3zM9 15h5v5H9z",
@@ -176,6 +177,7 @@ export async function boardView(main, name, params, stale) {
     "div",
     { class: "actions" },
     h("button", { type: "button", class: "secondary", onclick: () => openEmbedDialog({ name, title, filters, fields: fieldList }) }, t("embed")),
+    reportSubscribeButton(name),
     builtin ? null : h("a", { class: "button secondary", href: `#/reports/edit/${encodeURIComponent(name)}`, id: "edit-report" }, t("edit_report")),
     builtin
       ? null

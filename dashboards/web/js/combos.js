@@ -13,6 +13,7 @@ import { timeLines, titleOf } from "./boards.js";
 import { filterBar, globalFilters, periodOf, withGlobal } from "./filterbar.js";
 import { aboutOf, dataAttrs, noteOf, t } from "./i18n.js";
 import { NAME, NAME_PATTERN } from "./reports.js";
+import { reportSubscribeButton } from "./watches.js";
 
 const path = (name) => `#/dashboards/${encodeURIComponent(name)}`;
 
@@ -71,6 +72,7 @@ export async function comboView(main, name, params, stale) {
       },
       t("embed"),
     ),
+    reportSubscribeButton(name),
     h("a", { class: "button secondary", href: `#/dashboards/edit/${encodeURIComponent(name)}`, id: "edit-combo" }, t("combo_edit")),
     h(
       "button",

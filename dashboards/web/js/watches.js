@@ -53,6 +53,51 @@ export function subscribeButton(question, interpretation, edited) {
   return box;
 }
 
+/** The 「订阅」 button of a board, saved report or combined dashboard: a report of it as the
+ * caller sees it, sent daily or weekly to the chosen target (HTML and CSV to a webhook or a
+ * folder; a robot gets a link), or listed on the watches page only. */
+export function reportSubscribeButton(board) {
+  const box = h("span", { class: "subscribe" });
+  const button = h("button", { type: "button", class: "secondary subscribe-open", id: "subscribe-report" }, t("subscribe"));
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    let targets = [];
+    try {
+      targets = (await api.get("/api/watch-targets")).targets || [];
+    } catch (_) {
+      targets = [];
+    }
+    const select = h(
+      "select",
+      { class: "subscribe-target", "aria-label": t("subscribe_target") },
+      h("option", { value: "" }, t("subscribe_no_target")),
+      targets.map((x) => h("option", { value: x.name }, `${x.name} (${x.kind})`)),
+    );
+    const every = h(
+      "select",
+      { class: "subscribe-every", "aria-label": t("subscribe_every") },
+      h("option", { value: "weekly" }, t("subscribe_weekly")),
+      h("option", { value: "daily" }, t("subscribe_daily")),
+    );
+    const save = h("button", { type: "button", class: "primary subscribe-save" }, t("subscribe_save"));
+    const status = h("span", { class: "subscribe-status", role: "status" });
+    save.addEventListener("click", async () => {
+      save.disabled = true;
+      try {
+        const body = { board, every: every.value, targets: select.value ? [select.value] : [] };
+        const w = await api.post("/api/watches", body);
+        mount(status, h("a", { href: "#/watches", class: "subscribed", "data-watch": w.id }, t("subscribed_report")));
+      } catch (err) {
+        mount(status, errorBox(err));
+        save.disabled = false;
+      }
+    });
+    mount(box, select, every, save, status);
+  });
+  mount(box, button);
+  return box;
+}
+
 function firingLine(f) {
   return h(
     "li",
@@ -93,7 +138,11 @@ export async function watchesView(main, stale) {
         remove.disabled = false;
       }
     });
-    const fires = w.every ? `${w.every} · ${w.condition ? JSON.stringify(w.condition) : ""}` : t(`subscribe_${w.fire_on}`);
+    const fires = w.board
+      ? t("watch_report", { board: w.board, every: t(`subscribe_${w.every}`) })
+      : w.every
+        ? `${w.every} · ${w.condition ? JSON.stringify(w.condition) : ""}`
+        : t(`subscribe_${w.fire_on}`);
     return h(
       "tr",
       { "data-watch": w.id },

@@ -4,7 +4,7 @@
 //! note starting with `+` or `@`) is written with a leading `'`, so that it opens as the
 //! text it is (OWASP's CSV-injection rule); numbers are written as numbers.
 
-use kesou_query::ask::Table;
+use crate::ask::Table;
 use serde_json::Value;
 
 pub fn csv(table: &Table) -> Result<Vec<u8>, csv::Error> {
@@ -44,8 +44,8 @@ fn inert(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ask::Column;
     use kesou_nlq::FieldKind;
-    use kesou_query::ask::Column;
     use serde_json::json;
 
     #[test]
