@@ -431,7 +431,7 @@ fn evaluate_watches(
             if seen.ids.len() as f64 > FULL_RUN_SHARE * seen.total as f64 {
                 for read in &reads {
                     out.push(evaluate_one(
-                        &asker,
+                        asker,
                         read,
                         settings,
                         &root,
