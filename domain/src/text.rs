@@ -105,6 +105,23 @@ pub fn url_encode(s: &str) -> String {
     out
 }
 
+/// Text as HTML text or an attribute value: the five characters HTML gives meaning to
+/// escaped (search snippets, report pages).
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// The column a custom field's header gives: the header with every run of other chars than
 /// letters and digits made one `_` (信用额度(元) → 信用额度_元), so that it is a plain
 /// identifier, `f_` before a leading digit; `None` when the header has no letter or digit.

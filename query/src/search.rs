@@ -428,13 +428,13 @@ impl Snippets {
         let mut html = String::new();
         let mut at = 0;
         for (from, to) in &merged {
-            html.push_str(&escape_html(&fragment[at..*from]));
+            html.push_str(&kesou_domain::text::escape_html(&fragment[at..*from]));
             html.push_str("<b>");
-            html.push_str(&escape_html(&fragment[*from..*to]));
+            html.push_str(&kesou_domain::text::escape_html(&fragment[*from..*to]));
             html.push_str("</b>");
             at = *to;
         }
-        html.push_str(&escape_html(&fragment[at..]));
+        html.push_str(&kesou_domain::text::escape_html(&fragment[at..]));
         Some(Highlight {
             field,
             fragment,
@@ -442,19 +442,4 @@ impl Snippets {
             html,
         })
     }
-}
-
-fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }

@@ -26,21 +26,7 @@ pub struct Section {
     pub table: Option<Table>,
 }
 
-/// Text as HTML text or attribute value.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use kesou_domain::text::escape_html as esc;
 
 /// A cell for people: unknown empty, lists joined by 、.
 fn cell(v: &Json) -> String {

@@ -7,6 +7,22 @@ import { errorBox } from "./ask.js";
 import { h, mount, stamp } from "./dom.js";
 import { integer, t } from "./i18n.js";
 
+/** The delivery targets the caller may choose from (none: firings are only listed here). */
+async function targetSelect() {
+  let targets = [];
+  try {
+    targets = (await api.get("/api/watch-targets")).targets || [];
+  } catch (_) {
+    targets = [];
+  }
+  return h(
+    "select",
+    { class: "subscribe-target", "aria-label": t("subscribe_target") },
+    h("option", { value: "" }, t("subscribe_no_target")),
+    targets.map((x) => h("option", { value: x.name }, `${x.name} (${x.kind})`)),
+  );
+}
+
 /** The 「订阅」 button of an answer: saves the question (or the edited interpretation) as
  * the caller's watch, with the delivery target chosen (or none: firings are listed here). */
 export function subscribeButton(question, interpretation, edited) {
@@ -14,18 +30,7 @@ export function subscribeButton(question, interpretation, edited) {
   const button = h("button", { type: "button", class: "secondary subscribe-open" }, t("subscribe"));
   button.addEventListener("click", async () => {
     button.disabled = true;
-    let targets = [];
-    try {
-      targets = (await api.get("/api/watch-targets")).targets || [];
-    } catch (_) {
-      targets = [];
-    }
-    const select = h(
-      "select",
-      { class: "subscribe-target", "aria-label": t("subscribe_target") },
-      h("option", { value: "" }, t("subscribe_no_target")),
-      targets.map((x) => h("option", { value: x.name }, `${x.name} (${x.kind})`)),
-    );
+    const select = await targetSelect();
     const on = h(
       "select",
       { class: "subscribe-on", "aria-label": t("subscribe_on") },
@@ -61,18 +66,7 @@ export function reportSubscribeButton(board) {
   const button = h("button", { type: "button", class: "secondary subscribe-open", id: "subscribe-report" }, t("subscribe"));
   button.addEventListener("click", async () => {
     button.disabled = true;
-    let targets = [];
-    try {
-      targets = (await api.get("/api/watch-targets")).targets || [];
-    } catch (_) {
-      targets = [];
-    }
-    const select = h(
-      "select",
-      { class: "subscribe-target", "aria-label": t("subscribe_target") },
-      h("option", { value: "" }, t("subscribe_no_target")),
-      targets.map((x) => h("option", { value: x.name }, `${x.name} (${x.kind})`)),
-    );
+    const select = await targetSelect();
     const every = h(
       "select",
       { class: "subscribe-every", "aria-label": t("subscribe_every") },
