@@ -23,7 +23,15 @@ pub const MAX_SHARE: f64 = 0.15;
 pub fn index_terms(handle: &IndexHandle) -> Result<Vec<String>> {
     let reader = handle.index.reader()?;
     let searcher = reader.searcher();
-    let docs = searcher.num_docs();
+    // Shares against every document the segments hold, deleted ones included: a word's
+    // `doc_freq` counts deleted documents until their segment is merged, and a merge
+    // happens in the background when it happens. Counting both sides the same way keeps
+    // the vocabulary (and so how a question reads) from changing with merge timing.
+    let docs: u64 = searcher
+        .segment_readers()
+        .iter()
+        .map(|s| u64::from(s.max_doc()))
+        .sum();
     let most = ((docs as f64) * MAX_SHARE).max(1.0) as u64;
     // A word's share is its larger one of the two fields (a name word and a description
     // word are counted apart).
