@@ -28,7 +28,15 @@ impl std::fmt::Debug for Reader {
 /// When the index is behind the store (a write was interrupted between its two commits),
 /// it catches up first.
 pub fn open_for_reading(paths: &StorePaths, progress: &dyn Progress) -> Result<Reader> {
-    let conn = store::open_db(paths, crate::store::Open::Read)?;
+    let mut conn = store::open_db(paths, crate::store::Open::Read)?;
+    if !store::schema_is_current(&conn)? {
+        // A store made by an earlier kesou lacks columns this one reads (the index and the
+        // questions name them): its schema is brought up to date once, by opening it for
+        // writing for a moment (the store's own DDL adds them, empty), then read as usual.
+        drop(conn);
+        drop(store::open_db(paths, crate::store::Open::Write)?);
+        conn = store::open_db(paths, crate::store::Open::Read)?;
+    }
     let vault = crate::crypt::vault_for(paths, &conn, crate::crypt::Access::Read)?;
     let stale = match index::sync(paths, &conn, progress) {
         Ok(_) => false,

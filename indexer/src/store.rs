@@ -292,6 +292,26 @@ pub enum Open {
     CreateOrWrite,
 }
 
+/// Columns every read names (the index documents and the questions read them) that a store
+/// made before them lacks until a write adds them. Older additions are read gracefully
+/// where they are missing (a board says to run `kesou ingest`), so they are not here.
+const READ_COLUMNS: [&str; 3] = [
+    "purchase_propensity",
+    "propensity_reasons",
+    "propensity_reasons_en",
+];
+
+/// Whether the store has the columns every read names ([`READ_COLUMNS`]).
+pub fn schema_is_current(conn: &Connection) -> Result<bool> {
+    let mut stmt = conn.prepare(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'customers'",
+    )?;
+    let have: std::collections::HashSet<String> = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<std::result::Result<_, _>>()?;
+    Ok(READ_COLUMNS.iter().all(|column| have.contains(*column)))
+}
+
 /// Opens the store's database as `how` says.
 pub fn open_db(paths: &StorePaths, how: Open) -> Result<Connection> {
     let db = paths.db();
@@ -530,5 +550,25 @@ impl Drop for Tx<'_> {
         if self.open {
             let _ = self.conn.execute_batch("ROLLBACK");
         }
+    }
+}
+
+#[cfg(test)]
+mod schema_tests {
+    use super::*;
+
+    #[test]
+    fn a_store_made_before_the_newest_columns_is_seen_and_brought_up_to_date() {
+        let conn = Connection::open_in_memory().unwrap();
+        create_schema(&conn).unwrap();
+        assert!(schema_is_current(&conn).unwrap());
+        conn.execute_batch(
+            "ALTER TABLE customers DROP COLUMN propensity_reasons_en; \
+             ALTER TABLE customers DROP COLUMN purchase_propensity;",
+        )
+        .unwrap();
+        assert!(!schema_is_current(&conn).unwrap());
+        create_schema(&conn).unwrap();
+        assert!(schema_is_current(&conn).unwrap());
     }
 }
