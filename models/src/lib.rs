@@ -26,3 +26,4 @@ pub use embed::{
 };
 pub use error::{Error, Result};
 pub use nearest::nearest_centroids;
+pub use tabular::rng::SplitMix;

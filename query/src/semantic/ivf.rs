@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 use super::rank::{self, Field, Near};
 use super::vectors::{Header, Vectors};
 use crate::{Error, Result};
+use kesou_models::SplitMix;
 
 const MAGIC: &[u8; 8] = b"KESOUIVF";
 const VERSION: u8 = 1;
@@ -115,27 +116,11 @@ fn normalise(x: &mut [f32]) {
     }
 }
 
-/// A deterministic stream of numbers (SplitMix64): the same store gives the same index.
-struct Stream(u64);
-
-impl Stream {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
 /// Spherical k-means over a sample of the texts: `lists` unit centroids.
 fn train(v: &Vectors, texts: &[u32], lists: usize) -> Result<Vec<f32>> {
     let dims = v.dims();
-    let mut stream = Stream(texts.len() as u64);
+    // Seeded by the texts' count: the same store gives the same index.
+    let mut stream = SplitMix::new(texts.len() as u64);
     // A partial Fisher–Yates shuffle picks the sample; its first `lists` start the centroids.
     let mut pool = texts.to_vec();
     let take = (lists * SAMPLE_PER_LIST).min(pool.len());

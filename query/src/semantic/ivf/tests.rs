@@ -11,8 +11,8 @@ fn unit(mut v: Vec<f32>) -> Vec<f32> {
 
 /// `rows` customers around `clusters` centres: every description, every other row's notes.
 fn clustered(rows: usize, clusters: usize, seed: u64) -> Vectors {
-    let mut s = Stream(seed);
-    let mut uniform = move || (s.next() % 2001) as f32 / 1000.0 - 1.0;
+    let mut s = SplitMix::new(seed);
+    let mut uniform = move || (s.next_u64() % 2001) as f32 / 1000.0 - 1.0;
     let centres: Vec<Vec<f32>> = (0..clusters)
         .map(|_| unit((0..DIMS).map(|_| uniform()).collect()))
         .collect();
@@ -56,12 +56,12 @@ fn rows(hits: &[Near]) -> Vec<usize> {
 }
 
 fn queries(n: usize) -> Vec<Vec<f32>> {
-    let mut s = Stream(7);
+    let mut s = SplitMix::new(7);
     (0..n)
         .map(|_| {
             unit(
                 (0..DIMS)
-                    .map(|_| (s.next() % 2001) as f32 / 1000.0 - 1.0)
+                    .map(|_| (s.next_u64() % 2001) as f32 / 1000.0 - 1.0)
                     .collect(),
             )
         })
