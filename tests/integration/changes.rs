@@ -713,3 +713,80 @@ fn a_customer_row_s_other_keys_are_its_own_fields() {
     assert_eq!(values("N012"), ["合同到期日=2027-01-31", "客户来源=官网"]);
     assert!(!search_top(&store, "进博会", 2000).contains(&"N010".to_owned()));
 }
+
+/// An asker renewed after writes knows the words the writes brought, as an asker made
+/// from scratch does (its vocabulary counts only the index segments the writes added
+/// and removed), and keeps its parser when a write brought no word.
+#[test]
+fn a_renewed_asker_knows_the_words_of_the_writes_as_a_new_one_does() {
+    use kesou_query::ask::{Asker, index_terms};
+    let (_dir, store, _) = fresh();
+    let asker = Asker::on_store(&store).unwrap();
+    let words_now = |asker: &Asker| {
+        let fresh = index_terms(&store.reader().unwrap().index).unwrap();
+        assert_eq!(
+            asker.schema().terms,
+            fresh,
+            "a renewed asker reads as a new one"
+        );
+        fresh
+    };
+    words_now(&asker);
+    // New words: a new customer's trade name, and a description written with new words.
+    let s = apply(
+        &store,
+        &[
+            customer_line("N001", "杭州翔鹭钛业有限公司", &code(1)),
+            customer_line("N002", "宁波海曙物产有限公司", &code(2))
+                .replace("宁波海曙物产有限公司的简介", "专做钛合金叶轮与燧石釉"),
+        ]
+        .join("\n"),
+    );
+    assert_eq!(s.applied, 2, "{:?}", s.rejected);
+    let asker = asker.renewed(store.reader().unwrap()).unwrap();
+    let terms = words_now(&asker);
+    assert!(terms.iter().any(|t| t == "翔鹭钛业"), "the new trade name");
+    assert!(
+        terms.iter().any(|t| t == "叶轮"),
+        "a word of the new description"
+    );
+    let answer = asker.ask("翔鹭钛业的客户", &Default::default()).unwrap();
+    assert!(!answer.partial, "{:?}", answer.ignored);
+    // No word: an order's amount. The parser is the one the asker had.
+    let order = one(&store, "SELECT min(id) FROM orders");
+    let customer = one(
+        &store,
+        &format!("SELECT customer_id FROM orders WHERE id = '{order}'"),
+    );
+    apply(&store, &order_line(&order, &customer, "2024-03-01", 1234.5));
+    let again = asker.renewed(store.reader().unwrap()).unwrap();
+    words_now(&again);
+    assert!(
+        std::ptr::eq(asker.schema(), again.schema()),
+        "the same parser"
+    );
+    // A deleted customer's words stay until its segment is merged, as for a new asker.
+    apply(&store, r#"{"op":"delete","id":"N001"}"#);
+    let after = again.renewed(store.reader().unwrap()).unwrap();
+    words_now(&after);
+    // Segments merged: the counts of the merged ones are taken out, the merged one's added.
+    let index = store.reader().unwrap().index.index;
+    store
+        .quiesced(|_, _| -> Result<(), kesou_indexer::Error> {
+            let mut writer = index
+                .writer::<tantivy::TantivyDocument>(50_000_000)
+                .unwrap();
+            let ids = index.searchable_segment_ids().unwrap();
+            assert!(ids.len() > 1, "the writes added segments");
+            writer.merge(&ids).wait().unwrap();
+            writer.wait_merging_threads().unwrap();
+            Ok(())
+        })
+        .unwrap();
+    let merged = after.renewed(store.reader().unwrap()).unwrap();
+    let terms = words_now(&merged);
+    assert!(
+        !terms.iter().any(|t| t == "翔鹭钛业"),
+        "gone with its merged segment"
+    );
+}

@@ -13,6 +13,7 @@ use super::answer::Answer;
 use super::execute::{AskOptions, execute};
 use super::keys::KeyIndex;
 use super::store_schema::customer_schema;
+use super::vocabulary::Vocabulary;
 use crate::lookalike::Lookalike;
 use crate::semantic::Semantic;
 use crate::{Error, Result, Searcher};
@@ -34,6 +35,8 @@ pub struct Asker {
     /// The store's own fields the parser was made with ([`fields_key`]); `None` for an
     /// asker over a table of its own schema.
     fields: Option<Arc<str>>,
+    /// The index's words, caught up from reader to reader by [`Asker::renewed`].
+    vocabulary: Arc<Mutex<Vocabulary>>,
 }
 
 /// The store's custom fields with their kinds, in one string: a write that adds or retypes
@@ -124,8 +127,11 @@ impl Asker {
     /// parser again at once, as `on_store` does: a question may name them right away.
     pub fn renewed(&self, reader: Reader) -> Result<Asker> {
         let (as_of, _) = kesou_indexer::store::as_of(&reader.conn)?;
-        // New trade names and words of the store's text are words a question may name.
-        let terms = super::vocabulary::index_terms(&reader.index)?;
+        // New trade names and words of the store's text are words a question may name:
+        // the words of the segments the write added and removed are counted again.
+        let mut vocabulary = self.vocabulary.lock().unwrap_or_else(|p| p.into_inner());
+        vocabulary.catch_up(&reader.index)?;
+        let terms = vocabulary.terms();
         let fields = match &self.fields {
             Some(_) => Some(fields_key(&reader.conn)?),
             None => None,
@@ -133,8 +139,8 @@ impl Asker {
         let parser = if fields != self.fields {
             // New fields of the store's own: the whole description again (rollups included).
             let mut schema = customer_schema(&reader.conn)?;
-            schema.add_terms(terms);
-            Parser::new(schema)?
+            schema.add_terms(terms.iter().cloned());
+            Arc::new(Parser::new(schema)?)
         } else {
             // The rollups are read only while they describe the store: a write that built
             // them (the first to a store made before them) makes them usable, and the
@@ -143,13 +149,19 @@ impl Asker {
             let wanted = super::store_schema::rollups_for(self.schema(), fresh)?;
             let declared = self.schema().related.iter().map(|r| r.rollup.clone());
             if declared.eq(wanted) {
-                self.parser.with_terms(terms)
+                if self.schema().terms == terms {
+                    // Most writes (amounts, dates, a stage) bring no word: the same parser.
+                    Arc::clone(&self.parser)
+                } else {
+                    Arc::new(self.parser.with_terms(terms.to_vec()))
+                }
             } else {
                 let mut schema = self.schema().clone();
                 super::store_schema::set_rollups(&mut schema, fresh)?;
-                Parser::new(schema)?.with_terms(terms)
+                Arc::new(Parser::new(schema)?.with_terms(terms.to_vec()))
             }
         };
+        drop(vocabulary);
         // The store generation moved: the vectors' staleness is told against the new one,
         // with the model and vectors already loaded.
         let semantic = match self.semantic() {
@@ -158,7 +170,8 @@ impl Asker {
         };
         Ok(Asker {
             fields,
-            parser: Arc::new(parser),
+            vocabulary: Arc::clone(&self.vocabulary),
+            parser,
             searcher: Some(Arc::new(
                 Searcher::new(reader.index)?.with_semantic(semantic.map(Arc::new)),
             )),
@@ -189,13 +202,16 @@ impl Asker {
     /// [`Asker::from_reader`], matching text terms by meaning too with `semantic`.
     pub fn with_semantic(reader: Reader, semantic: Option<Arc<Semantic>>) -> Result<Asker> {
         let mut schema = customer_schema(&reader.conn)?;
-        schema.add_terms(super::vocabulary::index_terms(&reader.index)?);
+        let mut vocabulary = Vocabulary::default();
+        vocabulary.catch_up(&reader.index)?;
+        schema.add_terms(vocabulary.terms().iter().cloned());
         let (as_of, _) = kesou_indexer::store::as_of(&reader.conn)?;
         let searcher = Searcher::new(reader.index)?.with_semantic(semantic);
         let fields = Some(fields_key(&reader.conn)?);
         let mut asker = Asker::new(reader.conn, schema, Some(searcher), as_of)?;
         asker.stale = reader.stale;
         asker.fields = fields;
+        asker.vocabulary = Arc::new(Mutex::new(vocabulary));
         Ok(asker)
     }
 
@@ -217,6 +233,7 @@ impl Asker {
             lookalike: None,
             keys: Arc::default(),
             fields: None,
+            vocabulary: Arc::default(),
         })
     }
 
@@ -240,6 +257,7 @@ impl Asker {
             lookalike: self.lookalike.clone(),
             keys: Arc::clone(&self.keys),
             fields: self.fields.clone(),
+            vocabulary: Arc::clone(&self.vocabulary),
         })
     }
 
