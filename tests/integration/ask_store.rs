@@ -2,13 +2,13 @@
 //! text terms through the index, the schema's dictionaries from the store. The store is
 //! shared with `ask_cases`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::sync::LazyLock;
 
 use kesou_indexer::{NoProgress, Reader, StorePaths};
 use kesou_nlq::{Filter, Op, Query, Span, TextTerm, Value};
 use kesou_query::Searcher;
-use kesou_query::ask::{AskOptions, Asker, customer_schema, execute};
+use kesou_query::ask::{Among, AskOptions, Asker, customer_schema, execute};
 use serde_json::json;
 
 pub struct Store {
@@ -307,7 +307,7 @@ fn many_questions_in_one_statement_answer_as_each_alone() {
         .zip(&questions)
         .map(|(q, (_, s))| (q, *s))
         .collect();
-    let together = asker.members_among(&batch, &ids).unwrap();
+    let together = asker.members_among(&batch, Among::Ids(&ids)).unwrap();
     let mut nonempty = 0;
     for ((query, scope), got) in batch.iter().zip(&together) {
         let mut alone = (*query).clone();
@@ -340,7 +340,25 @@ fn many_questions_in_one_statement_answer_as_each_alone() {
     assert!(nonempty >= 6, "the questions find customers");
     // Questions that are not decided row by row are refused, not answered wrongly.
     let top = asker.parse("采购额最高的10个客户");
-    assert!(asker.members_among(&[(&top, None)], &ids).is_err());
+    assert!(
+        asker
+            .members_among(&[(&top, None)], Among::Ids(&ids))
+            .is_err()
+    );
     let words = asker.parse("做新能源电池的");
-    assert!(asker.members_among(&[(&words, None)], &ids).is_err());
+    assert!(
+        asker
+            .members_among(&[(&words, None)], Among::Ids(&ids))
+            .is_err()
+    );
+    // By generation: every customer was stamped after generation 0.
+    let every = asker.members_among(&batch, Among::ChangedSince(0)).unwrap();
+    let all_ids: Vec<String> = column(conn, "SELECT id FROM customers");
+    let by_ids = asker.members_among(&batch, Among::Ids(&all_ids)).unwrap();
+    assert_eq!(every, by_ids);
+    assert!(every.iter().any(|s| !s.is_empty()));
+    let none = asker
+        .members_among(&batch, Among::ChangedSince(i64::MAX))
+        .unwrap();
+    assert!(none.iter().all(HashSet::is_empty));
 }

@@ -12,7 +12,7 @@ use duckdb::params_from_iter;
 use duckdb::types::Value as SqlValue;
 use kesou_nlq::Query;
 use kesou_query::Scope;
-use kesou_query::ask::Asker;
+use kesou_query::ask::{Among, Asker};
 
 use crate::Result;
 use crate::evaluate::{Changed, Moved, Outcome, Read, Run, moves, report, run};
@@ -83,7 +83,11 @@ impl Batch<'_, '_> {
             .iter()
             .map(|r| (&r.query, r.principal.scope.as_ref()))
             .collect();
-        let found = self.asker.members_among(&queries, changed)?;
+        // The changed customers are those stamped after `since`, in this same transaction:
+        // read by their generation rather than matched against the list of their ids.
+        let found = self
+            .asker
+            .members_among(&queries, Among::ChangedSince(self.since))?;
         conn.execute(
             &format!(
                 "UPDATE watches SET evaluated_gen = ?, last_run = make_timestamp(?) WHERE id IN \

@@ -24,6 +24,16 @@ use crate::{Error, Result, Scope};
 /// Ids bound per statement.
 const IDS_PER_STATEMENT: usize = 2000;
 
+/// The customers [`Asker::members_among`] asks about.
+#[derive(Debug, Clone, Copy)]
+pub enum Among<'a> {
+    /// These ids.
+    Ids(&'a [String]),
+    /// Those a write stamped after this store generation (`_gen`): after a change batch,
+    /// the changed customers, read by an integer column with no list of ids to match.
+    ChangedSince(i64),
+}
+
 /// Why `query` cannot be asked row by row, or `None`.
 pub fn not_row_by_row(query: &Query) -> Option<&'static str> {
     if !query.text.is_empty() {
@@ -38,17 +48,17 @@ pub fn not_row_by_row(query: &Query) -> Option<&'static str> {
 }
 
 impl Asker {
-    /// For each `(query, scope)`, which of `ids` its answer holds (within the scope), asked in
-    /// one statement per [`IDS_PER_STATEMENT`] ids. Every query must be understood and
-    /// answerable row by row ([`not_row_by_row`]).
+    /// For each `(query, scope)`, which of the customers `among` its answer holds (within
+    /// the scope), asked in one statement (per [`IDS_PER_STATEMENT`] ids). Every query must
+    /// be understood and answerable row by row ([`not_row_by_row`]).
     pub fn members_among(
         &self,
         queries: &[(&Query, Option<&Scope>)],
-        ids: &[String],
+        among: Among,
     ) -> Result<Vec<HashSet<String>>> {
         let schema = self.schema();
         let mut found = vec![HashSet::new(); queries.len()];
-        if queries.is_empty() || ids.is_empty() {
+        if queries.is_empty() || matches!(among, Among::Ids([])) {
             return Ok(found);
         }
         if schema.table != "customers" {
@@ -86,20 +96,15 @@ impl Asker {
         }
         let conditions = b.params;
         let key = column(MAIN, &schema.key);
-        for chunk in ids.chunks(IDS_PER_STATEMENT) {
-            let sql = format!(
-                "SELECT {key}, {} FROM {} {MAIN} WHERE {key} IN ({})",
-                columns.join(", "),
-                ident(source),
-                vec!["?"; chunk.len()].join(", ")
-            );
-            let params: Vec<SqlValue> = conditions
-                .iter()
-                .cloned()
-                .chain(chunk.iter().map(|id| SqlValue::Text(id.clone())))
-                .collect();
+        let select = format!(
+            "SELECT {key}, {} FROM {} {MAIN}",
+            columns.join(", "),
+            ident(source)
+        );
+        let mut read = |sql: String, bound: Vec<SqlValue>| -> Result<()> {
+            let params = conditions.iter().cloned().chain(bound);
             let mut stmt = self.connection().prepare_cached(&sql)?;
-            let mut rows = stmt.query(duckdb::params_from_iter(params.iter()))?;
+            let mut rows = stmt.query(duckdb::params_from_iter(params))?;
             while let Some(row) = rows.next()? {
                 let id: String = row.get(0)?;
                 for (q, set) in found.iter_mut().enumerate() {
@@ -108,6 +113,20 @@ impl Asker {
                     }
                 }
             }
+            Ok(())
+        };
+        match among {
+            Among::Ids(ids) => {
+                for chunk in ids.chunks(IDS_PER_STATEMENT) {
+                    let marks = vec!["?"; chunk.len()].join(", ");
+                    let ids = chunk.iter().map(|id| SqlValue::Text(id.clone())).collect();
+                    read(format!("{select} WHERE {key} IN ({marks})"), ids)?;
+                }
+            }
+            Among::ChangedSince(generation) => read(
+                format!("{select} WHERE {} > ?", column(MAIN, "_gen")),
+                vec![SqlValue::BigInt(generation)],
+            )?,
         }
         Ok(found)
     }

@@ -24,7 +24,7 @@ pub(crate) use answer::json;
 pub use answer::{Answer, AnswerKind, Column, Table};
 pub use asker::{Asker, MAX_QUESTION_CHARS};
 pub use execute::{AskOptions, execute};
-pub use members::not_row_by_row;
+pub use members::{Among, not_row_by_row};
 pub use similar::similar_table;
 pub use store_schema::{
     CUSTOMERS_TOML, add_store_values, customer_schema, field_column, is_custom,
