@@ -90,17 +90,12 @@ impl Window {
     }
 }
 
-/// What a rollup can answer of a related condition: its window and the conditions on
-/// fields the rollup keeps. `None` when it cannot answer it.
-fn plan<'f>(r: &'f RelatedFilter, rel: &Related, u: &Rollup) -> Option<(Window, Vec<&'f Filter>)> {
-    if let Some(t) = &r.total
-        && (t.agg != Agg::Sum || !u.sums.contains(&t.field))
-    {
-        return None;
-    }
+/// What a rollup can read of related rows matching `filters`: their window and the
+/// conditions on fields the rollup keeps. `None` when it cannot read them.
+fn plan<'f>(filters: &'f [Filter], rel: &Related, u: &Rollup) -> Option<(Window, Vec<&'f Filter>)> {
     let mut window = Window::default();
     let mut kept = Vec::new();
-    let mut todo: Vec<&Filter> = r.filters.iter().collect();
+    let mut todo: Vec<&Filter> = filters.iter().collect();
     while let Some(f) = todo.pop() {
         match f {
             Filter::All { all, .. } => todo.extend(all),
@@ -127,7 +122,62 @@ impl SqlBuilder<'_> {
         let Some(u) = &rel.rollup else {
             return Ok(None);
         };
-        let Some((window, kept)) = plan(r, rel, u) else {
+        let total = match &r.total {
+            None => None,
+            Some(t) if t.agg != Agg::Sum || !u.sums.contains(&t.field) => return Ok(None),
+            Some(t) => match rel.fields.iter().find(|f| f.name == t.field) {
+                Some(f) if f.kind.is_numeric() => Some(f),
+                _ => return Ok(None),
+            },
+        };
+        let Some(rows) = self.rolled_rows(&r.filters, total, rel)? else {
+            return Ok(None);
+        };
+        let n = r.count;
+        let counting = total.is_none();
+        let at_least_one = counting
+            && (matches!(r.count_op, Op::Ge if n == 1.0) || (r.count_op == Op::Gt && n == 0.0));
+        let none = counting
+            && (matches!(r.count_op, Op::Eq | Op::Le if n == 0.0)
+                || (r.count_op == Op::Lt && n == 1.0));
+        let main = column(MAIN, &u.key);
+        if at_least_one || none {
+            let has = format!("{main} IN (SELECT k FROM ({rows}))");
+            return Ok(Some(if none {
+                format!("NOT coalesce({has}, FALSE)")
+            } else {
+                has
+            }));
+        }
+        let (op, zero_holds) = compared(r, &rel.label)?;
+        let measured = if counting {
+            "sum(n)"
+        } else {
+            "coalesce(sum(s), 0)"
+        };
+        let p = self.bind(SqlValue::Double(n));
+        let counted = format!("SELECT k FROM ({rows}) GROUP BY 1 HAVING");
+        Ok(Some(if zero_holds {
+            format!("NOT coalesce({main} IN ({counted} NOT ({measured} {op} {p})), FALSE)")
+        } else {
+            format!("{main} IN ({counted} {measured} {op} {p})")
+        }))
+    }
+
+    /// The rows of `rel` matching `filters`, read through its rollup as `SELECT k, n[, s]`
+    /// (the customer's integer key, a number of rows and, with `total`, the sum of that
+    /// field): a row per customer and whole month (or per customer over all time) and a
+    /// row per related row at the window's edges. `None` when the rollup cannot read them.
+    pub(crate) fn rolled_rows(
+        &mut self,
+        filters: &[Filter],
+        total: Option<&kesou_nlq::Field>,
+        rel: &Related,
+    ) -> Result<Option<String>> {
+        let Some(u) = &rel.rollup else {
+            return Ok(None);
+        };
+        let Some((window, kept)) = plan(filters, rel, u) else {
             return Ok(None);
         };
         // No whole month: the window is read from the rows alone (still by integer key);
@@ -139,21 +189,6 @@ impl SqlBuilder<'_> {
         let Some(time) = rel.fields.iter().find(|f| f.name == rel.time_field) else {
             return Ok(None);
         };
-        let total = match &r.total {
-            Some(t) => match rel.fields.iter().find(|f| f.name == t.field) {
-                Some(f) if f.kind.is_numeric() => Some(f),
-                _ => return Ok(None),
-            },
-            None => None,
-        };
-        let n = r.count;
-        let counting = total.is_none();
-        let at_least_one = counting
-            && (matches!(r.count_op, Op::Ge if n == 1.0) || (r.count_op == Op::Gt && n == 0.0));
-        let none = counting
-            && (matches!(r.count_op, Op::Eq | Op::Le if n == 0.0)
-                || (r.count_op == Op::Lt && n == 1.0));
-        let exists = at_least_one || none;
         // The whole months, from the rollup.
         let months_scope = Scope {
             alias: MONTHS,
@@ -253,29 +288,7 @@ impl SqlBuilder<'_> {
                 where_rows.join(" AND ")
             ));
         }
-        let rows = parts.join(" UNION ALL ");
-        let main = column(MAIN, &u.key);
-        if exists {
-            let has = format!("{main} IN (SELECT k FROM ({rows}))");
-            return Ok(Some(if none {
-                format!("NOT coalesce({has}, FALSE)")
-            } else {
-                has
-            }));
-        }
-        let (op, zero_holds) = compared(r, &rel.label)?;
-        let measured = if counting {
-            "sum(n)"
-        } else {
-            "coalesce(sum(s), 0)"
-        };
-        let p = self.bind(SqlValue::Double(n));
-        let counted = format!("SELECT k FROM ({rows}) GROUP BY 1 HAVING");
-        Ok(Some(if zero_holds {
-            format!("NOT coalesce({main} IN ({counted} NOT ({measured} {op} {p})), FALSE)")
-        } else {
-            format!("{main} IN ({counted} {measured} {op} {p})")
-        }))
+        Ok(Some(parts.join(" UNION ALL ")))
     }
 
     /// A date bound as a parameter: its placeholder.
