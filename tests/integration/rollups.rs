@@ -3,7 +3,7 @@
 //! give: for every window of the glossary, on random stores (random orders and
 //! interactions, some moved between customers, some customers deleted) and after each of
 //! several change batches, at several `as_of` days (a month's end, its middle, a year's
-//! first day).
+//! first day). The same for measures of related rows per group and rankings by them.
 
 use chrono::{Days, NaiveDate};
 use kesou_indexer::{Changes, NoProgress, Store};
@@ -44,6 +44,15 @@ const FORMS: &[&str] = &[
     "{w}订单金额合计超过30万的客户",
     "{w}订单金额合计不到10万的客户",
     "{w}没有咨询过的客户",
+];
+
+/// Measures of related rows per group and rankings by them: counts and sums.
+const MEASURES: &[&str] = &[
+    "各省份{w}订单总金额",
+    "按行业统计{w}订单数",
+    "{w}投诉最多的5个客户",
+    "{w}订单金额最高的5个客户",
+    "各行业{w}拜访次数",
 ];
 
 const AS_OF: &[&str] = &["2026-06-30", "2026-06-15", "2026-01-01", "2025-12-31"];
@@ -133,7 +142,7 @@ fn same_answers(store: &Store, as_of: &str) -> std::result::Result<(), TestCaseE
     let rolled = Asker::new(store.reader().unwrap().conn, with, None, as_of).unwrap();
     let raw = Asker::new(store.reader().unwrap().conn, without, None, as_of).unwrap();
     for w in WINDOWS {
-        for form in FORMS {
+        for form in FORMS.iter().chain(MEASURES) {
             let q = form.replace("{w}", w);
             prop_assert_eq!(rows(&rolled, &q), rows(&raw, &q), "「{}」 at {}", q, as_of);
         }

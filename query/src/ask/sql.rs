@@ -458,7 +458,7 @@ impl<'a> SqlBuilder<'a> {
 
 /// A related number as it is summed: money in DECIMAL fen, so that a sum does not depend
 /// on the order rows are added in (and a rollup's monthly sums add up to the same).
-fn summed(f: &Field, alias: &str) -> String {
+pub(crate) fn summed(f: &Field, alias: &str) -> String {
     let col = column(alias, &f.name);
     if f.kind == FieldKind::Money {
         format!("CAST({col} AS DECIMAL(18, 2))")

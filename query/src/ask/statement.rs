@@ -16,7 +16,7 @@ use kesou_nlq::{
 use kesou_indexer::crypt::Vault;
 
 use super::answer::{AnswerKind, Column};
-use super::sql::{MAIN, SqlBuilder, column, ident, like_pattern};
+use super::sql::{MAIN, SqlBuilder, column, ident, like_pattern, summed};
 use super::window;
 use crate::{Error, Result};
 
@@ -627,21 +627,40 @@ fn related_measure(
         )));
     }
     let mut b = SqlBuilder::new(schema, vault);
-    let rows = b.related_rows(table, "r", &m.filters)?;
-    let fk = column("r", &rel.foreign_key);
-    let (sum, count) = match f {
-        Some(f) => (
-            format!("sum({})", column("r", &f.name)),
-            format!("count({})", column("r", &f.name)),
-        ),
-        None => ("NULL".to_owned(), "count(*)".to_owned()),
+    // A count of rows or a sum the rollup keeps, over a window it can read: per customer
+    // from the rollup (a row per customer and month), not from every related row.
+    let rolled = match (m.agg, f, &rel.rollup) {
+        (Agg::Count, None, Some(_)) => b.rolled_rows(&m.filters, None, rel)?,
+        (Agg::Sum, Some(f), Some(u)) if u.sums.contains(&f.name) => {
+            b.rolled_rows(&m.filters, Some(f), rel)?
+        }
+        _ => None,
     };
-    let join = format!(
-        " LEFT JOIN (SELECT {fk} AS k, {sum} AS s, {count} AS n FROM {} r WHERE {fk} IS NOT NULL \
-         AND {rows} GROUP BY 1) {alias} ON {alias}.k = {}",
-        ident(&rel.table),
-        column("m", &schema.key)
-    );
+    let join = match (rolled, &rel.rollup) {
+        (Some(rows), Some(u)) => format!(
+            " LEFT JOIN (SELECT k, {} AS s, sum(n) AS n FROM ({rows}) GROUP BY 1) {alias} \
+             ON {alias}.k = {}",
+            if f.is_some() { "sum(s)" } else { "NULL" },
+            column("m", &u.key)
+        ),
+        _ => {
+            let rows = b.related_rows(table, "r", &m.filters)?;
+            let fk = column("r", &rel.foreign_key);
+            let (sum, count) = match f {
+                Some(f) => (
+                    format!("sum({})", summed(f, "r")),
+                    format!("count({})", column("r", &f.name)),
+                ),
+                None => ("NULL".to_owned(), "count(*)".to_owned()),
+            };
+            format!(
+                " LEFT JOIN (SELECT {fk} AS k, {sum} AS s, {count} AS n FROM {} r WHERE {fk} IS \
+                 NOT NULL AND {rows} GROUP BY 1) {alias} ON {alias}.k = {}",
+                ident(&rel.table),
+                column("m", &schema.key)
+            )
+        }
+    };
     let sql = match m.agg {
         Agg::Sum if f.is_some() => format!("coalesce(sum({alias}.s), 0)"),
         Agg::Count => format!("coalesce(sum({alias}.n), 0)"),
