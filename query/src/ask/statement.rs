@@ -897,8 +897,10 @@ fn summary(
             groups.len(),
         )
     };
-    let (mut sql, ordered_by) = match (page.sort, page.top) {
-        // The question's first N groups, in the new order.
+    let count_all = format!("SELECT count(*) FROM ({grouped})");
+    let (mut sql, ordered_by, total) = match (page.sort, page.top) {
+        // The question's first N groups, in the new order: counted apart (the total is of
+        // every group, the statement holds the first N).
         (Some(s), Some(n)) => {
             let (by, label) = order_by(s)?;
             params.push(SqlValue::BigInt(n as i64));
@@ -909,16 +911,25 @@ fn summary(
                     by.join(", ")
                 ),
                 label,
+                Total::Count(count_all, total_params),
             )
         }
-        (Some(s), None) => {
-            let (by, label) = order_by(s)?;
-            (format!("{grouped} ORDER BY {}", by.join(", ")), label)
+        // Otherwise each row carries the number of groups (one pass, not a second grouping
+        // to count them); the positions and names of the ordering are the grouped ones.
+        (sort, _) => {
+            let (by, label) = match sort {
+                Some(s) => order_by(s)?,
+                None => (order, ordered_by),
+            };
+            (
+                format!(
+                    "SELECT *, count(*) OVER () FROM ({grouped}) ORDER BY {}",
+                    by.join(", ")
+                ),
+                label,
+                Total::LastColumn(count_all, total_params),
+            )
         }
-        (None, _) => (
-            format!("{grouped} ORDER BY {}", order.join(", ")),
-            ordered_by,
-        ),
     };
     sql.push_str(&page.clause(&mut params));
     Ok(Statement {
@@ -926,7 +937,7 @@ fn summary(
         columns,
         sql,
         params,
-        total: Total::Count(format!("SELECT count(*) FROM ({grouped})"), total_params),
+        total,
         ordered_by,
     })
 }
