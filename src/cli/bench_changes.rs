@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use duckdb::types::Value as Db;
 use kesou_indexer::{Changes, NoProgress, Store, StorePaths};
-use kesou_query::ask::Asker;
+use kesou_query::ask::{AskOptions, Asker};
 use serde_json::{Value, json};
 
 /// Timings (ms, sorted) of one kind of batch at one size, and the customers each stamped.
@@ -23,6 +23,9 @@ pub struct ChangeTimes {
     /// A new reader after a write, and an asker (parser dictionaries) made from it.
     pub reader_ms: Vec<f64>,
     pub asker_ms: Vec<f64>,
+    /// The first question after a write as a server answers it: its asker renewed from
+    /// the one before the write ([`Asker::renewed`]), then the question asked.
+    pub first_answer_ms: Vec<f64>,
     pub restore_seconds: f64,
 }
 
@@ -129,6 +132,9 @@ fn credit_code(n: usize) -> String {
     format!("{body}{}", check as char)
 }
 
+/// Asked after each write, as a server's first question.
+const FIRST_QUESTION: &str = "华东地区年采购额超过100万的科技类客户";
+
 /// Applies `runs` batches of 1 and of 100 lines of each kind to the store at `paths`
 /// (kept open), then puts every changed row back and deletes the customers it added.
 pub fn time_changes(paths: &StorePaths, runs: usize) -> anyhow::Result<ChangeTimes> {
@@ -146,6 +152,7 @@ pub fn time_changes(paths: &StorePaths, runs: usize) -> anyhow::Result<ChangeTim
         batches: Vec::new(),
         reader_ms: Vec::new(),
         asker_ms: Vec::new(),
+        first_answer_ms: Vec::new(),
         restore_seconds: 0.0,
     };
     let mut next_sample = 0;
@@ -155,6 +162,8 @@ pub fn time_changes(paths: &StorePaths, runs: usize) -> anyhow::Result<ChangeTim
         s
     };
     let mut new_ids = Vec::new();
+    // The server's asker, renewed write after write.
+    let mut kept = Asker::on_store(&store)?;
     let mut first = take(1)[0].row.clone();
     first.insert("description".into(), json!("第一次更新"));
     let started = Instant::now();
@@ -234,6 +243,12 @@ pub fn time_changes(paths: &StorePaths, runs: usize) -> anyhow::Result<ChangeTim
                 times
                     .asker_ms
                     .push(started.elapsed().as_secs_f64() * 1000.0);
+                let started = Instant::now();
+                kept = kept.renewed(store.reader()?)?;
+                kept.ask(FIRST_QUESTION, &AskOptions::default())?;
+                times
+                    .first_answer_ms
+                    .push(started.elapsed().as_secs_f64() * 1000.0);
             }
             t.ms.sort_by(f64::total_cmp);
             t.changed.sort_unstable();
@@ -255,6 +270,7 @@ pub fn time_changes(paths: &StorePaths, runs: usize) -> anyhow::Result<ChangeTim
     times.restore_seconds = started.elapsed().as_secs_f64();
     times.reader_ms.sort_by(f64::total_cmp);
     times.asker_ms.sort_by(f64::total_cmp);
+    times.first_answer_ms.sort_by(f64::total_cmp);
     Ok(times)
 }
 
@@ -291,6 +307,10 @@ pub fn print(times: &ChangeTimes, percentile: fn(&[f64], f64) -> f64) {
     for (what, ms) in [
         ("new reader after a write", &times.reader_ms),
         ("asker from that reader", &times.asker_ms),
+        (
+            "first question after a write (asker renewed)",
+            &times.first_answer_ms,
+        ),
     ] {
         t.row([
             what.to_owned(),
