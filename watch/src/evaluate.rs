@@ -356,7 +356,7 @@ impl Evaluator {
             return Ok(Vec::new());
         }
         let asker = match last.take() {
-            Some(a) => a.renewed(reader)?,
+            Some(a) => Asker::renewed_from(a, reader)?,
             None => Asker::on_store(store)?,
         };
         let out = evaluate_watches(store, &asker, &watches, settings)?;

@@ -189,6 +189,16 @@ impl Asker {
         })
     }
 
+    /// [`Asker::renewed`] in place of `previous`, on its connection: the statements it
+    /// prepared stay prepared (a process asking the same statements after every write,
+    /// such as the watches' evaluator, plans them once). The connection sees every write
+    /// committed since, as any connection outside a transaction does.
+    pub fn renewed_from(previous: Asker, reader: Reader) -> Result<Asker> {
+        let mut next = previous.renewed(reader)?;
+        next.conn = previous.conn;
+        Ok(next)
+    }
+
     /// The store's semantic retrieval, when it has a model.
     pub fn semantic(&self) -> Option<&Arc<Semantic>> {
         self.searcher.as_ref().and_then(|s| s.semantic())
