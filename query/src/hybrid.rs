@@ -71,16 +71,21 @@ impl Searcher {
                 });
             }
         };
+        let allowed = allowed()?;
+        // Words and meaning side by side, as in a hybrid search.
+        let (words, near) = rayon::join(
+            || self.all_matches(text),
+            || loaded.nearest(text, VECTOR_K, allowed.as_deref()),
+        );
         // Words that hold nothing searchable still have a meaning.
-        let mut bm25 = match self.all_matches(text) {
+        let mut bm25 = match words {
             Ok(m) => m,
             Err(Error::BadRequest(_)) => Vec::new(),
             Err(e) => return Err(e),
         };
         bm25.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         let bm25_ids: Vec<String> = bm25.into_iter().map(|(id, _)| id).collect();
-        let allowed = allowed()?;
-        let near = loaded.nearest(text, VECTOR_K, allowed.as_deref())?;
+        let near = near?;
         let vector_ids: Vec<String> = near.into_iter().map(|n| n.id).collect();
         Ok(TextMatches {
             matches: rrf(&bm25_ids, &vector_ids)
@@ -121,32 +126,43 @@ impl Searcher {
         };
         let searcher = self.reader.searcher();
         let depth = VECTOR_K.max(req.offset + limit);
-        let bm25: Vec<DocAddress> = match &text.query {
-            Some(q) => searcher
-                .search(
-                    &with_filters(q.box_clone()),
-                    &TopDocs::with_limit(depth).order_by_score(),
-                )?
-                .into_iter()
-                .map(|(_, a)| a)
-                .collect(),
-            None => Vec::new(),
-        };
-        let bm25_ids = ids_of(&searcher, &bm25)?;
-        // The filters choose the candidates before the vectors rank them.
-        let allowed: Option<Vec<String>> = if filters.is_empty() {
-            None
-        } else {
-            let only = with_filters(Box::new(AllQuery));
-            Some(
-                searcher
-                    .search(&only, &AllMatches)?
-                    .into_iter()
-                    .map(|(id, _)| id)
-                    .collect(),
-            )
-        };
-        let mut near = loaded.nearest(req.text.trim(), VECTOR_K, allowed.as_deref())?;
+        // The words and the meaning are independent until they are fused: side by side, a
+        // hybrid search takes about the longer of the two rather than their sum.
+        let (words, meaning) = rayon::join(
+            || -> Result<(Vec<DocAddress>, Vec<String>)> {
+                let bm25: Vec<DocAddress> = match &text.query {
+                    Some(q) => searcher
+                        .search(
+                            &with_filters(q.box_clone()),
+                            &TopDocs::with_limit(depth).order_by_score(),
+                        )?
+                        .into_iter()
+                        .map(|(_, a)| a)
+                        .collect(),
+                    None => Vec::new(),
+                };
+                let ids = ids_of(&searcher, &bm25)?;
+                Ok((bm25, ids))
+            },
+            || -> Result<Vec<crate::semantic::Near>> {
+                // The filters choose the candidates before the vectors rank them.
+                let allowed: Option<Vec<String>> = if filters.is_empty() {
+                    None
+                } else {
+                    let only = with_filters(Box::new(AllQuery));
+                    Some(
+                        searcher
+                            .search(&only, &AllMatches)?
+                            .into_iter()
+                            .map(|(id, _)| id)
+                            .collect(),
+                    )
+                };
+                loaded.nearest(req.text.trim(), VECTOR_K, allowed.as_deref())
+            },
+        );
+        let (bm25, bm25_ids) = words?;
+        let mut near = meaning?;
         // Vectors of customers deleted since they were made have no document: dropped.
         let id_set = |ids: &mut dyn Iterator<Item = &String>| {
             TermSetQuery::new(ids.map(|id| Term::from_field_text(fields.id, id)))

@@ -2,6 +2,11 @@
 //! (a customer's description and notes are two entries) grouped into lists around k-means
 //! centroids; a query reads the lists of the centroids nearest it, not every vector.
 //!
+//! In memory each list's texts sit side by side as int8 codes (made when the index is
+//! read): a query streams a quarter of the f32 bytes through the AVX2 i8 kernel of
+//! kesou-kernels, keeps [`RERANK`] times the texts it needs, and orders those by their f32
+//! vectors, so the similarities it returns are the exact ones.
+//!
 //! Why IVF and not a graph (HNSW): it is built from one k-means over a sample and one pass
 //! that files every text under its nearest centroid, so building it costs a fraction of
 //! embedding the store; a changed text is filed again on its own (the centroids stay, and
@@ -46,6 +51,11 @@ const MIN_INDEXED: usize = 24;
 /// Candidate texts from which a query's products are shared between threads.
 const PARALLEL_FROM: usize = 32_768;
 
+/// The int8 scan of the lists keeps this many times the texts a query needs (2k for k
+/// rows); their f32 vectors then give the order and the similarities returned, so that
+/// int8's rounding does not decide between close neighbours.
+const RERANK: usize = 4;
+
 /// Training points per centroid for k-means (a sample of the texts).
 const SAMPLE_PER_LIST: usize = 40;
 const KMEANS_ROUNDS: usize = 8;
@@ -77,6 +87,10 @@ pub(crate) struct Ivf {
     /// The texts of list `l` are `members[offsets[l]..offsets[l + 1]]`.
     offsets: Vec<u32>,
     members: Vec<u32>,
+    /// The members' vectors in int8 (`members × dims`, a list's texts side by side, so a
+    /// query streams a quarter of the f32 bytes) and each one's scale.
+    codes: Vec<i8>,
+    scales: Vec<f32>,
 }
 
 /// What building or refreshing an index did, for `kesou embed`.
@@ -241,7 +255,7 @@ impl Ivf {
             lists,
             trained_texts,
         };
-        let ivf = Ivf::new(header, centroids, assignment);
+        let ivf = Ivf::new(header, centroids, assignment, v);
         let report = IndexReport {
             lists,
             texts: texts.len(),
@@ -252,7 +266,7 @@ impl Ivf {
         Ok(Some((ivf, report)))
     }
 
-    fn new(header: IndexHeader, centroids: Vec<f32>, assignment: Vec<u32>) -> Ivf {
+    fn new(header: IndexHeader, centroids: Vec<f32>, assignment: Vec<u32>, v: &Vectors) -> Ivf {
         let lists = header.lists;
         let mut offsets = vec![0u32; lists + 1];
         for &l in assignment.iter().filter(|&&l| l != NONE) {
@@ -269,12 +283,27 @@ impl Ivf {
                 next[l as usize] += 1;
             }
         }
+        let dims = v.dims();
+        let mut codes = vec![0i8; members.len() * dims];
+        let mut scales = vec![0f32; members.len()];
+        codes
+            .par_chunks_mut(dims * 1024)
+            .zip(scales.par_chunks_mut(1024))
+            .zip(members.par_chunks(1024))
+            .for_each(|((codes, scales), members)| {
+                for ((c, s), &t) in codes.chunks_exact_mut(dims).zip(scales).zip(members) {
+                    let x = text_vector(v, t as usize).expect("an indexed text has a vector");
+                    *s = kesou_kernels::quantize(x, c);
+                }
+            });
         Ivf {
             header,
             centroids,
             assignment,
             offsets,
             members,
+            codes,
+            scales,
         }
     }
 
@@ -289,7 +318,9 @@ impl Ivf {
 
     /// Bytes in memory.
     pub fn bytes(&self) -> usize {
-        self.centroids.len() * 4 + (self.assignment.len() + self.members.len()) * 4
+        self.centroids.len() * 4
+            + (self.assignment.len() + self.members.len() + self.scales.len()) * 4
+            + self.codes.len()
     }
 
     /// The share of the texts a query reads.
@@ -317,11 +348,12 @@ impl Ivf {
             return Vec::new();
         }
         let dims = v.dims();
-        let mut order: Vec<(f32, u32)> = self
-            .centroids
-            .chunks_exact(dims)
+        let mut closeness = vec![0f32; self.lists()];
+        kesou_kernels::dots_f32(query, &self.centroids, &mut closeness);
+        let mut order: Vec<(f32, u32)> = closeness
+            .into_iter()
             .enumerate()
-            .map(|(l, c)| (dot(c, query), l as u32))
+            .map(|(l, c)| (c, l as u32))
             .collect();
         order.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
         let mut held = 0;
@@ -329,27 +361,67 @@ impl Ivf {
             .iter()
             .take_while(|&&(_, l)| {
                 let reading = held < self.budget();
-                held += (self.offsets[l as usize + 1] - self.offsets[l as usize]) as usize;
+                held += self.list(l as usize).len();
                 reading
             })
             .count();
-        let candidates: Vec<u32> = order[..probes.max(1)]
-            .iter()
-            .flat_map(|&(_, l)| {
-                let l = l as usize;
-                &self.members[self.offsets[l] as usize..self.offsets[l + 1] as usize]
-            })
-            .copied()
-            .filter(|&t| allowed.is_none_or(|a| a[t as usize / 2]))
-            .collect();
-        // A row has two texts: its best k rows are among the best 2k texts.
-        let keep = k * 2;
-        let scan = |chunk: &[u32]| {
-            let mut heap = BinaryHeap::with_capacity(keep + 1);
-            for &t in chunk {
+        // The lists read, in groups of about PARALLEL_FROM / 4 texts, one group per task.
+        let mut groups: Vec<Vec<usize>> = vec![Vec::new()];
+        let mut in_group = 0;
+        for &(_, l) in &order[..probes.max(1)] {
+            if in_group >= PARALLEL_FROM / 4 {
+                groups.push(Vec::new());
+                in_group = 0;
+            }
+            in_group += self.list(l as usize).len();
+            groups.last_mut().expect("a group").push(l as usize);
+        }
+        let mut codes = vec![0i8; dims];
+        kesou_kernels::quantize(query, &mut codes);
+        // A row has two texts: its best k rows are among the best 2k texts; the int8
+        // similarities pick RERANK times that many, which the f32 vectors then order.
+        let keep = k * 2 * RERANK;
+        let scan = |lists: &Vec<usize>| {
+            let mut heap: BinaryHeap<Candidate> = BinaryHeap::with_capacity(keep + 1);
+            let mut products = Vec::new();
+            for &l in lists {
+                let range = self.list(l);
+                products.resize(range.len(), 0);
+                kesou_kernels::dots_i8(
+                    &codes,
+                    &self.codes[range.start * dims..range.end * dims],
+                    &mut products,
+                );
+                for (m, &p) in range.zip(&products) {
+                    let text = self.members[m];
+                    if allowed.is_some_and(|a| !a[text as usize / 2]) {
+                        continue;
+                    }
+                    let c = Candidate(p as f32 * self.scales[m], text);
+                    if heap.len() < keep {
+                        heap.push(c);
+                    } else if heap.peek().is_some_and(|worst| c < *worst) {
+                        heap.pop();
+                        heap.push(c);
+                    }
+                }
+            }
+            heap
+        };
+        let texts: usize = groups.iter().flatten().map(|&l| self.list(l).len()).sum();
+        // A few thousand products are done before a second thread would be woken.
+        let heaps: Vec<BinaryHeap<Candidate>> = if texts < PARALLEL_FROM {
+            groups.iter().map(scan).collect()
+        } else {
+            groups.par_iter().map(scan).collect()
+        };
+        let mut all: Vec<Near> = heaps
+            .into_iter()
+            .flatten()
+            .map(|Candidate(_, t)| {
                 let t = t as usize;
                 let x = text_vector(v, t).expect("an indexed text has a vector");
-                let near = Near {
+                Near {
                     row: t / 2,
                     similarity: dot(x, query),
                     field: if t.is_multiple_of(2) {
@@ -357,28 +429,38 @@ impl Ivf {
                     } else {
                         Field::Notes
                     },
-                };
-                if heap.len() < keep {
-                    heap.push(near);
-                } else if heap.peek().is_some_and(|worst| near < *worst) {
-                    heap.pop();
-                    heap.push(near);
                 }
-            }
-            heap
-        };
-        // A few thousand products are done before a second thread would be woken.
-        let heaps: Vec<BinaryHeap<Near>> = if candidates.len() < PARALLEL_FROM {
-            vec![scan(&candidates)]
-        } else {
-            candidates.par_chunks(PARALLEL_FROM / 4).map(scan).collect()
-        };
-        let mut all: Vec<Near> = heaps.into_iter().flatten().collect();
+            })
+            .collect();
         all.sort();
         let mut seen = std::collections::HashSet::with_capacity(all.len());
         all.retain(|n| seen.insert(n.row));
         all.truncate(k);
         all
+    }
+
+    /// The positions in `members` (and `scales`) of list `l`'s texts.
+    fn list(&self, l: usize) -> std::ops::Range<usize> {
+        self.offsets[l] as usize..self.offsets[l + 1] as usize
+    }
+}
+
+/// A text by its int8 similarity to the query (unscaled by the query's scale, which all
+/// share); a min-heap, the worst kept on top; ties keep the lower text.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Candidate(f32, u32);
+
+impl Eq for Candidate {}
+
+impl Ord for Candidate {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        other.0.total_cmp(&self.0).then(self.1.cmp(&other.1))
+    }
+}
+
+impl PartialOrd for Candidate {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
     }
 }
 
@@ -391,7 +473,8 @@ fn io(path: &Path, e: std::io::Error) -> Error {
 
 /// Reads the index beside the vectors of `header`; `None` when there is none, it is of
 /// another version, or it was built for another vector file.
-pub(crate) fn load(store: &Path, header: &Header) -> Result<Option<Ivf>> {
+pub(crate) fn load(store: &Path, v: &Vectors) -> Result<Option<Ivf>> {
+    let header = &v.header;
     let path = path(store);
     let mut file = match File::open(&path) {
         Ok(f) => f,
@@ -430,7 +513,7 @@ pub(crate) fn load(store: &Path, header: &Header) -> Result<Option<Ivf>> {
     {
         return Ok(None);
     }
-    Ok(Some(Ivf::new(index_header, centroids, assignment)))
+    Ok(Some(Ivf::new(index_header, centroids, assignment, v)))
 }
 
 /// Writes the index (to a temporary name, then renamed over the old one).
@@ -474,7 +557,7 @@ pub(crate) fn refresh(
     new: &Vectors,
 ) -> Result<Option<IndexReport>> {
     let old_ivf = match old {
-        Some(o) => load(store, &o.header)?,
+        Some(o) => load(store, o)?,
         None => None,
     };
     let reuse = old.zip(old_ivf.as_ref());

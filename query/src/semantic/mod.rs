@@ -311,9 +311,10 @@ struct Shared {
     ivf: Option<Option<Arc<ivf::Ivf>>>,
 }
 
-/// What the vector scan reads. int8 loses no recall on the paraphrase truth but, measured
-/// here, scans slower than f32 (safe Rust gets no vector instructions for the i8 products;
-/// docs/performance.md): f32 is the default until it pays.
+/// What the exact vector scan reads (small stores, narrow scopes; the index always reads
+/// int8 and orders its best candidates by f32). int8 loses no recall on the paraphrase
+/// truth and scans about four times faster, but its copy adds a quarter to the f32
+/// vectors' memory (docs/performance.md): f32 is the default.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Precision {
@@ -436,7 +437,7 @@ impl Semantic {
         let ivf = match &shared.ivf {
             Some(i) => i.clone(),
             None => {
-                let i = ivf::load(&self.root, &vectors.header)?.map(Arc::new);
+                let i = ivf::load(&self.root, &vectors)?.map(Arc::new);
                 shared.ivf = Some(i.clone());
                 i
             }

@@ -1,10 +1,9 @@
-//! int8 copies of the vectors for the scan ([`super::Precision::Int8`]): each vector scaled
-//! by its own largest magnitude to -127..127 (one f32 scale per vector), the query the same
-//! way, dot products summed in i32. A quarter of the bytes to read per query (77 MB
-//! instead of 307 MB at 100k customers), a similarity within about 1% of f32's, and no
-//! recall lost on the paraphrase truth. Not the default: the compiler does not turn these
-//! i8 products into vector instructions (no `unsafe` intrinsics here), so the scan is
-//! slower than f32's, which it does vectorise (docs/performance.md).
+//! int8 copies of the vectors for the exact scan ([`super::Precision::Int8`]): each vector
+//! scaled by its own largest magnitude to -127..127 (one f32 scale per vector), the query
+//! the same way, dot products summed in i32 (kesou-kernels, AVX2 where the CPU has it). A
+//! quarter of the bytes to read per query and a similarity within about 1% of f32's. Not
+//! the default for the exact scan, which serves small stores and narrow scopes: it adds a
+//! quarter to the f32 vectors' memory. The index ([`super::ivf`]) always scans int8.
 
 use super::vectors::Vectors;
 
@@ -19,37 +18,11 @@ pub(crate) struct Int8 {
     notes_scale: Vec<f32>,
 }
 
-/// One vector in int8 and its scale (`x ≈ code × scale`); scale 0 for a zero vector.
-pub(crate) fn quantize(x: &[f32], out: &mut [i8]) -> f32 {
-    let max = x.iter().fold(0f32, |m, v| m.max(v.abs()));
-    if max == 0.0 || !max.is_finite() {
-        out.iter_mut().for_each(|c| *c = 0);
-        return 0.0;
-    }
-    let scale = max / 127.0;
-    for (c, v) in out.iter_mut().zip(x) {
-        *c = (v / scale).round().clamp(-127.0, 127.0) as i8;
-    }
-    scale
-}
+pub(crate) use kesou_kernels::quantize;
 
-/// Sum of products in i32 (384 × 127² fits with room to spare).
+/// Sum of products in i32 (kesou-kernels: vectorised on AVX2).
 pub(crate) fn dot(a: &[i8], b: &[i8]) -> i32 {
-    // Sixteen lanes of i32, so the compiler widens and multiplies in vector registers.
-    let mut acc = [0i32; 16];
-    let (ca, cb) = (a.chunks_exact(16), b.chunks_exact(16));
-    let tail: i32 = ca
-        .remainder()
-        .iter()
-        .zip(cb.remainder())
-        .map(|(x, y)| i32::from(*x) * i32::from(*y))
-        .sum();
-    for (x, y) in ca.zip(cb) {
-        for i in 0..16 {
-            acc[i] += i32::from(x[i]) * i32::from(y[i]);
-        }
-    }
-    acc.iter().sum::<i32>() + tail
+    kesou_kernels::dot_i8(a, b)
 }
 
 impl Int8 {

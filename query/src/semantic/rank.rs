@@ -47,22 +47,9 @@ impl PartialOrd for Near {
 /// Rows per task: enough work to be worth a thread, few enough to share it evenly.
 const TILE: usize = 4096;
 
+/// The f32 dot product (kesou-kernels: optimised in every profile, vectorised on AVX2).
 pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
-    // Eight lanes, so the compiler keeps them in vector registers.
-    let mut acc = [0f32; 8];
-    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = ca
-        .remainder()
-        .iter()
-        .zip(cb.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
-    for (x, y) in ca.zip(cb) {
-        for i in 0..8 {
-            acc[i] += x[i] * y[i];
-        }
-    }
-    acc.iter().sum::<f32>() + tail
+    kesou_kernels::dot_f32(a, b)
 }
 
 /// The row's similarity to the query: its best text, or none when it has no text.

@@ -108,6 +108,32 @@ fn the_lists_read_find_the_exact_neighbours() {
 }
 
 #[test]
+fn each_list_holds_its_texts_int8_codes_side_by_side() {
+    let v = clustered(5_000, 20, 11);
+    let (ivf, report) = Ivf::build(&v, None, 0).unwrap().expect("enough texts");
+    assert_eq!(ivf.codes.len(), report.texts * DIMS);
+    assert_eq!(ivf.scales.len(), report.texts);
+    for l in 0..ivf.lists() {
+        for m in ivf.list(l) {
+            let t = ivf.members[m] as usize;
+            assert_eq!(
+                ivf.assignment[t], l as u32,
+                "member {m} filed under list {l}"
+            );
+            let x = text_vector(&v, t).expect("an indexed text has a vector");
+            let mut want = [0i8; DIMS];
+            let scale = kesou_kernels::quantize(x, &mut want);
+            assert_eq!(ivf.codes[m * DIMS..(m + 1) * DIMS], want);
+            assert_eq!(ivf.scales[m], scale);
+            // The code times its scale is the vector within half a step.
+            for (c, x) in want.iter().zip(x) {
+                assert!((f32::from(*c) * scale - x).abs() <= scale * 0.5 + 1e-6);
+            }
+        }
+    }
+}
+
+#[test]
 fn a_row_with_both_texts_near_counts_once_by_the_better() {
     let v = clustered(2_000, 4, 3);
     let (ivf, _) = Ivf::build(&v, None, 0).unwrap().expect("enough texts");
@@ -183,14 +209,13 @@ fn an_index_is_read_only_beside_the_vectors_it_was_built_for() {
     let v = clustered(3_000, 10, 9);
     let (ivf, _) = Ivf::build(&v, None, 0).unwrap().expect("enough texts");
     save(dir.path(), &ivf).expect("saved");
-    let back = load(dir.path(), &v.header)
-        .expect("read")
-        .expect("an index");
+    let back = load(dir.path(), &v).expect("read").expect("an index");
     assert_eq!(back.centroids, ivf.centroids);
     assert_eq!(back.assignment, ivf.assignment);
     assert_eq!(back.members, ivf.members);
-    let mut later = v.header.clone();
-    later.generation += 1;
+    assert_eq!(back.codes, ivf.codes);
+    let mut later = v.clone();
+    later.header.generation += 1;
     assert!(load(dir.path(), &later).expect("read").is_none());
     // Too few texts for an index: a refresh removes the old one.
     let small = clustered(100, 4, 9);
