@@ -11,6 +11,7 @@ use duckdb::Connection;
 use crate::crypt::Vault;
 use crate::handle::Warm;
 use crate::index::{SyncReport, sync_into};
+use crate::memory::{PhaseMeter, PhasePeak};
 use crate::plan::{FieldKind, Mapping, map_columns, open_tables, typed};
 use crate::report;
 use crate::source::{Cell, SourceFile, expand_paths};
@@ -74,6 +75,9 @@ pub struct IngestSummary {
     /// How the contacts are kept: `sm4-gcm, key 9f3a61c2d4e5f607`; `None`: in plain text
     /// (a store made without a key).
     pub contacts_encrypted: Option<String>,
+    /// The peak resident memory of each phase (read, commit, index), where the system
+    /// tells it.
+    pub memory: Vec<PhasePeak>,
 }
 
 impl IngestSummary {
@@ -242,6 +246,7 @@ pub(crate) fn ingest_inputs(
         skipped,
         started,
     } = inputs;
+    let mut meter = PhaseMeter::start();
     Staging::Attached.create(conn)?;
     let staged = stage_inputs(conn, vault, opened, progress)
         .and_then(|staged| Ok((staged, stage_waiting(conn)?)));
@@ -253,6 +258,7 @@ pub(crate) fn ingest_inputs(
         }
     };
     reports.extend(skipped);
+    meter.lap("read and stage files");
 
     tracing::info!(
         seconds = started.elapsed().as_secs_f64(),
@@ -267,6 +273,7 @@ pub(crate) fn ingest_inputs(
         committed?;
     warm.cuts = Some((generation, cuts));
     drop(phase);
+    meter.lap("commit (upsert, derive)");
     tracing::info!(
         generation,
         seconds = commit_started.elapsed().as_secs_f64(),
@@ -282,6 +289,7 @@ pub(crate) fn ingest_inputs(
         *counts.entry(n.rule).or_default() += 1;
     }
     let index = sync_into(paths, conn, warm, progress)?;
+    meter.lap("index");
     let summary = IngestSummary {
         files: reports,
         generation,
@@ -302,6 +310,7 @@ pub(crate) fn ingest_inputs(
             .cipher()
             .zip(vault.key_id())
             .map(|(c, id)| format!("{c}, key {id}")),
+        memory: meter.finish(),
     };
     report::record_run(
         conn,

@@ -23,6 +23,7 @@ mod error;
 pub mod fuzzing;
 mod handle;
 mod ingest;
+pub mod memory;
 pub mod plan;
 mod reader;
 mod report;

@@ -352,9 +352,76 @@ pub fn open_db(paths: &StorePaths, how: Open) -> Result<Connection> {
         }
     })?;
     if how != Open::Read {
+        bound_memory(&conn)?;
         create_schema(&conn)?;
     }
     Ok(conn)
+}
+
+/// DuckDB memory of a writing process (its buffer pool: the staged rows of an ingest, the
+/// blocks it writes, joins, sorts and aggregates). DuckDB's own default is 80% of the
+/// machine's memory, which an ingest filled as the data grew: staged events and blocks
+/// written stayed in memory until the end. Above this, DuckDB spills to its temporary
+/// folder beside the database file (`kesou.duckdb.tmp` in the store), which it empties when
+/// done; the in-memory staging database spills there too. What cannot spill (a `list()`
+/// over every row of a large table) is read in chunks instead (the index documents'
+/// notes, `index::docs`).
+pub const WRITE_MEMORY_LIMIT: &str = "1GB";
+
+/// DuckDB's memory limit lowered for a while (its cached blocks evicted down to it), set
+/// back when dropped. Lowering can fail while DuckDB holds more than the new limit: the
+/// work then goes on under the old one.
+pub(crate) struct MemoryLimit<'c> {
+    conn: &'c Connection,
+    before: Option<String>,
+}
+
+impl<'c> MemoryLimit<'c> {
+    pub(crate) fn lower(conn: &'c Connection, limit: &str) -> Self {
+        let before: Option<String> = conn
+            .query_row("SELECT current_setting('memory_limit')", [], |r| r.get(0))
+            .ok();
+        let lowered = before.is_some()
+            && conn
+                .execute_batch(&format!("SET memory_limit = '{limit}'"))
+                .map_err(|e| tracing::debug!(error = %e, "duckdb memory limit kept"))
+                .is_ok();
+        MemoryLimit {
+            conn,
+            before: before.filter(|_| lowered),
+        }
+    }
+}
+
+impl Drop for MemoryLimit<'_> {
+    fn drop(&mut self) {
+        if let Some(bytes) = self.before.as_deref().and_then(shown_bytes) {
+            let _ = self
+                .conn
+                .execute_batch(&format!("SET memory_limit = '{bytes}B'"));
+        }
+    }
+}
+
+/// Bytes of a limit as DuckDB shows it (`953.6 MiB` for 1GB: one decimal, cut, not
+/// rounded), taken in the middle of what the shown value covers, so that it shows the same
+/// when set again (set as shown, `953.6MiB`, it would show `953.5 MiB`).
+fn shown_bytes(shown: &str) -> Option<u64> {
+    let (number, unit) = shown.split_once(' ')?;
+    let scale: u64 = match unit {
+        "bytes" => 1,
+        "KiB" => 1 << 10,
+        "MiB" => 1 << 20,
+        "GiB" => 1 << 30,
+        "TiB" => 1 << 40,
+        _ => return None,
+    };
+    Some(((number.parse::<f64>().ok()? + 0.05) * scale as f64).round() as u64)
+}
+
+fn bound_memory(conn: &Connection) -> Result<()> {
+    conn.execute_batch(&format!("SET memory_limit = '{WRITE_MEMORY_LIMIT}'"))?;
+    Ok(())
 }
 
 /// Creates every table of a store as this binary defines them (a no-op on a store that
@@ -570,5 +637,29 @@ mod schema_tests {
         assert!(!schema_is_current(&conn).unwrap());
         create_schema(&conn).unwrap();
         assert!(schema_is_current(&conn).unwrap());
+    }
+
+    #[test]
+    fn a_writing_process_caps_duckdb_memory_and_a_reading_one_keeps_the_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = StorePaths::new(dir.path().join("store"));
+        let limit = |conn: &Connection| -> String {
+            conn.query_row("SELECT current_setting('memory_limit')", [], |r| r.get(0))
+                .unwrap()
+        };
+        let conn = open_db(&paths, Open::CreateOrWrite).unwrap();
+        // DuckDB reports 1GB as 953.6 MiB.
+        assert_eq!(limit(&conn), "953.6 MiB");
+        {
+            let _lowered = MemoryLimit::lower(&conn, "300MB");
+            assert_eq!(limit(&conn), "286.1 MiB");
+        }
+        assert_eq!(limit(&conn), "953.6 MiB", "set back as it was");
+        drop(conn);
+        let conn = open_db(&paths, Open::Read).unwrap();
+        let default = limit(&conn);
+        assert_ne!(default, "953.6 MiB");
+        drop(MemoryLimit::lower(&conn, "300MB"));
+        assert_eq!(limit(&conn), default);
     }
 }

@@ -260,9 +260,20 @@ pub fn run(args: BenchArgs, opts: &super::options::Options) -> anyhow::Result<()
                 s.index.seconds
             ),
         ));
+        // Each phase's own peak: the ingest resets the high-water mark as a phase starts.
+        for p in &s.memory {
+            facts.push((
+                format!("peak RSS: {}", p.phase),
+                format!("{} MiB ({:.1} s)", p.peak_bytes >> 20, p.seconds),
+            ));
+        }
         facts.push((
-            "peak RSS after ingest".into(),
-            peak_rss_mib().map_or("?".into(), |m| format!("{m:.0} MiB")),
+            "peak RSS of the ingest".into(),
+            s.memory
+                .iter()
+                .map(|p| p.peak_bytes)
+                .max()
+                .map_or("?".into(), |b| format!("{} MiB", b >> 20)),
         ));
     }
     if args.formats {
@@ -337,7 +348,7 @@ pub fn run(args: BenchArgs, opts: &super::options::Options) -> anyhow::Result<()
         n => Some(super::bench_watches::time_watches(&paths, n)?),
     };
     facts.push((
-        "peak RSS after searches and questions".into(),
+        "peak RSS after the ingest (searches, questions)".into(),
         peak_rss_mib().map_or("?".into(), |m| format!("{m:.0} MiB")),
     ));
 

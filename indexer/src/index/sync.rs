@@ -65,6 +65,11 @@ const PARALLEL_SEARCH_DOCS: u64 = 300_000;
 const SMALL_CHANGE: usize = 10_000;
 const SMALL_WRITER_MEMORY: usize = 64 * 1024 * 1024;
 
+/// DuckDB's memory while the documents of a large catch-up are read (`DOC_CHUNK` customers
+/// at a time, their notes grouped in a `list()` that cannot spill: ~100 MB at 1M
+/// customers' density).
+const DOCS_MEMORY_LIMIT: &str = "384MB";
+
 /// Opens the index of a store for reading. Errors when there is none.
 pub fn open_index(paths: &StorePaths) -> Result<IndexHandle> {
     let dir = paths.index();
@@ -265,6 +270,9 @@ pub(crate) fn sync_into(
     }
     if let Some(analyzer) = &analyzer {
         let phase = progress.phase("indexing", Some(names.len() as u64));
+        // Reading a chunk of documents needs little of DuckDB; what it cached while
+        // writing would sit beside the writer's arenas for the whole rebuild.
+        let _memory = (!small).then(|| store::MemoryLimit::lower(conn, DOCS_MEMORY_LIMIT));
         for_each_changed(conn, from, |batch| {
             let view = BatchView::new(batch)?;
             let docs: Vec<TantivyDocument> = if small {

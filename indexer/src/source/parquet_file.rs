@@ -10,6 +10,10 @@ use crate::{Error, Result};
 
 type Opened = (Vec<String>, Box<dyn Iterator<Item = RecordResult> + Send>);
 
+/// DuckDB memory of the reader of one Parquet file: a scan streams row groups, so it needs
+/// only the few it decodes at a time.
+const READER_MEMORY_LIMIT: &str = "256MB";
+
 /// Parquet through DuckDB's reader: Arrow batches streamed from a reader thread (so a large
 /// file is never held whole), turned into text cells so that one validator serves every
 /// format. The "line" of a row is its 1-based row number.
@@ -31,11 +35,16 @@ pub(super) fn open(path: &Path) -> Result<Opened> {
     std::thread::spawn(move || {
         let send_all = || -> std::result::Result<(), String> {
             let conn = duckdb::Connection::open_in_memory().map_err(|e| e.to_string())?;
+            // Streamed, not executed whole: a materialised result held the entire file
+            // (gigabytes for 15M interactions) until it had been read.
+            conn.execute_batch(&format!("SET memory_limit = '{READER_MEMORY_LIMIT}'"))
+                .map_err(|e| e.to_string())?;
             let mut stmt = conn
                 .prepare("SELECT * FROM read_parquet(?)")
                 .map_err(|e| e.to_string())?;
             let mut row_no = 0u64;
-            for batch in stmt.query_arrow([&path_str]).map_err(|e| e.to_string())? {
+            for batch in stmt.stream_arrow([&path_str]).map_err(|e| e.to_string())? {
+                let batch = batch.map_err(|e| e.to_string())?;
                 for record in batch_records(&batch, &mut row_no) {
                     if tx.send(Ok(record)).is_err() {
                         return Ok(());
