@@ -2261,6 +2261,8 @@ fn a_scheduled_report_renders_from_a_file_with_no_outside_request() {
             every: Some(kesou_watch::Every::Weekly),
             condition: None,
             board: Some("map".into()),
+            filters: Vec::new(),
+            period: None,
         },
     )
     .expect("subscribe");
@@ -2292,14 +2294,14 @@ fn a_scheduled_report_renders_from_a_file_with_no_outside_request() {
     assert_eq!(fonts, json!(0), "no web font");
 }
 
-/// The 「订阅」 button of a board saves a report of it, weekly by default, listed with the
-/// caller's watches.
+/// The 「订阅」 button of a board saves a report of it as filtered on screen, weekly by
+/// default, listed with the caller's watches.
 #[test]
 fn a_board_is_subscribed_as_a_weekly_report() {
     let Some(b) = browser("report-subscribe", 1280, 1000) else {
         return;
     };
-    b.open("/#/dashboard/rfm");
+    b.open("/#/dashboard/rfm?filter=region%3D%E5%8D%8E%E4%B8%9C&period=90");
     b.answered(
         "the board's subscribe button",
         "document.querySelector('#subscribe-report')",
@@ -2313,6 +2315,8 @@ fn a_board_is_subscribed_as_a_weekly_report() {
         "return [...document.querySelectorAll('select.subscribe-every option')].map(o => o.value)",
     );
     assert_eq!(options, json!(["weekly", "daily"]));
+    let view = b.js("return document.querySelector('.subscribe-view').textContent");
+    assert!(view.as_str().unwrap().contains("region=华东"), "{view}");
     b.js("document.querySelector('button.subscribe-save').click()");
     let id = b.wait(
         "saved",
@@ -2329,6 +2333,10 @@ fn a_board_is_subscribed_as_a_weekly_report() {
         .expect("the subscription is listed by the API");
     assert_eq!(saved["board"], "rfm");
     assert_eq!(saved["every"], "weekly");
+    assert_eq!(
+        saved["view"],
+        json!({"filters": ["region=华东"], "period": 90})
+    );
     b.open("/#/watches");
     let row = format!(".watches tr[data-watch='{}']", saved["id"]);
     b.answered(

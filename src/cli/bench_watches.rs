@@ -126,6 +126,8 @@ pub fn time_watches(paths: &StorePaths, runs: usize) -> anyhow::Result<WatchTime
             every: None,
             condition: None,
             board: None,
+            filters: Vec::new(),
+            period: None,
         };
         match kesou_watch::add(&store, &owner, new) {
             Ok(_) => times.watches += 1,

@@ -154,6 +154,13 @@ pub struct AddArgs {
     /// Watch this structured query (an answer's interpretation as JSON) instead of reading the question again at each run.
     #[arg(long, value_name = "FILE")]
     pub query: Option<std::path::PathBuf>,
+    /// For a report: a fixed filter, FIELD op VALUE, as in the web app's filter bar
+    /// (repeatable: --filter region=华东 --filter "annual_purchase>1000000").
+    #[arg(long = "filter", value_name = "FILTER", requires = "board")]
+    pub filters: Vec<String>,
+    /// For a report: the filter bar's period, the last 30, 90 or 365 days.
+    #[arg(long, value_name = "DAYS", requires = "board")]
+    pub period: Option<u64>,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -407,6 +414,8 @@ fn add(a: AddArgs, opts: &super::options::Options) -> anyhow::Result<()> {
         every: a.every.as_deref().map(str::parse::<Every>).transpose()?,
         condition: conditions.into_iter().next(),
         board: a.board,
+        filters: a.filters,
+        period: a.period,
     };
     let info = kesou_watch::add(&store, &owner, new)?;
     let w = &info.watch;

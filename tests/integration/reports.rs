@@ -21,6 +21,8 @@ fn subscription(board: &str, every: Every, targets: &[&str]) -> NewWatch {
         every: Some(every),
         condition: None,
         board: Some(board.into()),
+        filters: Vec::new(),
+        period: None,
     }
 }
 
@@ -376,4 +378,74 @@ fn the_cli_subscribes_lists_and_sends_a_report_to_a_folder() {
     assert_eq!(o.status.code(), Some(2));
     let said = String::from_utf8_lossy(&o.stderr);
     assert!(said.contains("daily"), "{said}");
+}
+
+/// A report keeps the filter bar it was subscribed with: the board's rows are those of the
+/// filters and the period shows in its title; filters it cannot read or periods a board
+/// has not are refused when subscribing, and a watch of a question takes none.
+#[test]
+fn a_report_keeps_the_filters_and_period_it_was_subscribed_with() {
+    let (_dir, root) = fresh();
+    let store = Store::open(&StorePaths::new(&root)).unwrap();
+    let owner = Principal::local();
+    let mut new = subscription("top20", Every::Weekly, &[]);
+    new.filters = vec!["industry=制造".into()];
+    let info = kesou_watch::add(&store, &owner.name, new).unwrap();
+    assert_eq!(info.watch.view.filters, ["industry=制造"]);
+    let asker = kesou_query::ask::Asker::on_store(&store).unwrap();
+    let period = kesou_watch::period_at(Every::Weekly, chrono::Utc::now().timestamp_micros());
+    let r = kesou_watch::render_report(&asker, &info.watch, &owner, &period, &settings()).unwrap();
+    assert!(
+        r.html.contains("industry=制造"),
+        "the report says how it is filtered"
+    );
+    // The period too, kept and shown.
+    let mut new = subscription("map", Every::Daily, &[]);
+    new.name = "近90天地图".into();
+    new.period = Some(90);
+    let map = kesou_watch::add(&store, &owner.name, new).unwrap();
+    assert_eq!(map.watch.view.period, Some(90));
+    let shown = kesou_watch::render_report(&asker, &map.watch, &owner, &period, &settings());
+    assert!(shown.unwrap().html.contains("近90天"));
+    let conn = store.reader().unwrap().conn;
+    let ids = |sql: &str| -> Vec<String> {
+        let mut stmt = conn.prepare(sql).unwrap();
+        stmt.query_map([], |r| r.get::<_, String>(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let top = "SELECT id FROM customers WHERE annual_purchase IS NOT NULL";
+    let order = "ORDER BY annual_purchase DESC, id LIMIT 20";
+    let made = ids(&format!("{top} AND industry = '制造' {order}"));
+    let others = ids(&format!("{top} AND industry <> '制造' {order}"));
+    assert!(!made.is_empty() && !others.is_empty());
+    for id in &made {
+        assert!(
+            r.html.contains(id.as_str()),
+            "{id}, a top 制造 customer, is shown"
+        );
+    }
+    for id in &others {
+        assert!(!r.html.contains(id.as_str()), "{id} is not 制造 but shown");
+    }
+    // Refused at once: a filter on no field, a period no board has, a question's watch.
+    for (filters, period) in [(vec!["nosuchfield=1"], None), (vec![], Some(7))] {
+        let mut bad = subscription("top20", Every::Weekly, &[]);
+        bad.name = format!("{filters:?}{period:?}");
+        bad.filters = filters.into_iter().map(String::from).collect();
+        bad.period = period;
+        let e = kesou_watch::add(&store, &owner.name, bad).unwrap_err();
+        assert!(e.is_user_error(), "{e}");
+    }
+    let mut question = subscription("top20", Every::Weekly, &[]);
+    question.board = None;
+    question.every = None;
+    question.question = "制造业客户".into();
+    question.filters = vec!["region=华东".into()];
+    assert!(
+        kesou_watch::add(&store, &owner.name, question)
+            .unwrap_err()
+            .is_user_error()
+    );
 }

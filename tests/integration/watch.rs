@@ -171,6 +171,8 @@ fn watch(question: &str, targets: &[&str]) -> NewWatch {
         every: None,
         condition: None,
         board: None,
+        filters: Vec::new(),
+        period: None,
     }
 }
 

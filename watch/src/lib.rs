@@ -46,6 +46,7 @@ pub use message::{Item, MeasureNote, Message, ReportNote};
 pub use outbox::{DeliveryReport, OutboxItem, Settings, deliver_due, release_held};
 pub use report::{Period, Rendered, period_at, render_report, send_now};
 pub use spec::{
-    FireOn, FiringInfo, NewWatch, Watch, WatchInfo, add, get, list, owner_principal, remove,
+    BoardView, FireOn, FiringInfo, NewWatch, Watch, WatchInfo, add, get, list, owner_principal,
+    remove,
 };
 pub use targets::{Format, Target, TargetKind, add_target, list_targets, mask_url, remove_target};

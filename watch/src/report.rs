@@ -28,7 +28,7 @@ use crate::measure::Every;
 use crate::message::{Message, ReportNote};
 use crate::outbox::{self, Settings, now_us};
 use crate::render::{self, Section};
-use crate::spec::{self, NewWatch, Watch, WatchInfo};
+use crate::spec::{self, BoardView, NewWatch, Watch, WatchInfo};
 use crate::targets::{Format, Target, TargetKind};
 use crate::{Error, Result};
 
@@ -94,16 +94,22 @@ fn boards_of(asker: &Asker, name: &str) -> Result<(String, Vec<String>, bool)> {
     )))
 }
 
-/// Each board as `principal` sees it when they open it.
-pub fn sections(asker: &Asker, names: &[String], principal: &Principal) -> Result<Vec<Section>> {
+/// Each board as `principal` sees it when they open it with the filter bar `view`.
+pub fn sections(
+    asker: &Asker,
+    names: &[String],
+    principal: &Principal,
+    view: &BoardView,
+) -> Result<Vec<Section>> {
     let options = AskOptions {
         default_limit: REPORT_ROWS,
         scope: principal.scope.clone(),
         ..AskOptions::default()
     };
+    let fixed = view_filters(asker, principal, view)?;
     let mut out = Vec::with_capacity(names.len());
     for name in names {
-        let board = match boards::board(asker, name, &[], &options) {
+        let board = match boards::board_over(asker, name, &fixed, &options, view.period) {
             Ok(b) => b,
             Err(kesou_query::Error::NotFound(_)) => {
                 out.push(Section {
@@ -130,6 +136,28 @@ pub fn sections(asker: &Asker, names: &[String], principal: &Principal) -> Resul
         });
     }
     Ok(out)
+}
+
+/// The filter bar's filters, read by the one filter reader and checked against the fields
+/// the owner may use, and its period checked.
+fn view_filters(
+    asker: &Asker,
+    principal: &Principal,
+    view: &BoardView,
+) -> Result<Vec<kesou_nlq::Filter>> {
+    if let Some(days) = view.period
+        && !boards::PERIODS.contains(&days)
+    {
+        return Err(Error::BadInput(format!(
+            "period: {days}; a board's period is 30, 90 or 365 (days)"
+        )));
+    }
+    let fixed = kesou_query::parse_filters(asker.schema(), &view.filters)
+        .map_err(|e| Error::BadInput(e.to_string()))?;
+    principal
+        .check_filters(&fixed)
+        .map_err(|e| Error::Forbidden(e.to_string()))?;
+    Ok(fixed)
 }
 
 /// A report rendered for one period.
@@ -176,7 +204,7 @@ pub fn render_report(
 ) -> Result<Rendered> {
     let board = watch.board.as_deref().unwrap_or_default();
     let (title, names, combo) = boards_of(asker, board)?;
-    let sections = sections(asker, &names, principal)?;
+    let sections = sections(asker, &names, principal, &watch.view)?;
     let generated_at = chrono::Utc::now()
         .with_timezone(&china())
         .format("%Y-%m-%d %H:%M:%S %:z")
@@ -187,7 +215,7 @@ pub fn render_report(
         if combo { "dashboards" } else { "dashboard" },
         kesou_domain::text::url_encode(board)
     );
-    let shown = format!("{}（{title}）", watch.name);
+    let shown = format!("{}（{title}）{}", watch.name, watch.view.label());
     let html = render::page(&shown, &period.label, &generated_at, &link, &sections);
     let base = format!(
         "{}-{}",
@@ -292,12 +320,16 @@ pub(crate) fn add(store: &Store, owner: &str, new: NewWatch) -> Result<WatchInfo
                 .into(),
         ));
     }
+    let view = new.view();
     let asker = Asker::on_store(store)?;
     let (title, names, _) = boards_of(&asker, &board)?;
-    sections(&asker, &names, &principal)?;
+    // The board, its filters and period, as the owner may see them: refused now, not at
+    // the first delivery.
+    sections(&asker, &names, &principal, &view)?;
     let name = if new.name.trim().is_empty() {
         format!(
-            "{title}（{}）",
+            "{title}{}（{}）",
+            view.label(),
             if every == Every::Weekly {
                 "每周"
             } else {
@@ -312,8 +344,8 @@ pub(crate) fn add(store: &Store, owner: &str, new: NewWatch) -> Result<WatchInfo
     let id = spec::next_id(&conn)?;
     conn.execute(
         "INSERT INTO watches (id, name, owner, question, query, fire_on, targets, every, \
-         condition, created_at, board) VALUES (?, ?, ?, ?, NULL, 'enter', ?, ?, NULL, \
-         make_timestamp(?), ?)",
+         condition, created_at, board, board_view) VALUES (?, ?, ?, ?, NULL, 'enter', ?, ?, \
+         NULL, make_timestamp(?), ?, ?)",
         params![
             id,
             name,
@@ -323,6 +355,7 @@ pub(crate) fn add(store: &Store, owner: &str, new: NewWatch) -> Result<WatchInfo
             every.name(),
             now_us(),
             board,
+            (!view.is_empty()).then(|| spec::json(&view)),
         ],
     )?;
     spec::get(&conn, id)?.ok_or_else(|| Error::NotFound(format!("watch {id} vanished")))
@@ -539,6 +572,7 @@ mod tests {
             last_value: None,
             last_run: None,
             board: Some("matrix".into()),
+            view: BoardView::default(),
         };
         let start = NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
         let r = Rendered {

@@ -82,6 +82,47 @@ pub struct NewWatch {
     /// `every` day or week (see [`crate::report`]).
     #[serde(default)]
     pub board: Option<String>,
+    /// Report subscriptions: the filter bar's fixed filters (`FIELD op VALUE`)…
+    #[serde(default)]
+    pub filters: Vec<String>,
+    /// …and its period in days (30, 90 or 365).
+    #[serde(default)]
+    pub period: Option<u64>,
+}
+
+impl NewWatch {
+    /// A report subscription's filter bar.
+    pub fn view(&self) -> BoardView {
+        BoardView {
+            filters: self.filters.clone(),
+            period: self.period,
+        }
+    }
+}
+
+/// How a subscribed board is filtered, as its filter bar was: fixed filters
+/// (`FIELD op VALUE`, the one filter language) and the period in days (30, 90 or 365).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BoardView {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub filters: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<u64>,
+}
+
+impl BoardView {
+    pub fn is_empty(&self) -> bool {
+        self.filters.is_empty() && self.period.is_none()
+    }
+
+    /// For people, after the board's title: ` · region=华东 · 近90天`.
+    pub fn label(&self) -> String {
+        let mut parts: Vec<String> = self.filters.clone();
+        if let Some(days) = self.period {
+            parts.push(format!("近{days}天"));
+        }
+        parts.iter().map(|p| format!(" · {p}")).collect()
+    }
 }
 
 fn enter() -> FireOn {
@@ -114,6 +155,9 @@ pub struct Watch {
     /// A report subscription's board (a built-in board, saved report or combined dashboard).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub board: Option<String>,
+    /// …and its filter bar.
+    #[serde(skip_serializing_if = "BoardView::is_empty")]
+    pub view: BoardView,
 }
 
 impl Watch {
@@ -175,6 +219,13 @@ pub fn add(store: &Store, owner: &str, new: NewWatch) -> Result<WatchInfo> {
     if new.board.is_some() {
         return crate::report::add(store, owner, new);
     }
+    if !new.view().is_empty() {
+        return Err(Error::BadInput(
+            "filters and a period are a report's (with a board); a watch of a question puts \
+             its conditions in the question"
+                .into(),
+        ));
+    }
     let principal = owner_principal(&store.paths().root, owner)?;
     let conn = store.reader()?.conn;
     let question = new.question.trim().to_owned();
@@ -206,6 +257,7 @@ pub fn add(store: &Store, owner: &str, new: NewWatch) -> Result<WatchInfo> {
         last_value: None,
         last_run: None,
         board: None,
+        view: BoardView::default(),
     };
     // Checks the question (understood whole, fields allowed, list or measure as declared)
     // before anything is written.
@@ -302,7 +354,7 @@ pub(crate) fn json<T: Serialize + ?Sized>(v: &T) -> String {
 
 const COLUMNS: &str = "id, name, owner, question, query, fire_on, targets, every, condition, \
      strftime(created_at, '%Y-%m-%d %H:%M:%S'), evaluated_gen, evaluated_key, last_value, \
-     strftime(last_run, '%Y-%m-%d %H:%M:%S'), board";
+     strftime(last_run, '%Y-%m-%d %H:%M:%S'), board, board_view";
 
 fn read_watch(r: &duckdb::Row<'_>) -> duckdb::Result<Watch> {
     let parse = |i: usize, text: Option<String>| -> duckdb::Result<_> {
@@ -338,6 +390,10 @@ fn read_watch(r: &duckdb::Row<'_>) -> duckdb::Result<Watch> {
         last_value: r.get(12)?,
         last_run: r.get(13)?,
         board: r.get(14)?,
+        view: r
+            .get::<_, Option<String>>(15)?
+            .and_then(|v| serde_json::from_str(&v).ok())
+            .unwrap_or_default(),
     })
 }
 

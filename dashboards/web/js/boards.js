@@ -177,7 +177,7 @@ export async function boardView(main, name, params, stale) {
     "div",
     { class: "actions" },
     h("button", { type: "button", class: "secondary", onclick: () => openEmbedDialog({ name, title, filters, fields: fieldList }) }, t("embed")),
-    reportSubscribeButton(name),
+    reportSubscribeButton(name, { filters, period }),
     builtin ? null : h("a", { class: "button secondary", href: `#/reports/edit/${encodeURIComponent(name)}`, id: "edit-report" }, t("edit_report")),
     builtin
       ? null

@@ -72,7 +72,7 @@ export async function comboView(main, name, params, stale) {
       },
       t("embed"),
     ),
-    reportSubscribeButton(name),
+    reportSubscribeButton(name, { filters: globalFilters(params), period: periodOf(params) }),
     h("a", { class: "button secondary", href: `#/dashboards/edit/${encodeURIComponent(name)}`, id: "edit-combo" }, t("combo_edit")),
     h(
       "button",

@@ -59,9 +59,12 @@ export function subscribeButton(question, interpretation, edited) {
 }
 
 /** The 「订阅」 button of a board, saved report or combined dashboard: a report of it as the
- * caller sees it, sent daily or weekly to the chosen target (HTML and CSV to a webhook or a
- * folder; a robot gets a link), or listed on the watches page only. */
-export function reportSubscribeButton(board) {
+ * caller sees it, with the filters and period on screen (`view`), sent daily or weekly to
+ * the chosen target (HTML and CSV to a webhook or a folder; a robot gets a link), or listed
+ * on the watches page only. */
+export function reportSubscribeButton(board, view = {}) {
+  const filters = view.filters || [];
+  const period = view.period ? Number(view.period) : undefined;
   const box = h("span", { class: "subscribe" });
   const button = h("button", { type: "button", class: "secondary subscribe-open", id: "subscribe-report" }, t("subscribe"));
   button.addEventListener("click", async () => {
@@ -78,7 +81,7 @@ export function reportSubscribeButton(board) {
     save.addEventListener("click", async () => {
       save.disabled = true;
       try {
-        const body = { board, every: every.value, targets: select.value ? [select.value] : [] };
+        const body = { board, every: every.value, targets: select.value ? [select.value] : [], filters, period };
         const w = await api.post("/api/watches", body);
         mount(status, h("a", { href: "#/watches", class: "subscribed", "data-watch": w.id }, t("subscribed_report")));
       } catch (err) {
@@ -86,7 +89,10 @@ export function reportSubscribeButton(board) {
         save.disabled = false;
       }
     });
-    mount(box, select, every, save, status);
+    // What the report will hold: the filters and period as they are on screen.
+    const shown = [...filters, ...(period ? [t(`period_${period}`)] : [])];
+    const scope = shown.length ? h("span", { class: "subscribe-view muted small" }, t("subscribe_view", { view: shown.join(" · ") })) : null;
+    mount(box, select, every, scope, save, status);
   });
   mount(box, button);
   return box;
@@ -132,8 +138,9 @@ export async function watchesView(main, stale) {
         remove.disabled = false;
       }
     });
+    const view = w.view ? [...(w.view.filters || []), ...(w.view.period ? [t(`period_${w.view.period}`)] : [])] : [];
     const fires = w.board
-      ? t("watch_report", { board: w.board, every: t(`subscribe_${w.every}`) })
+      ? [t("watch_report", { board: w.board, every: t(`subscribe_${w.every}`) }), ...view].join(" · ")
       : w.every
         ? `${w.every} · ${w.condition ? JSON.stringify(w.condition) : ""}`
         : t(`subscribe_${w.fire_on}`);
