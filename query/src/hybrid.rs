@@ -9,13 +9,14 @@
 //! least `VECTOR_K`), which is exact: a customer beyond that depth scores below every
 //! customer the vectors contribute.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::time::Instant;
 
 use serde::Serialize;
-use tantivy::collector::{DocSetCollector, TopDocs};
+use tantivy::collector::TopDocs;
 use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, Occur, Query, TermSetQuery};
-use tantivy::{DocAddress, TantivyDocument, Term};
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocAddress, DocSet, TERMINATED, TantivyDocument, Term};
 
 use crate::matches::AllMatches;
 use crate::search::{MAX_LIMIT, Snippets, count_and_facets};
@@ -164,25 +165,20 @@ impl Searcher {
         let (bm25, bm25_ids) = words?;
         let mut near = meaning?;
         // Vectors of customers deleted since they were made have no document: dropped.
+        let near_docs = addresses_of(&searcher, fields.id, near.iter().map(|n| n.id.as_str()))?;
+        let mut kept = near_docs.iter();
+        near.retain(|_| kept.next().is_some_and(Option::is_some));
+        let mut address: HashMap<&str, DocAddress> = HashMap::new();
+        for (id, a) in bm25_ids.iter().zip(&bm25) {
+            address.insert(id.as_str(), *a);
+        }
+        for (n, a) in near.iter().zip(near_docs.iter().flatten()) {
+            address.insert(n.id.as_str(), *a);
+        }
+        let vector_ids: Vec<String> = near.iter().map(|n| n.id.clone()).collect();
         let id_set = |ids: &mut dyn Iterator<Item = &String>| {
             TermSetQuery::new(ids.map(|id| Term::from_field_text(fields.id, id)))
         };
-        let near_docs: Vec<DocAddress> = searcher
-            .search(&id_set(&mut near.iter().map(|n| &n.id)), &DocSetCollector)?
-            .into_iter()
-            .collect();
-        let near_ids = ids_of(&searcher, &near_docs)?;
-        let present: HashSet<&String> = near_ids.iter().collect();
-        near.retain(|n| present.contains(&n.id));
-        let mut address: HashMap<&str, DocAddress> = HashMap::new();
-        for (id, a) in bm25_ids
-            .iter()
-            .zip(&bm25)
-            .chain(near_ids.iter().zip(&near_docs))
-        {
-            address.insert(id.as_str(), *a);
-        }
-        let vector_ids: Vec<String> = near.iter().map(|n| n.id.clone()).collect();
         let fused = rrf(&bm25_ids, &vector_ids);
         // Total and facets: everything the words match, plus the nearest, within the filters.
         let near_query: Box<dyn Query> = Box::new(id_set(&mut vector_ids.iter()));
@@ -225,32 +221,139 @@ impl Searcher {
     }
 }
 
-/// The customer ids of documents, in their order.
+/// The customer ids of documents, in their order (`""` for a document without one). Each
+/// segment's ordinals are resolved sorted, in one pass over its id dictionary: one ordinal
+/// at a time decodes its dictionary block from the start for every document.
 fn ids_of(searcher: &tantivy::Searcher, docs: &[DocAddress]) -> Result<Vec<String>> {
-    let mut columns = HashMap::new();
-    let mut out = Vec::with_capacity(docs.len());
-    for a in docs {
-        let column = match columns.entry(a.segment_ord) {
-            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::hash_map::Entry::Vacant(e) => e.insert(
-                searcher
-                    .segment_reader(a.segment_ord)
-                    .fast_fields()
-                    .str("id")?
-                    .ok_or_else(|| {
-                        Error::Index(tantivy::TantivyError::SchemaError(
-                            "the index has no id fast field".to_owned(),
-                        ))
-                    })?,
-            ),
-        };
-        let mut id = String::new();
-        if let Some(ord) = column.ords().first(a.doc_id) {
-            column
-                .ord_to_str(ord, &mut id)
-                .map_err(tantivy::TantivyError::from)?;
-        }
-        out.push(id);
+    let mut out = vec![String::new(); docs.len()];
+    let mut segments: Vec<u32> = docs.iter().map(|a| a.segment_ord).collect();
+    segments.sort_unstable();
+    segments.dedup();
+    for segment in segments {
+        let column = searcher
+            .segment_reader(segment)
+            .fast_fields()
+            .str("id")?
+            .ok_or_else(|| {
+                Error::Index(tantivy::TantivyError::SchemaError(
+                    "the index has no id fast field".to_owned(),
+                ))
+            })?;
+        // (ordinal, position in `docs`), sorted by ordinal.
+        let mut wanted: Vec<(u64, usize)> = docs
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.segment_ord == segment)
+            .filter_map(|(i, a)| column.ords().first(a.doc_id).map(|ord| (ord, i)))
+            .collect();
+        wanted.sort_unstable();
+        let ords: Vec<u64> = wanted.iter().map(|(ord, _)| *ord).collect();
+        let mut positions = wanted.iter().map(|(_, i)| *i);
+        column
+            .dictionary()
+            .sorted_ords_to_term_cb(&ords, |bytes| {
+                if let Some(i) = positions.next() {
+                    out[i] = String::from_utf8_lossy(bytes).into_owned();
+                }
+            })
+            .map_err(tantivy::TantivyError::from)?;
     }
     Ok(out)
+}
+
+/// The live document of each customer id, in their order (`None`: no such customer, or
+/// deleted). Looked up in the id field's terms, which costs less than reading the ids of
+/// the documents a query finds back from their dictionary.
+fn addresses_of<'a>(
+    searcher: &tantivy::Searcher,
+    field: tantivy::schema::Field,
+    ids: impl Iterator<Item = &'a str>,
+) -> Result<Vec<Option<DocAddress>>> {
+    let indexes = searcher
+        .segment_readers()
+        .iter()
+        .map(|r| r.inverted_index(field))
+        .collect::<tantivy::Result<Vec<_>>>()?;
+    let mut out = Vec::new();
+    for id in ids {
+        let term = Term::from_field_text(field, id);
+        let mut found = None;
+        'segments: for (segment, (reader, index)) in
+            searcher.segment_readers().iter().zip(&indexes).enumerate()
+        {
+            let postings = index
+                .read_postings(&term, IndexRecordOption::Basic)
+                .map_err(tantivy::TantivyError::from)?;
+            let Some(mut postings) = postings else {
+                continue;
+            };
+            let mut doc = postings.doc();
+            while doc != TERMINATED {
+                if reader.is_deleted(doc) {
+                    doc = postings.advance();
+                    continue;
+                }
+                found = Some(DocAddress::new(segment as u32, doc));
+                break 'segments;
+            }
+        }
+        out.push(found);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use kesou_indexer::NoProgress;
+    use tantivy::collector::DocSetCollector;
+
+    use super::*;
+    use crate::testing::STORE;
+
+    /// Every document's id read back one at a time, as a stored id is.
+    fn one_by_one(searcher: &tantivy::Searcher, a: DocAddress) -> String {
+        let column = searcher
+            .segment_reader(a.segment_ord)
+            .fast_fields()
+            .str("id")
+            .expect("id column")
+            .expect("an id fast field");
+        let mut id = String::new();
+        if let Some(ord) = column.ords().first(a.doc_id) {
+            column.ord_to_str(ord, &mut id).expect("an id");
+        }
+        id
+    }
+
+    #[test]
+    fn ids_and_addresses_map_both_ways_for_every_customer() {
+        let reader =
+            kesou_indexer::open_for_reading(&STORE.paths, &NoProgress).expect("open the store");
+        let s = Searcher::new(reader.index).expect("searcher");
+        let searcher = s.reader.searcher();
+        let mut docs: Vec<DocAddress> = searcher
+            .search(&AllQuery, &DocSetCollector)
+            .expect("all documents")
+            .into_iter()
+            .collect();
+        // Out of dictionary order, repeats included, as a ranking gives them.
+        docs.sort_by_key(|a| std::cmp::Reverse((a.doc_id * 7919) % 3001));
+        docs.push(docs[0]);
+        assert_eq!(docs.len(), crate::testing::CUSTOMERS + 1);
+        let ids = ids_of(&searcher, &docs).expect("ids");
+        let expected: Vec<String> = docs.iter().map(|a| one_by_one(&searcher, *a)).collect();
+        assert_eq!(ids, expected);
+        assert!(ids.iter().all(|id| !id.is_empty()));
+
+        let field = s.handle.fields.id;
+        let back = addresses_of(
+            &searcher,
+            field,
+            ids.iter().map(String::as_str).chain(["no-such-customer"]),
+        )
+        .expect("addresses");
+        let mut wanted: Vec<Option<DocAddress>> = docs.iter().copied().map(Some).collect();
+        wanted.push(None);
+        assert_eq!(back, wanted);
+    }
 }
