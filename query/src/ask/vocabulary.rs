@@ -41,6 +41,10 @@ pub(crate) struct Vocabulary {
     counts: [HashMap<String, u64>; 2],
     /// The words, as [`index_terms`] lists them.
     terms: Vec<String>,
+    /// The most documents a term may be in, when `terms` were listed.
+    most: Option<u64>,
+    /// Words whose counts the catch-up in progress changed, and whether each was a term.
+    touched: HashMap<String, bool>,
 }
 
 impl Vocabulary {
@@ -90,6 +94,25 @@ impl Vocabulary {
             .sum();
         self.searcher = Some(searcher);
         let most = ((docs as f64) * MAX_SHARE).max(1.0) as u64;
+        let touched = std::mem::take(&mut self.touched);
+        let previous = self.most.replace(most);
+        // The terms stand when no word the segments changed became or stopped being one,
+        // and no count lies between the old and the new bound (a write of amounts or
+        // dates re-indexes customers with the words they had: the usual case).
+        let kept = previous.is_some_and(|old| {
+            let (lo, hi) = (old.min(most), old.max(most));
+            touched
+                .iter()
+                .all(|(word, was)| self.is_term(word, most) == *was)
+                && (lo == hi
+                    || !self
+                        .counts
+                        .iter()
+                        .any(|c| c.values().any(|&n| lo < n && n <= hi)))
+        });
+        if kept {
+            return Ok(());
+        }
         // A word's share is its larger one of the two fields (a name word and a
         // description word are counted apart).
         let [names, descriptions] = &self.counts;
@@ -116,6 +139,17 @@ impl Vocabulary {
         &self.terms
     }
 
+    /// Whether `word` is a term with at most `most` documents.
+    fn is_term(&self, word: &str, most: u64) -> bool {
+        let n = self
+            .counts
+            .iter()
+            .map(|c| c.get(word).copied().unwrap_or(0))
+            .max()
+            .unwrap_or(0);
+        n > 0 && n <= most
+    }
+
     /// Adds (or takes out) one segment's words of specific shape.
     fn count(
         &mut self,
@@ -123,7 +157,7 @@ impl Vocabulary {
         fields: [tantivy::schema::Field; 2],
         add: bool,
     ) -> Result<()> {
-        for (field, counts) in fields.into_iter().zip(&mut self.counts) {
+        for (i, field) in fields.into_iter().enumerate() {
             let inverted = segment.inverted_index(field)?;
             let mut stream = inverted
                 .terms()
@@ -137,6 +171,13 @@ impl Vocabulary {
                     continue;
                 }
                 let n = u64::from(stream.value().doc_freq);
+                if let Some(most) = self.most
+                    && !self.touched.contains_key(word)
+                {
+                    let was = self.is_term(word, most);
+                    self.touched.insert(word.to_owned(), was);
+                }
+                let counts = &mut self.counts[i];
                 if add {
                     *counts.entry(word.to_owned()).or_default() += n;
                 } else if let Some(c) = counts.get_mut(word) {
