@@ -630,20 +630,20 @@ fn related_measure(
     // A count of rows or a sum the rollup keeps, over a window it can read: per customer
     // from the rollup (a row per customer and month), not from every related row.
     let rolled = match (m.agg, f, &rel.rollup) {
-        (Agg::Count, None, Some(_)) => b.rolled_rows(&m.filters, None, rel)?,
+        (Agg::Count, None, Some(u)) => b.rolled_rows(&m.filters, None, rel)?.map(|r| (r, u)),
         (Agg::Sum, Some(f), Some(u)) if u.sums.contains(&f.name) => {
-            b.rolled_rows(&m.filters, Some(f), rel)?
+            b.rolled_rows(&m.filters, Some(f), rel)?.map(|r| (r, u))
         }
         _ => None,
     };
-    let join = match (rolled, &rel.rollup) {
-        (Some(rows), Some(u)) => format!(
+    let join = match rolled {
+        Some((rows, u)) => format!(
             " LEFT JOIN (SELECT k, {} AS s, sum(n) AS n FROM ({rows}) GROUP BY 1) {alias} \
              ON {alias}.k = {}",
             if f.is_some() { "sum(s)" } else { "NULL" },
             column("m", &u.key)
         ),
-        _ => {
+        None => {
             let rows = b.related_rows(table, "r", &m.filters)?;
             let fk = column("r", &rel.foreign_key);
             let (sum, count) = match f {
