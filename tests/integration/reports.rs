@@ -266,14 +266,7 @@ fn a_webhook_receives_a_combined_dashboard_once_per_period() {
             .ends_with("/#/dashboards/week")
     );
     // Each attempt is audited with the rows it carried.
-    let entries = kesou_access::audit::search(
-        &root,
-        &kesou_access::AuditQuery {
-            action: Some("deliver".into()),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let entries = super::watch::deliveries_audited(&root);
     let mut outcomes: Vec<&str> = entries.iter().map(|e| e.event.outcome.as_str()).collect();
     outcomes.sort_unstable();
     assert_eq!(outcomes, ["failed", "ok"]);

@@ -130,6 +130,18 @@ fn serve(stream: TcpStream, reply: Reply, seen: &Mutex<Vec<Got>>) {
     }
 }
 
+/// Every delivery attempt in the store's audit log, newest first.
+pub(crate) fn deliveries_audited(root: &std::path::Path) -> Vec<kesou_access::Entry> {
+    kesou_access::audit::search(
+        root,
+        &kesou_access::AuditQuery {
+            action: Some("deliver".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap()
+}
+
 pub(crate) fn settings() -> Settings {
     Settings {
         first_retry: Duration::ZERO,
@@ -268,14 +280,7 @@ fn a_batch_moving_three_customers_in_delivers_one_message_listing_them() {
         );
     }
     // The attempt is in the audit log.
-    let entries = kesou_access::audit::search(
-        &root,
-        &kesou_access::AuditQuery {
-            action: Some("deliver".into()),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let entries = deliveries_audited(&root);
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].event.outcome, "ok");
     assert_eq!(
@@ -341,17 +346,10 @@ fn a_receiver_failing_twice_then_answering_gets_the_message_once() {
     let items = kesou_watch::outbox::items(&conn, 10).unwrap();
     assert_eq!(items.len(), 1);
     assert_eq!((items[0].state.as_str(), items[0].attempts), ("sent", 3));
-    let outcomes: Vec<String> = kesou_access::audit::search(
-        &root,
-        &kesou_access::AuditQuery {
-            action: Some("deliver".into()),
-            ..Default::default()
-        },
-    )
-    .unwrap()
-    .into_iter()
-    .map(|e| e.event.outcome)
-    .collect();
+    let outcomes: Vec<String> = deliveries_audited(&root)
+        .into_iter()
+        .map(|e| e.event.outcome)
+        .collect();
     assert_eq!(outcomes, ["ok", "failed", "failed"], "newest first");
 }
 
